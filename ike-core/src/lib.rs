@@ -1,0 +1,17 @@
+//! `ike-core`: a sans-IO IKEv2 engine (RFC 7296).
+//!
+//! The crate performs no I/O: no sockets, clocks, threads or netlink. Time and randomness are
+//! injected by the caller; datagrams to send, timers, kernel operations and events are polled
+//! out as data. This makes two engines testable against each other in memory.
+//!
+//! Layout:
+//! - [`ids`]: IANA registry numbers (exchange, payload, transform, notify types).
+//! - [`wire`]: message and payload codecs; parsers validate every length and never panic.
+//! - [`crypto`]: the crypto provider trait (aws-lc-rs, MODP via crypto-bigint) and key
+//!   derivation (prf+, SKEYSEED, KEYMAT, AUTH).
+//! - [`proposal`]: transform registry, Libreswan and strongSwan proposal syntaxes, negotiation.
+
+pub mod crypto;
+pub mod ids;
+pub mod proposal;
+pub mod wire;
