@@ -7,7 +7,11 @@ pub const SERVICE_NAME: &str = "org.freedesktop.NetworkManager.ike";
 
 /// Options NetworkManager (libnm's service plugin convention) passes to VPN services.
 #[derive(Debug, Parser)]
-#[command(name = "nm-ike-service", version, about = "NetworkManager IKEv2/IPsec VPN service")]
+#[command(
+    name = "nm-ike-service",
+    version,
+    about = "NetworkManager IKEv2/IPsec VPN service"
+)]
 pub struct Args {
     /// D-Bus name to own; NetworkManager passes `<service>.Connection_<N>` for each
     /// connection when the plugin supports multiple connections.
@@ -34,7 +38,10 @@ mod tests {
             "--persist",
         ])
         .unwrap();
-        assert_eq!(a.bus_name, "org.freedesktop.NetworkManager.ike.Connection_3");
+        assert_eq!(
+            a.bus_name,
+            "org.freedesktop.NetworkManager.ike.Connection_3"
+        );
         assert!(a.persist);
         assert!(!a.debug);
         let d = Args::try_parse_from(["nm-ike-service"]).unwrap();

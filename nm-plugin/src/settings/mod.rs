@@ -1,0 +1,303 @@
+//! The vpn.data / vpn.secrets key schema and the typed settings parsed from it.
+//!
+//! NetworkManager hands the service a profile as two string maps. They are checked against
+//! [`schema::KEYS`] once, here, and turned into [`Settings`]; nothing else reads the strings.
+
+pub mod man;
+pub mod schema;
+pub mod value;
+
+use schema::{Kind, Place};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+pub use value::SettingsError;
+use zeroize::Zeroizing;
+
+/// How we authenticate to the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// Pre-shared key (`authby=secret`).
+    Psk,
+    /// Certificate and private key (`authby=rsasig|ecdsa|cert`).
+    Certificate,
+}
+
+/// IKE fragmentation policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fragmentation {
+    /// Fragment when the peer supports it.
+    Yes,
+    /// Never fragment.
+    No,
+    /// Always fragment large messages.
+    Force,
+}
+
+/// UDP encapsulation policy for ESP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encapsulation {
+    /// Encapsulate when NAT is detected.
+    Auto,
+    /// Always encapsulate.
+    Yes,
+    /// Never encapsulate.
+    No,
+}
+
+/// What to do when the gateway stops answering liveness checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DpdAction {
+    /// Disconnect.
+    Clear,
+    /// Keep the policies, wait for traffic.
+    Hold,
+    /// Reconnect.
+    Restart,
+}
+
+/// A secret string, zeroized on drop and never printed.
+#[derive(Clone)]
+pub struct Secret(pub Zeroizing<String>);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// A profile after validation.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Gateway host name or address (`right`).
+    pub gateway: String,
+    /// Gateway IKE port (`rightport`).
+    pub gateway_port: u16,
+    /// The gateway's identity (`rightid`).
+    pub remote_id: Option<String>,
+    /// Our identity (`leftid`).
+    pub local_id: Option<String>,
+    /// Authentication method (`authby`).
+    pub auth: AuthMethod,
+    /// The PSK (`pskvalue` secret).
+    pub psk: Option<Secret>,
+    /// Our certificate file (`leftcert`).
+    pub cert: Option<PathBuf>,
+    /// Our private key file (`leftkey`).
+    pub key: Option<PathBuf>,
+    /// Our PKCS#12 file (`leftpkcs12`).
+    pub pkcs12: Option<PathBuf>,
+    /// Password for the key or PKCS#12 file (`leftkey-password` secret).
+    pub key_password: Option<Secret>,
+    /// CA file for the gateway's certificate (`rightca`); `None` = system store.
+    pub ca: Option<PathBuf>,
+    /// Require the gateway's ID in its certificate.
+    pub require_id_on_certificate: bool,
+    /// IKE proposals as written (`ike`); `None` = defaults.
+    pub ike: Option<String>,
+    /// ESP proposals as written (`esp`); `None` = defaults.
+    pub esp: Option<String>,
+    /// Perfect forward secrecy (`pfs`).
+    pub pfs: bool,
+    /// IKE SA lifetime.
+    pub ike_lifetime: Duration,
+    /// Child SA lifetime.
+    pub sa_lifetime: Duration,
+    /// Rekey before expiry.
+    pub rekey: bool,
+    /// Local subnets (`leftsubnet`), as written; empty = our (virtual) address.
+    pub local_subnets: Option<String>,
+    /// Remote subnets (`rightsubnet`), as written.
+    pub remote_subnets: String,
+    /// `leftprotoport`.
+    pub local_protoport: Option<String>,
+    /// `rightprotoport`.
+    pub remote_protoport: Option<String>,
+    /// Accept narrowed traffic selectors.
+    pub narrowing: bool,
+    /// Transport mode instead of tunnel mode.
+    pub transport_mode: bool,
+    /// Request a virtual address, DNS and domains.
+    pub modecfg: bool,
+    /// IKE fragmentation.
+    pub fragmentation: Fragmentation,
+    /// MOBIKE.
+    pub mobike: bool,
+    /// DPD delay; zero disables DPD.
+    pub dpd_delay: Duration,
+    /// DPD timeout.
+    pub dpd_timeout: Duration,
+    /// DPD action.
+    pub dpd_action: DpdAction,
+    /// XFRM interface id for route-based tunnels.
+    pub ipsec_interface: Option<u32>,
+    /// ESP-in-UDP policy.
+    pub encapsulation: Encapsulation,
+    /// Our routing table.
+    pub route_table: u32,
+    /// Our routing rule priority.
+    pub route_rule_priority: u32,
+    /// First retransmission timeout.
+    pub retransmit_timeout: Duration,
+    /// Number of retransmissions.
+    pub retransmit_tries: u32,
+    /// Keys that were accepted for compatibility but have no effect.
+    pub ignored: Vec<String>,
+}
+
+fn default_of(name: &str) -> &'static str {
+    schema::key(name).and_then(|k| k.default).unwrap_or("")
+}
+
+impl Settings {
+    /// Checks vpn.data and vpn.secrets and builds the typed settings. Every problem is
+    /// reported, not only the first.
+    pub fn from_maps(
+        data: &BTreeMap<String, String>,
+        secrets: &BTreeMap<String, String>,
+    ) -> Result<Self, Vec<SettingsError>> {
+        let mut errors = Vec::new();
+        let mut ignored = Vec::new();
+        for (map, place) in [(data, Place::Data), (secrets, Place::Secret)] {
+            for (k, v) in map {
+                if place == Place::Data {
+                    if let Some(base) = k.strip_suffix("-flags") {
+                        if schema::key(base).is_some_and(|s| s.place == Place::Secret) {
+                            if value::parse_integer(v).is_none_or(|n| n > 7) {
+                                errors.push(SettingsError::new(
+                                    k,
+                                    "secret flags must be a number from 0 to 7",
+                                ));
+                            }
+                            continue;
+                        }
+                    }
+                }
+                match schema::key(k) {
+                    Some(key) if key.place == place => {
+                        if key.kind == Kind::Ignored {
+                            ignored.push(key.name.to_string());
+                        } else if let Err(e) = value::check(key, v) {
+                            errors.push(e);
+                        }
+                    }
+                    Some(key) => errors.push(SettingsError::new(
+                        k,
+                        match key.place {
+                            Place::Secret => "belongs in vpn.secrets, not vpn.data",
+                            Place::Data => "belongs in vpn.data, not vpn.secrets",
+                        },
+                    )),
+                    None => errors.push(SettingsError::new(
+                        k,
+                        match schema::suggest(k) {
+                            Some(s) => format!("is not a known key; did you mean {s}?"),
+                            None => "is not a known key (see nm-settings-ike(5))".to_string(),
+                        },
+                    )),
+                }
+            }
+        }
+        let get = |k: &str| data.get(k).map(|v| v.trim().to_string());
+        let get_or = |k: &str| get(k).unwrap_or_else(|| default_of(k).to_string());
+        let yes = |k: &str| get_or(k) == "yes";
+        let dur = |k: &str| Duration::from_secs(value::parse_duration(&get_or(k)).unwrap_or(0));
+        let int = |k: &str| value::parse_integer(&get_or(k)).unwrap_or(0);
+        let secret = |k: &str| secrets.get(k).map(|v| Secret(Zeroizing::new(v.clone())));
+
+        let gateway = get("right").unwrap_or_default();
+        if gateway.is_empty() && !data.contains_key("right") {
+            errors.push(SettingsError::new(
+                "right",
+                "is required: the gateway's host name or address",
+            ));
+        }
+        if matches!(get_or("ikev2").as_str(), "never" | "no") {
+            errors.push(SettingsError::new(
+                "ikev2",
+                "IKEv1 is not supported; use ikev2=insist (or yes, propose, permit)",
+            ));
+        }
+        let auth = match get_or("authby").as_str() {
+            "secret" => AuthMethod::Psk,
+            _ => AuthMethod::Certificate,
+        };
+        let file = |k: &str| get(k).map(PathBuf::from);
+        if auth == AuthMethod::Certificate && get("leftpkcs12").is_none() {
+            if get("leftcert").is_none() {
+                errors.push(SettingsError::new(
+                    "leftcert",
+                    "is required with certificate authentication (or set leftpkcs12)",
+                ));
+            }
+            if get("leftkey").is_none() {
+                errors.push(SettingsError::new(
+                    "leftkey",
+                    "is required with certificate authentication (or set leftpkcs12)",
+                ));
+            }
+        }
+        if get_or("dpddelay") != "0" && dur("dpdtimeout") < dur("dpddelay") {
+            errors.push(SettingsError::new(
+                "dpdtimeout",
+                "must not be shorter than dpddelay",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Settings {
+            gateway,
+            gateway_port: u16::try_from(int("rightport")).unwrap_or(500),
+            remote_id: get("rightid"),
+            local_id: get("leftid"),
+            auth,
+            psk: secret("pskvalue"),
+            cert: file("leftcert"),
+            key: file("leftkey"),
+            pkcs12: file("leftpkcs12"),
+            key_password: secret("leftkey-password"),
+            ca: file("rightca"),
+            require_id_on_certificate: yes("require-id-on-certificate"),
+            ike: get("ike"),
+            esp: get("esp"),
+            pfs: yes("pfs"),
+            ike_lifetime: dur("ikelifetime"),
+            sa_lifetime: dur("salifetime"),
+            rekey: yes("rekey"),
+            local_subnets: get("leftsubnet"),
+            remote_subnets: get_or("rightsubnet"),
+            local_protoport: get("leftprotoport"),
+            remote_protoport: get("rightprotoport"),
+            narrowing: yes("narrowing"),
+            transport_mode: get_or("type") == "transport",
+            modecfg: yes("leftmodecfgclient"),
+            fragmentation: match get_or("fragmentation").as_str() {
+                "no" => Fragmentation::No,
+                "force" => Fragmentation::Force,
+                _ => Fragmentation::Yes,
+            },
+            mobike: yes("mobike"),
+            dpd_delay: dur("dpddelay"),
+            dpd_timeout: dur("dpdtimeout"),
+            dpd_action: match get_or("dpdaction").as_str() {
+                "hold" => DpdAction::Hold,
+                "restart" => DpdAction::Restart,
+                _ => DpdAction::Clear,
+            },
+            ipsec_interface: get("ipsec-interface")
+                .and_then(|v| value::parse_integer(&v))
+                .and_then(|n| u32::try_from(n).ok()),
+            encapsulation: match get_or("encapsulation").as_str() {
+                "yes" => Encapsulation::Yes,
+                "no" => Encapsulation::No,
+                _ => Encapsulation::Auto,
+            },
+            route_table: u32::try_from(int("route-table")).unwrap_or(2749),
+            route_rule_priority: u32::try_from(int("route-rule-priority")).unwrap_or(2749),
+            retransmit_timeout: dur("retransmit-timeout"),
+            retransmit_tries: u32::try_from(int("retransmit-tries")).unwrap_or(4),
+            ignored,
+        })
+    }
+}

@@ -1,0 +1,203 @@
+//! Checking one vpn.data / vpn.secrets value against its [`Kind`].
+
+use super::schema::{Key, Kind};
+use std::fmt;
+use std::net::IpAddr;
+
+/// A value that does not fit its key. The message names the key and what it accepts; it never
+/// repeats a secret value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsError {
+    /// The key (vpn.data or vpn.secrets name).
+    pub key: String,
+    /// What is wrong and what would be accepted.
+    pub message: String,
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+impl SettingsError {
+    /// An error about `key`.
+    pub fn new(key: &str, message: impl Into<String>) -> Self {
+        Self {
+            key: sanitize(key),
+            message: message.into(),
+        }
+    }
+}
+
+/// Makes text safe for logs and files: control characters become `?`, length is capped.
+pub fn sanitize(text: &str) -> String {
+    text.chars()
+        .take(200)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+/// Quotes a (non-secret) user value for a message.
+fn shown(value: &str) -> String {
+    format!("\"{}\"", sanitize(value))
+}
+
+/// Parses a duration: plain seconds or a number followed by `s`, `m`, `h` or `d`.
+pub fn parse_duration(value: &str) -> Option<u64> {
+    let v = value.trim();
+    let (num, mult) = match v.char_indices().last() {
+        Some((i, 's')) => (v.get(..i)?, 1),
+        Some((i, 'm')) => (v.get(..i)?, 60),
+        Some((i, 'h')) => (v.get(..i)?, 3600),
+        Some((i, 'd')) => (v.get(..i)?, 86_400),
+        _ => (v, 1),
+    };
+    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    num.parse::<u64>().ok()?.checked_mul(mult)
+}
+
+/// Parses a whole number, decimal or `0x` hexadecimal.
+pub fn parse_integer(value: &str) -> Option<u64> {
+    let v = value.trim();
+    match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => v.parse().ok(),
+        None => None,
+    }
+}
+
+/// Parses Libreswan's `protocol/port` (`17/1701`, `udp/%any`, `tcp`): IP protocol number and
+/// port (0 = any).
+pub fn parse_proto_port(value: &str) -> Option<(u8, u16)> {
+    let (proto, port) = value.split_once('/').unwrap_or((value, "%any"));
+    let proto = match proto {
+        "tcp" => 6,
+        "udp" => 17,
+        "icmp" => 1,
+        "icmpv6" | "ipv6-icmp" => 58,
+        "sctp" => 132,
+        "gre" => 47,
+        p => p.parse::<u8>().ok()?,
+    };
+    let port = match port {
+        "%any" | "0" => 0,
+        p => p.parse::<u16>().ok()?,
+    };
+    Some((proto, port))
+}
+
+fn valid_hostname(v: &str) -> bool {
+    !v.is_empty()
+        && v.len() <= 253
+        && v.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+/// Checks `value` for `key`. Returns the trimmed value to use.
+pub fn check(key: &Key, value: &str) -> Result<(), SettingsError> {
+    let err = |msg: String| Err(SettingsError::new(key.name, msg));
+    if value.chars().any(char::is_control) {
+        return err(
+            "contains control characters (newlines, tabs, ...), which are not allowed".into(),
+        );
+    }
+    if key.kind != Kind::Secret && value.contains(['"', '\'']) {
+        return err(format!(
+            "{} contains quotes, which are not allowed",
+            shown(value)
+        ));
+    }
+    let v = value.trim();
+    match key.kind {
+        Kind::Host => {
+            if v.parse::<IpAddr>().is_err() && !valid_hostname(v) {
+                return err(format!(
+                    "{} is neither an IP address nor a host name",
+                    shown(v)
+                ));
+            }
+        }
+        Kind::Identity => {
+            if v.is_empty() || v.len() > 255 {
+                return err("must be a non-empty identity of at most 255 characters".into());
+            }
+            ike_core::engine::Identity::parse(v)
+                .map_err(|e| SettingsError::new(key.name, e.to_string()))?;
+        }
+        Kind::YesNo => {
+            if !matches!(v, "yes" | "no") {
+                return err(format!("{} is not accepted; use yes or no", shown(v)));
+            }
+        }
+        Kind::Choice(words) => {
+            if !words.contains(&v) {
+                return err(format!(
+                    "{} is not accepted; use one of: {}",
+                    shown(v),
+                    words.join(", ")
+                ));
+            }
+        }
+        Kind::Duration { min, max } => match parse_duration(v) {
+            Some(s) if (min..=max).contains(&s) => {}
+            Some(_) => return err(format!("{} is out of range ({min} s to {max} s)", shown(v))),
+            None => return err(format!(
+                "{} is not a duration; use seconds or a number with s, m, h or d (e.g. 3600s, 8h)",
+                shown(v)
+            )),
+        },
+        Kind::Integer { min, max } => match parse_integer(v) {
+            Some(n) if (min..=max).contains(&n) => {}
+            _ => {
+                return err(format!(
+                    "{} is not a whole number from {min} to {max}",
+                    shown(v)
+                ))
+            }
+        },
+        Kind::IkeProposals => {
+            ike_core::proposal::parse(ike_core::proposal::Protocol::Ike, v)
+                .map_err(|e| SettingsError::new(key.name, e.to_string()))?;
+        }
+        Kind::EspProposals => {
+            ike_core::proposal::parse(ike_core::proposal::Protocol::Esp, v)
+                .map_err(|e| SettingsError::new(key.name, e.to_string()))?;
+        }
+        Kind::Subnets => {
+            ike_core::ts::parse_ts_list(v)
+                .map_err(|e| SettingsError::new(key.name, e.to_string()))?;
+        }
+        Kind::ProtoPort => {
+            if parse_proto_port(v).is_none() {
+                return err(format!(
+                    "{} is not protocol/port; use e.g. 17/1701, udp/%any or tcp",
+                    shown(v)
+                ));
+            }
+        }
+        Kind::File => {
+            if !v.starts_with('/') {
+                return err(format!("{} is not an absolute file path", shown(v)));
+            }
+        }
+        Kind::Secret => {
+            if value.is_empty() {
+                return err("is empty".into());
+            }
+        }
+        Kind::Ignored => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,218 @@
+//! The key schema: validation, typed settings, libreswan compatibility and the man page.
+
+use nm_plugin::settings::{man, schema, AuthMethod, Encapsulation, Fragmentation, Settings};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn errors(data: &[(&str, &str)], secrets: &[(&str, &str)]) -> Vec<String> {
+    match Settings::from_maps(&map(data), &map(secrets)) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+    }
+}
+
+#[test]
+fn minimal_psk_profile_gets_defaults() {
+    let s =
+        Settings::from_maps(&map(&[("right", "192.0.2.2")]), &map(&[("pskvalue", "x")])).unwrap();
+    assert_eq!(s.gateway, "192.0.2.2");
+    assert_eq!(s.gateway_port, 500);
+    assert_eq!(s.auth, AuthMethod::Psk);
+    assert!(s.pfs && s.narrowing && s.modecfg && s.rekey && s.require_id_on_certificate);
+    assert_eq!(s.ike_lifetime, Duration::from_secs(8 * 3600));
+    assert_eq!(s.sa_lifetime, Duration::from_secs(3600));
+    assert_eq!(s.remote_subnets, "0.0.0.0/0");
+    assert_eq!(s.fragmentation, Fragmentation::Yes);
+    assert_eq!(s.encapsulation, Encapsulation::Auto);
+    assert_eq!(s.route_table, 2749);
+    assert_eq!(s.retransmit_timeout, Duration::from_secs(1));
+    assert_eq!(s.retransmit_tries, 4);
+    assert_eq!(format!("{:?}", s.psk), "Some(Secret(<redacted>))");
+}
+
+#[test]
+fn libreswan_profile_migrates() {
+    // A profile as NetworkManager-libreswan writes it (OCI-style site-to-site).
+    let data = [
+        ("right", "203.0.113.9"),
+        ("rightid", "203.0.113.9"),
+        ("leftid", "@home"),
+        ("ikev2", "insist"),
+        ("ike", "aes_cbc256-sha2_384;modp1536"),
+        ("esp", "aes_gcm256;modp1536"),
+        ("ikelifetime", "28800s"),
+        ("salifetime", "3600s"),
+        ("rightsubnet", "10.0.0.0/16"),
+        ("leftsubnet", "192.168.50.0/24"),
+        ("dpddelay", "10"),
+        ("dpdtimeout", "30"),
+        ("dpdaction", "restart"),
+        ("fragmentation", "yes"),
+        ("ipsec-interface", "7"),
+        ("pskvalue-flags", "0"),
+        ("nm-auto-defaults", "no"),
+        ("vendor", "Cisco"),
+    ];
+    let s = Settings::from_maps(&map(&data), &map(&[("pskvalue", "secret-secret")])).unwrap();
+    assert_eq!(s.ike.as_deref(), Some("aes_cbc256-sha2_384;modp1536"));
+    assert_eq!(s.ipsec_interface, Some(7));
+    assert_eq!(s.dpd_delay, Duration::from_secs(10));
+    assert_eq!(
+        s.ignored,
+        vec!["nm-auto-defaults".to_string(), "vendor".to_string()]
+    );
+}
+
+#[test]
+fn bad_values_name_the_key_and_the_accepted_values() {
+    let e = errors(&[("right", "gw"), ("fragmentation", "maybe")], &[]);
+    assert_eq!(
+        e,
+        vec!["fragmentation: \"maybe\" is not accepted; use one of: yes, no, force"]
+    );
+    let e = errors(&[("right", "gw"), ("pfs", "on")], &[]);
+    assert_eq!(e, vec!["pfs: \"on\" is not accepted; use yes or no"]);
+    let e = errors(&[("right", "gw"), ("ikelifetime", "8 hours")], &[]);
+    assert!(
+        e[0].starts_with("ikelifetime: \"8 hours\" is not a duration"),
+        "{e:?}"
+    );
+    let e = errors(&[("right", "gw"), ("salifetime", "5s")], &[]);
+    assert!(e[0].contains("out of range"), "{e:?}");
+    let e = errors(&[("right", "bad host!")], &[]);
+    assert!(e[0].starts_with("right: "), "{e:?}");
+    let e = errors(
+        &[
+            ("leftcert", "relative.pem"),
+            ("right", "gw"),
+            ("authby", "cert"),
+        ],
+        &[],
+    );
+    assert!(
+        e.iter()
+            .any(|m| m.contains("leftcert: \"relative.pem\" is not an absolute file path")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter().any(|m| m.starts_with("leftkey: is required")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn missing_gateway_and_ikev1_are_refused() {
+    let e = errors(&[("ikev2", "never")], &[]);
+    assert!(
+        e.iter().any(|m| m.starts_with("right: is required")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|m| m.starts_with("ikev2: IKEv1 is not supported")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn unknown_keys_are_refused_with_a_suggestion() {
+    let e = errors(&[("right", "gw"), ("rigthsubnet", "10.0.0.0/8")], &[]);
+    assert_eq!(
+        e,
+        vec!["rigthsubnet: is not a known key; did you mean rightsubnet?"]
+    );
+    let e = errors(&[("right", "gw"), ("completely-unknown", "1")], &[]);
+    assert_eq!(
+        e,
+        vec!["completely-unknown: is not a known key (see nm-settings-ike(5))"]
+    );
+}
+
+#[test]
+fn secrets_stay_in_their_place_and_are_never_echoed() {
+    let e = errors(&[("right", "gw"), ("pskvalue", "hunter2-secret")], &[]);
+    assert_eq!(e, vec!["pskvalue: belongs in vpn.secrets, not vpn.data"]);
+    let e = errors(&[("right", "gw")], &[("pskvalue", "line1\nline2-secret")]);
+    assert_eq!(e.len(), 1);
+    assert!(!e[0].contains("secret"), "secret echoed: {e:?}");
+    let e = errors(&[("right", "gw"), ("pskvalue-flags", "9")], &[]);
+    assert_eq!(
+        e,
+        vec!["pskvalue-flags: secret flags must be a number from 0 to 7"]
+    );
+}
+
+#[test]
+fn control_characters_and_quotes_never_pass() {
+    let e = errors(&[("right", "gw"), ("leftid", "@a\nconn evil")], &[]);
+    assert_eq!(
+        e,
+        vec!["leftid: contains control characters (newlines, tabs, ...), which are not allowed"]
+    );
+    let e = errors(&[("right", "gw"), ("rightid", "@a\" b")], &[]);
+    assert!(e[0].contains("quotes"), "{e:?}");
+    // A key name with control characters is not echoed raw either.
+    let e = errors(&[("right", "gw"), ("bad\nkey", "1")], &[]);
+    assert!(e[0].starts_with("bad?key: "), "{e:?}");
+}
+
+#[test]
+fn proposal_and_subnet_values_use_the_engine_parsers() {
+    assert!(errors(&[("right", "gw"), ("ike", "aes256-sha384-modp1536")], &[]).is_empty());
+    let e = errors(&[("right", "gw"), ("ike", "aes999-sha1")], &[]);
+    assert!(e[0].starts_with("ike: "), "{e:?}");
+    assert!(errors(
+        &[("right", "gw"), ("rightsubnet", "10.0.0.0/8,2001:db8::/32")],
+        &[]
+    )
+    .is_empty());
+    let e = errors(&[("right", "gw"), ("rightsubnet", "10.0.0.0/33")], &[]);
+    assert!(e[0].starts_with("rightsubnet: "), "{e:?}");
+}
+
+#[test]
+fn schema_is_consistent() {
+    let mut names: Vec<_> = schema::KEYS.iter().map(|k| k.name).collect();
+    let n = names.len();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), n, "duplicate key names");
+    for k in schema::KEYS {
+        assert!(
+            !k.help.is_empty() && k.help.ends_with('.'),
+            "{}: help text",
+            k.name
+        );
+        if let Some(d) = k.default {
+            if k.kind != schema::Kind::Ignored {
+                nm_plugin::settings::value::check(k, d)
+                    .unwrap_or_else(|e| panic!("default of {}: {e}", k.name));
+            }
+        }
+    }
+}
+
+#[test]
+fn man_page_is_generated_from_the_schema_and_checked_in() {
+    let page = man::man_page();
+    for k in schema::KEYS {
+        assert!(
+            page.contains(&format!(".B {}", k.name.replace('-', "\\-"))),
+            "{} missing",
+            k.name
+        );
+    }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/man/nm-settings-ike.5");
+    if std::env::var_os("UPDATE_MAN").is_some() {
+        std::fs::write(path, &page).unwrap();
+    }
+    let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(on_disk == page, "data/man/nm-settings-ike.5 is stale: run UPDATE_MAN=1 cargo test -p nm-plugin --test settings");
+}
