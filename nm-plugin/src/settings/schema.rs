@@ -168,7 +168,7 @@ pub const KEYS: &[Key] = &[
     data("route-table", Kind::Integer { min: 1, max: 4_294_967_294 }, Some("2749"), Ike, "Routing table for the tunnel's routes (TunnelVision defence)."),
     data("route-rule-priority", Kind::Integer { min: 1, max: 32_765 }, Some("2749"), Ike, "Priority of the routing rule that sends traffic to the tunnel's table."),
     data("retransmit-timeout", Kind::Duration { min: 1, max: 60 }, Some("1s"), Ike, "Time before the first retransmission of an IKE request; it doubles on each try."),
-    data("retransmit-tries", Kind::Integer { min: 1, max: 10 }, Some("4"), Ike, "Retransmissions before the gateway counts as not answering."),
+    data("retransmit-tries", Kind::Integer { min: 1, max: 10 }, Some("4"), Ike, "Transmissions of each IKE request (the first included) before the gateway counts as not answering; with the defaults that is after 15 s."),
     data("nm-connect-mode", Kind::Choice(CONNECT_MODE_VALUES), Some("up"), Ls, "Connect at once (up); on-demand is not supported and behaves like up."),
     data("leftsendcert", Kind::Ignored, None, Ls, "Accepted for compatibility; we always send our certificate."),
     data("rightcert", Kind::Ignored, None, Ls, "Accepted for compatibility; the gateway's certificate is validated against rightca."),

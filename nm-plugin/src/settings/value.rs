@@ -153,10 +153,12 @@ pub fn check(key: &Key, value: &str) -> Result<(), SettingsError> {
         Kind::Duration { min, max } => match parse_duration(v) {
             Some(s) if (min..=max).contains(&s) => {}
             Some(_) => return err(format!("{} is out of range ({min} s to {max} s)", shown(v))),
-            None => return err(format!(
+            None => {
+                return err(format!(
                 "{} is not a duration; use seconds or a number with s, m, h or d (e.g. 3600s, 8h)",
                 shown(v)
-            )),
+            ))
+            }
         },
         Kind::Integer { min, max } => match parse_integer(v) {
             Some(n) if (min..=max).contains(&n) => {}

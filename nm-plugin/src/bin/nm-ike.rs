@@ -1,0 +1,194 @@
+//! `nm-ike`: bring up an IKEv2 connection without NetworkManager (lab, routers), or run as a
+//! responder. Profiles are TOML files holding the same vpn.data / vpn.secrets keys
+//! NetworkManager profiles use (see nm-settings-ike(5)).
+
+use clap::{Parser, Subcommand};
+use ike_core::crypto::SystemRng;
+use ike_core::engine::{Engine, EngineConfig, Event};
+use nm_plugin::driver::kernel::RecordingKernel;
+use nm_plugin::driver::run::{local_address_towards, Runner, Sockets, IKE_PORT, NATT_PORT};
+use nm_plugin::tool::{self, Profile};
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+use tokio::sync::{mpsc, watch};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "nm-ike",
+    version,
+    about = "IKEv2 connections without NetworkManager"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Log debug messages.
+    #[arg(long, global = true)]
+    debug: bool,
+    /// Local IKE port.
+    #[arg(long, global = true, default_value_t = IKE_PORT)]
+    ike_port: u16,
+    /// Local NAT-T port.
+    #[arg(long, global = true, default_value_t = NATT_PORT)]
+    natt_port: u16,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Connect as initiator; runs in the foreground until Ctrl-C or SIGTERM, then deletes the SAs.
+    Up {
+        /// The profile (TOML with [data] and [secrets] tables).
+        profile: PathBuf,
+        /// Close again as soon as the Child SA is up (for tests).
+        #[arg(long)]
+        once: bool,
+    },
+    /// Answer initiators as responder, with a profile holding a [responder] table.
+    Respond {
+        /// The responder profile.
+        profile: PathBuf,
+    },
+    /// Check a profile and print the typed settings, without connecting.
+    Check {
+        /// The profile.
+        profile: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tool::init_logging(cli.debug);
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("nm-ike: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("nm-ike: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, String> {
+    match &cli.command {
+        Command::Check { profile } => {
+            let p = Profile::load(profile)?;
+            let s = p.settings()?;
+            println!("{s:#?}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Up { profile, once } => {
+            let p = Profile::load(profile)?;
+            let settings = p.settings()?;
+            let remote = tool::resolve(&settings.gateway, settings.gateway_port)?;
+            let local =
+                local_address_towards(remote).map_err(|e| format!("no route to {remote}: {e}"))?;
+            let conn = nm_plugin::driver::profile::connection_config(
+                &p.name(profile),
+                &settings,
+                remote,
+                local,
+            )?;
+            let engine = Engine::new(EngineConfig::default(), Box::new(SystemRng::new()));
+            drive(engine, local, &cli, Some(conn), *once).await
+        }
+        Command::Respond { profile } => {
+            let p = Profile::load(profile)?;
+            let (cfg, listen) = p.responder()?;
+            let engine = Engine::new(
+                EngineConfig {
+                    responders: vec![cfg],
+                    ..EngineConfig::default()
+                },
+                Box::new(SystemRng::new()),
+            );
+            drive(engine, listen, &cli, None, false).await
+        }
+    }
+}
+
+async fn drive(
+    engine: Engine,
+    local: IpAddr,
+    cli: &Cli,
+    conn: Option<ike_core::engine::ConnectionConfig>,
+    once: bool,
+) -> Result<ExitCode, String> {
+    let sockets = Sockets::bind(local, cli.ike_port, cli.natt_port)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (ev_tx, mut ev_rx) = mpsc::unbounded_channel();
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut runner = Runner {
+        engine,
+        sockets,
+        kernel: Box::new(RecordingKernel::new(Box::new(SystemRng::new()))),
+        events: ev_tx,
+        start: Instant::now(),
+    };
+    let initiator = conn.is_some();
+    if let Some(conn) = conn {
+        let now = runner.now();
+        runner
+            .engine
+            .initiate(now, conn)
+            .map_err(|e| e.to_string())?;
+    }
+    let printer = tokio::spawn(async move {
+        let mut failed = false;
+        let mut child_up = false;
+        while let Some(ev) = ev_rx.recv().await {
+            println!("{}", tool::event_line(&ev));
+            match ev {
+                Event::Failed { .. } => failed = true,
+                Event::ChildSaUp { .. } => {
+                    child_up = true;
+                    if once {
+                        let _ = stop_tx.send(true);
+                    }
+                }
+                _ => {}
+            }
+        }
+        (failed, child_up)
+    });
+    let signals = tokio::spawn(async move {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            Some(()) = async { match term.as_mut() { Some(t) => t.recv().await, None => None } } => {}
+        }
+    });
+    let stop_on_signal = {
+        let stop_rx2 = stop_rx.clone();
+        let (sig_tx, sig_rx) = watch::channel(false);
+        tokio::spawn(async move {
+            let mut stop_rx2 = stop_rx2;
+            tokio::select! {
+                _ = signals => {}
+                _ = stop_rx2.wait_for(|v| *v) => {}
+            }
+            let _ = sig_tx.send(true);
+        });
+        sig_rx
+    };
+    runner.run(stop_on_signal, initiator).await;
+    let Runner { events, .. } = runner;
+    drop(events);
+    let (failed, child_up) = printer.await.unwrap_or((true, false));
+    if failed || (initiator && !child_up) {
+        Ok(ExitCode::FAILURE)
+    } else {
+        Ok(ExitCode::SUCCESS)
+    }
+}

@@ -1,0 +1,5 @@
+//! The driver: runs the sans-IO engine with real UDP sockets, timers and a kernel backend.
+
+pub mod kernel;
+pub mod profile;
+pub mod run;

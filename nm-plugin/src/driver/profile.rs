@@ -1,0 +1,167 @@
+//! Turning validated [`Settings`] into the engine's [`ConnectionConfig`].
+
+use crate::settings::{AuthMethod, Encapsulation, Fragmentation as SetFrag, Settings};
+use ike_core::engine::{
+    ChildConfig, ConnectionConfig, Fragmentation, Identity, LocalAuth, Mode, RemoteAuth,
+    RequestConfig, RetransmitConfig, SecretBytes,
+};
+use ike_core::proposal::{self, Proposal, Protocol};
+use ike_core::wire::TrafficSelector;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+/// Converts a traffic selector from the `ts` module to the wire form the engine carries.
+pub fn to_wire_ts(ts: &ike_core::ts::TrafficSelector) -> TrafficSelector {
+    let mut w = TrafficSelector::from_range(ts.start_addr, ts.end_addr);
+    w.ip_protocol = ts.ip_protocol;
+    w.start_port = ts.start_port;
+    w.end_port = ts.end_port;
+    w
+}
+
+fn parse_ts(key: &str, value: &str) -> Result<Vec<TrafficSelector>, String> {
+    let list = ike_core::ts::parse_ts_list(value).map_err(|e| format!("{key}: {e}"))?;
+    Ok(list.iter().map(to_wire_ts).collect())
+}
+
+fn restrict(list: &mut [TrafficSelector], protoport: Option<&str>) {
+    if let Some((proto, port)) = protoport.and_then(crate::settings::value::parse_proto_port) {
+        for ts in list {
+            ts.ip_protocol = proto;
+            if port != 0 {
+                ts.start_port = port;
+                ts.end_port = port;
+            }
+        }
+    }
+}
+
+fn any_of(addr: IpAddr) -> TrafficSelector {
+    match addr {
+        IpAddr::V4(_) => TrafficSelector::from_range(
+            IpAddr::from([0, 0, 0, 0]),
+            IpAddr::from([255, 255, 255, 255]),
+        ),
+        IpAddr::V6(_) => {
+            TrafficSelector::from_range(IpAddr::from([0u16; 8]), IpAddr::from([0xffffu16; 8]))
+        }
+    }
+}
+
+/// The ESP proposals: as configured (a KE group in them means PFS), with PFS added from the
+/// IKE proposals' groups when `pfs=yes` and none is given, or removed when `pfs=no`.
+fn esp_proposals(settings: &Settings, ike: &[Proposal]) -> Result<Vec<Proposal>, String> {
+    let set = match &settings.esp {
+        Some(s) => proposal::parse(Protocol::Esp, s).map_err(|e| format!("esp: {e}"))?,
+        None => proposal::default_esp(),
+    };
+    if !settings.pfs {
+        return Ok(proposal::without_pfs(&set).0);
+    }
+    if set.0.iter().any(|p| p.ke.iter().any(|&g| g != 0)) {
+        return Ok(set.0);
+    }
+    let mut groups: Vec<u16> = Vec::new();
+    for g in ike.iter().flat_map(|p| p.ke.iter().copied()) {
+        if !groups.contains(&g) {
+            groups.push(g);
+        }
+    }
+    Ok(proposal::esp_with_pfs(&set, &groups).0)
+}
+
+/// Builds the engine's connection from settings. `remote` is the resolved gateway address,
+/// `local` our address towards it.
+pub fn connection_config(
+    name: &str,
+    settings: &Settings,
+    remote: SocketAddr,
+    local: IpAddr,
+) -> Result<ConnectionConfig, String> {
+    let local_id = match &settings.local_id {
+        Some(s) => Identity::parse(s).map_err(|e| format!("leftid: {e}"))?,
+        None => Identity::from(local),
+    };
+    let remote_id = match &settings.remote_id {
+        Some(s) => Some(Identity::parse(s).map_err(|e| format!("rightid: {e}"))?),
+        None => None,
+    };
+    let (local_auth, remote_auth) = match settings.auth {
+        AuthMethod::Psk => {
+            let psk = settings
+                .psk
+                .as_ref()
+                .ok_or_else(|| "pskvalue: the pre-shared key is missing".to_string())?;
+            let secret = SecretBytes::from_slice(psk.0.as_bytes());
+            (LocalAuth::Psk(secret.clone()), RemoteAuth::Psk(secret))
+        }
+        AuthMethod::Certificate => {
+            return Err(
+                "authby: certificate authentication is not available in this build yet".into(),
+            )
+        }
+    };
+    let mut conn = ConnectionConfig::new(name, remote, local_id, local_auth, remote_auth);
+    conn.local_addr = Some(local);
+    conn.remote_id = remote_id;
+    conn.ike_proposals = match &settings.ike {
+        Some(s) => {
+            proposal::parse(Protocol::Ike, s)
+                .map_err(|e| format!("ike: {e}"))?
+                .0
+        }
+        None => proposal::default_ike().0,
+    };
+    conn.esp_proposals = esp_proposals(settings, &conn.ike_proposals)?;
+
+    let mut remote_ts = parse_ts("rightsubnet", &settings.remote_subnets)?;
+    let virtual_ip =
+        settings.modecfg && settings.local_subnets.is_none() && !settings.transport_mode;
+    let mut local_ts = match &settings.local_subnets {
+        Some(s) => parse_ts("leftsubnet", s)?,
+        // A virtual address: propose "any" and let the gateway narrow it to the address.
+        None if virtual_ip => remote_ts.iter().map(|t| any_of(t.start_addr)).collect(),
+        None => vec![TrafficSelector::from_range(local, local)],
+    };
+    if settings.transport_mode {
+        local_ts = vec![TrafficSelector::from_range(local, local)];
+        remote_ts = vec![TrafficSelector::from_range(remote.ip(), remote.ip())];
+    }
+    local_ts.dedup();
+    restrict(&mut local_ts, settings.local_protoport.as_deref());
+    restrict(&mut remote_ts, settings.remote_protoport.as_deref());
+    conn.children = vec![ChildConfig {
+        name: name.to_string(),
+        local_ts,
+        remote_ts,
+        mode: if settings.transport_mode {
+            Mode::Transport
+        } else {
+            Mode::Tunnel
+        },
+    }];
+    if virtual_ip {
+        conn.request_config = RequestConfig {
+            ipv4: remote.is_ipv4() || settings.remote_subnets.contains('.'),
+            ipv6: settings.remote_subnets.contains(':'),
+            dns: true,
+        };
+    }
+    conn.ike_lifetime = settings.ike_lifetime;
+    conn.child_lifetime = settings.sa_lifetime;
+    conn.fragmentation = match settings.fragmentation {
+        SetFrag::Yes => Fragmentation::Yes,
+        SetFrag::No => Fragmentation::No,
+        SetFrag::Force => Fragmentation::Force,
+    };
+    conn.force_encap = settings.encapsulation == Encapsulation::Yes;
+    conn.dpd_delay = (settings.dpd_delay > Duration::ZERO).then_some(settings.dpd_delay);
+    conn.retransmit = RetransmitConfig {
+        initial: settings.retransmit_timeout,
+        factor: 2.0,
+        tries: settings.retransmit_tries,
+        max_total: Duration::from_secs(600),
+    };
+    conn.narrowing = settings.narrowing;
+    Ok(conn)
+}

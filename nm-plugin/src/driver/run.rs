@@ -1,0 +1,195 @@
+//! The event loop: UDP sockets on ports 500 and 4500, the engine's timer, kernel operations
+//! and a shutdown signal.
+
+use super::kernel::{describe, Kernel};
+use ike_core::engine::{Engine, Event, Time, Transmit};
+use std::io;
+use std::net::{IpAddr, SocketAddr, UdpSocket as StdUdpSocket};
+use std::time::{Duration, Instant};
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, watch};
+
+/// The IKE ports.
+pub const IKE_PORT: u16 = 500;
+/// The NAT-T port (RFC 3948).
+pub const NATT_PORT: u16 = 4500;
+
+/// Our address towards `remote`, as the routing table chooses it (no packet is sent).
+pub fn local_address_towards(remote: SocketAddr) -> io::Result<IpAddr> {
+    let bind: SocketAddr = match remote {
+        SocketAddr::V4(_) => "0.0.0.0:0".parse().map_err(io::Error::other)?,
+        SocketAddr::V6(_) => "[::]:0".parse().map_err(io::Error::other)?,
+    };
+    let s = StdUdpSocket::bind(bind)?;
+    s.connect(remote)?;
+    Ok(s.local_addr()?.ip())
+}
+
+/// The two sockets of one local address.
+pub struct Sockets {
+    ike: UdpSocket,
+    natt: UdpSocket,
+    local: IpAddr,
+}
+
+impl Sockets {
+    /// Binds `local:500` and `local:4500` (or other ports, for tests).
+    pub async fn bind(local: IpAddr, ike_port: u16, natt_port: u16) -> io::Result<Self> {
+        let ike = UdpSocket::bind(SocketAddr::new(local, ike_port))
+            .await
+            .map_err(|e| {
+                io::Error::new(e.kind(), format!("cannot bind UDP {local}:{ike_port}: {e}"))
+            })?;
+        let natt = UdpSocket::bind(SocketAddr::new(local, natt_port))
+            .await
+            .map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot bind UDP {local}:{natt_port}: {e}"),
+                )
+            })?;
+        Ok(Sockets { ike, natt, local })
+    }
+
+    fn local_addr(&self, natt: bool) -> SocketAddr {
+        let s = if natt { &self.natt } else { &self.ike };
+        s.local_addr().unwrap_or(SocketAddr::new(self.local, 0))
+    }
+
+    async fn send(&self, t: &Transmit) {
+        let sock = if t.local_port == NATT_PORT {
+            &self.natt
+        } else {
+            &self.ike
+        };
+        if let Err(e) = sock.send_to(&t.payload, t.remote).await {
+            tracing::warn!(
+                "sending {} bytes to {} failed: {e}",
+                t.payload.len(),
+                t.remote
+            );
+        }
+    }
+}
+
+/// Runs `engine` until `shutdown` becomes true and everything is closed, or until no IKE SA
+/// is left after at least one existed (`exit_when_idle`). Events are sent to `events`.
+pub struct Runner {
+    /// The engine.
+    pub engine: Engine,
+    /// The sockets.
+    pub sockets: Sockets,
+    /// The kernel backend.
+    pub kernel: Box<dyn Kernel>,
+    /// Where events go.
+    pub events: mpsc::UnboundedSender<Event>,
+    /// The loop's time origin.
+    pub start: Instant,
+}
+
+impl Runner {
+    /// Engine time now.
+    pub fn now(&self) -> Time {
+        Time::from_millis(u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX))
+    }
+
+    fn instant_of(&self, t: Time) -> tokio::time::Instant {
+        tokio::time::Instant::from_std(self.start + Duration::from_millis(t.as_millis()))
+    }
+
+    /// Drains every output of the engine: datagrams, kernel operations, events.
+    pub async fn flush(&mut self) {
+        loop {
+            let mut progress = false;
+            while let Some(t) = self.engine.poll_transmit() {
+                self.sockets.send(&t).await;
+                progress = true;
+            }
+            while let Some(op) = self.engine.poll_kernel_op() {
+                tracing::debug!("kernel: {}", describe(&op));
+                if let Some(ev) = self.kernel.execute(&op) {
+                    let now = self.now();
+                    self.engine.handle_kernel_event(now, ev);
+                }
+                progress = true;
+            }
+            while let Some(ev) = self.engine.poll_event() {
+                let _ = self.events.send(ev);
+                progress = true;
+            }
+            if !progress {
+                break;
+            }
+        }
+    }
+
+    /// The loop. Returns when shutdown was requested and all IKE SAs are closed (or after a
+    /// grace period), or when `exit_when_idle` is set and the last IKE SA went away.
+    pub async fn run(&mut self, mut shutdown: watch::Receiver<bool>, exit_when_idle: bool) {
+        let mut buf_ike = vec![0u8; 65_536];
+        let mut buf_natt = vec![0u8; 65_536];
+        let mut closing_since: Option<Instant> = None;
+        let mut had_sa = self.engine.ike_sa_count() > 0;
+        loop {
+            self.flush().await;
+            let count = self.engine.ike_sa_count();
+            had_sa |= count > 0;
+            if let Some(since) = closing_since {
+                if count == 0 || since.elapsed() > Duration::from_secs(3) {
+                    return;
+                }
+            } else if exit_when_idle && had_sa && count == 0 {
+                return;
+            }
+            let deadline = self.engine.poll_timeout().map(|t| self.instant_of(t));
+            let sleep = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let local_ike = self.sockets.local_addr(false);
+            let local_natt = self.sockets.local_addr(true);
+            tokio::select! {
+                r = self.sockets.ike.recv_from(&mut buf_ike) => match r {
+                    Ok((n, from)) => {
+                        let now = self.now();
+                        if let Some(data) = buf_ike.get(..n) {
+                            self.engine.handle_datagram(now, local_ike, from, data);
+                        }
+                    }
+                    Err(e) => note_recv_error(&e),
+                },
+                r = self.sockets.natt.recv_from(&mut buf_natt) => match r {
+                    Ok((n, from)) => {
+                        let now = self.now();
+                        if let Some(data) = buf_natt.get(..n) {
+                            self.engine.handle_datagram(now, local_natt, from, data);
+                        }
+                    }
+                    Err(e) => note_recv_error(&e),
+                },
+                () = sleep => {
+                    let now = self.now();
+                    self.engine.handle_timeout(now);
+                }
+                r = shutdown.changed(), if closing_since.is_none() => {
+                    if r.is_err() || *shutdown.borrow() {
+                        closing_since = Some(Instant::now());
+                        let now = self.now();
+                        self.engine.close_all(now);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn note_recv_error(e: &io::Error) {
+    // ICMP errors (port unreachable) surface as ECONNREFUSED on Linux UDP sockets.
+    if e.kind() == io::ErrorKind::ConnectionRefused {
+        tracing::info!("ICMP port unreachable from the gateway: no IKE service is listening there");
+    } else {
+        tracing::warn!("receive failed: {e}");
+    }
+}

@@ -1,0 +1,263 @@
+//! Support for the `nm-ike` command: TOML profiles, name resolution, event lines, logging.
+
+use crate::driver::profile::to_wire_ts;
+use crate::settings::Settings;
+use ike_core::engine::{
+    AddressPool, Event, Identity, LocalAuth, RemoteAuth, ResponderConfig, SecretBytes, ServeConfig,
+};
+use ike_core::proposal::{self, Protocol};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::path::Path;
+use std::time::Duration;
+
+/// A profile file: `name`, `[data]` (vpn.data keys), `[secrets]` (vpn.secrets keys) and, for
+/// `nm-ike respond`, a `[responder]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Connection name (default: the file name).
+    pub name: Option<String>,
+    /// vpn.data keys.
+    #[serde(default)]
+    pub data: BTreeMap<String, String>,
+    /// vpn.secrets keys.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, String>,
+    /// Responder settings.
+    pub responder: Option<ResponderProfile>,
+}
+
+/// What `nm-ike respond` serves.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponderProfile {
+    /// Address to listen on.
+    pub listen: IpAddr,
+    /// Our identity.
+    pub local_id: String,
+    /// Identity required from initiators (any when absent).
+    pub remote_id: Option<String>,
+    /// Pre-shared key.
+    pub psk: String,
+    /// IKE proposals (default: modern set).
+    pub ike: Option<String>,
+    /// ESP proposals (default: modern set).
+    pub esp: Option<String>,
+    /// Our subnets.
+    pub local_ts: String,
+    /// Accepted initiator subnets (default: any).
+    pub remote_ts: Option<String>,
+    /// IPv4 address pool (CIDR or `first-last`).
+    pub pool_v4: Option<String>,
+    /// IPv6 address pool (CIDR).
+    pub pool_v6: Option<String>,
+    /// DNS servers to hand out.
+    #[serde(default)]
+    pub dns: Vec<IpAddr>,
+    /// DNS domains to hand out (RFC 8598).
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// Accept transport mode.
+    #[serde(default)]
+    pub allow_transport: bool,
+}
+
+impl Profile {
+    /// Reads and parses a profile file.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// The connection name.
+    pub fn name(&self, path: &Path) -> String {
+        self.name.clone().unwrap_or_else(|| {
+            path.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "nm-ike".into())
+        })
+    }
+
+    /// The validated settings; every problem is listed.
+    pub fn settings(&self) -> Result<Settings, String> {
+        Settings::from_maps(&self.data, &self.secrets).map_err(|errs| {
+            errs.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    }
+
+    /// The responder configuration and the address to listen on.
+    pub fn responder(&self) -> Result<(ResponderConfig, IpAddr), String> {
+        let r = self
+            .responder
+            .as_ref()
+            .ok_or("the profile has no [responder] table")?;
+        let id = |key: &str, v: &str| Identity::parse(v).map_err(|e| format!("{key}: {e}"));
+        let ts = |key: &str, v: &str| {
+            ike_core::ts::parse_ts_list(v)
+                .map(|l| l.iter().map(to_wire_ts).collect::<Vec<_>>())
+                .map_err(|e| format!("{key}: {e}"))
+        };
+        let pool = |key: &str, v: &str| -> Result<AddressPool, String> {
+            let list = ike_core::ts::parse_ts_list(v).map_err(|e| format!("{key}: {e}"))?;
+            let t = list.first().ok_or(format!("{key}: empty"))?;
+            let size = match (t.start_addr, t.end_addr) {
+                (IpAddr::V4(a), IpAddr::V4(b)) => {
+                    u32::from(b).saturating_sub(u32::from(a)).saturating_add(1)
+                }
+                (IpAddr::V6(a), IpAddr::V6(b)) => u32::try_from(
+                    u128::from(b)
+                        .saturating_sub(u128::from(a))
+                        .saturating_add(1),
+                )
+                .unwrap_or(u32::MAX),
+                _ => return Err(format!("{key}: mixed address families")),
+            };
+            let prefix = if t.start_addr.is_ipv4() { 32 } else { 128 };
+            Ok(AddressPool {
+                first: t.start_addr,
+                size,
+                prefix,
+            })
+        };
+        let psk = SecretBytes::from_slice(r.psk.as_bytes());
+        let cfg = ResponderConfig {
+            name: self.name.clone().unwrap_or_else(|| "responder".into()),
+            local_id: id("local_id", &r.local_id)?,
+            remote_id: r
+                .remote_id
+                .as_deref()
+                .map(|v| id("remote_id", v))
+                .transpose()?,
+            local_auth: LocalAuth::Psk(psk.clone()),
+            remote_auth: RemoteAuth::Psk(psk),
+            ike_proposals: match &r.ike {
+                Some(s) => {
+                    proposal::parse(Protocol::Ike, s)
+                        .map_err(|e| format!("ike: {e}"))?
+                        .0
+                }
+                None => proposal::default_ike().0,
+            },
+            esp_proposals: match &r.esp {
+                Some(s) => {
+                    proposal::parse(Protocol::Esp, s)
+                        .map_err(|e| format!("esp: {e}"))?
+                        .0
+                }
+                None => proposal::default_esp().0,
+            },
+            local_ts: ts("local_ts", &r.local_ts)?,
+            remote_ts: ts(
+                "remote_ts",
+                r.remote_ts.as_deref().unwrap_or("0.0.0.0/0,::/0"),
+            )?,
+            allow_transport: r.allow_transport,
+            serve: ServeConfig {
+                pool_v4: r
+                    .pool_v4
+                    .as_deref()
+                    .map(|v| pool("pool_v4", v))
+                    .transpose()?,
+                pool_v6: r
+                    .pool_v6
+                    .as_deref()
+                    .map(|v| pool("pool_v6", v))
+                    .transpose()?,
+                dns: r.dns.clone(),
+                domains: r.domains.clone(),
+                subnets: Vec::new(),
+            },
+            ike_lifetime: Duration::from_secs(28_800),
+            child_lifetime: Duration::from_secs(3_600),
+            fragmentation: ike_core::engine::Fragmentation::Yes,
+            fragment_size: 1280,
+            dpd_delay: None,
+            retransmit: ike_core::engine::RetransmitConfig::default(),
+        };
+        Ok((cfg, r.listen))
+    }
+}
+
+/// Resolves the gateway to one socket address (the first the resolver returns).
+pub fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, port));
+    }
+    (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve the gateway {host}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("the gateway {host} has no address"))
+}
+
+fn ts_list(list: &[ike_core::wire::TrafficSelector]) -> String {
+    list.iter()
+        .map(|t| {
+            let cidrs = ike_core::ts::range_to_cidrs(t.start_addr, t.end_addr);
+            let mut s = cidrs
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("+");
+            if t.ip_protocol != 0 {
+                s.push_str(&format!(
+                    "[{}/{}-{}]",
+                    t.ip_protocol, t.start_port, t.end_port
+                ));
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// One machine-readable line per event (`KIND key=value ...`).
+pub fn event_line(ev: &Event) -> String {
+    match ev {
+        Event::IkeSaUp { name, proposal, local, remote, nat, encap, remote_id, .. } => format!(
+            "IKE_SA_UP name={name} proposal={proposal} local={local} remote={remote} \
+             nat_local={} nat_remote={} encap={encap} remote_id={remote_id}",
+            nat.local_behind, nat.remote_behind
+        ),
+        Event::ChildSaUp { child, proposal, local_ts, remote_ts, spi_in, spi_out, mode, udp_encap, .. } => format!(
+            "CHILD_SA_UP child={child} proposal={proposal} local_ts={} remote_ts={} spi_in={spi_in:08x} \
+             spi_out={spi_out:08x} mode={mode:?} encap={}",
+            ts_list(local_ts),
+            ts_list(remote_ts),
+            udp_encap.is_some()
+        ),
+        Event::ConfigReceived { config, .. } => format!(
+            "CONFIG addresses={} dns={} domains={}",
+            config
+                .addresses_v4
+                .iter()
+                .chain(&config.addresses_v6)
+                .map(|a| format!("{}/{}", a.addr, a.prefix))
+                .collect::<Vec<_>>()
+                .join(","),
+            config.dns_v4.iter().chain(&config.dns_v6).map(ToString::to_string).collect::<Vec<_>>().join(","),
+            config.domains.join(",")
+        ),
+        Event::ChildSaDown { child, spi_in, rekeyed, .. } => {
+            format!("CHILD_SA_DOWN child={child} spi_in={spi_in:08x} rekeyed={rekeyed}")
+        }
+        Event::IkeSaDown { reason, .. } => format!("IKE_SA_DOWN reason={reason:?}"),
+        Event::Failed { failure, .. } => format!("FAILED {failure}"),
+    }
+}
+
+/// Logs to stderr; `NM_IKE_LOG` (an env-filter) overrides the level.
+pub fn init_logging(debug: bool) {
+    let default = if debug { "debug" } else { "info" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NM_IKE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
