@@ -10,8 +10,16 @@
 //! - [`crypto`]: the crypto provider trait (aws-lc-rs, MODP via crypto-bigint) and key
 //!   derivation (prf+, SKEYSEED, KEYMAT, AUTH).
 //! - [`proposal`]: transform registry, Libreswan and strongSwan proposal syntaxes, negotiation.
+//! - [`ts`]: traffic selectors, narrowing (RFC 7296 §2.9), CIDR conversion, address pools.
 
+pub mod cookie;
 pub mod crypto;
+pub mod engine;
+pub(crate) mod exchange;
+pub mod fragment;
 pub mod ids;
+pub mod natt;
 pub mod proposal;
+pub(crate) mod sa;
+pub mod ts;
 pub mod wire;

@@ -1,0 +1,284 @@
+//! Engine and connection configuration (typed; the engine never sees settings strings).
+
+use core::time::Duration;
+use std::net::{IpAddr, SocketAddr};
+
+use super::identity::Identity;
+use super::retransmit::RetransmitConfig;
+use super::secret::SecretBytes;
+use crate::proposal::Proposal;
+use crate::wire::TrafficSelector;
+
+/// How we authenticate ourselves.
+#[derive(Debug, Clone)]
+pub enum LocalAuth {
+    /// Pre-shared key.
+    Psk(SecretBytes),
+    /// X.509 certificate chain (end entity first, DER) and its PKCS#8 DER private key.
+    Certificate {
+        /// DER certificates, end entity first.
+        chain: Vec<Vec<u8>>,
+        /// PKCS#8 DER private key.
+        key: SecretBytes,
+    },
+}
+
+/// How we authenticate the peer.
+#[derive(Debug, Clone)]
+pub enum RemoteAuth {
+    /// Pre-shared key.
+    Psk(SecretBytes),
+    /// X.509 certificate validated against trust anchors.
+    Certificate {
+        /// DER trust anchor certificates.
+        trust_anchors: Vec<Vec<u8>>,
+        /// Require the peer's IKE ID to appear in its certificate (RFC 4945).
+        require_id_match: bool,
+    },
+}
+
+/// IPsec mode of a Child SA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Tunnel mode.
+    Tunnel,
+    /// Transport mode (USE_TRANSPORT_MODE).
+    Transport,
+}
+
+/// A Child SA to create.
+#[derive(Debug, Clone)]
+pub struct ChildConfig {
+    /// Name (reported in events).
+    pub name: String,
+    /// Our traffic selectors.
+    pub local_ts: Vec<TrafficSelector>,
+    /// The peer's traffic selectors.
+    pub remote_ts: Vec<TrafficSelector>,
+    /// Tunnel or transport.
+    pub mode: Mode,
+}
+
+/// What the initiator asks for in its configuration payload.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestConfig {
+    /// Request an IPv4 address.
+    pub ipv4: bool,
+    /// Request an IPv6 address.
+    pub ipv6: bool,
+    /// Request DNS servers and domains.
+    pub dns: bool,
+}
+
+impl RequestConfig {
+    /// Whether anything is requested.
+    pub fn any(&self) -> bool {
+        self.ipv4 || self.ipv6 || self.dns
+    }
+}
+
+/// IKE fragmentation policy (RFC 7383).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fragmentation {
+    /// Announce support and fragment large messages if the peer supports it.
+    #[default]
+    Yes,
+    /// Never fragment.
+    No,
+    /// Fragment even when the peer did not announce support.
+    Force,
+}
+
+/// A connection we initiate.
+#[derive(Debug, Clone)]
+pub struct ConnectionConfig {
+    /// Connection name.
+    pub name: String,
+    /// Local address to send from, if fixed.
+    pub local_addr: Option<IpAddr>,
+    /// Peer address (normally port 500).
+    pub remote: SocketAddr,
+    /// Our identity.
+    pub local_id: Identity,
+    /// The identity we require from the peer (any if `None`).
+    pub remote_id: Option<Identity>,
+    /// How we authenticate.
+    pub local_auth: LocalAuth,
+    /// How the peer must authenticate.
+    pub remote_auth: RemoteAuth,
+    /// IKE proposals in preference order.
+    pub ike_proposals: Vec<Proposal>,
+    /// ESP proposals in preference order (a KE transform means PFS).
+    pub esp_proposals: Vec<Proposal>,
+    /// Child SAs (the first is created in IKE_AUTH).
+    pub children: Vec<ChildConfig>,
+    /// Configuration payload request.
+    pub request_config: RequestConfig,
+    /// IKE SA lifetime (rekey at 90 %).
+    pub ike_lifetime: Duration,
+    /// Child SA lifetime (kernel hard limit; soft at 90 %).
+    pub child_lifetime: Duration,
+    /// Fragmentation policy.
+    pub fragmentation: Fragmentation,
+    /// Largest IKE datagram before fragmenting.
+    pub fragment_size: usize,
+    /// Force UDP encapsulation (fake NAT detection).
+    pub force_encap: bool,
+    /// Send liveness checks when idle this long.
+    pub dpd_delay: Option<Duration>,
+    /// Retransmission schedule.
+    pub retransmit: RetransmitConfig,
+    /// Accept narrowed traffic selectors from the responder.
+    pub narrowing: bool,
+}
+
+impl ConnectionConfig {
+    /// A connection with defaults (no proposals set: use the proposal module's defaults).
+    pub fn new(
+        name: impl Into<String>,
+        remote: SocketAddr,
+        local_id: Identity,
+        local_auth: LocalAuth,
+        remote_auth: RemoteAuth,
+    ) -> Self {
+        ConnectionConfig {
+            name: name.into(),
+            local_addr: None,
+            remote,
+            local_id,
+            remote_id: None,
+            local_auth,
+            remote_auth,
+            ike_proposals: Vec::new(),
+            esp_proposals: Vec::new(),
+            children: Vec::new(),
+            request_config: RequestConfig::default(),
+            ike_lifetime: Duration::from_secs(28800),
+            child_lifetime: Duration::from_secs(3600),
+            fragmentation: Fragmentation::Yes,
+            fragment_size: 1280,
+            force_encap: false,
+            dpd_delay: None,
+            retransmit: RetransmitConfig::default(),
+            narrowing: true,
+        }
+    }
+}
+
+/// An address pool served to initiators (INTERNAL_IP4/6_ADDRESS).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressPool {
+    /// First address handed out.
+    pub first: IpAddr,
+    /// Number of addresses.
+    pub size: u32,
+    /// Prefix length reported with each address.
+    pub prefix: u8,
+}
+
+/// What the responder serves through the configuration payload.
+#[derive(Debug, Clone, Default)]
+pub struct ServeConfig {
+    /// IPv4 pool.
+    pub pool_v4: Option<AddressPool>,
+    /// IPv6 pool.
+    pub pool_v6: Option<AddressPool>,
+    /// DNS servers.
+    pub dns: Vec<IpAddr>,
+    /// DNS search domains (RFC 8598).
+    pub domains: Vec<String>,
+    /// Protected subnets announced (INTERNAL_IP4/6_SUBNET).
+    pub subnets: Vec<(IpAddr, u8)>,
+}
+
+/// A connection we accept as responder.
+#[derive(Debug, Clone)]
+pub struct ResponderConfig {
+    /// Connection name.
+    pub name: String,
+    /// Our identity.
+    pub local_id: Identity,
+    /// The identity we require from initiators (any if `None`).
+    pub remote_id: Option<Identity>,
+    /// How we authenticate.
+    pub local_auth: LocalAuth,
+    /// How initiators must authenticate.
+    pub remote_auth: RemoteAuth,
+    /// Acceptable IKE proposals.
+    pub ike_proposals: Vec<Proposal>,
+    /// Acceptable ESP proposals.
+    pub esp_proposals: Vec<Proposal>,
+    /// Our traffic selectors.
+    pub local_ts: Vec<TrafficSelector>,
+    /// Acceptable initiator traffic selectors (narrowed to these).
+    pub remote_ts: Vec<TrafficSelector>,
+    /// Modes we accept.
+    pub allow_transport: bool,
+    /// Configuration served to initiators.
+    pub serve: ServeConfig,
+    /// IKE SA lifetime.
+    pub ike_lifetime: Duration,
+    /// Child SA lifetime.
+    pub child_lifetime: Duration,
+    /// Fragmentation policy.
+    pub fragmentation: Fragmentation,
+    /// Largest IKE datagram before fragmenting.
+    pub fragment_size: usize,
+    /// Send liveness checks when idle this long.
+    pub dpd_delay: Option<Duration>,
+    /// Retransmission schedule for requests we send.
+    pub retransmit: RetransmitConfig,
+}
+
+/// Global engine configuration.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Connections accepted as responder (matched by the initiator's ID, first match wins).
+    pub responders: Vec<ResponderConfig>,
+    /// First reqid used for kernel SAs/policies.
+    pub reqid_base: u32,
+    /// Half-open IKE SAs from which on the responder demands a COOKIE.
+    pub cookie_threshold: usize,
+    /// Most half-open IKE SAs kept (further IKE_SA_INIT requests are dropped).
+    pub max_half_open: usize,
+    /// Half-open IKE SAs are dropped after this long.
+    pub half_open_timeout: Duration,
+    /// Most IKE SAs in total.
+    pub max_ike_sas: usize,
+    /// ESP replay window.
+    pub replay_window: u32,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            responders: Vec::new(),
+            reqid_base: 0x4e4d_0000,
+            cookie_threshold: 30,
+            max_half_open: 1000,
+            half_open_timeout: Duration::from_secs(30),
+            max_ike_sas: 10_000,
+            replay_window: 32,
+        }
+    }
+}
+
+/// A configuration the engine cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// No IKE proposals and no defaults.
+    #[error("no IKE proposals")]
+    NoIkeProposals,
+    /// No ESP proposals and no defaults.
+    #[error("no ESP proposals")]
+    NoEspProposals,
+    /// A certificate or key could not be used.
+    #[error("bad credential: {0}")]
+    BadCredential(String),
+    /// Too many IKE SAs.
+    #[error("too many IKE SAs")]
+    TooManySas,
+    /// Something else.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}

@@ -1,0 +1,153 @@
+//! Typed failures: one variant per cause, each naming the notify it came from or maps to.
+
+use core::fmt;
+
+use crate::ids::notify;
+
+/// Which negotiation a proposal mismatch happened in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// IKE SA proposals (IKE_SA_INIT, or an IKE SA rekey).
+    Ike,
+    /// Child SA (ESP) proposals (IKE_AUTH or CREATE_CHILD_SA).
+    Child,
+}
+
+/// Which side rejected the authentication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthBy {
+    /// We could not verify the peer (wrong PSK, wrong ID, untrusted certificate).
+    Us,
+    /// The peer rejected us (it sent AUTHENTICATION_FAILED).
+    Peer,
+}
+
+/// Why an IKE SA or Child SA could not be established or was torn down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// NO_PROPOSAL_CHOSEN: no common algorithms.
+    NoProposalChosen {
+        /// IKE or Child SA negotiation.
+        phase: Phase,
+        /// What we offered (initiator) or accept (responder), human-readable.
+        ours: Vec<String>,
+        /// What the peer offered, when known (we are the responder).
+        theirs: Option<Vec<String>>,
+    },
+    /// AUTHENTICATION_FAILED.
+    AuthenticationFailed {
+        /// Which side rejected the authentication.
+        by: AuthBy,
+        /// Plain description (wrong PSK, ID mismatch, untrusted certificate, ...).
+        detail: String,
+    },
+    /// TS_UNACCEPTABLE: the traffic selectors do not overlap.
+    TsUnacceptable,
+    /// INTERNAL_ADDRESS_FAILURE: no address could be assigned.
+    InternalAddressFailure,
+    /// FAILED_CP_REQUIRED: the peer requires a configuration request we did not send.
+    FailedCpRequired,
+    /// INVALID_KE_PAYLOAD when no retry with the requested group is possible.
+    InvalidKe {
+        /// The group the peer asked for.
+        requested: u16,
+    },
+    /// The peer never answered.
+    NoResponse {
+        /// Transmissions made.
+        tries: u32,
+        /// The destination port of the last transmission (500 or 4500).
+        last_port: u16,
+    },
+    /// The peer sent another error notify.
+    PeerNotify {
+        /// Notify message type.
+        notify_type: u16,
+        /// Exchange type in which it came.
+        exchange: u8,
+    },
+    /// A malformed or unexpected message.
+    ProtocolError(String),
+    /// The peer deleted the SA.
+    DeletedByPeer,
+    /// A kernel operation failed.
+    Kernel(String),
+}
+
+impl Failure {
+    /// The error notify type this failure corresponds to, if any.
+    pub fn notify_type(&self) -> Option<u16> {
+        match self {
+            Failure::NoProposalChosen { .. } => Some(notify::NO_PROPOSAL_CHOSEN),
+            Failure::AuthenticationFailed { .. } => Some(notify::AUTHENTICATION_FAILED),
+            Failure::TsUnacceptable => Some(notify::TS_UNACCEPTABLE),
+            Failure::InternalAddressFailure => Some(notify::INTERNAL_ADDRESS_FAILURE),
+            Failure::FailedCpRequired => Some(notify::FAILED_CP_REQUIRED),
+            Failure::InvalidKe { .. } => Some(notify::INVALID_KE_PAYLOAD),
+            Failure::PeerNotify { notify_type, .. } => Some(*notify_type),
+            Failure::ProtocolError(_) => Some(notify::INVALID_SYNTAX),
+            Failure::NoResponse { .. } | Failure::DeletedByPeer | Failure::Kernel(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::NoProposalChosen {
+                phase,
+                ours,
+                theirs,
+            } => {
+                let what = match phase {
+                    Phase::Ike => "IKE (phase 1)",
+                    Phase::Child => "ESP (phase 2)",
+                };
+                write!(f, "no common {what} proposal; ours: {}", ours.join(", "))?;
+                if let Some(t) = theirs {
+                    write!(f, "; peer offered: {}", t.join(", "))?;
+                }
+                Ok(())
+            }
+            Failure::AuthenticationFailed {
+                by: AuthBy::Us,
+                detail,
+            } => {
+                write!(f, "peer authentication failed: {detail}")
+            }
+            Failure::AuthenticationFailed {
+                by: AuthBy::Peer,
+                detail,
+            } => {
+                write!(f, "the peer rejected our authentication: {detail}")
+            }
+            Failure::TsUnacceptable => write!(f, "local/remote networks do not match the peer's"),
+            Failure::InternalAddressFailure => write!(f, "the peer could not assign an address"),
+            Failure::FailedCpRequired => write!(f, "the peer requires a configuration request"),
+            Failure::InvalidKe { requested } => {
+                write!(
+                    f,
+                    "the peer requires key exchange group {requested}, not allowed"
+                )
+            }
+            Failure::NoResponse { tries, last_port } => {
+                write!(
+                    f,
+                    "no response from peer after {tries} tries (UDP port {last_port})"
+                )
+            }
+            Failure::PeerNotify {
+                notify_type,
+                exchange,
+            } => {
+                write!(
+                    f,
+                    "peer sent error notify {notify_type} in exchange {exchange}"
+                )
+            }
+            Failure::ProtocolError(s) => write!(f, "protocol error: {s}"),
+            Failure::DeletedByPeer => write!(f, "deleted by peer"),
+            Failure::Kernel(s) => write!(f, "kernel operation failed: {s}"),
+        }
+    }
+}

@@ -1,0 +1,409 @@
+//! The sans-IO engine: feed datagrams, timer ticks and kernel events in; poll datagrams,
+//! kernel operations, events and the next timeout out.
+
+mod config;
+pub(crate) mod ctx;
+mod failure;
+mod identity;
+mod output;
+mod retransmit;
+mod secret;
+mod time;
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use config::{
+    AddressPool, ChildConfig, ConfigError, ConnectionConfig, EngineConfig, Fragmentation,
+    LocalAuth, Mode, RemoteAuth, RequestConfig, ResponderConfig, ServeConfig,
+};
+pub use failure::{AuthBy, Failure, Phase};
+pub use identity::{Identity, IdentityParseError};
+pub use output::{
+    AssignedAddress, Direction, DownReason, EspCipher, Event, IkeSaHandle, KernelEvent, KernelOp,
+    KernelRequest, Lifetime, NatInfo, ReceivedConfig, Transmit, UdpEncap,
+};
+pub use retransmit::RetransmitConfig;
+pub use secret::SecretBytes;
+pub use time::Time;
+
+use crate::cookie::CookieJar;
+use crate::crypto::Rng;
+use crate::exchange;
+use crate::ids;
+use crate::natt::NATT_PORT;
+use crate::sa::profile::Profile;
+use crate::sa::{IkeSa, IkeState};
+use crate::wire::Message;
+use ctx::{Ctx, Outputs};
+
+/// The IKEv2 engine: every IKE SA of one process, initiator and responder.
+pub struct Engine {
+    cfg: EngineConfig,
+    rng: Box<dyn Rng + Send>,
+    out: Outputs,
+    sas: BTreeMap<IkeSaHandle, IkeSa>,
+    by_spi: HashMap<[u8; 8], IkeSaHandle>,
+    init_index: HashMap<(SocketAddr, [u8; 8]), IkeSaHandle>,
+    spi_requests: HashMap<KernelRequest, IkeSaHandle>,
+    next_handle: u64,
+    cookies: CookieJar,
+}
+
+impl core::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Engine")
+            .field("sas", &self.sas.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Creates an engine.
+    pub fn new(cfg: EngineConfig, mut rng: Box<dyn Rng + Send>) -> Self {
+        let mut secret = [0u8; 32];
+        // An RNG failure leaves a zero cookie secret: cookies still work, just predictable.
+        let _ = rng.fill(&mut secret);
+        let out = Outputs {
+            next_reqid: cfg.reqid_base,
+            ..Outputs::default()
+        };
+        Engine {
+            cfg,
+            rng,
+            out,
+            sas: BTreeMap::new(),
+            by_spi: HashMap::new(),
+            init_index: HashMap::new(),
+            spi_requests: HashMap::new(),
+            next_handle: 1,
+            cookies: CookieJar::new(secret),
+        }
+    }
+
+    fn alloc_handle(&mut self) -> IkeSaHandle {
+        let h = IkeSaHandle(self.next_handle);
+        self.next_handle = self.next_handle.wrapping_add(1);
+        h
+    }
+
+    /// Starts an IKE SA (and its first Child SA) as initiator.
+    pub fn initiate(
+        &mut self,
+        now: Time,
+        mut conn: ConnectionConfig,
+    ) -> Result<IkeSaHandle, ConfigError> {
+        if self.sas.len() >= self.cfg.max_ike_sas {
+            return Err(ConfigError::TooManySas);
+        }
+        if conn.ike_proposals.is_empty() {
+            conn.ike_proposals = crate::proposal::default_ike().0;
+        }
+        if conn.esp_proposals.is_empty() {
+            conn.esp_proposals = crate::proposal::default_esp().0;
+        }
+        if conn.children.is_empty() {
+            return Err(ConfigError::Invalid("no Child SA configured".into()));
+        }
+        let profile = Arc::new(Profile::from_initiator(&conn));
+        let handle = self.alloc_handle();
+        let mut ctx = Ctx {
+            now,
+            rng: &mut *self.rng,
+            out: &mut self.out,
+            cfg: &self.cfg,
+        };
+        let sa = exchange::ike_sa_init::initiate(&mut ctx, handle, profile, &conn)
+            .map_err(ConfigError::Invalid)?;
+        self.by_spi.insert(sa.spi_i, handle);
+        self.sas.insert(handle, sa);
+        Ok(handle)
+    }
+
+    /// Feeds a received UDP datagram (on port 4500 including the non-ESP marker).
+    pub fn handle_datagram(
+        &mut self,
+        now: Time,
+        local: SocketAddr,
+        remote: SocketAddr,
+        data: &[u8],
+    ) {
+        let data = if local.port() == NATT_PORT {
+            match crate::natt::strip_marker(data) {
+                Some(d) => d,
+                None => return,
+            }
+        } else {
+            data
+        };
+        let Ok(msg) = Message::parse(data) else {
+            return;
+        };
+        let h = &msg.header;
+        if h.exchange_type == ids::exchange::IKE_SA_INIT
+            && !h.flags.response
+            && h.spi_r == [0; 8]
+            && h.message_id == 0
+        {
+            self.responder_init(now, local, remote, &msg, data);
+            return;
+        }
+        let our_spi = if h.flags.initiator { h.spi_r } else { h.spi_i };
+        let Some(&handle) = self.by_spi.get(&our_spi) else {
+            return;
+        };
+        let Some(sa) = self.sas.get_mut(&handle) else {
+            return;
+        };
+        if sa.spi_i != h.spi_i {
+            return;
+        }
+        let mut ctx = Ctx {
+            now,
+            rng: &mut *self.rng,
+            out: &mut self.out,
+            cfg: &self.cfg,
+        };
+        exchange::dispatch::on_message(sa, &mut ctx, local, remote, &msg, data);
+        self.after_sa_call(handle);
+    }
+
+    fn responder_init(
+        &mut self,
+        now: Time,
+        local: SocketAddr,
+        remote: SocketAddr,
+        msg: &Message,
+        raw: &[u8],
+    ) {
+        if let Some(handle) = self.init_index.get(&(remote, msg.header.spi_i)) {
+            if let Some(sa) = self.sas.get(handle) {
+                // Retransmitted IKE_SA_INIT: resend the cached response.
+                if sa.init.init_req == raw {
+                    if let Some(c) = &sa.cached {
+                        let dgs = c.datagrams.clone();
+                        let mut ctx = Ctx {
+                            now,
+                            rng: &mut *self.rng,
+                            out: &mut self.out,
+                            cfg: &self.cfg,
+                        };
+                        sa.transmit(&mut ctx, &dgs);
+                    }
+                }
+                return;
+            }
+        }
+        let half_open = self
+            .sas
+            .values()
+            .filter(|s| !s.initiator && s.state == IkeState::AuthPending)
+            .count();
+        if half_open >= self.cfg.max_half_open || self.sas.len() >= self.cfg.max_ike_sas {
+            return;
+        }
+        let need_cookie = half_open >= self.cfg.cookie_threshold;
+        let handle = IkeSaHandle(self.next_handle);
+        let mut ctx = Ctx {
+            now,
+            rng: &mut *self.rng,
+            out: &mut self.out,
+            cfg: &self.cfg,
+        };
+        let made = exchange::ike_sa_init::respond(
+            &mut ctx,
+            handle,
+            local,
+            remote,
+            msg,
+            raw,
+            need_cookie.then_some(&self.cookies),
+        );
+        if let Some(sa) = made {
+            self.next_handle = self.next_handle.wrapping_add(1);
+            self.by_spi.insert(sa.spi_r, handle);
+            self.init_index.insert((remote, sa.spi_i), handle);
+            self.sas.insert(handle, sa);
+        } else {
+            // A failure event may have used the handle.
+            self.next_handle = self.next_handle.wrapping_add(1);
+        }
+    }
+
+    fn after_sa_call(&mut self, handle: IkeSaHandle) {
+        let Some(sa) = self.sas.get_mut(&handle) else {
+            return;
+        };
+        if let Some(req) = sa.pending_child.as_ref().and_then(|p| p.request) {
+            self.spi_requests.insert(req, handle);
+        }
+        if let Some(mut shell) = sa.spawned.take() {
+            // The pre-rekey IKE SA, kept only to answer its Delete.
+            let new_handle = IkeSaHandle(self.next_handle);
+            self.next_handle = self.next_handle.wrapping_add(1);
+            shell.handle = new_handle;
+            self.by_spi.insert(shell.our_spi(), new_handle);
+            self.sas.insert(new_handle, *shell);
+        }
+        if let Some(sa) = self.sas.get(&handle) {
+            let spi = sa.our_spi();
+            if self.by_spi.get(&spi) != Some(&handle) && sa.spi_i != [0; 8] {
+                self.by_spi.insert(spi, handle);
+            }
+        }
+        let remove = self
+            .sas
+            .get(&handle)
+            .is_some_and(|sa| sa.state == IkeState::Dead && sa.expire.is_none());
+        if remove {
+            self.remove(handle);
+        }
+    }
+
+    fn remove(&mut self, handle: IkeSaHandle) {
+        if let Some(sa) = self.sas.remove(&handle) {
+            if self.by_spi.get(&sa.our_spi()) == Some(&handle) {
+                self.by_spi.remove(&sa.our_spi());
+            }
+            self.init_index.retain(|_, h| *h != handle);
+            self.spi_requests.retain(|_, h| *h != handle);
+        }
+    }
+
+    /// Advances timers (retransmissions, liveness checks, expiry).
+    pub fn handle_timeout(&mut self, now: Time) {
+        let due: Vec<IkeSaHandle> = self
+            .sas
+            .iter()
+            .filter(|(_, sa)| sa.next_timeout().is_some_and(|t| t <= now))
+            .map(|(h, _)| *h)
+            .collect();
+        for handle in due {
+            let Some(sa) = self.sas.get_mut(&handle) else {
+                continue;
+            };
+            let mut ctx = Ctx {
+                now,
+                rng: &mut *self.rng,
+                out: &mut self.out,
+                cfg: &self.cfg,
+            };
+            let gone = exchange::dispatch::on_timer(sa, &mut ctx);
+            if gone {
+                self.remove(handle);
+            } else {
+                self.after_sa_call(handle);
+            }
+        }
+    }
+
+    /// The next time [`Engine::handle_timeout`] should be called.
+    pub fn poll_timeout(&self) -> Option<Time> {
+        self.sas.values().filter_map(IkeSa::next_timeout).min()
+    }
+
+    /// Feeds a kernel event.
+    pub fn handle_kernel_event(&mut self, now: Time, ev: KernelEvent) {
+        match ev {
+            KernelEvent::SpiAllocated { request, spi } => {
+                let Some(handle) = self.spi_requests.remove(&request) else {
+                    return;
+                };
+                let Some(sa) = self.sas.get_mut(&handle) else {
+                    return;
+                };
+                let mut ctx = Ctx {
+                    now,
+                    rng: &mut *self.rng,
+                    out: &mut self.out,
+                    cfg: &self.cfg,
+                };
+                exchange::dispatch::on_spi(sa, &mut ctx, request, spi);
+                self.after_sa_call(handle);
+            }
+            KernelEvent::OpFailed { request, error } => {
+                let Some(handle) = self.spi_requests.remove(&request) else {
+                    return;
+                };
+                let Some(sa) = self.sas.get_mut(&handle) else {
+                    return;
+                };
+                let mut ctx = Ctx {
+                    now,
+                    rng: &mut *self.rng,
+                    out: &mut self.out,
+                    cfg: &self.cfg,
+                };
+                exchange::dispatch::fail(sa, &mut ctx, Failure::Kernel(error), true);
+                self.after_sa_call(handle);
+            }
+            KernelEvent::SaExpired { spi, hard } => {
+                let handle = self
+                    .sas
+                    .iter()
+                    .find(|(_, sa)| {
+                        sa.children
+                            .iter()
+                            .any(|c| c.spi_in == spi || c.spi_out == spi)
+                    })
+                    .map(|(h, _)| *h);
+                let Some(handle) = handle else { return };
+                let Some(sa) = self.sas.get_mut(&handle) else {
+                    return;
+                };
+                let mut ctx = Ctx {
+                    now,
+                    rng: &mut *self.rng,
+                    out: &mut self.out,
+                    cfg: &self.cfg,
+                };
+                exchange::dispatch::on_expire(sa, &mut ctx, spi, hard);
+                self.after_sa_call(handle);
+            }
+        }
+    }
+
+    /// Closes an IKE SA: sends a Delete, removes its kernel state, reports IkeSaDown.
+    pub fn close(&mut self, now: Time, handle: IkeSaHandle) {
+        let Some(sa) = self.sas.get_mut(&handle) else {
+            return;
+        };
+        let mut ctx = Ctx {
+            now,
+            rng: &mut *self.rng,
+            out: &mut self.out,
+            cfg: &self.cfg,
+        };
+        exchange::informational::close(sa, &mut ctx);
+        self.after_sa_call(handle);
+    }
+
+    /// Closes every IKE SA.
+    pub fn close_all(&mut self, now: Time) {
+        let handles: Vec<IkeSaHandle> = self.sas.keys().copied().collect();
+        for h in handles {
+            self.close(now, h);
+        }
+    }
+
+    /// The next datagram to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.out.transmits.pop_front()
+    }
+
+    /// The next kernel operation to execute.
+    pub fn poll_kernel_op(&mut self) -> Option<KernelOp> {
+        self.out.ops.pop_front()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.out.events.pop_front()
+    }
+
+    /// Number of IKE SAs (any state).
+    pub fn ike_sa_count(&self) -> usize {
+        self.sas.len()
+    }
+}

@@ -1,0 +1,332 @@
+//! Outputs of the engine (datagrams, kernel operations, events) and kernel events fed back.
+
+use std::net::{IpAddr, SocketAddr};
+
+use super::config::Mode;
+use super::failure::Failure;
+use super::secret::SecretBytes;
+use crate::wire::TrafficSelector;
+
+/// Handle of an IKE SA inside one engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IkeSaHandle(pub u64);
+
+/// Identifies a kernel request so its answer or failure can be matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KernelRequest(pub u64);
+
+/// A datagram to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transmit {
+    /// Local address to send from (`None`: let the routing decide).
+    pub local_ip: Option<IpAddr>,
+    /// Local UDP port (500 or 4500).
+    pub local_port: u16,
+    /// Destination.
+    pub remote: SocketAddr,
+    /// UDP payload; on port 4500 it starts with the non-ESP marker.
+    pub payload: Vec<u8>,
+}
+
+/// Direction of an SA or policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Inbound.
+    In,
+    /// Outbound.
+    Out,
+    /// Forward (policies only).
+    Fwd,
+}
+
+/// UDP encapsulation ports of an ESP SA (RFC 3948).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UdpEncap {
+    /// Source port of the encapsulated packets.
+    pub sport: u16,
+    /// Destination port of the encapsulated packets.
+    pub dport: u16,
+}
+
+/// ESP algorithms and keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EspCipher {
+    /// An AEAD (AES-GCM, ChaCha20-Poly1305); the key includes the salt.
+    Aead {
+        /// IANA transform id.
+        transform_id: u16,
+        /// Linux XFRM algorithm name (`rfc4106(gcm(aes))`, ...).
+        name: &'static str,
+        /// Key followed by the 4-byte salt.
+        key: SecretBytes,
+        /// ICV length in bits.
+        icv_bits: u32,
+    },
+    /// Separate encryption and integrity.
+    Separate {
+        /// IANA ENCR transform id.
+        encr_id: u16,
+        /// Linux XFRM encryption algorithm name (`cbc(aes)`, ...).
+        encr_name: &'static str,
+        /// Encryption key.
+        encr_key: SecretBytes,
+        /// IANA INTEG transform id.
+        integ_id: u16,
+        /// Linux XFRM authentication algorithm name (`hmac(sha256)`, ...).
+        integ_name: &'static str,
+        /// Integrity key.
+        integ_key: SecretBytes,
+        /// Truncation length in bits.
+        trunc_bits: u32,
+    },
+}
+
+/// Lifetime limits of an SA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Lifetime {
+    /// Soft limit in seconds (0: none).
+    pub soft_secs: u64,
+    /// Hard limit in seconds (0: none).
+    pub hard_secs: u64,
+    /// Soft limit in bytes (0: none).
+    pub soft_bytes: u64,
+    /// Hard limit in bytes (0: none).
+    pub hard_bytes: u64,
+}
+
+/// A kernel operation to execute, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KernelOp {
+    /// Allocate an inbound ESP SPI; answer with [`KernelEvent::SpiAllocated`].
+    AllocateSpi {
+        /// Request id to answer with.
+        request: KernelRequest,
+        /// Peer address (source of inbound packets).
+        src: IpAddr,
+        /// Our address.
+        dst: IpAddr,
+    },
+    /// Install an ESP SA.
+    InstallSa {
+        /// Request id (for [`KernelEvent::OpFailed`]).
+        request: KernelRequest,
+        /// Reqid linking SAs and policies.
+        reqid: u32,
+        /// ESP SPI.
+        spi: u32,
+        /// In or Out.
+        direction: Direction,
+        /// Outer source address.
+        src: IpAddr,
+        /// Outer destination address.
+        dst: IpAddr,
+        /// Tunnel or transport.
+        mode: Mode,
+        /// UDP encapsulation ports when NAT-T is in use.
+        encap: Option<UdpEncap>,
+        /// Algorithms and keys.
+        cipher: EspCipher,
+        /// Extended sequence numbers.
+        esn: bool,
+        /// Replay window size.
+        replay_window: u32,
+        /// Lifetimes.
+        lifetime: Lifetime,
+        /// Traffic selectors (source, destination) restricting the SA (transport mode).
+        selector: Option<(TrafficSelector, TrafficSelector)>,
+    },
+    /// Delete an ESP SA.
+    DeleteSa {
+        /// Request id.
+        request: KernelRequest,
+        /// ESP SPI.
+        spi: u32,
+        /// Outer destination address.
+        dst: IpAddr,
+        /// Outer source address.
+        src: IpAddr,
+    },
+    /// Install an IPsec policy.
+    InstallPolicy {
+        /// Request id.
+        request: KernelRequest,
+        /// Reqid of the SAs to use.
+        reqid: u32,
+        /// In, Out or Fwd.
+        dir: Direction,
+        /// Source selector.
+        src_ts: TrafficSelector,
+        /// Destination selector.
+        dst_ts: TrafficSelector,
+        /// Template outer source address.
+        tmpl_src: IpAddr,
+        /// Template outer destination address.
+        tmpl_dst: IpAddr,
+        /// Tunnel or transport.
+        mode: Mode,
+    },
+    /// Delete an IPsec policy.
+    DeletePolicy {
+        /// Request id.
+        request: KernelRequest,
+        /// Reqid.
+        reqid: u32,
+        /// Direction.
+        dir: Direction,
+        /// Source selector.
+        src_ts: TrafficSelector,
+        /// Destination selector.
+        dst_ts: TrafficSelector,
+    },
+}
+
+/// A kernel event fed back to the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KernelEvent {
+    /// Answer to [`KernelOp::AllocateSpi`].
+    SpiAllocated {
+        /// The request answered.
+        request: KernelRequest,
+        /// The allocated inbound SPI.
+        spi: u32,
+    },
+    /// An SA reached a lifetime limit.
+    SaExpired {
+        /// ESP SPI of the SA.
+        spi: u32,
+        /// Hard (SA is gone) or soft (time to rekey).
+        hard: bool,
+    },
+    /// A kernel operation failed.
+    OpFailed {
+        /// The failed request.
+        request: KernelRequest,
+        /// Error text.
+        error: String,
+    },
+}
+
+/// NAT detection results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NatInfo {
+    /// We are behind a NAT (or pretend to be, with forced encapsulation).
+    pub local_behind: bool,
+    /// The peer is behind a NAT.
+    pub remote_behind: bool,
+}
+
+/// An address assigned through the configuration payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AssignedAddress {
+    /// The address.
+    pub addr: IpAddr,
+    /// Its prefix length.
+    pub prefix: u8,
+}
+
+/// Configuration received from the responder.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReceivedConfig {
+    /// Assigned IPv4 addresses.
+    pub addresses_v4: Vec<AssignedAddress>,
+    /// Assigned IPv6 addresses.
+    pub addresses_v6: Vec<AssignedAddress>,
+    /// IPv4 DNS servers.
+    pub dns_v4: Vec<IpAddr>,
+    /// IPv6 DNS servers.
+    pub dns_v6: Vec<IpAddr>,
+    /// DNS domains (RFC 8598).
+    pub domains: Vec<String>,
+    /// Protected subnets.
+    pub subnets: Vec<(IpAddr, u8)>,
+}
+
+/// Why an IKE SA went down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DownReason {
+    /// We closed it.
+    Closed,
+    /// The peer deleted it.
+    DeletedByPeer,
+    /// It was replaced by a rekeyed IKE SA.
+    Rekeyed,
+    /// A failure.
+    Failed(Failure),
+}
+
+/// An event for the driver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The IKE SA is established.
+    IkeSaUp {
+        /// The SA.
+        sa: IkeSaHandle,
+        /// Connection name.
+        name: String,
+        /// The chosen IKE proposal, human-readable.
+        proposal: String,
+        /// Local endpoint.
+        local: SocketAddr,
+        /// Remote endpoint.
+        remote: SocketAddr,
+        /// NAT detection.
+        nat: NatInfo,
+        /// UDP encapsulation (port 4500) in use.
+        encap: bool,
+        /// The peer's authenticated identity.
+        remote_id: String,
+    },
+    /// A Child SA is established (after its kernel SAs and policies were emitted).
+    ChildSaUp {
+        /// The IKE SA.
+        sa: IkeSaHandle,
+        /// Child SA name.
+        child: String,
+        /// Chosen ESP proposal, human-readable.
+        proposal: String,
+        /// Our traffic selectors.
+        local_ts: Vec<TrafficSelector>,
+        /// The peer's traffic selectors.
+        remote_ts: Vec<TrafficSelector>,
+        /// Inbound SPI.
+        spi_in: u32,
+        /// Outbound SPI.
+        spi_out: u32,
+        /// Mode.
+        mode: Mode,
+        /// UDP encapsulation.
+        udp_encap: Option<UdpEncap>,
+    },
+    /// Configuration received through the configuration payload.
+    ConfigReceived {
+        /// The IKE SA.
+        sa: IkeSaHandle,
+        /// The configuration.
+        config: ReceivedConfig,
+    },
+    /// A Child SA was removed.
+    ChildSaDown {
+        /// The IKE SA.
+        sa: IkeSaHandle,
+        /// Child SA name.
+        child: String,
+        /// Inbound SPI.
+        spi_in: u32,
+        /// Whether it was replaced by a rekeyed Child SA.
+        rekeyed: bool,
+    },
+    /// The IKE SA is gone.
+    IkeSaDown {
+        /// The SA.
+        sa: IkeSaHandle,
+        /// Why.
+        reason: DownReason,
+    },
+    /// Something failed.
+    Failed {
+        /// The SA.
+        sa: IkeSaHandle,
+        /// What.
+        failure: Failure,
+    },
+}

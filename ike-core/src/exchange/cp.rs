@@ -1,0 +1,188 @@
+//! Configuration payload (RFC 7296 §3.15, RFC 8598): requests, serving from pools, replies.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::engine::{AddressPool, AssignedAddress, ReceivedConfig, RequestConfig, ServeConfig};
+use crate::ids::{cfg_attr, cfg_type};
+use crate::wire::{CfgAttribute, CpPayload};
+
+/// The initiator's CFG_REQUEST.
+pub(crate) fn request(r: &RequestConfig) -> CpPayload {
+    let mut attrs = Vec::new();
+    if r.ipv4 {
+        attrs.push(CfgAttribute::request(cfg_attr::INTERNAL_IP4_ADDRESS));
+    }
+    if r.ipv6 {
+        attrs.push(CfgAttribute::request(cfg_attr::INTERNAL_IP6_ADDRESS));
+    }
+    if r.dns {
+        if r.ipv4 || !r.ipv6 {
+            attrs.push(CfgAttribute::request(cfg_attr::INTERNAL_IP4_DNS));
+        }
+        if r.ipv6 {
+            attrs.push(CfgAttribute::request(cfg_attr::INTERNAL_IP6_DNS));
+        }
+        attrs.push(CfgAttribute::request(cfg_attr::INTERNAL_DNS_DOMAIN));
+    }
+    CpPayload {
+        cfg_type: cfg_type::REQUEST,
+        attrs,
+    }
+}
+
+fn pick(pool: &AddressPool, index: u64) -> Option<IpAddr> {
+    let off = u32::try_from(index % u64::from(pool.size.max(1))).ok()?;
+    match pool.first {
+        IpAddr::V4(a) => Some(IpAddr::V4(Ipv4Addr::from(u32::from(a).checked_add(off)?))),
+        IpAddr::V6(a) => Some(IpAddr::V6(Ipv6Addr::from(
+            u128::from(a).checked_add(u128::from(off))?,
+        ))),
+    }
+}
+
+/// Serves a CFG_REQUEST; `Err` when an address was requested but none can be given.
+pub(crate) fn serve(s: &ServeConfig, req: &CpPayload, index: u64) -> Result<CpPayload, ()> {
+    if req.cfg_type != cfg_type::REQUEST {
+        return Ok(CpPayload {
+            cfg_type: cfg_type::REPLY,
+            attrs: Vec::new(),
+        });
+    }
+    let wants = |t: u16| req.attrs.iter().any(|a| a.attr_type == t);
+    let mut attrs = Vec::new();
+    let idx = index.saturating_sub(1);
+    if wants(cfg_attr::INTERNAL_IP4_ADDRESS) {
+        let Some(IpAddr::V4(a)) = s.pool_v4.as_ref().and_then(|p| pick(p, idx)) else {
+            return Err(());
+        };
+        attrs.push(CfgAttribute {
+            attr_type: cfg_attr::INTERNAL_IP4_ADDRESS,
+            value: a.octets().to_vec(),
+        });
+        if let Some(p) = &s.pool_v4 {
+            let mask = u32::MAX
+                .checked_shl(32 - u32::from(p.prefix.min(32)))
+                .unwrap_or(0);
+            attrs.push(CfgAttribute {
+                attr_type: cfg_attr::INTERNAL_IP4_NETMASK,
+                value: mask.to_be_bytes().to_vec(),
+            });
+        }
+    }
+    if wants(cfg_attr::INTERNAL_IP6_ADDRESS) {
+        let Some(IpAddr::V6(a)) = s.pool_v6.as_ref().and_then(|p| pick(p, idx)) else {
+            return Err(());
+        };
+        let mut v = a.octets().to_vec();
+        v.push(s.pool_v6.as_ref().map_or(128, |p| p.prefix));
+        attrs.push(CfgAttribute {
+            attr_type: cfg_attr::INTERNAL_IP6_ADDRESS,
+            value: v,
+        });
+    }
+    for d in &s.dns {
+        match d {
+            IpAddr::V4(a) if wants(cfg_attr::INTERNAL_IP4_DNS) => attrs.push(CfgAttribute {
+                attr_type: cfg_attr::INTERNAL_IP4_DNS,
+                value: a.octets().to_vec(),
+            }),
+            IpAddr::V6(a) if wants(cfg_attr::INTERNAL_IP6_DNS) => attrs.push(CfgAttribute {
+                attr_type: cfg_attr::INTERNAL_IP6_DNS,
+                value: a.octets().to_vec(),
+            }),
+            _ => {}
+        }
+    }
+    if wants(cfg_attr::INTERNAL_DNS_DOMAIN) {
+        for d in &s.domains {
+            attrs.push(CfgAttribute {
+                attr_type: cfg_attr::INTERNAL_DNS_DOMAIN,
+                value: d.as_bytes().to_vec(),
+            });
+        }
+    }
+    for (net, prefix) in &s.subnets {
+        match net {
+            IpAddr::V4(a) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from((*prefix).min(32)))
+                    .unwrap_or(0);
+                let mut v = a.octets().to_vec();
+                v.extend_from_slice(&mask.to_be_bytes());
+                attrs.push(CfgAttribute {
+                    attr_type: cfg_attr::INTERNAL_IP4_SUBNET,
+                    value: v,
+                });
+            }
+            IpAddr::V6(a) => {
+                let mut v = a.octets().to_vec();
+                v.push(*prefix);
+                attrs.push(CfgAttribute {
+                    attr_type: cfg_attr::INTERNAL_IP6_SUBNET,
+                    value: v,
+                });
+            }
+        }
+    }
+    Ok(CpPayload {
+        cfg_type: cfg_type::REPLY,
+        attrs,
+    })
+}
+
+/// Reads a CFG_REPLY.
+pub(crate) fn parse_reply(c: &CpPayload) -> ReceivedConfig {
+    let mut r = ReceivedConfig::default();
+    let mut v4_prefix = 32u8;
+    for a in &c.attrs {
+        if a.attr_type == cfg_attr::INTERNAL_IP4_NETMASK {
+            if let Some(m) = a.ipv4() {
+                v4_prefix = u8::try_from(u32::from(m).count_ones()).unwrap_or(32);
+            }
+        }
+    }
+    for a in &c.attrs {
+        match a.attr_type {
+            cfg_attr::INTERNAL_IP4_ADDRESS => {
+                if let Some(ip) = a.ipv4() {
+                    r.addresses_v4.push(AssignedAddress {
+                        addr: IpAddr::V4(ip),
+                        prefix: v4_prefix,
+                    });
+                }
+            }
+            cfg_attr::INTERNAL_IP6_ADDRESS => {
+                if let Some((ip, p)) = a.ipv6_prefix() {
+                    r.addresses_v6.push(AssignedAddress {
+                        addr: IpAddr::V6(ip),
+                        prefix: p,
+                    });
+                }
+            }
+            cfg_attr::INTERNAL_IP4_DNS => r.dns_v4.extend(a.ipv4().map(IpAddr::V4)),
+            cfg_attr::INTERNAL_IP6_DNS => r.dns_v6.extend(a.ipv6().map(IpAddr::V6)),
+            cfg_attr::INTERNAL_DNS_DOMAIN => {
+                if let Ok(s) = String::from_utf8(a.value.clone()) {
+                    if !s.is_empty() && r.domains.len() < 64 {
+                        r.domains.push(s);
+                    }
+                }
+            }
+            cfg_attr::INTERNAL_IP4_SUBNET => {
+                if let Some((net, mask)) = a.ipv4_subnet() {
+                    r.subnets.push((
+                        IpAddr::V4(net),
+                        u8::try_from(u32::from(mask).count_ones()).unwrap_or(32),
+                    ));
+                }
+            }
+            cfg_attr::INTERNAL_IP6_SUBNET => {
+                if let Some((net, p)) = a.ipv6_prefix() {
+                    r.subnets.push((IpAddr::V6(net), p));
+                }
+            }
+            _ => {}
+        }
+    }
+    r
+}

@@ -1,0 +1,277 @@
+//! Routes messages, timers and kernel answers of one IKE SA to the exchanges; enforces the
+//! message-ID window and the "nothing before authentication" rule.
+
+use std::net::SocketAddr;
+
+use crate::engine::ctx::Ctx;
+use crate::engine::{DownReason, Event, Failure, KernelRequest};
+use crate::ids::{exchange, notify};
+use crate::natt::NATT_PORT;
+use crate::sa::transport::Opened;
+use crate::sa::{IkeSa, IkeState, ReqKind};
+use crate::wire::{Message, NotifyPayload, Payload};
+
+use super::{ike_auth, ike_sa_init, informational};
+
+/// Fails the SA: Failed event, kernel state removed, IkeSaDown; kept briefly as Dead to
+/// absorb retransmissions.
+pub(crate) fn fail(sa: &mut IkeSa, ctx: &mut Ctx<'_>, failure: Failure, report: bool) {
+    if sa.state == IkeState::Dead {
+        return;
+    }
+    if report {
+        ctx.event(Event::Failed {
+            sa: sa.handle,
+            failure: failure.clone(),
+        });
+    }
+    teardown(sa, ctx, DownReason::Failed(failure));
+}
+
+/// Removes all Child SAs and reports IkeSaDown.
+pub(crate) fn teardown(sa: &mut IkeSa, ctx: &mut Ctx<'_>, reason: DownReason) {
+    for c in sa.children.drain(..).rev().collect::<Vec<_>>() {
+        c.uninstall(ctx);
+        if !sa.shell {
+            ctx.event(Event::ChildSaDown {
+                sa: sa.handle,
+                child: c.name.clone(),
+                spi_in: c.spi_in,
+                rekeyed: false,
+            });
+        }
+    }
+    if !sa.shell {
+        ctx.event(Event::IkeSaDown {
+            sa: sa.handle,
+            reason,
+        });
+    }
+    sa.state = IkeState::Dead;
+    sa.pending = None;
+    sa.queue.clear();
+    sa.pending_child = None;
+    sa.expire = Some(ctx.now + core::time::Duration::from_secs(30));
+}
+
+/// A message for this SA.
+pub(crate) fn on_message(
+    sa: &mut IkeSa,
+    ctx: &mut Ctx<'_>,
+    local: SocketAddr,
+    remote: SocketAddr,
+    msg: &Message,
+    raw: &[u8],
+) {
+    if msg.header.flags.initiator == sa.initiator {
+        return; // our own I flag reflected: not from the peer
+    }
+    if msg.header.flags.response {
+        on_response(sa, ctx, local, remote, msg, raw);
+    } else {
+        on_request(sa, ctx, local, remote, msg, raw);
+    }
+    start_queued(sa, ctx);
+}
+
+fn on_response(
+    sa: &mut IkeSa,
+    ctx: &mut Ctx<'_>,
+    local: SocketAddr,
+    remote: SocketAddr,
+    msg: &Message,
+    raw: &[u8],
+) {
+    let Some(pending) = sa.pending.as_ref() else {
+        return;
+    };
+    if pending.msg_id != msg.header.message_id || sa.state == IkeState::Dead {
+        return;
+    }
+    let kind = pending.kind.clone();
+    if kind == ReqKind::IkeSaInit {
+        if msg.header.exchange_type != exchange::IKE_SA_INIT {
+            return;
+        }
+        sa.pending = None;
+        sa.last_rx = ctx.now;
+        if let Err(f) = ike_sa_init::on_response(sa, ctx, msg, raw, local, remote) {
+            fail(sa, ctx, f, true);
+        }
+        return;
+    }
+    let payloads = match sa.open(msg, raw) {
+        Ok(Opened::Payloads(p)) => p,
+        Ok(Opened::Incomplete) | Err(_) => return,
+    };
+    sa.pending = None;
+    sa.last_rx = ctx.now;
+    match kind {
+        ReqKind::IkeAuth => {
+            if let Err(f) = ike_auth::on_response(sa, ctx, &payloads) {
+                if sa.up_reported {
+                    ctx.event(Event::Failed {
+                        sa: sa.handle,
+                        failure: f.clone(),
+                    });
+                    informational::close_with(sa, ctx, DownReason::Failed(f));
+                } else {
+                    fail(sa, ctx, f, true);
+                }
+            }
+        }
+        ReqKind::DeleteIke => {
+            sa.state = IkeState::Dead;
+            sa.expire = None;
+        }
+        ReqKind::Dpd => {}
+        ReqKind::DeleteChild { .. } | ReqKind::RekeyChild { .. } | ReqKind::IkeSaInit => {}
+    }
+}
+
+fn on_request(
+    sa: &mut IkeSa,
+    ctx: &mut Ctx<'_>,
+    local: SocketAddr,
+    remote: SocketAddr,
+    msg: &Message,
+    raw: &[u8],
+) {
+    let id = msg.header.message_id;
+    if id != sa.peer_next {
+        if id.wrapping_add(1) == sa.peer_next {
+            if let Some(c) = sa.cached.as_ref().filter(|c| c.msg_id == id) {
+                let d = c.datagrams.clone();
+                sa.transmit(ctx, &d);
+            }
+        }
+        return;
+    }
+    if sa.state == IkeState::Dead
+        || sa.state == IkeState::AuthRespWaitSpi
+        || msg.header.exchange_type == exchange::IKE_SA_INIT
+    {
+        return;
+    }
+    let payloads = match sa.open(msg, raw) {
+        Ok(Opened::Payloads(p)) => p,
+        Ok(Opened::Incomplete) | Err(_) => return,
+    };
+    sa.last_rx = ctx.now;
+    // Follow the peer's address (NAT mapping changes, floating to 4500).
+    if local.port() == NATT_PORT && !sa.encap {
+        sa.encap = true;
+    }
+    if sa.remote != remote {
+        sa.remote = remote;
+    }
+    if sa.local.port() != local.port() {
+        sa.local = local;
+    }
+    sa.peer_next = sa.peer_next.wrapping_add(1);
+    match (msg.header.exchange_type, sa.state) {
+        (exchange::IKE_AUTH, IkeState::AuthPending) if !sa.initiator => {
+            if let Err(f) = ike_auth::on_request(sa, ctx, id, &payloads) {
+                fail(sa, ctx, f, true);
+            }
+        }
+        (exchange::INFORMATIONAL, IkeState::Established | IkeState::Deleting) => {
+            informational::on_request(sa, ctx, id, &payloads);
+        }
+        (exchange::CREATE_CHILD_SA, IkeState::Established) => {
+            let n = Payload::Notify(NotifyPayload::new(notify::NO_ADDITIONAL_SAS, Vec::new()));
+            let _ = sa.respond(ctx, exchange::CREATE_CHILD_SA, id, &[n]);
+        }
+        _ => {
+            // Nothing else may change state before authentication (CVE-2014-2338).
+            sa.peer_next = sa.peer_next.wrapping_sub(1);
+        }
+    }
+}
+
+/// Starts the next queued request when the window is free.
+pub(crate) fn start_queued(sa: &mut IkeSa, ctx: &mut Ctx<'_>) {
+    if sa.pending.is_some() || sa.state != IkeState::Established {
+        return;
+    }
+    if let Some(kind) = sa.queue.pop_front() {
+        informational::start(sa, ctx, kind);
+    }
+}
+
+/// A timer fired. Returns true when the SA should be removed.
+pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
+    if let Some(e) = sa.expire {
+        if e <= ctx.now {
+            if sa.state == IkeState::Dead {
+                return true;
+            }
+            // Half-open responder SA timed out.
+            if !sa.initiator && sa.state == IkeState::AuthPending {
+                sa.state = IkeState::Dead;
+                return true;
+            }
+            sa.expire = None;
+        }
+    }
+    if let Err(tries) = sa.on_retransmit_timer(ctx) {
+        let kind = sa.pending.as_ref().map(|p| p.kind.clone());
+        let last_port = sa.remote.port();
+        sa.pending = None;
+        if sa.state == IkeState::Deleting || kind == Some(ReqKind::DeleteIke) {
+            sa.state = IkeState::Dead;
+            return true;
+        }
+        fail(sa, ctx, Failure::NoResponse { tries, last_port }, true);
+        return false;
+    }
+    if sa.state == IkeState::Established && sa.pending.is_none() {
+        if let Some(d) = sa.profile.dpd_delay {
+            if sa.last_rx + d <= ctx.now {
+                informational::start(sa, ctx, ReqKind::Dpd);
+            }
+        }
+    }
+    false
+}
+
+/// The kernel allocated an SPI.
+pub(crate) fn on_spi(sa: &mut IkeSa, ctx: &mut Ctx<'_>, request: KernelRequest, spi: u32) {
+    let Some(pc) = sa.pending_child.as_mut() else {
+        return;
+    };
+    if pc.request != Some(request) {
+        return;
+    }
+    pc.spi_in = Some(spi);
+    pc.request = None;
+    let r = match sa.state {
+        IkeState::WaitSpi => ike_auth::send_request(sa, ctx, spi).map_err(Failure::ProtocolError),
+        IkeState::AuthRespWaitSpi => ike_auth::finish_response(sa, ctx, spi),
+        _ => Ok(()),
+    };
+    if let Err(f) = r {
+        fail(sa, ctx, f, true);
+    }
+}
+
+/// A kernel SA expired.
+pub(crate) fn on_expire(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32, hard: bool) {
+    if !hard {
+        return; // rekeying on soft expiry: not implemented, the peer's rekey is answered.
+    }
+    if let Some(i) = sa
+        .children
+        .iter()
+        .position(|c| c.spi_in == spi || c.spi_out == spi)
+    {
+        let c = sa.children.remove(i);
+        c.uninstall(ctx);
+        ctx.event(Event::ChildSaDown {
+            sa: sa.handle,
+            child: c.name,
+            spi_in: c.spi_in,
+            rekeyed: false,
+        });
+    }
+}

@@ -1,0 +1,543 @@
+//! IKE_AUTH (RFC 7296 §1.2, §2.15): identities, PSK authentication, the first Child SA,
+//! configuration payload.
+
+use crate::engine::ctx::Ctx;
+use crate::engine::{AuthBy, Event, Failure, Identity, LocalAuth, Mode, Phase, RemoteAuth};
+use crate::ids::{auth_method, exchange, notify, protocol};
+use crate::sa::child_sa::{AcceptedChild, ChildSa, PendingChild};
+use crate::sa::keys::ChildKeys;
+use crate::sa::{IkeSa, IkeState, ReqKind};
+use crate::wire::{AuthPayload, IdPayload, NotifyPayload, Payload, TsPayload};
+
+use super::msg::{find_notify, first_notify_error, sa_payload};
+use super::{cp, narrow, nego};
+
+fn id_payload(id: &Identity) -> IdPayload {
+    IdPayload {
+        id_type: id.id_type(),
+        data: id.data(),
+    }
+}
+
+/// AUTH value for `initiator_side` (whose ID is `id`).
+fn psk_auth(
+    sa: &IkeSa,
+    initiator_side: bool,
+    id: &IdPayload,
+    psk: &[u8],
+) -> Result<Vec<u8>, String> {
+    let keys = sa.keys.as_ref().ok_or("no keys")?;
+    let mac = keys.id_mac(initiator_side, &id.auth_octets())?;
+    let (msg, nonce) = if initiator_side {
+        (&sa.init.init_req, &sa.init.nr)
+    } else {
+        (&sa.init.init_resp, &sa.init.ni)
+    };
+    Ok(keys
+        .psk_auth(psk, &[msg, nonce, mac.as_bytes()])?
+        .as_bytes()
+        .to_vec())
+}
+
+fn our_auth(sa: &IkeSa, id: &IdPayload) -> Result<AuthPayload, String> {
+    match &sa.profile.local_auth {
+        LocalAuth::Psk(psk) => Ok(AuthPayload {
+            method: auth_method::PSK,
+            data: psk_auth(sa, sa.initiator, id, psk.expose())?,
+        }),
+        LocalAuth::Certificate { .. } => Err("certificate authentication not implemented".into()),
+    }
+}
+
+fn verify_peer(sa: &IkeSa, id: &IdPayload, auth: &AuthPayload) -> Result<(), String> {
+    match &sa.profile.remote_auth {
+        RemoteAuth::Psk(psk) => {
+            if auth.method != auth_method::PSK {
+                return Err(format!(
+                    "peer used auth method {}, expected PSK",
+                    auth.method
+                ));
+            }
+            let expected = psk_auth(sa, !sa.initiator, id, psk.expose())?;
+            use subtle::ConstantTimeEq;
+            if expected.len() == auth.data.len()
+                && bool::from(expected.as_slice().ct_eq(&auth.data))
+            {
+                Ok(())
+            } else {
+                Err("pre-shared key mismatch".into())
+            }
+        }
+        RemoteAuth::Certificate { .. } => Err("certificate authentication not implemented".into()),
+    }
+}
+
+/// Initiator: after IKE_SA_INIT, allocate the Child SA's SPI, then send IKE_AUTH.
+pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), String> {
+    sa.state = IkeState::WaitSpi;
+    let request = ctx.out.next_request();
+    ctx.out.ops.push_back(crate::engine::KernelOp::AllocateSpi {
+        request,
+        src: sa.remote.ip(),
+        dst: sa.local.ip(),
+    });
+    sa.pending_child = Some(PendingChild {
+        request: Some(request),
+        spi_in: None,
+        rekey_of: None,
+        answer_msg_id: None,
+        accepted: None,
+    });
+    Ok(())
+}
+
+/// Initiator: the SPI arrived; send IKE_AUTH.
+pub(crate) fn send_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32) -> Result<(), String> {
+    let id = id_payload(&sa.profile.local_id);
+    let auth = our_auth(sa, &id)?;
+    let mut p = vec![Payload::IdI(id)];
+    if let Some(r) = &sa.profile.remote_id {
+        p.push(Payload::IdR(id_payload(r)));
+    }
+    p.push(Payload::Auth(auth));
+    if sa.profile.request.any() {
+        p.push(Payload::Cp(cp::request(&sa.profile.request)));
+    }
+    if sa.profile.mode == Mode::Transport {
+        p.push(Payload::Notify(NotifyPayload::new(
+            notify::USE_TRANSPORT_MODE,
+            Vec::new(),
+        )));
+    }
+    p.push(Payload::Sa(nego::to_wire(
+        &sa.profile.esp_proposals,
+        &spi.to_be_bytes(),
+        true,
+    )));
+    p.push(Payload::TsI(TsPayload {
+        selectors: sa.profile.local_ts.clone(),
+    }));
+    p.push(Payload::TsR(TsPayload {
+        selectors: sa.profile.remote_ts.clone(),
+    }));
+    sa.state = IkeState::AuthPending;
+    sa.start_request(ctx, ReqKind::IkeAuth, exchange::IKE_AUTH, &p)
+}
+
+fn ts_of(p: &[Payload], initiator: bool) -> Option<&TsPayload> {
+    p.iter().find_map(|x| match (x, initiator) {
+        (Payload::TsI(t), true) | (Payload::TsR(t), false) => Some(t),
+        _ => None,
+    })
+}
+
+fn report_up(sa: &mut IkeSa, ctx: &mut Ctx<'_>) {
+    sa.state = IkeState::Established;
+    sa.expire = None;
+    sa.up_reported = true;
+    ctx.event(Event::IkeSaUp {
+        sa: sa.handle,
+        name: sa.profile.name.clone(),
+        proposal: sa
+            .chosen
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        local: sa.local,
+        remote: sa.remote,
+        nat: sa.nat,
+        encap: sa.encap,
+        remote_id: sa
+            .remote_id
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+    });
+}
+
+/// Initiator: the IKE_AUTH response.
+pub(crate) fn on_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, p: &[Payload]) -> Result<(), Failure> {
+    if find_notify(p, notify::AUTHENTICATION_FAILED).is_some() {
+        return Err(Failure::AuthenticationFailed {
+            by: AuthBy::Peer,
+            detail: "peer sent AUTHENTICATION_FAILED".into(),
+        });
+    }
+    let idr = p.iter().find_map(|x| match x {
+        Payload::IdR(i) => Some(i),
+        _ => None,
+    });
+    let auth = p.iter().find_map(|x| match x {
+        Payload::Auth(a) => Some(a),
+        _ => None,
+    });
+    let (Some(idr), Some(auth)) = (idr, auth) else {
+        if let Some(n) = first_notify_error(p) {
+            return Err(Failure::PeerNotify {
+                notify_type: n.notify_type,
+                exchange: exchange::IKE_AUTH,
+            });
+        }
+        return Err(Failure::ProtocolError(
+            "IKE_AUTH response without IDr/AUTH".into(),
+        ));
+    };
+    let peer = Identity::from_wire(idr.id_type, &idr.data);
+    if let Some(want) = &sa.profile.remote_id {
+        if !peer.as_ref().is_some_and(|p| want.matches(p)) {
+            return Err(Failure::AuthenticationFailed {
+                by: AuthBy::Us,
+                detail: format!(
+                    "peer identity {} does not match {want}",
+                    peer.map(|p| p.to_string()).unwrap_or_default()
+                ),
+            });
+        }
+    }
+    verify_peer(sa, idr, auth).map_err(|d| Failure::AuthenticationFailed {
+        by: AuthBy::Us,
+        detail: d,
+    })?;
+    sa.remote_id = peer;
+    report_up(sa, ctx);
+    // The first Child SA.
+    if let Some(n) = first_notify_error(p) {
+        let f = child_failure(sa, n.notify_type, None);
+        return Err(f);
+    }
+    if let Some(c) = p.iter().find_map(|x| match x {
+        Payload::Cp(c) => Some(c),
+        _ => None,
+    }) {
+        ctx.event(Event::ConfigReceived {
+            sa: sa.handle,
+            config: cp::parse_reply(c),
+        });
+    }
+    let spi_in = sa
+        .pending_child
+        .as_ref()
+        .and_then(|c| c.spi_in)
+        .ok_or_else(|| Failure::ProtocolError("no SPI".into()))?;
+    sa.pending_child = None;
+    let sa_p = sa_payload(p).ok_or_else(|| Failure::ProtocolError("no SA payload".into()))?;
+    let (chosen, spi) = nego::verify(&sa.profile.esp_proposals, sa_p, true)
+        .ok_or_else(|| Failure::ProtocolError("responder chose an invalid ESP proposal".into()))?;
+    let spi_out = u32::from_be_bytes(
+        <[u8; 4]>::try_from(spi.as_slice())
+            .map_err(|_| Failure::ProtocolError("bad ESP SPI".into()))?,
+    );
+    let tsi = ts_of(p, true)
+        .map(|t| t.selectors.clone())
+        .unwrap_or_default();
+    let tsr = ts_of(p, false)
+        .map(|t| t.selectors.clone())
+        .unwrap_or_default();
+    let ok = if sa.profile.narrowing {
+        narrow::is_subset(&tsi, &sa.profile.local_ts)
+            && narrow::is_subset(&tsr, &sa.profile.remote_ts)
+    } else {
+        tsi == sa.profile.local_ts && tsr == sa.profile.remote_ts
+    };
+    if !ok {
+        return Err(Failure::TsUnacceptable);
+    }
+    let mode = if find_notify(p, notify::USE_TRANSPORT_MODE).is_some() {
+        Mode::Transport
+    } else {
+        Mode::Tunnel
+    };
+    if mode != sa.profile.mode {
+        return Err(Failure::ProtocolError(
+            "peer did not accept the IPsec mode".into(),
+        ));
+    }
+    let keys = sa
+        .keys
+        .as_ref()
+        .ok_or_else(|| Failure::ProtocolError("no keys".into()))?;
+    let mut ck = keys
+        .child_keys(&chosen, None, &sa.init.ni, &sa.init.nr)
+        .map_err(Failure::ProtocolError)?;
+    ck.initiator = true;
+    install_child(sa, ctx, chosen, spi_in, spi_out, tsi, tsr, mode, &ck);
+    Ok(())
+}
+
+pub(crate) fn child_failure(sa: &IkeSa, ty: u16, theirs: Option<Vec<String>>) -> Failure {
+    match ty {
+        notify::NO_PROPOSAL_CHOSEN => Failure::NoProposalChosen {
+            phase: Phase::Child,
+            ours: nego::describe(&sa.profile.esp_proposals),
+            theirs,
+        },
+        notify::TS_UNACCEPTABLE => Failure::TsUnacceptable,
+        notify::INTERNAL_ADDRESS_FAILURE => Failure::InternalAddressFailure,
+        notify::FAILED_CP_REQUIRED => Failure::FailedCpRequired,
+        notify::AUTHENTICATION_FAILED => Failure::AuthenticationFailed {
+            by: AuthBy::Peer,
+            detail: "peer sent AUTHENTICATION_FAILED".into(),
+        },
+        t => Failure::PeerNotify {
+            notify_type: t,
+            exchange: exchange::IKE_AUTH,
+        },
+    }
+}
+
+/// Installs a Child SA and reports it.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn install_child(
+    sa: &mut IkeSa,
+    ctx: &mut Ctx<'_>,
+    proposal: crate::proposal::Proposal,
+    spi_in: u32,
+    spi_out: u32,
+    tsi: Vec<crate::wire::TrafficSelector>,
+    tsr: Vec<crate::wire::TrafficSelector>,
+    mode: Mode,
+    keys: &ChildKeys,
+) {
+    let (local_ts, remote_ts) = if sa.initiator { (tsi, tsr) } else { (tsr, tsi) };
+    let reqid = ctx.out.next_reqid;
+    ctx.out.next_reqid = ctx.out.next_reqid.wrapping_add(1);
+    let encap = sa.encap.then(|| crate::engine::UdpEncap {
+        sport: sa.local_port(),
+        dport: sa.remote.port(),
+    });
+    let esn = proposal.esn.first() == Some(&crate::ids::esn::YES);
+    let child = ChildSa {
+        name: sa.profile.child_name.clone(),
+        reqid,
+        spi_in,
+        spi_out,
+        proposal,
+        local_ts,
+        remote_ts,
+        mode,
+        local: sa.local.ip(),
+        remote: sa.remote.ip(),
+        encap,
+        owns_policies: true,
+    };
+    child.install(ctx, keys, sa.profile.child_lifetime.as_secs(), esn, true);
+    ctx.event(child.up_event(sa.handle));
+    sa.children.push(child);
+}
+
+/// Responder: the IKE_AUTH request.
+pub(crate) fn on_request(
+    sa: &mut IkeSa,
+    ctx: &mut Ctx<'_>,
+    msg_id: u32,
+    p: &[Payload],
+) -> Result<(), Failure> {
+    let idi = p.iter().find_map(|x| match x {
+        Payload::IdI(i) => Some(i),
+        _ => None,
+    });
+    let auth = p.iter().find_map(|x| match x {
+        Payload::Auth(a) => Some(a),
+        _ => None,
+    });
+    let (Some(idi), Some(auth)) = (idi, auth) else {
+        return Err(Failure::ProtocolError("IKE_AUTH without IDi/AUTH".into()));
+    };
+    let peer = Identity::from_wire(idi.id_type, &idi.data);
+    // Select the responder configuration by the initiator's identity.
+    let chosen_cfg = ctx
+        .cfg
+        .responders
+        .iter()
+        .find(|r| match (&r.remote_id, &peer) {
+            (None, _) => true,
+            (Some(w), Some(p)) => w.matches(p),
+            _ => false,
+        });
+    let fail_auth = |sa: &mut IkeSa, ctx: &mut Ctx<'_>, detail: String| {
+        let n = Payload::Notify(NotifyPayload::new(
+            notify::AUTHENTICATION_FAILED,
+            Vec::new(),
+        ));
+        let _ = sa.respond(ctx, exchange::IKE_AUTH, msg_id, &[n]);
+        Failure::AuthenticationFailed {
+            by: AuthBy::Us,
+            detail,
+        }
+    };
+    let Some(rc) = chosen_cfg else {
+        let d = format!(
+            "no connection for identity {}",
+            peer.map(|p| p.to_string()).unwrap_or_default()
+        );
+        return Err(fail_auth(sa, ctx, d));
+    };
+    let mut profile = crate::sa::profile::Profile::from_responder(rc);
+    if profile.esp_proposals.is_empty() {
+        profile.esp_proposals = crate::proposal::default_esp().0;
+    }
+    profile.ike_proposals.clone_from(&sa.profile.ike_proposals);
+    sa.profile = std::sync::Arc::new(profile);
+    if let Err(d) = verify_peer(sa, idi, auth) {
+        return Err(fail_auth(sa, ctx, d));
+    }
+    sa.remote_id = peer;
+    // Child SA negotiation.
+    let mut child_err: Option<(u16, Option<Vec<String>>)> = None;
+    let mut accepted = None;
+    let cp_req = p.iter().find_map(|x| match x {
+        Payload::Cp(c) => Some(c),
+        _ => None,
+    });
+    let mut cp_reply = None;
+    if let Some(c) = cp_req {
+        match cp::serve(&sa.profile.serve, c, sa.handle.0) {
+            Ok(r) => cp_reply = Some(r),
+            Err(()) => child_err = Some((notify::INTERNAL_ADDRESS_FAILURE, None)),
+        }
+    }
+    if child_err.is_none() {
+        match sa_payload(p) {
+            None => child_err = Some((notify::NO_PROPOSAL_CHOSEN, None)),
+            Some(sa_p) => match nego::select(&sa.profile.esp_proposals, sa_p, true) {
+                None => {
+                    child_err = Some((notify::NO_PROPOSAL_CHOSEN, Some(nego::describe_wire(sa_p))))
+                }
+                Some((num, chosen, spi)) => {
+                    let peer_spi = <[u8; 4]>::try_from(spi.as_slice()).map(u32::from_be_bytes);
+                    let tsi = narrow::narrow(
+                        &ts_of(p, true)
+                            .map(|t| t.selectors.clone())
+                            .unwrap_or_default(),
+                        &sa.profile.remote_ts,
+                    );
+                    let tsr = narrow::narrow(
+                        &ts_of(p, false)
+                            .map(|t| t.selectors.clone())
+                            .unwrap_or_default(),
+                        &sa.profile.local_ts,
+                    );
+                    let transport = find_notify(p, notify::USE_TRANSPORT_MODE).is_some();
+                    if peer_spi.is_err() {
+                        child_err = Some((notify::INVALID_SYNTAX, None));
+                    } else if tsi.is_empty() || tsr.is_empty() {
+                        child_err = Some((notify::TS_UNACCEPTABLE, None));
+                    } else {
+                        let mode = if transport && sa.profile.allow_transport {
+                            Mode::Transport
+                        } else {
+                            Mode::Tunnel
+                        };
+                        accepted = Some(AcceptedChild {
+                            proposal: chosen,
+                            proposal_num: num,
+                            peer_spi: peer_spi.unwrap_or(0),
+                            tsi,
+                            tsr,
+                            mode,
+                        });
+                    }
+                }
+            },
+        }
+    }
+    if let Some(acc) = accepted {
+        // Wait for the inbound SPI before answering.
+        let request = ctx.out.next_request();
+        ctx.out.ops.push_back(crate::engine::KernelOp::AllocateSpi {
+            request,
+            src: sa.remote.ip(),
+            dst: sa.local.ip(),
+        });
+        sa.state = IkeState::AuthRespWaitSpi;
+        sa.pending_child = Some(PendingChild {
+            request: Some(request),
+            spi_in: None,
+            rekey_of: None,
+            answer_msg_id: Some(msg_id),
+            accepted: Some(acc),
+        });
+        sa.pending_cp = cp_reply;
+        return Ok(());
+    }
+    // Authenticated, but no Child SA.
+    let mut out = our_response_head(sa)?;
+    if let Some((ty, theirs)) = child_err {
+        out.push(Payload::Notify(NotifyPayload::new(ty, Vec::new())));
+        sa.respond(ctx, exchange::IKE_AUTH, msg_id, &out)
+            .map_err(Failure::ProtocolError)?;
+        report_up(sa, ctx);
+        let f = child_failure(sa, ty, theirs);
+        ctx.event(Event::Failed {
+            sa: sa.handle,
+            failure: f,
+        });
+    }
+    Ok(())
+}
+
+fn our_response_head(sa: &IkeSa) -> Result<Vec<Payload>, Failure> {
+    let id = id_payload(&sa.profile.local_id);
+    let auth = our_auth(sa, &id).map_err(Failure::ProtocolError)?;
+    Ok(vec![Payload::IdR(id), Payload::Auth(auth)])
+}
+
+/// Responder: the Child SA's SPI arrived; answer IKE_AUTH and install.
+pub(crate) fn finish_response(
+    sa: &mut IkeSa,
+    ctx: &mut Ctx<'_>,
+    spi_in: u32,
+) -> Result<(), Failure> {
+    let pc = sa
+        .pending_child
+        .take()
+        .ok_or_else(|| Failure::ProtocolError("no pending child".into()))?;
+    let (Some(acc), Some(msg_id)) = (pc.accepted, pc.answer_msg_id) else {
+        return Err(Failure::ProtocolError("no accepted child".into()));
+    };
+    let mut out = our_response_head(sa)?;
+    if let Some(c) = sa.pending_cp.take() {
+        out.push(Payload::Cp(c));
+    }
+    if acc.mode == Mode::Transport {
+        out.push(Payload::Notify(NotifyPayload::new(
+            notify::USE_TRANSPORT_MODE,
+            Vec::new(),
+        )));
+    }
+    out.push(Payload::Sa(nego::chosen_to_wire(
+        &acc.proposal,
+        acc.proposal_num,
+        &spi_in.to_be_bytes(),
+    )));
+    out.push(Payload::TsI(TsPayload {
+        selectors: acc.tsi.clone(),
+    }));
+    out.push(Payload::TsR(TsPayload {
+        selectors: acc.tsr.clone(),
+    }));
+    sa.respond(ctx, exchange::IKE_AUTH, msg_id, &out)
+        .map_err(Failure::ProtocolError)?;
+    report_up(sa, ctx);
+    let keys = sa
+        .keys
+        .as_ref()
+        .ok_or_else(|| Failure::ProtocolError("no keys".into()))?;
+    let mut ck = keys
+        .child_keys(&acc.proposal, None, &sa.init.ni, &sa.init.nr)
+        .map_err(Failure::ProtocolError)?;
+    ck.initiator = false;
+    let _ = protocol::ESP;
+    install_child(
+        sa,
+        ctx,
+        acc.proposal,
+        spi_in,
+        acc.peer_spi,
+        acc.tsi,
+        acc.tsr,
+        acc.mode,
+        &ck,
+    );
+    Ok(())
+}

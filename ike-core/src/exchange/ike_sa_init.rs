@@ -1,0 +1,432 @@
+//! IKE_SA_INIT (RFC 7296 §1.2): SPIs, nonces, KE, NAT detection, COOKIE, INVALID_KE.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use crate::cookie::CookieJar;
+use crate::engine::ctx::Ctx;
+use crate::engine::{ConnectionConfig, Event, Failure, Fragmentation, IkeSaHandle, NatInfo, Phase};
+use crate::fragment::Reassembly;
+use crate::ids::{exchange, notify, protocol};
+use crate::natt::{nat_hash, IKE_PORT, NATT_PORT};
+use crate::sa::keys::{derive_ike, ke_finish, ke_start};
+use crate::sa::profile::Profile;
+use crate::sa::{CachedResponse, IkeSa, IkeState, InitData, ReqKind};
+use crate::wire::{Header, KePayload, Message, NoncePayload, NotifyPayload, Payload};
+
+use super::msg::{find_notify, first_notify_error, ke_payload, nonce, sa_payload};
+use super::nego;
+
+/// Nonce length we send.
+pub(crate) const NONCE_LEN: usize = 32;
+
+fn notify_p(ty: u16, data: Vec<u8>) -> Payload {
+    Payload::Notify(NotifyPayload::new(ty, data))
+}
+
+fn new_sa(
+    handle: IkeSaHandle,
+    initiator: bool,
+    profile: Arc<Profile>,
+    local: SocketAddr,
+    remote: SocketAddr,
+    now: crate::engine::Time,
+) -> IkeSa {
+    IkeSa {
+        handle,
+        initiator,
+        state: IkeState::InitSent,
+        profile,
+        spi_i: [0; 8],
+        spi_r: [0; 8],
+        local,
+        remote,
+        nat: NatInfo::default(),
+        encap: false,
+        chosen: None,
+        keys: None,
+        init: InitData::default(),
+        peer_frag: false,
+        next_msg_id: 0,
+        pending: None,
+        queue: Default::default(),
+        peer_next: 0,
+        cached: None,
+        reassembly: Reassembly::default(),
+        children: Vec::new(),
+        pending_child: None,
+        remote_id: None,
+        created: now,
+        last_rx: now,
+        expire: None,
+        up_reported: false,
+        spawned: None,
+        shell: false,
+        pending_cp: None,
+    }
+}
+
+/// Initiator: creates the SA and sends IKE_SA_INIT.
+pub(crate) fn initiate(
+    ctx: &mut Ctx<'_>,
+    handle: IkeSaHandle,
+    profile: Arc<Profile>,
+    conn: &ConnectionConfig,
+) -> Result<IkeSa, String> {
+    let local_ip = conn.local_addr.unwrap_or(match conn.remote.ip() {
+        IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+    });
+    let mut sa = new_sa(
+        handle,
+        true,
+        profile,
+        SocketAddr::new(local_ip, IKE_PORT),
+        conn.remote,
+        ctx.now,
+    );
+    sa.spi_i = ctx.random_spi8()?;
+    sa.init.ni = ctx.random(NONCE_LEN)?;
+    let group = nego::first_ke(&sa.profile.ike_proposals).ok_or("no KE group")?;
+    let (ke, _) = ke_start(ctx, group)?;
+    sa.init.ke = Some(ke);
+    sa.init.ke_group = group;
+    send_init(&mut sa, ctx)?;
+    Ok(sa)
+}
+
+fn nat_notifies(
+    sa: &IkeSa,
+    ctx: &mut Ctx<'_>,
+    local: SocketAddr,
+    remote: SocketAddr,
+) -> Result<Vec<Payload>, String> {
+    let src = if sa.profile.force_encap {
+        ctx.random(20)?
+    } else {
+        nat_hash(&sa.spi_i, &sa.spi_r, local)
+    };
+    Ok(vec![
+        notify_p(notify::NAT_DETECTION_SOURCE_IP, src),
+        notify_p(
+            notify::NAT_DETECTION_DESTINATION_IP,
+            nat_hash(&sa.spi_i, &sa.spi_r, remote),
+        ),
+    ])
+}
+
+fn send_init(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), String> {
+    let ke = sa.init.ke.as_ref().ok_or("no KE")?;
+    let mut payloads = Vec::new();
+    if let Some(c) = &sa.init.cookie {
+        payloads.push(notify_p(notify::COOKIE, c.clone()));
+    }
+    payloads.push(Payload::Sa(nego::to_wire(
+        &sa.profile.ike_proposals,
+        &[],
+        false,
+    )));
+    payloads.push(Payload::Ke(KePayload {
+        group: sa.init.ke_group,
+        data: ke.0.public_value().to_vec(),
+    }));
+    payloads.push(Payload::Nonce(NoncePayload {
+        data: sa.init.ni.clone(),
+    }));
+    payloads.extend(nat_notifies(sa, ctx, sa.local, sa.remote)?);
+    if sa.profile.fragmentation != Fragmentation::No {
+        payloads.push(notify_p(notify::IKEV2_FRAGMENTATION_SUPPORTED, Vec::new()));
+    }
+    sa.next_msg_id = 0;
+    let raw = sa.encode_plain(exchange::IKE_SA_INIT, false, 0, payloads)?;
+    sa.init.init_req = raw.clone();
+    sa.next_msg_id = 1;
+    sa.send_pending(ctx, ReqKind::IkeSaInit, 0, vec![raw]);
+    Ok(())
+}
+
+fn detect_nat(
+    sa: &mut IkeSa,
+    payloads: &[Payload],
+    local: SocketAddr,
+    remote: SocketAddr,
+    spi_r_for_hash: [u8; 8],
+) {
+    let src_hash = nat_hash(&sa.spi_i, &spi_r_for_hash, remote);
+    let dst_hash = nat_hash(&sa.spi_i, &spi_r_for_hash, local);
+    let srcs: Vec<&NotifyPayload> = payloads
+        .iter()
+        .filter_map(|p| match p {
+            Payload::Notify(n) if n.notify_type == notify::NAT_DETECTION_SOURCE_IP => Some(n),
+            _ => None,
+        })
+        .collect();
+    let dst = find_notify(payloads, notify::NAT_DETECTION_DESTINATION_IP);
+    if !srcs.is_empty() {
+        sa.nat.remote_behind = !srcs.iter().any(|n| n.data == src_hash);
+    }
+    if let Some(d) = dst {
+        sa.nat.local_behind = d.data != dst_hash;
+    }
+}
+
+/// Initiator: the IKE_SA_INIT response arrived.
+pub(crate) fn on_response(
+    sa: &mut IkeSa,
+    ctx: &mut Ctx<'_>,
+    msg: &Message,
+    raw: &[u8],
+    local: SocketAddr,
+    remote: SocketAddr,
+) -> Result<(), Failure> {
+    let p = &msg.payloads;
+    if let Some(c) = find_notify(p, notify::COOKIE) {
+        if sa.init.cookie_tries >= 3 || c.data.is_empty() || c.data.len() > 64 {
+            return Err(Failure::ProtocolError("too many COOKIE requests".into()));
+        }
+        sa.init.cookie_tries += 1;
+        sa.init.cookie = Some(c.data.clone());
+        return send_init(sa, ctx).map_err(Failure::ProtocolError);
+    }
+    if let Some(n) = find_notify(p, notify::INVALID_KE_PAYLOAD) {
+        let group = n
+            .data
+            .get(..2)
+            .and_then(|b| <[u8; 2]>::try_from(b).ok())
+            .map(u16::from_be_bytes);
+        let Some(group) = group else {
+            return Err(Failure::ProtocolError(
+                "INVALID_KE_PAYLOAD without group".into(),
+            ));
+        };
+        if sa.init.invalid_ke_tries >= 2
+            || !nego::allows_ke(&sa.profile.ike_proposals, group)
+            || group == sa.init.ke_group
+        {
+            return Err(Failure::InvalidKe { requested: group });
+        }
+        sa.init.invalid_ke_tries += 1;
+        let (ke, _) = ke_start(ctx, group).map_err(Failure::ProtocolError)?;
+        sa.init.ke = Some(ke);
+        sa.init.ke_group = group;
+        return send_init(sa, ctx).map_err(Failure::ProtocolError);
+    }
+    if let Some(n) = first_notify_error(p) {
+        return Err(match n.notify_type {
+            notify::NO_PROPOSAL_CHOSEN => Failure::NoProposalChosen {
+                phase: Phase::Ike,
+                ours: nego::describe(&sa.profile.ike_proposals),
+                theirs: None,
+            },
+            t => Failure::PeerNotify {
+                notify_type: t,
+                exchange: exchange::IKE_SA_INIT,
+            },
+        });
+    }
+    let sa_p = sa_payload(p).ok_or_else(|| Failure::ProtocolError("no SA payload".into()))?;
+    let (chosen, _) = nego::verify(&sa.profile.ike_proposals, sa_p, false)
+        .ok_or_else(|| Failure::ProtocolError("responder chose an invalid IKE proposal".into()))?;
+    let kep = ke_payload(p).ok_or_else(|| Failure::ProtocolError("no KE payload".into()))?;
+    if chosen.ke.first() != Some(&sa.init.ke_group) || kep.group != sa.init.ke_group {
+        return Err(Failure::ProtocolError("KE group mismatch".into()));
+    }
+    let nr = nonce(p).ok_or_else(|| Failure::ProtocolError("bad nonce".into()))?;
+    sa.spi_r = msg.header.spi_r;
+    let ke = sa
+        .init
+        .ke
+        .take()
+        .ok_or_else(|| Failure::ProtocolError("no KE".into()))?;
+    let shared = ke_finish(&ke, &kep.data).map_err(Failure::ProtocolError)?;
+    sa.init.nr = nr.to_vec();
+    let keys = derive_ike(
+        &chosen,
+        &sa.init.ni,
+        &sa.init.nr,
+        &shared,
+        &sa.spi_i,
+        &sa.spi_r,
+    )
+    .map_err(Failure::ProtocolError)?;
+    sa.keys = Some(keys);
+    sa.chosen = Some(chosen);
+    sa.peer_frag = find_notify(p, notify::IKEV2_FRAGMENTATION_SUPPORTED).is_some();
+    let spi_r = sa.spi_r;
+    detect_nat(sa, p, local, remote, spi_r);
+    if sa.profile.force_encap {
+        sa.nat.local_behind = true;
+    }
+    if sa.local.ip().is_unspecified() {
+        sa.local = SocketAddr::new(local.ip(), local.port());
+    }
+    if sa.nat.local_behind || sa.nat.remote_behind {
+        sa.encap = true;
+        sa.remote = SocketAddr::new(sa.remote.ip(), NATT_PORT);
+    }
+    sa.init.init_resp = raw.to_vec();
+    super::ike_auth::start(sa, ctx).map_err(Failure::ProtocolError)
+}
+
+/// Responder: a new IKE_SA_INIT request. Returns the new half-open SA, if any.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn respond(
+    ctx: &mut Ctx<'_>,
+    handle: IkeSaHandle,
+    local: SocketAddr,
+    remote: SocketAddr,
+    msg: &Message,
+    raw: &[u8],
+    cookies: Option<&CookieJar>,
+) -> Option<IkeSa> {
+    let p = &msg.payloads;
+    let ni = nonce(p)?.to_vec();
+    let plain = |payloads: Vec<Payload>| {
+        let h = Header::new(
+            msg.header.spi_i,
+            [0; 8],
+            exchange::IKE_SA_INIT,
+            crate::wire::Flags {
+                initiator: false,
+                version: false,
+                response: true,
+            },
+            0,
+        );
+        Message::new(h, payloads).emit().ok()
+    };
+    let send = |ctx: &mut Ctx<'_>, bytes: Vec<u8>| {
+        let payload = if local.port() == NATT_PORT {
+            crate::natt::add_marker(&bytes)
+        } else {
+            bytes
+        };
+        ctx.out.transmits.push_back(crate::engine::Transmit {
+            local_ip: Some(local.ip()),
+            local_port: local.port(),
+            remote,
+            payload,
+        });
+    };
+    if let Some(jar) = cookies {
+        let ok = find_notify(p, notify::COOKIE)
+            .is_some_and(|c| jar.verify(&c.data, &ni, remote, &msg.header.spi_i));
+        if !ok {
+            let c = jar.make(&ni, remote, &msg.header.spi_i);
+            if let Some(b) = plain(vec![notify_p(notify::COOKIE, c)]) {
+                send(ctx, b);
+            }
+            return None;
+        }
+    }
+    let sa_p = sa_payload(p)?;
+    let kep = ke_payload(p)?;
+    // Choose among all responder configurations.
+    let mut found = None;
+    for rc in &ctx.cfg.responders {
+        let ours = if rc.ike_proposals.is_empty() {
+            crate::proposal::default_ike().0
+        } else {
+            rc.ike_proposals.clone()
+        };
+        if let Some(x) = nego::select(&ours, sa_p, false) {
+            found = Some((rc, x));
+            break;
+        }
+    }
+    let Some((rc, (_num, chosen, _))) = found else {
+        let ours: Vec<String> = ctx
+            .cfg
+            .responders
+            .iter()
+            .flat_map(|r| nego::describe(&r.ike_proposals))
+            .collect();
+        let theirs = nego::describe_wire(sa_p);
+        if let Some(b) = plain(vec![notify_p(notify::NO_PROPOSAL_CHOSEN, Vec::new())]) {
+            send(ctx, b);
+        }
+        ctx.event(Event::Failed {
+            sa: handle,
+            failure: Failure::NoProposalChosen {
+                phase: Phase::Ike,
+                ours,
+                theirs: Some(theirs),
+            },
+        });
+        return None;
+    };
+    let group = chosen.ke.first().copied()?;
+    if kep.group != group {
+        if let Some(b) = plain(vec![notify_p(
+            notify::INVALID_KE_PAYLOAD,
+            group.to_be_bytes().to_vec(),
+        )]) {
+            send(ctx, b);
+        }
+        return None;
+    }
+    let mut profile = Profile::from_responder(rc);
+    if profile.ike_proposals.is_empty() {
+        profile.ike_proposals = crate::proposal::default_ike().0;
+    }
+    if profile.esp_proposals.is_empty() {
+        profile.esp_proposals = crate::proposal::default_esp().0;
+    }
+    let mut sa = new_sa(handle, false, Arc::new(profile), local, remote, ctx.now);
+    sa.state = IkeState::AuthPending;
+    sa.spi_i = msg.header.spi_i;
+    sa.spi_r = ctx.random_spi8().ok()?;
+    sa.init.ni = ni;
+    sa.init.nr = ctx.random(NONCE_LEN).ok()?;
+    let (ke, public) = ke_start(ctx, group).ok()?;
+    let shared = ke_finish(&ke, &kep.data).ok()?;
+    let keys = derive_ike(
+        &chosen,
+        &sa.init.ni,
+        &sa.init.nr,
+        &shared,
+        &sa.spi_i,
+        &sa.spi_r,
+    )
+    .ok()?;
+    detect_nat(&mut sa, p, local, remote, [0; 8]);
+    sa.peer_frag = find_notify(p, notify::IKEV2_FRAGMENTATION_SUPPORTED).is_some();
+    sa.encap = local.port() == NATT_PORT;
+    let proposal_num = sa_p
+        .proposals
+        .iter()
+        .find(|op| {
+            nego::from_wire(op).is_some_and(|t| nego::intersect(&chosen, &t, false).is_some())
+        })
+        .map_or(1, |op| op.num);
+    let mut payloads = vec![
+        Payload::Sa(nego::chosen_to_wire(&chosen, proposal_num, &[])),
+        Payload::Ke(KePayload {
+            group,
+            data: public,
+        }),
+        Payload::Nonce(NoncePayload {
+            data: sa.init.nr.clone(),
+        }),
+    ];
+    payloads.extend(nat_notifies(&sa, ctx, local, remote).ok()?);
+    if sa.profile.fragmentation != Fragmentation::No {
+        payloads.push(notify_p(notify::IKEV2_FRAGMENTATION_SUPPORTED, Vec::new()));
+    }
+    sa.keys = Some(keys);
+    sa.chosen = Some(chosen);
+    let bytes = sa
+        .encode_plain(exchange::IKE_SA_INIT, true, 0, payloads)
+        .ok()?;
+    sa.init.init_req = raw.to_vec();
+    sa.init.init_resp = bytes.clone();
+    send(ctx, bytes.clone());
+    sa.cached = Some(CachedResponse {
+        msg_id: 0,
+        datagrams: vec![bytes],
+    });
+    sa.peer_next = 1;
+    sa.expire = Some(ctx.now + ctx.cfg.half_open_timeout);
+    let _ = protocol::IKE;
+    Some(sa)
+}

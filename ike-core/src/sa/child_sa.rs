@@ -1,0 +1,204 @@
+//! Child SA state and its kernel operations.
+
+use std::net::IpAddr;
+
+use crate::engine::ctx::Ctx;
+use crate::engine::{Direction, EspCipher, Event, IkeSaHandle, KernelOp, Lifetime, Mode, UdpEncap};
+use crate::proposal::Proposal;
+use crate::wire::TrafficSelector;
+
+use super::keys::ChildKeys;
+
+/// An installed Child SA.
+#[derive(Debug, Clone)]
+pub(crate) struct ChildSa {
+    pub name: String,
+    pub reqid: u32,
+    pub spi_in: u32,
+    pub spi_out: u32,
+    pub proposal: Proposal,
+    pub local_ts: Vec<TrafficSelector>,
+    pub remote_ts: Vec<TrafficSelector>,
+    pub mode: Mode,
+    pub local: IpAddr,
+    pub remote: IpAddr,
+    pub encap: Option<UdpEncap>,
+    /// Whether policies were installed (the rekeyed SA shares the old one's policies).
+    pub owns_policies: bool,
+}
+
+/// A Child SA being negotiated (SPI allocation pending or request in flight).
+#[derive(Debug, Clone)]
+pub(crate) struct PendingChild {
+    pub request: Option<crate::engine::KernelRequest>,
+    pub spi_in: Option<u32>,
+    /// Rekey of this inbound SPI.
+    pub rekey_of: Option<u32>,
+    /// Responder: the message ID of the request to answer once the SPI is known.
+    pub answer_msg_id: Option<u32>,
+    /// Responder: accepted proposal and narrowed selectors, peer's SPI, nonces and
+    /// payloads prepared before the SPI arrived.
+    pub accepted: Option<AcceptedChild>,
+}
+
+/// A Child SA the responder accepted, waiting for its inbound SPI.
+#[derive(Debug, Clone)]
+pub(crate) struct AcceptedChild {
+    pub proposal: Proposal,
+    pub proposal_num: u8,
+    pub peer_spi: u32,
+    pub tsi: Vec<TrafficSelector>,
+    pub tsr: Vec<TrafficSelector>,
+    pub mode: Mode,
+}
+
+impl ChildSa {
+    fn cipher(&self, keys: &ChildKeys, outbound: bool) -> EspCipher {
+        keys.cipher(&self.proposal, outbound)
+    }
+
+    /// Emits the install operations: inbound SA, outbound SA, then policies.
+    pub fn install(
+        &self,
+        ctx: &mut Ctx<'_>,
+        keys: &ChildKeys,
+        lifetime_secs: u64,
+        esn: bool,
+        with_policies: bool,
+    ) {
+        let lifetime = Lifetime {
+            soft_secs: lifetime_secs.saturating_mul(9) / 10,
+            hard_secs: lifetime_secs,
+            soft_bytes: 0,
+            hard_bytes: 0,
+        };
+        let selector = |src: &[TrafficSelector], dst: &[TrafficSelector]| {
+            if self.mode == Mode::Transport {
+                src.first().cloned().zip(dst.first().cloned())
+            } else {
+                None
+            }
+        };
+        let replay_window = ctx.cfg.replay_window;
+        let in_encap = self.encap.map(|e| UdpEncap {
+            sport: e.dport,
+            dport: e.sport,
+        });
+        let request = ctx.out.next_request();
+        ctx.out.ops.push_back(KernelOp::InstallSa {
+            request,
+            reqid: self.reqid,
+            spi: self.spi_in,
+            direction: Direction::In,
+            src: self.remote,
+            dst: self.local,
+            mode: self.mode,
+            encap: in_encap,
+            cipher: self.cipher(keys, false),
+            esn,
+            replay_window,
+            lifetime,
+            selector: selector(&self.remote_ts, &self.local_ts),
+        });
+        let request = ctx.out.next_request();
+        ctx.out.ops.push_back(KernelOp::InstallSa {
+            request,
+            reqid: self.reqid,
+            spi: self.spi_out,
+            direction: Direction::Out,
+            src: self.local,
+            dst: self.remote,
+            mode: self.mode,
+            encap: self.encap,
+            cipher: self.cipher(keys, true),
+            esn,
+            replay_window,
+            lifetime,
+            selector: selector(&self.local_ts, &self.remote_ts),
+        });
+        if with_policies {
+            for l in &self.local_ts {
+                for r in &self.remote_ts {
+                    let mut dirs = vec![Direction::Out, Direction::In];
+                    if self.mode == Mode::Tunnel {
+                        dirs.push(Direction::Fwd);
+                    }
+                    for dir in dirs {
+                        let (src_ts, dst_ts, tmpl_src, tmpl_dst) = match dir {
+                            Direction::Out => (l.clone(), r.clone(), self.local, self.remote),
+                            _ => (r.clone(), l.clone(), self.remote, self.local),
+                        };
+                        let request = ctx.out.next_request();
+                        ctx.out.ops.push_back(KernelOp::InstallPolicy {
+                            request,
+                            reqid: self.reqid,
+                            dir,
+                            src_ts,
+                            dst_ts,
+                            tmpl_src,
+                            tmpl_dst,
+                            mode: self.mode,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Emits the teardown operations in reverse order: policies, outbound SA, inbound SA.
+    pub fn uninstall(&self, ctx: &mut Ctx<'_>) {
+        if self.owns_policies {
+            for l in &self.local_ts {
+                for r in &self.remote_ts {
+                    let mut dirs = vec![Direction::Fwd, Direction::In, Direction::Out];
+                    if self.mode != Mode::Tunnel {
+                        dirs.remove(0);
+                    }
+                    for dir in dirs {
+                        let (src_ts, dst_ts) = match dir {
+                            Direction::Out => (l.clone(), r.clone()),
+                            _ => (r.clone(), l.clone()),
+                        };
+                        let request = ctx.out.next_request();
+                        ctx.out.ops.push_back(KernelOp::DeletePolicy {
+                            request,
+                            reqid: self.reqid,
+                            dir,
+                            src_ts,
+                            dst_ts,
+                        });
+                    }
+                }
+            }
+        }
+        let request = ctx.out.next_request();
+        ctx.out.ops.push_back(KernelOp::DeleteSa {
+            request,
+            spi: self.spi_out,
+            dst: self.remote,
+            src: self.local,
+        });
+        let request = ctx.out.next_request();
+        ctx.out.ops.push_back(KernelOp::DeleteSa {
+            request,
+            spi: self.spi_in,
+            dst: self.local,
+            src: self.remote,
+        });
+    }
+
+    /// The ChildSaUp event.
+    pub fn up_event(&self, sa: IkeSaHandle) -> Event {
+        Event::ChildSaUp {
+            sa,
+            child: self.name.clone(),
+            proposal: self.proposal.to_string(),
+            local_ts: self.local_ts.clone(),
+            remote_ts: self.remote_ts.clone(),
+            spi_in: self.spi_in,
+            spi_out: self.spi_out,
+            mode: self.mode,
+            udp_encap: self.encap,
+        }
+    }
+}

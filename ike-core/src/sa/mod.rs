@@ -1,0 +1,145 @@
+//! IKE SA and Child SA state.
+
+pub(crate) mod child_sa;
+pub(crate) mod keys;
+pub(crate) mod profile;
+pub(crate) mod transport;
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+
+use crate::engine::{Identity, IkeSaHandle, NatInfo, Time};
+use crate::fragment::Reassembly;
+use crate::proposal::Proposal;
+use child_sa::{ChildSa, PendingChild};
+use keys::{IkeKeys, KePrivate};
+use profile::Profile;
+use std::sync::Arc;
+
+/// State of an IKE SA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IkeState {
+    /// Initiator: IKE_SA_INIT sent.
+    InitSent,
+    /// Initiator: waiting for the first Child SA's inbound SPI before sending IKE_AUTH.
+    WaitSpi,
+    /// Initiator: IKE_AUTH sent. Responder: IKE_SA_INIT answered, waiting for IKE_AUTH.
+    AuthPending,
+    /// Responder: IKE_AUTH verified, waiting for the Child SA's SPI to answer.
+    AuthRespWaitSpi,
+    /// Authenticated.
+    Established,
+    /// We sent a Delete for the IKE SA.
+    Deleting,
+    /// Finished; kept only to answer retransmissions until `expire`.
+    Dead,
+}
+
+/// What a request we sent is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ReqKind {
+    IkeSaInit,
+    IkeAuth,
+    Dpd,
+    DeleteIke,
+    DeleteChild { spi_in: u32 },
+    RekeyChild { old_spi_in: u32 },
+}
+
+/// The outstanding request (window size 1).
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    pub msg_id: u32,
+    pub kind: ReqKind,
+    pub datagrams: Vec<Vec<u8>>,
+    pub tries: u32,
+    pub first_sent: Time,
+    pub deadline: Time,
+}
+
+/// A cached response for retransmitted requests.
+#[derive(Debug, Clone)]
+pub(crate) struct CachedResponse {
+    pub msg_id: u32,
+    pub datagrams: Vec<Vec<u8>>,
+}
+
+/// Pieces of the IKE_SA_INIT exchange kept for AUTH.
+#[derive(Debug, Default)]
+pub(crate) struct InitData {
+    pub ni: Vec<u8>,
+    pub nr: Vec<u8>,
+    pub init_req: Vec<u8>,
+    pub init_resp: Vec<u8>,
+    pub ke: Option<KePrivate>,
+    pub ke_group: u16,
+    pub cookie: Option<Vec<u8>>,
+    pub cookie_tries: u32,
+    pub invalid_ke_tries: u32,
+}
+
+/// An IKE SA.
+#[derive(Debug)]
+pub(crate) struct IkeSa {
+    pub handle: IkeSaHandle,
+    pub initiator: bool,
+    pub state: IkeState,
+    pub profile: Arc<Profile>,
+    pub spi_i: [u8; 8],
+    pub spi_r: [u8; 8],
+    pub local: SocketAddr,
+    pub remote: SocketAddr,
+    pub nat: NatInfo,
+    pub encap: bool,
+    pub chosen: Option<Proposal>,
+    pub keys: Option<IkeKeys>,
+    pub init: InitData,
+    pub peer_frag: bool,
+    pub next_msg_id: u32,
+    pub pending: Option<Pending>,
+    pub queue: VecDeque<ReqKind>,
+    pub peer_next: u32,
+    pub cached: Option<CachedResponse>,
+    pub reassembly: Reassembly,
+    pub children: Vec<ChildSa>,
+    pub pending_child: Option<PendingChild>,
+    pub remote_id: Option<Identity>,
+    pub created: Time,
+    pub last_rx: Time,
+    pub expire: Option<Time>,
+    pub up_reported: bool,
+    /// A shell left behind by an IKE SA rekey (old SPIs), to be registered by the engine.
+    pub spawned: Option<Box<IkeSa>>,
+    /// Silent shell: no events when it goes away.
+    pub shell: bool,
+    /// Responder: configuration reply prepared while waiting for the SPI.
+    pub pending_cp: Option<crate::wire::CpPayload>,
+}
+
+impl IkeSa {
+    /// Our own IKE SPI.
+    pub fn our_spi(&self) -> [u8; 8] {
+        if self.initiator {
+            self.spi_i
+        } else {
+            self.spi_r
+        }
+    }
+
+    /// The earliest timer of this SA.
+    pub fn next_timeout(&self) -> Option<Time> {
+        let mut t = self.pending.as_ref().map(|p| p.deadline);
+        let mut min = |x: Option<Time>| {
+            if let Some(x) = x {
+                t = Some(t.map_or(x, |y| y.min(x)));
+            }
+        };
+        min(self.expire);
+        if self.state == IkeState::Established && self.pending.is_none() {
+            if let Some(d) = self.profile.dpd_delay {
+                min(Some(self.last_rx + d));
+            }
+        }
+        t
+    }
+}

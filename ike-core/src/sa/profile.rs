@@ -1,0 +1,96 @@
+//! The configuration an IKE SA runs with, whichever side started it.
+
+use core::time::Duration;
+
+use crate::engine::{
+    ConnectionConfig, Fragmentation, Identity, LocalAuth, Mode, RemoteAuth, RequestConfig,
+    ResponderConfig, RetransmitConfig, ServeConfig,
+};
+use crate::proposal::Proposal;
+use crate::wire::TrafficSelector;
+
+/// Common view of [`ConnectionConfig`] and [`ResponderConfig`].
+#[derive(Debug, Clone)]
+pub(crate) struct Profile {
+    pub name: String,
+    pub local_id: Identity,
+    pub remote_id: Option<Identity>,
+    pub local_auth: LocalAuth,
+    pub remote_auth: RemoteAuth,
+    pub ike_proposals: Vec<Proposal>,
+    pub esp_proposals: Vec<Proposal>,
+    pub local_ts: Vec<TrafficSelector>,
+    pub remote_ts: Vec<TrafficSelector>,
+    pub child_name: String,
+    pub mode: Mode,
+    pub allow_transport: bool,
+    pub request: RequestConfig,
+    pub serve: ServeConfig,
+    pub ike_lifetime: Duration,
+    pub child_lifetime: Duration,
+    pub fragmentation: Fragmentation,
+    pub fragment_size: usize,
+    pub force_encap: bool,
+    pub dpd_delay: Option<Duration>,
+    pub retransmit: RetransmitConfig,
+    pub narrowing: bool,
+}
+
+impl Profile {
+    pub fn from_initiator(c: &ConnectionConfig) -> Self {
+        let child = c.children.first();
+        Profile {
+            name: c.name.clone(),
+            local_id: c.local_id.clone(),
+            remote_id: c.remote_id.clone(),
+            local_auth: c.local_auth.clone(),
+            remote_auth: c.remote_auth.clone(),
+            ike_proposals: c.ike_proposals.clone(),
+            esp_proposals: c.esp_proposals.clone(),
+            local_ts: child.map(|c| c.local_ts.clone()).unwrap_or_default(),
+            remote_ts: child.map(|c| c.remote_ts.clone()).unwrap_or_default(),
+            child_name: child
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| c.name.clone()),
+            mode: child.map_or(Mode::Tunnel, |c| c.mode),
+            allow_transport: child.is_some_and(|c| c.mode == Mode::Transport),
+            request: c.request_config,
+            serve: ServeConfig::default(),
+            ike_lifetime: c.ike_lifetime,
+            child_lifetime: c.child_lifetime,
+            fragmentation: c.fragmentation,
+            fragment_size: c.fragment_size,
+            force_encap: c.force_encap,
+            dpd_delay: c.dpd_delay,
+            retransmit: c.retransmit,
+            narrowing: c.narrowing,
+        }
+    }
+
+    pub fn from_responder(c: &ResponderConfig) -> Self {
+        Profile {
+            name: c.name.clone(),
+            local_id: c.local_id.clone(),
+            remote_id: c.remote_id.clone(),
+            local_auth: c.local_auth.clone(),
+            remote_auth: c.remote_auth.clone(),
+            ike_proposals: c.ike_proposals.clone(),
+            esp_proposals: c.esp_proposals.clone(),
+            local_ts: c.local_ts.clone(),
+            remote_ts: c.remote_ts.clone(),
+            child_name: c.name.clone(),
+            mode: Mode::Tunnel,
+            allow_transport: c.allow_transport,
+            request: RequestConfig::default(),
+            serve: c.serve.clone(),
+            ike_lifetime: c.ike_lifetime,
+            child_lifetime: c.child_lifetime,
+            fragmentation: c.fragmentation,
+            fragment_size: c.fragment_size,
+            force_encap: false,
+            dpd_delay: c.dpd_delay,
+            retransmit: c.retransmit,
+            narrowing: true,
+        }
+    }
+}

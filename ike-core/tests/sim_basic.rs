@@ -1,0 +1,304 @@
+//! Two engines establish IKE + Child SAs over a simulated network.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+pub mod common;
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use common::{Impairments, Nat, Sim};
+use ike_core::engine::*;
+use ike_core::wire::TrafficSelector;
+
+pub const A: &str = "192.0.2.10";
+pub const B: &str = "198.51.100.20";
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn ts(a: &str, b: &str) -> TrafficSelector {
+    TrafficSelector::from_range(ip(a), ip(b))
+}
+
+fn psk(s: &str) -> SecretBytes {
+    SecretBytes::from_slice(s.as_bytes())
+}
+
+pub fn responder_cfg(key: &str) -> ResponderConfig {
+    ResponderConfig {
+        name: "server".into(),
+        local_id: Identity::parse("@server.example").unwrap(),
+        remote_id: None,
+        local_auth: LocalAuth::Psk(psk(key)),
+        remote_auth: RemoteAuth::Psk(psk(key)),
+        ike_proposals: Vec::new(),
+        esp_proposals: Vec::new(),
+        local_ts: vec![ts("10.1.0.0", "10.1.255.255")],
+        remote_ts: vec![ts("0.0.0.0", "255.255.255.255")],
+        allow_transport: true,
+        serve: ServeConfig {
+            pool_v4: Some(AddressPool {
+                first: ip("100.64.0.10"),
+                size: 100,
+                prefix: 32,
+            }),
+            pool_v6: None,
+            dns: vec![ip("10.1.0.53")],
+            domains: vec!["corp.example".into()],
+            subnets: vec![],
+        },
+        ike_lifetime: Duration::from_secs(28800),
+        child_lifetime: Duration::from_secs(3600),
+        fragmentation: Fragmentation::Yes,
+        fragment_size: 1280,
+        dpd_delay: None,
+        retransmit: RetransmitConfig::default(),
+    }
+}
+
+pub fn initiator_conn(key: &str) -> ConnectionConfig {
+    let mut c = ConnectionConfig::new(
+        "client",
+        SocketAddr::new(ip(B), 500),
+        Identity::parse("client@example").unwrap(),
+        LocalAuth::Psk(psk(key)),
+        RemoteAuth::Psk(psk(key)),
+    );
+    c.local_addr = Some(ip(A));
+    c.remote_id = Some(Identity::parse("@server.example").unwrap());
+    c.children = vec![ChildConfig {
+        name: "net".into(),
+        local_ts: vec![ts("0.0.0.0", "255.255.255.255")],
+        remote_ts: vec![ts("10.1.0.0", "10.1.255.255")],
+        mode: Mode::Tunnel,
+    }];
+    c
+}
+
+pub fn sim(seed: u64, resp: ResponderConfig) -> Sim {
+    let ecfg = EngineConfig {
+        responders: vec![resp],
+        ..EngineConfig::default()
+    };
+    Sim::new(seed, (ip(A), EngineConfig::default()), (ip(B), ecfg))
+}
+
+fn sa_keys(ops: &[KernelOp]) -> Vec<(u32, Direction, EspCipher)> {
+    ops.iter()
+        .filter_map(|o| match o {
+            KernelOp::InstallSa {
+                spi,
+                direction,
+                cipher,
+                ..
+            } => Some((*spi, *direction, cipher.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn assert_matching_keys(s: &Sim) {
+    let a = sa_keys(&s.nodes[0].ops);
+    let b = sa_keys(&s.nodes[1].ops);
+    assert!(!a.is_empty() && !b.is_empty(), "no SAs installed");
+    for (spi, dir, cipher) in &a {
+        let peer = b
+            .iter()
+            .find(|(s2, d2, _)| s2 == spi && d2 != dir)
+            .expect("peer SA with same SPI");
+        assert_eq!(&peer.2, cipher, "keys differ for SPI {spi:#x}");
+    }
+}
+
+pub fn established(s: &Sim) -> bool {
+    s.child_up_count(0) >= 1 && s.child_up_count(1) >= 1
+}
+
+#[test]
+fn psk_establishes_ike_and_child() {
+    let mut s = sim(1, responder_cfg("secret"));
+    let mut conn = initiator_conn("secret");
+    conn.request_config = RequestConfig {
+        ipv4: true,
+        ipv6: false,
+        dns: true,
+    };
+    s.nodes[0].engine.initiate(s.now, conn).unwrap();
+    assert!(s.run_until(Duration::from_secs(10), established));
+    assert_matching_keys(&s);
+    let ev = s.events(0);
+    assert!(matches!(ev[0], Event::IkeSaUp { .. }), "{ev:?}");
+    assert!(matches!(ev[1], Event::ConfigReceived { .. }), "{ev:?}");
+    assert!(matches!(ev[2], Event::ChildSaUp { .. }), "{ev:?}");
+    if let Event::ConfigReceived { config, .. } = ev[1] {
+        assert_eq!(config.addresses_v4[0].addr, ip("100.64.0.10"));
+        assert_eq!(config.dns_v4, vec![ip("10.1.0.53")]);
+        assert_eq!(config.domains, vec!["corp.example".to_string()]);
+    }
+    let ev = s.events(1);
+    assert!(matches!(ev[0], Event::IkeSaUp { .. }));
+    assert!(matches!(ev[1], Event::ChildSaUp { .. }));
+}
+
+#[test]
+fn wrong_psk_fails_on_both_sides() {
+    let mut s = sim(2, responder_cfg("secret"));
+    s.nodes[0]
+        .engine
+        .initiate(s.now, initiator_conn("wrong"))
+        .unwrap();
+    s.run_for(Duration::from_secs(30));
+    assert!(s.has_event(1, |e| matches!(
+        e,
+        Event::Failed {
+            failure: Failure::AuthenticationFailed { by: AuthBy::Us, .. },
+            ..
+        }
+    )));
+    assert!(s.has_event(0, |e| matches!(
+        e,
+        Event::Failed {
+            failure: Failure::AuthenticationFailed {
+                by: AuthBy::Peer,
+                ..
+            },
+            ..
+        }
+    )));
+}
+
+#[test]
+fn no_responder_reports_no_response() {
+    let mut s = sim(3, responder_cfg("secret"));
+    s.blackhole = Some(1);
+    let t0 = s.now;
+    s.nodes[0]
+        .engine
+        .initiate(s.now, initiator_conn("secret"))
+        .unwrap();
+    s.run_for(Duration::from_secs(60));
+    let (t, f) = s.nodes[0]
+        .events
+        .iter()
+        .find_map(|(t, e)| match e {
+            Event::Failed { failure, .. } => Some((*t, failure.clone())),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        f,
+        Failure::NoResponse {
+            tries: 4,
+            last_port: 500
+        }
+    );
+    assert!(t - t0 <= Duration::from_secs(16), "{:?}", t - t0);
+}
+
+#[test]
+fn lossy_network_many_seeds() {
+    for seed in 0..40 {
+        let mut s = sim(seed, responder_cfg("secret"));
+        s.imp = Impairments {
+            loss: 0.2,
+            dup: 0.2,
+            jitter_ms: 300,
+        };
+        s.nodes[0]
+            .engine
+            .initiate(s.now, initiator_conn("secret"))
+            .unwrap();
+        if s.run_until(Duration::from_secs(14), established) {
+            assert_matching_keys(&s);
+        }
+    }
+}
+
+#[test]
+fn nat_box_floats_to_4500() {
+    let mut s = sim(4, responder_cfg("secret"));
+    s.nodes[0].addr = ip("10.0.0.2");
+    s.nat = Some(Nat::new(ip("10.0.0.2"), ip(A)));
+    let mut conn = initiator_conn("secret");
+    conn.local_addr = Some(ip("10.0.0.2"));
+    s.nodes[0].engine.initiate(s.now, conn).unwrap();
+    assert!(s.run_until(Duration::from_secs(10), established));
+    for i in 0..2 {
+        assert!(
+            s.has_event(i, |e| matches!(
+                e,
+                Event::ChildSaUp {
+                    udp_encap: Some(_),
+                    ..
+                }
+            )),
+            "node {i}"
+        );
+    }
+    assert!(s.nodes[0]
+        .sent
+        .iter()
+        .any(|(f, t, _)| f.port() == 4500 && t.port() == 4500));
+}
+
+#[test]
+fn delete_from_initiator() {
+    let mut s = sim(5, responder_cfg("secret"));
+    let h = s.nodes[0]
+        .engine
+        .initiate(s.now, initiator_conn("secret"))
+        .unwrap();
+    assert!(s.run_until(Duration::from_secs(10), established));
+    let now = s.now;
+    s.nodes[0].engine.close(now, h);
+    s.run_for(Duration::from_secs(5));
+    assert!(s.has_event(0, |e| matches!(
+        e,
+        Event::IkeSaDown {
+            reason: DownReason::Closed,
+            ..
+        }
+    )));
+    assert!(s.has_event(1, |e| matches!(
+        e,
+        Event::IkeSaDown {
+            reason: DownReason::DeletedByPeer,
+            ..
+        }
+    )));
+    assert!(s.nodes[1]
+        .ops
+        .iter()
+        .any(|o| matches!(o, KernelOp::DeleteSa { .. })));
+    assert_eq!(s.nodes[0].engine.ike_sa_count(), 0);
+}
+
+#[test]
+fn dpd_liveness_keeps_sa() {
+    let mut s = sim(6, responder_cfg("secret"));
+    let mut conn = initiator_conn("secret");
+    conn.dpd_delay = Some(Duration::from_secs(10));
+    s.nodes[0].engine.initiate(s.now, conn).unwrap();
+    assert!(s.run_until(Duration::from_secs(10), established));
+    let before = s.nodes[0].sent.len();
+    s.run_for(Duration::from_secs(35));
+    assert!(s.nodes[0].sent.len() >= before + 3, "DPD requests sent");
+    assert!(!s.has_event(0, |e| matches!(e, Event::Failed { .. })));
+    // Peer disappears: DPD fails.
+    s.blackhole = Some(1);
+    s.run_for(Duration::from_secs(40));
+    assert!(s.has_event(0, |e| matches!(
+        e,
+        Event::Failed {
+            failure: Failure::NoResponse { .. },
+            ..
+        }
+    )));
+}
