@@ -60,6 +60,9 @@ fn unknown_with_suggestion_names_token_and_proposal() {
         "{e:?}"
     );
 
+    // Undetectable syntax: the Libreswan reading reports it, with a suggestion of any kind.
+    let e = parse(Protocol::Ike, "aes256-sha384-ecp3844").unwrap_err();
+    assert!(e.to_string().contains("did you mean ecp384?"), "{e}");
     let e = parse_strongswan(Protocol::Ike, "aes256-sha384-ecp3844").unwrap_err();
     assert!(
         matches!(&e, ProposalError::UnknownAlgorithm { suggestion: Some(s), .. } if s == "ecp384"),

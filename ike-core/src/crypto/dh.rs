@@ -164,9 +164,10 @@ impl KeyExchange for EcKeyExchange {
         if secret.len() != self.group.shared_secret_len() {
             return Err(CryptoError::InvalidSharedSecret);
         }
-        // RFC 8031 §2.3: an all-zero X25519 result means a low-order point.
+        // RFC 8031 §2.3: an all-zero X25519 result means a low-order point. (For the NIST
+        // curves x = 0 is a legitimate coordinate.)
         let zero = vec![0u8; secret.len()];
-        if bool::from(secret.as_bytes().ct_eq(&zero)) {
+        if self.group == KeGroup::Curve25519 && bool::from(secret.as_bytes().ct_eq(&zero)) {
             return Err(CryptoError::InvalidSharedSecret);
         }
         Ok(secret)

@@ -125,7 +125,7 @@ fn on_response(
             sa.expire = None;
         }
         ReqKind::Dpd => {}
-        ReqKind::DeleteChild { .. } | ReqKind::RekeyChild { .. } | ReqKind::IkeSaInit => {}
+        ReqKind::IkeSaInit => {}
     }
 }
 

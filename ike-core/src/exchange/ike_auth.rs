@@ -84,7 +84,6 @@ pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), String> {
     sa.pending_child = Some(PendingChild {
         request: Some(request),
         spi_in: None,
-        rekey_of: None,
         answer_msg_id: None,
         accepted: None,
     });
@@ -453,7 +452,6 @@ pub(crate) fn on_request(
         sa.pending_child = Some(PendingChild {
             request: Some(request),
             spi_in: None,
-            rekey_of: None,
             answer_msg_id: Some(msg_id),
             accepted: Some(acc),
         });

@@ -56,7 +56,6 @@ fn new_sa(
         children: Vec::new(),
         pending_child: None,
         remote_id: None,
-        created: now,
         last_rx: now,
         expire: None,
         up_reported: false,

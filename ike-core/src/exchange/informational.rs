@@ -13,10 +13,6 @@ pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>, kind: ReqKind) {
     let payloads = match &kind {
         ReqKind::Dpd => Vec::new(),
         ReqKind::DeleteIke => vec![Payload::Delete(DeletePayload::ike())],
-        ReqKind::DeleteChild { spi_in } => vec![Payload::Delete(DeletePayload::child(
-            protocol::ESP,
-            &[*spi_in],
-        ))],
         _ => return,
     };
     let _ = sa.start_request(ctx, kind, exchange::INFORMATIONAL, &payloads);

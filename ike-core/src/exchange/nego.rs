@@ -199,9 +199,3 @@ pub(crate) fn first_ke(ours: &[Proposal]) -> Option<u16> {
 pub(crate) fn allows_ke(ours: &[Proposal], group: u16) -> bool {
     ours.iter().any(|p| p.ke.contains(&group))
 }
-
-/// The PFS group of the first ESP proposal that requires one.
-pub(crate) fn pfs_group(ours: &[Proposal]) -> Option<u16> {
-    ours.iter()
-        .find_map(|p| p.ke.iter().copied().find(|k| *k != ke::NONE))
-}

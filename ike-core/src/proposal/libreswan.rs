@@ -159,7 +159,18 @@ impl Ctx {
             field: Some(want),
             proposal: self.proposal,
             input: self.input.clone(),
-            suggestion: suggest(&lower, &libreswan_names(want)),
+            suggestion: suggest(&lower, &libreswan_names(want)).or_else(|| {
+                let all: Vec<String> = [
+                    TransformKind::Encr,
+                    TransformKind::Prf,
+                    TransformKind::Integ,
+                    TransformKind::Ke,
+                ]
+                .into_iter()
+                .flat_map(libreswan_names)
+                .collect();
+                suggest(&lower, &all)
+            }),
         }
     }
 
@@ -350,22 +361,22 @@ impl Ctx {
             },
             None => None,
         };
-        let mut fields: Vec<&str> = main.split('-').map(str::trim).collect();
-        let Some(encr_field) = fields.first().copied() else {
+        let all: Vec<&str> = main.split('-').map(str::trim).collect();
+        let Some((&encr_field, mut rest)) = all.split_first() else {
             return Err(self.empty(TransformKind::Encr));
         };
         if encr_field.is_empty() {
             return Err(self.empty(TransformKind::Encr));
         }
-        fields.remove(0);
         // A numeric field right after the cipher is its key length (`aes-128-sha1`).
         let mut key_field = None;
-        if let Some(f) = fields.first() {
+        if let Some((f, after)) = rest.split_first() {
             if !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()) {
                 key_field = Some(f.parse::<u32>().unwrap_or(u32::MAX));
-                fields.remove(0);
+                rest = after;
             }
         }
+        let mut fields: Vec<&str> = rest.to_vec();
         let mut p = Proposal::new(self.protocol);
         let mut first_aead: Option<&str> = None;
         let mut first_classic: Option<&str> = None;

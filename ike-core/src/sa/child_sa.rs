@@ -32,8 +32,6 @@ pub(crate) struct ChildSa {
 pub(crate) struct PendingChild {
     pub request: Option<crate::engine::KernelRequest>,
     pub spi_in: Option<u32>,
-    /// Rekey of this inbound SPI.
-    pub rekey_of: Option<u32>,
     /// Responder: the message ID of the request to answer once the SPI is known.
     pub answer_msg_id: Option<u32>,
     /// Responder: accepted proposal and narrowed selectors, peer's SPI, nonces and

@@ -155,27 +155,6 @@ pub(crate) fn derive_ike(
     split_keys(suite, &km)
 }
 
-/// SKEYSEED for a rekeyed IKE SA: prf(SK_d(old), g^ir(new) | Ni | Nr).
-pub(crate) fn derive_rekeyed_ike(
-    old: &IkeKeys,
-    p: &Proposal,
-    ni: &[u8],
-    nr: &[u8],
-    shared: &SharedSecret,
-    spi_i: &[u8; 8],
-    spi_r: &[u8; 8],
-) -> Result<IkeKeys, String> {
-    let suite = Suite::from_proposal(p)?;
-    let skeyseed = prf(
-        old.suite.prf,
-        old.sk_d.as_bytes(),
-        &[shared.as_bytes(), ni, nr],
-    )?;
-    let seed = [ni, nr, spi_i, spi_r].concat();
-    let km = prf_plus(suite.prf, skeyseed.as_bytes(), &seed, keymat_len(suite))?;
-    split_keys(suite, &km)
-}
-
 /// AES-XCBC style PRFs take a fixed-size key from the nonces; HMAC takes Ni | Nr.
 fn nonce_key(_prf: Prf, ni: &[u8], nr: &[u8]) -> Vec<u8> {
     [ni, nr].concat()

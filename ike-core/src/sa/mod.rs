@@ -42,8 +42,6 @@ pub(crate) enum ReqKind {
     IkeAuth,
     Dpd,
     DeleteIke,
-    DeleteChild { spi_in: u32 },
-    RekeyChild { old_spi_in: u32 },
 }
 
 /// The outstanding request (window size 1).
@@ -104,7 +102,6 @@ pub(crate) struct IkeSa {
     pub children: Vec<ChildSa>,
     pub pending_child: Option<PendingChild>,
     pub remote_id: Option<Identity>,
-    pub created: Time,
     pub last_rx: Time,
     pub expire: Option<Time>,
     pub up_reported: bool,
