@@ -18,11 +18,16 @@ fn h(s: &str) -> Vec<u8> {
 }
 
 fn ke(group: KeGroup, private: &str) -> Box<dyn KeyExchange> {
-    default_provider().ke_from_private(group, &h(private)).unwrap()
+    default_provider()
+        .ke_from_private(group, &h(private))
+        .unwrap()
 }
 
 fn wycheproof(name: &str) -> Value {
-    let path = format!("{}/tests/vectors/wycheproof/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/vectors/wycheproof/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -67,8 +72,14 @@ fn rfc7748_x25519_diffie_hellman() {
         "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"
     );
     let k = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742";
-    assert_eq!(hex::encode(alice.complete(bob.public_value()).unwrap().as_bytes()), k);
-    assert_eq!(hex::encode(bob.complete(alice.public_value()).unwrap().as_bytes()), k);
+    assert_eq!(
+        hex::encode(alice.complete(bob.public_value()).unwrap().as_bytes()),
+        k
+    );
+    assert_eq!(
+        hex::encode(bob.complete(alice.public_value()).unwrap().as_bytes()),
+        k
+    );
 }
 
 #[test]
@@ -169,7 +180,11 @@ fn every_group_agrees_and_uses_the_injected_rng() {
             .start_ke(group, &mut DeterministicRng::from_u64(2))
             .unwrap();
         assert_eq!(a.group(), group);
-        assert_eq!(a.public_value(), a_again.public_value(), "{group}: deterministic");
+        assert_eq!(
+            a.public_value(),
+            a_again.public_value(),
+            "{group}: deterministic"
+        );
         assert_ne!(a.public_value(), b.public_value(), "{group}");
         assert_eq!(a.public_value().len(), group.public_value_len(), "{group}");
         let s1 = a.complete(b.public_value()).unwrap();
@@ -207,7 +222,10 @@ fn modp_known_answers_from_python_pow() {
         assert_eq!(hex::encode(a.public_value()), case["y_a"].as_str().unwrap());
         assert_eq!(hex::encode(b.public_value()), case["y_b"].as_str().unwrap());
         let shared = a.complete(b.public_value()).unwrap();
-        assert_eq!(hex::encode(shared.as_bytes()), case["shared"].as_str().unwrap());
+        assert_eq!(
+            hex::encode(shared.as_bytes()),
+            case["shared"].as_str().unwrap()
+        );
         assert_eq!(b.complete(a.public_value()).unwrap(), shared);
     }
 }
@@ -315,11 +333,17 @@ fn wycheproof_x25519() {
                 ("valid", Err(e)) => panic!("tc {id}: valid case rejected: {e}"),
                 ("acceptable", Ok(s)) => {
                     assert_eq!(s.as_bytes(), &shared[..], "tc {id}");
-                    assert!(shared.iter().any(|&b| b != 0), "tc {id}: zero secret accepted");
+                    assert!(
+                        shared.iter().any(|&b| b != 0),
+                        "tc {id}: zero secret accepted"
+                    );
                 }
                 ("acceptable", Err(_)) => {
                     // Only low-order / zero results may be refused.
-                    assert!(shared.iter().all(|&b| b == 0), "tc {id}: refused non-zero case");
+                    assert!(
+                        shared.iter().all(|&b| b == 0),
+                        "tc {id}: refused non-zero case"
+                    );
                 }
                 (_, Ok(_)) => panic!("tc {id}: invalid case accepted"),
                 (_, Err(_)) => {}

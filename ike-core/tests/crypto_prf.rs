@@ -124,7 +124,10 @@ fn integ_truncation_uses_the_rfc4868_lengths() {
         let key = vec![0x0b; integ.key_len()];
         let full = p.hmac(integ.hash(), &key).unwrap().sign(&[b"Hi There"]);
         assert_eq!(full.len(), integ.hash().output_len());
-        assert!(integ.icv_len() * 2 >= full.len(), "{integ}: truncation to half");
+        assert!(
+            integ.icv_len() * 2 >= full.len(),
+            "{integ}: truncation to half"
+        );
     }
     assert_eq!(Integ::HmacSha256_128.icv_len(), 16);
     assert_eq!(Integ::HmacSha384_192.icv_len(), 24);

@@ -18,7 +18,10 @@ fn h(s: &str) -> Vec<u8> {
 }
 
 fn wycheproof(name: &str) -> Value {
-    let path = format!("{}/tests/vectors/wycheproof/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/vectors/wycheproof/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -51,9 +54,14 @@ fn rfc7634_appendix_b_ikev2_example() {
     // 80..9f + salt a0a1a2a3, IV 1011121314151617 (the same vector strongSwan's
     // test_message_chapoly.c checks).
     let keymat = h("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3");
-    let sk = SkCipher::new(default_provider(), Encr::ChaCha20Poly1305, None, &keymat, &[]).unwrap();
-    let aad = h("c0c1c2c3c4c5c6c7d0d1d2d3d4d5d6d72e20250000000009000000452900002" .trim_end_matches('2').to_owned().as_str().to_owned().as_str());
-    let _ = aad;
+    let sk = SkCipher::new(
+        default_provider(),
+        Encr::ChaCha20Poly1305,
+        None,
+        &keymat,
+        &[],
+    )
+    .unwrap();
     let header = h("c0c1c2c3c4c5c6c7d0d1d2d3d4d5d6d72e2025000000000900000045");
     let sk_header = h("29000029");
     let mut aad = header.clone();
@@ -63,18 +71,14 @@ fn rfc7634_appendix_b_ikev2_example() {
     assert_eq!(sk.body_len(plaintext.len()), 0x29 - 4);
     let mut rng = FixedRng::new(&h("1011121314151617"));
     let body = sk.encrypt(&aad, &plaintext, &mut rng).unwrap();
-    let expected_body = h(
-        "1011121314151617\
-         6103947 01f8d017f7c129248 89"
-            .replace(' ', "")
-            .as_str(),
-    );
-    let _ = expected_body;
-    let expected = h("10111213141516176103947 01f8d017f7c12924889".replace(' ', "").as_str());
-    assert_eq!(&body[..expected.len()], &expected[..]);
+    // IV | ciphertext (13 bytes: notify + pad length 0) | Poly1305 tag.
     assert_eq!(
-        hex::encode(&body[expected.len()..]),
-        "6b71bfe25236efd7cdc670669063 15b2".replace(' ', "")
+        hex::encode(&body),
+        concat!(
+            "1011121314151617",
+            "610394701f8d017f7c12924889",
+            "6b71bfe25236efd7cdc67066906315b2"
+        )
     );
     let decrypted = sk.decrypt(&aad, &body).unwrap();
     assert_eq!(&decrypted[..], &plaintext[..]);
@@ -82,7 +86,11 @@ fn rfc7634_appendix_b_ikev2_example() {
 
 #[test]
 fn layout_lengths() {
-    let cbc = SkLayout::new(Encr::AesCbc(AesKeySize::Aes128), Some(Integ::HmacSha256_128)).unwrap();
+    let cbc = SkLayout::new(
+        Encr::AesCbc(AesKeySize::Aes128),
+        Some(Integ::HmacSha256_128),
+    )
+    .unwrap();
     for pt in 0..64 {
         let body = cbc.body_len(pt);
         assert_eq!((body - 16 - 16) % 16, 0);

@@ -302,3 +302,57 @@ fn dpd_liveness_keeps_sa() {
         }
     )));
 }
+
+fn policies(ops: &[KernelOp]) -> Vec<(Direction, TrafficSelector, TrafficSelector)> {
+    ops.iter()
+        .filter_map(|o| match o {
+            KernelOp::InstallPolicy {
+                dir,
+                src_ts,
+                dst_ts,
+                ..
+            } => Some((*dir, src_ts.clone(), dst_ts.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn virtual_address_narrows_tsi_to_host() {
+    let mut s = sim(11, responder_cfg("secret"));
+    let mut conn = initiator_conn("secret");
+    conn.request_config = RequestConfig {
+        ipv4: true,
+        ipv6: false,
+        dns: false,
+    };
+    s.nodes[0].engine.initiate(s.now, conn).unwrap();
+    assert!(s.run_until(Duration::from_secs(10), established));
+    let vip = ts("100.64.0.10", "100.64.0.10");
+    let net = ts("10.1.0.0", "10.1.255.255");
+    let up = |i: usize| {
+        s.events(i)
+            .into_iter()
+            .find_map(|e| match e {
+                Event::ChildSaUp {
+                    local_ts,
+                    remote_ts,
+                    ..
+                } => Some((local_ts.clone(), remote_ts.clone())),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!(up(0), (vec![vip.clone()], vec![net.clone()]));
+    assert_eq!(up(1), (vec![net.clone()], vec![vip.clone()]));
+    let p0 = policies(&s.nodes[0].ops);
+    assert!(p0.contains(&(Direction::Out, vip.clone(), net.clone())), "{p0:?}");
+    assert!(p0.contains(&(Direction::In, net.clone(), vip.clone())), "{p0:?}");
+    let p1 = policies(&s.nodes[1].ops);
+    assert!(p1.contains(&(Direction::Out, net.clone(), vip.clone())), "{p1:?}");
+    assert!(p1.contains(&(Direction::In, vip.clone(), net.clone())), "{p1:?}");
+    assert!(p1.contains(&(Direction::Fwd, vip.clone(), net.clone())), "{p1:?}");
+    for (_, a, b) in p0.iter().chain(&p1) {
+        assert!(!a.start_addr.is_unspecified() && !b.start_addr.is_unspecified());
+    }
+}

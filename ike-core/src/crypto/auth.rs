@@ -57,7 +57,7 @@ pub fn signed_octets(
     Ok(out)
 }
 
-/// AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <signed octets>).
+/// AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), `<signed octets>`).
 ///
 /// # Errors
 /// Provider errors.

@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::engine::{AddressPool, AssignedAddress, ReceivedConfig, RequestConfig, ServeConfig};
 use crate::ids::{cfg_attr, cfg_type};
-use crate::wire::{CfgAttribute, CpPayload};
+use crate::wire::{CfgAttribute, CpPayload, TrafficSelector};
 
 /// The initiator's CFG_REQUEST.
 pub(crate) fn request(r: &RequestConfig) -> CpPayload {
@@ -185,4 +185,14 @@ pub(crate) fn parse_reply(c: &CpPayload) -> ReceivedConfig {
         }
     }
     r
+}
+
+/// Host selectors (/32, /128) of the addresses a CFG_REPLY assigns.
+pub(crate) fn assigned_hosts(reply: &CpPayload) -> Vec<TrafficSelector> {
+    let r = parse_reply(reply);
+    r.addresses_v4
+        .iter()
+        .chain(&r.addresses_v6)
+        .map(|a| TrafficSelector::from_range(a.addr, a.addr))
+        .collect()
 }

@@ -404,12 +404,20 @@ pub(crate) fn on_request(
                 }
                 Some((num, chosen, spi)) => {
                     let peer_spi = <[u8; 4]>::try_from(spi.as_slice()).map(u32::from_be_bytes);
-                    let tsi = narrow::narrow(
+                    let mut tsi = narrow::narrow(
                         &ts_of(p, true)
                             .map(|t| t.selectors.clone())
                             .unwrap_or_default(),
                         &sa.profile.remote_ts,
                     );
+                    // "Dynamic" TSi: a client that received virtual addresses only gets
+                    // traffic to and from them (as strongSwan narrows it).
+                    if let Some(c) = &cp_reply {
+                        let hosts = cp::assigned_hosts(c);
+                        if !hosts.is_empty() {
+                            tsi = narrow::narrow(&tsi, &hosts);
+                        }
+                    }
                     let tsr = narrow::narrow(
                         &ts_of(p, false)
                             .map(|t| t.selectors.clone())
