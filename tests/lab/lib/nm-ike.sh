@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# Our own IKE engine in the lab, driven by the `nm-ike` command (nm-plugin/src/bin/nm-ike.rs).
+# Scenarios source this file themselves:  source "$LAB_DIR/lib/nm-ike.sh"
+#
+#   lab_ike_bin                          path of nm-ike (NM_IKE_BIN, else target/{debug,release})
+#   lab_ike_profile NAME key=value...    write $LAB_RUN/NAME/NAME.toml: vpn.data keys; a key
+#                                        written secret.KEY=V goes to [secrets]; resp.KEY=V to
+#                                        [responder] (strings; dns/domains comma-separated)
+#   lab_ike_up NAME ROLE [ARGS...]       nm-ike up in ROLE's namespace (daemon NAME)
+#   lab_ike_respond NAME ROLE [ARGS...]  nm-ike respond in ROLE's namespace (daemon NAME)
+#   lab_ike_wait NAME WORD [TIMEOUT]     wait until NAME printed an event line starting with WORD
+#                                        (IKE_SA_UP, CHILD_SA_UP, CONFIG, FAILED, IKE_SA_DOWN);
+#                                        fails early when FAILED appears or NAME died
+#   lab_ike_event NAME WORD              print NAME's last event line starting with WORD
+#   lab_ike_expect_failure NAME PATTERN [TIMEOUT]
+#                                        wait for a FAILED line matching PATTERN (grep -E)
+
+lab_ike_bin() {
+	local b
+	for b in "${NM_IKE_BIN:-}" "$LAB_REPO/target/debug/nm-ike" "$LAB_REPO/target/release/nm-ike"; do
+		[ -n "$b" ] && [ -x "$b" ] && { echo "$b"; return 0; }
+	done
+	lab_fail "nm-ike is not built (run: cargo build -p nm-plugin --bin nm-ike)"
+}
+
+lab_ike_profile() {
+	local name=$1
+	shift
+	local dir data="" secrets="" resp="" kv k v
+	dir=$(lab_dir "$name")
+	for kv in "$@"; do
+		k=${kv%%=*}
+		v=${kv#*=}
+		case $k in
+		secret.*) secrets+="${k#secret.} = \"$v\""$'\n' ;;
+		resp.dns | resp.domains)
+			resp+="${k#resp.} = [$(echo "$v" | sed 's/[^,][^,]*/"&"/g')]"$'\n'
+			;;
+		resp.allow_transport) resp+="${k#resp.} = $v"$'\n' ;;
+		resp.*) resp+="${k#resp.} = \"$v\""$'\n' ;;
+		*) data+="$k = \"$v\""$'\n' ;;
+		esac
+	done
+	{
+		echo "name = \"$name\""
+		[ -z "$data" ] || printf '[data]\n%s' "$data"
+		[ -z "$secrets" ] || printf '[secrets]\n%s' "$secrets"
+		[ -z "$resp" ] || printf '[responder]\n%s' "$resp"
+	} >"$dir/$name.toml"
+	chmod 600 "$dir/$name.toml"
+}
+
+lab_ike_up() {
+	local name=$1 role=$2
+	shift 2
+	lab_daemon --env NM_IKE_LOG=debug "$name" "$role" "$(lab_ike_bin)" up "$@" "$LAB_RUN/$name/$name.toml"
+}
+
+lab_ike_respond() {
+	local name=$1 role=$2
+	shift 2
+	lab_daemon --env NM_IKE_LOG=debug "$name" "$role" "$(lab_ike_bin)" respond "$@" "$LAB_RUN/$name/$name.toml"
+}
+
+lab_ike_event() {
+	{ grep -E "^$2( |$)" "$LAB_RUN/$1/$1.out" 2>/dev/null || true; } | tail -n 1
+}
+
+lab_ike_wait() {
+	local name=$1 word=$2 timeout=${3:-30}
+	local deadline=$((SECONDS + $(lab_scale "$timeout")))
+	while [ -z "$(lab_ike_event "$name" "$word")" ]; do
+		local failed
+		failed=$(lab_ike_event "$name" FAILED)
+		[ -z "$failed" ] || lab_fail "$name: $failed"
+		lab_daemon_alive "$name" || lab_fail "$name exited before $word: $(tail -n 3 "$LAB_RUN/$name/$name.out" | tr '\n' ' ')"
+		[ "$SECONDS" -lt "$deadline" ] || lab_fail "$name: no $word within ${timeout}s"
+		sleep 0.2
+	done
+}
+
+lab_ike_expect_failure() {
+	local name=$1 pattern=$2 timeout=${3:-30}
+	local deadline=$((SECONDS + $(lab_scale "$timeout"))) line
+	while :; do
+		line=$(lab_ike_event "$name" FAILED)
+		if [ -n "$line" ]; then
+			echo "$line" | grep -Eq "$pattern" || lab_fail "$name failed differently: $line (expected /$pattern/)"
+			return 0
+		fi
+		[ -z "$(lab_ike_event "$name" CHILD_SA_UP)" ] || lab_fail "$name came up although it should fail"
+		[ "$SECONDS" -lt "$deadline" ] || lab_fail "$name: no failure within ${timeout}s"
+		sleep 0.2
+	done
+}

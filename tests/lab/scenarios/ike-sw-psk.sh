@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+# lab-vm: no
+# lab-timeout: 120
+# lab-description: our nm-ike initiator -> strongSwan charon, IKEv2 PSK, virtual IP + DNS from a pool; charon's own view shows the IKE and Child SA with the expected algorithms and selectors
+
+# shellcheck source=../lib/nm-ike.sh
+source "$LAB_DIR/lib/nm-ike.sh"
+PSK="lab-ike-sw-psk-0123456789"
+
+scenario_run() {
+	lab_topo
+	lab_swanctl_conn gw conn=rw local_addrs="$LAB_RIGHT_IP" local_id=gw.lab.test \
+		remote_id=client.lab.test psk="$PSK" local_ts="$LAB_RIGHT_LAN" \
+		proposals=aes256gcm16-prfsha384-x25519 esp_proposals=aes256gcm16 \
+		ike.pools="p_rw" child.start_action=none
+	lab_swanctl_raw gw pools "  p_rw {
+    addrs = $LAB_POOL
+    dns = 10.2.0.53
+  }"
+	lab_charon_start gw right --libipsec
+	lab_timing gateway-up
+
+	lab_ike_profile client right="$LAB_RIGHT_IP" rightid=gw.lab.test leftid=client.lab.test \
+		rightsubnet="$LAB_RIGHT_LAN" ike=aes256gcm16-prfsha384-x25519 esp=aes256gcm16 \
+		secret.pskvalue="$PSK"
+	lab_ike_up client left
+	lab_ike_wait client CHILD_SA_UP 30
+	lab_timing tunnel-up
+
+	local sas
+	lab_charon_sas gw >"$LAB_OUT/gw-sas.txt"
+	sas="$LAB_OUT/gw-sas.txt"
+	lab_check "charon has no ESTABLISHED IKE_SA" lab_charon_ike_established gw rw
+	lab_check "charon's CHILD_SA is not INSTALLED" lab_charon_child_installed gw c
+	grep -q "remote 'client.lab.test' @ $LAB_LEFT_IP" "$sas" || lab_fail "charon does not see client.lab.test at $LAB_LEFT_IP"
+	grep -q "AES_GCM_16-256/PRF_HMAC_SHA2_384/CURVE_25519" "$sas" || lab_fail "IKE SA algorithms differ (see gw-sas.txt)"
+	grep -q "ESP:AES_GCM_16-256" "$sas" || lab_fail "ESP algorithm differs (see gw-sas.txt)"
+	local vip
+	vip=$(lab_ike_event client CONFIG | sed -n 's/.*addresses=\([0-9.]*\)\/32.*/\1/p')
+	[ -n "$vip" ] || lab_fail "no virtual address received: $(lab_ike_event client CONFIG)"
+	lab_ike_event client CONFIG | grep -q "dns=10.2.0.53" || lab_fail "DNS not received: $(lab_ike_event client CONFIG)"
+	grep -Eq "remote +$vip/32" "$sas" || lab_fail "charon's remote selector is not the virtual address $vip"
+	grep -Eq "local +$LAB_RIGHT_LAN" "$sas" || lab_fail "charon's local selector is not $LAB_RIGHT_LAN"
+	lab_ike_event client CHILD_SA_UP | grep -q "local_ts=$vip/32 remote_ts=$LAB_RIGHT_LAN" ||
+		lab_fail "our selectors differ: $(lab_ike_event client CHILD_SA_UP)"
+
+	# Disconnect: we delete the IKE SA and charon drops it.
+	lab_daemon_stop client 10
+	lab_wait 10 "charon to drop the IKE SA" eval "! lab_charon_ike_established gw rw"
+	grep -q "^IKE_SA_DOWN reason=Closed" "$LAB_RUN/client/client.out" || lab_fail "no clean IKE_SA_DOWN on our side"
+	if grep -q "$PSK" "$LAB_RUN/client/client.out"; then lab_fail "the PSK appears in our log"; fi
+}
