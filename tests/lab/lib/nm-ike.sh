@@ -95,3 +95,10 @@ lab_ike_expect_failure() {
 		sleep 0.2
 	done
 }
+
+# lab_ls_assert_log NAME REGEX: pluto NAME's log has a line matching REGEX (grep -E)
+lab_ls_assert_log() {
+	local log
+	log=$(lab_pluto_dir "$1")/pluto.log
+	lab_wait "$(lab_scale 10)" "pluto log line /$2/" grep -Eq "$2" "$log"
+}
