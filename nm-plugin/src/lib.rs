@@ -1,6 +1,8 @@
 //! NetworkManager-ike service library: the vpn.data key schema and typed settings, shared by
-//! `nm-ike-service`, the editors and import/export.
+//! `nm-ike-service`, the editors and import/export; the driver and the D-Bus service.
 
 pub mod driver;
+pub mod kernel;
+pub mod service;
 pub mod settings;
 pub mod tool;

@@ -1,18 +1,42 @@
 //! `nm-ike-service`: the NetworkManager VPN plugin service for IKEv2/IPsec.
 //!
 //! NetworkManager spawns this program (named in our `.name` file) when a connection of type
-//! `org.freedesktop.NetworkManager.ike` is activated.
+//! `org.freedesktop.NetworkManager.ike` is activated. See [`nm_plugin::service`].
 
 mod cli;
 
 use clap::Parser;
+use nm_plugin::service::{self, controller::Options};
+use std::process::ExitCode;
 
-fn main() -> std::process::ExitCode {
+fn main() -> ExitCode {
     let args = cli::Args::parse();
-    eprintln!(
-        "nm-ike-service {}: bus name {}; the D-Bus service is not implemented yet",
-        env!("CARGO_PKG_VERSION"),
-        args.bus_name
+    service::logging::init(args.debug);
+    let opts = match Options::from_env(args.persist) {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::warn!(
+        "kernel backend: recording only; IPsec SAs are negotiated but not installed in the kernel"
     );
-    std::process::ExitCode::FAILURE
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(service::serve(&args.bus_name, opts)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -5,8 +5,9 @@
 use clap::{Parser, Subcommand};
 use ike_core::crypto::SystemRng;
 use ike_core::engine::{Engine, EngineConfig, Event};
-use nm_plugin::driver::kernel::RecordingKernel;
+use nm_plugin::driver::kernel::{Kernel, RecordingKernel};
 use nm_plugin::driver::run::{local_address_towards, Runner, Sockets, IKE_PORT, NATT_PORT};
+use nm_plugin::kernel::XfrmKernel;
 use nm_plugin::tool::{self, Profile};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -32,6 +33,43 @@ struct Cli {
     /// Local NAT-T port.
     #[arg(long, global = true, default_value_t = NATT_PORT)]
     natt_port: u16,
+    /// Kernel backend: `xfrm` installs real SAs and policies (needs root and a kernel with
+    /// ESP); `record` only logs them (IKE-only tests); `auto` is xfrm when the kernel has ESP.
+    #[arg(long, global = true, value_enum, default_value_t = KernelKind::Auto)]
+    kernel: KernelKind,
+}
+
+/// The kernel backend choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum KernelKind {
+    /// XFRM when the kernel has ESP, else record.
+    Auto,
+    /// XFRM netlink.
+    Xfrm,
+    /// Record only.
+    Record,
+}
+
+/// The kernel backend; with XFRM, first removes what an earlier, killed run left behind.
+fn make_kernel(kind: KernelKind) -> Result<Box<dyn Kernel>, String> {
+    let kind = match kind {
+        KernelKind::Auto if nm_plugin::kernel::kernel_has_esp() => KernelKind::Xfrm,
+        KernelKind::Auto => {
+            tracing::info!("this kernel has no ESP: recording kernel operations only");
+            KernelKind::Record
+        }
+        k => k,
+    };
+    match kind {
+        KernelKind::Auto | KernelKind::Record => {
+            Ok(Box::new(RecordingKernel::new(Box::new(SystemRng::new()))))
+        }
+        KernelKind::Xfrm => {
+            let mut k = XfrmKernel::open().map_err(|e| e.to_string())?;
+            nm_plugin::kernel::cleanup::remove_residue(&mut k).map_err(|e| e.to_string())?;
+            Ok(Box::new(k))
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -131,7 +169,7 @@ async fn drive(
     let mut runner = Runner {
         engine,
         sockets,
-        kernel: Box::new(RecordingKernel::new(Box::new(SystemRng::new()))),
+        kernel: make_kernel(cli.kernel)?,
         events: ev_tx,
         start: Instant::now(),
     };
@@ -183,6 +221,7 @@ async fn drive(
         sig_rx
     };
     runner.run(stop_on_signal, initiator).await;
+    runner.kernel.cleanup();
     let Runner { events, .. } = runner;
     drop(events);
     let (failed, child_up) = printer.await.unwrap_or((true, false));

@@ -12,6 +12,16 @@ pub trait Kernel: Send {
     /// Executes one operation. Returns the event to feed back to the engine, if any
     /// (an allocated SPI, or a failure).
     fn execute(&mut self, op: &KernelOp) -> Option<KernelEvent>;
+
+    /// Events the kernel reported on its own since the last call (SA soft/hard expiry).
+    /// Call it regularly (e.g. on every loop turn); backends without events return nothing.
+    fn poll_events(&mut self) -> Vec<KernelEvent> {
+        Vec::new()
+    }
+
+    /// Removes everything this backend installed (disconnect, SIGTERM/SIGINT). Called once
+    /// after the engine closed its SAs; deleting what is already gone is not an error.
+    fn cleanup(&mut self) {}
 }
 
 /// Allocates SPIs from the RNG and records the other operations (no data plane).

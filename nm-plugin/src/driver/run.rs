@@ -2,7 +2,7 @@
 //! and a shutdown signal.
 
 use super::kernel::{describe, Kernel};
-use ike_core::engine::{Engine, Event, Time, Transmit};
+use ike_core::engine::{Engine, Event, KernelOp, Time, Transmit};
 use std::io;
 use std::net::{IpAddr, SocketAddr, UdpSocket as StdUdpSocket};
 use std::time::{Duration, Instant};
@@ -13,6 +13,9 @@ use tokio::sync::{mpsc, watch};
 pub const IKE_PORT: u16 = 500;
 /// The NAT-T port (RFC 3948).
 pub const NATT_PORT: u16 = 4500;
+
+/// How long a shutdown waits for the delete exchanges.
+const CLOSE_GRACE: Duration = Duration::from_secs(3);
 
 /// Our address towards `remote`, as the routing table chooses it (no packet is sent).
 pub fn local_address_towards(remote: SocketAddr) -> io::Result<IpAddr> {
@@ -48,12 +51,36 @@ impl Sockets {
                     format!("cannot bind UDP {local}:{natt_port}: {e}"),
                 )
             })?;
+        // IKE must never be captured by our own tunnels (socket policy bypass), and ESP-in-UDP
+        // arriving on the NAT-T socket goes to XFRM. Needs CAP_NET_ADMIN: without it (tests,
+        // the recording kernel) IKE still works, only the data plane would be affected.
+        if let Err(e) = crate::kernel::sockopt::prepare_ike_sockets(&ike, &natt, local.is_ipv6()) {
+            tracing::warn!("{e}");
+        }
         Ok(Sockets { ike, natt, local })
     }
 
     fn local_addr(&self, natt: bool) -> SocketAddr {
         let s = if natt { &self.natt } else { &self.ike };
         s.local_addr().unwrap_or(SocketAddr::new(self.local, 0))
+    }
+
+    /// The bound (IKE, NAT-T) ports; they differ from 500/4500 when ephemeral ports were
+    /// bound.
+    pub fn local_ports(&self) -> (u16, u16) {
+        (self.local_addr(false).port(), self.local_addr(true).port())
+    }
+
+    /// The address the engine is told a datagram arrived on. The NAT-T socket is always
+    /// presented as port 4500 whatever port it is bound to: the engine recognises NAT-T traffic
+    /// (non-ESP marker, floating) by that port.
+    fn engine_addr(&self, natt: bool) -> SocketAddr {
+        let a = self.local_addr(natt);
+        if natt {
+            SocketAddr::new(a.ip(), NATT_PORT)
+        } else {
+            a
+        }
     }
 
     async fn send(&self, t: &Transmit) {
@@ -105,7 +132,14 @@ impl Runner {
                 self.sockets.send(&t).await;
                 progress = true;
             }
-            while let Some(op) = self.engine.poll_kernel_op() {
+            while let Some(mut op) = self.engine.poll_kernel_op() {
+                // UDP encapsulation uses the NAT-T socket's real port (see `engine_addr`).
+                if let KernelOp::InstallSa { encap: Some(e), .. } = &mut op {
+                    let real = self.sockets.local_ports().1;
+                    if e.sport == NATT_PORT && real != 0 {
+                        e.sport = real;
+                    }
+                }
                 tracing::debug!("kernel: {}", describe(&op));
                 if let Some(ev) = self.kernel.execute(&op) {
                     let now = self.now();
@@ -135,21 +169,27 @@ impl Runner {
             let count = self.engine.ike_sa_count();
             had_sa |= count > 0;
             if let Some(since) = closing_since {
-                if count == 0 || since.elapsed() > Duration::from_secs(3) {
+                if count == 0 || since.elapsed() >= CLOSE_GRACE {
                     return;
                 }
             } else if exit_when_idle && had_sa && count == 0 {
                 return;
             }
-            let deadline = self.engine.poll_timeout().map(|t| self.instant_of(t));
+            let mut deadline = self.engine.poll_timeout().map(|t| self.instant_of(t));
+            // While closing, wake up for the end of the grace period even when the engine
+            // has no timer of its own before then.
+            if let Some(since) = closing_since {
+                let grace = tokio::time::Instant::from_std(since + CLOSE_GRACE);
+                deadline = Some(deadline.map_or(grace, |d| d.min(grace)));
+            }
             let sleep = async {
                 match deadline {
                     Some(d) => tokio::time::sleep_until(d).await,
                     None => std::future::pending::<()>().await,
                 }
             };
-            let local_ike = self.sockets.local_addr(false);
-            let local_natt = self.sockets.local_addr(true);
+            let local_ike = self.sockets.engine_addr(false);
+            let local_natt = self.sockets.engine_addr(true);
             tokio::select! {
                 r = self.sockets.ike.recv_from(&mut buf_ike) => match r {
                     Ok((n, from)) => {

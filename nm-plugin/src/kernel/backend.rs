@@ -1,0 +1,494 @@
+//! [`XfrmKernel`]: the [`Kernel`] backend that executes operations over XFRM netlink.
+
+use super::netlink::NlSocket;
+use super::xfrm::{self, PolicyParams, SaParams, SelectorSpec};
+use super::{Binding, KernelError, Ownership};
+use crate::driver::kernel::Kernel;
+use ike_core::engine::{Direction, KernelEvent, KernelOp};
+use netlink_packet_core::{NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL};
+use netlink_packet_xfrm::{XfrmAttrs, XfrmMessage, XFRMNLGRP_EXPIRE};
+use netlink_sys::protocols::NETLINK_XFRM;
+use std::net::IpAddr;
+
+/// An SA we installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaKey {
+    /// SPI.
+    pub spi: u32,
+    /// Outer source.
+    pub src: IpAddr,
+    /// Outer destination.
+    pub dst: IpAddr,
+    /// In or out.
+    pub direction: Direction,
+}
+
+/// Bytes and packets of one SA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaCounters {
+    /// The SA.
+    pub sa: SaKey,
+    /// Bytes processed (inner payload, as the kernel counts).
+    pub bytes: u64,
+    /// Packets processed.
+    pub packets: u64,
+}
+
+/// Executes kernel operations with real XFRM state.
+pub struct XfrmKernel {
+    sock: NlSocket,
+    events: Option<NlSocket>,
+    /// Tags for route-based tunnels.
+    pub binding: Binding,
+    /// Which reqids are ours.
+    pub ownership: Ownership,
+    /// Policy priority base.
+    pub priority_base: u32,
+    sas: Vec<SaKey>,
+    policies: Vec<(Direction, SelectorSpec)>,
+}
+
+fn is_gone(e: &KernelError) -> bool {
+    matches!(e.errno(), Some(libc::ENOENT) | Some(libc::ESRCH))
+}
+
+impl XfrmKernel {
+    /// Opens the XFRM netlink socket (and the expire-event socket; without it expire events
+    /// are not reported, which the caller learns from the log).
+    pub fn open() -> Result<Self, KernelError> {
+        let sock = NlSocket::open(NETLINK_XFRM)
+            .map_err(|e| KernelError::io("cannot open the XFRM netlink socket", e))?;
+        let events = match NlSocket::subscribe(NETLINK_XFRM, &[XFRMNLGRP_EXPIRE]) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::warn!("cannot subscribe to XFRM expire events: {e}");
+                None
+            }
+        };
+        Ok(XfrmKernel {
+            sock,
+            events,
+            binding: Binding::default(),
+            ownership: Ownership::default(),
+            priority_base: xfrm::POLICY_PRIORITY_BASE,
+            sas: Vec::new(),
+            policies: Vec::new(),
+        })
+    }
+
+    /// The SAs installed through this backend and not deleted yet.
+    pub fn installed_sas(&self) -> &[SaKey] {
+        &self.sas
+    }
+
+    fn send(
+        &mut self,
+        msg: XfrmMessage,
+        flags: u16,
+        what: &str,
+    ) -> Result<Vec<XfrmMessage>, KernelError> {
+        let replies = self
+            .sock
+            .request(msg, flags)
+            .map_err(|e| KernelError::io(what, e))?;
+        Ok(replies
+            .into_iter()
+            .filter_map(|m| match m.payload {
+                netlink_packet_core::NetlinkPayload::InnerMessage(x) => Some(x),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// `XFRM_MSG_ALLOCSPI`.
+    pub fn allocate_spi(&mut self, src: IpAddr, dst: IpAddr) -> Result<u32, KernelError> {
+        let msg = xfrm::alloc_spi_message(src, dst, &self.binding);
+        let what = format!("allocating an SPI for {src} -> {dst}");
+        let replies = self.send(XfrmMessage::AllocSpi(msg), 0, &what)?;
+        replies
+            .iter()
+            .find_map(|r| match r {
+                XfrmMessage::AddSa(m) => Some(m.user_sa_info.id.spi),
+                _ => None,
+            })
+            .ok_or_else(|| KernelError::Invalid(format!("{what}: the kernel sent no SPI")))
+    }
+
+    /// Installs an SA (`XFRM_MSG_UPDSA` for inbound SAs, which replaces the larval SA that
+    /// SPI allocation created; `XFRM_MSG_NEWSA` otherwise).
+    pub fn install_sa(
+        &mut self,
+        p: &SaParams<'_>,
+        direction: Direction,
+    ) -> Result<(), KernelError> {
+        let what = format!(
+            "installing the {} ESP SA 0x{:08x} {} -> {}",
+            match direction {
+                Direction::In => "inbound",
+                _ => "outbound",
+            },
+            p.spi,
+            p.src,
+            p.dst
+        );
+        let mut body = xfrm::sa_message(p, &self.binding)?;
+        let first = if direction == Direction::In {
+            XfrmMessage::UpdateSa(body.clone())
+        } else {
+            XfrmMessage::AddSa(body.clone())
+        };
+        let mut r = self.send(first, 0, &what).map(|_| ());
+        if direction == Direction::In && r.as_ref().err().is_some_and(is_gone) {
+            // No larval SA (its 30 s acquire lifetime passed, or the SPI came from elsewhere).
+            r = self
+                .send(
+                    XfrmMessage::AddSa(body.clone()),
+                    NLM_F_CREATE | NLM_F_EXCL,
+                    &what,
+                )
+                .map(|_| ());
+        }
+        xfrm::scrub_sa(&mut body);
+        r?;
+        self.sas.retain(|s| !(s.spi == p.spi && s.dst == p.dst));
+        self.sas.push(SaKey {
+            spi: p.spi,
+            src: p.src,
+            dst: p.dst,
+            direction,
+        });
+        Ok(())
+    }
+
+    /// Deletes an SA; one that is already gone counts as deleted.
+    pub fn delete_sa(&mut self, spi: u32, src: IpAddr, dst: IpAddr) -> Result<(), KernelError> {
+        let msg = xfrm::delete_sa_message(spi, src, dst, &self.binding);
+        let what = format!("deleting the ESP SA 0x{spi:08x} {src} -> {dst}");
+        match self.send(XfrmMessage::DeleteSa(msg), 0, &what) {
+            Ok(_) => {}
+            Err(e) if is_gone(&e) => tracing::debug!("{what}: already gone"),
+            Err(e) => return Err(e),
+        }
+        self.sas.retain(|s| !(s.spi == spi && s.dst == dst));
+        Ok(())
+    }
+
+    /// Installs the policies of one traffic-selector pair (one per prefix pair).
+    #[allow(clippy::too_many_arguments)]
+    pub fn install_policies(
+        &mut self,
+        reqid: u32,
+        dir: Direction,
+        sels: &[SelectorSpec],
+        tmpl_src: IpAddr,
+        tmpl_dst: IpAddr,
+        mode: ike_core::engine::Mode,
+    ) -> Result<(), KernelError> {
+        for sel in sels {
+            let p = PolicyParams {
+                reqid,
+                dir,
+                sel: *sel,
+                tmpl_src,
+                tmpl_dst,
+                mode,
+                priority_base: self.priority_base,
+            };
+            let body = xfrm::policy_message(&p, &self.binding);
+            let what = format!(
+                "installing the {dir:?} policy {}/{} -> {}/{}",
+                sel.src.0, sel.src.1, sel.dst.0, sel.dst.1
+            );
+            match self.send(
+                XfrmMessage::AddPolicy(body.clone()),
+                NLM_F_CREATE | NLM_F_EXCL,
+                &what,
+            ) {
+                Ok(_) => {}
+                Err(e) if e.errno() == Some(libc::EEXIST) => {
+                    // Replace it only if it is ours (a restart, a rekey with the same
+                    // selectors); never take over another daemon's policy.
+                    match self.policy_owner(dir, sel)? {
+                        Some(r) if self.ownership.owns_reqid(r) => {
+                            self.send(XfrmMessage::UpdatePolicy(body), 0, &what)?;
+                        }
+                        _ => {
+                            return Err(KernelError::Invalid(format!(
+                                "{what}: a policy with these selectors already exists and belongs to another IPsec service"
+                            )))
+                        }
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+            if !self.policies.contains(&(dir, *sel)) {
+                self.policies.push((dir, *sel));
+            }
+        }
+        Ok(())
+    }
+
+    /// The reqid of the first template of the policy with these selectors, if any.
+    fn policy_owner(
+        &mut self,
+        dir: Direction,
+        sel: &SelectorSpec,
+    ) -> Result<Option<u32>, KernelError> {
+        let msg = xfrm::delete_policy_message(dir, sel, &self.binding);
+        let replies = match self.send(XfrmMessage::GetPolicy(msg), 0, "looking up a policy") {
+            Ok(r) => r,
+            Err(e) if is_gone(&e) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(replies.iter().find_map(|r| match r {
+            XfrmMessage::AddPolicy(p) => template_reqid(&p.nlas),
+            _ => None,
+        }))
+    }
+
+    /// Deletes policies; ones already gone count as deleted.
+    pub fn delete_policies(
+        &mut self,
+        dir: Direction,
+        sels: &[SelectorSpec],
+    ) -> Result<(), KernelError> {
+        let mut first_err = None;
+        for sel in sels {
+            let msg = xfrm::delete_policy_message(dir, sel, &self.binding);
+            let what = format!(
+                "deleting the {dir:?} policy {}/{} -> {}/{}",
+                sel.src.0, sel.src.1, sel.dst.0, sel.dst.1
+            );
+            match self.send(XfrmMessage::DeletePolicy(msg), 0, &what) {
+                Ok(_) => {}
+                Err(e) if is_gone(&e) => tracing::debug!("{what}: already gone"),
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                    continue;
+                }
+            }
+            self.policies.retain(|p| p != &(dir, *sel));
+        }
+        match first_err {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Byte and packet counters of every SA we installed.
+    pub fn counters(&mut self) -> Vec<SaCounters> {
+        let sas = self.sas.clone();
+        let mut out = Vec::new();
+        for sa in sas {
+            let mut msg = xfrm::delete_sa_message(sa.spi, sa.src, sa.dst, &self.binding);
+            msg.nlas.retain(|a| !matches!(a, XfrmAttrs::SrcAddr(_)));
+            if let Ok(replies) = self.send(XfrmMessage::GetSa(msg), 0, "reading SA counters") {
+                if let Some(XfrmMessage::AddSa(m)) = replies.first() {
+                    out.push(SaCounters {
+                        sa,
+                        bytes: m.user_sa_info.lifetime_cur.bytes,
+                        packets: m.user_sa_info.lifetime_cur.packets,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Removes everything this backend installed (disconnect, SIGTERM).
+    pub fn remove_all(&mut self) {
+        let policies = std::mem::take(&mut self.policies);
+        for (dir, sel) in policies {
+            if let Err(e) = self.delete_policies(dir, &[sel]) {
+                tracing::warn!("{e}");
+            }
+        }
+        let sas = std::mem::take(&mut self.sas);
+        for sa in sas {
+            if let Err(e) = self.delete_sa(sa.spi, sa.src, sa.dst) {
+                tracing::warn!("{e}");
+            }
+        }
+    }
+
+    /// Dumps all SAs (`XFRM_MSG_GETSA` with `NLM_F_DUMP`).
+    pub fn dump_sas(
+        &mut self,
+    ) -> Result<Vec<netlink_packet_xfrm::state::ModifyMessage>, KernelError> {
+        let msg = XfrmMessage::GetDumpSa(netlink_packet_xfrm::state::GetDumpMessage::default());
+        Ok(self
+            .send(msg, NLM_F_DUMP, "listing SAs")?
+            .into_iter()
+            .filter_map(|m| match m {
+                XfrmMessage::AddSa(s) => Some(s),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Dumps all global policies (`XFRM_MSG_GETPOLICY` with `NLM_F_DUMP`), without socket
+    /// policies.
+    pub fn dump_policies(
+        &mut self,
+    ) -> Result<Vec<netlink_packet_xfrm::policy::ModifyMessage>, KernelError> {
+        let msg = XfrmMessage::GetPolicy(netlink_packet_xfrm::policy::DelGetMessage::default());
+        Ok(self
+            .send(msg, NLM_F_DUMP, "listing policies")?
+            .into_iter()
+            .filter_map(|m| match m {
+                // Socket policies (IKE bypass) are listed with directions 3 and up.
+                XfrmMessage::AddPolicy(p) if p.user_policy_info.direction <= 2 => Some(p),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Sends a raw XFRM message (cleanup, tests).
+    pub fn send_raw(
+        &mut self,
+        msg: XfrmMessage,
+        flags: u16,
+        what: &str,
+    ) -> Result<Vec<XfrmMessage>, KernelError> {
+        self.send(msg, flags, what)
+    }
+
+    fn execute_op(&mut self, op: &KernelOp) -> Result<Option<KernelEvent>, KernelError> {
+        match op {
+            KernelOp::AllocateSpi { request, src, dst } => {
+                let spi = self.allocate_spi(*src, *dst)?;
+                Ok(Some(KernelEvent::SpiAllocated {
+                    request: *request,
+                    spi,
+                }))
+            }
+            KernelOp::InstallSa {
+                reqid,
+                spi,
+                direction,
+                src,
+                dst,
+                mode,
+                encap,
+                cipher,
+                esn,
+                replay_window,
+                lifetime,
+                selector,
+                ..
+            } => {
+                let p = SaParams {
+                    reqid: *reqid,
+                    spi: *spi,
+                    src: *src,
+                    dst: *dst,
+                    mode: *mode,
+                    encap: *encap,
+                    cipher,
+                    esn: *esn,
+                    replay_window: *replay_window,
+                    lifetime: *lifetime,
+                    selector: selector.as_ref().map(|(s, d)| (s, d)),
+                };
+                self.install_sa(&p, *direction).map(|()| None)
+            }
+            KernelOp::DeleteSa { spi, dst, src, .. } => {
+                self.delete_sa(*spi, *src, *dst).map(|()| None)
+            }
+            KernelOp::InstallPolicy {
+                reqid,
+                dir,
+                src_ts,
+                dst_ts,
+                tmpl_src,
+                tmpl_dst,
+                mode,
+                ..
+            } => {
+                let sels = xfrm::selectors(src_ts, dst_ts);
+                self.install_policies(*reqid, *dir, &sels, *tmpl_src, *tmpl_dst, *mode)
+                    .map(|()| None)
+            }
+            KernelOp::DeletePolicy {
+                dir,
+                src_ts,
+                dst_ts,
+                ..
+            } => {
+                let sels = xfrm::selectors(src_ts, dst_ts);
+                self.delete_policies(*dir, &sels).map(|()| None)
+            }
+        }
+    }
+}
+
+/// The reqid of the first template of a policy.
+pub fn template_reqid(nlas: &[XfrmAttrs]) -> Option<u32> {
+    nlas.iter().find_map(|a| match a {
+        XfrmAttrs::Template(t) => t.first().map(|t| t.reqid),
+        _ => None,
+    })
+}
+
+fn request_of(op: &KernelOp) -> ike_core::engine::KernelRequest {
+    match op {
+        KernelOp::AllocateSpi { request, .. }
+        | KernelOp::InstallSa { request, .. }
+        | KernelOp::DeleteSa { request, .. }
+        | KernelOp::InstallPolicy { request, .. }
+        | KernelOp::DeletePolicy { request, .. } => *request,
+    }
+}
+
+impl Kernel for XfrmKernel {
+    fn execute(&mut self, op: &KernelOp) -> Option<KernelEvent> {
+        match self.execute_op(op) {
+            Ok(ev) => ev,
+            Err(e) => {
+                tracing::warn!("kernel: {e}");
+                Some(KernelEvent::OpFailed {
+                    request: request_of(op),
+                    error: e.to_string(),
+                })
+            }
+        }
+    }
+
+    fn poll_events(&mut self) -> Vec<KernelEvent> {
+        let Some(sock) = self.events.as_mut() else {
+            return Vec::new();
+        };
+        let msgs = match sock.poll::<XfrmMessage>() {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!("reading XFRM events: {e}");
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for m in msgs {
+            if let netlink_packet_core::NetlinkPayload::InnerMessage(XfrmMessage::Expire(x)) =
+                m.payload
+            {
+                let st = &x.expire.state;
+                if !self.ownership.owns_reqid(st.reqid) {
+                    continue;
+                }
+                let hard = x.expire.hard != 0;
+                if hard {
+                    let spi = st.id.spi;
+                    self.sas.retain(|s| s.spi != spi);
+                }
+                out.push(KernelEvent::SaExpired {
+                    spi: st.id.spi,
+                    hard,
+                });
+            }
+        }
+        out
+    }
+
+    fn cleanup(&mut self) {
+        self.remove_all();
+    }
+}

@@ -1,0 +1,83 @@
+//! Finding and removing kernel state we own: what a crashed or SIGKILLed process left
+//! behind (run at service start), found by the ownership tags (see [`super::Ownership`]).
+
+use super::backend::{template_reqid, XfrmKernel};
+use super::KernelError;
+use netlink_packet_xfrm::policy::DelGetMessage as PolicyDelGet;
+use netlink_packet_xfrm::state::DelGetMessage as StateDelGet;
+use netlink_packet_xfrm::{UserPolicyId, UserSaId, XfrmAttrs, XfrmMessage};
+
+/// What [`remove_residue`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Residue {
+    /// SAs deleted.
+    pub sas: usize,
+    /// Policies deleted.
+    pub policies: usize,
+}
+
+/// The attributes that identify an object besides its header (mark, if_id).
+fn identity_attrs(nlas: &[XfrmAttrs]) -> Vec<XfrmAttrs> {
+    nlas.iter()
+        .filter(|a| matches!(a, XfrmAttrs::Mark(_) | XfrmAttrs::IfId(_)))
+        .cloned()
+        .collect()
+}
+
+/// Deletes every SA and policy whose reqid is in `k.ownership` (policies: the reqid of
+/// their template). Objects we do not own are never touched. Failures of single deletions
+/// are logged and skipped; listing failures are returned.
+pub fn remove_residue(k: &mut XfrmKernel) -> Result<Residue, KernelError> {
+    let mut done = Residue::default();
+    for p in k.dump_policies()? {
+        let Some(reqid) = template_reqid(&p.nlas) else {
+            continue;
+        };
+        if !k.ownership.owns_reqid(reqid) {
+            continue;
+        }
+        let info = &p.user_policy_info;
+        let msg = PolicyDelGet {
+            user_policy_id: UserPolicyId {
+                selector: info.selector,
+                index: info.index,
+                direction: info.direction,
+            },
+            nlas: identity_attrs(&p.nlas),
+        };
+        match k.send_raw(XfrmMessage::DeletePolicy(msg), 0, "removing a stale policy") {
+            Ok(_) => done.policies += 1,
+            Err(e) => tracing::warn!("{e}"),
+        }
+    }
+    for s in k.dump_sas()? {
+        let info = &s.user_sa_info;
+        if !k.ownership.owns_reqid(info.reqid) {
+            continue;
+        }
+        let msg = StateDelGet {
+            user_sa_id: UserSaId {
+                daddr: info.id.daddr,
+                spi: info.id.spi,
+                family: info.family,
+                proto: info.id.proto,
+            },
+            nlas: identity_attrs(&s.nlas)
+                .into_iter()
+                .filter(|a| matches!(a, XfrmAttrs::Mark(_)))
+                .collect(),
+        };
+        match k.send_raw(XfrmMessage::DeleteSa(msg), 0, "removing a stale SA") {
+            Ok(_) => done.sas += 1,
+            Err(e) => tracing::warn!("{e}"),
+        }
+    }
+    if done != Residue::default() {
+        tracing::info!(
+            "removed {} stale SAs and {} stale policies left by an earlier run",
+            done.sas,
+            done.policies
+        );
+    }
+    Ok(done)
+}

@@ -1,0 +1,148 @@
+//! The kernel data plane: executes the engine's kernel operations over XFRM netlink (SAs,
+//! SPIs, policies), and sets up what route-based and full tunnels need around them (XFRM
+//! interfaces, routes and rules in a dedicated table, socket policy bypass for the IKE
+//! sockets).
+//!
+//! # Ownership
+//! Everything installed here is tagged so a restarted service can find and remove what a
+//! crashed one left behind ([`cleanup`]):
+//! - SAs and policies carry a reqid in [`Ownership::reqids`] (the engine's `reqid_base`,
+//!   `0x4e4d0000` = "NM", and the 65536 values after it); policies carry it in their template;
+//! - route-based tunnels add an `if_id` (and optionally an XFRM mark) from the same range;
+//! - routes live in the connection's table (default [`route::DEFAULT_TABLE`] = 2749) and the
+//!   rule sending traffic there has priority [`route::DEFAULT_RULE_PRIORITY`] (2749).
+//!
+//! Messages are built with `netlink-packet-xfrm` 0.5 and `netlink-packet-route`, sent on a
+//! blocking `netlink-sys` socket (the driver's kernel trait is synchronous).
+
+pub mod backend;
+pub mod cleanup;
+pub mod netlink;
+pub mod sockopt;
+pub mod xfrm;
+
+pub use backend::XfrmKernel;
+
+use std::fmt;
+use std::io;
+use std::ops::RangeInclusive;
+
+/// The engine's default reqid base ("NM" in ASCII, `0x4e4d0000`).
+pub const REQID_BASE: u32 = 0x4e4d_0000;
+
+/// Extra XFRM tags for route-based tunnels: an XFRM interface id and/or a mark. Plain
+/// policy-based tunnels use neither.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Binding {
+    /// `XFRMA_IF_ID` for SAs and policies bound to an XFRM interface.
+    pub if_id: Option<u32>,
+    /// `XFRMA_MARK` (value, mask) for the mark-based variant.
+    pub mark: Option<(u32, u32)>,
+}
+
+/// Which kernel objects are ours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ownership {
+    /// Reqids we use (SAs, policy templates).
+    pub reqids: RangeInclusive<u32>,
+}
+
+impl Default for Ownership {
+    fn default() -> Self {
+        Ownership {
+            reqids: REQID_BASE..=REQID_BASE | 0xffff,
+        }
+    }
+}
+
+impl Ownership {
+    /// Whether `reqid` is one of ours.
+    pub fn owns_reqid(&self, reqid: u32) -> bool {
+        self.reqids.contains(&reqid)
+    }
+}
+
+/// A kernel-layer failure.
+#[derive(Debug)]
+pub enum KernelError {
+    /// We refused to build a message (bad input).
+    Invalid(String),
+    /// The kernel (or the socket) refused.
+    Io {
+        /// What we tried.
+        what: String,
+        /// The error.
+        err: io::Error,
+    },
+}
+
+impl KernelError {
+    /// Wraps an I/O error with what we were doing.
+    pub fn io(what: impl Into<String>, err: io::Error) -> Self {
+        KernelError::Io {
+            what: what.into(),
+            err,
+        }
+    }
+
+    /// The errno, when the kernel refused.
+    pub fn errno(&self) -> Option<i32> {
+        match self {
+            KernelError::Io { err, .. } => err.raw_os_error(),
+            KernelError::Invalid(_) => None,
+        }
+    }
+}
+
+/// A plain-language hint for the errno of a failed SA install.
+fn errno_hint(errno: i32) -> Option<&'static str> {
+    match errno {
+        libc::EPROTONOSUPPORT => Some(
+            "the kernel has no ESP support (esp4/esp6 modules, CONFIG_INET_ESP / CONFIG_INET6_ESP)",
+        ),
+        libc::ENOSYS => Some(
+            "the kernel does not provide the negotiated algorithm (a crypto module such as gcm, chacha20poly1305 or the hash is missing)",
+        ),
+        libc::EPERM => Some("changing IPsec state needs CAP_NET_ADMIN (run as root)"),
+        libc::EEXIST => Some("an identical SA or policy already exists"),
+        libc::ENOENT | libc::ESRCH => Some("no such SA or policy"),
+        libc::EINVAL => Some("the kernel rejected the parameters"),
+        libc::EOPNOTSUPP => Some("not supported by this kernel or device"),
+        _ => None,
+    }
+}
+
+impl fmt::Display for KernelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KernelError::Invalid(s) => write!(f, "{s}"),
+            KernelError::Io { what, err } => {
+                write!(f, "{what}: {err}")?;
+                if let Some(h) = err.raw_os_error().and_then(errno_hint) {
+                    write!(f, " ({h})")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for KernelError {}
+
+/// Whether the running kernel can do ESP: `esp4` is loaded or built in, or available as a
+/// module for this kernel release. Used to pick the kernel backend automatically; a kernel
+/// without it (such as the lab host) can still run IKE with the recording backend.
+pub fn kernel_has_esp() -> bool {
+    if std::path::Path::new("/sys/module/esp4").exists() {
+        return true;
+    }
+    let Ok(release) = std::fs::read_to_string("/proc/sys/kernel/osrelease") else {
+        return false;
+    };
+    let dir = std::path::Path::new("/lib/modules").join(release.trim());
+    ["modules.builtin", "modules.dep"].iter().any(|f| {
+        std::fs::read_to_string(dir.join(f))
+            .map(|s| s.contains("/esp4.ko"))
+            .unwrap_or(false)
+    })
+}

@@ -1,0 +1,867 @@
+//! The service's state machine: NetworkManager's requests in, the engine's events in, signals
+//! out. It follows libnm's `NMVpnServicePlugin` (state checks, the 60 s connect timer, the
+//! 180 s quit timer after STOPPED, "fail-stop" after a refused Connect) so NetworkManager sees
+//! the behaviour it knows from the C plugins.
+//!
+//! Signals are queued in the order of the state changes that cause them and sent by one task,
+//! so `Config` always precedes `Ip4Config`/`Ip6Config`, which precede `StateChanged(STARTED)`.
+
+use super::dicts::{self, NmConfig, TunnelInfo, VarDict};
+use super::errors::PluginError;
+use super::failure::{explain, nm_reason, FailureContext};
+use super::messages;
+use super::secrets::{ConnectionDict, VpnMaps};
+use super::sockets::{self, PortPolicy};
+use super::state::{PluginFailure, ServiceState};
+use crate::driver::kernel::{Kernel, RecordingKernel};
+use crate::driver::profile::connection_config;
+use crate::driver::run::{local_address_towards, Runner};
+use crate::settings::Settings;
+use crate::tool;
+use ike_core::crypto::SystemRng;
+use ike_core::engine::{DownReason, Engine, EngineConfig, Event, ReceivedConfig};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, watch};
+use tokio::task::AbortHandle;
+
+/// Builds the kernel backend of one connection.
+pub type KernelFactory = Arc<dyn Fn() -> Box<dyn Kernel> + Send + Sync>;
+
+/// The recording backend (no data plane), until the XFRM backend exists.
+pub fn recording_kernel() -> KernelFactory {
+    Arc::new(|| Box::new(RecordingKernel::new(Box::new(SystemRng::new()))) as Box<dyn Kernel>)
+}
+
+/// Environment variable overriding the idle-quit delay (seconds).
+pub const ENV_IDLE_QUIT: &str = "NM_IKE_IDLE_QUIT_SECS";
+
+/// libnm's quit delay after STOPPED.
+pub const DEFAULT_IDLE_QUIT: Duration = Duration::from_secs(180);
+/// libnm's connect timer.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The engine's default reqid base ("NM", `0x4e4d0000`); the kernel layer owns this value and
+/// the 65535 after it.
+pub const REQID_BASE: u32 = 0x4e4d_0000;
+/// Reqids reserved for one connection process.
+pub const REQIDS_PER_CONNECTION: u32 = 1024;
+
+/// The first reqid of the process serving `bus_name`.
+///
+/// Every connection runs in its own process with its own engine, and each engine numbers its
+/// Child SAs from its reqid base; with a common base two connections would install SAs and
+/// policies with the same reqid. NetworkManager names the processes
+/// `<service>.Connection_<N>`, so connection `N` gets the block `N mod 64` of
+/// [`REQIDS_PER_CONNECTION`] reqids inside the range the kernel layer owns; the single-process
+/// name gets block 0.
+pub fn reqid_base_for(bus_name: &str) -> u32 {
+    let slot = bus_name
+        .rsplit_once(".Connection_")
+        .and_then(|(_, n)| n.parse::<u32>().ok())
+        .map_or(0, |n| n % 64);
+    REQID_BASE.wrapping_add(slot.wrapping_mul(REQIDS_PER_CONNECTION))
+}
+
+/// How the service behaves.
+#[derive(Clone)]
+pub struct Options {
+    /// Do not quit when idle (`--persist`).
+    pub persist: bool,
+    /// Quit this long after reaching STOPPED.
+    pub idle_quit: Duration,
+    /// Give up a connection attempt after this long.
+    pub connect_timeout: Duration,
+    /// Local port choice.
+    pub ports: PortPolicy,
+    /// The kernel backend.
+    pub kernel: KernelFactory,
+    /// First reqid of this process's Child SAs (see [`reqid_base_for`]).
+    pub reqid_base: u32,
+}
+
+impl Options {
+    /// Defaults, with `NM_IKE_IDLE_QUIT_SECS`, `NM_IKE_IKE_PORT` and `NM_IKE_NATT_PORT`
+    /// applied.
+    pub fn from_env(persist: bool) -> Result<Self, String> {
+        let idle_quit = match std::env::var(ENV_IDLE_QUIT) {
+            Ok(v) => Duration::from_secs(
+                v.trim()
+                    .parse::<u64>()
+                    .map_err(|_| format!("{ENV_IDLE_QUIT}={v:?} is not a number of seconds"))?,
+            ),
+            Err(_) => DEFAULT_IDLE_QUIT,
+        };
+        Ok(Options {
+            persist,
+            idle_quit,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            ports: PortPolicy::from_env()?,
+            kernel: recording_kernel(),
+            reqid_base: REQID_BASE,
+        })
+    }
+}
+
+/// A signal to send, in order.
+#[derive(Debug)]
+pub enum Out {
+    /// StateChanged (and PropertiesChanged for State).
+    State(ServiceState),
+    /// Config.
+    Config(VarDict),
+    /// Ip4Config.
+    Ip4(VarDict),
+    /// Ip6Config.
+    Ip6(VarDict),
+    /// Failure.
+    Failure(PluginFailure),
+    /// SecretsRequired.
+    SecretsRequired(String, Vec<String>),
+    /// LoginBanner.
+    Banner(String),
+    /// Answer when everything queued before was sent.
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
+/// Progress of the configuration signals (libnm's got_config/has_ip4/got_ip4...).
+#[derive(Debug, Default, Clone, Copy)]
+struct IpProgress {
+    got_config: bool,
+    has_ip4: bool,
+    has_ip6: bool,
+    got_ip4: bool,
+    got_ip6: bool,
+}
+
+/// A running connection.
+struct Active {
+    attempt: u64,
+    stop: watch::Sender<bool>,
+    done: watch::Receiver<bool>,
+    task: AbortHandle,
+    closing: bool,
+    gateway: String,
+    remote: SocketAddr,
+    started: Instant,
+}
+
+#[derive(Default)]
+struct Core {
+    state: ServiceState,
+    busy: bool,
+    /// Disconnect arrived while Connect/NewSecrets was still preparing.
+    cancel_start: bool,
+    attempt: u64,
+    active: Option<Active>,
+    pending: Option<VpnMaps>,
+    interactive: bool,
+    ip: IpProgress,
+    connect_timer: Option<AbortHandle>,
+    quit_timer: Option<AbortHandle>,
+    fail_stop: Option<AbortHandle>,
+}
+
+/// What the event loop of one connection remembers.
+#[derive(Default)]
+struct Track {
+    config: Option<ReceivedConfig>,
+    up: bool,
+    failed: bool,
+}
+
+fn cancel(t: &mut Option<AbortHandle>) {
+    if let Some(h) = t.take() {
+        h.abort();
+    }
+}
+
+/// The state machine shared by the D-Bus interface and the connection tasks.
+pub struct Controller {
+    core: Mutex<Core>,
+    out: mpsc::UnboundedSender<Out>,
+    quit: watch::Sender<bool>,
+    opts: Options,
+}
+
+impl Controller {
+    /// A controller in state INIT sending its signals to `out` and raising `quit` when the
+    /// idle timer fires.
+    pub fn new(opts: Options, out: mpsc::UnboundedSender<Out>, quit: watch::Sender<bool>) -> Self {
+        Controller {
+            core: Mutex::new(Core::default()),
+            out,
+            quit,
+            opts,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Core> {
+        self.core.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn send(&self, o: Out) {
+        let _ = self.out.send(o);
+    }
+
+    /// The current state.
+    pub fn state(&self) -> ServiceState {
+        self.lock().state
+    }
+
+    /// Waits until every signal queued so far was sent.
+    pub async fn flush(&self) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.send(Out::Flush(tx));
+        let _ = tokio::time::timeout(Duration::from_secs(2), rx).await;
+    }
+
+    fn set_state(self: &Arc<Self>, core: &mut Core, s: ServiceState) {
+        if core.state == s {
+            return;
+        }
+        tracing::debug!("state {} -> {}", core.state.name(), s.name());
+        core.state = s;
+        self.send(Out::State(s));
+        match s {
+            ServiceState::Starting => {
+                cancel(&mut core.quit_timer);
+                cancel(&mut core.fail_stop);
+            }
+            ServiceState::Stopped => {
+                core.ip = IpProgress::default();
+                core.interactive = false;
+                cancel(&mut core.connect_timer);
+                cancel(&mut core.fail_stop);
+                self.schedule_quit(core);
+            }
+            _ => {
+                cancel(&mut core.connect_timer);
+                cancel(&mut core.quit_timer);
+                cancel(&mut core.fail_stop);
+            }
+        }
+    }
+
+    fn schedule_quit(self: &Arc<Self>, core: &mut Core) {
+        cancel(&mut core.quit_timer);
+        if self.opts.persist {
+            return;
+        }
+        let me = Arc::clone(self);
+        let delay = self.opts.idle_quit;
+        let h = tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let state = me.state();
+            if matches!(state, ServiceState::Stopped | ServiceState::Init) {
+                tracing::info!("no connection for {} s; quitting", delay.as_secs());
+                let _ = me.quit.send(true);
+            }
+        });
+        core.quit_timer = Some(h.abort_handle());
+    }
+
+    fn start_connect_timer(self: &Arc<Self>, core: &mut Core) {
+        cancel(&mut core.connect_timer);
+        let me = Arc::clone(self);
+        let attempt = core.attempt;
+        let delay = self.opts.connect_timeout;
+        let h = tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let expired = {
+                let c = me.lock();
+                c.state == ServiceState::Starting && c.attempt == attempt
+            };
+            if expired {
+                tracing::warn!("{}", messages::connect_timeout(delay.as_secs()));
+                let _ = me.stop(Some(PluginFailure::ConnectFailed)).await;
+            }
+        });
+        core.connect_timer = Some(h.abort_handle());
+    }
+
+    /// After a refused Connect/NewSecrets: STOPPED once the error reply is out (libnm's
+    /// `schedule_fail_stop`).
+    fn schedule_fail_stop(self: &Arc<Self>, core: &mut Core) {
+        cancel(&mut core.fail_stop);
+        let me = Arc::clone(self);
+        let h = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let mut c = me.lock();
+            if c.active.is_none() && !c.busy && c.state != ServiceState::Started {
+                c.pending = None;
+                c.fail_stop = None;
+                me.set_state(&mut c, ServiceState::Stopped);
+            }
+        });
+        core.fail_stop = Some(h.abort_handle());
+    }
+
+    /// `Connect` / `ConnectInteractive`.
+    pub async fn connect(
+        self: &Arc<Self>,
+        conn: ConnectionDict,
+        interactive: bool,
+    ) -> Result<(), PluginError> {
+        {
+            let mut core = self.lock();
+            if !matches!(core.state, ServiceState::Init | ServiceState::Stopped) || core.busy {
+                return Err(PluginError::WrongState(messages::wrong_state_connect(
+                    core.state.name(),
+                )));
+            }
+            core.busy = true;
+            core.cancel_start = false;
+            cancel(&mut core.fail_stop);
+        }
+        let r = self.connect_inner(conn, interactive).await;
+        let mut core = self.lock();
+        core.busy = false;
+        if let Err(e) = &r {
+            tracing::warn!("connect refused: {e}");
+            self.schedule_fail_stop(&mut core);
+        }
+        r
+    }
+
+    async fn connect_inner(
+        self: &Arc<Self>,
+        conn: ConnectionDict,
+        interactive: bool,
+    ) -> Result<(), PluginError> {
+        let maps = VpnMaps::from_connection(&conn).map_err(PluginError::BadArguments)?;
+        drop(conn);
+        tracing::info!(
+            "connection \"{}\" ({}) requested{}",
+            maps.name(),
+            maps.uuid.as_deref().unwrap_or("no uuid"),
+            if interactive { ", interactive" } else { "" }
+        );
+        if interactive {
+            let missing = maps.missing_secrets();
+            if !missing.is_empty() {
+                let gateway = maps.data.get("right").cloned().unwrap_or_default();
+                tracing::info!("asking NetworkManager for secrets: {}", missing.join(", "));
+                let mut core = self.lock();
+                core.interactive = true;
+                core.pending = Some(maps);
+                self.set_state(&mut core, ServiceState::Starting);
+                self.send(Out::SecretsRequired(
+                    messages::secrets_prompt(&gateway),
+                    missing.iter().map(|s| s.to_string()).collect(),
+                ));
+                return Ok(());
+            }
+            self.lock().interactive = true;
+        }
+        self.start(maps).await
+    }
+
+    /// `NewSecrets`: continues a `ConnectInteractive` that waits for secrets.
+    pub async fn new_secrets(self: &Arc<Self>, conn: ConnectionDict) -> Result<(), PluginError> {
+        let maps = {
+            let mut core = self.lock();
+            if core.state != ServiceState::Starting || core.busy || core.pending.is_none() {
+                return Err(PluginError::WrongState(messages::not_waiting_for_secrets(
+                    core.state.name(),
+                )));
+            }
+            let newer = VpnMaps::from_connection(&conn).map_err(PluginError::BadArguments)?;
+            let Some(mut maps) = core.pending.take() else {
+                return Err(PluginError::WrongState(messages::not_waiting_for_secrets(
+                    core.state.name(),
+                )));
+            };
+            maps.merge(&newer);
+            core.busy = true;
+            core.cancel_start = false;
+            maps
+        };
+        drop(conn);
+        let missing = maps.missing_secrets();
+        let r = if missing.is_empty() {
+            tracing::info!("secrets received; connecting");
+            self.start(maps).await
+        } else {
+            Err(PluginError::InvalidConnection(
+                messages::secrets_still_missing(&missing),
+            ))
+        };
+        let mut core = self.lock();
+        core.busy = false;
+        if let Err(e) = &r {
+            tracing::warn!("new secrets refused: {e}");
+            self.schedule_fail_stop(&mut core);
+        }
+        r
+    }
+
+    /// Validates the settings and starts the engine; STARTING on success.
+    async fn start(self: &Arc<Self>, maps: VpnMaps) -> Result<(), PluginError> {
+        let settings = Settings::from_maps(&maps.data, &maps.secrets).map_err(|errs| {
+            let lines: Vec<String> = errs.iter().map(ToString::to_string).collect();
+            PluginError::InvalidConnection(messages::profile_invalid(&lines))
+        })?;
+        for k in &settings.ignored {
+            tracing::debug!("{k}: accepted for compatibility, no effect");
+        }
+        let host = settings.gateway.clone();
+        let port = settings.gateway_port;
+        let remote = tokio::task::spawn_blocking(move || tool::resolve(&host, port))
+            .await
+            .map_err(|e| PluginError::LaunchFailed(messages::resolve_failed(&e.to_string())))?
+            .map_err(|e| PluginError::LaunchFailed(messages::resolve_failed(&e)))?;
+        let gateway = if settings.gateway == remote.ip().to_string() {
+            remote.ip().to_string()
+        } else {
+            format!("{} ({})", settings.gateway, remote.ip())
+        };
+        let local = local_address_towards(remote)
+            .map_err(|e| PluginError::LaunchFailed(messages::no_route(&gateway, &e.to_string())))?;
+        let mut conn = connection_config(&maps.name(), &settings, remote, local)
+            .map_err(|e| PluginError::InvalidConnection(messages::profile_invalid(&[e])))?;
+        drop(settings);
+        drop(maps);
+        let bound = sockets::bind(local, self.opts.ports)
+            .await
+            .map_err(|e| PluginError::LaunchFailed(messages::sockets_failed(&e.to_string())))?;
+        if bound.force_encap {
+            conn.force_encap = true;
+        }
+        let (ike_port, natt_port) = bound.sockets.local_ports();
+        tracing::info!(
+            "IKE to {remote} from {local}, UDP ports {ike_port}/{natt_port}{}",
+            if bound.force_encap {
+                " (UDP encapsulation forced)"
+            } else {
+                ""
+            }
+        );
+        let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+        let mut runner = Runner {
+            engine: Engine::new(
+                EngineConfig {
+                    reqid_base: self.opts.reqid_base,
+                    ..EngineConfig::default()
+                },
+                Box::new(SystemRng::new()),
+            ),
+            sockets: bound.sockets,
+            kernel: (self.opts.kernel)(),
+            events: ev_tx,
+            start: Instant::now(),
+        };
+        let now = runner.now();
+        runner
+            .engine
+            .initiate(now, conn)
+            .map_err(|e| PluginError::LaunchFailed(messages::engine_refused(&e.to_string())))?;
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let (done_tx, done_rx) = watch::channel(false);
+        let mut core = self.lock();
+        if std::mem::take(&mut core.cancel_start) {
+            return Err(PluginError::LaunchFailed(messages::cancelled()));
+        }
+        core.attempt = core.attempt.wrapping_add(1);
+        let attempt = core.attempt;
+        let me = Arc::clone(self);
+        let task = tokio::spawn(async move {
+            me.drive(attempt, runner, stop_rx, ev_rx).await;
+            let _ = done_tx.send(true);
+        });
+        core.active = Some(Active {
+            attempt,
+            stop: stop_tx,
+            done: done_rx,
+            task: task.abort_handle(),
+            closing: false,
+            gateway,
+            remote,
+            started: Instant::now(),
+        });
+        core.ip = IpProgress::default();
+        self.set_state(&mut core, ServiceState::Starting);
+        self.start_connect_timer(&mut core);
+        Ok(())
+    }
+
+    async fn drive(
+        self: Arc<Self>,
+        attempt: u64,
+        mut runner: Runner,
+        stop: watch::Receiver<bool>,
+        mut events: mpsc::UnboundedReceiver<Event>,
+    ) {
+        let run = tokio::spawn(async move {
+            runner.run(stop, true).await;
+        });
+        let mut track = Track::default();
+        while let Some(ev) = events.recv().await {
+            self.on_event(attempt, ev, &mut track);
+        }
+        let _ = run.await;
+        self.on_ended(attempt);
+    }
+
+    fn on_event(self: &Arc<Self>, attempt: u64, ev: Event, track: &mut Track) {
+        let mut core = self.lock();
+        let Some(active) = core.active.as_ref().filter(|a| a.attempt == attempt) else {
+            return;
+        };
+        let closing = active.closing;
+        let ctx = FailureContext {
+            gateway: active.gateway.clone(),
+            waited: active.started.elapsed(),
+        };
+        let gateway_ip = active.remote.ip();
+        match ev {
+            Event::IkeSaUp {
+                proposal,
+                local,
+                remote,
+                nat,
+                encap,
+                remote_id,
+                ..
+            } => {
+                tracing::info!(
+                    "IKE SA established with {remote_id} at {remote} from {local}: {proposal}{}{}",
+                    if nat.local_behind || nat.remote_behind {
+                        ", NAT detected"
+                    } else {
+                        ""
+                    },
+                    if encap { ", UDP-encapsulated" } else { "" }
+                );
+            }
+            Event::ConfigReceived { config, .. } => {
+                tracing::info!("gateway configuration: {}", describe_config(&config));
+                track.config = Some(config);
+            }
+            Event::ChildSaUp {
+                proposal,
+                local_ts,
+                remote_ts,
+                mode,
+                spi_in,
+                spi_out,
+                ..
+            } => {
+                if track.up {
+                    tracing::info!("IPsec SA rekeyed: SPIs {spi_in:08x}/{spi_out:08x}, {proposal}");
+                    return;
+                }
+                track.up = true;
+                tracing::info!(
+                    "IPsec SA established ({mode:?}, {proposal}): {} <-> {}",
+                    ts_text(&local_ts),
+                    ts_text(&remote_ts)
+                );
+                let info = TunnelInfo {
+                    gateway: gateway_ip,
+                    config: track.config.clone(),
+                    remote_ts,
+                    tundev: None,
+                    mtu: None,
+                    banner: None,
+                };
+                match dicts::build(&info) {
+                    Ok(c) => self.send_config(&mut core, c),
+                    Err(e) => {
+                        tracing::error!("cannot encode the IP configuration: {e}");
+                        track.failed = true;
+                        self.begin_stop(&mut core, Some(PluginFailure::BadIpConfig));
+                    }
+                }
+            }
+            Event::Failed { failure, .. } => {
+                if track.failed || closing {
+                    tracing::debug!("after close: {failure}");
+                    return;
+                }
+                track.failed = true;
+                tracing::warn!("{}", explain(&failure, &ctx));
+                tracing::debug!("engine failure: {failure}");
+                self.begin_stop(&mut core, Some(nm_reason(&failure)));
+            }
+            Event::IkeSaDown { reason, .. } => match reason {
+                DownReason::Closed | DownReason::Rekeyed => {
+                    tracing::debug!("IKE SA down: {reason:?}");
+                }
+                DownReason::DeletedByPeer => {
+                    if !track.failed && !closing {
+                        track.failed = true;
+                        tracing::warn!("{}", messages::deleted_by_gateway());
+                        self.begin_stop(&mut core, Some(PluginFailure::ConnectFailed));
+                    }
+                }
+                DownReason::Failed(failure) => {
+                    if !track.failed && !closing {
+                        track.failed = true;
+                        tracing::warn!("{}", explain(&failure, &ctx));
+                        self.begin_stop(&mut core, Some(nm_reason(&failure)));
+                    }
+                }
+            },
+            Event::ChildSaDown {
+                rekeyed, spi_in, ..
+            } => {
+                tracing::debug!("IPsec SA {spi_in:08x} removed (rekeyed: {rekeyed})");
+                if !rekeyed && track.up && !track.failed && !closing {
+                    track.failed = true;
+                    tracing::warn!("{}", messages::child_removed());
+                    self.begin_stop(&mut core, Some(PluginFailure::ConnectFailed));
+                }
+            }
+        }
+    }
+
+    /// The connection task ended: STOPPED.
+    fn on_ended(self: &Arc<Self>, attempt: u64) {
+        let mut core = self.lock();
+        if core.active.as_ref().map(|a| a.attempt) != Some(attempt) {
+            return;
+        }
+        core.active = None;
+        if matches!(core.state, ServiceState::Starting | ServiceState::Started) {
+            tracing::warn!("{}", messages::ended_unexpectedly());
+            self.send(Out::Failure(PluginFailure::ConnectFailed));
+        }
+        self.set_state(&mut core, ServiceState::Stopped);
+    }
+
+    /// Emits Failure (when given and a connection is starting or up), goes to STOPPING and
+    /// asks the connection to close. Returns a receiver that turns true when it has ended.
+    fn begin_stop(
+        self: &Arc<Self>,
+        core: &mut Core,
+        failure: Option<PluginFailure>,
+    ) -> Option<watch::Receiver<bool>> {
+        if matches!(core.state, ServiceState::Starting | ServiceState::Started) {
+            if let Some(f) = failure {
+                self.send(Out::Failure(f));
+            }
+        }
+        self.set_state(core, ServiceState::Stopping);
+        core.pending = None;
+        if core.busy {
+            core.cancel_start = true;
+        }
+        let a = core.active.as_mut()?;
+        a.closing = true;
+        let _ = a.stop.send(true);
+        Some(a.done.clone())
+    }
+
+    /// Stops the connection and waits (briefly) for its delete exchange: STOPPING, then
+    /// STOPPED. `failure` is emitted when a connection was starting or up.
+    async fn stop(self: &Arc<Self>, failure: Option<PluginFailure>) -> Result<(), PluginError> {
+        let wait = {
+            let mut core = self.lock();
+            match core.state {
+                ServiceState::Stopping => {
+                    return Err(PluginError::StoppingInProgress(messages::already_stopping()))
+                }
+                ServiceState::Stopped => {
+                    return Err(PluginError::AlreadyStopped(messages::already_stopped()))
+                }
+                ServiceState::Starting | ServiceState::Started => {
+                    let f = if core.state == ServiceState::Starting {
+                        failure.or(Some(PluginFailure::ConnectFailed))
+                    } else {
+                        failure
+                    };
+                    self.begin_stop(&mut core, f)
+                }
+                ServiceState::Init | ServiceState::Unknown | ServiceState::Shutdown => {
+                    core.cancel_start = core.busy;
+                    self.set_state(&mut core, ServiceState::Stopped);
+                    return Ok(());
+                }
+            }
+        };
+        if let Some(mut done) = wait {
+            // The runner itself gives the delete exchange 3 s.
+            let _ = tokio::time::timeout(Duration::from_secs(5), done.wait_for(|d| *d)).await;
+        }
+        let mut core = self.lock();
+        if let Some(a) = core.active.take() {
+            tracing::warn!("the IKE connection did not close in time; dropping it");
+            a.task.abort();
+        }
+        self.set_state(&mut core, ServiceState::Stopped);
+        Ok(())
+    }
+
+    /// `Disconnect`.
+    pub async fn disconnect(self: &Arc<Self>) -> Result<(), PluginError> {
+        tracing::info!("disconnect requested");
+        self.stop(None).await
+    }
+
+    /// `SetFailure`: NetworkManager found the IP configuration unusable.
+    pub async fn set_failure(self: &Arc<Self>, reason: &str) {
+        tracing::warn!("{}", messages::set_failure(reason));
+        let _ = self.stop(Some(PluginFailure::BadIpConfig)).await;
+    }
+
+    /// Shutdown on SIGTERM/SIGINT: closes a running connection.
+    pub async fn shutdown(self: &Arc<Self>) {
+        let up = matches!(self.state(), ServiceState::Starting | ServiceState::Started);
+        if up {
+            let _ = self.stop(None).await;
+        }
+        let mut core = self.lock();
+        cancel(&mut core.quit_timer);
+    }
+
+    /// `NeedSecrets`.
+    pub fn need_secrets(self: &Arc<Self>, conn: &ConnectionDict) -> Result<String, PluginError> {
+        let maps = VpnMaps::from_connection(conn).map_err(PluginError::InvalidConnection)?;
+        let answer = maps.need_secrets();
+        if !answer.is_empty() {
+            tracing::info!("secrets needed: {}", maps.missing_secrets().join(", "));
+            // Do not quit while NetworkManager asks the user.
+            let mut core = self.lock();
+            if matches!(core.state, ServiceState::Stopped | ServiceState::Init) {
+                self.schedule_quit(&mut core);
+            }
+        }
+        Ok(answer.to_string())
+    }
+
+    fn send_config(self: &Arc<Self>, core: &mut Core, c: NmConfig) {
+        self.apply_config(core, c.config);
+        if let Some(d) = c.ip4 {
+            self.apply_ip4(core, d);
+        }
+        if let Some(d) = c.ip6 {
+            self.apply_ip6(core, d);
+        }
+    }
+
+    fn maybe_started(self: &Arc<Self>, core: &mut Core) {
+        let p = core.ip;
+        if core.state == ServiceState::Starting
+            && p.got_config
+            && p.has_ip4 == p.got_ip4
+            && p.has_ip6 == p.got_ip6
+        {
+            self.set_state(core, ServiceState::Started);
+        }
+    }
+
+    fn apply_config(self: &Arc<Self>, core: &mut Core, d: VarDict) {
+        let (h4, h6) = dicts::announced(&d);
+        core.ip.got_config = true;
+        core.ip.has_ip4 = h4;
+        core.ip.has_ip6 = h6;
+        self.send(Out::Config(d));
+        self.maybe_started(core);
+    }
+
+    fn apply_ip4(self: &Arc<Self>, core: &mut Core, d: VarDict) {
+        core.ip.got_ip4 = true;
+        if !core.ip.got_config {
+            // Old-style plugins send no Config and only IPv4.
+            core.ip.got_config = true;
+            core.ip.has_ip4 = true;
+        }
+        self.send(Out::Ip4(d));
+        self.maybe_started(core);
+    }
+
+    fn apply_ip6(self: &Arc<Self>, core: &mut Core, d: VarDict) {
+        core.ip.got_ip6 = true;
+        self.send(Out::Ip6(d));
+        self.maybe_started(core);
+    }
+
+    /// `SetConfig` (from a helper): re-emitted as `Config`.
+    pub fn set_config(self: &Arc<Self>, d: VarDict) {
+        let mut core = self.lock();
+        self.apply_config(&mut core, d);
+    }
+
+    /// `SetIp4Config`: re-emitted as `Ip4Config`.
+    pub fn set_ip4_config(self: &Arc<Self>, d: VarDict) {
+        let mut core = self.lock();
+        self.apply_ip4(&mut core, d);
+    }
+
+    /// `SetIp6Config`: re-emitted as `Ip6Config`.
+    pub fn set_ip6_config(self: &Arc<Self>, d: VarDict) {
+        let mut core = self.lock();
+        self.apply_ip6(&mut core, d);
+    }
+}
+
+fn ts_text(list: &[ike_core::wire::TrafficSelector]) -> String {
+    list.iter()
+        .flat_map(|t| ike_core::ts::range_to_cidrs(t.start_addr, t.end_addr))
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn describe_config(c: &ReceivedConfig) -> String {
+    let addrs: Vec<String> = c
+        .addresses_v4
+        .iter()
+        .chain(&c.addresses_v6)
+        .map(|a| format!("{}/{}", a.addr, a.prefix))
+        .collect();
+    let dns: Vec<String> = c
+        .dns_v4
+        .iter()
+        .chain(&c.dns_v6)
+        .map(ToString::to_string)
+        .collect();
+    format!(
+        "address {}, DNS {}, domains {}",
+        if addrs.is_empty() {
+            "none".to_string()
+        } else {
+            addrs.join(",")
+        },
+        if dns.is_empty() {
+            "none".to_string()
+        } else {
+            dns.join(",")
+        },
+        if c.domains.is_empty() {
+            "none".to_string()
+        } else {
+            c.domains.join(",")
+        }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reqid_blocks_per_connection() {
+        assert_eq!(
+            reqid_base_for("org.freedesktop.NetworkManager.ike"),
+            REQID_BASE
+        );
+        assert_eq!(
+            reqid_base_for("org.freedesktop.NetworkManager.ike.Connection_0"),
+            REQID_BASE
+        );
+        assert_eq!(
+            reqid_base_for("org.freedesktop.NetworkManager.ike.Connection_3"),
+            REQID_BASE + 3 * REQIDS_PER_CONNECTION
+        );
+        assert_eq!(
+            reqid_base_for("org.freedesktop.NetworkManager.ike.Connection_67"),
+            REQID_BASE + 3 * REQIDS_PER_CONNECTION
+        );
+        // The whole range stays inside the 65536 reqids the kernel layer owns.
+        let last = reqid_base_for("x.Connection_63") + REQIDS_PER_CONNECTION - 1;
+        assert!(last <= REQID_BASE + 0xffff);
+    }
+}

@@ -1,0 +1,135 @@
+//! `nm-ike-service`: the NetworkManager VPN plugin D-Bus service.
+//!
+//! NetworkManager starts one process per connection (with `--bus-name
+//! org.freedesktop.NetworkManager.ike.Connection_<N>`) and talks to it over the system bus
+//! through `org.freedesktop.NetworkManager.VPN.Plugin` at `/org/freedesktop/NetworkManager/VPN/Plugin`.
+//! The process parses the profile once into typed settings, runs the IKE engine over UDP
+//! (see [`sockets`] for how several connections share ports) and reports the negotiated
+//! configuration back as `Config`/`Ip4Config`/`Ip6Config` signals.
+
+pub mod controller;
+pub mod dbus;
+pub mod dicts;
+pub mod errors;
+pub mod failure;
+pub mod logging;
+pub mod messages;
+pub mod secrets;
+pub mod sockets;
+pub mod state;
+
+use controller::{Controller, Options, Out};
+use dbus::Plugin;
+use std::sync::Arc;
+use tokio::sync::{mpsc, watch};
+use zbus::object_server::SignalEmitter;
+
+/// The object path NetworkManager calls.
+pub const PLUGIN_PATH: &str = "/org/freedesktop/NetworkManager/VPN/Plugin";
+/// The interface name.
+pub const PLUGIN_INTERFACE: &str = "org.freedesktop.NetworkManager.VPN.Plugin";
+
+/// Sends the queued signals in order.
+async fn emit_loop(conn: zbus::Connection, mut rx: mpsc::UnboundedReceiver<Out>) {
+    let emitter = match SignalEmitter::new(&conn, PLUGIN_PATH) {
+        Ok(e) => e.into_owned(),
+        Err(e) => {
+            tracing::error!("cannot emit signals: {e}");
+            return;
+        }
+    };
+    let iface = conn
+        .object_server()
+        .interface::<_, Plugin>(PLUGIN_PATH)
+        .await
+        .ok();
+    while let Some(o) = rx.recv().await {
+        let r = match o {
+            Out::State(s) => {
+                tracing::debug!("signal StateChanged({})", s.code());
+                let r = Plugin::emit_state_changed(&emitter, s.code()).await;
+                if let Some(i) = &iface {
+                    let _ = i.get().await.state_changed(&emitter).await;
+                }
+                r
+            }
+            Out::Config(d) => {
+                tracing::debug!("signal Config");
+                Plugin::emit_config(&emitter, &d).await
+            }
+            Out::Ip4(d) => {
+                tracing::debug!("signal Ip4Config");
+                Plugin::emit_ip4_config(&emitter, &d).await
+            }
+            Out::Ip6(d) => {
+                tracing::debug!("signal Ip6Config");
+                Plugin::emit_ip6_config(&emitter, &d).await
+            }
+            Out::Failure(f) => {
+                tracing::debug!("signal Failure({})", f.code());
+                Plugin::emit_failure(&emitter, f.code()).await
+            }
+            Out::SecretsRequired(msg, hints) => {
+                tracing::debug!("signal SecretsRequired({})", hints.join(","));
+                Plugin::emit_secrets_required(&emitter, &msg, &hints).await
+            }
+            Out::Banner(b) => Plugin::emit_login_banner(&emitter, &b).await,
+            Out::Flush(done) => {
+                let _ = done.send(());
+                Ok(())
+            }
+        };
+        if let Err(e) = r {
+            tracing::warn!("sending a signal failed: {e}");
+        }
+    }
+}
+
+async fn terminated() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    match (term, int) {
+        (Ok(mut t), Ok(mut i)) => {
+            tokio::select! {
+                _ = t.recv() => {}
+                _ = i.recv() => {}
+            }
+        }
+        _ => std::future::pending::<()>().await,
+    }
+}
+
+/// Runs the service on the system bus (`DBUS_SYSTEM_BUS_ADDRESS` is honoured) under
+/// `bus_name` until the idle timer fires or SIGTERM/SIGINT arrives. The name is requested
+/// after the object is exported, as NetworkManager expects within 5 s of the start.
+pub async fn serve(bus_name: &str, mut opts: Options) -> Result<(), String> {
+    opts.reqid_base = controller::reqid_base_for(bus_name);
+    let (out_tx, out_rx) = mpsc::unbounded_channel();
+    let (quit_tx, mut quit_rx) = watch::channel(false);
+    let persist = opts.persist;
+    let ctrl = Arc::new(Controller::new(opts, out_tx, quit_tx));
+    let conn = zbus::connection::Builder::system()
+        .serve_at(PLUGIN_PATH, Plugin::new(Arc::clone(&ctrl)))
+        .name(bus_name)
+        .build()
+        .await
+        .map_err(|e| format!("cannot register {bus_name} on the system bus: {e}"))?;
+    tracing::info!(
+        "nm-ike-service {} ready as {bus_name}{}",
+        env!("CARGO_PKG_VERSION"),
+        if persist { " (persistent)" } else { "" }
+    );
+    let emitter = tokio::spawn(emit_loop(conn.clone(), out_rx));
+    tokio::select! {
+        _ = quit_rx.wait_for(|q| *q) => {}
+        () = terminated() => {
+            tracing::info!("terminating");
+            ctrl.shutdown().await;
+        }
+    }
+    ctrl.flush().await;
+    emitter.abort();
+    drop(conn);
+    Ok(())
+}
