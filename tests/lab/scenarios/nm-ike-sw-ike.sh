@@ -42,6 +42,8 @@ scenario_run() {
 	grep -Eq "^IP4.ROUTE\[[0-9]+\]: +dst = $LAB_RIGHT_LAN" "$LAB_OUT/ikevpn.txt" || lab_fail "NM shows no route to $LAB_RIGHT_LAN (see ikevpn.txt)"
 	lab_ip left -4 addr show | grep -q 'inet 10\.3\.0\.' || lab_fail "the virtual address is not on the client"
 	lab_check "charon's CHILD_SA is not INSTALLED" lab_charon_child_installed gw c
+	lab_charon_sas gw >"$LAB_OUT/gw-sas.txt"
+	lab_ip left addr show >"$LAB_OUT/client-addr.txt"
 
 	lab_nmcli connection down ikevpn >/dev/null || lab_fail "nmcli connection down failed"
 	lab_wait "$(lab_scale 10)" "charon to drop the IKE SA" eval "! lab_charon_ike_established gw rw"
