@@ -346,12 +346,27 @@ fn virtual_address_narrows_tsi_to_host() {
     assert_eq!(up(0), (vec![vip.clone()], vec![net.clone()]));
     assert_eq!(up(1), (vec![net.clone()], vec![vip.clone()]));
     let p0 = policies(&s.nodes[0].ops);
-    assert!(p0.contains(&(Direction::Out, vip.clone(), net.clone())), "{p0:?}");
-    assert!(p0.contains(&(Direction::In, net.clone(), vip.clone())), "{p0:?}");
+    assert!(
+        p0.contains(&(Direction::Out, vip.clone(), net.clone())),
+        "{p0:?}"
+    );
+    assert!(
+        p0.contains(&(Direction::In, net.clone(), vip.clone())),
+        "{p0:?}"
+    );
     let p1 = policies(&s.nodes[1].ops);
-    assert!(p1.contains(&(Direction::Out, net.clone(), vip.clone())), "{p1:?}");
-    assert!(p1.contains(&(Direction::In, vip.clone(), net.clone())), "{p1:?}");
-    assert!(p1.contains(&(Direction::Fwd, vip.clone(), net.clone())), "{p1:?}");
+    assert!(
+        p1.contains(&(Direction::Out, net.clone(), vip.clone())),
+        "{p1:?}"
+    );
+    assert!(
+        p1.contains(&(Direction::In, vip.clone(), net.clone())),
+        "{p1:?}"
+    );
+    assert!(
+        p1.contains(&(Direction::Fwd, vip.clone(), net.clone())),
+        "{p1:?}"
+    );
     for (_, a, b) in p0.iter().chain(&p1) {
         assert!(!a.start_addr.is_unspecified() && !b.start_addr.is_unspecified());
     }

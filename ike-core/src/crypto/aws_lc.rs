@@ -179,7 +179,7 @@ impl CbcCipher for AwsCbc {
     }
 
     fn encrypt(&self, iv: &[u8], buf: &mut [u8]) -> Result<(), CryptoError> {
-        if buf.len() % 16 != 0 {
+        if !buf.len().is_multiple_of(16) {
             return Err(CryptoError::MisalignedCiphertext);
         }
         let ctx = EncryptionContext::Iv128(FixedLength::from(iv16(iv)?));
@@ -188,7 +188,7 @@ impl CbcCipher for AwsCbc {
     }
 
     fn decrypt(&self, iv: &[u8], buf: &mut [u8]) -> Result<(), CryptoError> {
-        if buf.len() % 16 != 0 {
+        if !buf.len().is_multiple_of(16) {
             return Err(CryptoError::MisalignedCiphertext);
         }
         let ctx = DecryptionContext::Iv128(FixedLength::from(iv16(iv)?));

@@ -193,7 +193,7 @@ pub(crate) fn ecdsa_der_to_fixed(der: &[u8], scalar_len: usize) -> Result<Vec<u8
 /// Converts a fixed-width r||s signature into a DER ECDSA-Sig-Value.
 #[cfg(test)]
 pub(crate) fn ecdsa_fixed_to_der(fixed: &[u8]) -> Result<Vec<u8>, CryptoError> {
-    if fixed.is_empty() || fixed.len() % 2 != 0 {
+    if fixed.is_empty() || !fixed.len().is_multiple_of(2) {
         return Err(err("odd-length fixed ECDSA signature"));
     }
     let (r, s) = fixed.split_at(fixed.len() / 2);

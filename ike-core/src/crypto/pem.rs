@@ -88,7 +88,7 @@ fn base64_decode(body: &str) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         }
     }
     let pad = chars.iter().rev().take_while(|&&b| b == b'=').count();
-    if pad > 2 || chars.len() % 4 != 0 {
+    if pad > 2 || !chars.len().is_multiple_of(4) {
         return Err(CryptoError::InvalidPem("bad base64 length"));
     }
     let data_len = chars.len() - pad;

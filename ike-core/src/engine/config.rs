@@ -247,6 +247,15 @@ pub struct EngineConfig {
     pub max_ike_sas: usize,
     /// ESP replay window.
     pub replay_window: u32,
+    /// Unix time (seconds) at engine [`Time`](super::Time) zero, used to check certificate
+    /// validity as `wall_clock_at_zero + now`. `None`: the system clock is read instead
+    /// (set it when the injected time is virtual, as in simulations).
+    pub wall_clock_at_zero: Option<u64>,
+    /// Announce RFC 7427 signature authentication (SIGNATURE_HASH_ALGORITHMS). Without it the
+    /// peer signs with the classic methods (RSA PKCS#1 v1.5, RFC 4754 ECDSA).
+    pub send_signature_hashes: bool,
+    /// Sign with RSASSA-PSS rather than PKCS#1 v1.5 when our key is RSA.
+    pub prefer_rsa_pss: bool,
 }
 
 impl Default for EngineConfig {
@@ -259,6 +268,9 @@ impl Default for EngineConfig {
             half_open_timeout: Duration::from_secs(30),
             max_ike_sas: 10_000,
             replay_window: 32,
+            wall_clock_at_zero: None,
+            send_signature_hashes: true,
+            prefer_rsa_pss: false,
         }
     }
 }
@@ -281,4 +293,34 @@ pub enum ConfigError {
     /// Something else.
     #[error("invalid configuration: {0}")]
     Invalid(String),
+}
+
+/// Decodes every `CERTIFICATE` block of PEM text into DER (trust anchors, certificate chains;
+/// other blocks such as keys are skipped).
+///
+/// # Errors
+/// [`ConfigError::BadCredential`] for malformed PEM or when no certificate is found.
+pub fn load_pem_certs(text: &str) -> Result<Vec<Vec<u8>>, ConfigError> {
+    const BEGIN: &str = "-----BEGIN ";
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(BEGIN) {
+        let block_text = rest.get(i..).unwrap_or_default();
+        let block = crate::crypto::pem::pem_to_der(block_text)
+            .map_err(|e| ConfigError::BadCredential(format!("PEM: {e}")))?;
+        let end_marker = format!("-----END {}-----", block.label);
+        let end = block_text
+            .find(&end_marker)
+            .ok_or_else(|| ConfigError::BadCredential("PEM: no END line".into()))?;
+        if block.label == "CERTIFICATE" || block.label == "X509 CERTIFICATE" {
+            out.push(block.der.to_vec());
+        }
+        rest = block_text.get(end + end_marker.len()..).unwrap_or_default();
+    }
+    if out.is_empty() {
+        return Err(ConfigError::BadCredential(
+            "no certificate in the PEM text".into(),
+        ));
+    }
+    Ok(out)
 }

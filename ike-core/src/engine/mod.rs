@@ -1,5 +1,17 @@
 //! The sans-IO engine: feed datagrams, timer ticks and kernel events in; poll datagrams,
 //! kernel operations, events and the next timeout out.
+//!
+//! Lifecycle notes for drivers:
+//! - An [`IkeSaHandle`] stays valid across IKE SA rekeys (the SA switches SPIs and keys in
+//!   place; no event is emitted). IKE SAs are rekeyed at about 90 % of `ike_lifetime` (or on
+//!   [`Engine::rekey_ike`]) and closed if their lifetime ends before a rekey succeeded.
+//! - Child SAs are rekeyed when the kernel reports [`KernelEvent::SaExpired`] with
+//!   `hard: false` (the soft limit of [`KernelOp::InstallSa`] is 85-90 % of the lifetime). A
+//!   rekeyed Child SA keeps its reqid, so only SAs are installed and deleted, never
+//!   policies; the new one is reported by [`Event::ChildSaUp`], the old one by
+//!   [`Event::ChildSaDown`] with `rekeyed: true`.
+//! - Certificate validity is checked against [`EngineConfig::wall_clock_at_zero`] plus the
+//!   injected time, or the system clock when that is `None`.
 
 mod config;
 pub(crate) mod ctx;
@@ -15,8 +27,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use config::{
-    AddressPool, ChildConfig, ConfigError, ConnectionConfig, EngineConfig, Fragmentation,
-    LocalAuth, Mode, RemoteAuth, RequestConfig, ResponderConfig, ServeConfig,
+    load_pem_certs, AddressPool, ChildConfig, ConfigError, ConnectionConfig, EngineConfig,
+    Fragmentation, LocalAuth, Mode, RemoteAuth, RequestConfig, ResponderConfig, ServeConfig,
 };
 pub use failure::{AuthBy, Failure, Phase};
 pub use identity::{Identity, IdentityParseError};
@@ -106,6 +118,9 @@ impl Engine {
         if conn.children.is_empty() {
             return Err(ConfigError::Invalid("no Child SA configured".into()));
         }
+        if let LocalAuth::Certificate { chain, key } = &conn.local_auth {
+            exchange::cert::load_key(chain, key.expose()).map_err(ConfigError::BadCredential)?;
+        }
         let profile = Arc::new(Profile::from_initiator(&conn));
         let handle = self.alloc_handle();
         let mut ctx = Ctx {
@@ -130,9 +145,9 @@ impl Engine {
         data: &[u8],
     ) {
         let data = if local.port() == NATT_PORT {
-            match crate::natt::strip_marker(data) {
-                Some(d) => d,
-                None => return,
+            match crate::wire::classify_udp_4500(data) {
+                Ok(crate::wire::Udp4500::Ike(d)) => d,
+                _ => return,
             }
         } else {
             data
@@ -153,19 +168,31 @@ impl Engine {
         let Some(&handle) = self.by_spi.get(&our_spi) else {
             return;
         };
+        let spi_i = h.spi_i;
+        self.with_sa(now, handle, |sa, ctx| {
+            if sa.spi_i == spi_i {
+                exchange::dispatch::on_message(sa, ctx, local, remote, &msg, data);
+            }
+        });
+    }
+
+    /// Runs `f` on an IKE SA with a fresh context, then does the engine's bookkeeping.
+    fn with_sa(
+        &mut self,
+        now: Time,
+        handle: IkeSaHandle,
+        f: impl FnOnce(&mut IkeSa, &mut Ctx<'_>),
+    ) {
         let Some(sa) = self.sas.get_mut(&handle) else {
             return;
         };
-        if sa.spi_i != h.spi_i {
-            return;
-        }
         let mut ctx = Ctx {
             now,
             rng: &mut *self.rng,
             out: &mut self.out,
             cfg: &self.cfg,
         };
-        exchange::dispatch::on_message(sa, &mut ctx, local, remote, &msg, data);
+        f(sa, &mut ctx);
         self.after_sa_call(handle);
     }
 
@@ -237,6 +264,9 @@ impl Engine {
         };
         if let Some(req) = sa.pending_child.as_ref().and_then(|p| p.request) {
             self.spi_requests.insert(req, handle);
+        }
+        for (req, _) in &sa.spi_wait {
+            self.spi_requests.insert(*req, handle);
         }
         if let Some(mut shell) = sa.spawned.take() {
             // The pre-rekey IKE SA, kept only to answer its Delete.
@@ -310,33 +340,17 @@ impl Engine {
                 let Some(handle) = self.spi_requests.remove(&request) else {
                     return;
                 };
-                let Some(sa) = self.sas.get_mut(&handle) else {
-                    return;
-                };
-                let mut ctx = Ctx {
-                    now,
-                    rng: &mut *self.rng,
-                    out: &mut self.out,
-                    cfg: &self.cfg,
-                };
-                exchange::dispatch::on_spi(sa, &mut ctx, request, spi);
-                self.after_sa_call(handle);
+                self.with_sa(now, handle, |sa, ctx| {
+                    exchange::dispatch::on_spi(sa, ctx, request, spi);
+                });
             }
             KernelEvent::OpFailed { request, error } => {
                 let Some(handle) = self.spi_requests.remove(&request) else {
                     return;
                 };
-                let Some(sa) = self.sas.get_mut(&handle) else {
-                    return;
-                };
-                let mut ctx = Ctx {
-                    now,
-                    rng: &mut *self.rng,
-                    out: &mut self.out,
-                    cfg: &self.cfg,
-                };
-                exchange::dispatch::fail(sa, &mut ctx, Failure::Kernel(error), true);
-                self.after_sa_call(handle);
+                self.with_sa(now, handle, |sa, ctx| {
+                    exchange::dispatch::on_op_failed(sa, ctx, request, error);
+                });
             }
             KernelEvent::SaExpired { spi, hard } => {
                 let handle = self
@@ -349,34 +363,24 @@ impl Engine {
                     })
                     .map(|(h, _)| *h);
                 let Some(handle) = handle else { return };
-                let Some(sa) = self.sas.get_mut(&handle) else {
-                    return;
-                };
-                let mut ctx = Ctx {
-                    now,
-                    rng: &mut *self.rng,
-                    out: &mut self.out,
-                    cfg: &self.cfg,
-                };
-                exchange::dispatch::on_expire(sa, &mut ctx, spi, hard);
-                self.after_sa_call(handle);
+                self.with_sa(now, handle, |sa, ctx| {
+                    exchange::dispatch::on_expire(sa, ctx, spi, hard);
+                });
             }
         }
     }
 
     /// Closes an IKE SA: sends a Delete, removes its kernel state, reports IkeSaDown.
     pub fn close(&mut self, now: Time, handle: IkeSaHandle) {
-        let Some(sa) = self.sas.get_mut(&handle) else {
-            return;
-        };
-        let mut ctx = Ctx {
-            now,
-            rng: &mut *self.rng,
-            out: &mut self.out,
-            cfg: &self.cfg,
-        };
-        exchange::informational::close(sa, &mut ctx);
-        self.after_sa_call(handle);
+        self.with_sa(now, handle, exchange::informational::close);
+    }
+
+    /// Rekeys an IKE SA now (normally done at 90 % of its lifetime).
+    pub fn rekey_ike(&mut self, now: Time, handle: IkeSaHandle) {
+        self.with_sa(now, handle, |sa, ctx| {
+            exchange::create_child::rekey_ike_now(sa);
+            exchange::dispatch::start_queued(sa, ctx);
+        });
     }
 
     /// Closes every IKE SA.

@@ -4,14 +4,15 @@
 use std::net::SocketAddr;
 
 use crate::engine::ctx::Ctx;
-use crate::engine::{DownReason, Event, Failure, KernelRequest};
-use crate::ids::{exchange, notify};
+use crate::engine::{AuthBy, DownReason, Event, Failure, KernelRequest};
+use crate::ids::exchange;
 use crate::natt::NATT_PORT;
+use crate::sa::child_sa::ChildSa;
 use crate::sa::transport::Opened;
 use crate::sa::{IkeSa, IkeState, ReqKind};
-use crate::wire::{Message, NotifyPayload, Payload};
+use crate::wire::Message;
 
-use super::{ike_auth, ike_sa_init, informational};
+use super::{create_child, ike_auth, ike_sa_init, informational};
 
 /// Fails the SA: Failed event, kernel state removed, IkeSaDown; kept briefly as Dead to
 /// absorb retransmissions.
@@ -28,18 +29,23 @@ pub(crate) fn fail(sa: &mut IkeSa, ctx: &mut Ctx<'_>, failure: Failure, report: 
     teardown(sa, ctx, DownReason::Failed(failure));
 }
 
+/// Uninstalls a Child SA (already taken out of `sa.children`) and reports it.
+pub(crate) fn child_down(sa: &IkeSa, ctx: &mut Ctx<'_>, c: &ChildSa, rekeyed: bool) {
+    c.uninstall(ctx);
+    if !sa.shell {
+        ctx.event(Event::ChildSaDown {
+            sa: sa.handle,
+            child: c.name.clone(),
+            spi_in: c.spi_in,
+            rekeyed,
+        });
+    }
+}
+
 /// Removes all Child SAs and reports IkeSaDown.
 pub(crate) fn teardown(sa: &mut IkeSa, ctx: &mut Ctx<'_>, reason: DownReason) {
     for c in sa.children.drain(..).rev().collect::<Vec<_>>() {
-        c.uninstall(ctx);
-        if !sa.shell {
-            ctx.event(Event::ChildSaDown {
-                sa: sa.handle,
-                child: c.name.clone(),
-                spi_in: c.spi_in,
-                rekeyed: false,
-            });
-        }
+        child_down(sa, ctx, &c, false);
     }
     if !sa.shell {
         ctx.event(Event::IkeSaDown {
@@ -116,6 +122,10 @@ fn on_response(
                     });
                     informational::close_with(sa, ctx, DownReason::Failed(f));
                 } else {
+                    if matches!(f, Failure::AuthenticationFailed { by: AuthBy::Us, .. }) {
+                        // Tell the responder, which considers the SA up (RFC 7296 §2.21.2).
+                        informational::send_auth_failed(sa, ctx);
+                    }
                     fail(sa, ctx, f, true);
                 }
             }
@@ -123,6 +133,12 @@ fn on_response(
         ReqKind::DeleteIke => {
             sa.state = IkeState::Dead;
             sa.expire = None;
+        }
+        ReqKind::RekeyChild { .. } | ReqKind::RekeyIke => {
+            create_child::on_response(sa, ctx, &kind, &payloads);
+        }
+        ReqKind::DeleteChild { spis_in } => {
+            create_child::on_delete_response(sa, ctx, &spis_in);
         }
         ReqKind::Dpd => {}
         ReqKind::IkeSaInit => {}
@@ -179,8 +195,7 @@ fn on_request(
             informational::on_request(sa, ctx, id, &payloads);
         }
         (exchange::CREATE_CHILD_SA, IkeState::Established) => {
-            let n = Payload::Notify(NotifyPayload::new(notify::NO_ADDITIONAL_SAS, Vec::new()));
-            let _ = sa.respond(ctx, exchange::CREATE_CHILD_SA, id, &[n]);
+            create_child::on_request(sa, ctx, id, &payloads);
         }
         _ => {
             // Nothing else may change state before authentication (CVE-2014-2338).
@@ -191,11 +206,20 @@ fn on_request(
 
 /// Starts the next queued request when the window is free.
 pub(crate) fn start_queued(sa: &mut IkeSa, ctx: &mut Ctx<'_>) {
-    if sa.pending.is_some() || sa.state != IkeState::Established {
-        return;
-    }
-    if let Some(kind) = sa.queue.pop_front() {
-        informational::start(sa, ctx, kind);
+    while sa.pending.is_none() && sa.state == IkeState::Established && !sa.shell {
+        // An IKE SA rekey waits until Child SA work is done.
+        let busy = create_child::child_work_pending(sa);
+        let Some(i) = sa
+            .queue
+            .iter()
+            .position(|k| *k != ReqKind::RekeyIke || !busy)
+        else {
+            return;
+        };
+        let Some(kind) = sa.queue.remove(i) else {
+            return;
+        };
+        let _ = informational::start(sa, ctx, kind);
     }
 }
 
@@ -208,6 +232,11 @@ pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
             }
             // Half-open responder SA timed out.
             if !sa.initiator && sa.state == IkeState::AuthPending {
+                sa.state = IkeState::Dead;
+                return true;
+            }
+            // The shell of a rekeyed IKE SA is not needed any more.
+            if sa.shell {
                 sa.state = IkeState::Dead;
                 return true;
             }
@@ -225,18 +254,45 @@ pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
         fail(sa, ctx, Failure::NoResponse { tries, last_port }, true);
         return false;
     }
-    if sa.state == IkeState::Established && sa.pending.is_none() {
+    if create_child::on_timer(sa, ctx) {
+        return false;
+    }
+    start_queued(sa, ctx);
+    if sa.state == IkeState::Established && sa.pending.is_none() && !sa.shell {
         if let Some(d) = sa.profile.dpd_delay {
             if sa.last_rx + d <= ctx.now {
-                informational::start(sa, ctx, ReqKind::Dpd);
+                let _ = informational::start(sa, ctx, ReqKind::Dpd);
             }
         }
     }
     false
 }
 
+/// A kernel operation failed: SPI allocations of rekeys only abandon the rekey; anything
+/// else fails the IKE SA.
+pub(crate) fn on_op_failed(
+    sa: &mut IkeSa,
+    ctx: &mut Ctx<'_>,
+    request: KernelRequest,
+    error: String,
+) {
+    if let Some(i) = sa.spi_wait.iter().position(|(r, _)| *r == request) {
+        let (_, wait) = sa.spi_wait.remove(i);
+        create_child::on_spi_failed(sa, ctx, wait);
+        start_queued(sa, ctx);
+        return;
+    }
+    fail(sa, ctx, Failure::Kernel(error), true);
+}
+
 /// The kernel allocated an SPI.
 pub(crate) fn on_spi(sa: &mut IkeSa, ctx: &mut Ctx<'_>, request: KernelRequest, spi: u32) {
+    if let Some(i) = sa.spi_wait.iter().position(|(r, _)| *r == request) {
+        let (_, wait) = sa.spi_wait.remove(i);
+        create_child::on_spi(sa, ctx, wait, spi);
+        start_queued(sa, ctx);
+        return;
+    }
     let Some(pc) = sa.pending_child.as_mut() else {
         return;
     };
@@ -255,23 +311,18 @@ pub(crate) fn on_spi(sa: &mut IkeSa, ctx: &mut Ctx<'_>, request: KernelRequest, 
     }
 }
 
-/// A kernel SA expired.
+/// A kernel SA expired: soft starts a rekey, hard removes the Child SA.
 pub(crate) fn on_expire(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32, hard: bool) {
     if !hard {
-        return; // rekeying on soft expiry: not implemented, the peer's rekey is answered.
+        create_child::child_soft_expired(sa, ctx, spi);
+        start_queued(sa, ctx);
+        return;
     }
     if let Some(i) = sa
         .children
         .iter()
         .position(|c| c.spi_in == spi || c.spi_out == spi)
     {
-        let c = sa.children.remove(i);
-        c.uninstall(ctx);
-        ctx.event(Event::ChildSaDown {
-            sa: sa.handle,
-            child: c.name,
-            spi_in: c.spi_in,
-            rekeyed: false,
-        });
+        let _ = create_child::remove_child(sa, ctx, i);
     }
 }

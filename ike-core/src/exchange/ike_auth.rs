@@ -1,6 +1,7 @@
 //! IKE_AUTH (RFC 7296 §1.2, §2.15): identities, PSK authentication, the first Child SA,
 //! configuration payload.
 
+use crate::crypto;
 use crate::engine::ctx::Ctx;
 use crate::engine::{AuthBy, Event, Failure, Identity, LocalAuth, Mode, Phase, RemoteAuth};
 use crate::ids::{auth_method, exchange, notify, protocol};
@@ -9,8 +10,8 @@ use crate::sa::keys::ChildKeys;
 use crate::sa::{IkeSa, IkeState, ReqKind};
 use crate::wire::{AuthPayload, IdPayload, NotifyPayload, Payload, TsPayload};
 
-use super::msg::{find_notify, first_notify_error, sa_payload};
-use super::{cp, narrow, nego};
+use super::msg::{find_notify, first_notify_error, narrow_both, narrow_ts, sa_payload, ts_within};
+use super::{cert, cp, nego};
 
 fn id_payload(id: &Identity) -> IdPayload {
     IdPayload {
@@ -19,7 +20,27 @@ fn id_payload(id: &Identity) -> IdPayload {
     }
 }
 
-/// AUTH value for `initiator_side` (whose ID is `id`).
+/// InitiatorSignedOctets / ResponderSignedOctets for `initiator_side` (whose ID is `id`):
+/// its first message | the other side's nonce | prf(SK_p, ID').
+fn signed_octets(sa: &IkeSa, initiator_side: bool, id: &IdPayload) -> Result<Vec<u8>, String> {
+    let keys = sa.keys.as_ref().ok_or("no keys")?;
+    let (msg, nonce) = if initiator_side {
+        (&sa.init.init_req, &sa.init.nr)
+    } else {
+        (&sa.init.init_resp, &sa.init.ni)
+    };
+    crypto::auth::signed_octets(
+        crypto::default_provider(),
+        keys.suite.prf,
+        msg,
+        nonce,
+        keys.sk_p(initiator_side),
+        &id.auth_octets(),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// PSK AUTH value for `initiator_side` (whose ID is `id`).
 fn psk_auth(
     sa: &IkeSa,
     initiator_side: bool,
@@ -27,29 +48,46 @@ fn psk_auth(
     psk: &[u8],
 ) -> Result<Vec<u8>, String> {
     let keys = sa.keys.as_ref().ok_or("no keys")?;
-    let mac = keys.id_mac(initiator_side, &id.auth_octets())?;
-    let (msg, nonce) = if initiator_side {
-        (&sa.init.init_req, &sa.init.nr)
-    } else {
-        (&sa.init.init_resp, &sa.init.ni)
-    };
-    Ok(keys
-        .psk_auth(psk, &[msg, nonce, mac.as_bytes()])?
-        .as_bytes()
-        .to_vec())
+    let octets = signed_octets(sa, initiator_side, id)?;
+    crypto::auth::psk_auth(crypto::default_provider(), keys.suite.prf, psk, &octets)
+        .map(|s| s.as_bytes().to_vec())
+        .map_err(|e| e.to_string())
 }
 
-fn our_auth(sa: &IkeSa, id: &IdPayload) -> Result<AuthPayload, String> {
+fn our_auth(sa: &IkeSa, ctx: &Ctx<'_>, id: &IdPayload) -> Result<AuthPayload, String> {
     match &sa.profile.local_auth {
         LocalAuth::Psk(psk) => Ok(AuthPayload {
             method: auth_method::PSK,
             data: psk_auth(sa, sa.initiator, id, psk.expose())?,
         }),
-        LocalAuth::Certificate { .. } => Err("certificate authentication not implemented".into()),
+        LocalAuth::Certificate { chain, key } => {
+            let k = cert::load_key(chain, key.expose())?;
+            let octets = signed_octets(sa, sa.initiator, id)?;
+            cert::sign(
+                k.as_ref(),
+                sa.peer_sig_hashes.as_deref(),
+                ctx.cfg.prefer_rsa_pss,
+                &octets,
+            )
+        }
     }
 }
 
-fn verify_peer(sa: &IkeSa, id: &IdPayload, auth: &AuthPayload) -> Result<(), String> {
+/// Our CERT payloads (certificate authentication only).
+fn our_certs(sa: &IkeSa) -> Vec<Payload> {
+    match &sa.profile.local_auth {
+        LocalAuth::Certificate { chain, .. } => cert::cert_payloads(chain),
+        LocalAuth::Psk(_) => Vec::new(),
+    }
+}
+
+fn verify_peer(
+    sa: &IkeSa,
+    ctx: &Ctx<'_>,
+    id: &IdPayload,
+    auth: &AuthPayload,
+    p: &[Payload],
+) -> Result<(), String> {
     match &sa.profile.remote_auth {
         RemoteAuth::Psk(psk) => {
             if auth.method != auth_method::PSK {
@@ -58,17 +96,33 @@ fn verify_peer(sa: &IkeSa, id: &IdPayload, auth: &AuthPayload) -> Result<(), Str
                     auth.method
                 ));
             }
-            let expected = psk_auth(sa, !sa.initiator, id, psk.expose())?;
-            use subtle::ConstantTimeEq;
-            if expected.len() == auth.data.len()
-                && bool::from(expected.as_slice().ct_eq(&auth.data))
-            {
-                Ok(())
-            } else {
-                Err("pre-shared key mismatch".into())
-            }
+            let keys = sa.keys.as_ref().ok_or("no keys")?;
+            let octets = signed_octets(sa, !sa.initiator, id)?;
+            crypto::auth::verify_psk_auth(
+                crypto::default_provider(),
+                keys.suite.prf,
+                psk.expose(),
+                &octets,
+                &auth.data,
+            )
+            .map_err(|_| "pre-shared key mismatch".to_string())
         }
-        RemoteAuth::Certificate { .. } => Err("certificate authentication not implemented".into()),
+        RemoteAuth::Certificate {
+            trust_anchors,
+            require_id_match,
+        } => {
+            let octets = signed_octets(sa, !sa.initiator, id)?;
+            let peer = Identity::from_wire(id.id_type, &id.data);
+            cert::verify_peer(
+                p,
+                peer.as_ref(),
+                trust_anchors,
+                *require_id_match,
+                cert::unix_now(ctx),
+                auth,
+                &octets,
+            )
+        }
     }
 }
 
@@ -93,8 +147,12 @@ pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), String> {
 /// Initiator: the SPI arrived; send IKE_AUTH.
 pub(crate) fn send_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32) -> Result<(), String> {
     let id = id_payload(&sa.profile.local_id);
-    let auth = our_auth(sa, &id)?;
+    let auth = our_auth(sa, ctx, &id)?;
     let mut p = vec![Payload::IdI(id)];
+    p.extend(our_certs(sa));
+    if let RemoteAuth::Certificate { trust_anchors, .. } = &sa.profile.remote_auth {
+        p.extend(cert::certreq(trust_anchors));
+    }
     if let Some(r) = &sa.profile.remote_id {
         p.push(Payload::IdR(id_payload(r)));
     }
@@ -134,6 +192,7 @@ fn report_up(sa: &mut IkeSa, ctx: &mut Ctx<'_>) {
     sa.state = IkeState::Established;
     sa.expire = None;
     sa.up_reported = true;
+    super::create_child::schedule_ike_lifetime(sa, ctx);
     ctx.event(Event::IkeSaUp {
         sa: sa.handle,
         name: sa.profile.name.clone(),
@@ -193,7 +252,7 @@ pub(crate) fn on_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, p: &[Payload]) -> R
             });
         }
     }
-    verify_peer(sa, idr, auth).map_err(|d| Failure::AuthenticationFailed {
+    verify_peer(sa, ctx, idr, auth, p).map_err(|d| Failure::AuthenticationFailed {
         by: AuthBy::Us,
         detail: d,
     })?;
@@ -233,8 +292,7 @@ pub(crate) fn on_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, p: &[Payload]) -> R
         .map(|t| t.selectors.clone())
         .unwrap_or_default();
     let ok = if sa.profile.narrowing {
-        narrow::is_subset(&tsi, &sa.profile.local_ts)
-            && narrow::is_subset(&tsr, &sa.profile.remote_ts)
+        ts_within(&sa.profile.local_ts, &sa.profile.remote_ts, &tsi, &tsr)
     } else {
         tsi == sa.profile.local_ts && tsr == sa.profile.remote_ts
     };
@@ -318,6 +376,11 @@ pub(crate) fn install_child(
         remote: sa.remote.ip(),
         encap,
         owns_policies: true,
+        rekeyed: false,
+        deleting: false,
+        rekeying: false,
+        our_rekey: None,
+        peer_rekey: None,
     };
     child.install(ctx, keys, sa.profile.child_lifetime.as_secs(), esn, true);
     ctx.event(child.up_event(sa.handle));
@@ -377,7 +440,7 @@ pub(crate) fn on_request(
     }
     profile.ike_proposals.clone_from(&sa.profile.ike_proposals);
     sa.profile = std::sync::Arc::new(profile);
-    if let Err(d) = verify_peer(sa, idi, auth) {
+    if let Err(d) = verify_peer(sa, ctx, idi, auth, p) {
         return Err(fail_auth(sa, ctx, d));
     }
     sa.remote_id = peer;
@@ -398,32 +461,31 @@ pub(crate) fn on_request(
     if child_err.is_none() {
         match sa_payload(p) {
             None => child_err = Some((notify::NO_PROPOSAL_CHOSEN, None)),
-            Some(sa_p) => match nego::select(&sa.profile.esp_proposals, sa_p, true) {
+            Some(sa_p) => match nego::select(&sa.profile.esp_proposals, sa_p, true, None) {
                 None => {
                     child_err = Some((notify::NO_PROPOSAL_CHOSEN, Some(nego::describe_wire(sa_p))))
                 }
                 Some((num, chosen, spi)) => {
                     let peer_spi = <[u8; 4]>::try_from(spi.as_slice()).map(u32::from_be_bytes);
-                    let mut tsi = narrow::narrow(
+                    let (mut tsi, tsr) = narrow_both(
                         &ts_of(p, true)
                             .map(|t| t.selectors.clone())
                             .unwrap_or_default(),
+                        &ts_of(p, false)
+                            .map(|t| t.selectors.clone())
+                            .unwrap_or_default(),
+                        &sa.profile.local_ts,
                         &sa.profile.remote_ts,
-                    );
+                    )
+                    .unwrap_or_default();
                     // "Dynamic" TSi: a client that received virtual addresses only gets
                     // traffic to and from them (as strongSwan narrows it).
                     if let Some(c) = &cp_reply {
                         let hosts = cp::assigned_hosts(c);
                         if !hosts.is_empty() {
-                            tsi = narrow::narrow(&tsi, &hosts);
+                            tsi = narrow_ts(&tsi, &hosts);
                         }
                     }
-                    let tsr = narrow::narrow(
-                        &ts_of(p, false)
-                            .map(|t| t.selectors.clone())
-                            .unwrap_or_default(),
-                        &sa.profile.local_ts,
-                    );
                     let transport = find_notify(p, notify::USE_TRANSPORT_MODE).is_some();
                     if peer_spi.is_err() {
                         child_err = Some((notify::INVALID_SYNTAX, None));
@@ -467,7 +529,7 @@ pub(crate) fn on_request(
         return Ok(());
     }
     // Authenticated, but no Child SA.
-    let mut out = our_response_head(sa)?;
+    let mut out = our_response_head(sa, ctx)?;
     if let Some((ty, theirs)) = child_err {
         out.push(Payload::Notify(NotifyPayload::new(ty, Vec::new())));
         sa.respond(ctx, exchange::IKE_AUTH, msg_id, &out)
@@ -482,10 +544,13 @@ pub(crate) fn on_request(
     Ok(())
 }
 
-fn our_response_head(sa: &IkeSa) -> Result<Vec<Payload>, Failure> {
+fn our_response_head(sa: &IkeSa, ctx: &Ctx<'_>) -> Result<Vec<Payload>, Failure> {
     let id = id_payload(&sa.profile.local_id);
-    let auth = our_auth(sa, &id).map_err(Failure::ProtocolError)?;
-    Ok(vec![Payload::IdR(id), Payload::Auth(auth)])
+    let auth = our_auth(sa, ctx, &id).map_err(Failure::ProtocolError)?;
+    let mut out = vec![Payload::IdR(id)];
+    out.extend(our_certs(sa));
+    out.push(Payload::Auth(auth));
+    Ok(out)
 }
 
 /// Responder: the Child SA's SPI arrived; answer IKE_AUTH and install.
@@ -501,7 +566,7 @@ pub(crate) fn finish_response(
     let (Some(acc), Some(msg_id)) = (pc.accepted, pc.answer_msg_id) else {
         return Err(Failure::ProtocolError("no accepted child".into()));
     };
-    let mut out = our_response_head(sa)?;
+    let mut out = our_response_head(sa, ctx)?;
     if let Some(c) = sa.pending_cp.take() {
         out.push(Payload::Cp(c));
     }

@@ -24,7 +24,7 @@ fn notify_p(ty: u16, data: Vec<u8>) -> Payload {
     Payload::Notify(NotifyPayload::new(ty, data))
 }
 
-fn new_sa(
+pub(crate) fn new_sa(
     handle: IkeSaHandle,
     initiator: bool,
     profile: Arc<Profile>,
@@ -62,6 +62,15 @@ fn new_sa(
         spawned: None,
         shell: false,
         pending_cp: None,
+        peer_sig_hashes: None,
+        spi_wait: Vec::new(),
+        ccs_out: None,
+        ccs_wait: None,
+        ike_rekey_at: None,
+        ike_hard_at: None,
+        retry: Vec::new(),
+        child_ke_hint: None,
+        ike_ke_hint: None,
     }
 }
 
@@ -135,6 +144,9 @@ fn send_init(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), String> {
     payloads.extend(nat_notifies(sa, ctx, sa.local, sa.remote)?);
     if sa.profile.fragmentation != Fragmentation::No {
         payloads.push(notify_p(notify::IKEV2_FRAGMENTATION_SUPPORTED, Vec::new()));
+    }
+    if ctx.cfg.send_signature_hashes {
+        payloads.push(super::cert::signature_hashes_notify());
     }
     sa.next_msg_id = 0;
     let raw = sa.encode_plain(exchange::IKE_SA_INIT, false, 0, payloads)?;
@@ -251,6 +263,7 @@ pub(crate) fn on_response(
     sa.keys = Some(keys);
     sa.chosen = Some(chosen);
     sa.peer_frag = find_notify(p, notify::IKEV2_FRAGMENTATION_SUPPORTED).is_some();
+    sa.peer_sig_hashes = super::cert::peer_signature_hashes(p);
     let spi_r = sa.spi_r;
     detect_nat(sa, p, local, remote, spi_r);
     if sa.profile.force_encap {
@@ -296,7 +309,7 @@ pub(crate) fn respond(
     };
     let send = |ctx: &mut Ctx<'_>, bytes: Vec<u8>| {
         let payload = if local.port() == NATT_PORT {
-            crate::natt::add_marker(&bytes)
+            crate::wire::add_non_esp_marker(&bytes)
         } else {
             bytes
         };
@@ -328,12 +341,12 @@ pub(crate) fn respond(
         } else {
             rc.ike_proposals.clone()
         };
-        if let Some(x) = nego::select(&ours, sa_p, false) {
+        if let Some(x) = nego::select(&ours, sa_p, false, Some(kep.group)) {
             found = Some((rc, x));
             break;
         }
     }
-    let Some((rc, (_num, chosen, _))) = found else {
+    let Some((rc, (proposal_num, chosen, _))) = found else {
         let ours: Vec<String> = ctx
             .cfg
             .responders
@@ -391,13 +404,6 @@ pub(crate) fn respond(
     detect_nat(&mut sa, p, local, remote, [0; 8]);
     sa.peer_frag = find_notify(p, notify::IKEV2_FRAGMENTATION_SUPPORTED).is_some();
     sa.encap = local.port() == NATT_PORT;
-    let proposal_num = sa_p
-        .proposals
-        .iter()
-        .find(|op| {
-            nego::from_wire(op).is_some_and(|t| nego::intersect(&chosen, &t, false).is_some())
-        })
-        .map_or(1, |op| op.num);
     let mut payloads = vec![
         Payload::Sa(nego::chosen_to_wire(&chosen, proposal_num, &[])),
         Payload::Ke(KePayload {
@@ -412,6 +418,23 @@ pub(crate) fn respond(
     if sa.profile.fragmentation != Fragmentation::No {
         payloads.push(notify_p(notify::IKEV2_FRAGMENTATION_SUPPORTED, Vec::new()));
     }
+    if ctx.cfg.send_signature_hashes {
+        payloads.push(super::cert::signature_hashes_notify());
+    }
+    // Ask for certificates from the CAs any responder configuration trusts.
+    let anchors: Vec<Vec<u8>> = ctx
+        .cfg
+        .responders
+        .iter()
+        .filter_map(|r| match &r.remote_auth {
+            crate::engine::RemoteAuth::Certificate { trust_anchors, .. } => Some(trust_anchors),
+            crate::engine::RemoteAuth::Psk(_) => None,
+        })
+        .flatten()
+        .cloned()
+        .collect();
+    payloads.extend(super::cert::certreq(&anchors));
+    sa.peer_sig_hashes = super::cert::peer_signature_hashes(p);
     sa.keys = Some(keys);
     sa.chosen = Some(chosen);
     let bytes = sa

@@ -1,21 +1,42 @@
 //! INFORMATIONAL exchanges (RFC 7296 §1.4): Delete of IKE and Child SAs, liveness checks.
 
 use crate::engine::ctx::Ctx;
-use crate::engine::{DownReason, Event};
-use crate::ids::{exchange, protocol};
+use crate::engine::{AuthBy, DownReason, Event, Failure};
+use crate::ids::{exchange, notify, protocol};
 use crate::sa::{IkeSa, IkeState, ReqKind};
-use crate::wire::{DeletePayload, Payload};
+use crate::wire::{DeletePayload, NotifyPayload, Payload};
 
+use super::create_child;
 use super::dispatch::teardown;
 
-/// Starts a request of `kind` now.
-pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>, kind: ReqKind) {
+/// Starts a request of `kind` now. Returns whether a request was sent.
+pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>, kind: ReqKind) -> bool {
     let payloads = match &kind {
         ReqKind::Dpd => Vec::new(),
         ReqKind::DeleteIke => vec![Payload::Delete(DeletePayload::ike())],
-        _ => return,
+        ReqKind::DeleteChild { spis_in } => {
+            let live: Vec<u32> = spis_in
+                .iter()
+                .copied()
+                .filter(|s| sa.children.iter().any(|c| c.spi_in == *s))
+                .collect();
+            if live.is_empty() {
+                return false;
+            }
+            vec![Payload::Delete(DeletePayload::child(protocol::ESP, &live))]
+        }
+        ReqKind::RekeyChild {
+            old_spi_in,
+            new_spi_in,
+        } => {
+            return create_child::start_child_rekey(sa, ctx, *old_spi_in, *new_spi_in)
+                .unwrap_or(false)
+        }
+        ReqKind::RekeyIke => return create_child::start_ike_rekey(sa, ctx).unwrap_or(false),
+        ReqKind::IkeSaInit | ReqKind::IkeAuth => return false,
     };
-    let _ = sa.start_request(ctx, kind, exchange::INFORMATIONAL, &payloads);
+    sa.start_request(ctx, kind, exchange::INFORMATIONAL, &payloads)
+        .is_ok()
 }
 
 /// Closes the SA: Delete sent (if established), kernel state removed, IkeSaDown reported.
@@ -33,7 +54,7 @@ pub(crate) fn close_with(sa: &mut IkeSa, ctx: &mut Ctx<'_>, reason: DownReason) 
     if established {
         sa.state = IkeState::Established;
         sa.pending = None;
-        start(sa, ctx, ReqKind::DeleteIke);
+        let _ = start(sa, ctx, ReqKind::DeleteIke);
         sa.state = IkeState::Deleting;
         sa.expire = None;
     } else {
@@ -41,8 +62,42 @@ pub(crate) fn close_with(sa: &mut IkeSa, ctx: &mut Ctx<'_>, reason: DownReason) 
     }
 }
 
+/// Initiator: we rejected the responder's AUTH. Sends one INFORMATIONAL request carrying
+/// AUTHENTICATION_FAILED and a Delete of the IKE SA, without waiting for an answer.
+pub(crate) fn send_auth_failed(sa: &mut IkeSa, ctx: &mut Ctx<'_>) {
+    let p = [
+        Payload::Notify(NotifyPayload::new(
+            notify::AUTHENTICATION_FAILED,
+            Vec::new(),
+        )),
+        Payload::Delete(DeletePayload::ike()),
+    ];
+    let msg_id = sa.next_msg_id;
+    if let Ok(d) = sa.encode_encrypted(ctx, exchange::INFORMATIONAL, false, msg_id, &p) {
+        sa.next_msg_id = sa.next_msg_id.wrapping_add(1);
+        sa.transmit(ctx, &d);
+    }
+}
+
 /// The peer's INFORMATIONAL request.
 pub(crate) fn on_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Payload]) {
+    if super::msg::find_notify(p, notify::AUTHENTICATION_FAILED).is_some() {
+        // The initiator rejected our authentication after we answered IKE_AUTH.
+        let _ = sa.respond(ctx, exchange::INFORMATIONAL, msg_id, &[]);
+        let f = Failure::AuthenticationFailed {
+            by: AuthBy::Peer,
+            detail: "peer sent AUTHENTICATION_FAILED".into(),
+        };
+        if !sa.shell {
+            ctx.event(Event::Failed {
+                sa: sa.handle,
+                failure: f.clone(),
+            });
+        }
+        teardown(sa, ctx, DownReason::Failed(f));
+        sa.expire = Some(ctx.now + core::time::Duration::from_secs(10));
+        return;
+    }
     let mut reply = Vec::new();
     let mut delete_ike = false;
     for d in p.iter().filter_map(|x| match x {
@@ -59,15 +114,9 @@ pub(crate) fn on_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Pa
                 };
                 let spi = u32::from_be_bytes(b);
                 if let Some(i) = sa.children.iter().position(|c| c.spi_out == spi) {
-                    let c = sa.children.remove(i);
-                    c.uninstall(ctx);
-                    ours.push(c.spi_in);
-                    ctx.event(Event::ChildSaDown {
-                        sa: sa.handle,
-                        child: c.name.clone(),
-                        spi_in: c.spi_in,
-                        rekeyed: false,
-                    });
+                    if let Some(c) = create_child::remove_child(sa, ctx, i) {
+                        ours.push(c.spi_in);
+                    }
                 }
             }
             if !ours.is_empty() {

@@ -1,10 +1,11 @@
 //! The exchanges: IKE_SA_INIT, IKE_AUTH, INFORMATIONAL, CREATE_CHILD_SA, and message dispatch.
 
+pub(crate) mod cert;
 pub(crate) mod cp;
+pub(crate) mod create_child;
 pub(crate) mod dispatch;
 pub(crate) mod ike_auth;
 pub(crate) mod ike_sa_init;
 pub(crate) mod informational;
 pub(crate) mod msg;
-pub(crate) mod narrow;
 pub(crate) mod nego;

@@ -1,7 +1,8 @@
 //! Small helpers to pick payloads out of a message.
 
 use crate::ids::notify;
-use crate::wire::{KePayload, NotifyPayload, Payload, SaPayload};
+use crate::ts;
+use crate::wire::{KePayload, NotifyPayload, Payload, SaPayload, TrafficSelector};
 
 /// The first notify of the given type.
 pub(crate) fn find_notify(p: &[Payload], ty: u16) -> Option<&NotifyPayload> {
@@ -41,4 +42,51 @@ pub(crate) fn nonce(p: &[Payload]) -> Option<&[u8]> {
         Payload::Nonce(n) if (16..=256).contains(&n.data.len()) => Some(n.data.as_slice()),
         _ => None,
     })
+}
+
+fn to_ts(list: &[TrafficSelector]) -> Vec<ts::TrafficSelector> {
+    list.iter().map(ts::TrafficSelector::from).collect()
+}
+
+/// Responder narrowing of one side (RFC 7296 §2.9, [`ts::narrow_list`]): the offered
+/// selectors intersected with ours; empty means TS_UNACCEPTABLE.
+pub(crate) fn narrow_ts(
+    offered: &[TrafficSelector],
+    ours: &[TrafficSelector],
+) -> Vec<TrafficSelector> {
+    ts::narrow_list(&to_ts(offered), &to_ts(ours))
+        .into_iter()
+        .map(TrafficSelector::from)
+        .collect()
+}
+
+/// Responder narrowing of both sides, with the packet-selector rule
+/// ([`ts::narrow_as_responder`]). Returns (TSi, TSr), or `None` for TS_UNACCEPTABLE.
+pub(crate) fn narrow_both(
+    tsi: &[TrafficSelector],
+    tsr: &[TrafficSelector],
+    local: &[TrafficSelector],
+    remote: &[TrafficSelector],
+) -> Option<(Vec<TrafficSelector>, Vec<TrafficSelector>)> {
+    let n =
+        ts::narrow_as_responder(&to_ts(tsi), &to_ts(tsr), &to_ts(local), &to_ts(remote)).ok()?;
+    let back = |v: Vec<ts::TrafficSelector>| v.into_iter().map(TrafficSelector::from).collect();
+    Some((back(n.tsi), back(n.tsr)))
+}
+
+/// Initiator: whether the responder's selectors lie within what we proposed (and neither side
+/// is empty), [`ts::check_responder_selectors`].
+pub(crate) fn ts_within(
+    proposed_tsi: &[TrafficSelector],
+    proposed_tsr: &[TrafficSelector],
+    tsi: &[TrafficSelector],
+    tsr: &[TrafficSelector],
+) -> bool {
+    ts::check_responder_selectors(
+        &to_ts(proposed_tsi),
+        &to_ts(proposed_tsr),
+        &to_ts(tsi),
+        &to_ts(tsr),
+    )
+    .is_ok()
 }

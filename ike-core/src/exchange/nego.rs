@@ -1,20 +1,33 @@
-//! Adapter between the proposal module's [`Proposal`] and the wire SA payload, plus a
-//! small negotiation (responder choice, initiator verification).
+//! The wire side of proposal negotiation: SA payloads to and from the proposal module's types.
+//! Selection and response verification are [`crate::proposal::negotiate`]'s.
 
 use crate::ids::{esn, ke, transform_type as tt};
-use crate::proposal::{EncrAlg, Proposal, Protocol, TransformSpec};
+use crate::proposal::{
+    select_esp, select_ike, verify_esp_response, verify_ike_response, NegotiateOptions,
+    OfferedProposal, Proposal, ProposalSet, Protocol, TransformSpec,
+};
 use crate::wire::{self, SaPayload, Transform};
 
 /// Builds SA payload proposals (numbered from 1) from ours; `spi` goes into every proposal.
+/// `strip_ke` drops KE transforms (the Child SA of IKE_AUTH).
 pub(crate) fn to_wire(ours: &[Proposal], spi: &[u8], strip_ke: bool) -> SaPayload {
     let proposals = ours
         .iter()
         .enumerate()
-        .map(|(i, p)| wire::Proposal {
-            num: u8::try_from(i + 1).unwrap_or(u8::MAX),
-            protocol_id: p.protocol.id(),
-            spi: spi.to_vec(),
-            transforms: transforms(p, strip_ke),
+        .map(|(i, p)| {
+            let mut p = p.clone();
+            if p.protocol == Protocol::Esp && p.esn.is_empty() {
+                p.esn = vec![esn::NO];
+            }
+            if strip_ke {
+                p.ke.clear();
+            }
+            wire::Proposal {
+                num: u8::try_from(i + 1).unwrap_or(u8::MAX),
+                protocol_id: p.protocol.id(),
+                spi: spi.to_vec(),
+                transforms: transforms(&p.to_transforms()),
+            }
         })
         .collect();
     SaPayload { proposals }
@@ -22,27 +35,23 @@ pub(crate) fn to_wire(ours: &[Proposal], spi: &[u8], strip_ke: bool) -> SaPayloa
 
 /// A single chosen proposal with its number, for the response.
 pub(crate) fn chosen_to_wire(chosen: &Proposal, num: u8, spi: &[u8]) -> SaPayload {
+    let mut p = chosen.clone();
+    if p.protocol == Protocol::Esp && p.esn.is_empty() {
+        p.esn = vec![esn::NO];
+    }
     SaPayload {
         proposals: vec![wire::Proposal {
             num,
-            protocol_id: chosen.protocol.id(),
+            protocol_id: p.protocol.id(),
             spi: spi.to_vec(),
-            transforms: transforms(chosen, false),
+            transforms: transforms(&p.to_transforms()),
         }],
     }
 }
 
-fn transforms(p: &Proposal, strip_ke: bool) -> Vec<Transform> {
-    let mut with_esn = p.clone();
-    if p.protocol == Protocol::Esp && with_esn.esn.is_empty() {
-        with_esn.esn = vec![esn::NO];
-    }
-    if strip_ke {
-        with_esn.ke.clear();
-    }
-    with_esn
-        .to_transforms()
-        .into_iter()
+fn transforms(specs: &[TransformSpec]) -> Vec<Transform> {
+    specs
+        .iter()
         .map(|t| match t.key_len {
             Some(k) => Transform::with_key_length(t.ttype, t.id, k),
             None => Transform::new(t.ttype, t.id),
@@ -50,22 +59,40 @@ fn transforms(p: &Proposal, strip_ke: bool) -> Vec<Transform> {
         .collect()
 }
 
-/// Reads a wire proposal into a [`Proposal`] (unknown transform types make it unusable).
-pub(crate) fn from_wire(p: &wire::Proposal) -> Option<Proposal> {
-    let protocol = Protocol::from_id(p.protocol_id)?;
-    let specs: Vec<TransformSpec> = p
-        .transforms
+/// The wire proposals in the proposal module's neutral form.
+fn offered(sa: &SaPayload) -> Vec<OfferedProposal> {
+    sa.proposals
         .iter()
-        .map(|t| {
-            let key_len = if t.ttype == tt::ENCR {
-                t.key_length()
-            } else {
-                None
-            };
-            TransformSpec::new(t.ttype, t.id, key_len)
+        .map(|p| {
+            let specs = p
+                .transforms
+                .iter()
+                .map(|t| {
+                    let key_len = if t.ttype == tt::ENCR {
+                        t.key_length()
+                    } else {
+                        None
+                    };
+                    TransformSpec::new(t.ttype, t.id, key_len)
+                })
+                .collect();
+            OfferedProposal::new(p.num, p.protocol_id, p.spi.clone(), specs)
         })
-        .collect();
-    Proposal::from_transforms(protocol, &specs).ok()
+        .collect()
+}
+
+fn set(ours: &[Proposal], strip_ke: bool) -> ProposalSet {
+    ProposalSet(
+        ours.iter()
+            .cloned()
+            .map(|mut p| {
+                if strip_ke {
+                    p.ke.clear();
+                }
+                p
+            })
+            .collect(),
+    )
 }
 
 /// Human-readable list of proposals.
@@ -75,121 +102,59 @@ pub(crate) fn describe(ps: &[Proposal]) -> Vec<String> {
 
 /// Human-readable list of what the peer offered.
 pub(crate) fn describe_wire(sa: &SaPayload) -> Vec<String> {
-    sa.proposals
+    offered(sa)
         .iter()
-        .map(|p| match from_wire(p) {
-            Some(p) => p.to_string(),
-            None => format!("proposal {} (unsupported transforms)", p.num),
-        })
+        .map(OfferedProposal::to_strongswan)
         .collect()
 }
 
-fn pick<T: PartialEq + Copy>(ours: &[T], theirs: &[T]) -> Option<T> {
-    theirs.iter().copied().find(|t| ours.contains(t))
-}
-
-/// Intersects one of our proposals with an offered one; `None` if any type has no match.
-pub(crate) fn intersect(ours: &Proposal, offered: &Proposal, ignore_ke: bool) -> Option<Proposal> {
-    if ours.protocol != offered.protocol {
-        return None;
-    }
-    let mut out = Proposal::new(ours.protocol);
-    let encr: EncrAlg = pick(&ours.encr, &offered.encr)?;
-    out.encr = vec![encr];
-    if ours.protocol == Protocol::Ike {
-        out.prf = vec![pick(&ours.prf, &offered.prf)?];
-    }
-    let their_integ: Vec<u16> = offered
-        .integ
-        .iter()
-        .copied()
-        .filter(|i| *i != crate::ids::integ::NONE)
-        .collect();
-    if ours.integ.is_empty() {
-        if !their_integ.is_empty() && !offered.integ.contains(&crate::ids::integ::NONE) {
-            return None;
-        }
-    } else {
-        out.integ = vec![pick(&ours.integ, &their_integ)?];
-    }
-    if !ignore_ke {
-        let our_ke: Vec<u16> = if ours.ke.is_empty() {
-            vec![ke::NONE]
-        } else {
-            ours.ke.clone()
-        };
-        let their_ke: Vec<u16> = if offered.ke.is_empty() {
-            vec![ke::NONE]
-        } else {
-            offered.ke.clone()
-        };
-        let k = pick(&our_ke, &their_ke)?;
-        if k != ke::NONE {
-            out.ke = vec![k];
-        }
-    }
-    if ours.protocol == Protocol::Esp {
-        let our_esn = if ours.esn.is_empty() {
-            vec![esn::NO]
-        } else {
-            ours.esn.clone()
-        };
-        let their_esn = if offered.esn.is_empty() {
-            vec![esn::NO]
-        } else {
-            offered.esn.clone()
-        };
-        out.esn = vec![pick(&our_esn, &their_esn)?];
-    }
-    Some(out)
-}
-
-/// Responder: the first offered proposal acceptable to any of ours.
-/// Returns (proposal number, chosen, offered SPI).
+/// Responder: chooses among the offered proposals (our order decides). `skip_ke` ignores KE
+/// transforms (IKE_AUTH's Child SA); `ke_hint` is the group of the KE payload that came with
+/// the offer, preferred when acceptable. Returns (proposal number, chosen, offered SPI).
 pub(crate) fn select(
     ours: &[Proposal],
-    offered: &SaPayload,
-    ignore_ke: bool,
+    sa: &SaPayload,
+    skip_ke: bool,
+    ke_hint: Option<u16>,
 ) -> Option<(u8, Proposal, Vec<u8>)> {
-    offered.proposals.iter().find_map(|op| {
-        let theirs = from_wire(op)?;
-        ours.iter()
-            .find_map(|o| intersect(o, &theirs, ignore_ke))
-            .map(|c| (op.num, c, op.spi.clone()))
-    })
+    let offered = offered(sa);
+    let protocol = offered.first().map(|o| o.protocol_id)?;
+    let opts = NegotiateOptions {
+        ke_hint,
+        skip_ke,
+        ..NegotiateOptions::default()
+    };
+    let ours = set(ours, false);
+    if protocol == Protocol::Ike.id() {
+        let s = select_ike(&ours, &offered, &opts).ok()?;
+        Some((s.number, s.chosen.to_proposal(), s.spi))
+    } else {
+        let s = select_esp(&ours, &offered, &opts).ok()?;
+        Some((s.number, s.chosen.to_proposal(), s.spi))
+    }
 }
 
-/// Initiator: checks the responder picked exactly one proposal consistent with ours.
+/// Initiator: checks the responder picked exactly one of our proposals (sent with KE
+/// transforms stripped when `strip_ke`). Returns it with the responder's SPI.
 pub(crate) fn verify(
     ours: &[Proposal],
     resp: &SaPayload,
-    ignore_ke: bool,
+    strip_ke: bool,
 ) -> Option<(Proposal, Vec<u8>)> {
-    let [one] = resp.proposals.as_slice() else {
+    let returned = offered(resp);
+    let [one] = returned.as_slice() else {
         return None;
     };
-    let chosen = from_wire(one)?;
-    if chosen.encr.len() != 1 || chosen.integ.len() > 1 || chosen.ke.len() > 1 {
-        return None;
-    }
-    let ok = ours.iter().any(|o| {
-        intersect(o, &chosen, ignore_ke).is_some_and(|x| {
-            x.encr == chosen.encr
-                && x.prf == chosen.prf
-                && (ignore_ke
-                    || x.ke
-                        == chosen
-                            .ke
-                            .iter()
-                            .copied()
-                            .filter(|k| *k != ke::NONE)
-                            .collect::<Vec<_>>())
-        })
-    });
-    ok.then(|| (chosen, one.spi.clone()))
+    let sent = set(ours, strip_ke);
+    let chosen = if one.protocol_id == Protocol::Ike.id() {
+        verify_ike_response(&sent, one).ok()?.to_proposal()
+    } else {
+        verify_esp_response(&sent, one).ok()?.to_proposal()
+    };
+    Some((chosen, one.spi.clone()))
 }
 
-/// The KE group of the first of our IKE proposals.
+/// The KE group of the first of our proposals that has one.
 pub(crate) fn first_ke(ours: &[Proposal]) -> Option<u16> {
     ours.iter()
         .find_map(|p| p.ke.iter().copied().find(|k| *k != ke::NONE))

@@ -25,6 +25,16 @@ pub(crate) struct ChildSa {
     pub encap: Option<UdpEncap>,
     /// Whether policies were installed (the rekeyed SA shares the old one's policies).
     pub owns_policies: bool,
+    /// Replaced by a newer Child SA (reported as rekeyed when it goes).
+    pub rekeyed: bool,
+    /// We are deleting it (Delete sent or queued).
+    pub deleting: bool,
+    /// Our rekey of this Child SA is under way.
+    pub rekeying: bool,
+    /// Our completed rekey: the lowest nonce of that exchange and the new inbound SPI.
+    pub our_rekey: Option<(Vec<u8>, u32)>,
+    /// The peer's rekey we answered: the lowest nonce of that exchange and the new inbound SPI.
+    pub peer_rekey: Option<(Vec<u8>, u32)>,
 }
 
 /// A Child SA being negotiated (SPI allocation pending or request in flight).
@@ -64,8 +74,18 @@ impl ChildSa {
         esn: bool,
         with_policies: bool,
     ) {
+        // Soft limit at 85-90 % of the lifetime so both ends rarely rekey at once.
+        let spread = lifetime_secs / 20;
+        let jitter = if spread == 0 {
+            0
+        } else {
+            ctx.random(4)
+                .ok()
+                .and_then(|b| <[u8; 4]>::try_from(b.as_slice()).ok())
+                .map_or(0, |b| u64::from(u32::from_be_bytes(b)) % spread)
+        };
         let lifetime = Lifetime {
-            soft_secs: lifetime_secs.saturating_mul(9) / 10,
+            soft_secs: (lifetime_secs.saturating_mul(9) / 10).saturating_sub(jitter),
             hard_secs: lifetime_secs,
             soft_bytes: 0,
             hard_bytes: 0,

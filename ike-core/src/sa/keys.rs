@@ -1,15 +1,18 @@
-//! Key material of an IKE SA and Child SAs, composed from the crypto provider's primitives:
-//! prf, prf+, SKEYSEED and SK_* (RFC 7296 §2.13-2.14), SK payload protection, PSK AUTH
-//! (§2.15) and Child SA KEYMAT (§2.17).
+//! Key material of an IKE SA and its Child SAs, on top of the crypto module: the key schedule
+//! is [`crate::crypto::keys`], SK payload protection [`SkCipher`], prf+ [`crate::crypto::prf`].
+//! What stays here is the kernel's view of ESP algorithms (XFRM names, ESP-only transforms
+//! such as AES-CTR or AES-GCM-8/12 that IKE itself never uses).
 
+use crate::crypto::keys::{IkeSaKeyInputs, IkeSaKeys, Role};
+use crate::crypto::prf::prf_plus;
 use crate::crypto::{
-    algorithms::{Encr, Integ, KeGroup, Prf},
-    CryptoProvider, KeyExchange, Secret, SharedSecret,
+    CryptoProvider, Encr, IkeSuite, Integ, KeGroup, KeyExchange, Prf, Secret, SharedSecret,
+    SkCipher,
 };
 use crate::engine::ctx::Ctx;
 use crate::engine::{EspCipher, SecretBytes};
 use crate::proposal::Proposal;
-use crate::wire::{emit_encrypted, sk_pad, sk_unpad, EncryptedLayout, Fragment, Header};
+use crate::wire::{emit_encrypted, EncryptedLayout, Fragment, Header};
 
 /// The crypto provider used by the engine.
 pub(crate) fn provider() -> &'static dyn CryptoProvider {
@@ -40,102 +43,55 @@ pub(crate) fn ke_finish(ke: &KePrivate, peer: &[u8]) -> Result<SharedSecret, Str
     ke.0.complete(peer).map_err(|e| e.to_string())
 }
 
-fn prf_alg(id: u16) -> Result<Prf, String> {
-    Prf::from_iana(id).ok_or_else(|| format!("unsupported PRF {id}"))
-}
-
-/// prf(key, data...).
-pub(crate) fn prf(alg: Prf, key: &[u8], data: &[&[u8]]) -> Result<Secret, String> {
-    Ok(provider()
-        .hmac(alg.hash(), key)
-        .map_err(|e| e.to_string())?
-        .sign(data))
-}
-
-/// prf+(key, seed) truncated to `len` bytes.
-pub(crate) fn prf_plus(alg: Prf, key: &[u8], seed: &[u8], len: usize) -> Result<Secret, String> {
-    let h = provider()
-        .hmac(alg.hash(), key)
-        .map_err(|e| e.to_string())?;
-    let mut out: Vec<u8> = Vec::with_capacity(len + 64);
-    let mut prev: Vec<u8> = Vec::new();
-    let mut n: u8 = 1;
-    while out.len() < len {
-        let t = h.sign(&[&prev, seed, &[n]]);
-        prev = t.as_bytes().to_vec();
-        out.extend_from_slice(&prev);
-        n = n.checked_add(1).ok_or("prf+ output too long")?;
-    }
-    out.truncate(len);
-    prev.iter_mut().for_each(|b| *b = 0);
-    Ok(Secret::new(out))
-}
-
-/// Negotiated IKE SA algorithms.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Suite {
-    pub encr: Encr,
-    pub prf: Prf,
-    pub integ: Option<Integ>,
-}
-
-impl Suite {
-    pub fn from_proposal(p: &Proposal) -> Result<Self, String> {
-        let e = p.encr.first().ok_or("no ENCR")?;
-        let encr = Encr::from_iana(e.id, e.key_bits).ok_or("unsupported ENCR")?;
-        let prf = prf_alg(*p.prf.first().ok_or("no PRF")?)?;
-        let integ = match p.integ.first() {
-            Some(&i) if i != crate::ids::integ::NONE => {
-                Some(Integ::from_iana(i).ok_or("unsupported INTEG")?)
-            }
-            _ => None,
-        };
-        if encr.is_aead() == integ.is_some() {
-            return Err("AEAD/INTEG mismatch".into());
+/// The IKE SA algorithms of a chosen proposal.
+fn suite_of(p: &Proposal) -> Result<IkeSuite, String> {
+    let e = p.encr.first().ok_or("no ENCR")?;
+    let encr = Encr::from_iana(e.id, e.key_bits).ok_or("unsupported ENCR")?;
+    let prf_id = *p.prf.first().ok_or("no PRF")?;
+    let prf = Prf::from_iana(prf_id).ok_or_else(|| format!("unsupported PRF {prf_id}"))?;
+    let integ = match p.integ.first() {
+        Some(&i) if i != crate::ids::integ::NONE => {
+            Some(Integ::from_iana(i).ok_or("unsupported INTEG")?)
         }
-        Ok(Suite { encr, prf, integ })
+        _ => None,
+    };
+    let suite = IkeSuite { encr, prf, integ };
+    if !suite.is_valid() {
+        return Err("AEAD/INTEG mismatch".into());
     }
+    Ok(suite)
 }
 
-/// SK_* keys of an IKE SA.
+/// SK_* keys of an IKE SA with its two SK ciphers.
 #[derive(Debug)]
 pub(crate) struct IkeKeys {
-    pub suite: Suite,
-    pub sk_d: Secret,
-    pub sk_ai: Secret,
-    pub sk_ar: Secret,
-    pub sk_ei: Secret,
-    pub sk_er: Secret,
-    pub sk_pi: Secret,
-    pub sk_pr: Secret,
+    pub suite: IkeSuite,
+    pub sk: IkeSaKeys,
+    i_to_r: SkCipher,
+    r_to_i: SkCipher,
 }
 
-fn split_keys(suite: Suite, keymat: &Secret) -> Result<IkeKeys, String> {
-    let plen = suite.prf.preferred_key_len();
-    let alen = suite.integ.map_or(0, Integ::key_len);
-    let elen = suite.encr.keymat_len();
-    let mut off = 0usize;
-    let mut take = |n: usize| {
-        let s = keymat.slice(off, n);
-        off += n;
-        s.ok_or_else(|| "short keymat".to_string())
-    };
-    Ok(IkeKeys {
-        suite,
-        sk_d: take(plen)?,
-        sk_ai: take(alen)?,
-        sk_ar: take(alen)?,
-        sk_ei: take(elen)?,
-        sk_er: take(elen)?,
-        sk_pi: take(plen)?,
-        sk_pr: take(plen)?,
-    })
+impl IkeKeys {
+    fn new(suite: IkeSuite, sk: IkeSaKeys) -> Result<Self, String> {
+        let (i_to_r, r_to_i) = sk
+            .sk_ciphers(provider(), &suite, Role::Initiator)
+            .map_err(|e| e.to_string())?;
+        Ok(IkeKeys {
+            suite,
+            sk,
+            i_to_r,
+            r_to_i,
+        })
+    }
 }
 
-fn keymat_len(suite: Suite) -> usize {
-    3 * suite.prf.preferred_key_len()
-        + 2 * suite.integ.map_or(0, Integ::key_len)
-        + 2 * suite.encr.keymat_len()
+fn inputs<'a>(ni: &'a [u8], nr: &'a [u8], spi_i: &[u8; 8], spi_r: &[u8; 8]) -> IkeSaKeyInputs<'a> {
+    IkeSaKeyInputs {
+        ni,
+        nr,
+        spi_i: *spi_i,
+        spi_r: *spi_r,
+    }
 }
 
 /// SKEYSEED and SK_* for a new IKE SA.
@@ -147,28 +103,25 @@ pub(crate) fn derive_ike(
     spi_i: &[u8; 8],
     spi_r: &[u8; 8],
 ) -> Result<IkeKeys, String> {
-    let suite = Suite::from_proposal(p)?;
-    let key = nonce_key(suite.prf, ni, nr);
-    let skeyseed = prf(suite.prf, &key, &[shared.as_bytes()])?;
-    let seed = [ni, nr, spi_i, spi_r].concat();
-    let km = prf_plus(suite.prf, skeyseed.as_bytes(), &seed, keymat_len(suite))?;
-    split_keys(suite, &km)
-}
-
-/// AES-XCBC style PRFs take a fixed-size key from the nonces; HMAC takes Ni | Nr.
-fn nonce_key(_prf: Prf, ni: &[u8], nr: &[u8]) -> Vec<u8> {
-    [ni, nr].concat()
+    let suite = suite_of(p)?;
+    let inputs = inputs(ni, nr, spi_i, spi_r);
+    let sk = IkeSaKeys::derive_initial(provider(), &suite, shared, &inputs)
+        .map_err(|e| e.to_string())?;
+    IkeKeys::new(suite, sk)
 }
 
 impl IkeKeys {
     /// Bytes added by encryption (IV, ICV, worst-case padding).
     pub fn overhead(&self) -> usize {
-        let e = self.suite.encr;
-        e.iv_len() + e.icv_len() + self.suite.integ.map_or(0, Integ::icv_len) + e.pad_alignment()
+        self.i_to_r.layout().max_overhead()
     }
 
-    fn icv_len(&self) -> usize {
-        self.suite.encr.icv_len() + self.suite.integ.map_or(0, Integ::icv_len)
+    fn cipher(&self, from_initiator: bool) -> &SkCipher {
+        if from_initiator {
+            &self.i_to_r
+        } else {
+            &self.r_to_i
+        }
     }
 
     /// Encrypts `inner` into a complete SK/SKF message.
@@ -181,39 +134,13 @@ impl IkeKeys {
         frag: Option<Fragment>,
         inner: &[u8],
     ) -> Result<Vec<u8>, String> {
-        let e = self.suite.encr;
-        let (ek, ak) = if from_initiator {
-            (&self.sk_ei, &self.sk_ai)
-        } else {
-            (&self.sk_er, &self.sk_ar)
-        };
-        let mut plain = inner.to_vec();
-        sk_pad(&mut plain, u8::try_from(e.pad_alignment()).unwrap_or(16));
-        let iv = ctx.random(e.iv_len())?;
-        let body_len = iv.len() + plain.len() + self.icv_len();
-        let (mut buf, layout) =
-            emit_encrypted(header, first, frag, body_len).map_err(|e| e.to_string())?;
+        let c = self.cipher(from_initiator);
+        let (mut buf, layout) = emit_encrypted(header, first, frag, c.body_len(inner.len()))
+            .map_err(|e| e.to_string())?;
         let aad = buf.get(layout.aad()).ok_or("layout")?.to_vec();
-        let body: Vec<u8> = if e.is_aead() {
-            let aead = provider()
-                .aead(e, ek.as_bytes())
-                .map_err(|e| e.to_string())?;
-            let ct = aead.seal(&iv, &aad, &plain).map_err(|e| e.to_string())?;
-            [iv.as_slice(), ct.as_slice()].concat()
-        } else {
-            let integ = self.suite.integ.ok_or("no integ")?;
-            let cbc = provider()
-                .cbc(e, ek.as_bytes())
-                .map_err(|e| e.to_string())?;
-            cbc.encrypt(&iv, &mut plain).map_err(|e| e.to_string())?;
-            let mut body = [iv.as_slice(), plain.as_slice()].concat();
-            let mac = provider()
-                .hmac(integ.hash(), ak.as_bytes())
-                .map_err(|e| e.to_string())?;
-            let tag = mac.sign(&[&aad, &body]);
-            body.extend_from_slice(tag.as_bytes().get(..integ.icv_len()).ok_or("icv")?);
-            body
-        };
+        let body = c
+            .encrypt(&aad, inner, &mut *ctx.rng)
+            .map_err(|e| e.to_string())?;
         let dst = buf.get_mut(layout.body()).ok_or("layout")?;
         if dst.len() != body.len() {
             return Err("body length".into());
@@ -229,64 +156,48 @@ impl IkeKeys {
         raw: &[u8],
         layout: &EncryptedLayout,
     ) -> Result<Vec<u8>, String> {
-        let e = self.suite.encr;
-        let (ek, ak) = if from_initiator {
-            (&self.sk_ei, &self.sk_ai)
-        } else {
-            (&self.sk_er, &self.sk_ar)
-        };
-        let parts = layout
-            .split(raw, e.iv_len(), self.icv_len())
-            .map_err(|e| e.to_string())?;
-        let plain = if e.is_aead() {
-            let aead = provider()
-                .aead(e, ek.as_bytes())
-                .map_err(|e| e.to_string())?;
-            let ct_tag = [parts.ciphertext, parts.icv].concat();
-            let p = aead
-                .open(parts.iv, parts.aad, &ct_tag)
-                .map_err(|e| e.to_string())?;
-            p.to_vec()
-        } else {
-            let integ = self.suite.integ.ok_or("no integ")?;
-            let mac = provider()
-                .hmac(integ.hash(), ak.as_bytes())
-                .map_err(|e| e.to_string())?;
-            let tag = mac.sign(&[parts.integrity]);
-            let expected = tag.as_bytes().get(..integ.icv_len()).ok_or("icv")?;
-            use subtle::ConstantTimeEq;
-            if !bool::from(expected.ct_eq(parts.icv)) {
-                return Err("integrity check failed".into());
-            }
-            let cbc = provider()
-                .cbc(e, ek.as_bytes())
-                .map_err(|e| e.to_string())?;
-            let mut buf = parts.ciphertext.to_vec();
-            cbc.decrypt(parts.iv, &mut buf).map_err(|e| e.to_string())?;
-            buf
-        };
-        sk_unpad(&plain)
-            .map(<[u8]>::to_vec)
+        let aad = raw.get(layout.aad()).ok_or("truncated")?;
+        let body = raw.get(layout.body()).ok_or("truncated")?;
+        self.cipher(from_initiator)
+            .decrypt(aad, body)
+            .map(|p| p.to_vec())
             .map_err(|e| e.to_string())
     }
 
-    /// prf(SK_px, ID') for the AUTH computation.
-    pub fn id_mac(&self, initiator_side: bool, id_octets: &[u8]) -> Result<Secret, String> {
-        let k = if initiator_side {
-            &self.sk_pi
+    /// Keys of the IKE SA replacing this one (RFC 7296 §2.18).
+    pub fn rekeyed(
+        &self,
+        p: &Proposal,
+        shared: &SharedSecret,
+        ni: &[u8],
+        nr: &[u8],
+        spi_i: &[u8; 8],
+        spi_r: &[u8; 8],
+    ) -> Result<IkeKeys, String> {
+        let suite = suite_of(p)?;
+        let inputs = inputs(ni, nr, spi_i, spi_r);
+        let sk = IkeSaKeys::derive_rekey(
+            provider(),
+            self.suite.prf,
+            &self.sk.sk_d,
+            &suite,
+            shared,
+            &inputs,
+        )
+        .map_err(|e| e.to_string())?;
+        IkeKeys::new(suite, sk)
+    }
+
+    /// SK_pi or SK_pr.
+    pub fn sk_p(&self, initiator_side: bool) -> &Secret {
+        if initiator_side {
+            &self.sk.sk_pi
         } else {
-            &self.sk_pr
-        };
-        prf(self.suite.prf, k.as_bytes(), &[id_octets])
+            &self.sk.sk_pr
+        }
     }
 
-    /// PSK AUTH value: prf(prf(PSK, "Key Pad for IKEv2"), signed octets).
-    pub fn psk_auth(&self, psk: &[u8], signed: &[&[u8]]) -> Result<Secret, String> {
-        let k = prf(self.suite.prf, psk, &[b"Key Pad for IKEv2"])?;
-        prf(self.suite.prf, k.as_bytes(), signed)
-    }
-
-    /// Child SA keying material: prf+(SK_d, [g^ir] | Ni | Nr).
+    /// Child SA keying material: prf+(SK_d, [g^ir] | Ni | Nr), split for the kernel.
     pub fn child_keys(
         &self,
         esp: &Proposal,
@@ -304,18 +215,20 @@ impl IkeKeys {
         };
         let elen = encr.keymat_len;
         let alen = integ.map_or(0, |i| i.key_len);
-        let mut seed = Vec::new();
+        let mut seed: Vec<&[u8]> = Vec::with_capacity(3);
         if let Some(s) = shared {
-            seed.extend_from_slice(s.as_bytes());
+            seed.push(s.as_bytes());
         }
-        seed.extend_from_slice(ni);
-        seed.extend_from_slice(nr);
+        seed.push(ni);
+        seed.push(nr);
         let km = prf_plus(
+            provider(),
             self.suite.prf,
-            self.sk_d.as_bytes(),
+            self.sk.sk_d.as_bytes(),
             &seed,
             2 * (elen + alen),
-        )?;
+        )
+        .map_err(|e| e.to_string())?;
         let g = |o: usize, n: usize| {
             km.slice(o, n)
                 .map(|s| SecretBytes::from_slice(s.as_bytes()))

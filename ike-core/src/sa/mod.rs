@@ -42,6 +42,58 @@ pub(crate) enum ReqKind {
     IkeAuth,
     Dpd,
     DeleteIke,
+    /// CREATE_CHILD_SA rekeying the Child SA with inbound SPI `old_spi_in`.
+    RekeyChild {
+        old_spi_in: u32,
+        new_spi_in: u32,
+    },
+    /// CREATE_CHILD_SA rekeying this IKE SA.
+    RekeyIke,
+    /// INFORMATIONAL deleting Child SAs (our inbound SPIs).
+    DeleteChild {
+        spis_in: Vec<u32>,
+    },
+}
+
+/// What an SPI allocation outside IKE_AUTH is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SpiWait {
+    /// We rekey the Child SA with this inbound SPI.
+    RekeyChild { old_spi_in: u32 },
+    /// We answer a CREATE_CHILD_SA request (state in `IkeSa::ccs_wait`).
+    Respond,
+}
+
+/// Our CREATE_CHILD_SA request in flight.
+#[derive(Debug)]
+pub(crate) enum CcsOut {
+    /// Rekeying a Child SA.
+    Child {
+        old_spi_in: u32,
+        new_spi_in: u32,
+        ni: Vec<u8>,
+        ke: Option<KePrivate>,
+        ke_group: u16,
+    },
+    /// Rekeying the IKE SA.
+    Ike {
+        new_spi: [u8; 8],
+        ni: Vec<u8>,
+        ke: KePrivate,
+        ke_group: u16,
+    },
+}
+
+/// A CREATE_CHILD_SA request we answer once the kernel allocated our inbound SPI.
+#[derive(Debug)]
+pub(crate) struct CcsWait {
+    pub msg_id: u32,
+    pub old_spi_in: u32,
+    pub accepted: child_sa::AcceptedChild,
+    pub ni: Vec<u8>,
+    pub nr: Vec<u8>,
+    pub ke_public: Option<(u16, Vec<u8>)>,
+    pub keys: keys::ChildKeys,
 }
 
 /// The outstanding request (window size 1).
@@ -111,6 +163,24 @@ pub(crate) struct IkeSa {
     pub shell: bool,
     /// Responder: configuration reply prepared while waiting for the SPI.
     pub pending_cp: Option<crate::wire::CpPayload>,
+    /// The peer's SIGNATURE_HASH_ALGORITHMS (`None` if it sent none).
+    pub peer_sig_hashes: Option<Vec<u16>>,
+    /// SPI allocations for rekeys and CREATE_CHILD_SA answers.
+    pub spi_wait: Vec<(crate::engine::KernelRequest, SpiWait)>,
+    /// Our CREATE_CHILD_SA request in flight.
+    pub ccs_out: Option<CcsOut>,
+    /// A CREATE_CHILD_SA request waiting for our SPI before it is answered.
+    pub ccs_wait: Option<CcsWait>,
+    /// When to rekey this IKE SA.
+    pub ike_rekey_at: Option<Time>,
+    /// When this IKE SA's lifetime ends (closed if not rekeyed by then).
+    pub ike_hard_at: Option<Time>,
+    /// Requests to retry later (after TEMPORARY_FAILURE).
+    pub retry: Vec<(Time, ReqKind)>,
+    /// KE group the peer asked for in INVALID_KE_PAYLOAD (Child SA rekey, IKE SA rekey).
+    pub child_ke_hint: Option<u16>,
+    /// As `child_ke_hint`, for IKE SA rekeys.
+    pub ike_ke_hint: Option<u16>,
 }
 
 impl IkeSa {
@@ -132,7 +202,12 @@ impl IkeSa {
             }
         };
         min(self.expire);
-        if self.state == IkeState::Established && self.pending.is_none() {
+        if self.state == IkeState::Established {
+            min(self.ike_rekey_at);
+            min(self.ike_hard_at);
+            min(self.retry.iter().map(|(t, _)| *t).min());
+        }
+        if self.state == IkeState::Established && self.pending.is_none() && !self.shell {
             if let Some(d) = self.profile.dpd_delay {
                 min(Some(self.last_rx + d));
             }

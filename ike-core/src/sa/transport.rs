@@ -4,7 +4,8 @@ use crate::engine::ctx::Ctx;
 use crate::engine::{Fragmentation, Transmit};
 use crate::fragment::FragmentOutcome;
 use crate::ids::exchange;
-use crate::natt::{add_marker, NATT_PORT};
+use crate::natt::NATT_PORT;
+use crate::wire::add_non_esp_marker;
 use crate::wire::{
     emit_payload_chain, parse_payload_chain, Flags, Fragment, Header, Message, Payload,
 };
@@ -136,7 +137,7 @@ impl IkeSa {
         };
         for d in datagrams {
             let payload = if self.local_port() == NATT_PORT {
-                add_marker(d)
+                add_non_esp_marker(d)
             } else {
                 d.clone()
             };

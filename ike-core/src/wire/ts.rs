@@ -188,3 +188,36 @@ impl TsPayload {
         Ok(())
     }
 }
+
+/// The traffic selector module's type carries the same fields; the selector type follows the
+/// address family.
+impl From<crate::ts::TrafficSelector> for TrafficSelector {
+    fn from(t: crate::ts::TrafficSelector) -> Self {
+        Self {
+            ts_type: t.ts_type(),
+            ip_protocol: t.ip_protocol,
+            start_port: t.start_port,
+            end_port: t.end_port,
+            start_addr: t.start_addr,
+            end_addr: t.end_addr,
+        }
+    }
+}
+
+impl From<&TrafficSelector> for crate::ts::TrafficSelector {
+    fn from(t: &TrafficSelector) -> Self {
+        Self {
+            ip_protocol: t.ip_protocol,
+            start_port: t.start_port,
+            end_port: t.end_port,
+            start_addr: t.start_addr,
+            end_addr: t.end_addr,
+        }
+    }
+}
+
+impl From<TrafficSelector> for crate::ts::TrafficSelector {
+    fn from(t: TrafficSelector) -> Self {
+        Self::from(&t)
+    }
+}
