@@ -70,6 +70,79 @@ fn esp_proposals(settings: &Settings, ike: &[Proposal]) -> Result<Vec<Proposal>,
     Ok(proposal::esp_with_pfs(&set, &groups).0)
 }
 
+/// The system trust store (Debian's ca-certificates bundle) used when `rightca` is not set.
+pub const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+fn read_file(key: &str, path: &std::path::Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{key}: cannot read {}: {e}", path.display()))
+}
+
+/// Certificates from a PEM or DER file.
+fn read_certs(key: &str, path: &std::path::Path) -> Result<Vec<Vec<u8>>, String> {
+    let bytes = read_file(key, path)?;
+    match std::str::from_utf8(&bytes) {
+        Ok(text) if text.contains("-----BEGIN") => {
+            let certs = ike_core::engine::load_pem_certs(text)
+                .map_err(|e| format!("{key}: {}: {e}", path.display()))?;
+            if certs.is_empty() {
+                return Err(format!("{key}: {} holds no certificate", path.display()));
+            }
+            Ok(certs)
+        }
+        _ => Ok(vec![bytes]),
+    }
+}
+
+/// Our certificate chain and PKCS#8 key, and the trust anchors for the gateway.
+fn certificate_auth(settings: &Settings) -> Result<(LocalAuth, RemoteAuth), String> {
+    if settings.pkcs12.is_some() {
+        return Err(
+            "leftpkcs12: PKCS#12 files are not supported yet; use leftcert and leftkey".into(),
+        );
+    }
+    let cert = settings
+        .cert
+        .as_deref()
+        .ok_or("leftcert: our certificate is missing")?;
+    let key = settings
+        .key
+        .as_deref()
+        .ok_or("leftkey: our private key is missing")?;
+    let chain = read_certs("leftcert", cert)?;
+    let key_bytes = zeroize::Zeroizing::new(read_file("leftkey", key)?);
+    let key_der = match std::str::from_utf8(&key_bytes) {
+        Ok(text) if text.contains("-----BEGIN") => {
+            let block = ike_core::crypto::pem::pem_to_der(text)
+                .map_err(|e| format!("leftkey: {}: {e}", key.display()))?;
+            if block.label != "PRIVATE KEY" {
+                return Err(format!(
+                    "leftkey: {} holds a \"{}\"; an unencrypted PKCS#8 \"PRIVATE KEY\" is needed \
+                     (convert with: openssl pkcs8 -topk8 -nocrypt)",
+                    key.display(),
+                    block.label
+                ));
+            }
+            SecretBytes::from_slice(&block.der)
+        }
+        _ => SecretBytes::from_slice(&key_bytes),
+    };
+    let ca_path = settings
+        .ca
+        .as_deref()
+        .unwrap_or(std::path::Path::new(SYSTEM_CA_BUNDLE));
+    let trust_anchors = read_certs("rightca", ca_path)?;
+    Ok((
+        LocalAuth::Certificate {
+            chain,
+            key: key_der,
+        },
+        RemoteAuth::Certificate {
+            trust_anchors,
+            require_id_match: settings.require_id_on_certificate,
+        },
+    ))
+}
+
 /// Builds the engine's connection from settings. `remote` is the resolved gateway address,
 /// `local` our address towards it.
 pub fn connection_config(
@@ -95,11 +168,7 @@ pub fn connection_config(
             let secret = SecretBytes::from_slice(psk.0.as_bytes());
             (LocalAuth::Psk(secret.clone()), RemoteAuth::Psk(secret))
         }
-        AuthMethod::Certificate => {
-            return Err(
-                "authby: certificate authentication is not available in this build yet".into(),
-            )
-        }
+        AuthMethod::Certificate => certificate_auth(settings)?,
     };
     let mut conn = ConnectionConfig::new(name, remote, local_id, local_auth, remote_auth);
     conn.local_addr = Some(local);

@@ -102,3 +102,31 @@ lab_ls_assert_log() {
 	log=$(lab_pluto_dir "$1")/pluto.log
 	lab_wait "$(lab_scale 10)" "pluto log line /$2/" grep -Eq "$2" "$log"
 }
+
+# lab_ike_cert_scenario TYPE SIGPATTERN: our nm-ike initiator (certificate of TYPE: rsa, ecdsa,
+# ed25519, issued by a lab CA of the same type) against a charon gateway (libipsec) that also
+# authenticates with a certificate; asserts charon authenticated us with a signature whose log
+# line matches SIGPATTERN (grep -E) and that both SAs are up.
+lab_ike_cert_scenario() {
+	local type=$1 sigpattern=$2 pki
+	lab_topo
+	pki=$LAB_RUN/pki
+	lab_ca_create "$pki" "$type"
+	lab_cert_issue "$pki" gw "$type" gw.lab.test DNS:gw.lab.test
+	lab_cert_issue "$pki" client "$type" client.lab.test DNS:client.lab.test
+	lab_swanctl_conn gw conn=rw local_addrs="$LAB_RIGHT_IP" auth=pubkey local_id=gw.lab.test \
+		cert="$pki/gw.crt" key="$pki/gw.key" cacert="$pki/ca.crt" remote_id=client.lab.test \
+		pool="$LAB_POOL" local_ts="$LAB_RIGHT_LAN"
+	lab_charon_start gw right --libipsec
+	lab_ike_profile client right="$LAB_RIGHT_IP" rightid=gw.lab.test leftid=client.lab.test authby=cert \
+		leftcert="$pki/client.crt" leftkey="$pki/client.key" rightca="$pki/ca.crt" rightsubnet="$LAB_RIGHT_LAN"
+	lab_ike_up client left
+	lab_ike_wait client CHILD_SA_UP 30
+	lab_timing tunnel-up
+	lab_charon_sas gw >"$LAB_OUT/gw-sas.txt"
+	lab_check "charon's CHILD_SA is not INSTALLED" lab_charon_child_installed gw c
+	grep -q "remote 'client.lab.test' @ $LAB_LEFT_IP" "$LAB_OUT/gw-sas.txt" || lab_fail "charon does not see client.lab.test"
+	grep -Eq "authentication of 'client.lab.test' with ($sigpattern).* successful" "$(lab_charon_dir gw)/charon.log" ||
+		lab_fail "charon's log shows no successful /$sigpattern/ authentication of client.lab.test"
+	lab_ike_event client IKE_SA_UP | grep -q "remote_id=gw.lab.test" || lab_fail "we did not authenticate gw.lab.test"
+}
