@@ -2,6 +2,7 @@
 //! `nm-ike-service`, the editors and import/export; the driver and the D-Bus service.
 
 pub mod driver;
+pub mod i18n;
 pub mod kernel;
 pub mod service;
 pub mod settings;

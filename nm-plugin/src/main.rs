@@ -12,16 +12,26 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args = cli::Args::parse();
     service::logging::init(args.debug);
-    let opts = match Options::from_env(args.persist) {
+    let mut opts = match Options::from_env(args.persist) {
         Ok(o) => o,
         Err(e) => {
             tracing::error!("{e}");
             return ExitCode::FAILURE;
         }
     };
-    tracing::warn!(
-        "kernel backend: recording only; IPsec SAs are negotiated but not installed in the kernel"
-    );
+    match service::controller::kernel_from_env() {
+        Ok((k, xfrm)) => {
+            opts.kernel = k;
+            opts.clean_residue = xfrm;
+            if xfrm {
+                tracing::info!("kernel backend: XFRM (SAs, policies, routes in the kernel)");
+            }
+        }
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # meson setup + compile + DESTDIR install into a staging folder, then check the staged layout:
 # nm-ike-service in libexecdir, the .name file in the VPN service dir (parsed, paths exist),
-# the D-Bus policy in datadir/dbus-1/system.d (valid, root allowed, others denied on a bus).
+# the D-Bus policy in datadir/dbus-1/system.d (valid, root allowed, others denied on a bus),
+# the Japanese message catalog in datadir/locale.
 # Usage: test-meson-install.sh [BUILD_DIR] [STAGE_DIR]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,6 +31,8 @@ case $name in
 esac
 policy="$stage$prefix/share/dbus-1/system.d/nm-ike-service.conf"
 [ -f "$policy" ] || fail "D-Bus policy not installed at $policy"
+mo="$stage$prefix/share/locale/ja/LC_MESSAGES/NetworkManager-ike.mo"
+[ -s "$mo" ] || fail "Japanese message catalog not installed at $mo"
 
 python3 "$top/tests/install/check-name-file.py" "$name" "$stage"
 bash "$top/tests/install/check-dbus-policy.sh" "$policy"

@@ -7,7 +7,8 @@ use ike_core::crypto::SystemRng;
 use ike_core::engine::{Engine, EngineConfig, Event};
 use nm_plugin::driver::kernel::{Kernel, RecordingKernel};
 use nm_plugin::driver::run::{local_address_towards, Runner, Sockets, IKE_PORT, NATT_PORT};
-use nm_plugin::kernel::XfrmKernel;
+use nm_plugin::kernel::owner::{self, Claim};
+use nm_plugin::kernel::route::RouteConfig;
 use nm_plugin::tool::{self, Profile};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -50,8 +51,13 @@ enum KernelKind {
     Record,
 }
 
-/// The kernel backend; with XFRM, first removes what an earlier, killed run left behind.
-fn make_kernel(kind: KernelKind) -> Result<Box<dyn Kernel>, String> {
+/// A kernel backend, the first reqid of its block, and the block's claim.
+type KernelChoice = (Box<dyn Kernel>, u32, Option<Claim>);
+
+/// The kernel backend, the first reqid of our block, and the block's claim (held while we
+/// run). With XFRM, first removes what earlier, killed runs left behind in reqid blocks no
+/// live process holds (see `nm_plugin::kernel::owner`).
+fn make_kernel(kind: KernelKind, routes: RouteConfig) -> Result<KernelChoice, String> {
     let kind = match kind {
         KernelKind::Auto if nm_plugin::kernel::kernel_has_esp() => KernelKind::Xfrm,
         KernelKind::Auto => {
@@ -61,13 +67,17 @@ fn make_kernel(kind: KernelKind) -> Result<Box<dyn Kernel>, String> {
         k => k,
     };
     match kind {
-        KernelKind::Auto | KernelKind::Record => {
-            Ok(Box::new(RecordingKernel::new(Box::new(SystemRng::new()))))
-        }
+        KernelKind::Auto | KernelKind::Record => Ok((
+            Box::new(RecordingKernel::new(Box::new(SystemRng::new()))),
+            nm_plugin::kernel::REQID_BASE,
+            None,
+        )),
         KernelKind::Xfrm => {
-            let mut k = XfrmKernel::open().map_err(|e| e.to_string())?;
-            nm_plugin::kernel::cleanup::remove_residue(&mut k).map_err(|e| e.to_string())?;
-            Ok(Box::new(k))
+            let claim = owner::claim(0);
+            nm_plugin::kernel::clean_at_start(&claim).map_err(|e| e.to_string())?;
+            let k = nm_plugin::kernel::open_for_block(claim.block, Some(routes))
+                .map_err(|e| e.to_string())?;
+            Ok((Box::new(k), owner::block_base(claim.block), Some(claim)))
         }
     }
 }
@@ -136,26 +146,41 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 remote,
                 local,
             )?;
-            let engine = Engine::new(EngineConfig::default(), Box::new(SystemRng::new()));
-            drive(engine, local, &cli, Some(conn), *once).await
-        }
-        Command::Respond { profile } => {
-            let p = Profile::load(profile)?;
-            let (cfg, listen) = p.responder()?;
+            let routes = RouteConfig {
+                table: settings.route_table,
+                priority: settings.route_rule_priority,
+                metric: 0,
+            };
+            let (kernel, reqid_base, _claim) = make_kernel(cli.kernel, routes)?;
             let engine = Engine::new(
                 EngineConfig {
-                    responders: vec![cfg],
+                    reqid_base,
                     ..EngineConfig::default()
                 },
                 Box::new(SystemRng::new()),
             );
-            drive(engine, listen, &cli, None, false).await
+            drive(engine, kernel, local, &cli, Some(conn), *once).await
+        }
+        Command::Respond { profile } => {
+            let p = Profile::load(profile)?;
+            let (cfg, listen) = p.responder()?;
+            let (kernel, reqid_base, _claim) = make_kernel(cli.kernel, RouteConfig::default())?;
+            let engine = Engine::new(
+                EngineConfig {
+                    responders: vec![cfg],
+                    reqid_base,
+                    ..EngineConfig::default()
+                },
+                Box::new(SystemRng::new()),
+            );
+            drive(engine, kernel, listen, &cli, None, false).await
         }
     }
 }
 
 async fn drive(
     engine: Engine,
+    kernel: Box<dyn Kernel>,
     local: IpAddr,
     cli: &Cli,
     conn: Option<ike_core::engine::ConnectionConfig>,
@@ -169,7 +194,7 @@ async fn drive(
     let mut runner = Runner {
         engine,
         sockets,
-        kernel: make_kernel(cli.kernel)?,
+        kernel,
         events: ev_tx,
         start: Instant::now(),
     };

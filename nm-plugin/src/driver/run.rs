@@ -17,6 +17,11 @@ pub const NATT_PORT: u16 = 4500;
 /// How long a shutdown waits for the delete exchanges.
 const CLOSE_GRACE: Duration = Duration::from_secs(3);
 
+/// How often the loop wakes up to read the kernel's events (SA expiry, the route layer's
+/// pending routes) when nothing else happens. Soft expiry comes well before the hard one, so
+/// a second of latency costs nothing.
+const KERNEL_TICK: Duration = Duration::from_secs(1);
+
 /// Our address towards `remote`, as the routing table chooses it (no packet is sent).
 pub fn local_address_towards(remote: SocketAddr) -> io::Result<IpAddr> {
     let bind: SocketAddr = match remote {
@@ -164,7 +169,14 @@ impl Runner {
         let mut buf_natt = vec![0u8; 65_536];
         let mut closing_since: Option<Instant> = None;
         let mut had_sa = self.engine.ike_sa_count() > 0;
+        let mut tick = tokio::time::interval(KERNEL_TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            for ev in self.kernel.poll_events() {
+                tracing::debug!("kernel event: {ev:?}");
+                let now = self.now();
+                self.engine.handle_kernel_event(now, ev);
+            }
             self.flush().await;
             let count = self.engine.ike_sa_count();
             had_sa |= count > 0;
@@ -213,6 +225,7 @@ impl Runner {
                     let now = self.now();
                     self.engine.handle_timeout(now);
                 }
+                _ = tick.tick() => {}
                 r = shutdown.changed(), if closing_since.is_none() => {
                     if r.is_err() || *shutdown.borrow() {
                         closing_since = Some(Instant::now());

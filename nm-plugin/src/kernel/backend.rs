@@ -1,6 +1,7 @@
 //! [`XfrmKernel`]: the [`Kernel`] backend that executes operations over XFRM netlink.
 
 use super::netlink::NlSocket;
+use super::route::{RouteConfig, Routes};
 use super::xfrm::{self, PolicyParams, SaParams, SelectorSpec};
 use super::{Binding, KernelError, Ownership};
 use crate::driver::kernel::Kernel;
@@ -46,6 +47,17 @@ pub struct XfrmKernel {
     pub priority_base: u32,
     sas: Vec<SaKey>,
     policies: Vec<(Direction, SelectorSpec)>,
+    routes: Option<Routes>,
+    /// Remove everything on drop (a connection task that is aborted instead of ending).
+    pub cleanup_on_drop: bool,
+}
+
+impl Drop for XfrmKernel {
+    fn drop(&mut self) {
+        if self.cleanup_on_drop {
+            self.remove_all();
+        }
+    }
 }
 
 fn is_gone(e: &KernelError) -> bool {
@@ -73,7 +85,21 @@ impl XfrmKernel {
             priority_base: xfrm::POLICY_PRIORITY_BASE,
             sas: Vec::new(),
             policies: Vec::new(),
+            routes: None,
+            cleanup_on_drop: false,
         })
+    }
+
+    /// Also routes the remote networks of tunnel-mode Child SAs in a dedicated table (see
+    /// [`super::route`]).
+    pub fn with_routes(mut self, cfg: RouteConfig) -> Result<Self, KernelError> {
+        self.routes = Some(Routes::open(cfg)?);
+        Ok(self)
+    }
+
+    /// The route layer, when enabled.
+    pub fn routes(&mut self) -> Option<&mut Routes> {
+        self.routes.as_mut()
     }
 
     /// The SAs installed through this backend and not deleted yet.
@@ -297,6 +323,9 @@ impl XfrmKernel {
 
     /// Removes everything this backend installed (disconnect, SIGTERM).
     pub fn remove_all(&mut self) {
+        if let Some(r) = self.routes.as_mut() {
+            r.remove_all();
+        }
         let policies = std::mem::take(&mut self.policies);
         for (dir, sel) in policies {
             if let Err(e) = self.delete_policies(dir, &[sel]) {
@@ -406,8 +435,14 @@ impl XfrmKernel {
                 ..
             } => {
                 let sels = xfrm::selectors(src_ts, dst_ts);
-                self.install_policies(*reqid, *dir, &sels, *tmpl_src, *tmpl_dst, *mode)
-                    .map(|()| None)
+                self.install_policies(*reqid, *dir, &sels, *tmpl_src, *tmpl_dst, *mode)?;
+                if *dir == Direction::Out && *mode == ike_core::engine::Mode::Tunnel {
+                    if let Some(r) = self.routes.as_mut() {
+                        let (nets, src) = route_targets(&sels);
+                        r.add_tunnel(&nets, src, *tmpl_dst)?;
+                    }
+                }
+                Ok(None)
             }
             KernelOp::DeletePolicy {
                 dir,
@@ -416,10 +451,31 @@ impl XfrmKernel {
                 ..
             } => {
                 let sels = xfrm::selectors(src_ts, dst_ts);
+                if *dir == Direction::Out {
+                    if let Some(r) = self.routes.as_mut() {
+                        r.remove_tunnel(&route_targets(&sels).0);
+                    }
+                }
                 self.delete_policies(*dir, &sels).map(|()| None)
             }
         }
     }
+}
+
+/// The remote prefixes of outbound selectors, and the inner source address when the local
+/// side is a single address (a virtual IP, or our own address).
+fn route_targets(sels: &[SelectorSpec]) -> (Vec<(IpAddr, u8)>, Option<IpAddr>) {
+    let mut nets: Vec<(IpAddr, u8)> = Vec::new();
+    for s in sels {
+        if !nets.contains(&s.dst) {
+            nets.push(s.dst);
+        }
+    }
+    let src = sels.first().and_then(|s| {
+        let host = if s.src.0.is_ipv4() { 32 } else { 128 };
+        (s.src.1 == host && sels.iter().all(|o| o.src == s.src)).then_some(s.src.0)
+    });
+    (nets, src)
 }
 
 /// The reqid of the first template of a policy.
@@ -455,6 +511,9 @@ impl Kernel for XfrmKernel {
     }
 
     fn poll_events(&mut self) -> Vec<KernelEvent> {
+        if let Some(r) = self.routes.as_mut() {
+            r.retry_pending();
+        }
         let Some(sock) = self.events.as_mut() else {
             return Vec::new();
         };

@@ -14,6 +14,10 @@ pub struct Residue {
     pub sas: usize,
     /// Policies deleted.
     pub policies: usize,
+    /// Routes deleted.
+    pub routes: usize,
+    /// Rules deleted.
+    pub rules: usize,
 }
 
 /// The attributes that identify an object besides its header (mark, if_id).
@@ -28,12 +32,47 @@ fn identity_attrs(nlas: &[XfrmAttrs]) -> Vec<XfrmAttrs> {
 /// their template). Objects we do not own are never touched. Failures of single deletions
 /// are logged and skipped; listing failures are returned.
 pub fn remove_residue(k: &mut XfrmKernel) -> Result<Residue, KernelError> {
+    let own = k.ownership.clone();
+    remove_residue_where(k, &|r| own.owns_reqid(r))
+}
+
+/// Residue cleanup at the start of a process that claimed `own`: removes the SAs, policies,
+/// routes and rules of every block no live process holds (see [`super::owner`]), in this
+/// network namespace.
+pub fn remove_dead_residue(
+    k: &mut XfrmKernel,
+    own: &super::owner::Claim,
+) -> Result<Residue, KernelError> {
+    let dead = super::owner::dead_blocks(own);
+    let blocks: Vec<u32> = dead.iter().map(|c| c.block).collect();
+    let is_dead = |b: u32| blocks.contains(&b);
+    let mut done =
+        remove_residue_where(k, &|r| super::owner::block_of_reqid(r).is_some_and(is_dead))?;
+    if let Some(routes) = k.routes() {
+        let (r, rules) = routes.remove_residue(&is_dead)?;
+        done.routes = r;
+        done.rules = rules;
+        if r + rules > 0 {
+            tracing::info!(
+                "removed {r} stale routes and {rules} stale rules left by an earlier run"
+            );
+        }
+    }
+    drop(dead);
+    Ok(done)
+}
+
+/// Deletes every SA and policy whose reqid satisfies `owned`.
+pub fn remove_residue_where(
+    k: &mut XfrmKernel,
+    owned: &dyn Fn(u32) -> bool,
+) -> Result<Residue, KernelError> {
     let mut done = Residue::default();
     for p in k.dump_policies()? {
         let Some(reqid) = template_reqid(&p.nlas) else {
             continue;
         };
-        if !k.ownership.owns_reqid(reqid) {
+        if !owned(reqid) {
             continue;
         }
         let info = &p.user_policy_info;
@@ -52,7 +91,7 @@ pub fn remove_residue(k: &mut XfrmKernel) -> Result<Residue, KernelError> {
     }
     for s in k.dump_sas()? {
         let info = &s.user_sa_info;
-        if !k.ownership.owns_reqid(info.reqid) {
+        if !owned(info.reqid) {
             continue;
         }
         let msg = StateDelGet {
@@ -72,7 +111,7 @@ pub fn remove_residue(k: &mut XfrmKernel) -> Result<Residue, KernelError> {
             Err(e) => tracing::warn!("{e}"),
         }
     }
-    if done != Residue::default() {
+    if done.sas + done.policies > 0 {
         tracing::info!(
             "removed {} stale SAs and {} stale policies left by an earlier run",
             done.sas,

@@ -6,18 +6,29 @@
 //! # Ownership
 //! Everything installed here is tagged so a restarted service can find and remove what a
 //! crashed one left behind ([`cleanup`]):
-//! - SAs and policies carry a reqid in [`Ownership::reqids`] (the engine's `reqid_base`,
-//!   `0x4e4d0000` = "NM", and the 65536 values after it); policies carry it in their template;
+//! - SAs and policies carry a reqid in our range `0x4e4d0000`..=`0x4e4dffff` ("NM"), cut into
+//!   64 blocks of 1024 ([`owner`]); each process works in one block (NetworkManager's
+//!   `Connection_<N>` prefers block `N mod 64`; `nm-ike` prefers block 0) and holds an
+//!   `flock` on it while it lives. Policies carry the reqid in their template;
 //! - route-based tunnels add an `if_id` (and optionally an XFRM mark) from the same range;
-//! - routes live in the connection's table (default [`route::DEFAULT_TABLE`] = 2749) and the
-//!   rule sending traffic there has priority [`route::DEFAULT_RULE_PRIORITY`] (2749).
+//! - routes live in the connection's table (default [`route::DEFAULT_TABLE`] = 2749) with
+//!   protocol [`route::ROUTE_PROTOCOL`] (78) and the block as metric; the rule sending
+//!   traffic there has priority [`route::DEFAULT_RULE_PRIORITY`] (2749) and protocol 78.
 //!
+//! Cleanup: a connection removes exactly what it installed on disconnect, SIGTERM/SIGINT or
+//! failure ([`XfrmKernel::remove_all`], also on drop when `cleanup_on_drop`). At start, a
+//! process removes the state of every block **no live process holds** in its network
+//! namespace ([`clean_at_start`]): the lock of a SIGKILLed process is gone with it, the
+//! state of a live connection is never touched.
+
 //! Messages are built with `netlink-packet-xfrm` 0.5 and `netlink-packet-route`, sent on a
 //! blocking `netlink-sys` socket (the driver's kernel trait is synchronous).
 
 pub mod backend;
 pub mod cleanup;
 pub mod netlink;
+pub mod owner;
+pub mod route;
 pub mod sockopt;
 pub mod xfrm;
 
@@ -56,6 +67,14 @@ impl Default for Ownership {
 }
 
 impl Ownership {
+    /// The reqids of one block (see [`owner`]).
+    pub fn block(block: u32) -> Self {
+        let base = owner::block_base(block);
+        Ownership {
+            reqids: base..=base + (owner::REQIDS_PER_BLOCK - 1),
+        }
+    }
+
     /// Whether `reqid` is one of ours.
     pub fn owns_reqid(&self, reqid: u32) -> bool {
         self.reqids.contains(&reqid)
@@ -145,4 +164,26 @@ pub fn kernel_has_esp() -> bool {
             .map(|s| s.contains("/esp4.ko"))
             .unwrap_or(false)
     })
+}
+
+/// Opens the XFRM backend of the process that claimed `block`: its reqids, its route
+/// metric, and routes in `routes.table` (when `routes` is given).
+pub fn open_for_block(
+    block: u32,
+    routes: Option<route::RouteConfig>,
+) -> Result<XfrmKernel, KernelError> {
+    let mut k = XfrmKernel::open()?;
+    k.ownership = Ownership::block(block);
+    if let Some(mut cfg) = routes {
+        cfg.metric = block;
+        k = k.with_routes(cfg)?;
+    }
+    Ok(k)
+}
+
+/// Residue cleanup at the start of a process holding `claim`: removes the SAs, policies,
+/// routes and rules of every reqid block no live process holds (see [`owner`]).
+pub fn clean_at_start(claim: &owner::Claim) -> Result<cleanup::Residue, KernelError> {
+    let mut k = open_for_block(claim.block, Some(route::RouteConfig::default()))?;
+    cleanup::remove_dead_residue(&mut k, claim)
 }

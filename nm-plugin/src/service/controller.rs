@@ -16,6 +16,7 @@ use super::state::{PluginFailure, ServiceState};
 use crate::driver::kernel::{Kernel, RecordingKernel};
 use crate::driver::profile::connection_config;
 use crate::driver::run::{local_address_towards, Runner};
+use crate::kernel::route::RouteConfig;
 use crate::settings::Settings;
 use crate::tool;
 use ike_core::crypto::SystemRng;
@@ -26,12 +27,69 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 use tokio::task::AbortHandle;
 
-/// Builds the kernel backend of one connection.
-pub type KernelFactory = Arc<dyn Fn() -> Box<dyn Kernel> + Send + Sync>;
+/// What the kernel backend of one connection needs to know.
+#[derive(Debug, Clone, Copy)]
+pub struct KernelSetup {
+    /// The process's reqid block (see [`crate::kernel::owner`]).
+    pub block: u32,
+    /// Table and rule priority for the tunnel's routes (from the profile).
+    pub routes: RouteConfig,
+}
 
-/// The recording backend (no data plane), until the XFRM backend exists.
+/// Builds the kernel backend of one connection.
+pub type KernelFactory = Arc<dyn Fn(&KernelSetup) -> Result<Box<dyn Kernel>, String> + Send + Sync>;
+
+/// The recording backend (no data plane: IKE only).
 pub fn recording_kernel() -> KernelFactory {
-    Arc::new(|| Box::new(RecordingKernel::new(Box::new(SystemRng::new()))) as Box<dyn Kernel>)
+    Arc::new(|_| Ok(Box::new(RecordingKernel::new(Box::new(SystemRng::new()))) as Box<dyn Kernel>))
+}
+
+/// The XFRM backend: SAs and policies in the kernel, routes in the profile's table with its
+/// rule, everything removed when the connection ends (also when its task is aborted).
+pub fn xfrm_kernel() -> KernelFactory {
+    Arc::new(|setup| {
+        let mut k = crate::kernel::open_for_block(setup.block, Some(setup.routes))
+            .map_err(|e| e.to_string())?;
+        k.cleanup_on_drop = true;
+        Ok(Box::new(k) as Box<dyn Kernel>)
+    })
+}
+
+/// Environment variable choosing the kernel backend: `auto` (default), `xfrm` or `record`.
+pub const ENV_KERNEL: &str = "NM_IKE_KERNEL";
+
+/// The backend `NM_IKE_KERNEL` asks for; `auto` is XFRM when the kernel has ESP. Returns the
+/// factory and whether it is XFRM (then residue cleanup runs at start).
+pub fn kernel_from_env() -> Result<(KernelFactory, bool), String> {
+    let v = std::env::var(ENV_KERNEL).unwrap_or_else(|_| "auto".to_string());
+    let xfrm = match v.trim() {
+        "" | "auto" => {
+            let esp = crate::kernel::kernel_has_esp();
+            if !esp {
+                tracing::warn!(
+                    "this kernel has no ESP support (esp4/esp6): IPsec SAs are negotiated but NOT installed, no traffic will be protected (recording kernel backend)"
+                );
+            }
+            esp
+        }
+        "xfrm" => true,
+        "record" => {
+            tracing::warn!(
+                "{ENV_KERNEL}=record: IPsec SAs are negotiated but NOT installed in the kernel"
+            );
+            false
+        }
+        other => {
+            return Err(format!(
+                "{ENV_KERNEL}={other:?} is not one of auto, xfrm, record"
+            ))
+        }
+    };
+    Ok(if xfrm {
+        (xfrm_kernel(), true)
+    } else {
+        (recording_kernel(), false)
+    })
 }
 
 /// Environment variable overriding the idle-quit delay (seconds).
@@ -79,6 +137,10 @@ pub struct Options {
     pub kernel: KernelFactory,
     /// First reqid of this process's Child SAs (see [`reqid_base_for`]).
     pub reqid_base: u32,
+    /// This process's reqid block (the route metric; see [`crate::kernel::owner`]).
+    pub block: u32,
+    /// The kernel backend is XFRM: clean the residue of dead processes at start.
+    pub clean_residue: bool,
 }
 
 impl Options {
@@ -100,6 +162,8 @@ impl Options {
             ports: PortPolicy::from_env()?,
             kernel: recording_kernel(),
             reqid_base: REQID_BASE,
+            block: 0,
+            clean_residue: false,
         })
     }
 }
@@ -421,6 +485,14 @@ impl Controller {
             .map_err(|e| PluginError::LaunchFailed(messages::no_route(&gateway, &e.to_string())))?;
         let mut conn = connection_config(&maps.name(), &settings, remote, local)
             .map_err(|e| PluginError::InvalidConnection(messages::profile_invalid(&[e])))?;
+        let setup = KernelSetup {
+            block: self.opts.block,
+            routes: RouteConfig {
+                table: settings.route_table,
+                priority: settings.route_rule_priority,
+                metric: self.opts.block,
+            },
+        };
         drop(settings);
         drop(maps);
         let bound = sockets::bind(local, self.opts.ports)
@@ -448,7 +520,8 @@ impl Controller {
                 Box::new(SystemRng::new()),
             ),
             sockets: bound.sockets,
-            kernel: (self.opts.kernel)(),
+            kernel: (self.opts.kernel)(&setup)
+                .map_err(|e| PluginError::LaunchFailed(messages::kernel_failed(&e)))?,
             events: ev_tx,
             start: Instant::now(),
         };
@@ -495,6 +568,8 @@ impl Controller {
     ) {
         let run = tokio::spawn(async move {
             runner.run(stop, true).await;
+            // Whatever the engine did not delete itself (failure, gateway gone, timeout).
+            runner.kernel.cleanup();
         });
         let mut track = Track::default();
         while let Some(ev) = events.recv().await {

@@ -1,197 +1,237 @@
 //! Every user-visible text of the service: D-Bus error replies (NetworkManager shows and logs
 //! them) and the plain-language failure explanations written to the journal.
 //!
-//! Each text is a function so that translation (gettext) can be wired in here later without
-//! touching the callers. Values interpolated here are never secrets.
+//! Each text is a function and goes through gettext ([`crate::i18n`]), so callers never see
+//! the translation machinery. Values interpolated here are never secrets.
 
+use crate::i18n::{tr, trf};
 use std::time::Duration;
 
 /// The profile failed validation; `problems` are `key: what is wrong` lines.
 pub fn profile_invalid(problems: &[String]) -> String {
-    format!("The VPN profile is invalid: {}", problems.join("; "))
+    trf(
+        "The VPN profile is invalid: {problems}",
+        &[("problems", &problems.join("; "))],
+    )
 }
 
 /// The connection dictionary has no `vpn` setting.
 pub fn no_vpn_setting() -> String {
-    "The connection has no vpn setting".to_string()
+    tr("The connection has no vpn setting").to_string()
 }
 
 /// A part of the `vpn` setting has the wrong D-Bus type.
 pub fn bad_vpn_setting(field: &str) -> String {
-    format!("The vpn setting's {field} is not a string dictionary (a{{ss}})")
+    trf(
+        "The vpn setting's {field} is not a string dictionary (a{ss})",
+        &[("field", &field)],
+    )
 }
 
 /// Connect was called while a connection is running.
 pub fn wrong_state_connect(state: &str) -> String {
-    format!("Could not start the connection: the service is {state}")
+    trf(
+        "Could not start the connection: the service is {state}",
+        &[("state", &state)],
+    )
 }
 
 /// NewSecrets was called while nothing waits for secrets.
 pub fn not_waiting_for_secrets(state: &str) -> String {
-    format!(
-        "Could not accept new secrets: no connection is waiting for them (the service is {state})"
+    trf(
+        "Could not accept new secrets: no connection is waiting for them (the service is {state})",
+        &[("state", &state)],
     )
 }
 
 /// Disconnect while already disconnecting.
 pub fn already_stopping() -> String {
-    "The connection is already being stopped".to_string()
+    tr("The connection is already being stopped").to_string()
 }
 
 /// Disconnect while no connection is active.
 pub fn already_stopped() -> String {
-    "No VPN connection is active".to_string()
+    tr("No VPN connection is active").to_string()
 }
 
 /// The gateway's name could not be resolved.
 pub fn resolve_failed(detail: &str) -> String {
-    format!("Cannot find the gateway: {detail}")
+    trf("Cannot find the gateway: {detail}", &[("detail", &detail)])
 }
 
 /// No local address routes to the gateway.
 pub fn no_route(gateway: &str, detail: &str) -> String {
-    format!("No route to the gateway {gateway}: {detail}")
+    trf(
+        "No route to the gateway {gateway}: {detail}",
+        &[("gateway", &gateway), ("detail", &detail)],
+    )
 }
 
 /// The IKE sockets could not be opened.
 pub fn sockets_failed(detail: &str) -> String {
-    format!("Cannot open the IKE sockets: {detail}")
+    trf(
+        "Cannot open the IKE sockets: {detail}",
+        &[("detail", &detail)],
+    )
 }
 
 /// Disconnect arrived while the connection was being prepared.
 pub fn cancelled() -> String {
-    "The connection was cancelled while it was being started".to_string()
+    tr("The connection was cancelled while it was being started").to_string()
 }
 
 /// The engine refused the connection configuration.
 pub fn engine_refused(detail: &str) -> String {
-    format!("The IKE connection could not be started: {detail}")
+    trf(
+        "The IKE connection could not be started: {detail}",
+        &[("detail", &detail)],
+    )
 }
 
 /// The prompt sent with SecretsRequired.
 pub fn secrets_prompt(gateway: &str) -> String {
-    format!("A pre-shared key is needed to connect to the IPsec gateway {gateway}.")
+    trf(
+        "A pre-shared key is needed to connect to the IPsec gateway {gateway}.",
+        &[("gateway", &gateway)],
+    )
 }
 
 /// Secrets are still missing after NewSecrets.
 pub fn secrets_still_missing(keys: &[&str]) -> String {
-    format!(
-        "The VPN profile is invalid: {}: the secret is still missing",
-        keys.join(", ")
+    trf(
+        "The VPN profile is invalid: {keys}: the secret is still missing",
+        &[("keys", &keys.join(", "))],
     )
 }
 
 /// The connection did not come up within NetworkManager's usual time.
 pub fn connect_timeout(secs: u64) -> String {
-    format!("The connection was not established within {secs} s; giving up")
+    trf(
+        "The connection was not established within {secs} s; giving up",
+        &[("secs", &secs)],
+    )
 }
 
-/// No IKE or ESP proposal was acceptable.
+/// No IKE or ESP proposal was acceptable. Each case is one whole text, so that translators
+/// see complete sentences.
 pub fn no_proposal(child: bool, ours: &[String], theirs: Option<&[String]>) -> String {
-    let (what, key) = if child {
-        ("ESP (phase 2)", "esp")
-    } else {
-        ("IKE (phase 1)", "ike")
-    };
-    let mut s = format!(
-        "The gateway accepted none of our {what} proposals. We offered: {}.",
-        ours.join(", ")
-    );
-    match theirs {
-        Some(t) if !t.is_empty() => {
-            s.push_str(&format!(" The gateway offered: {}.", t.join(", ")));
-        }
-        _ => s.push_str(" The gateway did not say which algorithms it accepts."),
+    let ours = ours.join(", ");
+    match (child, theirs) {
+        (false, Some(t)) if !t.is_empty() => trf(
+            "The gateway accepted none of our IKE (phase 1) proposals. We offered: {ours}. The gateway offered: {theirs}. Set the ike key of the profile to algorithms the gateway accepts.",
+            &[("ours", &ours), ("theirs", &t.join(", "))],
+        ),
+        (true, Some(t)) if !t.is_empty() => trf(
+            "The gateway accepted none of our ESP (phase 2) proposals. We offered: {ours}. The gateway offered: {theirs}. Set the esp key of the profile to algorithms the gateway accepts.",
+            &[("ours", &ours), ("theirs", &t.join(", "))],
+        ),
+        (false, _) => trf(
+            "The gateway accepted none of our IKE (phase 1) proposals. We offered: {ours}. The gateway did not say which algorithms it accepts. Set the ike key of the profile to algorithms the gateway accepts.",
+            &[("ours", &ours)],
+        ),
+        (true, _) => trf(
+            "The gateway accepted none of our ESP (phase 2) proposals. We offered: {ours}. The gateway did not say which algorithms it accepts. Set the esp key of the profile to algorithms the gateway accepts.",
+            &[("ours", &ours)],
+        ),
     }
-    s.push_str(&format!(
-        " Set the {key} key of the profile to algorithms the gateway accepts."
-    ));
-    s
 }
 
 /// The gateway rejected our authentication (AUTHENTICATION_FAILED from the peer).
 pub fn auth_rejected_by_gateway(detail: &str) -> String {
-    format!(
-        "The gateway rejected our authentication ({detail}): the pre-shared key or our identity \
-         (leftid) does not match the gateway's configuration."
+    trf(
+        "The gateway rejected our authentication ({detail}): the pre-shared key or our identity (leftid) does not match the gateway's configuration.",
+        &[("detail", &detail)],
     )
 }
 
 /// We could not authenticate the gateway.
 pub fn auth_gateway_failed(detail: &str) -> String {
-    format!(
-        "The gateway could not be authenticated: {detail}. Check the pre-shared key and the \
-         gateway's identity (rightid)."
+    trf(
+        "The gateway could not be authenticated: {detail}. Check the pre-shared key and the gateway's identity (rightid).",
+        &[("detail", &detail)],
     )
 }
 
 /// TS_UNACCEPTABLE.
 pub fn ts_unacceptable() -> String {
-    "The gateway refused the networks we asked to tunnel (traffic selectors): compare \
-     leftsubnet and rightsubnet with the gateway's configuration."
-        .to_string()
+    tr("The gateway refused the networks we asked to tunnel (traffic selectors): compare leftsubnet and rightsubnet with the gateway's configuration.").to_string()
 }
 
 /// INTERNAL_ADDRESS_FAILURE.
 pub fn internal_address_failure() -> String {
-    "The gateway could not assign us a virtual address (its address pool may be exhausted or \
-     not configured)."
-        .to_string()
+    tr("The gateway could not assign us a virtual address (its address pool may be exhausted or not configured).").to_string()
 }
 
 /// FAILED_CP_REQUIRED.
 pub fn cp_required() -> String {
-    "The gateway requires us to ask for a virtual address: set leftmodecfgclient=yes.".to_string()
+    tr("The gateway requires us to ask for a virtual address: set leftmodecfgclient=yes.")
+        .to_string()
 }
 
 /// INVALID_KE_PAYLOAD without an acceptable group.
 pub fn invalid_ke(group: u16) -> String {
-    format!(
-        "The gateway requires key exchange group {group}, which our IKE proposals do not allow: \
-         add it to the ike key of the profile."
+    trf(
+        "The gateway requires key exchange group {group}, which our IKE proposals do not allow: add it to the ike key of the profile.",
+        &[("group", &group)],
     )
 }
 
 /// The gateway never answered.
 pub fn no_response(gateway: &str, port: u16, tries: u32, waited: Duration) -> String {
-    format!(
-        "The gateway {gateway} did not answer on UDP port {port} ({tries} tries over {} s). \
-         Check the gateway address, and that firewalls let UDP ports 500 and 4500 through.",
-        waited.as_secs()
+    trf(
+        "The gateway {gateway} did not answer on UDP port {port} ({tries} tries over {secs} s). Check the gateway address, and that firewalls let UDP ports 500 and 4500 through.",
+        &[
+            ("gateway", &gateway),
+            ("port", &port),
+            ("tries", &tries),
+            ("secs", &waited.as_secs()),
+        ],
     )
 }
 
 /// Another error notify from the gateway.
 pub fn peer_notify(name: &str, code: u16) -> String {
-    format!("The gateway refused the connection with the error {name} ({code}).")
+    trf(
+        "The gateway refused the connection with the error {name} ({code}).",
+        &[("name", &name), ("code", &code)],
+    )
 }
 
 /// A malformed or unexpected message.
 pub fn protocol_error(detail: &str) -> String {
-    format!("The IKE exchange with the gateway failed: {detail}.")
+    trf(
+        "The IKE exchange with the gateway failed: {detail}.",
+        &[("detail", &detail)],
+    )
 }
 
 /// The gateway deleted the IKE SA.
 pub fn deleted_by_gateway() -> String {
-    "The gateway closed the connection.".to_string()
+    tr("The gateway closed the connection.").to_string()
 }
 
 /// The gateway removed the IPsec SA but kept the IKE SA.
 pub fn child_removed() -> String {
-    "The gateway removed the IPsec tunnel.".to_string()
+    tr("The gateway removed the IPsec tunnel.").to_string()
 }
 
 /// A kernel operation failed.
 pub fn kernel_failed(detail: &str) -> String {
-    format!("Installing the IPsec state in the kernel failed: {detail}.")
+    trf(
+        "Installing the IPsec state in the kernel failed: {detail}.",
+        &[("detail", &detail)],
+    )
 }
 
 /// The connection task ended without a reported reason.
 pub fn ended_unexpectedly() -> String {
-    "The IKE connection ended unexpectedly.".to_string()
+    tr("The IKE connection ended unexpectedly.").to_string()
 }
 
 /// NetworkManager reported a failure through SetFailure.
 pub fn set_failure(reason: &str) -> String {
-    format!("NetworkManager reported a bad IP configuration: {reason}")
+    trf(
+        "NetworkManager reported a bad IP configuration: {reason}",
+        &[("reason", &reason)],
+    )
 }

@@ -104,7 +104,19 @@ async fn terminated() {
 /// `bus_name` until the idle timer fires or SIGTERM/SIGINT arrives. The name is requested
 /// after the object is exported, as NetworkManager expects within 5 s of the start.
 pub async fn serve(bus_name: &str, mut opts: Options) -> Result<(), String> {
-    opts.reqid_base = controller::reqid_base_for(bus_name);
+    // Our reqid block: NetworkManager's Connection_<N> picks the preferred one; the lock says
+    // which blocks belong to live processes (see crate::kernel::owner).
+    let preferred =
+        crate::kernel::owner::block_of_reqid(controller::reqid_base_for(bus_name)).unwrap_or(0);
+    let claim = crate::kernel::owner::claim(preferred);
+    opts.block = claim.block;
+    opts.reqid_base = crate::kernel::owner::block_base(claim.block);
+    if opts.clean_residue {
+        match crate::kernel::clean_at_start(&claim) {
+            Ok(r) => tracing::debug!("residue cleanup: {r:?}"),
+            Err(e) => tracing::warn!("cannot remove what earlier runs left in the kernel: {e}"),
+        }
+    }
     let (out_tx, out_rx) = mpsc::unbounded_channel();
     let (quit_tx, mut quit_rx) = watch::channel(false);
     let persist = opts.persist;
@@ -131,5 +143,6 @@ pub async fn serve(bus_name: &str, mut opts: Options) -> Result<(), String> {
     ctrl.flush().await;
     emitter.abort();
     drop(conn);
+    drop(claim);
     Ok(())
 }

@@ -7,6 +7,7 @@ pub mod man;
 pub mod schema;
 pub mod value;
 
+use crate::i18n::{tr, trf};
 use schema::{Kind, Place};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -166,7 +167,7 @@ impl Settings {
                             if value::parse_integer(v).is_none_or(|n| n > 7) {
                                 errors.push(SettingsError::new(
                                     k,
-                                    "secret flags must be a number from 0 to 7",
+                                    tr("secret flags must be a number from 0 to 7"),
                                 ));
                             }
                             continue;
@@ -184,15 +185,18 @@ impl Settings {
                     Some(key) => errors.push(SettingsError::new(
                         k,
                         match key.place {
-                            Place::Secret => "belongs in vpn.secrets, not vpn.data",
-                            Place::Data => "belongs in vpn.data, not vpn.secrets",
+                            Place::Secret => tr("belongs in vpn.secrets, not vpn.data"),
+                            Place::Data => tr("belongs in vpn.data, not vpn.secrets"),
                         },
                     )),
                     None => errors.push(SettingsError::new(
                         k,
                         match schema::suggest(k) {
-                            Some(s) => format!("is not a known key; did you mean {s}?"),
-                            None => "is not a known key (see nm-settings-ike(5))".to_string(),
+                            Some(s) => trf(
+                                "is not a known key; did you mean {suggestion}?",
+                                &[("suggestion", &s)],
+                            ),
+                            None => tr("is not a known key (see nm-settings-ike(5))").to_string(),
                         },
                     )),
                 }
@@ -209,13 +213,13 @@ impl Settings {
         if gateway.is_empty() && !data.contains_key("right") {
             errors.push(SettingsError::new(
                 "right",
-                "is required: the gateway's host name or address",
+                tr("is required: the gateway's host name or address"),
             ));
         }
         if matches!(get_or("ikev2").as_str(), "never" | "no") {
             errors.push(SettingsError::new(
                 "ikev2",
-                "IKEv1 is not supported; use ikev2=insist (or yes, propose, permit)",
+                tr("IKEv1 is not supported; use ikev2=insist (or yes, propose, permit)"),
             ));
         }
         let auth = match get_or("authby").as_str() {
@@ -227,20 +231,20 @@ impl Settings {
             if get("leftcert").is_none() {
                 errors.push(SettingsError::new(
                     "leftcert",
-                    "is required with certificate authentication (or set leftpkcs12)",
+                    tr("is required with certificate authentication (or set leftpkcs12)"),
                 ));
             }
             if get("leftkey").is_none() {
                 errors.push(SettingsError::new(
                     "leftkey",
-                    "is required with certificate authentication (or set leftpkcs12)",
+                    tr("is required with certificate authentication (or set leftpkcs12)"),
                 ));
             }
         }
         if get_or("dpddelay") != "0" && dur("dpdtimeout") < dur("dpddelay") {
             errors.push(SettingsError::new(
                 "dpdtimeout",
-                "must not be shorter than dpddelay",
+                tr("must not be shorter than dpddelay"),
             ));
         }
         if !errors.is_empty() {

@@ -77,8 +77,15 @@ pub struct Key {
     pub origin: Origin,
     /// vpn.data or vpn.secrets.
     pub place: Place,
-    /// One-sentence help text (English; translated through gettext by the UI).
+    /// One-sentence help text in English (marked for gettext; see [`Key::localized_help`]).
     pub help: &'static str,
+}
+
+impl Key {
+    /// The help text in the user's language (English when there is no translation).
+    pub fn localized_help(&self) -> &'static str {
+        tr(self.help)
+    }
 }
 
 const fn data(
@@ -109,6 +116,7 @@ const fn secret(name: &'static str, origin: Origin, help: &'static str) -> Key {
     }
 }
 
+use crate::i18n::{tr, tr_noop};
 use Origin::{Ike, Libreswan as Ls};
 
 /// Accepted `ikev2` values (Libreswan's); all but `never`/`no` mean IKEv2 here.
@@ -132,53 +140,53 @@ const DAY: u64 = 86_400;
 
 /// Every key we know, in the order the man page lists them.
 pub const KEYS: &[Key] = &[
-    data("right", Kind::Host, None, Ls, "The gateway: host name or IP address (required)."),
-    data("rightid", Kind::Identity, None, Ls, "The gateway's IKE identity; by default its IP address or, with certificates, any identity its certificate proves."),
-    data("leftid", Kind::Identity, None, Ls, "Our IKE identity; by default our IP address or the subject of our certificate."),
-    data("authby", Kind::Choice(AUTHBY_VALUES), Some("secret"), Ls, "How we authenticate: secret (pre-shared key) or a certificate (rsasig, ecdsa and cert all mean certificate)."),
-    data("leftcert", Kind::File, None, Ls, "Our certificate (PEM or DER file); for authby=cert."),
-    data("leftkey", Kind::File, None, Ike, "The private key of our certificate (PEM or DER PKCS#8 file)."),
-    data("leftpkcs12", Kind::File, None, Ike, "A PKCS#12 file with our certificate, key and chain, instead of leftcert and leftkey."),
-    data("rightca", Kind::File, None, Ike, "CA certificate(s) to trust for the gateway (PEM file); by default the system trust store."),
-    data("require-id-on-certificate", Kind::YesNo, Some("yes"), Ls, "Require the gateway's identity to appear in its certificate (RFC 4945)."),
-    data("ikev2", Kind::Choice(IKEV2_VALUES), Some("insist"), Ls, "IKE version policy; only IKEv2 is implemented, so never and no are refused."),
-    data("ike", Kind::IkeProposals, None, Ls, "Phase 1 (IKE) proposals, e.g. aes_gcm256-sha2_512;dh19 or aes256-sha384-modp1536; default: modern algorithms."),
-    data("esp", Kind::EspProposals, None, Ls, "Phase 2 (ESP) proposals, e.g. aes_gcm256 or aes128-sha1;modp1024; default: modern algorithms."),
-    data("pfs", Kind::YesNo, Some("yes"), Ls, "Perfect forward secrecy for Child SAs (a key exchange in Phase 2)."),
-    data("ikelifetime", Kind::Duration { min: 60, max: DAY }, Some("8h"), Ls, "Lifetime of the IKE SA before rekeying."),
-    data("salifetime", Kind::Duration { min: 60, max: DAY }, Some("1h"), Ls, "Lifetime of a Child (IPsec) SA before rekeying."),
-    data("rekey", Kind::YesNo, Some("yes"), Ls, "Rekey SAs before they expire."),
-    data("leftsubnet", Kind::Subnets, None, Ls, "Local networks to protect (site-to-site); by default our (virtual) address."),
-    data("rightsubnet", Kind::Subnets, Some("0.0.0.0/0"), Ls, "Remote networks reachable through the tunnel; 0.0.0.0/0 sends all traffic."),
-    data("leftprotoport", Kind::ProtoPort, None, Ls, "Restrict the tunnel to a local protocol/port, e.g. 17/1701."),
-    data("rightprotoport", Kind::ProtoPort, None, Ls, "Restrict the tunnel to a remote protocol/port, e.g. 17/%any."),
-    data("narrowing", Kind::YesNo, Some("yes"), Ls, "Accept traffic selectors the gateway narrows to a subset of ours."),
-    data("type", Kind::Choice(TYPE_VALUES), Some("tunnel"), Ls, "IPsec mode: tunnel, or transport (host to host)."),
-    data("leftmodecfgclient", Kind::YesNo, Some("yes"), Ls, "Ask the gateway for a virtual address, DNS servers and domains (configuration payload)."),
-    data("hostaddrfamily", Kind::Choice(FAMILY_VALUES), None, Ls, "Address family of the gateway address when the host name has both."),
-    data("clientaddrfamily", Kind::Choice(FAMILY_VALUES), None, Ls, "Address family of the virtual address to request."),
-    data("fragmentation", Kind::Choice(FRAGMENTATION_VALUES), Some("yes"), Ls, "IKE fragmentation (RFC 7383): yes, no, or force."),
-    data("mobike", Kind::YesNo, Some("no"), Ls, "MOBIKE (RFC 4555): keep the tunnel when our address changes."),
-    data("dpddelay", Kind::Duration { min: 0, max: DAY }, Some("0"), Ls, "Send a liveness check after this much silence; 0 disables dead peer detection."),
-    data("dpdtimeout", Kind::Duration { min: 1, max: DAY }, Some("150s"), Ls, "Declare the gateway dead when it does not answer for this long."),
-    data("dpdaction", Kind::Choice(DPDACTION_VALUES), Some("clear"), Ls, "What to do with a dead gateway: clear (disconnect), hold, or restart."),
-    data("ipsec-interface", Kind::Integer { min: 1, max: 65_535 }, None, Ls, "Route-based tunnel: XFRM interface id (the interface is named ipsec<N>)."),
-    data("encapsulation", Kind::Choice(ENCAPSULATION_VALUES), Some("auto"), Ike, "UDP encapsulation of ESP: auto (when NAT is detected), yes (always, as OCI asks), no."),
-    data("rightport", Kind::Integer { min: 1, max: 65_535 }, Some("500"), Ike, "The gateway's IKE UDP port."),
-    data("route-table", Kind::Integer { min: 1, max: 4_294_967_294 }, Some("2749"), Ike, "Routing table for the tunnel's routes (TunnelVision defence)."),
-    data("route-rule-priority", Kind::Integer { min: 1, max: 32_765 }, Some("2749"), Ike, "Priority of the routing rule that sends traffic to the tunnel's table."),
-    data("retransmit-timeout", Kind::Duration { min: 1, max: 60 }, Some("1s"), Ike, "Time before the first retransmission of an IKE request; it doubles on each try."),
-    data("retransmit-tries", Kind::Integer { min: 1, max: 10 }, Some("4"), Ike, "Transmissions of each IKE request (the first included) before the gateway counts as not answering; with the defaults that is after 15 s."),
-    data("nm-connect-mode", Kind::Choice(CONNECT_MODE_VALUES), Some("up"), Ls, "Connect at once (up); on-demand is not supported and behaves like up."),
-    data("leftsendcert", Kind::Ignored, None, Ls, "Accepted for compatibility; we always send our certificate."),
-    data("rightcert", Kind::Ignored, None, Ls, "Accepted for compatibility; the gateway's certificate is validated against rightca."),
-    data("vendor", Kind::Ignored, None, Ls, "Accepted for compatibility; no vendor quirks are needed for IKEv2."),
-    data("nm-auto-defaults", Kind::Ignored, None, Ls, "Accepted for compatibility."),
-    data("Domain", Kind::Ignored, None, Ls, "Accepted for compatibility (NetworkManager-libreswan shows it but does not use it)."),
-    data("pskinputmodes", Kind::Ignored, None, Ls, "Accepted for compatibility."),
-    data("xauthpasswordinputmodes", Kind::Ignored, None, Ls, "Accepted for compatibility."),
-    secret("pskvalue", Ls, "The pre-shared key (authby=secret)."),
-    secret("leftkey-password", Ike, "Password of the private key or PKCS#12 file."),
+    data("right", Kind::Host, None, Ls, tr_noop("The gateway: host name or IP address (required).")),
+    data("rightid", Kind::Identity, None, Ls, tr_noop("The gateway's IKE identity; by default its IP address or, with certificates, any identity its certificate proves.")),
+    data("leftid", Kind::Identity, None, Ls, tr_noop("Our IKE identity; by default our IP address or the subject of our certificate.")),
+    data("authby", Kind::Choice(AUTHBY_VALUES), Some("secret"), Ls, tr_noop("How we authenticate: secret (pre-shared key) or a certificate (rsasig, ecdsa and cert all mean certificate).")),
+    data("leftcert", Kind::File, None, Ls, tr_noop("Our certificate (PEM or DER file); for authby=cert.")),
+    data("leftkey", Kind::File, None, Ike, tr_noop("The private key of our certificate (PEM or DER PKCS#8 file).")),
+    data("leftpkcs12", Kind::File, None, Ike, tr_noop("A PKCS#12 file with our certificate, key and chain, instead of leftcert and leftkey.")),
+    data("rightca", Kind::File, None, Ike, tr_noop("CA certificate(s) to trust for the gateway (PEM file); by default the system trust store.")),
+    data("require-id-on-certificate", Kind::YesNo, Some("yes"), Ls, tr_noop("Require the gateway's identity to appear in its certificate (RFC 4945).")),
+    data("ikev2", Kind::Choice(IKEV2_VALUES), Some("insist"), Ls, tr_noop("IKE version policy; only IKEv2 is implemented, so never and no are refused.")),
+    data("ike", Kind::IkeProposals, None, Ls, tr_noop("Phase 1 (IKE) proposals, e.g. aes_gcm256-sha2_512;dh19 or aes256-sha384-modp1536; default: modern algorithms.")),
+    data("esp", Kind::EspProposals, None, Ls, tr_noop("Phase 2 (ESP) proposals, e.g. aes_gcm256 or aes128-sha1;modp1024; default: modern algorithms.")),
+    data("pfs", Kind::YesNo, Some("yes"), Ls, tr_noop("Perfect forward secrecy for Child SAs (a key exchange in Phase 2).")),
+    data("ikelifetime", Kind::Duration { min: 60, max: DAY }, Some("8h"), Ls, tr_noop("Lifetime of the IKE SA before rekeying.")),
+    data("salifetime", Kind::Duration { min: 60, max: DAY }, Some("1h"), Ls, tr_noop("Lifetime of a Child (IPsec) SA before rekeying.")),
+    data("rekey", Kind::YesNo, Some("yes"), Ls, tr_noop("Rekey SAs before they expire.")),
+    data("leftsubnet", Kind::Subnets, None, Ls, tr_noop("Local networks to protect (site-to-site); by default our (virtual) address.")),
+    data("rightsubnet", Kind::Subnets, Some("0.0.0.0/0"), Ls, tr_noop("Remote networks reachable through the tunnel; 0.0.0.0/0 sends all traffic.")),
+    data("leftprotoport", Kind::ProtoPort, None, Ls, tr_noop("Restrict the tunnel to a local protocol/port, e.g. 17/1701.")),
+    data("rightprotoport", Kind::ProtoPort, None, Ls, tr_noop("Restrict the tunnel to a remote protocol/port, e.g. 17/%any.")),
+    data("narrowing", Kind::YesNo, Some("yes"), Ls, tr_noop("Accept traffic selectors the gateway narrows to a subset of ours.")),
+    data("type", Kind::Choice(TYPE_VALUES), Some("tunnel"), Ls, tr_noop("IPsec mode: tunnel, or transport (host to host).")),
+    data("leftmodecfgclient", Kind::YesNo, Some("yes"), Ls, tr_noop("Ask the gateway for a virtual address, DNS servers and domains (configuration payload).")),
+    data("hostaddrfamily", Kind::Choice(FAMILY_VALUES), None, Ls, tr_noop("Address family of the gateway address when the host name has both.")),
+    data("clientaddrfamily", Kind::Choice(FAMILY_VALUES), None, Ls, tr_noop("Address family of the virtual address to request.")),
+    data("fragmentation", Kind::Choice(FRAGMENTATION_VALUES), Some("yes"), Ls, tr_noop("IKE fragmentation (RFC 7383): yes, no, or force.")),
+    data("mobike", Kind::YesNo, Some("no"), Ls, tr_noop("MOBIKE (RFC 4555): keep the tunnel when our address changes.")),
+    data("dpddelay", Kind::Duration { min: 0, max: DAY }, Some("0"), Ls, tr_noop("Send a liveness check after this much silence; 0 disables dead peer detection.")),
+    data("dpdtimeout", Kind::Duration { min: 1, max: DAY }, Some("150s"), Ls, tr_noop("Declare the gateway dead when it does not answer for this long.")),
+    data("dpdaction", Kind::Choice(DPDACTION_VALUES), Some("clear"), Ls, tr_noop("What to do with a dead gateway: clear (disconnect), hold, or restart.")),
+    data("ipsec-interface", Kind::Integer { min: 1, max: 65_535 }, None, Ls, tr_noop("Route-based tunnel: XFRM interface id (the interface is named ipsec<N>).")),
+    data("encapsulation", Kind::Choice(ENCAPSULATION_VALUES), Some("auto"), Ike, tr_noop("UDP encapsulation of ESP: auto (when NAT is detected), yes (always, as OCI asks), no.")),
+    data("rightport", Kind::Integer { min: 1, max: 65_535 }, Some("500"), Ike, tr_noop("The gateway's IKE UDP port.")),
+    data("route-table", Kind::Integer { min: 1, max: 4_294_967_294 }, Some("2749"), Ike, tr_noop("Routing table for the tunnel's routes (TunnelVision defence).")),
+    data("route-rule-priority", Kind::Integer { min: 1, max: 32_765 }, Some("2749"), Ike, tr_noop("Priority of the routing rule that sends traffic to the tunnel's table.")),
+    data("retransmit-timeout", Kind::Duration { min: 1, max: 60 }, Some("1s"), Ike, tr_noop("Time before the first retransmission of an IKE request; it doubles on each try.")),
+    data("retransmit-tries", Kind::Integer { min: 1, max: 10 }, Some("4"), Ike, tr_noop("Transmissions of each IKE request (the first included) before the gateway counts as not answering; with the defaults that is after 15 s.")),
+    data("nm-connect-mode", Kind::Choice(CONNECT_MODE_VALUES), Some("up"), Ls, tr_noop("Connect at once (up); on-demand is not supported and behaves like up.")),
+    data("leftsendcert", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility; we always send our certificate.")),
+    data("rightcert", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility; the gateway's certificate is validated against rightca.")),
+    data("vendor", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility; no vendor quirks are needed for IKEv2.")),
+    data("nm-auto-defaults", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility.")),
+    data("Domain", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility (NetworkManager-libreswan shows it but does not use it).")),
+    data("pskinputmodes", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility.")),
+    data("xauthpasswordinputmodes", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility.")),
+    secret("pskvalue", Ls, tr_noop("The pre-shared key (authby=secret).")),
+    secret("leftkey-password", Ike, tr_noop("Password of the private key or PKCS#12 file.")),
 ];
 
 /// Finds a key by name (vpn.data or vpn.secrets).

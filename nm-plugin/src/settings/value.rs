@@ -1,6 +1,7 @@
 //! Checking one vpn.data / vpn.secrets value against its [`Kind`].
 
 use super::schema::{Key, Kind};
+use crate::i18n::{tr, trf};
 use std::fmt;
 use std::net::IpAddr;
 
@@ -110,62 +111,71 @@ pub fn check(key: &Key, value: &str) -> Result<(), SettingsError> {
     let err = |msg: String| Err(SettingsError::new(key.name, msg));
     if value.chars().any(char::is_control) {
         return err(
-            "contains control characters (newlines, tabs, ...), which are not allowed".into(),
+            tr("contains control characters (newlines, tabs, ...), which are not allowed").into(),
         );
     }
     if key.kind != Kind::Secret && value.contains(['"', '\'']) {
-        return err(format!(
-            "{} contains quotes, which are not allowed",
-            shown(value)
+        return err(trf(
+            "{value} contains quotes, which are not allowed",
+            &[("value", &shown(value))],
         ));
     }
     let v = value.trim();
     match key.kind {
         Kind::Host => {
             if v.parse::<IpAddr>().is_err() && !valid_hostname(v) {
-                return err(format!(
-                    "{} is neither an IP address nor a host name",
-                    shown(v)
+                return err(trf(
+                    "{value} is neither an IP address nor a host name",
+                    &[("value", &shown(v))],
                 ));
             }
         }
         Kind::Identity => {
             if v.is_empty() || v.len() > 255 {
-                return err("must be a non-empty identity of at most 255 characters".into());
+                return err(
+                    tr("must be a non-empty identity of at most 255 characters").into(),
+                );
             }
             ike_core::engine::Identity::parse(v)
                 .map_err(|e| SettingsError::new(key.name, e.to_string()))?;
         }
         Kind::YesNo => {
             if !matches!(v, "yes" | "no") {
-                return err(format!("{} is not accepted; use yes or no", shown(v)));
+                return err(trf(
+                    "{value} is not accepted; use yes or no",
+                    &[("value", &shown(v))],
+                ));
             }
         }
         Kind::Choice(words) => {
             if !words.contains(&v) {
-                return err(format!(
-                    "{} is not accepted; use one of: {}",
-                    shown(v),
-                    words.join(", ")
+                return err(trf(
+                    "{value} is not accepted; use one of: {choices}",
+                    &[("value", &shown(v)), ("choices", &words.join(", "))],
                 ));
             }
         }
         Kind::Duration { min, max } => match parse_duration(v) {
             Some(s) if (min..=max).contains(&s) => {}
-            Some(_) => return err(format!("{} is out of range ({min} s to {max} s)", shown(v))),
+            Some(_) => {
+                return err(trf(
+                    "{value} is out of range ({min} s to {max} s)",
+                    &[("value", &shown(v)), ("min", &min), ("max", &max)],
+                ))
+            }
             None => {
-                return err(format!(
-                "{} is not a duration; use seconds or a number with s, m, h or d (e.g. 3600s, 8h)",
-                shown(v)
-            ))
+                return err(trf(
+                    "{value} is not a duration; use seconds or a number with s, m, h or d (e.g. 3600s, 8h)",
+                    &[("value", &shown(v))],
+                ))
             }
         },
         Kind::Integer { min, max } => match parse_integer(v) {
             Some(n) if (min..=max).contains(&n) => {}
             _ => {
-                return err(format!(
-                    "{} is not a whole number from {min} to {max}",
-                    shown(v)
+                return err(trf(
+                    "{value} is not a whole number from {min} to {max}",
+                    &[("value", &shown(v)), ("min", &min), ("max", &max)],
                 ))
             }
         },
@@ -183,20 +193,23 @@ pub fn check(key: &Key, value: &str) -> Result<(), SettingsError> {
         }
         Kind::ProtoPort => {
             if parse_proto_port(v).is_none() {
-                return err(format!(
-                    "{} is not protocol/port; use e.g. 17/1701, udp/%any or tcp",
-                    shown(v)
+                return err(trf(
+                    "{value} is not protocol/port; use e.g. 17/1701, udp/%any or tcp",
+                    &[("value", &shown(v))],
                 ));
             }
         }
         Kind::File => {
             if !v.starts_with('/') {
-                return err(format!("{} is not an absolute file path", shown(v)));
+                return err(trf(
+                    "{value} is not an absolute file path",
+                    &[("value", &shown(v))],
+                ));
             }
         }
         Kind::Secret => {
             if value.is_empty() {
-                return err("is empty".into());
+                return err(tr("is empty").into());
             }
         }
         Kind::Ignored => {}

@@ -1,0 +1,643 @@
+//! Routes and rules for policy-based tunnels: the TunnelVision defence (CVE-2024-3661).
+//!
+//! A rogue DHCP option 121 or RA route on the LAN can be more specific than the VPN's route
+//! in `main`; the kernel then picks the LAN interface and its address as the source, the
+//! outbound XFRM policy (selector: our virtual address) no longer matches, and the traffic
+//! leaves in plaintext. So the remote networks of every tunnel-mode Child SA are routed in a
+//! dedicated table (default [`DEFAULT_TABLE`] = 2749), looked up by a rule of priority
+//! [`DEFAULT_RULE_PRIORITY`] (2749), ahead of `main` (32766) and of any table NetworkManager
+//! uses for the VPN (`ipv4.route-table`) unless the user placed rules before ours:
+//!
+//! ```text
+//! 2749: from all lookup 2749 proto 78
+//! table 2749: 10.2.0.0/16 via <next hop to the gateway> dev <its device> src <virtual IP> proto 78 metric <block>
+//!             throw 198.51.100.7      (the gateway, only when a remote network contains it)
+//! ```
+//!
+//! - The next hop is the one the kernel uses for the gateway when the tunnel comes up, so the
+//!   inner packets leave towards the gateway and XFRM transforms them; the `src` is the
+//!   virtual address, so the policy matches whatever `main` says.
+//! - IKE and ESP to the gateway keep the physical route: the table holds no route for the
+//!   gateway unless a remote network covers it (full tunnel), and then a `throw` route sends
+//!   the lookup on to the next rule (`main`). The IKE sockets bypass the policies anyway.
+//! - A virtual address that is not on an interface yet (NetworkManager adds it after our
+//!   `Ip4Config`) gets a **blackhole** route first: traffic to the remote network fails
+//!   closed instead of leaking until the address appears, then the route is replaced by the
+//!   real one ([`Routes::retry_pending`], called every loop turn).
+//! - Ownership: routes and the rule carry protocol [`ROUTE_PROTOCOL`] (78, unassigned in
+//!   `rt_protos`); a route's metric is the reqid block of the process that installed it, so
+//!   the residue cleanup of one process never removes the routes of another live one. The
+//!   rule is shared by all connections using the table; it is removed when the last of our
+//!   routes in the table is gone.
+
+use super::netlink::NlSocket;
+use super::KernelError;
+use netlink_packet_core::{NetlinkPayload, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE};
+use netlink_packet_route::route::{
+    RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
+};
+use netlink_packet_route::rule::{RuleAction, RuleAttribute, RuleMessage};
+use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
+use netlink_sys::protocols::NETLINK_ROUTE;
+use std::net::IpAddr;
+
+/// Default table for the tunnels' routes (the `route-table` key).
+pub const DEFAULT_TABLE: u32 = 2749;
+/// Default priority of the rule that looks the table up (the `route-rule-priority` key).
+pub const DEFAULT_RULE_PRIORITY: u32 = 2749;
+/// `rtm_protocol` of our routes and `FRA_PROTOCOL` of our rule.
+pub const ROUTE_PROTOCOL: u8 = 78;
+
+/// Where routes go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteConfig {
+    /// Routing table.
+    pub table: u32,
+    /// Rule priority.
+    pub priority: u32,
+    /// Metric of our routes: the owner's reqid block.
+    pub metric: u32,
+}
+
+impl Default for RouteConfig {
+    fn default() -> Self {
+        RouteConfig {
+            table: DEFAULT_TABLE,
+            priority: DEFAULT_RULE_PRIORITY,
+            metric: 0,
+        }
+    }
+}
+
+/// One route we installed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Installed {
+    dst: (IpAddr, u8),
+    kind: Kind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    /// A route towards the gateway's next hop.
+    Via {
+        oif: u32,
+        gateway: Option<IpAddr>,
+        src: Option<IpAddr>,
+    },
+    /// Until `src` is a local address.
+    Blackhole {
+        src: IpAddr,
+        oif: u32,
+        gateway: Option<IpAddr>,
+    },
+    /// The gateway itself: continue with the next rule.
+    Throw,
+}
+
+/// The routes and rules of one process.
+pub struct Routes {
+    sock: NlSocket,
+    /// Table, priority, metric.
+    pub cfg: RouteConfig,
+    installed: Vec<Installed>,
+}
+
+fn family(a: IpAddr) -> AddressFamily {
+    if a.is_ipv4() {
+        AddressFamily::Inet
+    } else {
+        AddressFamily::Inet6
+    }
+}
+
+fn host_len(a: IpAddr) -> u8 {
+    if a.is_ipv4() {
+        32
+    } else {
+        128
+    }
+}
+
+/// Whether `a` is an address of this host (binding a UDP socket to it works).
+pub fn is_local(a: IpAddr) -> bool {
+    std::net::UdpSocket::bind((a, 0)).is_ok()
+}
+
+/// Whether prefix `(net, len)` contains `a`.
+pub fn contains(net: (IpAddr, u8), a: IpAddr) -> bool {
+    match (net.0, a) {
+        (IpAddr::V4(n), IpAddr::V4(x)) => {
+            let len = u32::from(net.1.min(32));
+            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+            u32::from(n) & mask == u32::from(x) & mask
+        }
+        (IpAddr::V6(n), IpAddr::V6(x)) => {
+            let len = u32::from(net.1.min(128));
+            let mask = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - len)
+            };
+            u128::from(n) & mask == u128::from(x) & mask
+        }
+        _ => false,
+    }
+}
+
+fn table_header(h: &mut RouteHeader, table: u32) {
+    h.table = u8::try_from(table).unwrap_or(RouteHeader::RT_TABLE_UNSPEC);
+}
+
+/// The `RTM_NEWROUTE`/`RTM_DELROUTE` body of one of our routes.
+fn route_message(cfg: &RouteConfig, r: &Installed) -> RouteMessage {
+    let mut m = RouteMessage::default();
+    m.header.address_family = family(r.dst.0);
+    m.header.destination_prefix_length = r.dst.1;
+    m.header.protocol = RouteProtocol::from(ROUTE_PROTOCOL);
+    table_header(&mut m.header, cfg.table);
+    m.attributes.push(RouteAttribute::Table(cfg.table));
+    m.attributes
+        .push(RouteAttribute::Destination(RouteAddress::from(r.dst.0)));
+    m.attributes.push(RouteAttribute::Priority(cfg.metric));
+    match &r.kind {
+        Kind::Via { oif, gateway, src } => {
+            m.header.kind = RouteType::Unicast;
+            m.header.scope = if gateway.is_some() {
+                RouteScope::Universe
+            } else {
+                RouteScope::Link
+            };
+            m.attributes.push(RouteAttribute::Oif(*oif));
+            if let Some(g) = gateway {
+                m.attributes
+                    .push(RouteAttribute::Gateway(RouteAddress::from(*g)));
+            }
+            if let Some(s) = src {
+                m.attributes
+                    .push(RouteAttribute::PrefSource(RouteAddress::from(*s)));
+            }
+        }
+        Kind::Blackhole { .. } => {
+            m.header.kind = RouteType::BlackHole;
+            m.header.scope = RouteScope::Universe;
+        }
+        Kind::Throw => {
+            m.header.kind = RouteType::Throw;
+            m.header.scope = RouteScope::Universe;
+        }
+    }
+    m
+}
+
+/// The `RTM_NEWRULE`/`RTM_DELRULE` body of our rule for `fam`.
+pub fn rule_message(cfg: &RouteConfig, fam: AddressFamily) -> RuleMessage {
+    let mut m = RuleMessage::default();
+    m.header.family = fam;
+    m.header.action = RuleAction::ToTable;
+    m.header.table = u8::try_from(cfg.table).unwrap_or(0);
+    m.attributes.push(RuleAttribute::Table(cfg.table));
+    m.attributes.push(RuleAttribute::Priority(cfg.priority));
+    m.attributes
+        .push(RuleAttribute::Protocol(RouteProtocol::from(ROUTE_PROTOCOL)));
+    m
+}
+
+fn route_table(m: &RouteMessage) -> u32 {
+    m.attributes
+        .iter()
+        .find_map(|a| match a {
+            RouteAttribute::Table(t) => Some(*t),
+            _ => None,
+        })
+        .unwrap_or(u32::from(m.header.table))
+}
+
+fn route_metric(m: &RouteMessage) -> u32 {
+    m.attributes
+        .iter()
+        .find_map(|a| match a {
+            RouteAttribute::Priority(p) => Some(*p),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+fn rule_table(m: &RuleMessage) -> u32 {
+    m.attributes
+        .iter()
+        .find_map(|a| match a {
+            RuleAttribute::Table(t) => Some(*t),
+            _ => None,
+        })
+        .unwrap_or(u32::from(m.header.table))
+}
+
+fn is_ours_rule(m: &RuleMessage) -> bool {
+    m.attributes
+        .iter()
+        .any(|a| matches!(a, RuleAttribute::Protocol(p) if u8::from(*p) == ROUTE_PROTOCOL))
+}
+
+fn is_gone(e: &KernelError) -> bool {
+    matches!(e.errno(), Some(libc::ENOENT) | Some(libc::ESRCH))
+}
+
+impl Routes {
+    /// Opens the rtnetlink socket.
+    pub fn open(cfg: RouteConfig) -> Result<Self, KernelError> {
+        let sock = NlSocket::open(NETLINK_ROUTE)
+            .map_err(|e| KernelError::io("cannot open the rtnetlink socket", e))?;
+        Ok(Routes {
+            sock,
+            cfg,
+            installed: Vec::new(),
+        })
+    }
+
+    fn send(
+        &mut self,
+        msg: RouteNetlinkMessage,
+        flags: u16,
+        what: &str,
+    ) -> Result<Vec<RouteNetlinkMessage>, KernelError> {
+        let replies = self
+            .sock
+            .request(msg, flags)
+            .map_err(|e| KernelError::io(what, e))?;
+        Ok(replies
+            .into_iter()
+            .filter_map(|m| match m.payload {
+                NetlinkPayload::InnerMessage(x) => Some(x),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// The device and next hop the kernel uses for `dst` now.
+    pub fn path_to(&mut self, dst: IpAddr) -> Result<(u32, Option<IpAddr>), KernelError> {
+        let mut m = RouteMessage::default();
+        m.header.address_family = family(dst);
+        m.header.destination_prefix_length = host_len(dst);
+        m.attributes
+            .push(RouteAttribute::Destination(RouteAddress::from(dst)));
+        let what = format!("looking up the route to {dst}");
+        let replies = self.send(RouteNetlinkMessage::GetRoute(m), 0, &what)?;
+        for r in replies {
+            if let RouteNetlinkMessage::NewRoute(r) = r {
+                let oif = r.attributes.iter().find_map(|a| match a {
+                    RouteAttribute::Oif(o) => Some(*o),
+                    _ => None,
+                });
+                let gw = r.attributes.iter().find_map(|a| match a {
+                    RouteAttribute::Gateway(RouteAddress::Inet(g)) => Some(IpAddr::V4(*g)),
+                    RouteAttribute::Gateway(RouteAddress::Inet6(g)) => Some(IpAddr::V6(*g)),
+                    _ => None,
+                });
+                if let Some(oif) = oif {
+                    return Ok((oif, gw));
+                }
+            }
+        }
+        Err(KernelError::Invalid(format!("{what}: no route")))
+    }
+
+    fn add(&mut self, r: Installed, replace: bool) -> Result<(), KernelError> {
+        let what = format!(
+            "adding the route {}/{} to table {}",
+            r.dst.0, r.dst.1, self.cfg.table
+        );
+        let flags = if replace {
+            NLM_F_CREATE | NLM_F_REPLACE
+        } else {
+            NLM_F_CREATE | NLM_F_EXCL
+        };
+        let msg = route_message(&self.cfg, &r);
+        match self.send(RouteNetlinkMessage::NewRoute(msg.clone()), flags, &what) {
+            Ok(_) => {}
+            // Left by an earlier run of this block (cleanup raced) or a rekey: take it over.
+            Err(e) if e.errno() == Some(libc::EEXIST) => {
+                self.send(
+                    RouteNetlinkMessage::NewRoute(msg),
+                    NLM_F_CREATE | NLM_F_REPLACE,
+                    &what,
+                )?;
+            }
+            Err(e) => return Err(e),
+        }
+        self.installed.retain(|i| i.dst != r.dst);
+        self.installed.push(r);
+        Ok(())
+    }
+
+    fn ensure_rule(&mut self, fam: AddressFamily) -> Result<(), KernelError> {
+        let what = format!(
+            "adding the rule {}: lookup {}",
+            self.cfg.priority, self.cfg.table
+        );
+        let msg = rule_message(&self.cfg, fam);
+        match self.send(
+            RouteNetlinkMessage::NewRule(msg),
+            NLM_F_CREATE | NLM_F_EXCL,
+            &what,
+        ) {
+            Ok(_) => Ok(()),
+            Err(e) if e.errno() == Some(libc::EEXIST) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Routes `nets` (the remote side of a tunnel-mode Child SA to `gateway`) in our table,
+    /// with source `inner_src` when given (see the module documentation for blackholes and
+    /// throw routes), and makes sure the rule exists.
+    pub fn add_tunnel(
+        &mut self,
+        nets: &[(IpAddr, u8)],
+        inner_src: Option<IpAddr>,
+        gateway: IpAddr,
+    ) -> Result<(), KernelError> {
+        let Some(first) = nets.first() else {
+            return Ok(());
+        };
+        let fam = family(first.0);
+        let (oif, via) = self.path_to(gateway)?;
+        let src_ready = inner_src.is_none_or(is_local);
+        for &dst in nets {
+            if dst.0.is_ipv4() != gateway.is_ipv4() && inner_src.is_none() {
+                // Inner family differs from the outer one without a source: no next hop.
+                continue;
+            }
+            let same_family = dst.0.is_ipv4() == gateway.is_ipv4();
+            let gw = if same_family { via } else { None };
+            if contains(dst, gateway) {
+                self.add(
+                    Installed {
+                        dst: (gateway, host_len(gateway)),
+                        kind: Kind::Throw,
+                    },
+                    false,
+                )?;
+            }
+            let kind = match inner_src {
+                Some(src) if !src_ready => Kind::Blackhole {
+                    src,
+                    oif,
+                    gateway: gw,
+                },
+                src => Kind::Via {
+                    oif,
+                    gateway: gw,
+                    src,
+                },
+            };
+            self.add(Installed { dst, kind }, false)?;
+        }
+        self.ensure_rule(fam)?;
+        if !src_ready {
+            tracing::info!(
+                "the tunnel's networks are blackholed until {} is configured",
+                inner_src.map(|s| s.to_string()).unwrap_or_default()
+            );
+        }
+        Ok(())
+    }
+
+    /// Replaces blackhole routes whose source address became local.
+    pub fn retry_pending(&mut self) {
+        let pending: Vec<Installed> = self
+            .installed
+            .iter()
+            .filter(|i| matches!(&i.kind, Kind::Blackhole { src, .. } if is_local(*src)))
+            .cloned()
+            .collect();
+        for p in pending {
+            let Kind::Blackhole { src, oif, gateway } = p.kind else {
+                continue;
+            };
+            let r = Installed {
+                dst: p.dst,
+                kind: Kind::Via {
+                    oif,
+                    gateway,
+                    src: Some(src),
+                },
+            };
+            match self.add(r, true) {
+                Ok(()) => tracing::info!(
+                    "{}/{} routed through the tunnel from {src} (table {})",
+                    p.dst.0,
+                    p.dst.1,
+                    self.cfg.table
+                ),
+                Err(e) => tracing::warn!("{e}"),
+            }
+        }
+    }
+
+    fn delete(&mut self, r: &Installed) {
+        let msg = route_message(&self.cfg, r);
+        let what = format!(
+            "deleting the route {}/{} from table {}",
+            r.dst.0, r.dst.1, self.cfg.table
+        );
+        match self.send(RouteNetlinkMessage::DelRoute(msg), 0, &what) {
+            Ok(_) => {}
+            Err(e) if is_gone(&e) => {}
+            Err(e) => tracing::warn!("{e}"),
+        }
+    }
+
+    /// Removes the routes of `nets` (and the gateway's throw route inside them).
+    pub fn remove_tunnel(&mut self, nets: &[(IpAddr, u8)]) {
+        let gone: Vec<Installed> = self
+            .installed
+            .iter()
+            .filter(|i| {
+                nets.iter()
+                    .any(|n| i.dst == *n || (i.kind == Kind::Throw && contains(*n, i.dst.0)))
+            })
+            .cloned()
+            .collect();
+        for g in gone {
+            self.delete(&g);
+            self.installed.retain(|i| i != &g);
+        }
+        self.drop_unused_rules();
+    }
+
+    /// Removes everything this process installed; the rule too when no route of ours is
+    /// left in the table.
+    pub fn remove_all(&mut self) {
+        for r in std::mem::take(&mut self.installed) {
+            self.delete(&r);
+        }
+        self.drop_unused_rules();
+    }
+
+    /// Dumps the routes of all tables carrying our protocol.
+    pub fn dump_ours(&mut self) -> Result<Vec<RouteMessage>, KernelError> {
+        let mut out = Vec::new();
+        for fam in [AddressFamily::Inet, AddressFamily::Inet6] {
+            let mut m = RouteMessage::default();
+            m.header.address_family = fam;
+            for r in self.send(
+                RouteNetlinkMessage::GetRoute(m),
+                NLM_F_DUMP,
+                "listing routes",
+            )? {
+                if let RouteNetlinkMessage::NewRoute(r) = r {
+                    if u8::from(r.header.protocol) == ROUTE_PROTOCOL {
+                        out.push(r);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Dumps our rules (both families).
+    pub fn dump_rules(&mut self) -> Result<Vec<RuleMessage>, KernelError> {
+        let mut out = Vec::new();
+        for fam in [AddressFamily::Inet, AddressFamily::Inet6] {
+            let mut m = RuleMessage::default();
+            m.header.family = fam;
+            for r in self.send(RouteNetlinkMessage::GetRule(m), NLM_F_DUMP, "listing rules")? {
+                if let RouteNetlinkMessage::NewRule(r) = r {
+                    if is_ours_rule(&r) {
+                        out.push(r);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Deletes our rules whose table holds none of our routes any more.
+    fn drop_unused_rules(&mut self) {
+        let (routes, rules) = match (self.dump_ours(), self.dump_rules()) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!("{e}");
+                return;
+            }
+        };
+        for rule in rules {
+            let t = rule_table(&rule);
+            let fam = rule.header.family;
+            if routes
+                .iter()
+                .any(|r| route_table(r) == t && r.header.address_family == fam)
+            {
+                continue;
+            }
+            let what = format!("deleting the rule lookup {t}");
+            match self.send(RouteNetlinkMessage::DelRule(rule), 0, &what) {
+                Ok(_) => {}
+                Err(e) if is_gone(&e) => {}
+                Err(e) => tracing::warn!("{e}"),
+            }
+        }
+    }
+
+    /// Residue cleanup: deletes our routes (any table) whose metric is a block for which
+    /// `dead` is true, then our rules left without routes. Returns (routes, rules) removed.
+    pub fn remove_residue(
+        &mut self,
+        dead: &dyn Fn(u32) -> bool,
+    ) -> Result<(usize, usize), KernelError> {
+        let mut n = 0;
+        for r in self.dump_ours()? {
+            if !dead(route_metric(&r)) {
+                continue;
+            }
+            let mut d = RouteMessage::default();
+            d.header = r.header;
+            d.attributes = r
+                .attributes
+                .iter()
+                .filter(|a| {
+                    matches!(
+                        a,
+                        RouteAttribute::Table(_)
+                            | RouteAttribute::Destination(_)
+                            | RouteAttribute::Priority(_)
+                    )
+                })
+                .cloned()
+                .collect();
+            match self.send(
+                RouteNetlinkMessage::DelRoute(d),
+                0,
+                "removing a stale route",
+            ) {
+                Ok(_) => n += 1,
+                Err(e) if is_gone(&e) => {}
+                Err(e) => tracing::warn!("{e}"),
+            }
+        }
+        let before = self.dump_rules()?.len();
+        self.drop_unused_rules();
+        let after = self.dump_rules()?.len();
+        Ok((n, before.saturating_sub(after)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_contains() {
+        let a: IpAddr = "10.2.0.7".parse().unwrap();
+        assert!(contains(("10.2.0.0".parse().unwrap(), 16), a));
+        assert!(contains(("0.0.0.0".parse().unwrap(), 0), a));
+        assert!(!contains(("10.3.0.0".parse().unwrap(), 16), a));
+        assert!(!contains(("::".parse().unwrap(), 0), a));
+    }
+
+    #[test]
+    fn route_and_rule_messages_carry_our_tags() {
+        let cfg = RouteConfig {
+            table: 2749,
+            priority: 2749,
+            metric: 3,
+        };
+        let r = Installed {
+            dst: ("10.2.0.0".parse().unwrap(), 16),
+            kind: Kind::Via {
+                oif: 2,
+                gateway: Some("192.0.2.254".parse().unwrap()),
+                src: Some("10.3.0.1".parse().unwrap()),
+            },
+        };
+        let m = route_message(&cfg, &r);
+        assert_eq!(u8::from(m.header.protocol), ROUTE_PROTOCOL);
+        assert_eq!(route_table(&m), 2749);
+        assert_eq!(route_metric(&m), 3);
+        assert_eq!(m.header.kind, RouteType::Unicast);
+        assert!(m
+            .attributes
+            .contains(&RouteAttribute::PrefSource(RouteAddress::Inet(
+                "10.3.0.1".parse().unwrap()
+            ))));
+        let b = route_message(
+            &cfg,
+            &Installed {
+                dst: r.dst,
+                kind: Kind::Blackhole {
+                    src: "10.3.0.1".parse().unwrap(),
+                    oif: 2,
+                    gateway: None,
+                },
+            },
+        );
+        assert_eq!(b.header.kind, RouteType::BlackHole);
+        assert!(!b
+            .attributes
+            .iter()
+            .any(|a| matches!(a, RouteAttribute::PrefSource(_))));
+        let rule = rule_message(&cfg, AddressFamily::Inet);
+        assert!(is_ours_rule(&rule));
+        assert_eq!(rule_table(&rule), 2749);
+        assert!(rule.attributes.contains(&RuleAttribute::Priority(2749)));
+    }
+}
