@@ -245,7 +245,8 @@ pub struct EngineConfig {
     pub half_open_timeout: Duration,
     /// Most IKE SAs in total.
     pub max_ike_sas: usize,
-    /// ESP replay window.
+    /// ESP replay window (default 128 packets, as Libreswan: 32 drops legitimate packets once
+    /// multi-queue NICs or parallel crypto reorder an SA's packets).
     pub replay_window: u32,
     /// Unix time (seconds) at engine [`Time`](super::Time) zero, used to check certificate
     /// validity as `wall_clock_at_zero + now`. `None`: the system clock is read instead
@@ -267,7 +268,7 @@ impl Default for EngineConfig {
             max_half_open: 1000,
             half_open_timeout: Duration::from_secs(30),
             max_ike_sas: 10_000,
-            replay_window: 32,
+            replay_window: 128,
             wall_clock_at_zero: None,
             send_signature_hashes: true,
             prefer_rsa_pss: false,

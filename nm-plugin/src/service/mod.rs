@@ -6,6 +6,25 @@
 //! The process parses the profile once into typed settings, runs the IKE engine over UDP
 //! (see [`sockets`] for how several connections share ports) and reports the negotiated
 //! configuration back as `Config`/`Ip4Config`/`Ip6Config` signals.
+//!
+//! # Kernel state and routes
+//! With a kernel that has ESP (`NM_IKE_KERNEL=auto`, the default) each connection installs its
+//! SAs and policies over XFRM netlink in its own reqid block (see [`crate::kernel::owner`]); at
+//! start the process removes what dead processes left behind, on disconnect, SIGTERM/SIGINT
+//! and failure it removes what it installed. Without ESP it falls back to the recording
+//! backend and says so in the log (IKE only, no protected traffic).
+//!
+//! Routes: we do **both**. The routes of the negotiated remote networks still go to
+//! NetworkManager in `Ip4Config`/`Ip6Config` (NM shows them, puts them in `main` or in the
+//! user's `ipv4.route-table`, and applies `never-default` and the user's own routes), **and**
+//! the kernel layer installs them itself in the profile's `route-table` (default 2749) with a
+//! rule of priority `route-rule-priority` (default 2749) — see [`crate::kernel::route`]. The
+//! rule is consulted before `main` and before any table NM uses, so a rogue, more specific LAN
+//! route (TunnelVision, CVE-2024-3661) cannot divert tunnel traffic, whatever the user set in
+//! `ipv4.route-table`; only user rules with a smaller priority than ours come first (that is
+//! their explicit choice, and `route-rule-priority` can be lowered). We do not set NM's route
+//! table ourselves: NM does not add rules for a VPN's table, and a table chosen by the user must
+//! stay the user's.
 
 pub mod controller;
 pub mod dbus;

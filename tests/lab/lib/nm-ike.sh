@@ -130,3 +130,46 @@ lab_ike_cert_scenario() {
 		lab_fail "charon's log shows no successful /$sigpattern/ authentication of client.lab.test"
 	lab_ike_event client IKE_SA_UP | grep -q "remote_id=gw.lab.test" || lab_fail "we did not authenticate gw.lab.test"
 }
+
+# ---- data plane (kernel state we own) ---------------------------------------------------------------
+# Our kernel objects: SAs/policies with a reqid in 0x4e4d0000-0x4e4dffff (1313669120-1313734655),
+# routes with protocol 78 (any table), rules with protocol 78 (see nm-plugin/src/kernel/route.rs).
+
+# lab_ike_residue ROLE: prints our SAs, policies, routes and rules in ROLE's namespace, one line
+# each prefixed with its kind; nothing when there are none
+lab_ike_residue() {
+	local role=$1 re='reqid 1313(6[6-9]|7[0-3])[0-9]{4}'
+	{
+		lab_ip "$role" xfrm state | grep -E "$re" | sed 's/^/state: /'
+		lab_ip "$role" xfrm policy | grep -E "$re" | sed 's/^/policy: /'
+		lab_ip "$role" -4 route show table all proto 78 | sed 's/^/route: /'
+		lab_ip "$role" -6 route show table all proto 78 | sed 's/^/route6: /'
+		lab_ip "$role" -4 rule | grep -E 'proto 78' | sed 's/^/rule: /'
+		lab_ip "$role" -6 rule | grep -E 'proto 78' | sed 's/^/rule6: /'
+	} 2>/dev/null || true
+}
+
+# lab_ike_assert_clean ROLE [WHAT]: fails when any of our kernel objects is left in ROLE
+lab_ike_assert_clean() {
+	local left
+	lab_retry "$(lab_scale 5)" eval '[ -z "$(lab_ike_residue '"$1"')" ]' || true
+	left=$(lab_ike_residue "$1")
+	[ -z "$left" ] || lab_fail "${2:-kernel state} left behind: $(echo "$left" | tr '\n' ';' | cut -c1-400)"
+}
+
+# lab_ike_assert_routed ROLE NET [TABLE]: NET is routed in our table (default 2749) and the
+# rule looking it up exists
+lab_ike_assert_routed() {
+	local role=$1 net=$2 table=${3:-2749}
+	lab_ip "$role" route show table "$table" >"$LAB_OUT/$role-table-$table.txt" 2>&1 || true
+	lab_ip "$role" rule >"$LAB_OUT/$role-rules.txt" 2>&1 || true
+	grep -Eq "^$net .*proto 78" "$LAB_OUT/$role-table-$table.txt" ||
+		lab_fail "$net is not routed in table $table: $(tr '\n' ';' <"$LAB_OUT/$role-table-$table.txt")"
+	grep -Eq "lookup $table proto 78" "$LAB_OUT/$role-rules.txt" ||
+		lab_fail "no rule looks up table $table: $(tr '\n' ';' <"$LAB_OUT/$role-rules.txt")"
+}
+
+# lab_ike_spis ROLE: our SPIs in ROLE (sorted, one a line)
+lab_ike_spis() {
+	{ lab_ip "$1" xfrm state | grep -E 'reqid 1313(6[6-9]|7[0-3])[0-9]{4}' | grep -Eo 'spi 0x[0-9a-f]+' | sort -u; } || true
+}

@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 # lab-vm: yes
 # lab-timeout: 300
-# lab-description: data plane: our nm-ike (XFRM kernel backend) <-> charon, policy-based tunnel, kernel ESP AES-GCM; ping both ways, ESP on the wire, counters rise, nothing left after disconnect
+# lab-description: data plane: our nm-ike (XFRM kernel backend) <-> charon, policy-based tunnel, kernel ESP AES-GCM; ping both ways, ESP on the wire, counters rise, routed in table 2749 by our rule, nothing (SA, policy, route, rule) left after disconnect
 
 # shellcheck source=../lib/nm-ike.sh
 source "$LAB_DIR/lib/nm-ike.sh"
@@ -35,8 +35,8 @@ scenario_run() {
 	[ "$(dp_own_states)" -ge 2 ] || lab_fail "our two SAs (reqid 0x4e4d....) are not installed (see left-xfrm-state.txt)"
 	[ "$(dp_own_policies)" -ge 2 ] || lab_fail "our policies are not installed (see left-xfrm-policy.txt)"
 
-	# Until the route layer is wired into nm-ike, route the protected network by hand.
-	lab_route left "$LAB_RIGHT_LAN" via "$LAB_RIGHT_IP"
+	# No hand-made route: ours in table 2749 (TunnelVision defence) carries the traffic.
+	lab_ike_assert_routed left "$LAB_RIGHT_LAN"
 	lab_capture_start wire left wan0 -Q out
 	lab_assert_ping left "$LAB_RHOST_IP"
 	lab_assert_ping rhost "$LAB_LEFT_IP"
@@ -55,5 +55,6 @@ scenario_run() {
 	lab_daemon_stop client 20
 	lab_wait "$(lab_scale 10)" "our SAs to be removed" eval '[ "$(dp_own_states)" = 0 ]'
 	[ "$(dp_own_policies)" = 0 ] || lab_fail "policies left after disconnect: $(lab_ip left xfrm policy | tr '\n' ' ' | cut -c1-300)"
+	lab_ike_assert_clean left "after disconnect"
 	if grep -q "$PSK" "$LAB_RUN/client/client.out"; then lab_fail "the PSK appears in our log"; fi
 }

@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+# lab-vm: yes
+# lab-timeout: 360
+# lab-description: nmcli -> real NetworkManager -> our nm-ike-service with the XFRM kernel backend -> charon (kernel ESP): PSK, virtual IP, DNS and search domain pushed, routed in table 2749 by our rule, ping through the tunnel to a host behind the gateway; nmcli down leaves no SA, policy, route or rule behind
+
+# shellcheck source=../lib/nm-ike.sh
+source "$LAB_DIR/lib/nm-ike.sh"
+PSK="lab-nm-psk-sw-0123456789"
+
+scenario_run() {
+	lab_topo --left-unconfigured --rhost
+	lab_swanctl_conn gw conn=rw local_addrs="$LAB_RIGHT_IP" local_id=gw.lab.test \
+		remote_id=client.lab.test psk="$PSK" local_ts="$LAB_RIGHT_LAN" ike.pools=p4 \
+		esp_proposals=aes128gcm16
+	lab_swanctl_raw gw pools "  p4 {
+    addrs = $LAB_POOL
+    dns = 10.2.0.53
+    25 = corp.lab.test
+  }"
+	lab_charon_start gw right
+
+	local vpnd service
+	vpnd=$(lab_dir vpn-name)
+	service=$(dirname "$(lab_ike_bin)")/nm-ike-service
+	[ -x "$service" ] || lab_fail "nm-ike-service is not built"
+	lab_nm_vpn_name_file "$vpnd" ike org.freedesktop.NetworkManager.ike "$service" true
+	lab_nm_start left --iface wan0 --vpn-dir "$vpnd" --dbus-include "$LAB_REPO/data/dbus/nm-ike-service.conf"
+	lab_nm_base_up wan0 "$LAB_LEFT_IP/24" "$LAB_LEFT_GW"
+	lab_nmcli connection add type vpn vpn-type org.freedesktop.NetworkManager.ike con-name ikevpn connection.autoconnect no \
+		vpn.data "right=$LAB_RIGHT_IP, rightid=gw.lab.test, leftid=client.lab.test, rightsubnet=$LAB_RIGHT_LAN, esp=aes_gcm128, pskvalue-flags=0" \
+		vpn.secrets "pskvalue=$PSK" >/dev/null || lab_fail "nmcli connection add failed"
+	lab_nm_vpn_up ikevpn
+	lab_timing vpn-up
+
+	lab_assert_nm_state ikevpn activated
+	lab_nmcli connection show ikevpn >"$LAB_OUT/ikevpn.txt"
+	grep -Eq '^IP4.ADDRESS\[1\]: +10\.3\.0\.[0-9]+/32' "$LAB_OUT/ikevpn.txt" || lab_fail "NM shows no virtual address (see ikevpn.txt)"
+	grep -Eq '^IP4.DNS\[1\]: +10\.2\.0\.53' "$LAB_OUT/ikevpn.txt" || lab_fail "NM shows no DNS server (see ikevpn.txt)"
+	grep -Eq '^IP4.DOMAIN\[1\]: +corp\.lab\.test' "$LAB_OUT/ikevpn.txt" || lab_fail "NM shows no search domain (see ikevpn.txt)"
+	local vip
+	vip=$(lab_ip left -4 addr show | grep -Eo 'inet 10\.3\.0\.[0-9]+' | head -n1 | cut -d' ' -f2)
+	[ -n "$vip" ] || lab_fail "the virtual address is not on the client"
+	lab_check "charon's CHILD_SA is not INSTALLED" lab_charon_child_installed gw c
+	lab_assert_xfrm_state left 'aead rfc4106(gcm(aes))' "src $LAB_LEFT_IP dst $LAB_RIGHT_IP" 'mode tunnel'
+	# Our route replaces its blackhole once NM has put the virtual address on wan0.
+	lab_wait "$(lab_scale 10)" "our route from $vip in table 2749" eval \
+		"lab_ip left route show table 2749 | grep -q '^$LAB_RIGHT_LAN .*src $vip'"
+	lab_ike_assert_routed left "$LAB_RIGHT_LAN"
+	lab_ip left route show table all >"$LAB_OUT/client-routes.txt" 2>&1 || true
+	lab_ip left rule >"$LAB_OUT/client-rules.txt" 2>&1 || true
+
+	lab_capture_start wire left wan0 -Q out
+	lab_assert_ping left "$LAB_RHOST_IP"
+	lab_capture_stop wire
+	lab_assert_xfrm_traffic left 6
+	local esp icmp
+	esp=$(lab_capture_count wire esp)
+	icmp=$(lab_capture_count wire icmp)
+	lab_log "left wan0 out: $esp ESP packets, $icmp plaintext ICMP packets"
+	[ "$esp" -ge 3 ] || lab_fail "only $esp ESP packets left wan0"
+	[ "$icmp" = 0 ] || lab_fail "$icmp plaintext ICMP packets left wan0"
+
+	lab_nmcli connection down ikevpn >/dev/null || lab_fail "nmcli connection down failed"
+	lab_wait "$(lab_scale 10)" "charon to drop the IKE SA" eval "! lab_charon_ike_established gw rw"
+	lab_ike_assert_clean left "after nmcli connection down"
+	if grep -rq "$PSK" "$(lab_nm_dir)"/*.log "$(lab_nm_dir)"/*.out 2>/dev/null; then lab_fail "the PSK appears in NM's or our logs"; fi
+}
