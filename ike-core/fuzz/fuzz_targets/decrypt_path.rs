@@ -3,13 +3,79 @@
 //! ciphertext / ICV / integrity ranges for the usual IV and ICV sizes -> [decryption] ->
 //! `sk_unpad` -> `parse_payload_chain` on the inner payloads. Also checks that
 //! `emit_encrypted` rebuilds the same outer framing.
+//!
+//! Decryption is real: the SK/SKF body is opened with the IKE SA keys of the two captured
+//! strongSwan exchanges the seed corpus comes from (AES-GCM-16-128 and AES-CBC-256 with
+//! HMAC-SHA2-256-128, see tests/data/swan-capture/*-keys.txt), in the direction the header's
+//! initiator flag names, so mutated ciphertexts, ICVs, IVs and paddings all reach the crypto
+//! layer and whatever decrypts reaches the inner payload parser. A null cipher runs as well,
+//! so the inner parser also sees arbitrary plaintext.
 #![no_main]
 
 use ike_core::wire::{
     classify_udp_4500, emit_encrypted, emit_payload_chain, parse_payload_chain, sk_unpad,
     Message, Udp4500,
 };
+use ike_core::crypto::sk_cipher::SkCipher;
+use ike_core::crypto::{default_provider, AesKeySize, Encr, Integ};
 use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// (cipher for messages from the initiator, cipher for messages from the responder), per
+/// captured exchange.
+fn ciphers() -> &'static [(SkCipher, SkCipher)] {
+    static C: OnceLock<Vec<(SkCipher, SkCipher)>> = OnceLock::new();
+    C.get_or_init(|| {
+        let p = default_provider();
+        let gcm = Encr::AesGcm16(AesKeySize::Aes128);
+        let cbc = Encr::AesCbc(AesKeySize::Aes256);
+        let sha = Some(Integ::HmacSha256_128);
+        let mk = |e, i, ke: &str, ka: &str| {
+            SkCipher::new(p, e, i, &unhex(ke), &unhex(ka)).expect("capture keys fit")
+        };
+        vec![
+            (
+                mk(gcm, None, "1f54045bc3142a6e8f60b8b34d3f8a5508027d26", ""),
+                mk(gcm, None, "23e78449476b9ad41602b7e63c0417ad4f68fe40", ""),
+            ),
+            (
+                mk(
+                    cbc,
+                    sha,
+                    "9cbfd7fca7760277d459d322194a05dbe65733e3fbed21c59718b5a9c3d92892",
+                    "04b7db7580cf91c56b88bbc3ea035997aaeb4b6c8c78f570d8d85de18fc250b1",
+                ),
+                mk(
+                    cbc,
+                    sha,
+                    "32b55b95f6280f554527d65e02057581d726ac96a353a7d92623b950ce54ca8b",
+                    "416db2c6d6f014426262ea9a512bb58b7d1770b2ecd0435c450395b724267f72",
+                ),
+            ),
+        ]
+    })
+}
+
+/// Parses a decrypted inner payload chain and checks it re-encodes identically.
+fn check_inner(first_type: u8, inner: &[u8]) {
+    let Ok(chain) = parse_payload_chain(first_type, inner) else { return };
+    let (first, bytes) = match emit_payload_chain(&chain) {
+        Ok(x) => x,
+        Err(e) => panic!("parsed inner chain does not re-encode: {e}"),
+    };
+    assert_eq!(bytes.len(), inner.len());
+    if !chain.is_empty() {
+        assert_eq!(first, first_type);
+    }
+    assert_eq!(parse_payload_chain(first, &bytes).ok(), Some(chain));
+}
 
 /// (IV length, ICV length) of the suites the engine supports: AES-GCM / ChaCha20-Poly1305
 /// (8, 16), AES-CBC with HMAC-SHA1-96 (16, 12), HMAC-SHA2-256-128 (16, 16),
@@ -42,6 +108,14 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(Message::parse(&buf).ok(), Some(msg.clone()));
     }
 
+    // Real decryption with the capture keys (decrypt strips the padding itself).
+    for (from_initiator, from_responder) in ciphers() {
+        let cipher = if msg.header.flags.initiator { from_initiator } else { from_responder };
+        if let Ok(plain) = cipher.decrypt(&ike[layout.aad()], &ike[layout.body()]) {
+            check_inner(layout.inner_first_type, &plain);
+        }
+    }
+
     for (iv_len, icv_len) in SUITES {
         let Ok(sections) = layout.sections(iv_len, icv_len) else { continue };
         let parts = match layout.split(ike, iv_len, icv_len) {
@@ -56,24 +130,8 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(parts.integrity.len(), ike.len() - icv_len);
         assert_eq!(sections.integrity.end, sections.icv.start);
 
-        // ==== decryption plugs in here ====
-        // The crypto layer verifies `parts.icv` (AEAD: tag over `parts.aad`; CBC+HMAC:
-        // MAC over `parts.integrity`) and decrypts `parts.ciphertext` with `parts.iv`.
-        // Until the fuzz harness sets up keys, a null cipher stands in: the ciphertext is
-        // taken to be the padded plaintext (the seed corpus holds "null-cipher" versions of
-        // the captured strongSwan messages, so the inner payloads below are reached).
-        let decrypted: &[u8] = parts.ciphertext;
-
-        let Ok(inner) = sk_unpad(decrypted) else { continue };
-        let Ok(chain) = parse_payload_chain(layout.inner_first_type, inner) else { continue };
-        let (first, bytes) = match emit_payload_chain(&chain) {
-            Ok(x) => x,
-            Err(e) => panic!("parsed inner chain does not re-encode: {e}"),
-        };
-        assert_eq!(bytes.len(), inner.len());
-        if !chain.is_empty() {
-            assert_eq!(first, layout.inner_first_type);
-        }
-        assert_eq!(parse_payload_chain(first, &bytes).ok(), Some(chain));
+        // Null cipher: the ciphertext taken as the padded plaintext.
+        let Ok(inner) = sk_unpad(parts.ciphertext) else { continue };
+        check_inner(layout.inner_first_type, inner);
     }
 });
