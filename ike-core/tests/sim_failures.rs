@@ -152,6 +152,25 @@ fn invalid_ke_retry_succeeds() {
     assert_matching_keys(&s);
 }
 
+/// Slow peers answer retransmissions too: a second INVALID_KE_PAYLOAD for the group we already
+/// switched to (here: every datagram is duplicated) must not abort the retry.
+#[test]
+fn invalid_ke_retry_survives_duplicate_answers() {
+    let mut r = responder_cfg("k");
+    r.ike_proposals = props("aes256gcm16-prfsha256-ecp256", Protocol::Ike);
+    let mut s = sim(17, r);
+    s.imp.dup = 1.0;
+    let mut c = initiator_conn("k");
+    c.ike_proposals = props("aes256gcm16-prfsha256-x25519-ecp256", Protocol::Ike);
+    s.nodes[0].engine.initiate(s.now, c).unwrap();
+    assert!(
+        s.run_until(Duration::from_secs(10), established),
+        "{:?}",
+        s.events(0)
+    );
+    assert_matching_keys(&s);
+}
+
 #[test]
 fn invalid_ke_without_allowed_group_fails() {
     let mut r = responder_cfg("k");

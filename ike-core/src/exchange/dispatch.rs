@@ -96,7 +96,7 @@ fn on_response(
     }
     let kind = pending.kind.clone();
     if kind == ReqKind::IkeSaInit {
-        if msg.header.exchange_type != exchange::IKE_SA_INIT {
+        if msg.header.exchange_type != exchange::IKE_SA_INIT || ike_sa_init::is_stale(sa, msg) {
             return;
         }
         sa.pending = None;

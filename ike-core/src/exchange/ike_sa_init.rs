@@ -182,6 +182,26 @@ fn detect_nat(
 }
 
 /// Initiator: the IKE_SA_INIT response arrived.
+/// A response that answers an earlier transmission of IKE_SA_INIT we have already acted on: an
+/// INVALID_KE_PAYLOAD asking for the group our current request already uses, or a COOKIE we
+/// already echo. Such answers (to retransmissions of the first request, common with slow peers)
+/// are dropped so the current request keeps waiting for its own answer.
+pub(crate) fn is_stale(sa: &IkeSa, msg: &Message) -> bool {
+    let p = &msg.payloads;
+    if let Some(n) = find_notify(p, notify::INVALID_KE_PAYLOAD) {
+        let group = n
+            .data
+            .get(..2)
+            .and_then(|b| <[u8; 2]>::try_from(b).ok())
+            .map(u16::from_be_bytes);
+        return sa.init.invalid_ke_tries > 0 && group == Some(sa.init.ke_group);
+    }
+    if let Some(c) = find_notify(p, notify::COOKIE) {
+        return sa.init.cookie.as_deref() == Some(c.data.as_slice());
+    }
+    false
+}
+
 pub(crate) fn on_response(
     sa: &mut IkeSa,
     ctx: &mut Ctx<'_>,
