@@ -1,6 +1,7 @@
 //! The SK payload cipher opens real strongSwan messages: the captured exchanges in
 //! tests/data/swan-capture decrypt with the IKE SA keys charon logged, and their inner payloads
 //! parse. (The decrypt_path fuzz target uses the same keys.)
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use ike_core::crypto::sk_cipher::SkCipher;
 use ike_core::crypto::{default_provider, AesKeySize, Encr, Integ};

@@ -56,8 +56,13 @@ type KernelChoice = (Box<dyn Kernel>, u32, Option<Claim>);
 
 /// The kernel backend, the first reqid of our block, and the block's claim (held while we
 /// run). With XFRM, first removes what earlier, killed runs left behind in reqid blocks no
-/// live process holds (see `nm_plugin::kernel::owner`).
-fn make_kernel(kind: KernelKind, routes: RouteConfig) -> Result<KernelChoice, String> {
+/// live process holds (see `nm_plugin::kernel::owner`). `iface` (if_id, gateway) makes it a
+/// route-based tunnel over the XFRM interface `ipsec<if_id>`.
+fn make_kernel(
+    kind: KernelKind,
+    routes: RouteConfig,
+    iface: Option<(u32, IpAddr)>,
+) -> Result<KernelChoice, String> {
     let kind = match kind {
         KernelKind::Auto if nm_plugin::kernel::kernel_has_esp() => KernelKind::Xfrm,
         KernelKind::Auto => {
@@ -75,8 +80,13 @@ fn make_kernel(kind: KernelKind, routes: RouteConfig) -> Result<KernelChoice, St
         KernelKind::Xfrm => {
             let claim = owner::claim(0);
             nm_plugin::kernel::clean_at_start(&claim).map_err(|e| e.to_string())?;
-            let k = nm_plugin::kernel::open_for_block(claim.block, Some(routes))
+            let mut k = nm_plugin::kernel::open_for_block(claim.block, Some(routes))
                 .map_err(|e| e.to_string())?;
+            if let Some((if_id, gateway)) = iface {
+                k = k
+                    .with_interface(if_id, gateway)
+                    .map_err(|e| e.to_string())?;
+            }
             Ok((Box::new(k), owner::block_base(claim.block), Some(claim)))
         }
     }
@@ -151,7 +161,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 priority: settings.route_rule_priority,
                 metric: 0,
             };
-            let (kernel, reqid_base, _claim) = make_kernel(cli.kernel, routes)?;
+            let iface = settings.ipsec_interface.map(|n| (n, remote.ip()));
+            let (kernel, reqid_base, _claim) = make_kernel(cli.kernel, routes, iface)?;
             let engine = Engine::new(
                 EngineConfig {
                     reqid_base,
@@ -164,7 +175,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Respond { profile } => {
             let p = Profile::load(profile)?;
             let (cfg, listen) = p.responder()?;
-            let (kernel, reqid_base, _claim) = make_kernel(cli.kernel, RouteConfig::default())?;
+            let (kernel, reqid_base, _claim) =
+                make_kernel(cli.kernel, RouteConfig::default(), None)?;
             let engine = Engine::new(
                 EngineConfig {
                     responders: vec![cfg],

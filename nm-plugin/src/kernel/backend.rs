@@ -3,6 +3,7 @@
 use super::netlink::NlSocket;
 use super::route::{RouteConfig, Routes};
 use super::xfrm::{self, PolicyParams, SaParams, SelectorSpec};
+use super::xfrmi::{self, XfrmInterface};
 use super::{Binding, KernelError, Ownership};
 use crate::driver::kernel::Kernel;
 use ike_core::engine::{Direction, KernelEvent, KernelOp};
@@ -48,6 +49,7 @@ pub struct XfrmKernel {
     sas: Vec<SaKey>,
     policies: Vec<(Direction, SelectorSpec)>,
     routes: Option<Routes>,
+    interface: Option<XfrmInterface>,
     /// Remove everything on drop (a connection task that is aborted instead of ending).
     pub cleanup_on_drop: bool,
 }
@@ -86,6 +88,7 @@ impl XfrmKernel {
             sas: Vec::new(),
             policies: Vec::new(),
             routes: None,
+            interface: None,
             cleanup_on_drop: false,
         })
     }
@@ -95,6 +98,30 @@ impl XfrmKernel {
     pub fn with_routes(mut self, cfg: RouteConfig) -> Result<Self, KernelError> {
         self.routes = Some(Routes::open(cfg)?);
         Ok(self)
+    }
+
+    /// Makes this a route-based tunnel: creates the XFRM interface `ipsec<if_id>` (tagged with
+    /// our reqid block, MTU from the device towards `gateway`, see [`xfrmi`]), binds SAs and
+    /// policies to `if_id` and routes the remote networks through the interface. Call before
+    /// the first operation.
+    pub fn with_interface(mut self, if_id: u32, gateway: IpAddr) -> Result<Self, KernelError> {
+        let block = super::owner::block_of_reqid(*self.ownership.reqids.start()).unwrap_or(0);
+        let link_mtu = self
+            .routes
+            .as_mut()
+            .and_then(|r| r.path_to(gateway).ok())
+            .and_then(|(oif, _)| xfrmi::link_mtu(oif).ok().flatten())
+            .unwrap_or(xfrmi::FALLBACK_LINK_MTU);
+        let mtu = xfrmi::interface_mtu(link_mtu, gateway.is_ipv6());
+        let iface = XfrmInterface::create(if_id, mtu, block)?;
+        self.binding.if_id = Some(if_id);
+        self.interface = Some(iface);
+        Ok(self)
+    }
+
+    /// The XFRM interface of a route-based tunnel.
+    pub fn interface(&self) -> Option<&XfrmInterface> {
+        self.interface.as_ref()
     }
 
     /// The route layer, when enabled.
@@ -338,6 +365,9 @@ impl XfrmKernel {
                 tracing::warn!("{e}");
             }
         }
+        if let Some(i) = self.interface.as_mut() {
+            i.remove();
+        }
     }
 
     /// Dumps all SAs (`XFRM_MSG_GETSA` with `NLM_F_DUMP`).
@@ -437,9 +467,13 @@ impl XfrmKernel {
                 let sels = xfrm::selectors(src_ts, dst_ts);
                 self.install_policies(*reqid, *dir, &sels, *tmpl_src, *tmpl_dst, *mode)?;
                 if *dir == Direction::Out && *mode == ike_core::engine::Mode::Tunnel {
+                    let dev = self.interface.as_ref().map(|i| i.index);
                     if let Some(r) = self.routes.as_mut() {
                         let (nets, src) = route_targets(&sels);
-                        r.add_tunnel(&nets, src, *tmpl_dst)?;
+                        match dev {
+                            Some(d) => r.add_tunnel_dev(&nets, src, *tmpl_dst, d)?,
+                            None => r.add_tunnel(&nets, src, *tmpl_dst)?,
+                        }
                     }
                 }
                 Ok(None)

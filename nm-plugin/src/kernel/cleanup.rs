@@ -18,6 +18,8 @@ pub struct Residue {
     pub routes: usize,
     /// Rules deleted.
     pub rules: usize,
+    /// XFRM interfaces deleted.
+    pub interfaces: usize,
 }
 
 /// The attributes that identify an object besides its header (mark, if_id).
@@ -57,6 +59,10 @@ pub fn remove_dead_residue(
                 "removed {r} stale routes and {rules} stale rules left by an earlier run"
             );
         }
+    }
+    match super::xfrmi::remove_residue(&is_dead) {
+        Ok(n) => done.interfaces = n,
+        Err(e) => tracing::warn!("{e}"),
     }
     drop(dead);
     Ok(done)

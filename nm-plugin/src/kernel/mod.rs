@@ -10,7 +10,8 @@
 //!   64 blocks of 1024 ([`owner`]); each process works in one block (NetworkManager's
 //!   `Connection_<N>` prefers block `N mod 64`; `nm-ike` prefers block 0) and holds an
 //!   `flock` on it while it lives. Policies carry the reqid in their template;
-//! - route-based tunnels add an `if_id` (and optionally an XFRM mark) from the same range;
+//! - route-based tunnels add an `if_id` (and optionally an XFRM mark); their XFRM interface
+//!   `ipsec<N>` carries the alias `nm-ike:block=<B>` ([`xfrmi`]);
 //! - routes live in the connection's table (default [`route::DEFAULT_TABLE`] = 2749) with
 //!   protocol [`route::ROUTE_PROTOCOL`] (78) and the block as metric; the rule sending
 //!   traffic there has priority [`route::DEFAULT_RULE_PRIORITY`] (2749) and protocol 78.
@@ -31,6 +32,7 @@ pub mod owner;
 pub mod route;
 pub mod sockopt;
 pub mod xfrm;
+pub mod xfrmi;
 
 pub use backend::XfrmKernel;
 

@@ -355,14 +355,39 @@ impl Routes {
         inner_src: Option<IpAddr>,
         gateway: IpAddr,
     ) -> Result<(), KernelError> {
+        self.add_tunnel_via(nets, inner_src, gateway, None)
+    }
+
+    /// Like [`Routes::add_tunnel`], but through the device `dev` (an XFRM interface) instead
+    /// of the gateway's next hop: `dst dev <dev> [src <inner_src>]`.
+    pub fn add_tunnel_dev(
+        &mut self,
+        nets: &[(IpAddr, u8)],
+        inner_src: Option<IpAddr>,
+        gateway: IpAddr,
+        dev: u32,
+    ) -> Result<(), KernelError> {
+        self.add_tunnel_via(nets, inner_src, gateway, Some(dev))
+    }
+
+    fn add_tunnel_via(
+        &mut self,
+        nets: &[(IpAddr, u8)],
+        inner_src: Option<IpAddr>,
+        gateway: IpAddr,
+        dev: Option<u32>,
+    ) -> Result<(), KernelError> {
         let Some(first) = nets.first() else {
             return Ok(());
         };
         let fam = family(first.0);
-        let (oif, via) = self.path_to(gateway)?;
+        let (oif, via) = match dev {
+            Some(d) => (d, None),
+            None => self.path_to(gateway)?,
+        };
         let src_ready = inner_src.is_none_or(is_local);
         for &dst in nets {
-            if dst.0.is_ipv4() != gateway.is_ipv4() && inner_src.is_none() {
+            if dev.is_none() && dst.0.is_ipv4() != gateway.is_ipv4() && inner_src.is_none() {
                 // Inner family differs from the outer one without a source: no next hop.
                 continue;
             }

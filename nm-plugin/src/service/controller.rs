@@ -209,6 +209,14 @@ struct Active {
     gateway: String,
     remote: SocketAddr,
     started: Instant,
+    /// The profile, kept for a re-prompt after a rejected secret.
+    maps: VpnMaps,
+    /// The IKE SA came up (an ICMP error no longer ends the attempt).
+    ike_up: bool,
+    /// The ICMP port-unreachable watch.
+    icmp_watch: Option<AbortHandle>,
+    /// The engine's loop (aborted after a failure before the IKE SA is up: nothing to close).
+    runner: Option<AbortHandle>,
 }
 
 #[derive(Default)]
@@ -494,7 +502,6 @@ impl Controller {
             },
         };
         drop(settings);
-        drop(maps);
         let bound = sockets::bind(local, self.opts.ports)
             .await
             .map_err(|e| PluginError::LaunchFailed(messages::sockets_failed(&e.to_string())))?;
@@ -543,6 +550,14 @@ impl Controller {
             me.drive(attempt, runner, stop_rx, ev_rx).await;
             let _ = done_tx.send(true);
         });
+        let me = Arc::clone(self);
+        let icmp_watch = tokio::spawn(async move {
+            if let Some(p) =
+                sockets::port_unreachable(local, (ike_port, natt_port), remote.ip()).await
+            {
+                me.on_port_unreachable(attempt, p.port);
+            }
+        });
         core.active = Some(Active {
             attempt,
             stop: stop_tx,
@@ -552,6 +567,10 @@ impl Controller {
             gateway,
             remote,
             started: Instant::now(),
+            maps,
+            ike_up: false,
+            icmp_watch: Some(icmp_watch.abort_handle()),
+            runner: None,
         });
         core.ip = IpProgress::default();
         self.set_state(&mut core, ServiceState::Starting);
@@ -571,6 +590,9 @@ impl Controller {
             // Whatever the engine did not delete itself (failure, gateway gone, timeout).
             runner.kernel.cleanup();
         });
+        if let Some(a) = self.lock().active.as_mut().filter(|a| a.attempt == attempt) {
+            a.runner = Some(run.abort_handle());
+        }
         let mut track = Track::default();
         while let Some(ev) = events.recv().await {
             self.on_event(attempt, ev, &mut track);
@@ -600,6 +622,10 @@ impl Controller {
                 remote_id,
                 ..
             } => {
+                if let Some(a) = core.active.as_mut() {
+                    a.ike_up = true;
+                    cancel(&mut a.icmp_watch);
+                }
                 tracing::info!(
                     "IKE SA established with {remote_id} at {remote} from {local}: {proposal}{}{}",
                     if nat.local_behind || nat.remote_behind {
@@ -656,9 +682,15 @@ impl Controller {
                     return;
                 }
                 track.failed = true;
-                tracing::warn!("{}", explain(&failure, &ctx));
+                let cause = explain(&failure, &ctx);
+                tracing::warn!("{cause}");
                 tracing::debug!("engine failure: {failure}");
-                self.begin_stop(&mut core, Some(nm_reason(&failure)));
+                let reason = nm_reason(&failure);
+                if reason == PluginFailure::LoginFailed && self.reprompt(&mut core, &cause) {
+                    return;
+                }
+                self.begin_stop(&mut core, Some(reason));
+                Self::end_half_open(&mut core);
             }
             Event::IkeSaDown { reason, .. } => match reason {
                 DownReason::Closed | DownReason::Rekeyed => {
@@ -674,8 +706,15 @@ impl Controller {
                 DownReason::Failed(failure) => {
                     if !track.failed && !closing {
                         track.failed = true;
-                        tracing::warn!("{}", explain(&failure, &ctx));
-                        self.begin_stop(&mut core, Some(nm_reason(&failure)));
+                        let cause = explain(&failure, &ctx);
+                        tracing::warn!("{cause}");
+                        let reason = nm_reason(&failure);
+                        if reason == PluginFailure::LoginFailed && self.reprompt(&mut core, &cause)
+                        {
+                            return;
+                        }
+                        self.begin_stop(&mut core, Some(reason));
+                        Self::end_half_open(&mut core);
                     }
                 }
             },
@@ -692,11 +731,90 @@ impl Controller {
         }
     }
 
+    /// An interactive activation whose secret the gateway rejected: instead of failing, ask
+    /// NetworkManager for the secret again with the cause as the message (NetworkManager hands
+    /// it to the agent as an `x-vpn-message:` hint, and the prompt shows it). Only secrets the
+    /// user gives (agent-owned or not saved) are asked for again: a secret saved in the system
+    /// profile cannot be changed by an agent, so then the activation fails with LOGIN_FAILED.
+    /// Returns false when no re-prompt is possible.
+    fn reprompt(self: &Arc<Self>, core: &mut Core, cause: &str) -> bool {
+        use super::secrets::{FLAG_AGENT_OWNED, FLAG_NOT_REQUIRED, FLAG_NOT_SAVED};
+        if !core.interactive || core.state != ServiceState::Starting {
+            return false;
+        }
+        let Some(active) = core.active.as_ref() else {
+            return false;
+        };
+        let authby = active
+            .maps
+            .data
+            .get("authby")
+            .map_or("secret", |s| s.trim());
+        let flags = active.maps.flags("pskvalue");
+        if authby != "secret"
+            || flags & (FLAG_AGENT_OWNED | FLAG_NOT_SAVED) == 0
+            || flags & FLAG_NOT_REQUIRED != 0
+        {
+            return false;
+        }
+        let Some(mut old) = core.active.take() else {
+            return false;
+        };
+        let _ = old.stop.send(true);
+        cancel(&mut old.icmp_watch);
+        let mut maps = old.maps.clone();
+        if let Some(mut v) = maps.secrets.remove("pskvalue") {
+            zeroize::Zeroize::zeroize(&mut v);
+        }
+        tracing::info!("asking NetworkManager for the pre-shared key again");
+        cancel(&mut core.connect_timer);
+        core.pending = Some(maps);
+        self.send(Out::SecretsRequired(
+            cause.to_string(),
+            vec!["pskvalue".to_string()],
+        ));
+        true
+    }
+
+    /// An ICMP port unreachable answered our IKE datagrams before any IKE SA came up.
+    fn on_port_unreachable(self: &Arc<Self>, attempt: u64, port: u16) {
+        let mut core = self.lock();
+        let Some(a) = core
+            .active
+            .as_mut()
+            .filter(|a| a.attempt == attempt && !a.closing && !a.ike_up)
+        else {
+            return;
+        };
+        a.icmp_watch = None;
+        tracing::warn!(
+            "{}",
+            messages::no_ike_service(&a.gateway, port, a.started.elapsed())
+        );
+        self.begin_stop(&mut core, Some(PluginFailure::ConnectFailed));
+        Self::end_half_open(&mut core);
+    }
+
+    /// After a failure before the IKE SA came up there is nothing to close with the gateway:
+    /// end the engine's loop at once (its kernel backend removes what it allocated when
+    /// dropped), so NetworkManager sees STOPPED right after the failure instead of after the
+    /// close grace period.
+    fn end_half_open(core: &mut Core) {
+        if let Some(a) = core.active.as_mut().filter(|a| !a.ike_up) {
+            if let Some(h) = a.runner.take() {
+                h.abort();
+            }
+        }
+    }
+
     /// The connection task ended: STOPPED.
     fn on_ended(self: &Arc<Self>, attempt: u64) {
         let mut core = self.lock();
         if core.active.as_ref().map(|a| a.attempt) != Some(attempt) {
             return;
+        }
+        if let Some(a) = core.active.as_mut() {
+            cancel(&mut a.icmp_watch);
         }
         core.active = None;
         if matches!(core.state, ServiceState::Starting | ServiceState::Started) {
@@ -725,6 +843,7 @@ impl Controller {
         }
         let a = core.active.as_mut()?;
         a.closing = true;
+        cancel(&mut a.icmp_watch);
         let _ = a.stop.send(true);
         Some(a.done.clone())
     }
@@ -761,8 +880,9 @@ impl Controller {
             let _ = tokio::time::timeout(Duration::from_secs(5), done.wait_for(|d| *d)).await;
         }
         let mut core = self.lock();
-        if let Some(a) = core.active.take() {
+        if let Some(mut a) = core.active.take() {
             tracing::warn!("the IKE connection did not close in time; dropping it");
+            cancel(&mut a.icmp_watch);
             a.task.abort();
         }
         self.set_state(&mut core, ServiceState::Stopped);

@@ -189,6 +189,18 @@ pub fn no_response(gateway: &str, port: u16, tries: u32, waited: Duration) -> St
     )
 }
 
+/// An ICMP port unreachable came back: the gateway host is there, but no IKE daemon listens.
+pub fn no_ike_service(gateway: &str, port: u16, waited: Duration) -> String {
+    trf(
+        "No IKE service at the gateway {gateway}: it answered our first message on UDP port {port} with an ICMP port unreachable after {secs} s, so nothing listens there. Check that the gateway's IKE daemon is running and that the address is right.",
+        &[
+            ("gateway", &gateway),
+            ("port", &port),
+            ("secs", &waited.as_secs()),
+        ],
+    )
+}
+
 /// Another error notify from the gateway.
 pub fn peer_notify(name: &str, code: u16) -> String {
     trf(

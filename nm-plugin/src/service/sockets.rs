@@ -115,6 +115,128 @@ pub async fn bind(local: IpAddr, policy: PortPolicy) -> io::Result<Bound> {
     }
 }
 
+/// An ICMP "port unreachable" for one of our IKE datagrams: nothing listens on the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortUnreachable {
+    /// The gateway's UDP port our datagram went to (500 or 4500).
+    pub port: u16,
+}
+
+/// Finds an ICMP (IPv4, with its IP header as raw sockets deliver it) or ICMPv6 (without) port
+/// unreachable in `packet` that quotes a UDP datagram from `local` (one of `local_ports`) to
+/// `remote`.
+pub fn parse_port_unreachable(
+    packet: &[u8],
+    v6: bool,
+    local: IpAddr,
+    local_ports: (u16, u16),
+    remote: IpAddr,
+) -> Option<PortUnreachable> {
+    let be16 = |b: &[u8], at: usize| -> Option<u16> {
+        Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
+    };
+    let (icmp, inner_udp, src, dst) = if v6 {
+        // ICMPv6 destination unreachable (1), port unreachable (4).
+        let icmp = packet;
+        if icmp.first() != Some(&1) || icmp.get(1) != Some(&4) {
+            return None;
+        }
+        let ip = icmp.get(8..)?;
+        if ip.first()? >> 4 != 6 || *ip.get(6)? != 17 {
+            return None;
+        }
+        let src: [u8; 16] = ip.get(8..24)?.try_into().ok()?;
+        let dst: [u8; 16] = ip.get(24..40)?.try_into().ok()?;
+        (icmp, ip.get(40..)?, IpAddr::from(src), IpAddr::from(dst))
+    } else {
+        let ihl = usize::from(packet.first()? & 0x0f) * 4;
+        let icmp = packet.get(ihl..)?;
+        // ICMP destination unreachable (3), port unreachable (3).
+        if icmp.first() != Some(&3) || icmp.get(1) != Some(&3) {
+            return None;
+        }
+        let ip = icmp.get(8..)?;
+        if ip.first()? >> 4 != 4 || *ip.get(9)? != 17 {
+            return None;
+        }
+        let inner_ihl = usize::from(ip.first()? & 0x0f) * 4;
+        let src: [u8; 4] = ip.get(12..16)?.try_into().ok()?;
+        let dst: [u8; 4] = ip.get(16..20)?.try_into().ok()?;
+        (
+            icmp,
+            ip.get(inner_ihl..)?,
+            IpAddr::from(src),
+            IpAddr::from(dst),
+        )
+    };
+    let _ = icmp;
+    let sport = be16(inner_udp, 0)?;
+    let dport = be16(inner_udp, 2)?;
+    (src == local && dst == remote && (sport == local_ports.0 || sport == local_ports.1))
+        .then_some(PortUnreachable { port: dport })
+}
+
+/// Watches for an ICMP port unreachable answering our IKE datagrams to `remote`.
+///
+/// Linux reports ICMP errors on unconnected UDP sockets only with `IP_RECVERR`, and our IKE
+/// sockets cannot be connected (they talk to the gateway on two ports and follow NAT-T), so a
+/// raw ICMP socket (root, as NetworkManager runs us) receives a copy of every ICMP error and we
+/// pick the ones quoting our datagrams. Nothing is sent on it. Returns `None` when the socket
+/// cannot be opened (no privileges): then silence and refusal look the same (no answer).
+pub async fn port_unreachable(
+    local: IpAddr,
+    local_ports: (u16, u16),
+    remote: IpAddr,
+) -> Option<PortUnreachable> {
+    use nix::sys::socket::{socket, AddressFamily, SockFlag, SockProtocol, SockType};
+    let v6 = remote.is_ipv6();
+    let (family, proto) = if v6 {
+        (AddressFamily::Inet6, SockProtocol::IcmpV6)
+    } else {
+        (AddressFamily::Inet, SockProtocol::Icmp)
+    };
+    let fd = match socket(
+        family,
+        SockType::Raw,
+        SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
+        proto,
+    ) {
+        Ok(fd) => fd,
+        Err(e) => {
+            tracing::debug!("cannot watch for ICMP errors ({e}): port unreachable not detected");
+            return None;
+        }
+    };
+    // The datagram API reads a raw socket's packets just as well (recvfrom).
+    let sock = match tokio::net::UdpSocket::from_std(std::net::UdpSocket::from(fd)) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::debug!("cannot watch for ICMP errors ({e})");
+            return None;
+        }
+    };
+    let mut buf = vec![0u8; 2048];
+    loop {
+        match sock.recv_from(&mut buf).await {
+            Ok((n, from)) => {
+                if from.ip() != remote {
+                    continue;
+                }
+                if let Some(p) = buf
+                    .get(..n)
+                    .and_then(|b| parse_port_unreachable(b, v6, local, local_ports, remote))
+                {
+                    return Some(p);
+                }
+            }
+            Err(e) => {
+                tracing::debug!("ICMP watch ended: {e}");
+                return None;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +283,62 @@ mod tests {
         assert_ne!(bi, IKE_PORT);
         assert_ne!(bn, NATT_PORT);
         drop(a);
+    }
+
+    #[test]
+    fn recognises_port_unreachable_for_our_datagrams() {
+        let local: IpAddr = "192.0.2.1".parse().unwrap();
+        let remote: IpAddr = "192.0.2.2".parse().unwrap();
+        // outer IPv4 header (20), ICMP 3/3 (8), inner IPv4 header (20), UDP header (8)
+        let mut p = vec![0x45u8; 1];
+        p.extend_from_slice(&[0; 8]);
+        p.push(1); // protocol ICMP
+        p.extend_from_slice(&[0; 2]);
+        p.extend_from_slice(&[192, 0, 2, 2, 192, 0, 2, 1]);
+        p.extend_from_slice(&[3, 3, 0, 0, 0, 0, 0, 0]);
+        p.push(0x45);
+        p.extend_from_slice(&[0; 8]);
+        p.push(17);
+        p.extend_from_slice(&[0; 2]);
+        p.extend_from_slice(&[192, 0, 2, 1, 192, 0, 2, 2]);
+        p.extend_from_slice(&[0x01, 0xf4, 0x01, 0xf4, 0, 8, 0, 0]);
+        assert_eq!(
+            parse_port_unreachable(&p, false, local, (500, 4500), remote),
+            Some(PortUnreachable { port: 500 })
+        );
+        assert_eq!(
+            parse_port_unreachable(&p, false, local, (1500, 4500), remote),
+            None
+        );
+        assert_eq!(
+            parse_port_unreachable(&p, false, remote, (500, 4500), local),
+            None
+        );
+        let mut host_unreach = p.clone();
+        host_unreach[21] = 1;
+        assert_eq!(
+            parse_port_unreachable(&host_unreach, false, local, (500, 4500), remote),
+            None
+        );
+        // The quoted UDP length and checksum are not needed: only cuts before the ports fail.
+        for cut in 0..p.len() - 4 {
+            assert_eq!(
+                parse_port_unreachable(&p[..cut], false, local, (500, 4500), remote),
+                None
+            );
+        }
+        // ICMPv6 1/4 quoting an IPv6 UDP datagram.
+        let l6: IpAddr = "2001:db8:2::1".parse().unwrap();
+        let r6: IpAddr = "2001:db8:2::2".parse().unwrap();
+        let mut q = vec![1u8, 4, 0, 0, 0, 0, 0, 0, 0x60, 0, 0, 0, 0, 8, 17, 64];
+        if let (IpAddr::V6(a), IpAddr::V6(b)) = (l6, r6) {
+            q.extend_from_slice(&a.octets());
+            q.extend_from_slice(&b.octets());
+        }
+        q.extend_from_slice(&[0x11, 0x94, 0x11, 0x94, 0, 8, 0, 0]);
+        assert_eq!(
+            parse_port_unreachable(&q, true, l6, (500, 4500), r6),
+            Some(PortUnreachable { port: 4500 })
+        );
     }
 }

@@ -133,7 +133,8 @@ lab_ike_cert_scenario() {
 
 # ---- data plane (kernel state we own) ---------------------------------------------------------------
 # Our kernel objects: SAs/policies with a reqid in 0x4e4d0000-0x4e4dffff (1313669120-1313734655),
-# routes with protocol 78 (any table), rules with protocol 78 (see nm-plugin/src/kernel/route.rs).
+# routes with protocol 78 (any table), rules with protocol 78 (see nm-plugin/src/kernel/route.rs),
+# XFRM interfaces with the alias nm-ike:block=N (see nm-plugin/src/kernel/xfrmi.rs).
 
 # lab_ike_residue ROLE: prints our SAs, policies, routes and rules in ROLE's namespace, one line
 # each prefixed with its kind; nothing when there are none
@@ -146,6 +147,7 @@ lab_ike_residue() {
 		lab_ip "$role" -6 route show table all proto 78 | sed 's/^/route6: /'
 		lab_ip "$role" -4 rule | grep -E 'proto 78' | sed 's/^/rule: /'
 		lab_ip "$role" -6 rule | grep -E 'proto 78' | sed 's/^/rule6: /'
+		lab_ip "$role" -o link show | grep -E 'alias nm-ike:block=' | sed 's/^/link: /'
 	} 2>/dev/null || true
 }
 
@@ -172,4 +174,88 @@ lab_ike_assert_routed() {
 # lab_ike_spis ROLE: our SPIs in ROLE (sorted, one a line)
 lab_ike_spis() {
 	{ lab_ip "$1" xfrm state | grep -E 'reqid 1313(6[6-9]|7[0-3])[0-9]{4}' | grep -Eo 'spi 0x[0-9a-f]+' | sort -u; } || true
+}
+
+# lab_ike_assert_xfrmi ROLE IFNAME IF_ID: IFNAME is an XFRM interface of ours with IF_ID, up, with
+# an MTU between 1280 and 1499 (room for ESP); SAs and policies are bound to IF_ID
+lab_ike_assert_xfrmi() {
+	local role=$1 ifn=$2 id=$3 link mtu hex
+	hex=$(printf '0x%x' "$id")
+	link=$(lab_ip "$role" -d link show "$ifn" 2>&1) || lab_fail "no interface $ifn in $role"
+	echo "$link" >"$LAB_OUT/$role-$ifn-link.txt"
+	grep -q "xfrm if_id $hex" <<<"$link" || lab_fail "$ifn is not an XFRM interface with if_id $hex: $(echo "$link" | tr '\n' ' ' | cut -c1-300)"
+	grep -q 'alias nm-ike:block=' <<<"$link" || lab_fail "$ifn does not carry our alias"
+	grep -q '[<,]UP[,>]' <<<"$link" || lab_fail "$ifn is not up"
+	mtu=$(sed -n 's/.* mtu \([0-9]*\) .*/\1/p' <<<"$link" | head -n1)
+	[ "${mtu:-0}" -ge 1280 ] && [ "$mtu" -lt 1500 ] || lab_fail "$ifn has MTU ${mtu:-?}, expected 1280..1499"
+	# (no "ip | grep -q": with pipefail, grep's early exit makes ip fail with SIGPIPE)
+	grep -qw "if_id $hex" <<<"$(lab_ip "$role" xfrm state)" || lab_fail "no SA bound to if_id $hex"
+	grep -qw "if_id $hex" <<<"$(lab_ip "$role" xfrm policy)" || lab_fail "no policy bound to if_id $hex"
+	lab_log "$ifn: xfrm if_id $hex, mtu $mtu, SAs and policies bound"
+}
+
+# lab_ike_link_packets ROLE IFNAME: RX+TX packets of IFNAME
+lab_ike_link_packets() {
+	lab_ip "$1" -s link show "$2" 2>/dev/null | awk '
+		/RX:|TX:/ { getline; s += $2 }
+		END { print s + 0 }'
+}
+
+# ---- NetworkManager with our plugin --------------------------------------------------------------
+
+# lab_nm_ike_service: path of nm-ike-service next to nm-ike (fails when not built)
+lab_nm_ike_service() {
+	local s
+	s=$(dirname "$(lab_ike_bin)")/nm-ike-service
+	[ -x "$s" ] || lab_fail "nm-ike-service is not built"
+	echo "$s"
+}
+
+# lab_nm_ike_name_dir: writes our .name file (with the auth dialog, external UI mode and hints,
+# as data/nm-vpn/nm-ike-service.name.in) into $LAB_RUN/vpn-name and prints that directory
+lab_nm_ike_name_dir() {
+	local d service
+	d=$(lab_dir vpn-name)
+	service=$(lab_nm_ike_service)
+	lab_nm_vpn_name_file "$d" ike org.freedesktop.NetworkManager.ike "$service" true
+	cat >>"$d/nm-ike-service.name" <<-EOF
+		[GNOME]
+		auth-dialog=$(dirname "$service")/nm-ike-auth-dialog
+		supports-external-ui-mode=true
+		supports-hints=true
+	EOF
+	echo "$d"
+}
+
+# lab_nm_ike_start ROLE [lab_nm_start options]: NM in ROLE with our plugin registered and our
+# D-Bus policy included; LAB_NM_IKE_VPND is the .name directory (for clients: NM_VPN_PLUGIN_DIR)
+lab_nm_ike_start() {
+	local role=$1
+	shift
+	LAB_NM_IKE_VPND=$(lab_nm_ike_name_dir)
+	lab_nm_start "$role" --vpn-dir "$LAB_NM_IKE_VPND" --dbus-include "$LAB_REPO/data/dbus/nm-ike-service.conf" "$@"
+}
+
+# lab_nm_ike_add CON DATA [SECRETS]: an ike VPN connection (vpn.data / vpn.secrets as nmcli takes them)
+lab_nm_ike_add() {
+	local con=$1 data=$2 secrets=${3:-}
+	local args=(connection add type vpn vpn-type org.freedesktop.NetworkManager.ike con-name "$con"
+		connection.autoconnect no vpn.data "$data")
+	[ -z "$secrets" ] || args+=(vpn.secrets "$secrets")
+	lab_nmcli "${args[@]}" >/dev/null || lab_fail "nmcli connection add $con failed"
+}
+
+# lab_nm_ike_up_fails CON OUTFILE [TIMEOUT]: nmcli connection up CON must fail; its output and
+# the seconds it took go to OUTFILE; prints the seconds
+lab_nm_ike_up_fails() {
+	local con=$1 out=$2 timeout=${3:-90} t0=$SECONDS
+	if lab_nmcli --wait "$timeout" connection up "$con" >"$out" 2>&1; then
+		lab_fail "nmcli connection up $con succeeded although it should fail"
+	fi
+	echo "$((SECONDS - t0))"
+}
+
+# lab_nm_log_wait REGEX [TIMEOUT]: NM's log (our plugin's stderr included) gets a line matching REGEX
+lab_nm_log_wait() {
+	lab_wait "$(lab_scale "${2:-10}")" "NM log line /$1/" grep -Eq "$1" "$(lab_nm_dir)/nm.out"
 }

@@ -1,0 +1,376 @@
+//! XFRM interfaces for route-based tunnels (`ipsec-interface=N`).
+//!
+//! A connection with `ipsec-interface=N` gets the interface `ipsec<N>` of kind `xfrm` with
+//! `IFLA_XFRM_IF_ID` = N; its SAs and policies carry `XFRMA_IF_ID` N, and the remote networks
+//! are routed through the interface (in our table). Outbound packets routed to the interface
+//! find their policy by if_id; decapsulated inbound packets appear on the interface.
+//!
+//! Ownership: the interface's alias (`IFLA_IFALIAS`) reads `nm-ike:block=<B>` with the reqid
+//! block of the process that created it ([`super::owner`]). An interface of that name that is
+//! not ours (no such alias) is never touched; ours is deleted on disconnect, and by the
+//! residue cleanup at start when its block is dead.
+//!
+//! MTU: the MTU of the device towards the gateway minus the worst-case ESP overhead
+//! ([`overhead`]): outer IP header, UDP encapsulation, ESP header, a 16-byte IV, 15 bytes
+//! of padding, the trailer and a 16-byte ICV — 1500 becomes 1415 (IPv4) or 1395 (IPv6),
+//! which also keeps inner IPv6 (minimum 1280) working.
+
+use super::netlink::NlSocket;
+use super::KernelError;
+use netlink_packet_core::{NetlinkPayload, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL};
+use netlink_packet_route::link::{
+    InfoData, InfoKind, InfoXfrm, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+};
+use netlink_packet_route::RouteNetlinkMessage;
+use netlink_sys::protocols::NETLINK_ROUTE;
+
+/// Prefix of the alias that marks an interface as ours.
+pub const ALIAS_PREFIX: &str = "nm-ike:block=";
+/// Name prefix of our interfaces.
+pub const NAME_PREFIX: &str = "ipsec";
+/// MTU used when the device towards the gateway cannot be read.
+pub const FALLBACK_LINK_MTU: u32 = 1500;
+/// Lowest MTU we set (IPv6's minimum).
+pub const MIN_MTU: u32 = 1280;
+
+/// The interface name of if_id `if_id`.
+pub fn interface_name(if_id: u32) -> String {
+    format!("{NAME_PREFIX}{if_id}")
+}
+
+/// The alias tagging an interface as created by reqid block `block`.
+pub fn alias_for_block(block: u32) -> String {
+    format!("{ALIAS_PREFIX}{block}")
+}
+
+/// The block of an alias of ours.
+pub fn block_of_alias(alias: &str) -> Option<u32> {
+    alias.strip_prefix(ALIAS_PREFIX)?.parse().ok()
+}
+
+/// Worst-case ESP tunnel overhead for an outer IPv4 (`ipv6 == false`) or IPv6 header.
+pub fn overhead(ipv6: bool) -> u32 {
+    let ip = if ipv6 { 40 } else { 20 };
+    // UDP encap + ESP header (SPI, seq) + IV + max padding + pad length/next header + ICV.
+    ip + 8 + 8 + 16 + 15 + 2 + 16
+}
+
+/// The MTU of an XFRM interface over a device of MTU `link_mtu`.
+pub fn interface_mtu(link_mtu: u32, ipv6_outer: bool) -> u32 {
+    link_mtu.saturating_sub(overhead(ipv6_outer)).max(MIN_MTU)
+}
+
+/// The `RTM_NEWLINK` body creating `name` (kind xfrm, `if_id`, up, MTU `mtu`).
+pub fn create_message(name: &str, if_id: u32, mtu: u32) -> LinkMessage {
+    let mut m = LinkMessage::default();
+    m.header.flags = LinkFlags::Up;
+    m.header.change_mask = LinkFlags::Up;
+    m.attributes.push(LinkAttribute::IfName(name.to_string()));
+    m.attributes.push(LinkAttribute::Mtu(mtu));
+    m.attributes.push(LinkAttribute::LinkInfo(vec![
+        LinkInfo::Kind(InfoKind::Xfrm),
+        LinkInfo::Data(InfoData::Xfrm(vec![InfoXfrm::IfId(if_id)])),
+    ]));
+    m
+}
+
+/// The `RTM_NEWLINK` body setting the alias of interface `index`.
+pub fn alias_message(index: u32, alias: &str) -> LinkMessage {
+    let mut m = LinkMessage::default();
+    m.header.index = index;
+    m.attributes.push(LinkAttribute::IfAlias(alias.to_string()));
+    m
+}
+
+/// The `RTM_DELLINK` body for interface `index`.
+pub fn delete_message(index: u32) -> LinkMessage {
+    let mut m = LinkMessage::default();
+    m.header.index = index;
+    m
+}
+
+/// What we know about one interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkState {
+    /// Index.
+    pub index: u32,
+    /// Name.
+    pub name: String,
+    /// Alias, if any.
+    pub alias: Option<String>,
+    /// MTU.
+    pub mtu: Option<u32>,
+    /// The XFRM if_id, for XFRM interfaces.
+    pub if_id: Option<u32>,
+}
+
+fn link_state(m: &LinkMessage) -> LinkState {
+    let mut s = LinkState {
+        index: m.header.index,
+        name: String::new(),
+        alias: None,
+        mtu: None,
+        if_id: None,
+    };
+    for a in &m.attributes {
+        match a {
+            LinkAttribute::IfName(n) => s.name = n.clone(),
+            LinkAttribute::IfAlias(n) => s.alias = Some(n.clone()),
+            LinkAttribute::Mtu(v) => s.mtu = Some(*v),
+            LinkAttribute::LinkInfo(infos) => {
+                for i in infos {
+                    if let LinkInfo::Data(InfoData::Xfrm(x)) = i {
+                        for x in x {
+                            if let InfoXfrm::IfId(id) = x {
+                                s.if_id = Some(*id);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    s
+}
+
+fn is_gone(e: &KernelError) -> bool {
+    matches!(e.errno(), Some(libc::ENOENT) | Some(libc::ENODEV))
+}
+
+/// One XFRM interface we created (deleted again by [`XfrmInterface::remove`]).
+pub struct XfrmInterface {
+    sock: NlSocket,
+    /// Name (`ipsec<N>`).
+    pub name: String,
+    /// Interface index.
+    pub index: u32,
+    /// The if_id.
+    pub if_id: u32,
+    /// The MTU set.
+    pub mtu: u32,
+    removed: bool,
+}
+
+fn send(
+    sock: &mut NlSocket,
+    msg: RouteNetlinkMessage,
+    flags: u16,
+    what: &str,
+) -> Result<Vec<RouteNetlinkMessage>, KernelError> {
+    let replies = sock
+        .request(msg, flags)
+        .map_err(|e| KernelError::io(what, e))?;
+    Ok(replies
+        .into_iter()
+        .filter_map(|m| match m.payload {
+            NetlinkPayload::InnerMessage(x) => Some(x),
+            _ => None,
+        })
+        .collect())
+}
+
+fn open() -> Result<NlSocket, KernelError> {
+    NlSocket::open(NETLINK_ROUTE)
+        .map_err(|e| KernelError::io("cannot open the rtnetlink socket", e))
+}
+
+/// The interface called `name`, if it exists.
+fn get_by_name(sock: &mut NlSocket, name: &str) -> Result<Option<LinkState>, KernelError> {
+    let mut m = LinkMessage::default();
+    m.attributes.push(LinkAttribute::IfName(name.to_string()));
+    match send(
+        sock,
+        RouteNetlinkMessage::GetLink(m),
+        0,
+        &format!("looking up interface {name}"),
+    ) {
+        Ok(r) => Ok(r.iter().find_map(|m| match m {
+            RouteNetlinkMessage::NewLink(l) => Some(link_state(l)),
+            _ => None,
+        })),
+        Err(e) if is_gone(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The MTU of interface `index`.
+pub fn link_mtu(index: u32) -> Result<Option<u32>, KernelError> {
+    let mut sock = open()?;
+    let mut m = LinkMessage::default();
+    m.header.index = index;
+    let r = send(
+        &mut sock,
+        RouteNetlinkMessage::GetLink(m),
+        0,
+        "reading a device's MTU",
+    )?;
+    Ok(r.iter().find_map(|m| match m {
+        RouteNetlinkMessage::NewLink(l) => link_state(l).mtu,
+        _ => None,
+    }))
+}
+
+fn delete_index(sock: &mut NlSocket, index: u32, name: &str) -> Result<(), KernelError> {
+    match send(
+        sock,
+        RouteNetlinkMessage::DelLink(delete_message(index)),
+        0,
+        &format!("deleting interface {name}"),
+    ) {
+        Ok(_) => Ok(()),
+        Err(e) if is_gone(&e) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+impl XfrmInterface {
+    /// Creates `ipsec<if_id>` (kind xfrm, `if_id`, MTU `mtu`, up), tagged with `block`. An
+    /// interface of that name left by an earlier run of ours is replaced; anyone else's is
+    /// an error.
+    pub fn create(if_id: u32, mtu: u32, block: u32) -> Result<Self, KernelError> {
+        if if_id == 0 {
+            return Err(KernelError::Invalid(
+                "ipsec-interface: the XFRM interface id must not be 0".into(),
+            ));
+        }
+        let name = interface_name(if_id);
+        let mut sock = open()?;
+        if let Some(old) = get_by_name(&mut sock, &name)? {
+            if old.alias.as_deref().and_then(block_of_alias).is_some() {
+                tracing::info!("replacing interface {name} left by an earlier run");
+                delete_index(&mut sock, old.index, &name)?;
+            } else {
+                return Err(KernelError::Invalid(format!(
+                    "interface {name} already exists and was not created by nm-ike"
+                )));
+            }
+        }
+        send(
+            &mut sock,
+            RouteNetlinkMessage::NewLink(create_message(&name, if_id, mtu)),
+            NLM_F_CREATE | NLM_F_EXCL,
+            &format!("creating the XFRM interface {name} (if_id {if_id})"),
+        )?;
+        let Some(st) = get_by_name(&mut sock, &name)? else {
+            return Err(KernelError::Invalid(format!(
+                "interface {name} vanished after its creation"
+            )));
+        };
+        let mut iface = XfrmInterface {
+            sock,
+            name,
+            index: st.index,
+            if_id,
+            mtu,
+            removed: false,
+        };
+        let what = format!("tagging interface {} as ours", iface.name);
+        if let Err(e) = send(
+            &mut iface.sock,
+            RouteNetlinkMessage::SetLink(alias_message(st.index, &alias_for_block(block))),
+            0,
+            &what,
+        ) {
+            iface.remove();
+            return Err(e);
+        }
+        tracing::info!(
+            "created XFRM interface {} (if_id {if_id}, mtu {mtu})",
+            iface.name
+        );
+        Ok(iface)
+    }
+
+    /// Deletes the interface (once; an interface already gone counts as deleted).
+    pub fn remove(&mut self) {
+        if self.removed {
+            return;
+        }
+        self.removed = true;
+        let (index, name) = (self.index, self.name.clone());
+        match delete_index(&mut self.sock, index, &name) {
+            Ok(()) => tracing::info!("deleted XFRM interface {name}"),
+            Err(e) => tracing::warn!("{e}"),
+        }
+    }
+}
+
+/// Residue cleanup: deletes our XFRM interfaces (alias `nm-ike:block=B`) whose block `B` is
+/// dead. Returns how many were deleted.
+pub fn remove_residue(dead: &dyn Fn(u32) -> bool) -> Result<usize, KernelError> {
+    let mut sock = open()?;
+    let links = send(
+        &mut sock,
+        RouteNetlinkMessage::GetLink(LinkMessage::default()),
+        NLM_F_DUMP,
+        "listing interfaces",
+    )?;
+    let mut n = 0;
+    for l in links {
+        let RouteNetlinkMessage::NewLink(l) = l else {
+            continue;
+        };
+        let st = link_state(&l);
+        let Some(block) = st.alias.as_deref().and_then(block_of_alias) else {
+            continue;
+        };
+        if !dead(block) {
+            continue;
+        }
+        match delete_index(&mut sock, st.index, &st.name) {
+            Ok(()) => n += 1,
+            Err(e) => tracing::warn!("{e}"),
+        }
+    }
+    if n > 0 {
+        tracing::info!("removed {n} stale XFRM interfaces left by an earlier run");
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::netlink::{decode_one, serialize};
+
+    fn roundtrip(m: &LinkMessage) -> LinkMessage {
+        let buf = serialize(RouteNetlinkMessage::NewLink(m.clone()), 0, 1);
+        match decode_one::<RouteNetlinkMessage>(&buf).unwrap().payload {
+            NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l)) => l,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn create_message_carries_kind_if_id_mtu_and_up() {
+        let m = roundtrip(&create_message("ipsec7", 7, 1415));
+        let st = link_state(&m);
+        assert_eq!(st.name, "ipsec7");
+        assert_eq!(st.if_id, Some(7));
+        assert_eq!(st.mtu, Some(1415));
+        assert!(m.header.flags.contains(LinkFlags::Up));
+        assert!(m.header.change_mask.contains(LinkFlags::Up));
+        assert!(m.attributes.iter().any(|a| matches!(a,
+            LinkAttribute::LinkInfo(i) if i.contains(&LinkInfo::Kind(InfoKind::Xfrm)))));
+    }
+
+    #[test]
+    fn alias_tags_the_block() {
+        let m = roundtrip(&alias_message(12, &alias_for_block(5)));
+        assert_eq!(m.header.index, 12);
+        let st = link_state(&m);
+        assert_eq!(st.alias.as_deref().and_then(block_of_alias), Some(5));
+        assert_eq!(block_of_alias("something else"), None);
+        assert_eq!(block_of_alias("nm-ike:block=x"), None);
+    }
+
+    #[test]
+    fn mtu_leaves_room_for_esp() {
+        assert_eq!(interface_mtu(1500, false), 1415);
+        assert_eq!(interface_mtu(1500, true), 1395);
+        assert_eq!(interface_mtu(1300, true), MIN_MTU);
+        assert_eq!(interface_name(65_535), "ipsec65535");
+        assert!(interface_name(65_535).len() < 16);
+    }
+}

@@ -1,0 +1,370 @@
+//! Import/export of Libreswan ipsec.conf and strongSwan swanctl.conf profiles: realistic files,
+//! round trips, malformed input, and (when the tools are installed) acceptance of the exported
+//! files by Libreswan's addconn and strongSwan's swanctl/charon.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use nm_plugin::import::{self, export, ImportError, Imported};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/import")
+        .join(rel)
+}
+
+fn get<'a>(imp: &'a Imported, k: &str) -> Option<&'a str> {
+    imp.data.get(k).map(String::as_str)
+}
+
+#[test]
+fn libreswan_site_to_site_psk() {
+    let imp = import::import_file(&data("site-psk/site.conf"), None).unwrap();
+    assert_eq!(imp.name, "branch-hq");
+    assert_eq!(get(&imp, "right"), Some("198.51.100.7"));
+    assert_eq!(get(&imp, "leftid"), Some("@branch.example.org"));
+    assert_eq!(get(&imp, "rightid"), Some("@hq.example.org"));
+    assert_eq!(get(&imp, "leftsubnet"), Some("192.168.10.0/24"));
+    assert_eq!(get(&imp, "rightsubnet"), Some("10.20.0.0/16,10.30.0.0/16"));
+    assert_eq!(get(&imp, "authby"), Some("secret"));
+    assert_eq!(get(&imp, "ikev2"), Some("insist"), "from conn %default");
+    assert_eq!(get(&imp, "esp"), Some("aes_gcm256"));
+    assert_eq!(get(&imp, "dpddelay"), Some("30"));
+    assert_eq!(get(&imp, "dpdtimeout"), Some("120"));
+    assert_eq!(get(&imp, "dpdaction"), Some("restart"));
+    assert_eq!(
+        get(&imp, "leftmodecfgclient"),
+        Some("no"),
+        "Libreswan default"
+    );
+    assert_eq!(
+        imp.secrets.get("pskvalue").map(String::as_str),
+        Some("branch-hq shared secret")
+    );
+    assert_eq!(imp.ignored, vec!["auto", "keyingtries"]);
+}
+
+#[test]
+fn oci_two_tunnels_error_then_pick() {
+    let err = import::import_file(&data("oci/oci.conf"), None).unwrap_err();
+    assert_eq!(
+        err,
+        ImportError::SeveralConnections(vec!["oracle-tunnel-1".into(), "oracle-tunnel-2".into()])
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("oracle-tunnel-1") && msg.contains("oracle-tunnel-2"),
+        "{msg}"
+    );
+    let imp = import::import_file(&data("oci/oci.conf"), Some("oracle-tunnel-2")).unwrap();
+    assert_eq!(get(&imp, "right"), Some("129.146.13.52"));
+    assert_eq!(get(&imp, "ipsec-interface"), Some("2"));
+    assert_eq!(get(&imp, "encapsulation"), Some("yes"));
+    assert_eq!(get(&imp, "esp"), Some("aes_gcm256;modp1536"), "phase2alg");
+    assert_eq!(get(&imp, "ikelifetime"), Some("28800s"));
+    assert_eq!(
+        imp.secrets.get("pskvalue").map(String::as_str),
+        Some("tunnel-two-secret")
+    );
+    assert!(
+        imp.ignored.contains(&"vti-routing".to_string()),
+        "{:?}",
+        imp.ignored
+    );
+    assert!(
+        imp.ignored.contains(&"left".to_string()),
+        "left=10.1.2.3 is reported"
+    );
+    let unknown = import::import_file(&data("oci/oci.conf"), Some("nope")).unwrap_err();
+    assert!(matches!(unknown, ImportError::UnknownConnection { .. }));
+}
+
+#[test]
+fn rhel_roadwarrior_cert() {
+    let imp = import::import_file(&data("rhel-cert/ipsec.conf"), None).unwrap();
+    assert_eq!(get(&imp, "right"), Some("vpn.example.com"));
+    assert_eq!(get(&imp, "authby"), Some("rsasig"));
+    assert_eq!(get(&imp, "leftmodecfgclient"), Some("yes"));
+    assert_eq!(get(&imp, "leftid"), None, "%fromcert is the default");
+    assert_eq!(get(&imp, "leftcert"), None);
+    let keys: Vec<&str> = imp.needs_file.iter().map(|n| n.key.as_str()).collect();
+    assert_eq!(keys, vec!["leftcert", "leftkey"]);
+    assert_eq!(imp.needs_file[0].reference, "laptop.example.com");
+    for k in ["leftrsasigkey", "rightrsasigkey", "modecfgpull", "auto"] {
+        assert!(
+            imp.ignored.contains(&k.to_string()),
+            "{k} in {:?}",
+            imp.ignored
+        );
+    }
+}
+
+#[test]
+fn swanctl_pools_and_children() {
+    let imp = import::import_file(&data("swanctl/swanctl.conf"), None).unwrap();
+    assert_eq!(imp.name, "home");
+    assert_eq!(get(&imp, "right"), Some("vpn.example.net"));
+    assert_eq!(get(&imp, "leftid"), Some("alice@example.net"));
+    assert_eq!(get(&imp, "rightid"), Some("vpn.example.net"));
+    assert_eq!(get(&imp, "authby"), Some("secret"));
+    assert_eq!(get(&imp, "leftmodecfgclient"), Some("yes"));
+    assert_eq!(
+        get(&imp, "rightsubnet"),
+        Some("10.8.0.0/16, 2001:db8:8::/48")
+    );
+    assert_eq!(get(&imp, "salifetime"), Some("50m"));
+    assert_eq!(get(&imp, "ikelifetime"), Some("6h"));
+    assert_eq!(get(&imp, "dpdaction"), Some("restart"));
+    assert_eq!(get(&imp, "encapsulation"), Some("yes"));
+    assert!(get(&imp, "ike").is_some() && get(&imp, "esp").is_some());
+    assert_eq!(
+        imp.secrets.get("pskvalue").map(String::as_str),
+        Some("correct horse battery staple")
+    );
+    assert!(
+        imp.ignored
+            .contains(&"children.home-net.start_action".to_string()),
+        "{:?}",
+        imp.ignored
+    );
+}
+
+fn maps(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn profiles() -> Vec<(BTreeMap<String, String>, BTreeMap<String, String>)> {
+    vec![
+        (
+            maps(&[
+                ("right", "198.51.100.7"),
+                ("rightid", "@hq.example.org"),
+                ("leftid", "@branch.example.org"),
+                ("authby", "secret"),
+                ("ikev2", "insist"),
+                ("ike", "aes256-sha2_256;dh19"),
+                ("esp", "aes_gcm256"),
+                ("pfs", "no"),
+                ("ikelifetime", "8h"),
+                ("salifetime", "1h"),
+                ("leftsubnet", "192.168.10.0/24"),
+                ("rightsubnet", "10.20.0.0/16"),
+                ("narrowing", "yes"),
+                ("type", "tunnel"),
+                ("leftmodecfgclient", "no"),
+                ("fragmentation", "force"),
+                ("mobike", "no"),
+                ("dpddelay", "30s"),
+                ("dpdtimeout", "120s"),
+                ("dpdaction", "restart"),
+                ("ipsec-interface", "7"),
+                ("encapsulation", "yes"),
+                ("route-table", "300"),
+                ("rightport", "4500"),
+            ]),
+            maps(&[("pskvalue", "s3cret value")]),
+        ),
+        (
+            maps(&[
+                ("right", "vpn.example.com"),
+                ("rightid", "@vpn.example.com"),
+                ("authby", "cert"),
+                ("leftcert", "/etc/nm-ike/me.pem"),
+                ("leftkey", "/etc/nm-ike/me.key"),
+                ("rightca", "/etc/nm-ike/ca.pem"),
+                ("ikev2", "insist"),
+                ("leftmodecfgclient", "yes"),
+                ("narrowing", "yes"),
+                ("salifetime", "1h"),
+                ("rightsubnet", "0.0.0.0/0"),
+                ("ikelifetime", "8h"),
+                ("fragmentation", "yes"),
+                ("mobike", "yes"),
+                ("type", "tunnel"),
+                ("dpdaction", "clear"),
+            ]),
+            BTreeMap::new(),
+        ),
+    ]
+}
+
+#[test]
+fn ipsec_conf_round_trip() {
+    let dir = tempdir("rt-ls");
+    for (i, (d, s)) in profiles().into_iter().enumerate() {
+        let out = export::to_ipsec_conf("rt", &d, &s).unwrap();
+        let conf = dir.join(format!("p{i}.conf"));
+        std::fs::write(&conf, &out.conf).unwrap();
+        if let Some(sec) = &out.secrets {
+            std::fs::write(dir.join(format!("p{i}.secrets")), sec).unwrap();
+        }
+        let imp = import::import_file(&conf, None).unwrap();
+        assert_eq!(imp.data, d, "{}", out.conf);
+        assert_eq!(imp.secrets, s);
+    }
+}
+
+#[test]
+fn swanctl_round_trip() {
+    let dir = tempdir("rt-sw");
+    for (i, (d, s)) in profiles().into_iter().enumerate() {
+        let text = export::to_swanctl("rt", &d, &s).unwrap();
+        let f = dir.join(format!("p{i}.conf"));
+        std::fs::write(&f, &text).unwrap();
+        let imp = import::import_file(&f, None).unwrap();
+        assert_eq!(imp.data, d, "{text}");
+        assert_eq!(imp.secrets, s);
+    }
+}
+
+#[test]
+fn export_refuses_injection() {
+    let (mut d, s) = profiles().remove(0);
+    d.insert("rightid".into(), "@a\"\n    leftupdown=/bin/sh".into());
+    assert!(export::to_ipsec_conf("x", &d, &s).is_err());
+    assert!(export::to_swanctl("x", &d, &s).is_err());
+}
+
+#[test]
+fn malformed_files_report_lines() {
+    let cases: &[(&str, usize)] = &[
+        ("conn a\n    right=1.2.3.4\n    esp=\"aes\n", 3),
+        ("conn a\n    right=1.2.3.4\nbogus line here\n", 3),
+        ("conn a\n    just-a-word\n", 2),
+        ("conn a\n    also=missing\n    right=1.2.3.4\n", 2),
+    ];
+    for (text, line) in cases {
+        match import::ipsec_conf::import_str(text, None, None) {
+            Err(ImportError::Syntax { line: l, .. }) => assert_eq!(l, *line, "{text}"),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+    let sw: &[(&str, usize)] = &[
+        ("connections {\n  a {\n    remote_addrs = x\n", 4),
+        ("connections {\n  a\n }\n", 3),
+        ("}\n", 1),
+        ("connections {\n  a {\n    x = \"open\n  }\n}\n", 6),
+    ];
+    for (text, line) in sw {
+        match import::swanctl::import_str(text, None, None) {
+            Err(ImportError::Syntax { line: l, .. }) => assert_eq!(l, *line, "{text}"),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+    let err = import::ipsec_conf::import_str("conn a\n    also=a\n    right=1.2.3.4\n", None, None);
+    assert!(err.is_err());
+    assert_eq!(
+        import::ipsec_conf::import_str("# nothing\n", None, None),
+        Err(ImportError::NoConnection)
+    );
+}
+
+fn tempdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("nm-ike-import-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+const ADDCONN: &str = "/var/cache/nm-ike-lab/libreswan/usr/libexec/ipsec/addconn";
+
+#[test]
+fn libreswan_accepts_export() {
+    if !Path::new(ADDCONN).exists() {
+        eprintln!("SKIP: {ADDCONN} not found (tests/lab/install-deps installs Libreswan)");
+        return;
+    }
+    let dir = tempdir("addconn");
+    for (i, (d, s)) in profiles().into_iter().enumerate() {
+        let out = export::to_ipsec_conf("rt", &d, &s).unwrap();
+        let f = dir.join(format!("p{i}.conf"));
+        std::fs::write(&f, format!("config setup\n    logtime=yes\n\n{}", out.conf)).unwrap();
+        let r = Command::new(ADDCONN)
+            .arg("--config")
+            .arg(&f)
+            .arg("--checkconfig")
+            .output()
+            .unwrap();
+        assert!(
+            r.status.success(),
+            "addconn refused:\n{}\n{}{}",
+            out.conf,
+            String::from_utf8_lossy(&r.stdout),
+            String::from_utf8_lossy(&r.stderr)
+        );
+    }
+}
+
+#[test]
+fn strongswan_accepts_export() {
+    let charon = Path::new("/usr/lib/ipsec/charon");
+    let have = charon.exists()
+        && Command::new("swanctl").arg("--version").output().is_ok()
+        && Command::new("unshare")
+            .args(["--net", "--mount", "true"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if !have {
+        eprintln!("SKIP: charon, swanctl or unshare (root) not available");
+        return;
+    }
+    let dir = tempdir("swanctl");
+    let d = dir.display();
+    std::fs::write(
+        dir.join("strongswan.conf"),
+        format!(
+            "charon {{\n  load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey kernel-netlink socket-default vici\n  install_routes = no\n  plugins {{\n    vici {{\n      socket = unix://{d}/charon.vici\n    }}\n  }}\n}}\nswanctl {{\n  load = pem pkcs1 pkcs8 x509 pubkey openssl random nonce\n}}\n"
+        ),
+    )
+    .unwrap();
+    let mut files = Vec::new();
+    for (i, (dm, s)) in profiles().into_iter().enumerate() {
+        if dm.contains_key("leftcert") {
+            continue; // the certificate files do not exist here
+        }
+        let f = dir.join(format!("p{i}.conf"));
+        std::fs::write(&f, export::to_swanctl("rt", &dm, &s).unwrap()).unwrap();
+        files.push(f);
+    }
+    let mut script = format!(
+        "set -e\nmount -t tmpfs tmpfs /run\nexport STRONGSWAN_CONF={d}/strongswan.conf\n/usr/lib/ipsec/charon >{d}/charon.log 2>&1 &\npid=$!\nfor i in $(seq 100); do [ -S {d}/charon.vici ] && break; sleep 0.1; done\n"
+    );
+    for f in &files {
+        script.push_str(&format!(
+            "swanctl --load-all --noprompt --uri unix://{d}/charon.vici --file {}\nswanctl --list-conns --uri unix://{d}/charon.vici\n",
+            f.display()
+        ));
+    }
+    script.push_str("kill $pid\n");
+    let r = Command::new("unshare")
+        .args([
+            "--net",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            &script,
+        ])
+        .output()
+        .unwrap();
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&r.stdout),
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert!(
+        r.status.success() && out.contains("rt:"),
+        "swanctl refused:\n{out}"
+    );
+    assert!(!out.contains("loading connection 'rt' failed"), "{out}");
+}
