@@ -54,6 +54,11 @@ scenario_run() {
 	lab_assert_ping left "$LAB_RHOST_IP"
 	lab_capture_stop wire
 	lab_assert_xfrm_traffic left 6
+	# What the demo shows: addresses, SAs (key lines left out), the gateway's view, a ping.
+	lab_ip left addr show >"$LAB_OUT/client-addr.txt" 2>&1 || true
+	lab_ip left -s xfrm state 2>/dev/null | grep -Ev '^\s*(aead|enc|auth|auth-trunc|comp) ' >"$LAB_OUT/client-xfrm.txt" || true
+	lab_charon_sas gw >"$LAB_OUT/gw-sas.txt" 2>&1 || true
+	lab_nsx left ping -c 3 -i 0.3 -W 2 "$LAB_RHOST_IP" >"$LAB_OUT/ping.txt" 2>&1 || true
 	local esp icmp
 	esp=$(lab_capture_count wire esp)
 	icmp=$(lab_capture_count wire icmp)
