@@ -2,23 +2,30 @@
 # shellcheck shell=bash
 # lab-vm: yes
 # lab-timeout: 420
-# lab-description: data plane, OCI style: two route-based tunnels at once (two nm-ike connections to one charon gateway, distinct if_ids 1 and 2 -> ipsec1/ipsec2, distinct reqid blocks); both carry pings simultaneously through their own interface, each SA pair counts; stopping one leaves the other working; nothing left at the end
+# lab-description: data plane, OCI style: two route-based tunnels at once (two nm-ike connections to two gateway addresses of one charon, distinct if_ids 1 and 2 -> ipsec1/ipsec2, distinct reqid blocks); both carry pings simultaneously through their own interface, each SA pair counts; stopping one leaves the other working; nothing left at the end
 
 # shellcheck source=../lib/nm-ike.sh
 source "$LAB_DIR/lib/nm-ike.sh"
 PSK="lab-dp-two-marks-0123456789"
 NET1=10.2.1.1
 NET2=10.2.2.1
+# The second tunnel: its own gateway address and its own local address (two tunnel endpoints,
+# as OCI gives them), so both processes use the standard IKE ports.
+GW2=192.0.2.3
+LEFT2=192.0.2.11
 
 scenario_run() {
 	lab_topo_client_gw
 	lab_addr right lo "$NET1/32" "$NET2/32"
+	lab_addr right wan0 "$GW2/24"
+	lab_addr left wan0 "$LEFT2/24"
+	lab_route left "$GW2/32" dev wan0 src "$LEFT2"
 	lab_route right "$LAB_LEFT_LAN_IP/32" via "$LAB_LEFT_IP"
-	local i net
+	local i net gw
 	for i in 1 2; do
-		net=$NET1
-		[ "$i" = 1 ] || net=$NET2
-		lab_swanctl_conn gw conn="t$i" child="c$i" local_addrs="$LAB_RIGHT_IP" local_id=gw.lab.test \
+		net=$NET1 gw=$LAB_RIGHT_IP
+		[ "$i" = 1 ] || net=$NET2 gw=$GW2
+		lab_swanctl_conn gw conn="t$i" child="c$i" local_addrs="$gw" local_id=gw.lab.test \
 			remote_id="client$i.lab.test" psk="$PSK" local_ts="$net/32" remote_ts="$LAB_LEFT_LAN_IP/32" \
 			esp_proposals=aes128gcm16 child.start_action=none
 	done
@@ -28,13 +35,13 @@ scenario_run() {
 	lab_ike_profile t1 right="$LAB_RIGHT_IP" rightid=gw.lab.test leftid=client1.lab.test \
 		leftsubnet="$LAB_LEFT_LAN_IP/32" rightsubnet="$NET1/32" leftmodecfgclient=no \
 		ipsec-interface=1 esp=aes_gcm128 secret.pskvalue="$PSK"
-	lab_ike_profile t2 right="$LAB_RIGHT_IP" rightid=gw.lab.test leftid=client2.lab.test \
+	lab_ike_profile t2 right="$GW2" rightid=gw.lab.test leftid=client2.lab.test \
 		leftsubnet="$LAB_LEFT_LAN_IP/32" rightsubnet="$NET2/32" leftmodecfgclient=no \
 		ipsec-interface=2 esp=aes_gcm128 secret.pskvalue="$PSK"
 	lab_ike_up t1 left --kernel xfrm
 	lab_ike_wait t1 CHILD_SA_UP 60
-	# A second process on the same host: its own IKE ports and its own reqid block.
-	lab_ike_up t2 left --kernel xfrm --ike-port 1500 --natt-port 14500
+	# A second process on the same host: its own local address and its own reqid block.
+	lab_ike_up t2 left --kernel xfrm
 	lab_ike_wait t2 CHILD_SA_UP 60
 	lab_timing tunnels-up
 	lab_ip left xfrm state >"$LAB_OUT/left-xfrm-state.txt" 2>&1 || true
@@ -82,6 +89,8 @@ scenario_run() {
 	[ "$esp" -ge 20 ] || lab_fail "only $esp ESP packets left wan0"
 	[ "$icmp" = 0 ] || lab_fail "$icmp plaintext ICMP packets left wan0"
 	lab_charon_sas gw >"$LAB_OUT/gw-sas.txt"
+	grep -q "remote 'client2.lab.test' @ $LEFT2\[500\]" "$LAB_OUT/gw-sas.txt" || lab_fail "charon does not see tunnel 2 from $LEFT2:500"
+	if grep -q "in-UDP" "$LAB_OUT/gw-sas.txt"; then lab_fail "charon UDP-encapsulates although there is no NAT"; fi
 
 	# Independence: stopping tunnel 1 leaves tunnel 2 untouched.
 	lab_daemon_stop t1 20
