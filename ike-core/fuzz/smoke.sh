@@ -1,5 +1,6 @@
 #!/bin/bash
 # Build the ike-core fuzz targets and run each for SECONDS (default 20) on its seed corpus.
+# Other crates' fuzz projects reuse this script with FUZZ_DIR set to their fuzz folder.
 # Exits non-zero if a target fails to build or finds a crash (the reproducer is left in
 # fuzz/artifacts/<target>/).
 #
@@ -10,7 +11,7 @@
 # checked-in seeds (fuzz/corpus/<target>/) are not modified.
 set -euo pipefail
 SECS=${1:-20}
-FUZZ_DIR=$(cd "$(dirname "$0")" && pwd)
+FUZZ_DIR=${FUZZ_DIR:-$(cd "$(dirname "$0")" && pwd)}
 CRATE_DIR=$(dirname "$FUZZ_DIR")
 export RUSTC_BOOTSTRAP=1
 
