@@ -4,6 +4,22 @@
 use super::error::WireError;
 use super::reader::Reader;
 
+/// Parses the common body layout of ID and AUTH payloads: one type octet, three reserved
+/// octets, then the data.
+fn parse_type_reserved_data(body: &[u8]) -> Result<(u8, Vec<u8>), WireError> {
+    let mut r = Reader::new(body);
+    let ty = r.u8()?;
+    let _reserved = r.take(3)?;
+    Ok((ty, r.rest().to_vec()))
+}
+
+/// Appends the common body layout of ID and AUTH payloads (reserved octets zero).
+fn emit_type_reserved_data(ty: u8, data: &[u8], out: &mut Vec<u8>) {
+    out.push(ty);
+    out.extend_from_slice(&[0, 0, 0]);
+    out.extend_from_slice(data);
+}
+
 /// IDi or IDr payload body.
 ///
 /// The emitted body (ID type, three zero octets, data) is exactly the `RestOfInitIDPayload` /
@@ -19,29 +35,20 @@ pub struct IdPayload {
 impl IdPayload {
     /// Parses the payload body (after the generic payload header).
     pub fn parse(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
-        let id_type = r.u8()?;
-        let _reserved = r.take(3)?;
-        Ok(Self {
-            id_type,
-            data: r.rest().to_vec(),
-        })
+        let (id_type, data) = parse_type_reserved_data(body)?;
+        Ok(Self { id_type, data })
     }
 
     /// Appends the payload body.
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<(), WireError> {
-        out.push(self.id_type);
-        out.extend_from_slice(&[0, 0, 0]);
-        out.extend_from_slice(&self.data);
+        emit_type_reserved_data(self.id_type, &self.data, out);
         Ok(())
     }
 
     /// The body octets as used in the AUTH computation (RFC 7296 §2.15).
     pub fn auth_octets(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.data.len().saturating_add(4));
-        out.push(self.id_type);
-        out.extend_from_slice(&[0, 0, 0]);
-        out.extend_from_slice(&self.data);
+        emit_type_reserved_data(self.id_type, &self.data, &mut out);
         out
     }
 }
@@ -121,20 +128,13 @@ pub struct AuthPayload {
 impl AuthPayload {
     /// Parses the payload body (after the generic payload header).
     pub fn parse(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
-        let method = r.u8()?;
-        let _reserved = r.take(3)?;
-        Ok(Self {
-            method,
-            data: r.rest().to_vec(),
-        })
+        let (method, data) = parse_type_reserved_data(body)?;
+        Ok(Self { method, data })
     }
 
     /// Appends the payload body.
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<(), WireError> {
-        out.push(self.method);
-        out.extend_from_slice(&[0, 0, 0]);
-        out.extend_from_slice(&self.data);
+        emit_type_reserved_data(self.method, &self.data, out);
         Ok(())
     }
 }
