@@ -13,6 +13,20 @@ fn parse_type_reserved_data(body: &[u8]) -> Result<(u8, Vec<u8>), WireError> {
     Ok((ty, r.rest().to_vec()))
 }
 
+/// Parses the common body layout of CERT and CERTREQ payloads: one encoding octet, then the
+/// data.
+fn parse_encoding_data(body: &[u8]) -> Result<(u8, Vec<u8>), WireError> {
+    let mut r = Reader::new(body);
+    let encoding = r.u8()?;
+    Ok((encoding, r.rest().to_vec()))
+}
+
+/// Appends the common body layout of CERT and CERTREQ payloads.
+fn emit_encoding_data(encoding: u8, data: &[u8], out: &mut Vec<u8>) {
+    out.push(encoding);
+    out.extend_from_slice(data);
+}
+
 /// Appends the common body layout of ID and AUTH payloads (reserved octets zero).
 fn emit_type_reserved_data(ty: u8, data: &[u8], out: &mut Vec<u8>) {
     out.push(ty);
@@ -65,18 +79,13 @@ pub struct CertPayload {
 impl CertPayload {
     /// Parses the payload body (after the generic payload header).
     pub fn parse(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
-        let encoding = r.u8()?;
-        Ok(Self {
-            encoding,
-            data: r.rest().to_vec(),
-        })
+        let (encoding, data) = parse_encoding_data(body)?;
+        Ok(Self { encoding, data })
     }
 
     /// Appends the payload body.
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<(), WireError> {
-        out.push(self.encoding);
-        out.extend_from_slice(&self.data);
+        emit_encoding_data(self.encoding, &self.data, out);
         Ok(())
     }
 }
@@ -94,18 +103,13 @@ pub struct CertReqPayload {
 impl CertReqPayload {
     /// Parses the payload body (after the generic payload header).
     pub fn parse(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
-        let encoding = r.u8()?;
-        Ok(Self {
-            encoding,
-            data: r.rest().to_vec(),
-        })
+        let (encoding, data) = parse_encoding_data(body)?;
+        Ok(Self { encoding, data })
     }
 
     /// Appends the payload body.
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<(), WireError> {
-        out.push(self.encoding);
-        out.extend_from_slice(&self.data);
+        emit_encoding_data(self.encoding, &self.data, out);
         Ok(())
     }
 
