@@ -23,6 +23,10 @@ pub struct Args {
     /// Log debug messages to stderr.
     #[arg(long)]
     pub debug: bool,
+    /// Internal: read FILE with USER's rights and copy it to stdout (the files of private
+    /// profiles; see nm_plugin::driver::files).
+    #[arg(long = "read-private-file", hide = true, num_args = 2, value_names = ["USER", "FILE"])]
+    pub read_private_file: Option<Vec<String>>,
 }
 
 #[cfg(test)]
@@ -47,5 +51,9 @@ mod tests {
         let d = Args::try_parse_from(["nm-ike-service"]).unwrap();
         assert_eq!(d.bus_name, SERVICE_NAME);
         assert!(Args::try_parse_from(["nm-ike-service", "--bogus"]).is_err());
+        let r =
+            Args::try_parse_from(["nm-ike-service", "--read-private-file", "alice", "/f"]).unwrap();
+        assert_eq!(r.read_private_file, Some(vec!["alice".into(), "/f".into()]));
+        assert!(Args::try_parse_from(["nm-ike-service", "--read-private-file", "alice"]).is_err());
     }
 }

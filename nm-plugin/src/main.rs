@@ -11,6 +11,18 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args = cli::Args::parse();
+    if let Some(v) = &args.read_private_file {
+        return match v.as_slice() {
+            [user, file] => ExitCode::from(
+                u8::try_from(nm_plugin::driver::files::reader_main(
+                    user,
+                    std::path::Path::new(file),
+                ))
+                .unwrap_or(1),
+            ),
+            _ => ExitCode::FAILURE,
+        };
+    }
     service::logging::init(args.debug);
     let mut opts = match Options::from_env(args.persist) {
         Ok(o) => o,

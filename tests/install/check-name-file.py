@@ -35,6 +35,10 @@ def main():
         fail(f"service is {vc['service']!r}, expected {SERVICE!r}")
     if vc.get("supports-multiple-connections") not in ("true", None):
         fail("supports-multiple-connections must be true when set")
+    # NetworkManager >= 1.52.2 refuses private profiles without it (CVE-2025-9615); the
+    # service reads their files with the users' rights (nm_plugin::driver::files).
+    if vc.get("supports-safe-private-file-access") != "true":
+        fail("supports-safe-private-file-access=true is missing")
     paths = [("VPN Connection", "program")]
     paths += [(g, k) for g, k in (("libnm", "plugin"), ("GNOME", "auth-dialog")) if cp.has_option(g, k)]
     for group, key in paths:

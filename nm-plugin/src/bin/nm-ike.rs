@@ -155,6 +155,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 &settings,
                 remote,
                 local,
+                &nm_plugin::driver::files::FileAccess::Direct,
             )?;
             let routes = RouteConfig {
                 table: settings.route_table,

@@ -22,6 +22,11 @@ pub trait Kernel: Send {
     /// Removes everything this backend installed (disconnect, SIGTERM/SIGINT). Called once
     /// after the engine closed its SAs; deleting what is already gone is not an error.
     fn cleanup(&mut self) {}
+
+    /// The tunnel device of a route-based connection (name, MTU); `None` for policy-based.
+    fn tunnel_device(&self) -> Option<(String, u32)> {
+        None
+    }
 }
 
 /// Allocates SPIs from the RNG and records the other operations (no data plane).

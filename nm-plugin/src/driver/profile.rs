@@ -1,5 +1,6 @@
 //! Turning validated [`Settings`] into the engine's [`ConnectionConfig`].
 
+use super::files::FileAccess;
 use crate::settings::{AuthMethod, Encapsulation, Fragmentation as SetFrag, Settings};
 use ike_core::engine::{
     ChildConfig, ConnectionConfig, Fragmentation, Identity, LocalAuth, Mode, RemoteAuth,
@@ -73,13 +74,13 @@ fn esp_proposals(settings: &Settings, ike: &[Proposal]) -> Result<Vec<Proposal>,
 /// The system trust store (Debian's ca-certificates bundle) used when `rightca` is not set.
 pub const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
-fn read_file(key: &str, path: &std::path::Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("{key}: cannot read {}: {e}", path.display()))
-}
-
 /// Certificates from a PEM or DER file.
-fn read_certs(key: &str, path: &std::path::Path) -> Result<Vec<Vec<u8>>, String> {
-    let bytes = read_file(key, path)?;
+fn read_certs(
+    files: &FileAccess,
+    key: &str,
+    path: &std::path::Path,
+) -> Result<Vec<Vec<u8>>, String> {
+    let bytes = files.read(key, path)?;
     match std::str::from_utf8(&bytes) {
         Ok(text) if text.contains("-----BEGIN") => {
             let certs = ike_core::engine::load_pem_certs(text)
@@ -89,12 +90,15 @@ fn read_certs(key: &str, path: &std::path::Path) -> Result<Vec<Vec<u8>>, String>
             }
             Ok(certs)
         }
-        _ => Ok(vec![bytes]),
+        _ => Ok(vec![bytes.to_vec()]),
     }
 }
 
 /// Our certificate chain and PKCS#8 key, and the trust anchors for the gateway.
-fn certificate_auth(settings: &Settings) -> Result<(LocalAuth, RemoteAuth), String> {
+fn certificate_auth(
+    settings: &Settings,
+    files: &FileAccess,
+) -> Result<(LocalAuth, RemoteAuth), String> {
     if settings.pkcs12.is_some() {
         return Err(
             "leftpkcs12: PKCS#12 files are not supported yet; use leftcert and leftkey".into(),
@@ -108,8 +112,8 @@ fn certificate_auth(settings: &Settings) -> Result<(LocalAuth, RemoteAuth), Stri
         .key
         .as_deref()
         .ok_or("leftkey: our private key is missing")?;
-    let chain = read_certs("leftcert", cert)?;
-    let key_bytes = zeroize::Zeroizing::new(read_file("leftkey", key)?);
+    let chain = read_certs(files, "leftcert", cert)?;
+    let key_bytes = files.read("leftkey", key)?;
     let key_der = match std::str::from_utf8(&key_bytes) {
         Ok(text) if text.contains("-----BEGIN") => {
             let block = ike_core::crypto::pem::pem_to_der(text)
@@ -130,7 +134,7 @@ fn certificate_auth(settings: &Settings) -> Result<(LocalAuth, RemoteAuth), Stri
         .ca
         .as_deref()
         .unwrap_or(std::path::Path::new(SYSTEM_CA_BUNDLE));
-    let trust_anchors = read_certs("rightca", ca_path)?;
+    let trust_anchors = read_certs(files, "rightca", ca_path)?;
     Ok((
         LocalAuth::Certificate {
             chain,
@@ -144,12 +148,13 @@ fn certificate_auth(settings: &Settings) -> Result<(LocalAuth, RemoteAuth), Stri
 }
 
 /// Builds the engine's connection from settings. `remote` is the resolved gateway address,
-/// `local` our address towards it.
+/// `local` our address towards it. Files the settings name are read through `files`.
 pub fn connection_config(
     name: &str,
     settings: &Settings,
     remote: SocketAddr,
     local: IpAddr,
+    files: &FileAccess,
 ) -> Result<ConnectionConfig, String> {
     let local_id = match &settings.local_id {
         Some(s) => Identity::parse(s).map_err(|e| format!("leftid: {e}"))?,
@@ -168,7 +173,7 @@ pub fn connection_config(
             let secret = SecretBytes::from_slice(psk.0.as_bytes());
             (LocalAuth::Psk(secret.clone()), RemoteAuth::Psk(secret))
         }
-        AuthMethod::Certificate => certificate_auth(settings)?,
+        AuthMethod::Certificate => certificate_auth(settings, files)?,
     };
     let mut conn = ConnectionConfig::new(name, remote, local_id, local_auth, remote_auth);
     conn.local_addr = Some(local);

@@ -1,7 +1,7 @@
 //! [`XfrmKernel`]: the [`Kernel`] backend that executes operations over XFRM netlink.
 
 use super::netlink::NlSocket;
-use super::route::{RouteConfig, Routes};
+use super::route::{self, RouteConfig, Routes};
 use super::xfrm::{self, PolicyParams, SaParams, SelectorSpec};
 use super::xfrmi::{self, XfrmInterface};
 use super::{Binding, KernelError, Ownership};
@@ -470,6 +470,7 @@ impl XfrmKernel {
                     let dev = self.interface.as_ref().map(|i| i.index);
                     if let Some(r) = self.routes.as_mut() {
                         let (nets, src) = route_targets(&sels);
+                        let src = src.or_else(|| subnet_source(&sels, &route::local_addresses()));
                         match dev {
                             Some(d) => r.add_tunnel_dev(&nets, src, *tmpl_dst, d)?,
                             None => r.add_tunnel(&nets, src, *tmpl_dst)?,
@@ -510,6 +511,17 @@ fn route_targets(sels: &[SelectorSpec]) -> (Vec<(IpAddr, u8)>, Option<IpAddr>) {
         (s.src.1 == host && sels.iter().all(|o| o.src == s.src)).then_some(s.src.0)
     });
     (nets, src)
+}
+
+/// The source address for the routes of a tunnel whose local side is a subnet (site to site,
+/// no virtual IP): one of this host's own addresses inside every local prefix, so packets the
+/// host itself originates match the policy instead of leaving in plaintext from the outer
+/// address. `None` when the host has no such address (it then only forwards for the subnet).
+fn subnet_source(sels: &[SelectorSpec], local: &[IpAddr]) -> Option<IpAddr> {
+    local
+        .iter()
+        .copied()
+        .find(|a| !sels.is_empty() && sels.iter().all(|s| route::contains(s.src, *a)))
 }
 
 /// The reqid of the first template of a policy.
@@ -583,5 +595,43 @@ impl Kernel for XfrmKernel {
 
     fn cleanup(&mut self) {
         self.remove_all();
+    }
+
+    fn tunnel_device(&self) -> Option<(String, u32)> {
+        self.interface.as_ref().map(|i| (i.name.clone(), i.mtu))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sel(src: &str, len: u8) -> SelectorSpec {
+        SelectorSpec {
+            src: (src.parse().unwrap(), len),
+            dst: ("10.3.0.0".parse().unwrap(), 16),
+            proto: 0,
+            sport: None,
+            dport: None,
+        }
+    }
+
+    #[test]
+    fn site_to_site_routes_take_a_source_inside_the_local_subnet() {
+        let local: Vec<IpAddr> = ["192.0.2.1", "10.1.0.1"]
+            .iter()
+            .map(|a| a.parse().unwrap())
+            .collect();
+        let sels = [sel("10.1.0.0", 16)];
+        assert_eq!(route_targets(&sels).1, None);
+        assert_eq!(subnet_source(&sels, &local), Some(local[1]));
+        // Two local prefixes: the address must be inside both.
+        let two = [sel("10.1.0.0", 16), sel("10.1.0.0", 24)];
+        assert_eq!(subnet_source(&two, &local), Some(local[1]));
+        let disjoint = [sel("10.1.0.0", 16), sel("10.9.0.0", 16)];
+        assert_eq!(subnet_source(&disjoint, &local), None);
+        // A host with no address in the subnet (a router for it) gets no source.
+        assert_eq!(subnet_source(&[sel("10.7.0.0", 16)], &local), None);
+        assert_eq!(subnet_source(&[], &local), None);
     }
 }

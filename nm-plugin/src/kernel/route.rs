@@ -123,6 +123,32 @@ pub fn is_local(a: IpAddr) -> bool {
     std::net::UdpSocket::bind((a, 0)).is_ok()
 }
 
+/// This host's own unicast addresses (loopback and link-local left out), in interface order.
+pub fn local_addresses() -> Vec<IpAddr> {
+    let Ok(addrs) = nix::ifaddrs::getifaddrs() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for a in addrs {
+        let Some(sa) = a.address else { continue };
+        let ip = if let Some(v4) = sa.as_sockaddr_in() {
+            IpAddr::V4(v4.ip())
+        } else if let Some(v6) = sa.as_sockaddr_in6() {
+            IpAddr::V6(v6.ip())
+        } else {
+            continue;
+        };
+        let link_local = match ip {
+            IpAddr::V4(v) => v.is_link_local(),
+            IpAddr::V6(v) => v.is_unicast_link_local(),
+        };
+        if !ip.is_loopback() && !ip.is_unspecified() && !link_local && !out.contains(&ip) {
+            out.push(ip);
+        }
+    }
+    out
+}
+
 /// Whether prefix `(net, len)` contains `a`.
 pub fn contains(net: (IpAddr, u8), a: IpAddr) -> bool {
     match (net.0, a) {

@@ -13,6 +13,7 @@ use super::messages;
 use super::secrets::{ConnectionDict, VpnMaps};
 use super::sockets::{self, PortPolicy};
 use super::state::{PluginFailure, ServiceState};
+use crate::driver::files::FileAccess;
 use crate::driver::kernel::{Kernel, RecordingKernel};
 use crate::driver::profile::connection_config;
 use crate::driver::run::{local_address_towards, Runner};
@@ -34,6 +35,8 @@ pub struct KernelSetup {
     pub block: u32,
     /// Table and rule priority for the tunnel's routes (from the profile).
     pub routes: RouteConfig,
+    /// Route-based tunnel: the XFRM interface id (`ipsec-interface`) and the gateway.
+    pub interface: Option<(u32, std::net::IpAddr)>,
 }
 
 /// Builds the kernel backend of one connection.
@@ -51,6 +54,11 @@ pub fn xfrm_kernel() -> KernelFactory {
         let mut k = crate::kernel::open_for_block(setup.block, Some(setup.routes))
             .map_err(|e| e.to_string())?;
         k.cleanup_on_drop = true;
+        if let Some((if_id, gateway)) = setup.interface {
+            k = k
+                .with_interface(if_id, gateway)
+                .map_err(|e| e.to_string())?;
+        }
         Ok(Box::new(k) as Box<dyn Kernel>)
     })
 }
@@ -141,6 +149,9 @@ pub struct Options {
     pub block: u32,
     /// The kernel backend is XFRM: clean the residue of dead processes at start.
     pub clean_residue: bool,
+    /// The program started (as `PROGRAM --read-private-file USER FILE`) to read the files of
+    /// private profiles with their users' rights (see [`crate::driver::files`]).
+    pub file_reader: std::path::PathBuf,
 }
 
 impl Options {
@@ -164,6 +175,8 @@ impl Options {
             reqid_base: REQID_BASE,
             block: 0,
             clean_residue: false,
+            file_reader: std::env::current_exe()
+                .unwrap_or_else(|_| std::path::PathBuf::from("nm-ike-service")),
         })
     }
 }
@@ -238,6 +251,8 @@ struct Core {
 /// What the event loop of one connection remembers.
 #[derive(Default)]
 struct Track {
+    /// Route-based: the XFRM interface (name, MTU) NetworkManager configures as `tundev`.
+    tundev: Option<(String, u32)>,
     config: Option<ReceivedConfig>,
     up: bool,
     failed: bool,
@@ -491,8 +506,21 @@ impl Controller {
         };
         let local = local_address_towards(remote)
             .map_err(|e| PluginError::LaunchFailed(messages::no_route(&gateway, &e.to_string())))?;
-        let mut conn = connection_config(&maps.name(), &settings, remote, local)
+        let files = FileAccess::from_permissions(&maps.permissions, self.opts.file_reader.clone())
             .map_err(|e| PluginError::InvalidConnection(messages::profile_invalid(&[e])))?;
+        if let FileAccess::AsUsers { users, .. } = &files {
+            tracing::info!(
+                "private profile: its files are read with the rights of {}",
+                users.join(", ")
+            );
+        }
+        let mut conn = tokio::task::spawn_blocking({
+            let (name, settings) = (maps.name(), settings.clone());
+            move || connection_config(&name, &settings, remote, local, &files)
+        })
+        .await
+        .map_err(|e| PluginError::LaunchFailed(e.to_string()))?
+        .map_err(|e| PluginError::InvalidConnection(messages::profile_invalid(&[e])))?;
         let setup = KernelSetup {
             block: self.opts.block,
             routes: RouteConfig {
@@ -500,6 +528,7 @@ impl Controller {
                 priority: settings.route_rule_priority,
                 metric: self.opts.block,
             },
+            interface: settings.ipsec_interface.map(|n| (n, remote.ip())),
         };
         drop(settings);
         let bound = sockets::bind(local, self.opts.ports)
@@ -518,6 +547,9 @@ impl Controller {
             }
         );
         let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+        let kernel = (self.opts.kernel)(&setup)
+            .map_err(|e| PluginError::LaunchFailed(messages::kernel_failed(&e)))?;
+        let tundev = kernel.tunnel_device();
         let mut runner = Runner {
             engine: Engine::new(
                 EngineConfig {
@@ -527,8 +559,7 @@ impl Controller {
                 Box::new(SystemRng::new()),
             ),
             sockets: bound.sockets,
-            kernel: (self.opts.kernel)(&setup)
-                .map_err(|e| PluginError::LaunchFailed(messages::kernel_failed(&e)))?,
+            kernel,
             events: ev_tx,
             start: Instant::now(),
         };
@@ -547,7 +578,7 @@ impl Controller {
         let attempt = core.attempt;
         let me = Arc::clone(self);
         let task = tokio::spawn(async move {
-            me.drive(attempt, runner, stop_rx, ev_rx).await;
+            me.drive(attempt, runner, stop_rx, ev_rx, tundev).await;
             let _ = done_tx.send(true);
         });
         let me = Arc::clone(self);
@@ -584,6 +615,7 @@ impl Controller {
         mut runner: Runner,
         stop: watch::Receiver<bool>,
         mut events: mpsc::UnboundedReceiver<Event>,
+        tundev: Option<(String, u32)>,
     ) {
         let run = tokio::spawn(async move {
             runner.run(stop, true).await;
@@ -593,7 +625,10 @@ impl Controller {
         if let Some(a) = self.lock().active.as_mut().filter(|a| a.attempt == attempt) {
             a.runner = Some(run.abort_handle());
         }
-        let mut track = Track::default();
+        let mut track = Track {
+            tundev,
+            ..Track::default()
+        };
         while let Some(ev) = events.recv().await {
             self.on_event(attempt, ev, &mut track);
         }
@@ -663,8 +698,8 @@ impl Controller {
                     gateway: gateway_ip,
                     config: track.config.clone(),
                     remote_ts,
-                    tundev: None,
-                    mtu: None,
+                    tundev: track.tundev.as_ref().map(|(n, _)| n.clone()),
+                    mtu: track.tundev.as_ref().map(|(_, m)| *m),
                     banner: None,
                 };
                 match dicts::build(&info) {

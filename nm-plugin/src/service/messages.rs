@@ -20,7 +20,13 @@ pub fn no_vpn_setting() -> String {
     tr("The connection has no vpn setting").to_string()
 }
 
-/// A part of the `vpn` setting has the wrong D-Bus type.
+/// `connection.permissions` has the wrong D-Bus type.
+pub fn bad_permissions() -> String {
+    tr("The connection's permissions (connection.permissions) are not a list of strings (as)")
+        .to_string()
+}
+
+/// The `vpn` setting's `field` is not an `a{ss}`.
 pub fn bad_vpn_setting(field: &str) -> String {
     trf(
         "The vpn setting's {field} is not a string dictionary (a{ss})",

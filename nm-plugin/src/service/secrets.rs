@@ -32,6 +32,8 @@ pub struct VpnMaps {
     pub id: Option<String>,
     /// `connection.uuid`, when present.
     pub uuid: Option<String>,
+    /// `connection.permissions` (`user:NAME:` entries): non-empty for a private profile.
+    pub permissions: Vec<String>,
 }
 
 impl fmt::Debug for VpnMaps {
@@ -41,6 +43,7 @@ impl fmt::Debug for VpnMaps {
             .field("secrets", &self.secrets.keys().collect::<Vec<_>>())
             .field("id", &self.id)
             .field("uuid", &self.uuid)
+            .field("permissions", &self.permissions)
             .finish()
     }
 }
@@ -75,11 +78,19 @@ impl VpnMaps {
                 .and_then(|v| <&str>::try_from(v).ok())
                 .map(str::to_string)
         };
+        let permissions = match conn.get("connection").and_then(|s| s.get("permissions")) {
+            None => Vec::new(),
+            Some(v) => {
+                let v = v.try_clone().map_err(|_| messages::bad_permissions())?;
+                Vec::<String>::try_from(v).map_err(|_| messages::bad_permissions())?
+            }
+        };
         Ok(VpnMaps {
             data: map("data")?,
             secrets: map("secrets")?,
             id: text("connection", "id"),
             uuid: text("connection", "uuid"),
+            permissions,
         })
     }
 
@@ -168,6 +179,7 @@ mod tests {
                 .collect(),
             id: None,
             uuid: None,
+            permissions: Vec::new(),
         }
     }
 
@@ -242,8 +254,13 @@ mod tests {
             "id".to_string(),
             OwnedVariant::try_from(Variant::from("office")).unwrap(),
         );
+        c.insert(
+            "permissions".to_string(),
+            OwnedVariant::try_from(Variant::from(vec!["user:alice:"])).unwrap(),
+        );
         conn.insert("connection".to_string(), c);
         let m = VpnMaps::from_connection(&conn).unwrap();
+        assert_eq!(m.permissions, vec!["user:alice:".to_string()]);
         assert_eq!(m.data.get("right").map(String::as_str), Some("gw"));
         assert_eq!(
             m.secrets.get("pskvalue").map(String::as_str),

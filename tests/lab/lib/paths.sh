@@ -9,6 +9,7 @@
 #   LAB_LIBRESWAN_ROOT  Libreswan unpacked with dpkg-deb -x
 #   LAB_VENV            python venv holding virtme-ng (vng)
 #   LAB_HOME            base of per-run runtime directories (sockets, pid files, configs)
+#   LAB_USER            an unprivileged system user (private-profile scenarios)
 
 : "${LAB_DIR:?LAB_DIR must be set before sourcing paths.sh}"
 LAB_REPO=$(cd "$LAB_DIR/../.." && pwd)
@@ -16,4 +17,5 @@ LAB_CACHE=${LAB_CACHE:-/var/cache/nm-ike-lab}
 LAB_LIBRESWAN_ROOT=${LAB_LIBRESWAN_ROOT:-$LAB_CACHE/libreswan}
 LAB_VENV=${LAB_VENV:-$LAB_CACHE/venv}
 LAB_HOME=${LAB_HOME:-${TMPDIR:-/tmp}/nm-ike-lab}
-export LAB_DIR LAB_REPO LAB_CACHE LAB_LIBRESWAN_ROOT LAB_VENV LAB_HOME
+LAB_USER=${LAB_USER:-nm-ike-lab}
+export LAB_DIR LAB_REPO LAB_CACHE LAB_LIBRESWAN_ROOT LAB_VENV LAB_HOME LAB_USER

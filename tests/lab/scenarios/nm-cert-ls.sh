@@ -40,11 +40,15 @@ scenario_run() {
 	lab_ip left rule >"$LAB_OUT/client-rules.txt" 2>&1 || true
 	lab_ip left route get "$LAB_RIGHT_LAN_IP" from "$LAB_LEFT_LAN_IP" >"$LAB_OUT/route-get.txt" 2>&1 || true
 	lab_log "route get $LAB_RIGHT_LAN_IP from $LAB_LEFT_LAN_IP: $(tr '\n' ' ' <"$LAB_OUT/route-get.txt")"
+	lab_ip left route show table 2749 | grep -q "^$LAB_RIGHT_LAN .*src $LAB_LEFT_LAN_IP" ||
+		lab_fail "table 2749 has no route to $LAB_RIGHT_LAN with source $LAB_LEFT_LAN_IP (see client-routes.txt)"
 
 	local before
 	before=$(lab_pluto_sa_bytes right rw in || echo 0)
 	lab_capture_start wire left wan0 -Q out
-	lab_assert_ping left "$LAB_RIGHT_LAN_IP" -I "$LAB_LEFT_LAN_IP"
+	# No -I: the table-2749 route carries a source inside leftsubnet, so host-originated
+	# traffic matches the policy (it left in plaintext from the outer address before).
+	lab_assert_ping left "$LAB_RIGHT_LAN_IP"
 	lab_capture_stop wire
 	lab_assert_xfrm_traffic left 6
 	local esp plain after
