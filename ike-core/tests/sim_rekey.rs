@@ -449,3 +449,36 @@ fn ike_rekey_with_loss() {
     }
     assert!(ok >= 15, "only {ok} of 20 survived");
 }
+
+#[test]
+fn traffic_limits_reach_the_kernel_and_survive_a_rekey() {
+    let mut c = initiator_conn("secret");
+    c.child_max_bytes = 1 << 30;
+    c.child_max_packets = 1000;
+    let mut s = sim(900, responder_cfg("secret"));
+    s.nodes[0].engine.initiate(s.now, c).unwrap();
+    assert!(s.run_until(Duration::from_secs(10), established));
+    // A soft expiry (which the kernel raises at the soft packet limit) rekeys the Child SA.
+    check_child_rekey(&mut s, 0);
+    let limits: Vec<Lifetime> = s.nodes[0]
+        .ops
+        .iter()
+        .filter_map(|o| match o {
+            KernelOp::InstallSa { lifetime, .. } => Some(*lifetime),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(limits.len(), 4, "two SAs, then two after the rekey");
+    for l in &limits {
+        assert_eq!((l.hard_bytes, l.hard_packets), (1 << 30, 1000));
+        // Soft limits at 85-90 % of the hard ones (jittered).
+        assert!((850..=900).contains(&l.soft_packets), "{l:?}");
+        assert!(l.soft_bytes <= (1 << 30) / 10 * 9 && l.soft_bytes >= (1 << 30) / 100 * 85);
+        assert_eq!(l.hard_secs, 3600);
+    }
+    // The responder has no limits of its own.
+    assert!(s.nodes[1].ops.iter().all(|o| match o {
+        KernelOp::InstallSa { lifetime, .. } => lifetime.hard_packets == 0,
+        _ => true,
+    }));
+}

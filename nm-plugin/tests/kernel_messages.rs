@@ -70,6 +70,8 @@ fn params(cipher: &EspCipher) -> SaParams<'_> {
             hard_secs: 3600,
             soft_bytes: 0,
             hard_bytes: 0,
+            soft_packets: 0,
+            hard_packets: 0,
         },
         selector: None,
     }
@@ -266,7 +268,7 @@ fn udp_encap_ports_on_the_wire() {
 }
 
 #[test]
-fn ipv6_transport_with_selector_and_byte_lifetimes() {
+fn ipv6_transport_with_selector_and_byte_and_packet_lifetimes() {
     let c = aead("rfc4106(gcm(aes))", 36, 128);
     let a = TrafficSelector::from_range(ip("2001:db8:2::1"), ip("2001:db8:2::1"));
     let b = TrafficSelector::from_range(ip("2001:db8:2::2"), ip("2001:db8:2::2"));
@@ -277,6 +279,8 @@ fn ipv6_transport_with_selector_and_byte_lifetimes() {
     p.selector = Some((&a, &b));
     p.lifetime.soft_bytes = 1 << 30;
     p.lifetime.hard_bytes = 1 << 31;
+    p.lifetime.soft_packets = 900;
+    p.lifetime.hard_packets = 1000;
     let m = sa_roundtrip(&p, &Binding::default());
     let i = &m.user_sa_info;
     assert_eq!(i.family, 10);
@@ -289,6 +293,8 @@ fn ipv6_transport_with_selector_and_byte_lifetimes() {
     assert_eq!(i.selector.saddr.to_ipv6().to_string(), "2001:db8:2::1");
     assert_eq!(i.lifetime_cfg.soft_byte_limit, 1 << 30);
     assert_eq!(i.lifetime_cfg.hard_byte_limit, 1 << 31);
+    assert_eq!(i.lifetime_cfg.soft_packet_limit, 900);
+    assert_eq!(i.lifetime_cfg.hard_packet_limit, 1000);
 }
 
 #[test]

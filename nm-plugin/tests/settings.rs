@@ -1,6 +1,8 @@
 //! The key schema: validation, typed settings, libreswan compatibility and the man page.
 
-use nm_plugin::settings::{man, schema, AuthMethod, Encapsulation, Fragmentation, Settings};
+use nm_plugin::settings::{
+    man, schema, AuthMethod, Encapsulation, Fragmentation, NicOffload, Settings,
+};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -215,4 +217,82 @@ fn man_page_is_generated_from_the_schema_and_checked_in() {
     }
     let on_disk = std::fs::read_to_string(path).unwrap_or_default();
     assert!(on_disk == page, "data/man/nm-settings-ike.5 is stale: run UPDATE_MAN=1 cargo test -p nm-plugin --test settings");
+}
+
+#[test]
+fn traffic_limits_offload_and_mark_based_tunnels() {
+    let psk = [("pskvalue", "x")];
+    let s = Settings::from_maps(&map(&[("right", "gw")]), &map(&psk)).unwrap();
+    assert_eq!((s.sa_max_bytes, s.sa_max_packets), (0, 0));
+    assert_eq!(s.nic_offload, NicOffload::No);
+    assert_eq!(s.vti, None);
+    let s = Settings::from_maps(
+        &map(&[
+            ("right", "gw"),
+            ("ipsec-max-bytes", "1073741824"),
+            ("ipsec-max-packets", "0x1000"),
+            ("nic-offload", "auto"),
+            ("mark", "5/0xffffffff"),
+            ("vti-interface", "vti01"),
+        ]),
+        &map(&psk),
+    )
+    .unwrap();
+    assert_eq!((s.sa_max_bytes, s.sa_max_packets), (1 << 30, 4096));
+    assert_eq!(s.nic_offload, NicOffload::Auto);
+    assert_eq!(s.vti, Some(("vti01".to_string(), (5, u32::MAX))));
+    let s = Settings::from_maps(
+        &map(&[
+            ("right", "gw"),
+            ("mark", "0x10/0xf0"),
+            ("vti-interface", "oci.2"),
+        ]),
+        &map(&psk),
+    )
+    .unwrap();
+    assert_eq!(s.vti, Some(("oci.2".to_string(), (0x10, 0xf0))));
+
+    // A mark alone would let unmarked traffic bypass the tunnel; a VTI without a key is
+    // meaningless; both kinds of route-based tunnel at once are ambiguous.
+    let e = errors(&[("right", "gw"), ("mark", "5")], &psk);
+    assert!(
+        e.iter().any(|m| m.starts_with("mark: needs vti-interface")),
+        "{e:?}"
+    );
+    let e = errors(&[("right", "gw"), ("vti-interface", "vti01")], &psk);
+    assert!(
+        e.iter().any(|m| m.starts_with("vti-interface: needs mark")),
+        "{e:?}"
+    );
+    let e = errors(
+        &[
+            ("right", "gw"),
+            ("mark", "5"),
+            ("vti-interface", "vti01"),
+            ("ipsec-interface", "1"),
+        ],
+        &psk,
+    );
+    assert!(
+        e.iter()
+            .any(|m| m.starts_with("vti-interface: cannot be combined with ipsec-interface")),
+        "{e:?}"
+    );
+    for (k, v) in [
+        ("mark", "0"),
+        ("mark", "0x11/0xf0"),
+        ("mark", "5/"),
+        ("mark", "4294967296"),
+        ("vti-interface", "vti 01"),
+        ("vti-interface", "a-very-long-interface-name"),
+        ("vti-interface", "../x"),
+        ("nic-offload", "packet"),
+        ("ipsec-max-packets", "-1"),
+    ] {
+        let e = errors(&[("right", "gw"), (k, v)], &psk);
+        assert!(
+            e.iter().any(|m| m.starts_with(&format!("{k}: "))),
+            "{k}={v}: {e:?}"
+        );
+    }
 }

@@ -118,6 +118,11 @@ pub struct ConnectionConfig {
     pub ike_lifetime: Duration,
     /// Child SA lifetime (kernel hard limit; soft at 90 %).
     pub child_lifetime: Duration,
+    /// Child SA traffic limit in bytes, each direction (kernel hard limit; soft at 90 %, which
+    /// starts a rekey); 0 = none.
+    pub child_max_bytes: u64,
+    /// Child SA traffic limit in packets, like `child_max_bytes`; 0 = none.
+    pub child_max_packets: u64,
     /// Fragmentation policy.
     pub fragmentation: Fragmentation,
     /// Largest IKE datagram before fragmenting.
@@ -155,6 +160,8 @@ impl ConnectionConfig {
             request_config: RequestConfig::default(),
             ike_lifetime: Duration::from_secs(28800),
             child_lifetime: Duration::from_secs(3600),
+            child_max_bytes: 0,
+            child_max_packets: 0,
             fragmentation: Fragmentation::Yes,
             fragment_size: 1280,
             force_encap: false,

@@ -92,6 +92,10 @@ pub struct Lifetime {
     pub soft_bytes: u64,
     /// Hard limit in bytes (0: none).
     pub hard_bytes: u64,
+    /// Soft limit in packets (0: none).
+    pub soft_packets: u64,
+    /// Hard limit in packets (0: none).
+    pub hard_packets: u64,
 }
 
 /// A kernel operation to execute, in order.

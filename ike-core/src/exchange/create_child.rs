@@ -563,7 +563,7 @@ fn child_response(
     let my_min = ni.min(nr.as_slice()).to_vec();
     let mut new = successor(sa, old, new_spi_in, spi_out, chosen, tsi, tsr);
     let esn = new.proposal.esn.first() == Some(&crate::ids::esn::YES);
-    new.install(ctx, &ck, sa.profile.child_lifetime.as_secs(), esn, false);
+    new.install(ctx, &ck, &sa.profile.child_limits(), esn, false);
     let old = sa.children.get_mut(old_idx).ok_or_else(|| perr("child"))?;
     if old.owns_policies {
         old.owns_policies = false;
@@ -882,13 +882,7 @@ fn finish_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi_in: u32) {
     }
     old.rekeyed = true;
     old.peer_rekey = Some((w.ni.as_slice().min(w.nr.as_slice()).to_vec(), spi_in));
-    new.install(
-        ctx,
-        &w.keys,
-        sa.profile.child_lifetime.as_secs(),
-        esn,
-        false,
-    );
+    new.install(ctx, &w.keys, &sa.profile.child_limits(), esn, false);
     ctx.event(new.up_event(sa.handle));
     sa.children.push(new);
 }

@@ -382,7 +382,7 @@ pub(crate) fn install_child(
         our_rekey: None,
         peer_rekey: None,
     };
-    child.install(ctx, keys, sa.profile.child_lifetime.as_secs(), esn, true);
+    child.install(ctx, keys, &sa.profile.child_limits(), esn, true);
     ctx.event(child.up_event(sa.handle));
     sa.children.push(child);
 }

@@ -8,6 +8,7 @@ use crate::proposal::Proposal;
 use crate::wire::TrafficSelector;
 
 use super::keys::ChildKeys;
+use super::profile::ChildLimits;
 
 /// An installed Child SA.
 #[derive(Debug, Clone)]
@@ -70,25 +71,28 @@ impl ChildSa {
         &self,
         ctx: &mut Ctx<'_>,
         keys: &ChildKeys,
-        lifetime_secs: u64,
+        limits: &ChildLimits,
         esn: bool,
         with_policies: bool,
     ) {
-        // Soft limit at 85-90 % of the lifetime so both ends rarely rekey at once.
-        let spread = lifetime_secs / 20;
-        let jitter = if spread == 0 {
-            0
-        } else {
-            ctx.random(4)
-                .ok()
-                .and_then(|b| <[u8; 4]>::try_from(b.as_slice()).ok())
-                .map_or(0, |b| u64::from(u32::from_be_bytes(b)) % spread)
+        // Soft limits at 85-90 % of the hard ones so both ends rarely rekey at once.
+        let r = ctx
+            .random(4)
+            .ok()
+            .and_then(|b| <[u8; 4]>::try_from(b.as_slice()).ok())
+            .map_or(0, |b| u64::from(u32::from_be_bytes(b)));
+        let soft = |hard: u64| {
+            let spread = hard / 20;
+            let jitter = if spread == 0 { 0 } else { r % spread };
+            (hard.saturating_mul(9) / 10).saturating_sub(jitter)
         };
         let lifetime = Lifetime {
-            soft_secs: (lifetime_secs.saturating_mul(9) / 10).saturating_sub(jitter),
-            hard_secs: lifetime_secs,
-            soft_bytes: 0,
-            hard_bytes: 0,
+            soft_secs: soft(limits.secs),
+            hard_secs: limits.secs,
+            soft_bytes: soft(limits.bytes),
+            hard_bytes: limits.bytes,
+            soft_packets: soft(limits.packets),
+            hard_packets: limits.packets,
         };
         let selector = |src: &[TrafficSelector], dst: &[TrafficSelector]| {
             if self.mode == Mode::Transport {

@@ -28,6 +28,8 @@ pub(crate) struct Profile {
     pub serve: ServeConfig,
     pub ike_lifetime: Duration,
     pub child_lifetime: Duration,
+    pub child_max_bytes: u64,
+    pub child_max_packets: u64,
     pub fragmentation: Fragmentation,
     pub fragment_size: usize,
     pub force_encap: bool,
@@ -36,7 +38,24 @@ pub(crate) struct Profile {
     pub narrowing: bool,
 }
 
+/// Hard limits of a Child SA (0 = none); soft limits are derived at install.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChildLimits {
+    pub secs: u64,
+    pub bytes: u64,
+    pub packets: u64,
+}
+
 impl Profile {
+    /// The kernel limits of this profile's Child SAs.
+    pub fn child_limits(&self) -> ChildLimits {
+        ChildLimits {
+            secs: self.child_lifetime.as_secs(),
+            bytes: self.child_max_bytes,
+            packets: self.child_max_packets,
+        }
+    }
+
     pub fn from_initiator(c: &ConnectionConfig) -> Self {
         let child = c.children.first();
         Profile {
@@ -58,6 +77,8 @@ impl Profile {
             serve: ServeConfig::default(),
             ike_lifetime: c.ike_lifetime,
             child_lifetime: c.child_lifetime,
+            child_max_bytes: c.child_max_bytes,
+            child_max_packets: c.child_max_packets,
             fragmentation: c.fragmentation,
             fragment_size: c.fragment_size,
             force_encap: c.force_encap,
@@ -85,6 +106,8 @@ impl Profile {
             serve: c.serve.clone(),
             ike_lifetime: c.ike_lifetime,
             child_lifetime: c.child_lifetime,
+            child_max_bytes: 0,
+            child_max_packets: 0,
             fragmentation: c.fragmentation,
             fragment_size: c.fragment_size,
             force_encap: false,

@@ -7,8 +7,10 @@ use ike_core::crypto::SystemRng;
 use ike_core::engine::{Engine, EngineConfig, Event};
 use nm_plugin::driver::kernel::{Kernel, RecordingKernel};
 use nm_plugin::driver::run::{local_address_towards, Runner, Sockets, IKE_PORT, NATT_PORT};
+use nm_plugin::kernel::offload::Offload;
 use nm_plugin::kernel::owner::{self, Claim};
 use nm_plugin::kernel::route::RouteConfig;
+use nm_plugin::kernel::RouteBased;
 use nm_plugin::tool::{self, Profile};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -61,7 +63,8 @@ type KernelChoice = (Box<dyn Kernel>, u32, Option<Claim>);
 fn make_kernel(
     kind: KernelKind,
     routes: RouteConfig,
-    iface: Option<(u32, IpAddr)>,
+    iface: Option<(RouteBased, IpAddr)>,
+    offload: Offload,
 ) -> Result<KernelChoice, String> {
     let kind = match kind {
         KernelKind::Auto if nm_plugin::kernel::kernel_has_esp() => KernelKind::Xfrm,
@@ -82,9 +85,10 @@ fn make_kernel(
             nm_plugin::kernel::clean_at_start(&claim).map_err(|e| e.to_string())?;
             let mut k = nm_plugin::kernel::open_for_block(claim.block, Some(routes))
                 .map_err(|e| e.to_string())?;
-            if let Some((if_id, gateway)) = iface {
+            k.offload = offload;
+            if let Some((rb, gateway)) = &iface {
                 k = k
-                    .with_interface(if_id, gateway)
+                    .with_route_based(rb, *gateway)
                     .map_err(|e| e.to_string())?;
             }
             Ok((Box::new(k), owner::block_base(claim.block), Some(claim)))
@@ -162,8 +166,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 priority: settings.route_rule_priority,
                 metric: 0,
             };
-            let iface = settings.ipsec_interface.map(|n| (n, remote.ip()));
-            let (kernel, reqid_base, _claim) = make_kernel(cli.kernel, routes, iface)?;
+            let iface = RouteBased::from_settings(&settings, local).map(|rb| (rb, remote.ip()));
+            let (kernel, reqid_base, _claim) =
+                make_kernel(cli.kernel, routes, iface, settings.nic_offload.into())?;
             let engine = Engine::new(
                 EngineConfig {
                     reqid_base,
@@ -177,7 +182,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             let p = Profile::load(profile)?;
             let (cfg, listen) = p.responder()?;
             let (kernel, reqid_base, _claim) =
-                make_kernel(cli.kernel, RouteConfig::default(), None)?;
+                make_kernel(cli.kernel, RouteConfig::default(), None, Offload::No)?;
             let engine = Engine::new(
                 EngineConfig {
                     responders: vec![cfg],
@@ -259,6 +264,7 @@ async fn drive(
         sig_rx
     };
     runner.run(stop_on_signal, initiator).await;
+    nm_plugin::driver::run::log_counters(runner.kernel.as_mut());
     runner.kernel.cleanup();
     let Runner { events, .. } = runner;
     drop(events);

@@ -23,6 +23,12 @@ pub trait Kernel: Send {
     /// after the engine closed its SAs; deleting what is already gone is not an error.
     fn cleanup(&mut self) {}
 
+    /// Byte and packet counters of the SAs installed now (empty for backends without a data
+    /// plane).
+    fn counters(&mut self) -> Vec<crate::kernel::backend::SaCounters> {
+        Vec::new()
+    }
+
     /// The tunnel device of a route-based connection (name, MTU); `None` for policy-based.
     fn tunnel_device(&self) -> Option<(String, u32)> {
         None

@@ -223,6 +223,8 @@ pub fn connection_config(
     }
     conn.ike_lifetime = settings.ike_lifetime;
     conn.child_lifetime = settings.sa_lifetime;
+    conn.child_max_bytes = settings.sa_max_bytes;
+    conn.child_max_packets = settings.sa_max_packets;
     conn.fragmentation = match settings.fragmentation {
         SetFrag::Yes => Fragmentation::Yes,
         SetFrag::No => Fragmentation::No,

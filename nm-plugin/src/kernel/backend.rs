@@ -1,6 +1,7 @@
 //! [`XfrmKernel`]: the [`Kernel`] backend that executes operations over XFRM netlink.
 
 use super::netlink::NlSocket;
+use super::offload::{self, Offload};
 use super::route::{self, RouteConfig, Routes};
 use super::xfrm::{self, PolicyParams, SaParams, SelectorSpec};
 use super::xfrmi::{self, XfrmInterface};
@@ -52,6 +53,8 @@ pub struct XfrmKernel {
     interface: Option<XfrmInterface>,
     /// Remove everything on drop (a connection task that is aborted instead of ending).
     pub cleanup_on_drop: bool,
+    /// NIC offload requests for new SAs.
+    pub offload: Offload,
 }
 
 impl Drop for XfrmKernel {
@@ -90,6 +93,7 @@ impl XfrmKernel {
             routes: None,
             interface: None,
             cleanup_on_drop: false,
+            offload: Offload::No,
         })
     }
 
@@ -104,7 +108,19 @@ impl XfrmKernel {
     /// our reqid block, MTU from the device towards `gateway`, see [`xfrmi`]), binds SAs and
     /// policies to `if_id` and routes the remote networks through the interface. Call before
     /// the first operation.
-    pub fn with_interface(mut self, if_id: u32, gateway: IpAddr) -> Result<Self, KernelError> {
+    pub fn with_interface(self, if_id: u32, gateway: IpAddr) -> Result<Self, KernelError> {
+        self.with_route_based(&super::RouteBased::Xfrmi { if_id }, gateway)
+    }
+
+    /// Makes this a route-based tunnel over an XFRM interface or a VTI device (see
+    /// [`xfrmi`]): the interface is created (tagged with our reqid block, MTU from the device
+    /// towards `gateway`), SAs and policies are bound to its if_id or mark, and the remote
+    /// networks are routed through it. Call before the first operation.
+    pub fn with_route_based(
+        mut self,
+        rb: &super::RouteBased,
+        gateway: IpAddr,
+    ) -> Result<Self, KernelError> {
         let block = super::owner::block_of_reqid(*self.ownership.reqids.start()).unwrap_or(0);
         let link_mtu = self
             .routes
@@ -113,9 +129,18 @@ impl XfrmKernel {
             .and_then(|(oif, _)| xfrmi::link_mtu(oif).ok().flatten())
             .unwrap_or(xfrmi::FALLBACK_LINK_MTU);
         let mtu = xfrmi::interface_mtu(link_mtu, gateway.is_ipv6());
-        let iface = XfrmInterface::create(if_id, mtu, block)?;
-        self.binding.if_id = Some(if_id);
-        self.interface = Some(iface);
+        match rb {
+            super::RouteBased::Xfrmi { if_id } => {
+                self.interface = Some(XfrmInterface::create(*if_id, mtu, block)?);
+                self.binding.if_id = Some(*if_id);
+            }
+            super::RouteBased::Vti { name, mark, local } => {
+                self.interface = Some(XfrmInterface::create_vti(
+                    name, *local, gateway, mark.0, mtu, block,
+                )?);
+                self.binding.mark = Some(*mark);
+            }
+        }
         Ok(self)
     }
 
@@ -185,32 +210,115 @@ impl XfrmKernel {
             p.dst
         );
         let mut body = xfrm::sa_message(p, &self.binding)?;
+        let peer = if direction == Direction::In {
+            p.src
+        } else {
+            p.dst
+        };
+        let offload_dev = self.offload_device(peer);
+        if let Some(dev) = offload_dev {
+            body.nlas
+                .push(offload::attribute(dev, direction, p.dst.is_ipv6()));
+        }
+        let mut r = self.send_sa(&body, direction, &what);
+        if offload_dev.is_some() {
+            if let Err(e) = &r {
+                self.offload_fallback(p.spi, &format!("the kernel refused it: {e}"));
+                offload::strip(&mut body.nlas);
+                r = self.send_sa(&body, direction, &what);
+            }
+        }
+        xfrm::scrub_sa(&mut body);
+        r?;
+        self.sas.retain(|s| !(s.spi == p.spi && s.dst == p.dst));
+        let key = SaKey {
+            spi: p.spi,
+            src: p.src,
+            dst: p.dst,
+            direction,
+        };
+        self.sas.push(key);
+        if let Some(dev) = offload_dev {
+            match self.read_sa(&key).map(|m| offload::device_of(&m.nlas)) {
+                Some(Some(d)) => tracing::info!(
+                    "ESP SA 0x{:08x}: crypto offloaded to device {}",
+                    p.spi,
+                    xfrmi::link_name(d).unwrap_or_else(|| d.to_string())
+                ),
+                _ => self.offload_fallback(
+                    p.spi,
+                    &format!(
+                        "device {} cannot offload ESP",
+                        xfrmi::link_name(dev).unwrap_or_else(|| dev.to_string())
+                    ),
+                ),
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends an SA: inbound SAs update the larval SA of their SPI (or are added when it is
+    /// gone), outbound SAs are added.
+    fn send_sa(
+        &mut self,
+        body: &xfrm::ModifyMessage,
+        direction: Direction,
+        what: &str,
+    ) -> Result<(), KernelError> {
         let first = if direction == Direction::In {
             XfrmMessage::UpdateSa(body.clone())
         } else {
             XfrmMessage::AddSa(body.clone())
         };
-        let mut r = self.send(first, 0, &what).map(|_| ());
+        let r = self.send(first, 0, what).map(|_| ());
         if direction == Direction::In && r.as_ref().err().is_some_and(is_gone) {
             // No larval SA (its 30 s acquire lifetime passed, or the SPI came from elsewhere).
-            r = self
+            return self
                 .send(
                     XfrmMessage::AddSa(body.clone()),
                     NLM_F_CREATE | NLM_F_EXCL,
-                    &what,
+                    what,
                 )
                 .map(|_| ());
         }
-        xfrm::scrub_sa(&mut body);
-        r?;
-        self.sas.retain(|s| !(s.spi == p.spi && s.dst == p.dst));
-        self.sas.push(SaKey {
-            spi: p.spi,
-            src: p.src,
-            dst: p.dst,
-            direction,
-        });
-        Ok(())
+        r
+    }
+
+    /// The device to ask offload from for SAs with `peer` (the route towards it), when the
+    /// profile asks for offload.
+    fn offload_device(&mut self, peer: IpAddr) -> Option<u32> {
+        if self.offload == Offload::No {
+            return None;
+        }
+        match self.routes.as_mut().map(|r| r.path_to(peer)) {
+            Some(Ok((oif, _))) => Some(oif),
+            Some(Err(e)) => {
+                tracing::warn!("nic-offload: {e}; using software ESP");
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn offload_fallback(&self, spi: u32, why: &str) {
+        if self.offload == Offload::Yes {
+            tracing::warn!("ESP SA 0x{spi:08x}: no NIC offload ({why}); using software ESP");
+        } else {
+            tracing::debug!("ESP SA 0x{spi:08x}: no NIC offload ({why}); using software ESP");
+        }
+    }
+
+    /// The kernel's view of one of our SAs (`XFRM_MSG_GETSA`).
+    fn read_sa(&mut self, sa: &SaKey) -> Option<xfrm::ModifyMessage> {
+        let mut msg = xfrm::delete_sa_message(sa.spi, sa.src, sa.dst, &self.binding);
+        msg.nlas.retain(|a| !matches!(a, XfrmAttrs::SrcAddr(_)));
+        match self.send(XfrmMessage::GetSa(msg), 0, "reading an SA") {
+            Ok(replies) => replies.into_iter().find_map(|m| match m {
+                XfrmMessage::AddSa(m) => Some(m),
+                _ => None,
+            }),
+            Err(_) => None,
+        }
     }
 
     /// Deletes an SA; one that is already gone counts as deleted.
@@ -333,16 +441,12 @@ impl XfrmKernel {
         let sas = self.sas.clone();
         let mut out = Vec::new();
         for sa in sas {
-            let mut msg = xfrm::delete_sa_message(sa.spi, sa.src, sa.dst, &self.binding);
-            msg.nlas.retain(|a| !matches!(a, XfrmAttrs::SrcAddr(_)));
-            if let Ok(replies) = self.send(XfrmMessage::GetSa(msg), 0, "reading SA counters") {
-                if let Some(XfrmMessage::AddSa(m)) = replies.first() {
-                    out.push(SaCounters {
-                        sa,
-                        bytes: m.user_sa_info.lifetime_cur.bytes,
-                        packets: m.user_sa_info.lifetime_cur.packets,
-                    });
-                }
+            if let Some(m) = self.read_sa(&sa) {
+                out.push(SaCounters {
+                    sa,
+                    bytes: m.user_sa_info.lifetime_cur.bytes,
+                    packets: m.user_sa_info.lifetime_cur.packets,
+                });
             }
         }
         out
@@ -595,6 +699,10 @@ impl Kernel for XfrmKernel {
 
     fn cleanup(&mut self) {
         self.remove_all();
+    }
+
+    fn counters(&mut self) -> Vec<SaCounters> {
+        XfrmKernel::counters(self)
     }
 
     fn tunnel_device(&self) -> Option<(String, u32)> {

@@ -28,6 +28,7 @@
 pub mod backend;
 pub mod cleanup;
 pub mod netlink;
+pub mod offload;
 pub mod owner;
 pub mod route;
 pub mod sockopt;
@@ -51,6 +52,42 @@ pub struct Binding {
     pub if_id: Option<u32>,
     /// `XFRMA_MARK` (value, mask) for the mark-based variant.
     pub mark: Option<(u32, u32)>,
+}
+
+/// The tunnel interface of a route-based connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteBased {
+    /// An XFRM interface `ipsec<if_id>` (`ipsec-interface`).
+    Xfrmi {
+        /// The if_id.
+        if_id: u32,
+    },
+    /// A VTI device keyed with an XFRM mark (`vti-interface` + `mark`).
+    Vti {
+        /// Device name.
+        name: String,
+        /// Mark value and mask.
+        mark: (u32, u32),
+        /// Our outer address (the device's local endpoint).
+        local: std::net::IpAddr,
+    },
+}
+
+impl RouteBased {
+    /// The route-based tunnel a profile asks for (`local`: our outer address).
+    pub fn from_settings(
+        s: &crate::settings::Settings,
+        local: std::net::IpAddr,
+    ) -> Option<RouteBased> {
+        if let Some((name, mark)) = &s.vti {
+            return Some(RouteBased::Vti {
+                name: name.clone(),
+                mark: *mark,
+                local,
+            });
+        }
+        s.ipsec_interface.map(|if_id| RouteBased::Xfrmi { if_id })
+    }
 }
 
 /// Which kernel objects are ours.

@@ -10,7 +10,8 @@ use ike_core::ts::range_to_cidrs;
 use ike_core::wire::TrafficSelector;
 use netlink_packet_core::DefaultNla;
 use netlink_packet_xfrm::policy::{DelGetMessage as PolicyDelGet, ModifyMessage as PolicyModify};
-use netlink_packet_xfrm::state::{AllocSpiMessage, DelGetMessage as StateDelGet, ModifyMessage};
+pub use netlink_packet_xfrm::state::ModifyMessage;
+use netlink_packet_xfrm::state::{AllocSpiMessage, DelGetMessage as StateDelGet};
 use netlink_packet_xfrm::{
     Address, Alg, AlgAead, AlgAuth, EncapTmpl, Id, LifetimeConfig, Mark, ReplayEsn, Selector,
     UserPolicyId, UserPolicyInfo, UserSaId, UserSaInfo, UserSpiInfo, UserTemplate, XfrmAttrs,
@@ -120,8 +121,8 @@ pub fn lifetime_config(l: &Lifetime) -> LifetimeConfig {
     LifetimeConfig {
         soft_byte_limit: limit(l.soft_bytes),
         hard_byte_limit: limit(l.hard_bytes),
-        soft_packet_limit: XFRM_INF,
-        hard_packet_limit: XFRM_INF,
+        soft_packet_limit: limit(l.soft_packets),
+        hard_packet_limit: limit(l.hard_packets),
         soft_add_expires_seconds: l.soft_secs,
         hard_add_expires_seconds: l.hard_secs,
         soft_use_expires_seconds: 0,

@@ -1,4 +1,11 @@
-//! XFRM interfaces for route-based tunnels (`ipsec-interface=N`).
+//! Tunnel interfaces for route-based tunnels: XFRM interfaces (`ipsec-interface=N`) and VTI
+//! devices (`vti-interface=NAME` with `mark=V[/M]`, the mark-based variant of the OCI guide).
+//!
+//! A VTI device (kind `vti`, or `vti6` for an IPv6 outer) carries our outer addresses as its
+//! local/remote endpoints and the mark as its input and output key: packets routed to it are
+//! looked up against policies and SAs carrying `XFRMA_MARK` = the mark, and decrypted packets
+//! whose SA carries the mark come out of it. Two tunnels with distinct marks (and distinct
+//! endpoints) can run at once even with identical traffic selectors (`0.0.0.0/0` both ways).
 //!
 //! A connection with `ipsec-interface=N` gets the interface `ipsec<N>` of kind `xfrm` with
 //! `IFLA_XFRM_IF_ID` = N; its SAs and policies carry `XFRMA_IF_ID` N, and the remote networks
@@ -19,7 +26,7 @@ use super::netlink::NlSocket;
 use super::KernelError;
 use netlink_packet_core::{NetlinkPayload, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL};
 use netlink_packet_route::link::{
-    InfoData, InfoKind, InfoXfrm, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+    InfoData, InfoKind, InfoVti, InfoXfrm, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
 };
 use netlink_packet_route::RouteNetlinkMessage;
 use netlink_sys::protocols::NETLINK_ROUTE;
@@ -72,6 +79,48 @@ pub fn create_message(name: &str, if_id: u32, mtu: u32) -> LinkMessage {
         LinkInfo::Data(InfoData::Xfrm(vec![InfoXfrm::IfId(if_id)])),
     ]));
     m
+}
+
+/// The `RTM_NEWLINK` body creating the VTI device `name` between `local` and `remote` with
+/// input and output key `key` (kind `vti`, or `vti6` for IPv6 endpoints), up, MTU `mtu`.
+pub fn create_vti_message(
+    name: &str,
+    local: std::net::IpAddr,
+    remote: std::net::IpAddr,
+    key: u32,
+    mtu: u32,
+) -> LinkMessage {
+    let mut m = LinkMessage::default();
+    m.header.flags = LinkFlags::Up;
+    m.header.change_mask = LinkFlags::Up;
+    m.attributes.push(LinkAttribute::IfName(name.to_string()));
+    m.attributes.push(LinkAttribute::Mtu(mtu));
+    let kind = if remote.is_ipv6() {
+        InfoKind::Vti6
+    } else {
+        InfoKind::Vti
+    };
+    m.attributes.push(LinkAttribute::LinkInfo(vec![
+        LinkInfo::Kind(kind),
+        LinkInfo::Data(InfoData::Vti(vec![
+            InfoVti::Local(local),
+            InfoVti::Remote(remote),
+            InfoVti::IKey(key),
+            InfoVti::OKey(key),
+        ])),
+    ]));
+    m
+}
+
+/// Whether `name` is a usable interface name (1-15 bytes, no `/`, whitespace or `:`).
+pub fn valid_interface_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 15
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// The `RTM_NEWLINK` body setting the alias of interface `index`.
@@ -138,14 +187,14 @@ fn is_gone(e: &KernelError) -> bool {
     matches!(e.errno(), Some(libc::ENOENT) | Some(libc::ENODEV))
 }
 
-/// One XFRM interface we created (deleted again by [`XfrmInterface::remove`]).
+/// One tunnel interface we created, XFRM or VTI (deleted again by [`XfrmInterface::remove`]).
 pub struct XfrmInterface {
     sock: NlSocket,
-    /// Name (`ipsec<N>`).
+    /// Name (`ipsec<N>`, or the VTI name).
     pub name: String,
     /// Interface index.
     pub index: u32,
-    /// The if_id.
+    /// The if_id (0 for a VTI device).
     pub if_id: u32,
     /// The MTU set.
     pub mtu: u32,
@@ -194,8 +243,8 @@ fn get_by_name(sock: &mut NlSocket, name: &str) -> Result<Option<LinkState>, Ker
     }
 }
 
-/// The MTU of interface `index`.
-pub fn link_mtu(index: u32) -> Result<Option<u32>, KernelError> {
+/// The state of interface `index`.
+fn link_by_index(index: u32) -> Result<Option<LinkState>, KernelError> {
     let mut sock = open()?;
     let mut m = LinkMessage::default();
     m.header.index = index;
@@ -203,12 +252,26 @@ pub fn link_mtu(index: u32) -> Result<Option<u32>, KernelError> {
         &mut sock,
         RouteNetlinkMessage::GetLink(m),
         0,
-        "reading a device's MTU",
+        "reading a device",
     )?;
     Ok(r.iter().find_map(|m| match m {
-        RouteNetlinkMessage::NewLink(l) => link_state(l).mtu,
+        RouteNetlinkMessage::NewLink(l) => Some(link_state(l)),
         _ => None,
     }))
+}
+
+/// The MTU of interface `index`.
+pub fn link_mtu(index: u32) -> Result<Option<u32>, KernelError> {
+    Ok(link_by_index(index)?.and_then(|l| l.mtu))
+}
+
+/// The name of interface `index`, when it can be read.
+pub fn link_name(index: u32) -> Option<String> {
+    link_by_index(index)
+        .ok()
+        .flatten()
+        .map(|l| l.name)
+        .filter(|n| !n.is_empty())
 }
 
 fn delete_index(sock: &mut NlSocket, index: u32, name: &str) -> Result<(), KernelError> {
@@ -235,6 +298,60 @@ impl XfrmInterface {
             ));
         }
         let name = interface_name(if_id);
+        let msg = create_message(&name, if_id, mtu);
+        let iface = Self::create_link(name, msg, if_id, mtu, block, "XFRM interface")?;
+        tracing::info!(
+            "created XFRM interface {} (if_id {if_id}, mtu {mtu})",
+            iface.name
+        );
+        Ok(iface)
+    }
+
+    /// Creates the VTI device `name` (see the module documentation) between our outer
+    /// address `local` and the gateway `remote`, keyed with `key` (the XFRM mark), MTU `mtu`,
+    /// up, tagged with `block`. Policy checks on the device are disabled
+    /// (`disable_policy`), as for Libreswan's VTI: the SAs' marks already bind the traffic.
+    pub fn create_vti(
+        name: &str,
+        local: std::net::IpAddr,
+        remote: std::net::IpAddr,
+        key: u32,
+        mtu: u32,
+        block: u32,
+    ) -> Result<Self, KernelError> {
+        if !valid_interface_name(name) {
+            return Err(KernelError::Invalid(format!(
+                "vti-interface: {name:?} is not a valid interface name"
+            )));
+        }
+        if local.is_ipv6() != remote.is_ipv6() {
+            return Err(KernelError::Invalid(format!(
+                "vti-interface: endpoints of different families: {local} -> {remote}"
+            )));
+        }
+        let msg = create_vti_message(name, local, remote, key, mtu);
+        let iface = Self::create_link(name.to_string(), msg, 0, mtu, block, "VTI device")?;
+        let family = if remote.is_ipv6() { "ipv6" } else { "ipv4" };
+        let knob = format!("/proc/sys/net/{family}/conf/{name}/disable_policy");
+        if let Err(e) = std::fs::write(&knob, "1") {
+            tracing::warn!("cannot write {knob}: {e}");
+        }
+        tracing::info!(
+            "created VTI device {name} ({local} -> {remote}, key/mark {key}, mtu {mtu})"
+        );
+        Ok(iface)
+    }
+
+    /// Creates a link from `msg` and tags it as ours. A link of that name left by an earlier
+    /// run of ours is replaced; anyone else's is an error.
+    fn create_link(
+        name: String,
+        msg: LinkMessage,
+        if_id: u32,
+        mtu: u32,
+        block: u32,
+        kind: &str,
+    ) -> Result<Self, KernelError> {
         let mut sock = open()?;
         if let Some(old) = get_by_name(&mut sock, &name)? {
             if old.alias.as_deref().and_then(block_of_alias).is_some() {
@@ -248,9 +365,9 @@ impl XfrmInterface {
         }
         send(
             &mut sock,
-            RouteNetlinkMessage::NewLink(create_message(&name, if_id, mtu)),
+            RouteNetlinkMessage::NewLink(msg),
             NLM_F_CREATE | NLM_F_EXCL,
-            &format!("creating the XFRM interface {name} (if_id {if_id})"),
+            &format!("creating the {kind} {name}"),
         )?;
         let Some(st) = get_by_name(&mut sock, &name)? else {
             return Err(KernelError::Invalid(format!(
@@ -275,10 +392,6 @@ impl XfrmInterface {
             iface.remove();
             return Err(e);
         }
-        tracing::info!(
-            "created XFRM interface {} (if_id {if_id}, mtu {mtu})",
-            iface.name
-        );
         Ok(iface)
     }
 
@@ -290,7 +403,7 @@ impl XfrmInterface {
         self.removed = true;
         let (index, name) = (self.index, self.name.clone());
         match delete_index(&mut self.sock, index, &name) {
-            Ok(()) => tracing::info!("deleted XFRM interface {name}"),
+            Ok(()) => tracing::info!("deleted interface {name}"),
             Err(e) => tracing::warn!("{e}"),
         }
     }
@@ -363,6 +476,51 @@ mod tests {
         assert_eq!(st.alias.as_deref().and_then(block_of_alias), Some(5));
         assert_eq!(block_of_alias("something else"), None);
         assert_eq!(block_of_alias("nm-ike:block=x"), None);
+    }
+
+    #[test]
+    fn vti_message_carries_endpoints_and_the_mark_as_both_keys() {
+        let m = create_vti_message(
+            "vti01",
+            "192.0.2.1".parse().unwrap(),
+            "192.0.2.2".parse().unwrap(),
+            5,
+            1415,
+        );
+        let back = roundtrip(&m);
+        let info = back
+            .attributes
+            .iter()
+            .find_map(|a| match a {
+                LinkAttribute::LinkInfo(i) => Some(i.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert!(info.contains(&LinkInfo::Kind(InfoKind::Vti)));
+        let data = info
+            .iter()
+            .find_map(|i| match i {
+                LinkInfo::Data(InfoData::Vti(d)) => Some(d.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert!(data.contains(&InfoVti::IKey(5)) && data.contains(&InfoVti::OKey(5)));
+        assert!(data.contains(&InfoVti::Local("192.0.2.1".parse().unwrap())));
+        assert!(data.contains(&InfoVti::Remote("192.0.2.2".parse().unwrap())));
+        assert_eq!(link_state(&back).name, "vti01");
+        assert_eq!(link_state(&back).mtu, Some(1415));
+        let v6 = create_vti_message(
+            "v6",
+            "2001:db8::1".parse().unwrap(),
+            "2001:db8::2".parse().unwrap(),
+            6,
+            1395,
+        );
+        assert!(v6.attributes.iter().any(|a| matches!(a, LinkAttribute::LinkInfo(i) if i.contains(&LinkInfo::Kind(InfoKind::Vti6)))));
+        assert!(valid_interface_name("vti01") && valid_interface_name("oci.tun-2"));
+        for bad in ["", "a b", "..", "x/y", "sixteen-chars-xx", "vti:1"] {
+            assert!(!valid_interface_name(bad), "{bad}");
+        }
     }
 
     #[test]

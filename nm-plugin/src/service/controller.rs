@@ -29,14 +29,17 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::AbortHandle;
 
 /// What the kernel backend of one connection needs to know.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct KernelSetup {
     /// The process's reqid block (see [`crate::kernel::owner`]).
     pub block: u32,
     /// Table and rule priority for the tunnel's routes (from the profile).
     pub routes: RouteConfig,
-    /// Route-based tunnel: the XFRM interface id (`ipsec-interface`) and the gateway.
-    pub interface: Option<(u32, std::net::IpAddr)>,
+    /// Route-based tunnel: its interface (`ipsec-interface`, or `vti-interface` + `mark`)
+    /// and the gateway.
+    pub route_based: Option<(crate::kernel::RouteBased, std::net::IpAddr)>,
+    /// NIC offload requests (`nic-offload`).
+    pub offload: crate::kernel::offload::Offload,
 }
 
 /// Builds the kernel backend of one connection.
@@ -54,9 +57,10 @@ pub fn xfrm_kernel() -> KernelFactory {
         let mut k = crate::kernel::open_for_block(setup.block, Some(setup.routes))
             .map_err(|e| e.to_string())?;
         k.cleanup_on_drop = true;
-        if let Some((if_id, gateway)) = setup.interface {
+        k.offload = setup.offload;
+        if let Some((rb, gateway)) = &setup.route_based {
             k = k
-                .with_interface(if_id, gateway)
+                .with_route_based(rb, *gateway)
                 .map_err(|e| e.to_string())?;
         }
         Ok(Box::new(k) as Box<dyn Kernel>)
@@ -528,7 +532,9 @@ impl Controller {
                 priority: settings.route_rule_priority,
                 metric: self.opts.block,
             },
-            interface: settings.ipsec_interface.map(|n| (n, remote.ip())),
+            route_based: crate::kernel::RouteBased::from_settings(&settings, local)
+                .map(|rb| (rb, remote.ip())),
+            offload: settings.nic_offload.into(),
         };
         drop(settings);
         let bound = sockets::bind(local, self.opts.ports)
@@ -619,6 +625,7 @@ impl Controller {
     ) {
         let run = tokio::spawn(async move {
             runner.run(stop, true).await;
+            crate::driver::run::log_counters(runner.kernel.as_mut());
             // Whatever the engine did not delete itself (failure, gateway gone, timeout).
             runner.kernel.cleanup();
         });

@@ -34,6 +34,8 @@ fn describe(kind: Kind) -> String {
         Kind::Subnets => "comma-separated subnets".into(),
         Kind::ProtoPort => "protocol/port".into(),
         Kind::File => "absolute file path".into(),
+        Kind::Mark => "value[/mask], value not 0".into(),
+        Kind::InterfaceName => "interface name (up to 15 characters)".into(),
         Kind::Secret => "secret".into(),
         Kind::Ignored => "any (ignored)".into(),
     }

@@ -46,6 +46,17 @@ pub enum Encapsulation {
     No,
 }
 
+/// ESP crypto offload to the network device (`nic-offload`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NicOffload {
+    /// Never ask for it.
+    No,
+    /// Ask; a device that cannot do it is logged as a warning and software ESP used.
+    Yes,
+    /// Ask; fall back to software ESP quietly.
+    Auto,
+}
+
 /// What to do when the gateway stops answering liveness checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DpdAction {
@@ -104,6 +115,12 @@ pub struct Settings {
     pub ike_lifetime: Duration,
     /// Child SA lifetime.
     pub sa_lifetime: Duration,
+    /// Child SA byte limit (`ipsec-max-bytes`); 0 = none.
+    pub sa_max_bytes: u64,
+    /// Child SA packet limit (`ipsec-max-packets`); 0 = none.
+    pub sa_max_packets: u64,
+    /// NIC crypto offload (`nic-offload`).
+    pub nic_offload: NicOffload,
     /// Rekey before expiry.
     pub rekey: bool,
     /// Local subnets (`leftsubnet`), as written; empty = our (virtual) address.
@@ -132,6 +149,8 @@ pub struct Settings {
     pub dpd_action: DpdAction,
     /// XFRM interface id for route-based tunnels.
     pub ipsec_interface: Option<u32>,
+    /// Mark-based route-based tunnel: the VTI device name and the mark (value, mask).
+    pub vti: Option<(String, (u32, u32))>,
     /// ESP-in-UDP policy.
     pub encapsulation: Encapsulation,
     /// Our routing table.
@@ -241,6 +260,23 @@ impl Settings {
                 ));
             }
         }
+        match (get("mark"), get("vti-interface")) {
+            (Some(_), None) => errors.push(SettingsError::new(
+                "mark",
+                tr("needs vti-interface: without a VTI device nothing would carry the mark, and the traffic would bypass the tunnel"),
+            )),
+            (None, Some(_)) => errors.push(SettingsError::new(
+                "vti-interface",
+                tr("needs mark (the key of the VTI device and of the tunnel's SAs and policies)"),
+            )),
+            _ => {}
+        }
+        if get("vti-interface").is_some() && get("ipsec-interface").is_some() {
+            errors.push(SettingsError::new(
+                "vti-interface",
+                tr("cannot be combined with ipsec-interface; choose one kind of route-based tunnel"),
+            ));
+        }
         if get_or("dpddelay") != "0" && dur("dpdtimeout") < dur("dpddelay") {
             errors.push(SettingsError::new(
                 "dpdtimeout",
@@ -268,6 +304,13 @@ impl Settings {
             pfs: yes("pfs"),
             ike_lifetime: dur("ikelifetime"),
             sa_lifetime: dur("salifetime"),
+            sa_max_bytes: int("ipsec-max-bytes"),
+            sa_max_packets: int("ipsec-max-packets"),
+            nic_offload: match get_or("nic-offload").as_str() {
+                "yes" => NicOffload::Yes,
+                "auto" => NicOffload::Auto,
+                _ => NicOffload::No,
+            },
             rekey: yes("rekey"),
             local_subnets: get("leftsubnet"),
             remote_subnets: get_or("rightsubnet"),
@@ -289,6 +332,7 @@ impl Settings {
                 "restart" => DpdAction::Restart,
                 _ => DpdAction::Clear,
             },
+            vti: get("vti-interface").zip(get("mark").and_then(|m| value::parse_mark(&m))),
             ipsec_interface: get("ipsec-interface")
                 .and_then(|v| value::parse_integer(&v))
                 .and_then(|n| u32::try_from(n).ok()),

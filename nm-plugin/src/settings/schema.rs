@@ -40,6 +40,10 @@ pub enum Kind {
     ProtoPort,
     /// Absolute path to a file.
     File,
+    /// An XFRM mark, `value` or `value/mask` (decimal or `0x` hex); the value is not 0.
+    Mark,
+    /// A network interface name (1-15 characters: letters, digits, `_`, `-`, `.`).
+    InterfaceName,
     /// Secret text (a PSK or a password); never logged.
     Secret,
     /// A NetworkManager-libreswan key we accept but do not act on.
@@ -131,6 +135,8 @@ pub const DPDACTION_VALUES: &[&str] = &["clear", "hold", "restart"];
 pub const TYPE_VALUES: &[&str] = &["tunnel", "transport"];
 /// Accepted `encapsulation` values.
 pub const ENCAPSULATION_VALUES: &[&str] = &["auto", "yes", "no"];
+/// Values of `nic-offload`.
+pub const NIC_OFFLOAD_VALUES: &[&str] = &["no", "yes", "auto"];
 /// Accepted address family values.
 pub const FAMILY_VALUES: &[&str] = &["ipv4", "ipv6"];
 /// Accepted `nm-connect-mode` values.
@@ -155,6 +161,9 @@ pub const KEYS: &[Key] = &[
     data("pfs", Kind::YesNo, Some("yes"), Ls, tr_noop("Perfect forward secrecy for Child SAs (a key exchange in Phase 2).")),
     data("ikelifetime", Kind::Duration { min: 60, max: DAY }, Some("8h"), Ls, tr_noop("Lifetime of the IKE SA before rekeying.")),
     data("salifetime", Kind::Duration { min: 60, max: DAY }, Some("1h"), Ls, tr_noop("Lifetime of a Child (IPsec) SA before rekeying.")),
+    data("ipsec-max-bytes", Kind::Integer { min: 0, max: 1 << 62 }, Some("0"), Ike, tr_noop("Rekey a Child SA after this many bytes in either direction (the kernel's hard limit; rekeying starts at about 90 %); 0 means no limit.")),
+    data("ipsec-max-packets", Kind::Integer { min: 0, max: 1 << 62 }, Some("0"), Ike, tr_noop("Rekey a Child SA after this many packets in either direction, like ipsec-max-bytes; 0 means no limit.")),
+    data("nic-offload", Kind::Choice(NIC_OFFLOAD_VALUES), Some("no"), Ike, tr_noop("ESP crypto offload to the network card: yes or auto ask the kernel for it and fall back to software when the device cannot (yes logs a warning), no never asks.")),
     data("rekey", Kind::YesNo, Some("yes"), Ls, tr_noop("Rekey SAs before they expire.")),
     data("leftsubnet", Kind::Subnets, None, Ls, tr_noop("Local networks to protect (site-to-site); by default our (virtual) address.")),
     data("rightsubnet", Kind::Subnets, Some("0.0.0.0/0"), Ls, tr_noop("Remote networks reachable through the tunnel; 0.0.0.0/0 sends all traffic.")),
@@ -171,6 +180,8 @@ pub const KEYS: &[Key] = &[
     data("dpdtimeout", Kind::Duration { min: 1, max: DAY }, Some("150s"), Ls, tr_noop("Declare the gateway dead when it does not answer for this long.")),
     data("dpdaction", Kind::Choice(DPDACTION_VALUES), Some("clear"), Ls, tr_noop("What to do with a dead gateway: clear (disconnect), hold, or restart.")),
     data("ipsec-interface", Kind::Integer { min: 1, max: 65_535 }, None, Ls, tr_noop("Route-based tunnel: XFRM interface id (the interface is named ipsec<N>).")),
+    data("mark", Kind::Mark, None, Ike, tr_noop("Mark-based route-based tunnel (with vti-interface): the XFRM mark of the SAs and policies, value or value/mask, as in the OCI guide; distinct marks let two tunnels run at once.")),
+    data("vti-interface", Kind::InterfaceName, None, Ike, tr_noop("Mark-based route-based tunnel: the VTI device to create, keyed with mark, through which the remote networks are routed.")),
     data("encapsulation", Kind::Choice(ENCAPSULATION_VALUES), Some("auto"), Ike, tr_noop("UDP encapsulation of ESP: auto (when NAT is detected), yes (always, as OCI asks), no.")),
     data("rightport", Kind::Integer { min: 1, max: 65_535 }, Some("500"), Ike, tr_noop("The gateway's IKE UDP port.")),
     data("route-table", Kind::Integer { min: 1, max: 4_294_967_294 }, Some("2749"), Ike, tr_noop("Routing table for the tunnel's routes (TunnelVision defence).")),

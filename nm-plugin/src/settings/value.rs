@@ -72,6 +72,21 @@ pub fn parse_integer(value: &str) -> Option<u64> {
     }
 }
 
+/// Parses an XFRM mark, `value` or `value/mask` (decimal or `0x` hex, 32 bits; the mask
+/// defaults to `0xffffffff`). A zero value, or a value outside the mask, is refused.
+pub fn parse_mark(value: &str) -> Option<(u32, u32)> {
+    let (v, m) = match value.trim().split_once('/') {
+        Some((v, m)) => (v, Some(m)),
+        None => (value.trim(), None),
+    };
+    let v = u32::try_from(parse_integer(v)?).ok()?;
+    let m = match m {
+        Some(m) => u32::try_from(parse_integer(m)?).ok()?,
+        None => u32::MAX,
+    };
+    (v != 0 && v & m == v).then_some((v, m))
+}
+
 /// Parses Libreswan's `protocol/port` (`17/1701`, `udp/%any`, `tcp`): IP protocol number and
 /// port (0 = any).
 pub fn parse_proto_port(value: &str) -> Option<(u8, u16)> {
@@ -203,6 +218,22 @@ pub fn check(key: &Key, value: &str) -> Result<(), SettingsError> {
             if !v.starts_with('/') {
                 return err(trf(
                     "{value} is not an absolute file path",
+                    &[("value", &shown(v))],
+                ));
+            }
+        }
+        Kind::Mark => {
+            if parse_mark(v).is_none() {
+                return err(trf(
+                    "{value} is not a mark: use value or value/mask, e.g. 5 or 5/0xffffffff (value not 0)",
+                    &[("value", &shown(v))],
+                ));
+            }
+        }
+        Kind::InterfaceName => {
+            if !crate::kernel::xfrmi::valid_interface_name(v) {
+                return err(trf(
+                    "{value} is not an interface name: 1 to 15 letters, digits, _, - or .",
                     &[("value", &shown(v))],
                 ));
             }

@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 # lab-vm: yes
 # lab-timeout: 420
-# lab-description: data plane, OCI style: two route-based tunnels at once (two nm-ike connections to two gateway addresses of one charon, distinct if_ids 1 and 2 -> ipsec1/ipsec2, distinct reqid blocks); both carry pings simultaneously through their own interface, each SA pair counts; stopping one leaves the other working; nothing left at the end
+# lab-description: data plane, OCI style (mark-based): two route-based tunnels at once through VTI devices keyed with distinct XFRM marks (mark=5/0xffffffff vti-interface=vti01, mark=6 vti-interface=vti02 with encapsulation=yes as OCI asks), two nm-ike connections to two gateway addresses of one charon; SAs and policies carry the marks, both tunnels carry pings simultaneously both ways through their own device, ESP (and ESP-in-UDP for tunnel 2) on the wire; stopping one leaves the other working; nothing left at the end
 
 # shellcheck source=../lib/nm-ike.sh
 source "$LAB_DIR/lib/nm-ike.sh"
@@ -13,6 +13,19 @@ NET2=10.2.2.1
 # as OCI gives them), so both processes use the standard IKE ports.
 GW2=192.0.2.3
 LEFT2=192.0.2.11
+
+# dp_assert_vti NAME MARK LOCAL REMOTE: a VTI device of ours with key MARK between LOCAL and REMOTE
+dp_assert_vti() {
+	local ifn=$1 key=$2 local=$3 remote=$4 link keyq
+	keyq="0.0.0.$key"
+	link=$(lab_ip left -d link show "$ifn" 2>&1) || lab_fail "no device $ifn"
+	echo "$link" >"$LAB_OUT/left-$ifn-link.txt"
+	grep -Eq "vti remote $remote local $local .*ikey $keyq +okey $keyq" <<<"$link" ||
+		lab_fail "$ifn is not a VTI $local -> $remote with key $key: $(echo "$link" | tr '\n' ' ' | cut -c1-300)"
+	grep -q 'alias nm-ike:block=' <<<"$link" || lab_fail "$ifn does not carry our alias"
+	grep -q '[<,]UP[,>]' <<<"$link" || lab_fail "$ifn is not up"
+	lab_log "$ifn: vti $local -> $remote, key $key"
+}
 
 scenario_run() {
 	lab_topo_client_gw
@@ -34,10 +47,10 @@ scenario_run() {
 
 	lab_ike_profile t1 right="$LAB_RIGHT_IP" rightid=gw.lab.test leftid=client1.lab.test \
 		leftsubnet="$LAB_LEFT_LAN_IP/32" rightsubnet="$NET1/32" leftmodecfgclient=no \
-		ipsec-interface=1 esp=aes_gcm128 secret.pskvalue="$PSK"
+		mark=5/0xffffffff vti-interface=vti01 esp=aes_gcm128 secret.pskvalue="$PSK"
 	lab_ike_profile t2 right="$GW2" rightid=gw.lab.test leftid=client2.lab.test \
 		leftsubnet="$LAB_LEFT_LAN_IP/32" rightsubnet="$NET2/32" leftmodecfgclient=no \
-		ipsec-interface=2 esp=aes_gcm128 secret.pskvalue="$PSK"
+		mark=6 vti-interface=vti02 encapsulation=yes esp=aes_gcm128 secret.pskvalue="$PSK"
 	lab_ike_up t1 left --kernel xfrm
 	lab_ike_wait t1 CHILD_SA_UP 60
 	# A second process on the same host: its own local address and its own reqid block.
@@ -48,22 +61,24 @@ scenario_run() {
 	lab_ip left xfrm policy >"$LAB_OUT/left-xfrm-policy.txt" 2>&1 || true
 	lab_check "charon's CHILD_SA c1 is not INSTALLED" lab_charon_child_installed gw c1
 	lab_check "charon's CHILD_SA c2 is not INSTALLED" lab_charon_child_installed gw c2
-	lab_ike_assert_xfrmi left ipsec1 1
-	lab_ike_assert_xfrmi left ipsec2 2
-	grep -q 'alias nm-ike:block=' "$LAB_OUT/left-ipsec1-link.txt"
-	[ "$(sed -n 's/.*alias nm-ike:block=\([0-9]*\).*/\1/p' "$LAB_OUT/left-ipsec1-link.txt")" != \
-		"$(sed -n 's/.*alias nm-ike:block=\([0-9]*\).*/\1/p' "$LAB_OUT/left-ipsec2-link.txt")" ] ||
-		lab_fail "both interfaces carry the same owner block"
-	[ "$(lab_ip left xfrm state | grep -c 'if_id 0x1')" -ge 2 ] || lab_fail "tunnel 1 has not 2 SAs on if_id 1"
-	[ "$(lab_ip left xfrm state | grep -c 'if_id 0x2')" -ge 2 ] || lab_fail "tunnel 2 has not 2 SAs on if_id 2"
+	dp_assert_vti vti01 5 "$LAB_LEFT_IP" "$LAB_RIGHT_IP"
+	dp_assert_vti vti02 6 "$LEFT2" "$GW2"
+	[ "$(sed -n 's/.*alias nm-ike:block=\([0-9]*\).*/\1/p' "$LAB_OUT/left-vti01-link.txt")" != \
+		"$(sed -n 's/.*alias nm-ike:block=\([0-9]*\).*/\1/p' "$LAB_OUT/left-vti02-link.txt")" ] ||
+		lab_fail "both devices carry the same owner block"
+	[ "$(grep -c 'mark 0x5/0xffffffff' "$LAB_OUT/left-xfrm-state.txt")" -ge 2 ] || lab_fail "tunnel 1 has not 2 SAs with mark 5 (see left-xfrm-state.txt)"
+	[ "$(grep -c 'mark 0x6/0xffffffff' "$LAB_OUT/left-xfrm-state.txt")" -ge 2 ] || lab_fail "tunnel 2 has not 2 SAs with mark 6 (see left-xfrm-state.txt)"
+	grep -q 'mark 0x5/0xffffffff' "$LAB_OUT/left-xfrm-policy.txt" || lab_fail "tunnel 1's policies carry no mark 5"
+	grep -q 'mark 0x6/0xffffffff' "$LAB_OUT/left-xfrm-policy.txt" || lab_fail "tunnel 2's policies carry no mark 6"
+	grep -q 'encap type espinudp' "$LAB_OUT/left-xfrm-state.txt" || lab_fail "tunnel 2's SAs are not UDP-encapsulated (encapsulation=yes)"
 	lab_ip left route show table 2749 >"$LAB_OUT/left-table-2749.txt" 2>&1 || true
-	grep -q "^$NET1 dev ipsec1 " "$LAB_OUT/left-table-2749.txt" || lab_fail "$NET1 not routed via ipsec1: $(tr '\n' ';' <"$LAB_OUT/left-table-2749.txt")"
-	grep -q "^$NET2 dev ipsec2 " "$LAB_OUT/left-table-2749.txt" || lab_fail "$NET2 not routed via ipsec2: $(tr '\n' ';' <"$LAB_OUT/left-table-2749.txt")"
+	grep -q "^$NET1 dev vti01 " "$LAB_OUT/left-table-2749.txt" || lab_fail "$NET1 not routed via vti01: $(tr '\n' ';' <"$LAB_OUT/left-table-2749.txt")"
+	grep -q "^$NET2 dev vti02 " "$LAB_OUT/left-table-2749.txt" || lab_fail "$NET2 not routed via vti02: $(tr '\n' ';' <"$LAB_OUT/left-table-2749.txt")"
 
 	# Both at once.
 	local p1 p2 a1 a2 b1 b2 r1=0 r2=0
-	a1=$(lab_ike_link_packets left ipsec1)
-	a2=$(lab_ike_link_packets left ipsec2)
+	a1=$(lab_ike_link_packets left vti01)
+	a2=$(lab_ike_link_packets left vti02)
 	lab_capture_start wire left wan0 -Q out
 	lab_nsx left ping -n -c 10 -i 0.2 -W "$(lab_scale 2)" "$NET1" >"$LAB_OUT/ping1.txt" 2>&1 &
 	p1=$!
@@ -78,24 +93,25 @@ scenario_run() {
 	lab_assert_ping right "$LAB_LEFT_LAN_IP" -I "$NET1"
 	lab_assert_ping right "$LAB_LEFT_LAN_IP" -I "$NET2"
 	lab_timing ping
-	b1=$(lab_ike_link_packets left ipsec1)
-	b2=$(lab_ike_link_packets left ipsec2)
-	lab_log "ipsec1 packets $a1 -> $b1, ipsec2 packets $a2 -> $b2"
-	[ "$((b1 - a1))" -ge 20 ] || lab_fail "only $((b1 - a1)) packets through ipsec1"
-	[ "$((b2 - a2))" -ge 20 ] || lab_fail "only $((b2 - a2)) packets through ipsec2"
+	b1=$(lab_ike_link_packets left vti01)
+	b2=$(lab_ike_link_packets left vti02)
+	lab_log "vti01 packets $a1 -> $b1, vti02 packets $a2 -> $b2"
+	[ "$((b1 - a1))" -ge 20 ] || lab_fail "only $((b1 - a1)) packets through vti01"
+	[ "$((b2 - a2))" -ge 20 ] || lab_fail "only $((b2 - a2)) packets through vti02"
 	local esp icmp
 	esp=$(lab_capture_count wire esp)
 	icmp=$(lab_capture_count wire icmp)
 	[ "$esp" -ge 20 ] || lab_fail "only $esp ESP packets left wan0"
 	[ "$icmp" = 0 ] || lab_fail "$icmp plaintext ICMP packets left wan0"
 	lab_charon_sas gw >"$LAB_OUT/gw-sas.txt"
-	grep -q "remote 'client2.lab.test' @ $LEFT2\[500\]" "$LAB_OUT/gw-sas.txt" || lab_fail "charon does not see tunnel 2 from $LEFT2:500"
-	if grep -q "in-UDP" "$LAB_OUT/gw-sas.txt"; then lab_fail "charon UDP-encapsulates although there is no NAT"; fi
+	grep -q "remote 'client1.lab.test' @ $LAB_LEFT_IP\[500\]" "$LAB_OUT/gw-sas.txt" || lab_fail "charon does not see tunnel 1 from $LAB_LEFT_IP:500"
+	grep -q "remote 'client2.lab.test' @ $LEFT2\[4500\]" "$LAB_OUT/gw-sas.txt" || lab_fail "charon does not see tunnel 2 from $LEFT2:4500 (forced encapsulation)"
+	[ "$(lab_capture_count wire 'udp port 4500')" -ge 10 ] || lab_fail "tunnel 2's ESP did not leave as ESP-in-UDP 4500"
 
 	# Independence: stopping tunnel 1 leaves tunnel 2 untouched.
 	lab_daemon_stop t1 20
-	lab_retry "$(lab_scale 5)" eval "! lab_ip left link show ipsec1 >/dev/null 2>&1" || lab_fail "ipsec1 still exists after its connection stopped"
-	lab_ike_assert_xfrmi left ipsec2 2
+	lab_retry "$(lab_scale 5)" eval "! lab_ip left link show vti01 >/dev/null 2>&1" || lab_fail "vti01 still exists after its connection stopped"
+	dp_assert_vti vti02 6 "$LEFT2" "$GW2"
 	lab_assert_ping left "$NET2"
 	lab_daemon_stop t2 20
 	lab_ike_assert_clean left "after both disconnected"
