@@ -119,24 +119,29 @@ pub struct Runner {
     pub start: Instant,
 }
 
-/// Logs the byte and packet counters of every SA the kernel backend holds (status output at
-/// the end of a connection, before the SAs are removed).
+/// Logs the byte and packet counters of every SA the kernel backend still holds (status output
+/// at the end of a connection; the XFRM backend also logs each SA's totals when it deletes it).
 pub fn log_counters(kernel: &mut dyn Kernel) {
     for c in kernel.counters() {
-        tracing::info!(
-            "traffic through IPsec SA 0x{:08x} ({}, {} -> {}): {} bytes, {} packets",
-            c.sa.spi,
-            if c.sa.direction == ike_core::engine::Direction::In {
-                "inbound"
-            } else {
-                "outbound"
-            },
-            c.sa.src,
-            c.sa.dst,
-            c.bytes,
-            c.packets
-        );
+        log_sa_counters(&c);
     }
+}
+
+/// Logs one SA's counters.
+pub fn log_sa_counters(c: &crate::kernel::backend::SaCounters) {
+    tracing::info!(
+        "traffic through IPsec SA 0x{:08x} ({}, {} -> {}): {} bytes, {} packets",
+        c.sa.spi,
+        if c.sa.direction == ike_core::engine::Direction::In {
+            "inbound"
+        } else {
+            "outbound"
+        },
+        c.sa.src,
+        c.sa.dst,
+        c.bytes,
+        c.packets
+    );
 }
 
 impl Runner {

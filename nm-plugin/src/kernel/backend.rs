@@ -556,6 +556,17 @@ impl XfrmKernel {
                 self.install_sa(&p, *direction).map(|()| None)
             }
             KernelOp::DeleteSa { spi, dst, src, .. } => {
+                // The SA's totals, before they are gone (status output at rekey and close).
+                if let Some(key) = self.sas.iter().find(|k| k.spi == *spi && k.dst == *dst) {
+                    let key = *key;
+                    if let Some(m) = self.read_sa(&key) {
+                        crate::driver::run::log_sa_counters(&SaCounters {
+                            sa: key,
+                            bytes: m.user_sa_info.lifetime_cur.bytes,
+                            packets: m.user_sa_info.lifetime_cur.packets,
+                        });
+                    }
+                }
                 self.delete_sa(*spi, *src, *dst).map(|()| None)
             }
             KernelOp::InstallPolicy {

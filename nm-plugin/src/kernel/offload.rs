@@ -63,8 +63,8 @@ pub fn strip(nlas: &mut Vec<XfrmAttrs>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netlink_packet_core::{Emitable, Parseable};
     use netlink_packet_core::NlaBuffer;
+    use netlink_packet_core::{Emitable, Parseable};
 
     #[test]
     fn attribute_round_trips_with_direction_and_family_flags() {

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//! The GTK4 page (GNOME Settings): the main fields in a grid, the advanced ones in a dialog
+//! opened by "Advanced…". Widgets are named `ike-<key>` (and `ike-<key>-flags` for the storage
+//! choice of a password); an invalid field gets the `error` style class and the reason as its
+//! tooltip until it is edited again.
+
+use crate::editor::Page;
+use crate::model::{self, Field, Invalid, Widget, FIELDS, SECRET_FLAGS};
+use gtk4::prelude::*;
+use nm_plugin::i18n::tr;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// One field's widgets.
+#[derive(Clone)]
+enum Control {
+    Entry(gtk4::Entry),
+    Password(gtk4::PasswordEntry, gtk4::DropDown),
+    Choice(gtk4::DropDown, &'static [(&'static str, &'static str)]),
+    Switch(gtk4::Switch, &'static str, &'static str),
+}
+
+impl Control {
+    fn main_widget(&self) -> gtk4::Widget {
+        match self {
+            Control::Entry(e) => e.clone().upcast(),
+            Control::Password(e, _) => e.clone().upcast(),
+            Control::Choice(d, _) => d.clone().upcast(),
+            Control::Switch(s, _, _) => s.clone().upcast(),
+        }
+    }
+}
+
+/// The GTK4 page.
+pub struct Gtk4Page {
+    root: gtk4::Box,
+    advanced: gtk4::Window,
+    controls: Rc<Vec<(&'static Field, Control, gtk4::Label, gtk4::Widget)>>,
+}
+
+fn choice_index(choices: &[(&str, &str)], value: &str) -> u32 {
+    choices
+        .iter()
+        .position(|(v, _)| *v == value)
+        .and_then(|i| u32::try_from(i).ok())
+        .unwrap_or(0)
+}
+
+fn dropdown(choices: &'static [(&'static str, &'static str)]) -> gtk4::DropDown {
+    let labels: Vec<&str> = choices.iter().map(|(_, l)| tr(l)).collect();
+    gtk4::DropDown::from_strings(&labels)
+}
+
+/// Builds the widgets of `field` showing `values`; returns the control and the widget to put
+/// into the grid.
+fn build(
+    field: &'static Field,
+    values: &BTreeMap<String, String>,
+    changed: &Rc<dyn Fn()>,
+) -> (Control, gtk4::Widget) {
+    let name = format!("ike-{}", field.key);
+    let value = values.get(field.key).cloned().unwrap_or_default();
+    let help = model::help(field);
+    let ch = Rc::clone(changed);
+    let (control, widget): (Control, gtk4::Widget) = match field.widget {
+        Widget::Text | Widget::File => {
+            let e = gtk4::Entry::new();
+            e.set_text(&value);
+            if let Some(d) = nm_plugin::settings::schema::key(field.key).and_then(|k| k.default) {
+                e.set_placeholder_text(Some(d));
+            }
+            e.set_hexpand(true);
+            e.connect_changed(move |e| {
+                e.remove_css_class("error");
+                ch();
+            });
+            let w: gtk4::Widget = if field.widget == Widget::File {
+                let b = gtk4::Box::new(gtk4::Orientation::Horizontal, 6);
+                b.append(&e);
+                let choose = gtk4::Button::with_label(tr("Choose…"));
+                choose.set_widget_name(&format!("{name}-choose"));
+                let target = e.clone();
+                let title = model::label(field);
+                choose.connect_clicked(move |btn| {
+                    let parent = btn.root().and_downcast::<gtk4::Window>();
+                    let dialog = gtk4::FileChooserNative::new(
+                        Some(title),
+                        parent.as_ref(),
+                        gtk4::FileChooserAction::Open,
+                        Some(tr("_Open")),
+                        Some(tr("_Cancel")),
+                    );
+                    let target = target.clone();
+                    dialog.connect_response(move |d, resp| {
+                        if resp == gtk4::ResponseType::Accept {
+                            if let Some(p) = d.file().and_then(|f| f.path()) {
+                                target.set_text(&p.to_string_lossy());
+                            }
+                        }
+                        d.destroy();
+                    });
+                    dialog.show();
+                });
+                b.append(&choose);
+                b.upcast()
+            } else {
+                e.clone().upcast()
+            };
+            (Control::Entry(e), w)
+        }
+        Widget::Password => {
+            let e = gtk4::PasswordEntry::new();
+            e.set_show_peek_icon(true);
+            e.set_text(&value);
+            e.set_hexpand(true);
+            let ch2 = Rc::clone(&ch);
+            e.connect_changed(move |e| {
+                e.remove_css_class("error");
+                ch2();
+            });
+            let flags = dropdown(SECRET_FLAGS);
+            flags.set_widget_name(&format!("{name}-flags"));
+            let fv = values
+                .get(&format!("{}-flags", field.key))
+                .map_or("1", String::as_str);
+            flags.set_selected(choice_index(SECRET_FLAGS, fv));
+            flags.connect_selected_notify(move |_| ch());
+            let b = gtk4::Box::new(gtk4::Orientation::Horizontal, 6);
+            b.append(&e);
+            b.append(&flags);
+            (Control::Password(e, flags), b.upcast())
+        }
+        Widget::Choice(choices) => {
+            let d = dropdown(choices);
+            d.set_selected(choice_index(choices, &value));
+            d.connect_selected_notify(move |_| ch());
+            (Control::Choice(d.clone(), choices), d.upcast())
+        }
+        Widget::Switch(on, off) => {
+            let s = gtk4::Switch::new();
+            s.set_active(value != off);
+            s.set_halign(gtk4::Align::Start);
+            s.connect_active_notify(move |_| ch());
+            (Control::Switch(s.clone(), on, off), s.upcast())
+        }
+    };
+    let main = control.main_widget();
+    main.set_widget_name(&name);
+    if !help.is_empty() {
+        main.set_tooltip_text(Some(&help));
+    }
+    (control, widget)
+}
+
+fn grid() -> gtk4::Grid {
+    let g = gtk4::Grid::new();
+    g.set_row_spacing(6);
+    g.set_column_spacing(12);
+    g.set_margin_top(12);
+    g.set_margin_bottom(12);
+    g.set_margin_start(12);
+    g.set_margin_end(12);
+    g
+}
+
+impl Gtk4Page {
+    /// The page for a profile with the field texts `values`; `on_change` is called on every
+    /// edit (the editor emits `changed`).
+    pub fn new(values: &BTreeMap<String, String>, on_change: Box<dyn Fn()>) -> Self {
+        if !gtk4::is_initialized_main_thread() {
+            // SAFETY: the host (GNOME Settings, a test host) initialised GTK on this, its
+            // main thread, before asking libnm for our editor; set_initialized checks
+            // gtk_is_initialized() itself.
+            unsafe { gtk4::set_initialized() };
+        }
+        let changed: Rc<dyn Fn()> = Rc::from(on_change);
+        let root = gtk4::Box::new(gtk4::Orientation::Vertical, 6);
+        root.set_widget_name("ike-page");
+        let main = grid();
+        let adv = grid();
+        let mut controls = Vec::new();
+        let (mut mrow, mut arow) = (0, 0);
+        for fl in FIELDS {
+            let (control, widget) = build(fl, values, &changed);
+            let label = gtk4::Label::new(Some(model::label(fl)));
+            label.set_xalign(0.0);
+            let (g, row) = match fl.page {
+                model::Page::Main => (&main, &mut mrow),
+                model::Page::Advanced => (&adv, &mut arow),
+            };
+            g.attach(&label, 0, *row, 1, 1);
+            g.attach(&widget, 1, *row, 1, 1);
+            *row += 1;
+            controls.push((fl, control, label, widget));
+        }
+        let heading = gtk4::Label::new(None);
+        heading.set_markup(&format!(
+            "<b>{}</b>",
+            glib::markup_escape_text(tr("General"))
+        ));
+        heading.set_xalign(0.0);
+        heading.set_margin_start(12);
+        heading.set_margin_top(12);
+        root.append(&heading);
+        root.append(&main);
+        let advanced_button = gtk4::Button::with_label(tr("Advanced…"));
+        advanced_button.set_widget_name("ike-advanced");
+        advanced_button.set_halign(gtk4::Align::End);
+        root.append(&advanced_button);
+
+        let advanced = gtk4::Window::new();
+        advanced.set_widget_name("ike-advanced-dialog");
+        advanced.set_title(Some(tr("IPsec Advanced Options")));
+        advanced.set_modal(true);
+        advanced.set_hide_on_close(true);
+        let content = gtk4::Box::new(gtk4::Orientation::Vertical, 6);
+        content.append(&adv);
+        let close = gtk4::Button::with_label(tr("Close"));
+        close.set_halign(gtk4::Align::End);
+        close.set_margin_end(12);
+        close.set_margin_bottom(12);
+        let dlg = advanced.clone();
+        close.connect_clicked(move |_| dlg.set_visible(false));
+        content.append(&close);
+        advanced.set_child(Some(&content));
+        let dlg = advanced.clone();
+        advanced_button.connect_clicked(move |b| {
+            let parent = b.root().and_downcast::<gtk4::Window>();
+            dlg.set_transient_for(parent.as_ref());
+            dlg.present();
+        });
+
+        let page = Gtk4Page {
+            root,
+            advanced,
+            controls: Rc::new(controls),
+        };
+        page.apply_auth_visibility();
+        // Show only the fields of the chosen authentication type.
+        if let Some((_, Control::Choice(d, _), _, _)) =
+            page.controls.iter().find(|(f, ..)| f.key == "authby")
+        {
+            let controls = Rc::clone(&page.controls);
+            d.connect_selected_notify(move |_| apply_visibility(&controls));
+        }
+        page
+    }
+
+    fn apply_auth_visibility(&self) {
+        apply_visibility(&self.controls);
+    }
+}
+
+fn value_of(control: &Control) -> (String, Option<String>) {
+    match control {
+        Control::Entry(e) => (e.text().to_string(), None),
+        Control::Password(e, f) => {
+            let flags = usize::try_from(f.selected())
+                .ok()
+                .and_then(|i| SECRET_FLAGS.get(i))
+                .map_or("1", |(v, _)| *v);
+            (e.text().to_string(), Some(flags.to_string()))
+        }
+        Control::Choice(d, choices) => (
+            usize::try_from(d.selected())
+                .ok()
+                .and_then(|i| choices.get(i))
+                .map_or("", |(v, _)| *v)
+                .to_string(),
+            None,
+        ),
+        Control::Switch(s, on, off) => ((if s.is_active() { *on } else { *off }).to_string(), None),
+    }
+}
+
+fn apply_visibility(controls: &[(&'static Field, Control, gtk4::Label, gtk4::Widget)]) {
+    let authby = controls
+        .iter()
+        .find(|(f, ..)| f.key == "authby")
+        .map(|(_, c, ..)| value_of(c).0)
+        .unwrap_or_default();
+    for (f, _, label, widget) in controls {
+        let show = model::applies(f.key, &authby);
+        label.set_visible(show);
+        widget.set_visible(show);
+    }
+}
+
+impl Page for Gtk4Page {
+    fn widget(&self) -> glib::Object {
+        self.root.clone().upcast()
+    }
+
+    fn values(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for (f, c, ..) in self.controls.iter() {
+            let (v, flags) = value_of(c);
+            out.insert(f.key.to_string(), v);
+            if let Some(flags) = flags {
+                out.insert(format!("{}-flags", f.key), flags);
+            }
+        }
+        out
+    }
+
+    fn mark(&self, invalid: &[Invalid]) {
+        for (f, c, ..) in self.controls.iter() {
+            let w = c.main_widget();
+            match invalid.iter().find(|i| i.key == f.key) {
+                Some(i) => {
+                    w.add_css_class("error");
+                    w.set_tooltip_text(Some(&i.message));
+                }
+                None => {
+                    w.remove_css_class("error");
+                    let help = model::help(f);
+                    w.set_tooltip_text((!help.is_empty()).then_some(help.as_str()));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Gtk4Page {
+    fn drop(&mut self) {
+        self.advanced.destroy();
+    }
+}
