@@ -224,7 +224,24 @@ lab_nm_ike_name_dir() {
 		supports-external-ui-mode=true
 		supports-hints=true
 	EOF
+	if [ -f "$(lab_nm_ike_editor_dir)/libnm-vpn-plugin-ike.so" ]; then
+		printf '[libnm]\nplugin=%s/libnm-vpn-plugin-ike.so\n' "$(lab_nm_ike_editor_dir)" >>"$d/nm-ike-service.name"
+	fi
 	echo "$d"
+}
+
+# lab_nm_ike_editor_dir: where build-aux/build-editors.sh puts the editor libraries for the lab
+# (tests/check builds them; lab_nm_ike_editor_build builds them on demand)
+lab_nm_ike_editor_dir() { echo "$LAB_REPO/target/editor-libs"; }
+
+# lab_nm_ike_editor_build: builds the plugin and editor libraries (debug) unless present
+lab_nm_ike_editor_build() {
+	local dir
+	dir=$(lab_nm_ike_editor_dir)
+	[ -f "$dir/libnm-vpn-plugin-ike.so" ] && [ -f "$dir/libnm-gtk4-vpn-plugin-ike-editor.so" ] &&
+		[ -f "$dir/libnm-vpn-plugin-ike-editor.so" ] && return 0
+	"$LAB_REPO/build-aux/build-editors.sh" cargo "$LAB_REPO/Cargo.toml" "$LAB_REPO/target" dev "$dir" \
+		>"$LAB_OUT/build-editors.log" 2>&1 || lab_fail "building the editor libraries failed (see build-editors.log)"
 }
 
 # lab_nm_ike_start ROLE [lab_nm_start options]: NM in ROLE with our plugin registered and our
