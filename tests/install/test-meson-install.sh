@@ -34,6 +34,16 @@ policy="$stage$prefix/share/dbus-1/system.d/nm-ike-service.conf"
 mo="$stage$prefix/share/locale/ja/LC_MESSAGES/NetworkManager-ike.mo"
 [ -s "$mo" ] || fail "Japanese message catalog not installed at $mo"
 
+libdir=$(meson introspect "$build" --buildoptions | python3 -c \
+    'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"]=="libdir"))')
+for lib in libnm-vpn-plugin-ike.so libnm-gtk4-vpn-plugin-ike-editor.so libnm-vpn-plugin-ike-editor.so; do
+    [ -f "$stage$prefix/$libdir/NetworkManager/$lib" ] || fail "$lib not installed in $prefix/$libdir/NetworkManager"
+done
+if readelf -d "$stage$prefix/$libdir/NetworkManager/libnm-vpn-plugin-ike.so" | grep -q 'NEEDED.*libgtk'; then
+    fail "the GTK-free plugin library links GTK"
+fi
+grep -q '^plugin=.*/NetworkManager/libnm-vpn-plugin-ike.so$' "$name" || fail "the .name file names no [libnm] plugin"
+
 python3 "$top/tests/install/check-name-file.py" "$name" "$stage"
 bash "$top/tests/install/check-dbus-policy.sh" "$policy"
 "$svc" --version >/dev/null || fail "the installed nm-ike-service does not run"
