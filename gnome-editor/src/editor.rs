@@ -164,6 +164,7 @@ pub unsafe extern "C" fn nm_vpn_editor_factory_ike(
     let r = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: libnm passes a valid connection (or null for a new one).
         let content = unsafe { nm::read(conn) };
+        crate::trace(&format!("editor factory: page for {:?}", content.id));
         let ed: Editor = glib::Object::new();
         let weak = ed.downgrade();
         let on_change: Box<dyn Fn()> = Box::new(move || {

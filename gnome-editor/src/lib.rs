@@ -29,3 +29,11 @@ pub mod editor;
 mod page_gtk3;
 #[cfg(feature = "gtk4")]
 mod page_gtk4;
+
+/// With `NM_IKE_EDITOR_DEBUG` set, writes `message` to stderr (the lab checks which entry
+/// points a host such as nm-connection-editor called).
+pub fn trace(message: &str) {
+    if std::env::var_os("NM_IKE_EDITOR_DEBUG").is_some() {
+        eprintln!("nm-ike-editor: {message}");
+    }
+}

@@ -93,6 +93,7 @@ unsafe extern "C" fn get_editor(
     error: *mut *mut glib::ffi::GError,
 ) -> *mut nm::NMVpnEditor {
     guarded(std::ptr::null_mut(), || {
+        crate::trace(&format!("get_editor: {:?}", crate::loader::editor_library()));
         match crate::loader::editor_factory() {
             // SAFETY: the factory has the signature of nm_vpn_editor_factory_ike, which takes
             // the same arguments libnm gave us.
@@ -170,6 +171,7 @@ pub unsafe extern "C" fn nm_vpn_editor_plugin_factory(
     error: *mut *mut glib::ffi::GError,
 ) -> *mut nm::NMVpnEditorPlugin {
     let p = guarded(std::ptr::null_mut(), || {
+        crate::trace("plugin factory: NMIkeEditorPlugin created");
         let p: Plugin = glib::Object::new();
         // SAFETY: into_glib_ptr hands our reference to the caller (transfer full); the
         // instance implements NMVpnEditorPlugin, so it is also the interface pointer.
