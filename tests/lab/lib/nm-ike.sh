@@ -232,7 +232,7 @@ lab_nm_ike_name_dir() {
 
 # lab_nm_ike_editor_dir: where build-aux/build-editors.sh puts the editor libraries for the lab
 # (tests/check builds them; lab_nm_ike_editor_build builds them on demand)
-lab_nm_ike_editor_dir() { echo "$LAB_REPO/target/editor-libs"; }
+lab_nm_ike_editor_dir() { echo "${CARGO_TARGET_DIR:-$LAB_REPO/target}/editor-libs"; }
 
 # lab_nm_ike_editor_build: builds the plugin and editor libraries (debug) unless present
 lab_nm_ike_editor_build() {
@@ -240,7 +240,7 @@ lab_nm_ike_editor_build() {
 	dir=$(lab_nm_ike_editor_dir)
 	[ -f "$dir/libnm-vpn-plugin-ike.so" ] && [ -f "$dir/libnm-gtk4-vpn-plugin-ike-editor.so" ] &&
 		[ -f "$dir/libnm-vpn-plugin-ike-editor.so" ] && return 0
-	"$LAB_REPO/build-aux/build-editors.sh" cargo "$LAB_REPO/Cargo.toml" "$LAB_REPO/target" dev "$dir" \
+	"$LAB_REPO/build-aux/build-editors.sh" cargo "$LAB_REPO/Cargo.toml" "${CARGO_TARGET_DIR:-$LAB_REPO/target}" dev "$dir" \
 		>"$LAB_OUT/build-editors.log" 2>&1 || lab_fail "building the editor libraries failed (see build-editors.log)"
 }
 
