@@ -64,7 +64,9 @@ fn oci_two_tunnels_error_then_pick() {
     );
     let imp = import::import_file(&data("oci/oci.conf"), Some("oracle-tunnel-2")).unwrap();
     assert_eq!(get(&imp, "right"), Some("129.146.13.52"));
-    assert_eq!(get(&imp, "ipsec-interface"), Some("2"));
+    assert_eq!(get(&imp, "mark"), Some("6/0xffffffff"));
+    assert_eq!(get(&imp, "vti-interface"), Some("vti2"));
+    assert_eq!(get(&imp, "ipsec-interface"), None);
     assert_eq!(get(&imp, "encapsulation"), Some("yes"));
     assert_eq!(get(&imp, "esp"), Some("aes_gcm256;modp1536"), "phase2alg");
     assert_eq!(get(&imp, "ikelifetime"), Some("28800s"));

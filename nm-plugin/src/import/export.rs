@@ -48,6 +48,11 @@ const LIBRESWAN_KEYS: &[&str] = &[
     "dpdtimeout",
     "dpdaction",
     "ipsec-interface",
+    "mark",
+    "vti-interface",
+    "ipsec-max-bytes",
+    "ipsec-max-packets",
+    "nic-offload",
     "encapsulation",
     "require-id-on-certificate",
 ];

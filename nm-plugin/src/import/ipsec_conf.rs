@@ -571,24 +571,25 @@ fn map_conn(
             },
         }
     }
-    // Route-based: vti-interface=vtiN → ipsec-interface=N (else the mark's value).
-    if let Some(vti) = vti {
-        let digits: String = vti.chars().skip_while(|c| !c.is_ascii_digit()).collect();
-        let from_mark = mark
-            .as_deref()
-            .and_then(|m| m.split('/').next())
-            .map(str::to_string);
-        let id = Some(digits)
-            .filter(|d| d.parse::<u32>().is_ok_and(|n| n > 0))
-            .or(from_mark);
-        match id {
-            Some(id) if !imp.data.contains_key("ipsec-interface") => {
-                imp.data.insert("ipsec-interface".into(), id);
-            }
-            _ => imp.ignored.push("vti-interface".into()),
+    // Route-based: mark + vti-interface are ours too (the OCI guide's mark-based variant); a
+    // vti-interface without a mark (which Libreswan refuses) becomes an XFRM interface
+    // ipsec-interface=N from its digits.
+    match (vti, mark) {
+        (Some(vti), Some(mark)) => {
+            imp.data.insert("vti-interface".into(), vti);
+            imp.data.insert("mark".into(), mark);
         }
-    } else if mark.is_some() {
-        imp.ignored.push("mark".into());
+        (Some(vti), None) => {
+            let digits: String = vti.chars().skip_while(|c| !c.is_ascii_digit()).collect();
+            match Some(digits).filter(|d| d.parse::<u32>().is_ok_and(|n| n > 0)) {
+                Some(id) if !imp.data.contains_key("ipsec-interface") => {
+                    imp.data.insert("ipsec-interface".into(), id);
+                }
+                _ => imp.ignored.push("vti-interface".into()),
+            }
+        }
+        (None, Some(_)) => imp.ignored.push("mark".into()),
+        (None, None) => {}
     }
     // Libreswan defaults that differ from ours.
     for (k, v) in [
