@@ -19,6 +19,7 @@ pub mod files;
 pub mod loader;
 pub mod model;
 pub mod nm;
+pub mod rows;
 
 #[cfg(not(any(feature = "gtk4", feature = "gtk3")))]
 pub mod plugin;

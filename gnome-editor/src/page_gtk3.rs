@@ -5,6 +5,7 @@
 
 use crate::editor::Page;
 use crate::model::{self, Field, Invalid, Widget, FIELDS, SECRET_FLAGS};
+use crate::rows::{self, FieldControl, Row};
 use gtk::prelude::*;
 use nm_plugin::i18n::tr;
 use std::collections::BTreeMap;
@@ -34,7 +35,14 @@ impl Control {
 pub struct Gtk3Page {
     root: gtk::Box,
     advanced: gtk::Window,
-    controls: Rc<Vec<(&'static Field, Control, gtk::Label, gtk::Widget)>>,
+    rows: Rc<Vec<Row<Gtk3Control>>>,
+}
+
+/// A field's widgets with its label and the widget in the grid (shown and hidden together).
+struct Gtk3Control {
+    kind: Control,
+    label: gtk::Label,
+    widget: gtk::Widget,
 }
 
 fn dropdown(choices: &'static [(&'static str, &'static str)], value: &str) -> gtk::ComboBoxText {
@@ -187,7 +195,7 @@ impl Gtk3Page {
         root.set_widget_name("ike-page");
         let main = grid();
         let adv = grid();
-        let mut controls = Vec::new();
+        let mut rows = Vec::new();
         let (mut mrow, mut arow) = (0, 0);
         for fl in FIELDS {
             let (control, widget) = build(fl, values, &changed);
@@ -200,7 +208,14 @@ impl Gtk3Page {
             g.attach(&label, 0, *row, 1, 1);
             g.attach(&widget, 1, *row, 1, 1);
             *row += 1;
-            controls.push((fl, control, label, widget));
+            rows.push(Row {
+                field: fl,
+                control: Gtk3Control {
+                    kind: control,
+                    label,
+                    widget,
+                },
+            });
         }
         let heading = gtk::Label::new(None);
         heading.set_markup(&format!(
@@ -247,21 +262,20 @@ impl Gtk3Page {
         let page = Gtk3Page {
             root,
             advanced,
-            controls: Rc::new(controls),
+            rows: Rc::new(rows),
         };
-        page.apply_auth_visibility();
+        rows::apply_visibility(&page.rows);
         // Show only the fields of the chosen authentication type.
-        if let Some((_, Control::Choice(d, _), _, _)) =
-            page.controls.iter().find(|(f, ..)| f.key == "authby")
+        if let Some(Control::Choice(d, _)) = page
+            .rows
+            .iter()
+            .find(|r| r.field.key == "authby")
+            .map(|r| &r.control.kind)
         {
-            let controls = Rc::clone(&page.controls);
-            d.connect_changed(move |_| apply_visibility(&controls));
+            let all = Rc::clone(&page.rows);
+            d.connect_changed(move |_| rows::apply_visibility(&all));
         }
         page
-    }
-
-    fn apply_auth_visibility(&self) {
-        apply_visibility(&self.controls);
     }
 }
 
@@ -286,19 +300,26 @@ fn value_of(control: &Control) -> (String, Option<String>) {
     }
 }
 
-fn apply_visibility(controls: &[(&'static Field, Control, gtk::Label, gtk::Widget)]) {
-    let authby = controls
-        .iter()
-        .find(|(f, ..)| f.key == "authby")
-        .map(|(_, c, ..)| value_of(c).0)
-        .unwrap_or_default();
-    for (f, _, label, widget) in controls {
-        let show = model::applies(f.key, &authby);
+impl FieldControl for Gtk3Control {
+    fn value(&self) -> (String, Option<String>) {
+        value_of(&self.kind)
+    }
+
+    fn set_invalid(&self, reason: Option<&str>, help: &str) {
+        let w = self.kind.main_widget();
+        mark_error(&w, reason.is_some());
+        match reason {
+            Some(r) => w.set_tooltip_text(Some(r)),
+            None => w.set_tooltip_text((!help.is_empty()).then_some(help)),
+        }
+    }
+
+    fn set_shown(&self, shown: bool) {
         // The host's show_all() must not show the fields of the other authentication type.
-        label.set_no_show_all(true);
-        widget.set_no_show_all(true);
-        label.set_visible(show);
-        widget.set_visible(show);
+        self.label.set_no_show_all(true);
+        self.widget.set_no_show_all(true);
+        self.label.set_visible(shown);
+        self.widget.set_visible(shown);
     }
 }
 
@@ -308,32 +329,11 @@ impl Page for Gtk3Page {
     }
 
     fn values(&self) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
-        for (f, c, ..) in self.controls.iter() {
-            let (v, flags) = value_of(c);
-            out.insert(f.key.to_string(), v);
-            if let Some(flags) = flags {
-                out.insert(format!("{}-flags", f.key), flags);
-            }
-        }
-        out
+        rows::values(&self.rows)
     }
 
     fn mark(&self, invalid: &[Invalid]) {
-        for (f, c, ..) in self.controls.iter() {
-            let w = c.main_widget();
-            match invalid.iter().find(|i| i.key == f.key) {
-                Some(i) => {
-                    mark_error(&w, true);
-                    w.set_tooltip_text(Some(&i.message));
-                }
-                None => {
-                    mark_error(&w, false);
-                    let help = model::help(f);
-                    w.set_tooltip_text((!help.is_empty()).then_some(help.as_str()));
-                }
-            }
-        }
+        rows::mark(&self.rows, invalid);
     }
 }
 

@@ -6,6 +6,7 @@
 
 use crate::editor::Page;
 use crate::model::{self, Field, Invalid, Widget, FIELDS, SECRET_FLAGS};
+use crate::rows::{self, FieldControl, Row};
 use gtk4::prelude::*;
 use nm_plugin::i18n::tr;
 use std::collections::BTreeMap;
@@ -35,7 +36,14 @@ impl Control {
 pub struct Gtk4Page {
     root: gtk4::Box,
     advanced: gtk4::Window,
-    controls: Rc<Vec<(&'static Field, Control, gtk4::Label, gtk4::Widget)>>,
+    rows: Rc<Vec<Row<Gtk4Control>>>,
+}
+
+/// A field's widgets with its label and the widget in the grid (shown and hidden together).
+struct Gtk4Control {
+    kind: Control,
+    label: gtk4::Label,
+    widget: gtk4::Widget,
 }
 
 fn choice_index(choices: &[(&str, &str)], value: &str) -> u32 {
@@ -178,7 +186,7 @@ impl Gtk4Page {
         root.set_widget_name("ike-page");
         let main = grid();
         let adv = grid();
-        let mut controls = Vec::new();
+        let mut rows = Vec::new();
         let (mut mrow, mut arow) = (0, 0);
         for fl in FIELDS {
             let (control, widget) = build(fl, values, &changed);
@@ -191,7 +199,14 @@ impl Gtk4Page {
             g.attach(&label, 0, *row, 1, 1);
             g.attach(&widget, 1, *row, 1, 1);
             *row += 1;
-            controls.push((fl, control, label, widget));
+            rows.push(Row {
+                field: fl,
+                control: Gtk4Control {
+                    kind: control,
+                    label,
+                    widget,
+                },
+            });
         }
         let heading = gtk4::Label::new(None);
         heading.set_markup(&format!(
@@ -233,21 +248,20 @@ impl Gtk4Page {
         let page = Gtk4Page {
             root,
             advanced,
-            controls: Rc::new(controls),
+            rows: Rc::new(rows),
         };
-        page.apply_auth_visibility();
+        rows::apply_visibility(&page.rows);
         // Show only the fields of the chosen authentication type.
-        if let Some((_, Control::Choice(d, _), _, _)) =
-            page.controls.iter().find(|(f, ..)| f.key == "authby")
+        if let Some(Control::Choice(d, _)) = page
+            .rows
+            .iter()
+            .find(|r| r.field.key == "authby")
+            .map(|r| &r.control.kind)
         {
-            let controls = Rc::clone(&page.controls);
-            d.connect_selected_notify(move |_| apply_visibility(&controls));
+            let all = Rc::clone(&page.rows);
+            d.connect_selected_notify(move |_| rows::apply_visibility(&all));
         }
         page
-    }
-
-    fn apply_auth_visibility(&self) {
-        apply_visibility(&self.controls);
     }
 }
 
@@ -273,16 +287,28 @@ fn value_of(control: &Control) -> (String, Option<String>) {
     }
 }
 
-fn apply_visibility(controls: &[(&'static Field, Control, gtk4::Label, gtk4::Widget)]) {
-    let authby = controls
-        .iter()
-        .find(|(f, ..)| f.key == "authby")
-        .map(|(_, c, ..)| value_of(c).0)
-        .unwrap_or_default();
-    for (f, _, label, widget) in controls {
-        let show = model::applies(f.key, &authby);
-        label.set_visible(show);
-        widget.set_visible(show);
+impl FieldControl for Gtk4Control {
+    fn value(&self) -> (String, Option<String>) {
+        value_of(&self.kind)
+    }
+
+    fn set_invalid(&self, reason: Option<&str>, help: &str) {
+        let w = self.kind.main_widget();
+        match reason {
+            Some(r) => {
+                w.add_css_class("error");
+                w.set_tooltip_text(Some(r));
+            }
+            None => {
+                w.remove_css_class("error");
+                w.set_tooltip_text((!help.is_empty()).then_some(help));
+            }
+        }
+    }
+
+    fn set_shown(&self, shown: bool) {
+        self.label.set_visible(shown);
+        self.widget.set_visible(shown);
     }
 }
 
@@ -292,32 +318,11 @@ impl Page for Gtk4Page {
     }
 
     fn values(&self) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
-        for (f, c, ..) in self.controls.iter() {
-            let (v, flags) = value_of(c);
-            out.insert(f.key.to_string(), v);
-            if let Some(flags) = flags {
-                out.insert(format!("{}-flags", f.key), flags);
-            }
-        }
-        out
+        rows::values(&self.rows)
     }
 
     fn mark(&self, invalid: &[Invalid]) {
-        for (f, c, ..) in self.controls.iter() {
-            let w = c.main_widget();
-            match invalid.iter().find(|i| i.key == f.key) {
-                Some(i) => {
-                    w.add_css_class("error");
-                    w.set_tooltip_text(Some(&i.message));
-                }
-                None => {
-                    w.remove_css_class("error");
-                    let help = model::help(f);
-                    w.set_tooltip_text((!help.is_empty()).then_some(help.as_str()));
-                }
-            }
-        }
+        rows::mark(&self.rows, invalid);
     }
 }
 

@@ -93,7 +93,10 @@ unsafe extern "C" fn get_editor(
     error: *mut *mut glib::ffi::GError,
 ) -> *mut nm::NMVpnEditor {
     guarded(std::ptr::null_mut(), || {
-        crate::trace(&format!("get_editor: {:?}", crate::loader::editor_library()));
+        crate::trace(&format!(
+            "get_editor: {:?}",
+            crate::loader::editor_library()
+        ));
         match crate::loader::editor_factory() {
             // SAFETY: the factory has the signature of nm_vpn_editor_factory_ike, which takes
             // the same arguments libnm gave us.
