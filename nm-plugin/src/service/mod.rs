@@ -130,12 +130,7 @@ pub async fn serve(bus_name: &str, mut opts: Options) -> Result<(), String> {
     let claim = crate::kernel::owner::claim(preferred);
     opts.block = claim.block;
     opts.reqid_base = crate::kernel::owner::block_base(claim.block);
-    if opts.clean_residue {
-        match crate::kernel::clean_at_start(&claim) {
-            Ok(r) => tracing::debug!("residue cleanup: {r:?}"),
-            Err(e) => tracing::warn!("cannot remove what earlier runs left in the kernel: {e}"),
-        }
-    }
+    let clean_residue = opts.clean_residue;
     let (out_tx, out_rx) = mpsc::unbounded_channel();
     let (quit_tx, mut quit_rx) = watch::channel(false);
     let persist = opts.persist;
@@ -151,6 +146,15 @@ pub async fn serve(bus_name: &str, mut opts: Options) -> Result<(), String> {
         env!("CARGO_PKG_VERSION"),
         if persist { " (persistent)" } else { "" }
     );
+    // After owning the name (NetworkManager gives a plugin 5 s to appear, which a slow machine
+    // can need for the dumps below), but before any call is served: this single-threaded
+    // runtime handles Connect only once the cleanup is done.
+    if clean_residue {
+        match crate::kernel::clean_at_start(&claim) {
+            Ok(r) => tracing::debug!("residue cleanup: {r:?}"),
+            Err(e) => tracing::warn!("cannot remove what earlier runs left in the kernel: {e}"),
+        }
+    }
     let emitter = tokio::spawn(emit_loop(conn.clone(), out_rx));
     tokio::select! {
         _ = quit_rx.wait_for(|q| *q) => {}
