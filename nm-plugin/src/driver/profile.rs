@@ -99,10 +99,20 @@ fn certificate_auth(
     settings: &Settings,
     files: &FileAccess,
 ) -> Result<(LocalAuth, RemoteAuth), String> {
-    if settings.pkcs12.is_some() {
-        return Err(
-            "leftpkcs12: PKCS#12 files are not supported yet; use leftcert and leftkey".into(),
-        );
+    let ca_path = settings
+        .ca
+        .as_deref()
+        .unwrap_or(std::path::Path::new(SYSTEM_CA_BUNDLE));
+    let remote = |files: &FileAccess| -> Result<RemoteAuth, String> {
+        Ok(RemoteAuth::Certificate {
+            trust_anchors: read_certs(files, "rightca", ca_path)?,
+            require_id_match: settings.require_id_on_certificate,
+        })
+    };
+    if let Some(p12) = settings.pkcs12.as_deref() {
+        let password = settings.key_password.as_ref().map_or("", |s| s.0.as_str());
+        let (chain, key) = read_pkcs12(files, p12, password)?;
+        return Ok((LocalAuth::Certificate { chain, key }, remote(files)?));
     }
     let cert = settings
         .cert
@@ -130,21 +140,51 @@ fn certificate_auth(
         }
         _ => SecretBytes::from_slice(&key_bytes),
     };
-    let ca_path = settings
-        .ca
-        .as_deref()
-        .unwrap_or(std::path::Path::new(SYSTEM_CA_BUNDLE));
-    let trust_anchors = read_certs(files, "rightca", ca_path)?;
     Ok((
         LocalAuth::Certificate {
             chain,
             key: key_der,
         },
-        RemoteAuth::Certificate {
-            trust_anchors,
-            require_id_match: settings.require_id_on_certificate,
-        },
+        remote(files)?,
     ))
+}
+
+/// Our certificate chain (leaf first) and PKCS#8 key from a PKCS#12 file (`leftpkcs12`,
+/// password `leftkey-password`, empty when unset).
+fn read_pkcs12(
+    files: &FileAccess,
+    path: &std::path::Path,
+    password: &str,
+) -> Result<(Vec<Vec<u8>>, SecretBytes), String> {
+    use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12ImportPolicy};
+    let bytes = files.read("leftpkcs12", path)?;
+    let store =
+        KeyStore::from_pkcs12(&bytes, password, Pkcs12ImportPolicy::Strict).map_err(|e| {
+            format!(
+                "leftpkcs12: cannot open {} ({e}); is leftkey-password right?",
+                path.display()
+            )
+        })?;
+    let chain = store
+        .entries()
+        .find_map(|(_, e)| match e {
+            KeyStoreEntry::PrivateKeyChain(c) => Some(c),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            format!(
+                "leftpkcs12: {} holds no private key with its certificate",
+                path.display()
+            )
+        })?;
+    let certs: Vec<Vec<u8>> = chain.certs().iter().map(|c| c.as_der().to_vec()).collect();
+    if certs.is_empty() {
+        return Err(format!(
+            "leftpkcs12: {} holds no certificate for its key",
+            path.display()
+        ));
+    }
+    Ok((certs, SecretBytes::from_slice(chain.key().as_der())))
 }
 
 /// Builds the engine's connection from settings. `remote` is the resolved gateway address,

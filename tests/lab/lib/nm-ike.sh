@@ -118,8 +118,11 @@ lab_ike_cert_scenario() {
 		cert="$pki/gw.crt" key="$pki/gw.key" cacert="$pki/ca.crt" remote_id=client.lab.test \
 		pool="$LAB_POOL" local_ts="$LAB_RIGHT_LAN"
 	lab_charon_start gw right --libipsec
+	local creds=(leftcert="$pki/client.crt" leftkey="$pki/client.key")
+	# With LAB_IKE_PKCS12=1 our certificate and key come from the PKCS#12 file instead.
+	[ "${LAB_IKE_PKCS12:-0}" = 0 ] || creds=(leftpkcs12="$pki/client.p12")
 	lab_ike_profile client right="$LAB_RIGHT_IP" rightid=gw.lab.test leftid=client.lab.test authby=cert \
-		leftcert="$pki/client.crt" leftkey="$pki/client.key" rightca="$pki/ca.crt" rightsubnet="$LAB_RIGHT_LAN"
+		"${creds[@]}" rightca="$pki/ca.crt" rightsubnet="$LAB_RIGHT_LAN"
 	lab_ike_up client left
 	lab_ike_wait client CHILD_SA_UP 30
 	lab_timing tunnel-up

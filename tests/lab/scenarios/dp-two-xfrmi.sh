@@ -6,97 +6,30 @@
 
 # shellcheck source=../lib/nm-ike.sh
 source "$LAB_DIR/lib/nm-ike.sh"
+# shellcheck source=../lib/two-tunnels.sh
+source "$LAB_DIR/lib/two-tunnels.sh"
 PSK="lab-dp-two-xfrmi-0123456789"
-NET1=10.2.1.1
-NET2=10.2.2.1
-# The second tunnel: its own gateway address and its own local address (two tunnel endpoints,
-# as OCI gives them), so both processes use the standard IKE ports.
-GW2=192.0.2.3
-LEFT2=192.0.2.11
+TT_OPTS1=(ipsec-interface=1)
+TT_OPTS2=(ipsec-interface=2)
+TT_DEV1=ipsec1
+TT_DEV2=ipsec2
 
-scenario_run() {
-	lab_topo_client_gw
-	lab_addr right lo "$NET1/32" "$NET2/32"
-	lab_addr right wan0 "$GW2/24"
-	lab_addr left wan0 "$LEFT2/24"
-	lab_route left "$GW2/32" dev wan0 src "$LEFT2"
-	lab_route right "$LAB_LEFT_LAN_IP/32" via "$LAB_LEFT_IP"
-	local i net gw
-	for i in 1 2; do
-		net=$NET1 gw=$LAB_RIGHT_IP
-		[ "$i" = 1 ] || net=$NET2 gw=$GW2
-		lab_swanctl_conn gw conn="t$i" child="c$i" local_addrs="$gw" local_id=gw.lab.test \
-			remote_id="client$i.lab.test" psk="$PSK" local_ts="$net/32" remote_ts="$LAB_LEFT_LAN_IP/32" \
-			esp_proposals=aes128gcm16 child.start_action=none
-	done
-	lab_charon_start gw right
-	lab_timing gateway-up
+tt_assert_device() { lab_ike_assert_xfrmi left "ipsec$1" "$1"; }
 
-	lab_ike_profile t1 right="$LAB_RIGHT_IP" rightid=gw.lab.test leftid=client1.lab.test \
-		leftsubnet="$LAB_LEFT_LAN_IP/32" rightsubnet="$NET1/32" leftmodecfgclient=no \
-		ipsec-interface=1 esp=aes_gcm128 secret.pskvalue="$PSK"
-	lab_ike_profile t2 right="$GW2" rightid=gw.lab.test leftid=client2.lab.test \
-		leftsubnet="$LAB_LEFT_LAN_IP/32" rightsubnet="$NET2/32" leftmodecfgclient=no \
-		ipsec-interface=2 esp=aes_gcm128 secret.pskvalue="$PSK"
-	lab_ike_up t1 left --kernel xfrm
-	lab_ike_wait t1 CHILD_SA_UP 60
-	# A second process on the same host: its own local address and its own reqid block.
-	lab_ike_up t2 left --kernel xfrm
-	lab_ike_wait t2 CHILD_SA_UP 60
-	lab_timing tunnels-up
-	lab_ip left xfrm state >"$LAB_OUT/left-xfrm-state.txt" 2>&1 || true
-	lab_ip left xfrm policy >"$LAB_OUT/left-xfrm-policy.txt" 2>&1 || true
-	lab_check "charon's CHILD_SA c1 is not INSTALLED" lab_charon_child_installed gw c1
-	lab_check "charon's CHILD_SA c2 is not INSTALLED" lab_charon_child_installed gw c2
-	lab_ike_assert_xfrmi left ipsec1 1
-	lab_ike_assert_xfrmi left ipsec2 2
-	grep -q 'alias nm-ike:block=' "$LAB_OUT/left-ipsec1-link.txt"
-	[ "$(sed -n 's/.*alias nm-ike:block=\([0-9]*\).*/\1/p' "$LAB_OUT/left-ipsec1-link.txt")" != \
-		"$(sed -n 's/.*alias nm-ike:block=\([0-9]*\).*/\1/p' "$LAB_OUT/left-ipsec2-link.txt")" ] ||
-		lab_fail "both interfaces carry the same owner block"
-	[ "$(lab_ip left xfrm state | grep -c 'if_id 0x1')" -ge 2 ] || lab_fail "tunnel 1 has not 2 SAs on if_id 1"
-	[ "$(lab_ip left xfrm state | grep -c 'if_id 0x2')" -ge 2 ] || lab_fail "tunnel 2 has not 2 SAs on if_id 2"
-	lab_ip left route show table 2749 >"$LAB_OUT/left-table-2749.txt" 2>&1 || true
-	grep -q "^$NET1 dev ipsec1 " "$LAB_OUT/left-table-2749.txt" || lab_fail "$NET1 not routed via ipsec1: $(tr '\n' ';' <"$LAB_OUT/left-table-2749.txt")"
-	grep -q "^$NET2 dev ipsec2 " "$LAB_OUT/left-table-2749.txt" || lab_fail "$NET2 not routed via ipsec2: $(tr '\n' ';' <"$LAB_OUT/left-table-2749.txt")"
+tt_assert_devices() {
+	tt_assert_device 1
+	tt_assert_device 2
+	[ "$(grep -c 'if_id 0x1' "$LAB_OUT/left-xfrm-state.txt")" -ge 2 ] || lab_fail "tunnel 1 has not 2 SAs on if_id 1"
+	[ "$(grep -c 'if_id 0x2' "$LAB_OUT/left-xfrm-state.txt")" -ge 2 ] || lab_fail "tunnel 2 has not 2 SAs on if_id 2"
+}
 
-	# Both at once.
-	local p1 p2 a1 a2 b1 b2 r1=0 r2=0
-	a1=$(lab_ike_link_packets left ipsec1)
-	a2=$(lab_ike_link_packets left ipsec2)
-	lab_capture_start wire left wan0 -Q out
-	lab_nsx left ping -n -c 10 -i 0.2 -W "$(lab_scale 2)" "$NET1" >"$LAB_OUT/ping1.txt" 2>&1 &
-	p1=$!
-	lab_nsx left ping -n -c 10 -i 0.2 -W "$(lab_scale 2)" "$NET2" >"$LAB_OUT/ping2.txt" 2>&1 &
-	p2=$!
-	wait "$p1" || r1=$?
-	wait "$p2" || r2=$?
-	lab_capture_stop wire
-	[ "$r1" = 0 ] || lab_fail "tunnel 1: no ping replies from $NET1: $(grep transmitted "$LAB_OUT/ping1.txt")"
-	[ "$r2" = 0 ] || lab_fail "tunnel 2: no ping replies from $NET2: $(grep transmitted "$LAB_OUT/ping2.txt")"
-	lab_log "simultaneous: $(grep transmitted "$LAB_OUT/ping1.txt") / $(grep transmitted "$LAB_OUT/ping2.txt")"
-	lab_assert_ping right "$LAB_LEFT_LAN_IP" -I "$NET1"
-	lab_assert_ping right "$LAB_LEFT_LAN_IP" -I "$NET2"
-	lab_timing ping
-	b1=$(lab_ike_link_packets left ipsec1)
-	b2=$(lab_ike_link_packets left ipsec2)
-	lab_log "ipsec1 packets $a1 -> $b1, ipsec2 packets $a2 -> $b2"
-	[ "$((b1 - a1))" -ge 20 ] || lab_fail "only $((b1 - a1)) packets through ipsec1"
-	[ "$((b2 - a2))" -ge 20 ] || lab_fail "only $((b2 - a2)) packets through ipsec2"
-	local esp icmp
-	esp=$(lab_capture_count wire esp)
-	icmp=$(lab_capture_count wire icmp)
-	[ "$esp" -ge 20 ] || lab_fail "only $esp ESP packets left wan0"
-	[ "$icmp" = 0 ] || lab_fail "$icmp plaintext ICMP packets left wan0"
-	lab_charon_sas gw >"$LAB_OUT/gw-sas.txt"
+tt_assert_wire() { [ "$1" -ge 20 ] || lab_fail "only $1 ESP packets left wan0"; }
+
+tt_assert_gateway() {
 	grep -q "remote 'client2.lab.test' @ $LEFT2\[500\]" "$LAB_OUT/gw-sas.txt" || lab_fail "charon does not see tunnel 2 from $LEFT2:500"
 	if grep -q "in-UDP" "$LAB_OUT/gw-sas.txt"; then lab_fail "charon UDP-encapsulates although there is no NAT"; fi
+}
 
-	# Independence: stopping tunnel 1 leaves tunnel 2 untouched.
-	lab_daemon_stop t1 20
-	lab_retry "$(lab_scale 5)" eval "! lab_ip left link show ipsec1 >/dev/null 2>&1" || lab_fail "ipsec1 still exists after its connection stopped"
-	lab_ike_assert_xfrmi left ipsec2 2
-	lab_assert_ping left "$NET2"
-	lab_daemon_stop t2 20
-	lab_ike_assert_clean left "after both disconnected"
+scenario_run() {
+	lab_two_tunnels
 }
