@@ -196,6 +196,32 @@ fn profiles() -> Vec<(BTreeMap<String, String>, BTreeMap<String, String>)> {
             ]),
             BTreeMap::new(),
         ),
+        (
+            // OCI style, mark-based, with traffic limits and NIC offload.
+            maps(&[
+                ("right", "129.146.13.52"),
+                ("leftid", "203.0.113.10"),
+                ("authby", "secret"),
+                ("ikev2", "insist"),
+                ("leftsubnet", "0.0.0.0/0"),
+                ("rightsubnet", "0.0.0.0/0"),
+                ("mark", "6/0xffffffff"),
+                ("vti-interface", "vti2"),
+                ("encapsulation", "yes"),
+                ("ipsec-max-bytes", "1073741824"),
+                ("ipsec-max-packets", "1000000"),
+                ("nic-offload", "auto"),
+                ("fragmentation", "yes"),
+                ("leftmodecfgclient", "no"),
+                ("narrowing", "no"),
+                ("salifetime", "1h"),
+                ("ikelifetime", "8h"),
+                ("mobike", "no"),
+                ("type", "tunnel"),
+                ("dpdaction", "clear"),
+            ]),
+            maps(&[("pskvalue", "oci-secret")]),
+        ),
     ]
 }
 

@@ -323,6 +323,23 @@ pub fn to_swanctl(
         _ => "clear",
     };
     let _ = writeln!(o, "                dpd_action = {action}");
+    // Traffic limits: strongSwan's life_* are the hard limits, rekey_* start the rekey (we
+    // rekey at 85-90 %); NIC offload has the same words.
+    for (key, life, rekey) in [
+        ("ipsec-max-bytes", "life_bytes", "rekey_bytes"),
+        ("ipsec-max-packets", "life_packets", "rekey_packets"),
+    ] {
+        if let Some(n) = get(key)
+            .and_then(crate::settings::value::parse_integer)
+            .filter(|n| *n > 0)
+        {
+            let _ = writeln!(o, "                {life} = {n}");
+            let _ = writeln!(o, "                {rekey} = {}", n / 10 * 9);
+        }
+    }
+    if let Some(v) = get("nic-offload") {
+        let _ = writeln!(o, "                hw_offload = {v}");
+    }
     let _ = writeln!(o, "            }}\n        }}");
     done.extend([
         "leftsubnet",
@@ -331,6 +348,9 @@ pub fn to_swanctl(
         "type",
         "salifetime",
         "dpdaction",
+        "ipsec-max-bytes",
+        "ipsec-max-packets",
+        "nic-offload",
     ]);
     // Everything else (and the exact spelling of what the lines above normalised).
     for (k, v) in data {

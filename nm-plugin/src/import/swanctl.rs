@@ -442,6 +442,18 @@ pub fn import_str(
                             _ => ign.push(format!("children.{child_name}.{k}")),
                         },
                         "if_id_in" | "if_id_out" => put(&mut imp.data, "ipsec-interface", v),
+                        "life_bytes" => put(&mut imp.data, "ipsec-max-bytes", v),
+                        "life_packets" => put(&mut imp.data, "ipsec-max-packets", v),
+                        "rekey_bytes" if child.get("life_bytes").is_none() => {
+                            put(&mut imp.data, "ipsec-max-bytes", v);
+                        }
+                        "rekey_packets" if child.get("life_packets").is_none() => {
+                            put(&mut imp.data, "ipsec-max-packets", v);
+                        }
+                        "rekey_bytes" | "rekey_packets" => {}
+                        "hw_offload" if matches!(v, "yes" | "no" | "auto") => {
+                            put(&mut imp.data, "nic-offload", v);
+                        }
                         _ => ign.push(format!("children.{child_name}.{k}")),
                     }
                 }
