@@ -17,6 +17,7 @@ mod config;
 pub(crate) mod ctx;
 mod failure;
 mod identity;
+mod index;
 mod output;
 mod retransmit;
 mod secret;
@@ -59,6 +60,9 @@ pub struct Engine {
     by_spi: HashMap<[u8; 8], IkeSaHandle>,
     init_index: HashMap<(SocketAddr, [u8; 8]), IkeSaHandle>,
     spi_requests: HashMap<KernelRequest, IkeSaHandle>,
+    /// The `init_index` key of each responder SA (so removal needs no scan).
+    init_key_of: HashMap<IkeSaHandle, (SocketAddr, [u8; 8])>,
+    index: index::SaIndex,
     next_handle: u64,
     cookies: CookieJar,
 }
@@ -89,6 +93,8 @@ impl Engine {
             by_spi: HashMap::new(),
             init_index: HashMap::new(),
             spi_requests: HashMap::new(),
+            init_key_of: HashMap::new(),
+            index: index::SaIndex::default(),
             next_handle: 1,
             cookies: CookieJar::new(secret),
         }
@@ -132,6 +138,7 @@ impl Engine {
         let sa = exchange::ike_sa_init::initiate(&mut ctx, handle, profile, &conn)
             .map_err(ConfigError::Invalid)?;
         self.by_spi.insert(sa.spi_i, handle);
+        self.index.update(handle, &sa);
         self.sas.insert(handle, sa);
         Ok(handle)
     }
@@ -222,11 +229,7 @@ impl Engine {
                 return;
             }
         }
-        let half_open = self
-            .sas
-            .values()
-            .filter(|s| !s.initiator && s.state == IkeState::AuthPending)
-            .count();
+        let half_open = self.index.half_open();
         if half_open >= self.cfg.max_half_open || self.sas.len() >= self.cfg.max_ike_sas {
             return;
         }
@@ -251,6 +254,8 @@ impl Engine {
             self.next_handle = self.next_handle.wrapping_add(1);
             self.by_spi.insert(sa.spi_r, handle);
             self.init_index.insert((remote, sa.spi_i), handle);
+            self.init_key_of.insert(handle, (remote, sa.spi_i));
+            self.index.update(handle, &sa);
             self.sas.insert(handle, sa);
         } else {
             // A failure event may have used the handle.
@@ -274,6 +279,7 @@ impl Engine {
             self.next_handle = self.next_handle.wrapping_add(1);
             shell.handle = new_handle;
             self.by_spi.insert(shell.our_spi(), new_handle);
+            self.index.update(new_handle, &shell);
             self.sas.insert(new_handle, *shell);
         }
         if let Some(sa) = self.sas.get(&handle) {
@@ -288,6 +294,8 @@ impl Engine {
             .is_some_and(|sa| sa.state == IkeState::Dead && sa.expire.is_none());
         if remove {
             self.remove(handle);
+        } else if let Some(sa) = self.sas.get(&handle) {
+            self.index.update(handle, sa);
         }
     }
 
@@ -296,19 +304,20 @@ impl Engine {
             if self.by_spi.get(&sa.our_spi()) == Some(&handle) {
                 self.by_spi.remove(&sa.our_spi());
             }
-            self.init_index.retain(|_, h| *h != handle);
+            if let Some(key) = self.init_key_of.remove(&handle) {
+                if self.init_index.get(&key) == Some(&handle) {
+                    self.init_index.remove(&key);
+                }
+            }
+            // Only requests still waiting for the kernel: a handful, whatever the SA count.
             self.spi_requests.retain(|_, h| *h != handle);
         }
+        self.index.forget(handle);
     }
 
     /// Advances timers (retransmissions, liveness checks, expiry).
     pub fn handle_timeout(&mut self, now: Time) {
-        let due: Vec<IkeSaHandle> = self
-            .sas
-            .iter()
-            .filter(|(_, sa)| sa.next_timeout().is_some_and(|t| t <= now))
-            .map(|(h, _)| *h)
-            .collect();
+        let due = self.index.due(now);
         for handle in due {
             let Some(sa) = self.sas.get_mut(&handle) else {
                 continue;
@@ -330,7 +339,7 @@ impl Engine {
 
     /// The next time [`Engine::handle_timeout`] should be called.
     pub fn poll_timeout(&self) -> Option<Time> {
-        self.sas.values().filter_map(IkeSa::next_timeout).min()
+        self.index.next_deadline()
     }
 
     /// Feeds a kernel event.
@@ -353,16 +362,9 @@ impl Engine {
                 });
             }
             KernelEvent::SaExpired { spi, hard } => {
-                let handle = self
-                    .sas
-                    .iter()
-                    .find(|(_, sa)| {
-                        sa.children
-                            .iter()
-                            .any(|c| c.spi_in == spi || c.spi_out == spi)
-                    })
-                    .map(|(h, _)| *h);
-                let Some(handle) = handle else { return };
+                let Some(handle) = self.index.sa_of_child(spi) else {
+                    return;
+                };
                 self.with_sa(now, handle, |sa, ctx| {
                     exchange::dispatch::on_expire(sa, ctx, spi, hard);
                 });
