@@ -38,11 +38,15 @@ pub trait Kernel: Send {
 /// Allocates SPIs from the RNG and records the other operations (no data plane).
 pub struct RecordingKernel {
     rng: Box<dyn Rng + Send>,
-    /// One line per executed operation (no key material: keys print as redacted).
+    /// One line per executed operation (no key material: keys print as redacted); the most
+    /// recent [`RecordingKernel::LOG_LINES`] only, so a long-running responder stays bounded.
     pub log: Vec<String>,
 }
 
 impl RecordingKernel {
+    /// How many operation lines the log keeps.
+    pub const LOG_LINES: usize = 4096;
+
     /// A recording kernel drawing SPIs from `rng`.
     pub fn new(rng: Box<dyn Rng + Send>) -> Self {
         RecordingKernel {
@@ -54,6 +58,9 @@ impl RecordingKernel {
 
 impl Kernel for RecordingKernel {
     fn execute(&mut self, op: &KernelOp) -> Option<KernelEvent> {
+        if self.log.len() >= Self::LOG_LINES {
+            self.log.drain(..Self::LOG_LINES / 2);
+        }
         self.log.push(describe(op));
         match op {
             KernelOp::AllocateSpi { request, .. } => {
