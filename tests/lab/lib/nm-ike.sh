@@ -256,6 +256,30 @@ lab_nm_ike_start() {
 	lab_nm_start "$role" --vpn-dir "$LAB_NM_IKE_VPND" --dbus-include "$LAB_REPO/data/dbus/nm-ike-service.conf" "$@"
 }
 
+# lab_nm_ike_pool_gateway PSK [DATA]: charon on right (PSK, an address pool with DNS 10.2.0.53 and
+# the domain corp.lab.test, the right LAN behind it, ESP AES-GCM-128), NetworkManager with our
+# plugin on left with wan0 up, and our profile ikevpn (ids, rightsubnet = the right LAN, saved PSK,
+# plus DATA: more vpn.data items, comma-separated) activated with nmcli.
+lab_nm_ike_pool_gateway() {
+	local psk=$1 data=${2:-}
+	lab_topo --left-unconfigured --rhost
+	lab_swanctl_conn gw conn=rw local_addrs="$LAB_RIGHT_IP" local_id=gw.lab.test \
+		remote_id=client.lab.test psk="$psk" local_ts="$LAB_RIGHT_LAN" ike.pools=p4 \
+		esp_proposals=aes128gcm16
+	lab_swanctl_raw gw pools "  p4 {
+    addrs = $LAB_POOL
+    dns = 10.2.0.53
+    25 = corp.lab.test
+  }"
+	lab_charon_start gw right
+	lab_nm_ike_start left --iface wan0
+	lab_nm_base_up wan0 "$LAB_LEFT_IP/24" "$LAB_LEFT_GW"
+	lab_nm_ike_add ikevpn "right=$LAB_RIGHT_IP, rightid=gw.lab.test, leftid=client.lab.test, rightsubnet=$LAB_RIGHT_LAN, esp=aes_gcm128, pskvalue-flags=0${data:+, $data}" \
+		"pskvalue=$psk"
+	lab_nm_vpn_up ikevpn
+	lab_timing vpn-up
+}
+
 # lab_nm_ike_add CON DATA [SECRETS]: an ike VPN connection (vpn.data / vpn.secrets as nmcli takes them)
 lab_nm_ike_add() {
 	local con=$1 data=$2 secrets=${3:-}

@@ -9,26 +9,7 @@ source "$LAB_DIR/lib/nm-ike.sh"
 PSK="lab-nm-xfrmi-0123456789"
 
 scenario_run() {
-	lab_topo --left-unconfigured --rhost
-	lab_swanctl_conn gw conn=rw local_addrs="$LAB_RIGHT_IP" local_id=gw.lab.test \
-		remote_id=client.lab.test psk="$PSK" local_ts="$LAB_RIGHT_LAN" ike.pools=p4
-	lab_swanctl_raw gw pools "  p4 {
-    addrs = $LAB_POOL
-  }"
-	lab_charon_start gw right
-
-	local vpnd service
-	vpnd=$(lab_dir vpn-name)
-	service=$(dirname "$(lab_ike_bin)")/nm-ike-service
-	[ -x "$service" ] || lab_fail "nm-ike-service is not built"
-	lab_nm_vpn_name_file "$vpnd" ike org.freedesktop.NetworkManager.ike "$service" true
-	lab_nm_start left --iface wan0 --vpn-dir "$vpnd" --dbus-include "$LAB_REPO/data/dbus/nm-ike-service.conf"
-	lab_nm_base_up wan0 "$LAB_LEFT_IP/24" "$LAB_LEFT_GW"
-	lab_nmcli connection add type vpn vpn-type org.freedesktop.NetworkManager.ike con-name ikevpn connection.autoconnect no \
-		vpn.data "right=$LAB_RIGHT_IP, rightid=gw.lab.test, leftid=client.lab.test, rightsubnet=$LAB_RIGHT_LAN, ipsec-interface=7, pskvalue-flags=0" \
-		vpn.secrets "pskvalue=$PSK" >/dev/null || lab_fail "nmcli connection add failed"
-	lab_nm_vpn_up ikevpn
-	lab_timing vpn-up
+	lab_nm_ike_pool_gateway "$PSK" "ipsec-interface=7"
 
 	lab_assert_nm_state ikevpn activated
 	lab_ike_assert_xfrmi left ipsec7 7
