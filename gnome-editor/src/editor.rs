@@ -55,6 +55,20 @@ mod imp {
     }
 
     impl ObjectImpl for Editor {}
+
+    impl Drop for Editor {
+        fn drop(&mut self) {
+            super::wipe(&mut self.secrets.borrow_mut());
+        }
+    }
+}
+
+/// Overwrites the values of a map holding secrets (before it is dropped).
+pub fn wipe(map: &mut BTreeMap<String, String>) {
+    use zeroize::Zeroize;
+    for v in map.values_mut() {
+        v.zeroize();
+    }
 }
 
 glib::wrapper! {
@@ -120,16 +134,18 @@ unsafe extern "C" fn update_connection(
         let imp = ed.imp();
         let page = imp.page.borrow();
         let page = page.as_ref().ok_or("the editor has no page")?;
-        let values = page.values();
+        let mut values = page.values();
         let checked = {
             let (data, secrets) = (imp.data.borrow(), imp.secrets.borrow());
             model::to_profile(&values, &data, &secrets)
         };
+        wipe(&mut values);
         match checked {
-            Ok((data, secrets)) => {
+            Ok((data, mut secrets)) => {
                 page.mark(&[]);
                 // SAFETY: libnm passes a valid connection to update.
                 unsafe { nm::write(conn, &data, &secrets) };
+                wipe(&mut secrets);
                 Ok(())
             }
             Err(invalid) => {
@@ -172,11 +188,12 @@ pub unsafe extern "C" fn nm_vpn_editor_factory_ike(
                 e.changed();
             }
         });
-        let values = model::values_from(&content.data, &content.secrets);
+        let mut values = model::values_from(&content.data, &content.secrets);
         #[cfg(feature = "gtk4")]
         let page: Box<dyn Page> = Box::new(crate::page_gtk4::Gtk4Page::new(&values, on_change));
         #[cfg(not(feature = "gtk4"))]
         let page: Box<dyn Page> = Box::new(crate::page_gtk3::Gtk3Page::new(&values, on_change));
+        wipe(&mut values);
         let imp = ed.imp();
         *imp.page.borrow_mut() = Some(page);
         *imp.data.borrow_mut() = content.data;
