@@ -9,6 +9,7 @@ use crate::nm;
 use glib::prelude::*;
 use glib::subclass::prelude::*;
 use glib::translate::{IntoGlibPtr, ToGlibPtr};
+use nm_plugin::i18n::tr;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -130,10 +131,11 @@ unsafe extern "C" fn update_connection(
 ) -> glib::ffi::gboolean {
     let r = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: libnm calls us with our own editor object.
-        let ed = unsafe { from_ptr(editor) }.ok_or("not an NetworkManager-ike editor")?;
+        let ed =
+            unsafe { from_ptr(editor) }.ok_or_else(|| tr("not a NetworkManager-ike editor"))?;
         let imp = ed.imp();
         let page = imp.page.borrow();
-        let page = page.as_ref().ok_or("the editor has no page")?;
+        let page = page.as_ref().ok_or_else(|| tr("the editor has no page"))?;
         let mut values = page.values();
         let checked = {
             let (data, secrets) = (imp.data.borrow(), imp.secrets.borrow());
@@ -208,7 +210,7 @@ pub unsafe extern "C" fn nm_vpn_editor_factory_ike(
         Ok(p) => p,
         Err(_) => {
             // SAFETY: `error` is the caller's GError** out-parameter.
-            unsafe { nm::set_error(error, "NetworkManager-ike: cannot create the editor") };
+            unsafe { nm::set_error(error, tr("NetworkManager-ike: cannot create the editor")) };
             std::ptr::null_mut()
         }
     }

@@ -9,6 +9,7 @@
 //! PSK goes to the sibling `NAME.secrets` (mode 0600), which the import reads back.
 
 use crate::nm::VpnContent;
+use nm_plugin::i18n::trf;
 use nm_plugin::import::{self, export};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -25,17 +26,27 @@ pub fn import(path: &Path) -> Result<ImportedProfile, String> {
     let imp = import::import_file(path, None).map_err(|e| e.to_string())?;
     if !imp.ignored.is_empty() {
         eprintln!(
-            "NetworkManager-ike: {}: options without an equivalent were not imported: {}",
-            path.display(),
-            imp.ignored.join(", ")
+            "NetworkManager-ike: {}",
+            trf(
+                "{file}: options without an equivalent were not imported: {options}",
+                &[
+                    ("file", &path.display()),
+                    ("options", &imp.ignored.join(", "))
+                ],
+            )
         );
     }
     for n in &imp.needs_file {
         eprintln!(
-            "NetworkManager-ike: {}: choose a file for {} (the source names {:?})",
-            path.display(),
-            n.key,
-            n.reference
+            "NetworkManager-ike: {}",
+            trf(
+                "{file}: choose a file for {key} (the source names {reference})",
+                &[
+                    ("file", &path.display()),
+                    ("key", &n.key),
+                    ("reference", &format!("{:?}", n.reference)),
+                ],
+            )
         );
     }
     let name = if imp.name.is_empty() {

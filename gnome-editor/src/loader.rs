@@ -9,6 +9,7 @@
 //! library itself and never unloaded (it registers GObject types).
 
 use crate::nm;
+use nm_plugin::i18n::{tr, trf};
 use std::ffi::{c_void, CStr, CString};
 use std::path::PathBuf;
 
@@ -58,7 +59,8 @@ fn own_folder() -> Option<PathBuf> {
 pub fn editor_library() -> Result<PathBuf, String> {
     let dir = match std::env::var_os("NM_IKE_EDITOR_DIR") {
         Some(d) => PathBuf::from(d),
-        None => own_folder().ok_or("NetworkManager-ike: cannot find the plugin's folder")?,
+        None => own_folder()
+            .ok_or_else(|| tr("NetworkManager-ike: cannot find the plugin's folder").to_string())?,
     };
     Ok(dir.join(if host_is_gtk3() {
         GTK3_LIBRARY
@@ -93,18 +95,18 @@ pub fn editor_factory() -> Result<EditorFactory, String> {
                 .to_string_lossy()
                 .into_owned()
         };
-        return Err(format!(
-            "NetworkManager-ike: cannot load the editor {}: {why}",
-            lib.display()
+        return Err(trf(
+            "NetworkManager-ike: cannot load the editor {file}: {error}",
+            &[("file", &lib.display()), ("error", &why)],
         ));
     }
     let sym = CString::new(FACTORY_SYMBOL).map_err(|e| e.to_string())?;
     // SAFETY: dlsym on the handle we just opened, with a NUL-terminated name.
     let f = unsafe { libc::dlsym(handle, sym.as_ptr()) };
     if f.is_null() {
-        return Err(format!(
-            "NetworkManager-ike: {} does not export {FACTORY_SYMBOL}",
-            lib.display()
+        return Err(trf(
+            "NetworkManager-ike: {file} does not export {symbol}",
+            &[("file", &lib.display()), ("symbol", &FACTORY_SYMBOL)],
         ));
     }
     // SAFETY: the symbol is our editor factory, exported with exactly this signature.

@@ -184,7 +184,7 @@ pub unsafe extern "C" fn nm_vpn_editor_plugin_factory(
     });
     if p.is_null() {
         // SAFETY: `error` is the caller's GError** out-parameter.
-        unsafe { nm::set_error(error, "NetworkManager-ike: cannot create the plugin") };
+        unsafe { nm::set_error(error, tr("NetworkManager-ike: cannot create the plugin")) };
     }
     p
 }

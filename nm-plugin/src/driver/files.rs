@@ -12,6 +12,7 @@
 //! The child is this same program started with the hidden option
 //! `--read-private-file USER FILE` (see [`reader_main`]); it writes the bytes to stdout.
 
+use crate::i18n::trf;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -57,9 +58,9 @@ impl FileAccess {
                     }
                 }
                 _ => {
-                    return Err(format!(
-                        "connection.permissions: {p:?} is not a user:NAME: entry; \
-                         cannot read the profile's files on behalf of its users"
+                    return Err(trf(
+                        "connection.permissions: {entry} is not a user:NAME: entry; cannot read the profile's files on behalf of its users",
+                        &[("entry", &format!("{p:?}"))],
                     ))
                 }
             }
@@ -71,23 +72,26 @@ impl FileAccess {
     /// profiles, the user who cannot read it.
     pub fn read(&self, key: &str, path: &Path) -> Result<Zeroizing<Vec<u8>>, String> {
         match self {
-            FileAccess::Direct => read_limited(path)
-                .map_err(|e| format!("{key}: cannot read {}: {e}", path.display())),
+            FileAccess::Direct => read_limited(path).map_err(|e| {
+                trf(
+                    "{key}: cannot read {file}: {error}",
+                    &[("key", &key), ("file", &path.display()), ("error", &e)],
+                )
+            }),
             FileAccess::AsUsers { users, reader } => {
                 let mut first: Option<Zeroizing<Vec<u8>>> = None;
                 for user in users {
                     let bytes = read_as(reader, user, path).map_err(|e| {
-                        format!(
-                            "{key}: {} cannot be read by user {user}, to whom this private \
-                             profile belongs ({e}); make the file readable by that user",
-                            path.display()
+                        trf(
+                            "{key}: {file} cannot be read by user {user}, to whom this private profile belongs ({error}); make the file readable by that user",
+                            &[("key", &key), ("file", &path.display()), ("user", user), ("error", &e)],
                         )
                     })?;
                     if first.is_none() {
                         first = Some(bytes);
                     }
                 }
-                first.ok_or_else(|| format!("{key}: the profile names no user"))
+                first.ok_or_else(|| trf("{key}: the profile names no user", &[("key", &key)]))
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Turning validated [`Settings`] into the engine's [`ConnectionConfig`].
 
 use super::files::FileAccess;
+use crate::i18n::trf;
 use crate::settings::{AuthMethod, Encapsulation, Fragmentation as SetFrag, Settings};
 use ike_core::engine::{
     ChildConfig, ConnectionConfig, Fragmentation, Identity, LocalAuth, Mode, RemoteAuth,
@@ -160,9 +161,9 @@ fn read_pkcs12(
     let bytes = files.read("leftpkcs12", path)?;
     let store =
         KeyStore::from_pkcs12(&bytes, password, Pkcs12ImportPolicy::Strict).map_err(|e| {
-            format!(
-                "leftpkcs12: cannot open {} ({e}); is leftkey-password right?",
-                path.display()
+            trf(
+                "leftpkcs12: cannot open {file} ({error}); is leftkey-password right?",
+                &[("file", &path.display()), ("error", &e)],
             )
         })?;
     let chain = store
@@ -172,16 +173,16 @@ fn read_pkcs12(
             _ => None,
         })
         .ok_or_else(|| {
-            format!(
-                "leftpkcs12: {} holds no private key with its certificate",
-                path.display()
+            trf(
+                "leftpkcs12: {file} holds no private key with its certificate",
+                &[("file", &path.display())],
             )
         })?;
     let certs: Vec<Vec<u8>> = chain.certs().iter().map(|c| c.as_der().to_vec()).collect();
     if certs.is_empty() {
-        return Err(format!(
-            "leftpkcs12: {} holds no certificate for its key",
-            path.display()
+        return Err(trf(
+            "leftpkcs12: {file} holds no certificate for its key",
+            &[("file", &path.display())],
         ));
     }
     Ok((certs, SecretBytes::from_slice(chain.key().as_der())))
