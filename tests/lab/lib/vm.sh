@@ -39,7 +39,7 @@ lab_vm_exec() {
 		echo "lab: virtme-ng not installed in $LAB_VENV (run tests/lab/install-deps)" >&2
 		return 1
 	}
-	local args=(--disable-kvm --run "$kernel" --cpus "${LAB_VM_CPUS:-2}" --memory "${LAB_VM_MEMORY:-2G}"
+	local args=(--disable-kvm --run "$kernel" --cpus "${LAB_VM_CPUS:-$(nproc)}" --memory "${LAB_VM_MEMORY:-4G}"
 		--rwdir "$rwdir" --rodir "$LAB_CACHE")
 	# paths the guest hides behind its own tmpfs mounts
 	case $LAB_REPO/ in
