@@ -10,6 +10,16 @@
 //!   rekeyed Child SA keeps its reqid, so only SAs are installed and deleted, never
 //!   policies; the new one is reported by [`Event::ChildSaUp`], the old one by
 //!   [`Event::ChildSaDown`] with `rekeyed: true`.
+//! - [`Event::Failed`] means the IKE SA (or its establishment) fails and goes away;
+//!   [`Event::ExchangeFailed`] reports a failed exchange on an established IKE SA (a refused
+//!   Child SA or IKE SA rekey, a refused additional Child SA) after which the IKE SA and its
+//!   Child SAs stay. A refused rekey of ours is retried a few times before the hard lifetime.
+//! - An engine without [`EngineConfig::responders`] never answers IKE_SA_INIT requests.
+//! - Unprotected error notifies answering IKE_SA_INIT end the attempt only when they answer
+//!   two transmissions in a row; otherwise the engine waits for a valid answer and, when the
+//!   retransmissions run out, reports the error seen as the likely cause.
+//! - Nothing runs on zeros when the [`Rng`] fails: `initiate` returns an error, IKE_SA_INIT
+//!   requests are dropped, rekeys fail with [`Event::ExchangeFailed`].
 //! - Certificate validity is checked against [`EngineConfig::wall_clock_at_zero`] plus the
 //!   injected time, or the system clock when that is `None`.
 
@@ -20,6 +30,8 @@ mod identity;
 mod index;
 pub(crate) mod leases;
 mod output;
+#[cfg(test)]
+mod refused_tests;
 mod retransmit;
 mod secret;
 mod time;
