@@ -8,7 +8,8 @@
     clippy::panic,
     clippy::indexing_slicing,
     missing_docs,
-    dead_code
+    dead_code,
+    clippy::needless_range_loop
 )]
 
 #[path = "sim_basic.rs"]
