@@ -5,6 +5,8 @@ use std::net::{IpAddr, SocketAddr};
 use aws_lc_rs::hmac;
 use zeroize::Zeroizing;
 
+use crate::crypto::{CryptoError, Rng};
+
 /// Computes and checks cookies: `version | HMAC-SHA256(secret, Ni | IPi | SPIi)[..16]`.
 pub struct CookieJar {
     secret: Zeroizing<[u8; 32]>,
@@ -26,6 +28,17 @@ impl CookieJar {
             secret: Zeroizing::new(secret),
             version: 0,
         }
+    }
+
+    /// A jar with a fresh random secret.
+    ///
+    /// # Errors
+    /// [`CryptoError::RngFailure`] when `rng` cannot deliver: no jar is made (a zero or
+    /// predictable secret would let anyone forge cookies).
+    pub fn generate(rng: &mut dyn Rng) -> Result<Self, CryptoError> {
+        let mut secret = Zeroizing::new([0u8; 32]);
+        rng.fill(&mut secret[..])?;
+        Ok(CookieJar { secret, version: 0 })
     }
 
     fn compute(&self, version: u8, nonce_i: &[u8], from: SocketAddr, spi_i: &[u8; 8]) -> Vec<u8> {

@@ -45,8 +45,7 @@ pub fn responder_cfg(key: &str) -> ResponderConfig {
         allow_transport: true,
         serve: ServeConfig {
             pool_v4: Some(AddressPool {
-                first: ip("100.64.0.10"),
-                size: 100,
+                range: "100.64.0.10-100.64.0.109".parse().unwrap(),
                 prefix: 32,
             }),
             pool_v6: None,

@@ -63,7 +63,7 @@ fn esp_proposal_mismatch() {
     assert!(
         s.has_event(1, |e| matches!(
             e,
-            Event::Failed {
+            Event::ExchangeFailed {
                 failure: Failure::NoProposalChosen {
                     phase: Phase::Child,
                     theirs: Some(_),
@@ -104,7 +104,7 @@ fn ts_mismatch() {
     assert!(
         s.has_event(1, |e| matches!(
             e,
-            Event::Failed {
+            Event::ExchangeFailed {
                 failure: Failure::TsUnacceptable,
                 ..
             }

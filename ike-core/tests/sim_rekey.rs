@@ -187,11 +187,17 @@ fn child_rekey_pfs_mismatch_keeps_old_child() {
     let before = live_children(&s, 0);
     soft_expire(&mut s, 0);
     s.run_for(Duration::from_secs(10));
-    // No common PFS group: the rekey fails, the old SA stays.
+    // No common PFS group: the rekey fails, the old SA stays, nothing is fatal.
     assert_eq!(live_children(&s, 0), before);
+    for i in 0..2 {
+        assert!(!s.has_event(i, |e| matches!(
+            e,
+            Event::Failed { .. } | Event::IkeSaDown { .. }
+        )));
+    }
     assert!(s.has_event(0, |e| matches!(
         e,
-        Event::Failed {
+        Event::ExchangeFailed {
             failure: Failure::NoProposalChosen {
                 phase: Phase::Child,
                 ..
@@ -201,7 +207,7 @@ fn child_rekey_pfs_mismatch_keeps_old_child() {
     )));
     assert!(s.has_event(1, |e| matches!(
         e,
-        Event::Failed {
+        Event::ExchangeFailed {
             failure: Failure::NoProposalChosen {
                 phase: Phase::Child,
                 theirs: Some(_),

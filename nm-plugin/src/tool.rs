@@ -103,26 +103,7 @@ impl Profile {
                 .map_err(|e| format!("{key}: {e}"))
         };
         let pool = |key: &str, v: &str| -> Result<AddressPool, String> {
-            let list = ike_core::ts::parse_ts_list(v).map_err(|e| format!("{key}: {e}"))?;
-            let t = list.first().ok_or(format!("{key}: empty"))?;
-            let size = match (t.start_addr, t.end_addr) {
-                (IpAddr::V4(a), IpAddr::V4(b)) => {
-                    u32::from(b).saturating_sub(u32::from(a)).saturating_add(1)
-                }
-                (IpAddr::V6(a), IpAddr::V6(b)) => u32::try_from(
-                    u128::from(b)
-                        .saturating_sub(u128::from(a))
-                        .saturating_add(1),
-                )
-                .unwrap_or(u32::MAX),
-                _ => return Err(format!("{key}: mixed address families")),
-            };
-            let prefix = if t.start_addr.is_ipv4() { 32 } else { 128 };
-            Ok(AddressPool {
-                first: t.start_addr,
-                size,
-                prefix,
-            })
+            AddressPool::parse(v).map_err(|e| format!("{key}: {e}"))
         };
         let psk = SecretBytes::from_slice(r.psk.as_bytes());
         let cfg = ResponderConfig {
@@ -248,6 +229,7 @@ pub fn event_line(ev: &Event) -> String {
         }
         Event::IkeSaDown { reason, .. } => format!("IKE_SA_DOWN reason={reason:?}"),
         Event::Failed { failure, .. } => format!("FAILED {failure}"),
+        Event::ExchangeFailed { failure, .. } => format!("EXCHANGE_FAILED {failure}"),
     }
 }
 

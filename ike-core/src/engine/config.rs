@@ -173,14 +173,34 @@ impl ConnectionConfig {
 }
 
 /// An address pool served to initiators (INTERNAL_IP4/6_ADDRESS).
+///
+/// The engine leases its addresses through [`crate::ts::AddressPool`]'s allocator: one per
+/// IKE SA, never one that is leased to another live IKE SA, returned when the IKE SA goes.
+/// Addresses that are the network or broadcast address of `addr/prefix` (IPv4 prefixes up to
+/// /30; the subnet-router anycast address for IPv6 prefixes up to /126) are never handed out,
+/// and a pool given as a prefix (`10.3.0.0/24`) already leaves those out. An exhausted pool
+/// refuses the Child SA with INTERNAL_ADDRESS_FAILURE.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddressPool {
-    /// First address handed out.
-    pub first: IpAddr,
-    /// Number of addresses.
-    pub size: u32,
+    /// The addresses handed out (a range or the usable addresses of a prefix).
+    pub range: crate::ts::AddressPool,
     /// Prefix length reported with each address.
     pub prefix: u8,
+}
+
+impl AddressPool {
+    /// A pool from `10.3.0.0/24`, `10.3.0.10-10.3.0.99` or a single address, each address
+    /// reported as a host (/32, /128).
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] for anything else.
+    pub fn parse(s: &str) -> Result<Self, ConfigError> {
+        let range: crate::ts::AddressPool = s
+            .parse()
+            .map_err(|e| ConfigError::Invalid(format!("address pool: {e}")))?;
+        let prefix = if range.start().is_ipv4() { 32 } else { 128 };
+        Ok(AddressPool { range, prefix })
+    }
 }
 
 /// What the responder serves through the configuration payload.

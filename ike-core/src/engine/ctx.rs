@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 
 use super::config::EngineConfig;
+use super::leases::Leases;
 use super::output::{Event, KernelOp, KernelRequest, Transmit};
 use super::time::Time;
 use crate::crypto::Rng;
@@ -30,6 +31,8 @@ pub(crate) struct Ctx<'a> {
     pub rng: &'a mut (dyn Rng + Send),
     pub out: &'a mut Outputs,
     pub cfg: &'a EngineConfig,
+    /// The responder's address leases.
+    pub leases: &'a mut Leases,
 }
 
 impl Ctx<'_> {

@@ -10,6 +10,16 @@
 //!   rekeyed Child SA keeps its reqid, so only SAs are installed and deleted, never
 //!   policies; the new one is reported by [`Event::ChildSaUp`], the old one by
 //!   [`Event::ChildSaDown`] with `rekeyed: true`.
+//! - [`Event::Failed`] means the IKE SA (or its establishment) fails and goes away;
+//!   [`Event::ExchangeFailed`] reports a failed exchange on an established IKE SA (a refused
+//!   Child SA or IKE SA rekey, a refused additional Child SA) after which the IKE SA and its
+//!   Child SAs stay. A refused rekey of ours is retried a few times before the hard lifetime.
+//! - An engine without [`EngineConfig::responders`] never answers IKE_SA_INIT requests.
+//! - Unprotected error notifies answering IKE_SA_INIT end the attempt only when they answer
+//!   two transmissions in a row; otherwise the engine waits for a valid answer and, when the
+//!   retransmissions run out, reports the error seen as the likely cause.
+//! - Nothing runs on zeros when the [`Rng`] fails: `initiate` returns an error, IKE_SA_INIT
+//!   requests are dropped, rekeys fail with [`Event::ExchangeFailed`].
 //! - Certificate validity is checked against [`EngineConfig::wall_clock_at_zero`] plus the
 //!   injected time, or the system clock when that is `None`.
 
@@ -18,7 +28,10 @@ pub(crate) mod ctx;
 mod failure;
 mod identity;
 mod index;
+pub(crate) mod leases;
 mod output;
+#[cfg(test)]
+mod refused_tests;
 mod retransmit;
 mod secret;
 mod time;
@@ -64,7 +77,9 @@ pub struct Engine {
     init_key_of: HashMap<IkeSaHandle, (SocketAddr, [u8; 8])>,
     index: index::SaIndex,
     next_handle: u64,
-    cookies: CookieJar,
+    /// `None` until a secret could be drawn.
+    cookies: Option<CookieJar>,
+    leases: leases::Leases,
 }
 
 impl core::fmt::Debug for Engine {
@@ -77,10 +92,11 @@ impl core::fmt::Debug for Engine {
 
 impl Engine {
     /// Creates an engine.
+    ///
+    /// The COOKIE secret is drawn here; should the RNG fail, it is drawn again when a cookie
+    /// is first needed, and requests that need one are dropped until that succeeds.
     pub fn new(cfg: EngineConfig, mut rng: Box<dyn Rng + Send>) -> Self {
-        let mut secret = [0u8; 32];
-        // An RNG failure leaves a zero cookie secret: cookies still work, just predictable.
-        let _ = rng.fill(&mut secret);
+        let cookies = CookieJar::generate(&mut *rng).ok();
         let out = Outputs {
             next_reqid: cfg.reqid_base,
             ..Outputs::default()
@@ -96,7 +112,8 @@ impl Engine {
             init_key_of: HashMap::new(),
             index: index::SaIndex::default(),
             next_handle: 1,
-            cookies: CookieJar::new(secret),
+            cookies,
+            leases: leases::Leases::default(),
         }
     }
 
@@ -134,6 +151,7 @@ impl Engine {
             rng: &mut *self.rng,
             out: &mut self.out,
             cfg: &self.cfg,
+            leases: &mut self.leases,
         };
         let sa = exchange::ike_sa_init::initiate(&mut ctx, handle, profile, &conn)
             .map_err(ConfigError::Invalid)?;
@@ -168,7 +186,12 @@ impl Engine {
             && h.spi_r == [0; 8]
             && h.message_id == 0
         {
-            self.responder_init(now, local, remote, &msg, data);
+            // Without a responder configuration nobody may start an IKE SA with us: the request
+            // is dropped without an answer or an event (a stranger cannot reach the engine's
+            // failure path this way).
+            if !self.cfg.responders.is_empty() {
+                self.responder_init(now, local, remote, &msg, data);
+            }
             return;
         }
         let our_spi = if h.flags.initiator { h.spi_r } else { h.spi_i };
@@ -198,6 +221,7 @@ impl Engine {
             rng: &mut *self.rng,
             out: &mut self.out,
             cfg: &self.cfg,
+            leases: &mut self.leases,
         };
         f(sa, &mut ctx);
         self.after_sa_call(handle);
@@ -222,6 +246,7 @@ impl Engine {
                             rng: &mut *self.rng,
                             out: &mut self.out,
                             cfg: &self.cfg,
+                            leases: &mut self.leases,
                         };
                         sa.transmit(&mut ctx, &dgs);
                     }
@@ -234,12 +259,20 @@ impl Engine {
             return;
         }
         let need_cookie = half_open >= self.cfg.cookie_threshold;
+        if need_cookie && self.cookies.is_none() {
+            match CookieJar::generate(&mut *self.rng) {
+                Ok(jar) => self.cookies = Some(jar),
+                // No secret, no cookie: never one from a zero or guessable secret.
+                Err(_) => return,
+            }
+        }
         let handle = IkeSaHandle(self.next_handle);
         let mut ctx = Ctx {
             now,
             rng: &mut *self.rng,
             out: &mut self.out,
             cfg: &self.cfg,
+            leases: &mut self.leases,
         };
         let made = exchange::ike_sa_init::respond(
             &mut ctx,
@@ -248,7 +281,7 @@ impl Engine {
             remote,
             msg,
             raw,
-            need_cookie.then_some(&self.cookies),
+            self.cookies.as_ref().filter(|_| need_cookie),
         );
         if let Some(sa) = made {
             self.next_handle = self.next_handle.wrapping_add(1);
@@ -288,6 +321,13 @@ impl Engine {
                 self.by_spi.insert(spi, handle);
             }
         }
+        if self
+            .sas
+            .get(&handle)
+            .is_some_and(|sa| sa.state == IkeState::Dead)
+        {
+            self.leases.release_sa(handle);
+        }
         let remove = self
             .sas
             .get(&handle)
@@ -300,6 +340,7 @@ impl Engine {
     }
 
     fn remove(&mut self, handle: IkeSaHandle) {
+        self.leases.release_sa(handle);
         if let Some(sa) = self.sas.remove(&handle) {
             if self.by_spi.get(&sa.our_spi()) == Some(&handle) {
                 self.by_spi.remove(&sa.our_spi());
@@ -327,6 +368,7 @@ impl Engine {
                 rng: &mut *self.rng,
                 out: &mut self.out,
                 cfg: &self.cfg,
+                leases: &mut self.leases,
             };
             let gone = exchange::dispatch::on_timer(sa, &mut ctx);
             if gone {

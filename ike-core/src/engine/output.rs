@@ -326,11 +326,27 @@ pub enum Event {
         /// Why.
         reason: DownReason,
     },
-    /// Something failed.
+    /// The IKE SA (or its establishment) failed and goes away: an [`Event::IkeSaDown`] for
+    /// the same SA follows (or, for a responder's IKE_SA_INIT that matched no configuration,
+    /// the handle was never used for an SA). Drivers treat this as the end of the connection.
     Failed {
         /// The SA.
         sa: IkeSaHandle,
         /// What.
+        failure: Failure,
+    },
+    /// An exchange on an established IKE SA failed; the IKE SA and its Child SAs stay.
+    ///
+    /// Emitted for refused or failed Child SA rekeys (either direction: the old Child SA
+    /// stays until its hard lifetime, and the engine retries the rekey a bounded number of
+    /// times before then), refused IKE SA rekeys (the IKE SA stays until its hard lifetime),
+    /// Child SAs refused in IKE_AUTH by the responder and refused additional Child SAs. The
+    /// failure names the refused proposal where one was involved. Not fatal: drivers log it
+    /// and keep the connection.
+    ExchangeFailed {
+        /// The SA.
+        sa: IkeSaHandle,
+        /// What failed.
         failure: Failure,
     },
 }

@@ -1,8 +1,9 @@
 //! Configuration payload (RFC 7296 §3.15, RFC 8598): requests, serving from pools, replies.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
-use crate::engine::{AddressPool, AssignedAddress, ReceivedConfig, RequestConfig, ServeConfig};
+use crate::engine::leases::Leases;
+use crate::engine::{AssignedAddress, IkeSaHandle, ReceivedConfig, RequestConfig, ServeConfig};
 use crate::ids::{cfg_attr, cfg_type};
 use crate::wire::{CfgAttribute, CpPayload, TrafficSelector};
 
@@ -30,18 +31,14 @@ pub(crate) fn request(r: &RequestConfig) -> CpPayload {
     }
 }
 
-fn pick(pool: &AddressPool, index: u64) -> Option<IpAddr> {
-    let off = u32::try_from(index % u64::from(pool.size.max(1))).ok()?;
-    match pool.first {
-        IpAddr::V4(a) => Some(IpAddr::V4(Ipv4Addr::from(u32::from(a).checked_add(off)?))),
-        IpAddr::V6(a) => Some(IpAddr::V6(Ipv6Addr::from(
-            u128::from(a).checked_add(u128::from(off))?,
-        ))),
-    }
-}
-
-/// Serves a CFG_REQUEST; `Err` when an address was requested but none can be given.
-pub(crate) fn serve(s: &ServeConfig, req: &CpPayload, index: u64) -> Result<CpPayload, ()> {
+/// Serves a CFG_REQUEST for the IKE SA `sa`, leasing its addresses from the engine's pools;
+/// `Err` when an address was requested but none can be given (no pool, or it is exhausted).
+pub(crate) fn serve(
+    leases: &mut Leases,
+    sa: IkeSaHandle,
+    s: &ServeConfig,
+    req: &CpPayload,
+) -> Result<CpPayload, ()> {
     if req.cfg_type != cfg_type::REQUEST {
         return Ok(CpPayload {
             cfg_type: cfg_type::REPLY,
@@ -50,31 +47,30 @@ pub(crate) fn serve(s: &ServeConfig, req: &CpPayload, index: u64) -> Result<CpPa
     }
     let wants = |t: u16| req.attrs.iter().any(|a| a.attr_type == t);
     let mut attrs = Vec::new();
-    let idx = index.saturating_sub(1);
     if wants(cfg_attr::INTERNAL_IP4_ADDRESS) {
-        let Some(IpAddr::V4(a)) = s.pool_v4.as_ref().and_then(|p| pick(p, idx)) else {
+        let p = s.pool_v4.as_ref().ok_or(())?;
+        let Ok(IpAddr::V4(a)) = leases.lease(sa, p) else {
             return Err(());
         };
         attrs.push(CfgAttribute {
             attr_type: cfg_attr::INTERNAL_IP4_ADDRESS,
             value: a.octets().to_vec(),
         });
-        if let Some(p) = &s.pool_v4 {
-            let mask = u32::MAX
-                .checked_shl(32 - u32::from(p.prefix.min(32)))
-                .unwrap_or(0);
-            attrs.push(CfgAttribute {
-                attr_type: cfg_attr::INTERNAL_IP4_NETMASK,
-                value: mask.to_be_bytes().to_vec(),
-            });
-        }
+        let mask = u32::MAX
+            .checked_shl(32 - u32::from(p.prefix.min(32)))
+            .unwrap_or(0);
+        attrs.push(CfgAttribute {
+            attr_type: cfg_attr::INTERNAL_IP4_NETMASK,
+            value: mask.to_be_bytes().to_vec(),
+        });
     }
     if wants(cfg_attr::INTERNAL_IP6_ADDRESS) {
-        let Some(IpAddr::V6(a)) = s.pool_v6.as_ref().and_then(|p| pick(p, idx)) else {
+        let p = s.pool_v6.as_ref().ok_or(())?;
+        let Ok(IpAddr::V6(a)) = leases.lease(sa, p) else {
             return Err(());
         };
         let mut v = a.octets().to_vec();
-        v.push(s.pool_v6.as_ref().map_or(128, |p| p.prefix));
+        v.push(p.prefix.min(128));
         attrs.push(CfgAttribute {
             attr_type: cfg_attr::INTERNAL_IP6_ADDRESS,
             value: v,

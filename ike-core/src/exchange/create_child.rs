@@ -116,6 +116,7 @@ pub(crate) fn remove_child(sa: &mut IkeSa, ctx: &mut Ctx<'_>, idx: usize) -> Opt
         return None;
     }
     let mut c = sa.children.remove(idx);
+    sa.rekey_failures.retain(|(s, _)| *s != c.spi_in);
     let sibling = sa.children.iter_mut().find(|s| s.reqid == c.reqid);
     let replaced = c.rekeyed || sibling.is_some();
     if let Some(s) = sibling {
@@ -384,7 +385,8 @@ pub(crate) fn start_ike_rekey(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<bool,
     Ok(true)
 }
 
-/// The response to our CREATE_CHILD_SA request.
+/// The response to our CREATE_CHILD_SA request. A refused or failed rekey is not fatal: the
+/// old SAs stay, [`Event::ExchangeFailed`] reports it, and the rekey is retried later.
 pub(crate) fn on_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, kind: &ReqKind, p: &[Payload]) {
     match sa.ccs_out.take() {
         Some(CcsOut::Child {
@@ -404,13 +406,7 @@ pub(crate) fn on_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, kind: &ReqKind, p: 
                 p,
                 kind,
             ) {
-                if let Some(c) = sa.children.iter_mut().find(|c| c.spi_in == old_spi_in) {
-                    c.rekeying = false;
-                }
-                ctx.event(Event::Failed {
-                    sa: sa.handle,
-                    failure: f,
-                });
+                child_rekey_failed(sa, ctx, old_spi_in, f);
             }
         }
         Some(CcsOut::Ike {
@@ -420,13 +416,80 @@ pub(crate) fn on_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, kind: &ReqKind, p: 
             ke_group,
         }) => {
             if let Err(f) = ike_response(sa, ctx, new_spi, &ni, &ke, ke_group, p) {
-                ctx.event(Event::Failed {
-                    sa: sa.handle,
-                    failure: f,
-                });
+                ike_rekey_failed(sa, ctx, f);
             }
         }
         None => {}
+    }
+}
+
+/// How often a refused rekey is tried again before the SA is left to expire.
+pub(crate) const MAX_REKEY_RETRIES: u32 = 3;
+
+/// The wait before retrying a refused rekey of an SA with this lifetime: 2.5 % of it (the
+/// rekey starts at 85-90 %, so every retry fits before the hard limit), 5 s to 5 min.
+fn rekey_retry_delay(lifetime: Duration) -> Duration {
+    if lifetime.is_zero() {
+        return Duration::from_secs(60);
+    }
+    (lifetime / 40).clamp(Duration::from_secs(5), Duration::from_secs(300))
+}
+
+/// Our rekey of the Child SA with inbound SPI `old_spi_in` failed: report it (not fatal),
+/// keep the old Child SA and retry later, at most [`MAX_REKEY_RETRIES`] times; after that the
+/// Child SA expires at its hard lifetime (RFC 7296 §2.8).
+pub(crate) fn child_rekey_failed(sa: &mut IkeSa, ctx: &mut Ctx<'_>, old_spi_in: u32, f: Failure) {
+    ctx.event(Event::ExchangeFailed {
+        sa: sa.handle,
+        failure: f,
+    });
+    sa.child_ke_hint = None;
+    sa.init.invalid_ke_tries = 0;
+    let Some(c) = sa.children.iter_mut().find(|c| c.spi_in == old_spi_in) else {
+        return;
+    };
+    let failures = match sa.rekey_failures.iter_mut().find(|(s, _)| *s == old_spi_in) {
+        Some((_, n)) => {
+            *n = n.saturating_add(1);
+            *n
+        }
+        None => {
+            sa.rekey_failures.push((old_spi_in, 1));
+            1
+        }
+    };
+    if failures > MAX_REKEY_RETRIES || c.rekeyed || c.deleting {
+        c.rekeying = false;
+        return;
+    }
+    // Still "rekeying": the retry below is the only rekey of this Child SA until then.
+    c.rekeying = true;
+    let at = ctx.now + rekey_retry_delay(sa.profile.child_lifetime);
+    sa.retry.push((
+        at,
+        ReqKind::RekeyChild {
+            old_spi_in,
+            new_spi_in: 0,
+        },
+    ));
+}
+
+/// Our IKE SA rekey failed: report it (not fatal); the IKE SA stays and the rekey is retried
+/// while that fits before its hard lifetime, at most [`MAX_REKEY_RETRIES`] times.
+pub(crate) fn ike_rekey_failed(sa: &mut IkeSa, ctx: &mut Ctx<'_>, f: Failure) {
+    ctx.event(Event::ExchangeFailed {
+        sa: sa.handle,
+        failure: f,
+    });
+    sa.ike_ke_hint = None;
+    sa.init.invalid_ke_tries = 0;
+    sa.ike_rekey_failures = sa.ike_rekey_failures.saturating_add(1);
+    if sa.ike_rekey_failures > MAX_REKEY_RETRIES {
+        return;
+    }
+    let at = ctx.now + rekey_retry_delay(sa.profile.ike_lifetime);
+    if sa.ike_hard_at.is_none_or(|hard| at < hard) {
+        sa.ike_rekey_at = Some(at);
     }
 }
 
@@ -675,6 +738,7 @@ fn switch_ike_sa(
     sa.peer_next = 0;
     sa.reassembly = Default::default();
     sa.last_rx = ctx.now;
+    sa.ike_rekey_failures = 0;
     schedule_ike_lifetime(sa, ctx);
     shell
 }
@@ -706,6 +770,12 @@ pub(crate) fn on_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Pa
     }
     let Some(rekey) = find_notify(p, notify::REKEY_SA) else {
         // Additional Child SAs are not offered as responder.
+        ctx.event(Event::ExchangeFailed {
+            sa: sa.handle,
+            failure: Failure::ProtocolError(
+                "refused the peer's request for an additional Child SA (NO_ADDITIONAL_SAS)".into(),
+            ),
+        });
         return reply(sa, ctx, notify::NO_ADDITIONAL_SAS);
     };
     if let Err(ty) = child_request(sa, ctx, msg_id, p, rekey) {
@@ -714,7 +784,7 @@ pub(crate) fn on_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Pa
 }
 
 /// Responder: chooses among the offered IKE or ESP proposals (preferring the KE payload's
-/// group); reports and returns NO_PROPOSAL_CHOSEN when nothing fits.
+/// group); reports (not fatal: the SAs stay) and returns NO_PROPOSAL_CHOSEN when nothing fits.
 fn select(
     sa: &IkeSa,
     ctx: &mut Ctx<'_>,
@@ -729,7 +799,7 @@ fn select(
     if let Some(x) = nego::select(ours, sa_p, false, ke_payload(p).map(|k| k.group)) {
         return Ok(x);
     }
-    ctx.event(Event::Failed {
+    ctx.event(Event::ExchangeFailed {
         sa: sa.handle,
         failure: Failure::NoProposalChosen {
             phase,
@@ -773,6 +843,10 @@ fn child_request(
     let tsi = narrow_ts(&ts_of(p, true), &old.remote_ts);
     let tsr = narrow_ts(&ts_of(p, false), &old.local_ts);
     if tsi.is_empty() || tsr.is_empty() {
+        ctx.event(Event::ExchangeFailed {
+            sa: sa.handle,
+            failure: Failure::TsUnacceptable,
+        });
         return Err(notify::TS_UNACCEPTABLE);
     }
     let mode = old.mode;

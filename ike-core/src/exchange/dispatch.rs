@@ -14,13 +14,13 @@ use crate::wire::Message;
 
 use super::{create_child, ike_auth, ike_sa_init, informational};
 
-/// Fails the SA: Failed event, kernel state removed, IkeSaDown; kept briefly as Dead to
-/// absorb retransmissions.
+/// Fails the SA: Failed event (fatal: the IKE SA goes), kernel state removed, IkeSaDown; kept
+/// briefly as Dead to absorb retransmissions. A rekeyed IKE SA's silent shell reports nothing.
 pub(crate) fn fail(sa: &mut IkeSa, ctx: &mut Ctx<'_>, failure: Failure, report: bool) {
     if sa.state == IkeState::Dead {
         return;
     }
-    if report {
+    if report && !sa.shell {
         ctx.event(Event::Failed {
             sa: sa.handle,
             failure: failure.clone(),
@@ -99,10 +99,18 @@ fn on_response(
         if msg.header.exchange_type != exchange::IKE_SA_INIT || ike_sa_init::is_stale(sa, msg) {
             return;
         }
-        sa.pending = None;
-        sa.last_rx = ctx.now;
-        if let Err(f) = ike_sa_init::on_response(sa, ctx, msg, raw, local, remote) {
-            fail(sa, ctx, f, true);
+        // Unprotected: the request stays pending until a usable answer comes, and an error
+        // notify ends the attempt only when it answered two transmissions in a row.
+        let tries = pending.tries;
+        match ike_sa_init::on_response(sa, ctx, msg, raw, local, remote) {
+            Ok(()) => sa.last_rx = ctx.now,
+            Err(ike_sa_init::InitError::Fatal(f)) => fail(sa, ctx, f, true),
+            Err(ike_sa_init::InitError::Unverified { notify, failure }) => {
+                if let Some(f) = ike_sa_init::unverified_answer(sa, ctx, notify, failure, tries) {
+                    sa.pending = None;
+                    fail(sa, ctx, f, true);
+                }
+            }
         }
         return;
     }
@@ -251,7 +259,13 @@ pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
             sa.state = IkeState::Dead;
             return true;
         }
-        fail(sa, ctx, Failure::NoResponse { tries, last_port }, true);
+        // No valid answer to IKE_SA_INIT: an unprotected error seen meanwhile is the likely
+        // cause.
+        let likely = (kind == Some(ReqKind::IkeSaInit))
+            .then(|| sa.init.unverified.take())
+            .flatten();
+        let f = likely.map_or(Failure::NoResponse { tries, last_port }, |u| u.failure);
+        fail(sa, ctx, f, true);
         return false;
     }
     if create_child::on_timer(sa, ctx) {

@@ -453,7 +453,7 @@ pub(crate) fn on_request(
     });
     let mut cp_reply = None;
     if let Some(c) = cp_req {
-        match cp::serve(&sa.profile.serve, c, sa.handle.0) {
+        match cp::serve(ctx.leases, sa.handle, &sa.profile.serve, c) {
             Ok(r) => cp_reply = Some(r),
             Err(()) => child_err = Some((notify::INTERNAL_ADDRESS_FAILURE, None)),
         }
@@ -536,7 +536,7 @@ pub(crate) fn on_request(
             .map_err(Failure::ProtocolError)?;
         report_up(sa, ctx);
         let f = child_failure(sa, ty, theirs);
-        ctx.event(Event::Failed {
+        ctx.event(Event::ExchangeFailed {
             sa: sa.handle,
             failure: f,
         });

@@ -11,7 +11,7 @@ use crate::ids::{exchange, notify, protocol};
 use crate::natt::{nat_hash, IKE_PORT, NATT_PORT};
 use crate::sa::keys::{derive_ike, ke_finish, ke_start};
 use crate::sa::profile::Profile;
-use crate::sa::{CachedResponse, IkeSa, IkeState, InitData, ReqKind};
+use crate::sa::{CachedResponse, IkeSa, IkeState, InitData, ReqKind, UnverifiedAnswer};
 use crate::wire::{Header, KePayload, Message, NoncePayload, NotifyPayload, Payload};
 
 use super::msg::{find_notify, first_notify_error, ke_payload, nonce, sa_payload};
@@ -71,6 +71,8 @@ pub(crate) fn new_sa(
         retry: Vec::new(),
         child_ke_hint: None,
         ike_ke_hint: None,
+        rekey_failures: Vec::new(),
+        ike_rekey_failures: 0,
     }
 }
 
@@ -149,6 +151,7 @@ fn send_init(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), String> {
         payloads.push(super::cert::signature_hashes_notify());
     }
     sa.next_msg_id = 0;
+    sa.init.unverified = None;
     let raw = sa.encode_plain(exchange::IKE_SA_INIT, false, 0, payloads)?;
     sa.init.init_req = raw.clone();
     sa.next_msg_id = 1;
@@ -202,6 +205,68 @@ pub(crate) fn is_stale(sa: &IkeSa, msg: &Message) -> bool {
     false
 }
 
+/// Why an IKE_SA_INIT response was not acted on.
+#[derive(Debug)]
+pub(crate) enum InitError {
+    /// An unprotected error notify (its type) or an unusable response: anyone on the path
+    /// could have sent it (RFC 7296 §2.21.1), so it alone never ends the attempt.
+    Unverified {
+        /// The error notify, if the response was one.
+        notify: Option<u16>,
+        /// What it means if it is genuine.
+        failure: Failure,
+    },
+    /// The response was accepted, then something on our side failed.
+    Fatal(Failure),
+}
+
+/// An unprotected error answered our IKE_SA_INIT transmission number `tries` (1-based).
+/// Returns the failure to end the attempt with when the same error notify also answered the
+/// previous transmission (a forged datagram cannot decide alone); otherwise remembers it as
+/// the likely cause, should no valid answer come before the retransmissions run out, and
+/// retransmits within a second so that a genuine error is confirmed quickly.
+pub(crate) fn unverified_answer(
+    sa: &mut IkeSa,
+    ctx: &Ctx<'_>,
+    notify: Option<u16>,
+    failure: Failure,
+    tries: u32,
+) -> Option<Failure> {
+    if let (Some(n), Some(prev)) = (notify, sa.init.unverified.as_ref()) {
+        if prev.notify == Some(n) && prev.tries.saturating_add(1) == tries {
+            return Some(failure);
+        }
+    }
+    sa.init.unverified = Some(UnverifiedAnswer {
+        notify,
+        tries,
+        failure,
+    });
+    if notify.is_some() {
+        if let Some(p) = sa.pending.as_mut() {
+            let soon = ctx.now + CONFIRM_WITHIN;
+            if p.deadline > soon {
+                p.deadline = soon;
+            }
+        }
+    }
+    None
+}
+
+/// How soon we retransmit IKE_SA_INIT after an unprotected error notify, to confirm it.
+const CONFIRM_WITHIN: core::time::Duration = core::time::Duration::from_secs(1);
+
+fn unverified(notify: Option<u16>, failure: Failure) -> InitError {
+    InitError::Unverified { notify, failure }
+}
+
+fn bad(s: &str) -> InitError {
+    unverified(None, Failure::ProtocolError(s.into()))
+}
+
+/// Initiator: the IKE_SA_INIT response arrived. Nothing changes until the response is known
+/// to be usable (an unusable one is [`InitError::Unverified`]); then the pending request is
+/// replaced (COOKIE, INVALID_KE_PAYLOAD) or the IKE SA moves on to IKE_AUTH.
 pub(crate) fn on_response(
     sa: &mut IkeSa,
     ctx: &mut Ctx<'_>,
@@ -209,15 +274,16 @@ pub(crate) fn on_response(
     raw: &[u8],
     local: SocketAddr,
     remote: SocketAddr,
-) -> Result<(), Failure> {
+) -> Result<(), InitError> {
     let p = &msg.payloads;
+    let fatal = |e: String| InitError::Fatal(Failure::ProtocolError(e));
     if let Some(c) = find_notify(p, notify::COOKIE) {
         if sa.init.cookie_tries >= 3 || c.data.is_empty() || c.data.len() > 64 {
-            return Err(Failure::ProtocolError("too many COOKIE requests".into()));
+            return Err(bad("too many COOKIE requests"));
         }
         sa.init.cookie_tries += 1;
         sa.init.cookie = Some(c.data.clone());
-        return send_init(sa, ctx).map_err(Failure::ProtocolError);
+        return send_init(sa, ctx).map_err(fatal);
     }
     if let Some(n) = find_notify(p, notify::INVALID_KE_PAYLOAD) {
         let group = n
@@ -226,24 +292,25 @@ pub(crate) fn on_response(
             .and_then(|b| <[u8; 2]>::try_from(b).ok())
             .map(u16::from_be_bytes);
         let Some(group) = group else {
-            return Err(Failure::ProtocolError(
-                "INVALID_KE_PAYLOAD without group".into(),
-            ));
+            return Err(bad("INVALID_KE_PAYLOAD without group"));
         };
         if sa.init.invalid_ke_tries >= 2
             || !nego::allows_ke(&sa.profile.ike_proposals, group)
             || group == sa.init.ke_group
         {
-            return Err(Failure::InvalidKe { requested: group });
+            return Err(unverified(
+                Some(notify::INVALID_KE_PAYLOAD),
+                Failure::InvalidKe { requested: group },
+            ));
         }
+        let (ke, _) = ke_start(ctx, group).map_err(fatal)?;
         sa.init.invalid_ke_tries += 1;
-        let (ke, _) = ke_start(ctx, group).map_err(Failure::ProtocolError)?;
         sa.init.ke = Some(ke);
         sa.init.ke_group = group;
-        return send_init(sa, ctx).map_err(Failure::ProtocolError);
+        return send_init(sa, ctx).map_err(fatal);
     }
     if let Some(n) = first_notify_error(p) {
-        return Err(match n.notify_type {
+        let failure = match n.notify_type {
             notify::NO_PROPOSAL_CHOSEN => Failure::NoProposalChosen {
                 phase: Phase::Ike,
                 ours: nego::describe(&sa.profile.ike_proposals),
@@ -253,38 +320,36 @@ pub(crate) fn on_response(
                 notify_type: t,
                 exchange: exchange::IKE_SA_INIT,
             },
-        });
+        };
+        return Err(unverified(Some(n.notify_type), failure));
     }
-    let sa_p = sa_payload(p).ok_or_else(|| Failure::ProtocolError("no SA payload".into()))?;
+    let sa_p = sa_payload(p).ok_or_else(|| bad("no SA payload"))?;
     let (chosen, _) = nego::verify(&sa.profile.ike_proposals, sa_p, false)
-        .ok_or_else(|| Failure::ProtocolError("responder chose an invalid IKE proposal".into()))?;
-    let kep = ke_payload(p).ok_or_else(|| Failure::ProtocolError("no KE payload".into()))?;
+        .ok_or_else(|| bad("responder chose an invalid IKE proposal"))?;
+    let kep = ke_payload(p).ok_or_else(|| bad("no KE payload"))?;
     if chosen.ke.first() != Some(&sa.init.ke_group) || kep.group != sa.init.ke_group {
-        return Err(Failure::ProtocolError("KE group mismatch".into()));
+        return Err(bad("KE group mismatch"));
     }
-    let nr = nonce(p).ok_or_else(|| Failure::ProtocolError("bad nonce".into()))?;
-    sa.spi_r = msg.header.spi_r;
-    let ke = sa
-        .init
-        .ke
-        .take()
-        .ok_or_else(|| Failure::ProtocolError("no KE".into()))?;
-    let shared = ke_finish(&ke, &kep.data).map_err(Failure::ProtocolError)?;
+    let nr = nonce(p).ok_or_else(|| bad("bad nonce"))?;
+    let spi_r = msg.header.spi_r;
+    if spi_r == [0; 8] {
+        return Err(bad("zero responder SPI"));
+    }
+    let ke = sa.init.ke.as_ref().ok_or_else(|| bad("no KE"))?;
+    let shared =
+        ke_finish(ke, &kep.data).map_err(|e| unverified(None, Failure::ProtocolError(e)))?;
+    let keys = derive_ike(&chosen, &sa.init.ni, nr, &shared, &sa.spi_i, &spi_r)
+        .map_err(|e| unverified(None, Failure::ProtocolError(e)))?;
+    // The response is usable: from here on the IKE SA moves on.
+    sa.pending = None;
+    sa.init.unverified = None;
+    sa.spi_r = spi_r;
+    sa.init.ke = None;
     sa.init.nr = nr.to_vec();
-    let keys = derive_ike(
-        &chosen,
-        &sa.init.ni,
-        &sa.init.nr,
-        &shared,
-        &sa.spi_i,
-        &sa.spi_r,
-    )
-    .map_err(Failure::ProtocolError)?;
     sa.keys = Some(keys);
     sa.chosen = Some(chosen);
     sa.peer_frag = find_notify(p, notify::IKEV2_FRAGMENTATION_SUPPORTED).is_some();
     sa.peer_sig_hashes = super::cert::peer_signature_hashes(p);
-    let spi_r = sa.spi_r;
     detect_nat(sa, p, local, remote, spi_r);
     if sa.profile.force_encap {
         sa.nat.local_behind = true;
@@ -297,7 +362,7 @@ pub(crate) fn on_response(
         sa.remote = SocketAddr::new(sa.remote.ip(), NATT_PORT);
     }
     sa.init.init_resp = raw.to_vec();
-    super::ike_auth::start(sa, ctx).map_err(Failure::ProtocolError)
+    super::ike_auth::start(sa, ctx).map_err(fatal)
 }
 
 /// Responder: a new IKE_SA_INIT request. Returns the new half-open SA, if any.

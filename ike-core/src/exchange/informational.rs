@@ -29,10 +29,28 @@ pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>, kind: ReqKind) -> bool {
             old_spi_in,
             new_spi_in,
         } => {
-            return create_child::start_child_rekey(sa, ctx, *old_spi_in, *new_spi_in)
-                .unwrap_or(false)
+            // A local failure (no randomness, no key exchange) fails this rekey only.
+            return match create_child::start_child_rekey(sa, ctx, *old_spi_in, *new_spi_in) {
+                Ok(sent) => sent,
+                Err(e) => {
+                    sa.ccs_out = None;
+                    let f = Failure::ProtocolError(format!("cannot start the Child SA rekey: {e}"));
+                    create_child::child_rekey_failed(sa, ctx, *old_spi_in, f);
+                    false
+                }
+            };
         }
-        ReqKind::RekeyIke => return create_child::start_ike_rekey(sa, ctx).unwrap_or(false),
+        ReqKind::RekeyIke => {
+            return match create_child::start_ike_rekey(sa, ctx) {
+                Ok(sent) => sent,
+                Err(e) => {
+                    sa.ccs_out = None;
+                    let f = Failure::ProtocolError(format!("cannot start the IKE SA rekey: {e}"));
+                    create_child::ike_rekey_failed(sa, ctx, f);
+                    false
+                }
+            };
+        }
         ReqKind::IkeSaInit | ReqKind::IkeAuth => return false,
     };
     sa.start_request(ctx, kind, exchange::INFORMATIONAL, &payloads)

@@ -114,6 +114,17 @@ pub(crate) struct CachedResponse {
     pub datagrams: Vec<Vec<u8>>,
 }
 
+/// An unprotected IKE_SA_INIT answer we did not act on (RFC 7296 §2.21.1).
+#[derive(Debug, Clone)]
+pub(crate) struct UnverifiedAnswer {
+    /// Its error notify, if it was one.
+    pub notify: Option<u16>,
+    /// The transmission it answered (1-based), for the "consecutive answers" rule.
+    pub tries: u32,
+    /// What it means if genuine: reported when no valid answer comes.
+    pub failure: crate::engine::Failure,
+}
+
 /// Pieces of the IKE_SA_INIT exchange kept for AUTH.
 #[derive(Debug, Default)]
 pub(crate) struct InitData {
@@ -126,6 +137,8 @@ pub(crate) struct InitData {
     pub cookie: Option<Vec<u8>>,
     pub cookie_tries: u32,
     pub invalid_ke_tries: u32,
+    /// The last unprotected answer not acted on (initiator, IKE_SA_INIT).
+    pub unverified: Option<UnverifiedAnswer>,
 }
 
 /// An IKE SA.
@@ -181,6 +194,10 @@ pub(crate) struct IkeSa {
     pub child_ke_hint: Option<u16>,
     /// As `child_ke_hint`, for IKE SA rekeys.
     pub ike_ke_hint: Option<u16>,
+    /// Refused or failed rekeys of our Child SAs so far: (old inbound SPI, count).
+    pub rekey_failures: Vec<(u32, u32)>,
+    /// Refused or failed IKE SA rekeys since the last successful one.
+    pub ike_rekey_failures: u32,
 }
 
 impl IkeSa {

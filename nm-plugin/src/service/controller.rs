@@ -734,6 +734,10 @@ impl Controller {
                 self.begin_stop(&mut core, Some(reason));
                 Self::end_half_open(&mut core);
             }
+            Event::ExchangeFailed { failure, .. } => {
+                // Not fatal: the IKE SA and its Child SAs stay (a refused rekey, ...).
+                tracing::warn!("{}", explain(&failure, &ctx));
+            }
             Event::IkeSaDown { reason, .. } => match reason {
                 DownReason::Closed | DownReason::Rekeyed => {
                     tracing::debug!("IKE SA down: {reason:?}");
