@@ -32,7 +32,7 @@ pub use config::{
     Fragmentation, LocalAuth, Mode, RemoteAuth, RequestConfig, ResponderConfig, ServeConfig,
 };
 pub use failure::{AuthBy, Failure, Phase};
-pub use identity::{Identity, IdentityParseError};
+pub use identity::{Identity, IdentityParseError, PeerName};
 pub use output::{
     AssignedAddress, Direction, DownReason, EspCipher, Event, IkeSaHandle, KernelEvent, KernelOp,
     KernelRequest, Lifetime, NatInfo, ReceivedConfig, Transmit, UdpEncap,
