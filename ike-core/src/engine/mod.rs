@@ -21,6 +21,8 @@ mod index;
 mod output;
 mod retransmit;
 mod secret;
+#[cfg(feature = "fuzzing")]
+mod testing;
 mod time;
 
 use std::collections::{BTreeMap, HashMap};
@@ -39,6 +41,9 @@ pub use output::{
 };
 pub use retransmit::RetransmitConfig;
 pub use secret::SecretBytes;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub use testing::FuzzingSkCiphers;
 pub use time::Time;
 
 use crate::cookie::CookieJar;
