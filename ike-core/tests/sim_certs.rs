@@ -45,6 +45,7 @@ fn trust(cas: &[&str], require_id_match: bool) -> RemoteAuth {
     RemoteAuth::Certificate {
         trust_anchors: cas.iter().map(|c| der(&format!("{c}.der"))).collect(),
         require_id_match,
+        peer_name: None,
     }
 }
 
@@ -396,8 +397,204 @@ fn distinguished_name_identity() {
     let mut c = initiator_conn("unused");
     c.local_id = Identity::DerDn(subject);
     c.local_auth = local("client_p256", true);
-    c.remote_auth = trust(&["ca"], true);
+    c.remote_auth = trust_name(&["ca"], "server.example");
     sim.nodes[0].engine.initiate(sim.now, c).unwrap();
     assert!(sim.run_until(Duration::from_secs(10), established));
     assert_matching_keys(&sim);
+}
+
+// ---- the gateway's certificate must name the gateway (no rightid) ------------------------
+
+/// Trust `cas` for a gateway reached as `right` without a configured identity.
+fn trust_name(cas: &[&str], right: &str) -> RemoteAuth {
+    RemoteAuth::Certificate {
+        trust_anchors: cas.iter().map(|c| der(&format!("{c}.der"))).collect(),
+        require_id_match: true,
+        peer_name: Some(PeerName::parse(right).unwrap()),
+    }
+}
+
+/// The client connects without `remote_id`, checking the server's certificate with
+/// `client_trusts`; the server identifies itself as `server_id`.
+fn run_without_rightid(seed: u64, server: LocalAuth, server_id: &str, trusts: RemoteAuth) -> Sim {
+    let mut r = responder_cfg("unused");
+    r.local_id = Identity::parse(server_id).unwrap();
+    r.local_auth = server;
+    r.remote_auth = trust(&["ca"], true);
+    let mut rcfg = ecfg(true, false);
+    rcfg.responders = vec![r];
+    let ip = |x: &str| x.parse::<IpAddr>().unwrap();
+    let mut sim = Sim::new(seed, (ip(A), ecfg(true, false)), (ip(B), rcfg));
+    let mut c = initiator_conn("unused");
+    c.local_id = Identity::parse("client@example").unwrap();
+    c.remote_id = None;
+    c.local_auth = local("client_p256", true);
+    c.remote_auth = trusts;
+    sim.nodes[0].engine.initiate(sim.now, c).unwrap();
+    sim.run_until(Duration::from_secs(10), established);
+    sim.run_for(Duration::from_secs(1));
+    sim
+}
+
+/// The client refused the server's certificate as not naming `expected`, listing `presented`;
+/// the server learned it was rejected and nothing stays up.
+fn assert_wrong_name(s: &Sim, expected: &str, presented: &[&str]) {
+    assert!(
+        s.has_event(0, |e| matches!(
+            e,
+            Event::Failed {
+                failure: Failure::CertificateNameMismatch { expected: x, presented: p },
+                ..
+            } if x == expected && p == presented
+        )),
+        "{:?}",
+        s.events(0)
+    );
+    let text = s
+        .events(0)
+        .iter()
+        .find_map(|e| match e {
+            Event::Failed { failure, .. } => Some(failure.to_string()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        text.contains(&format!("not valid for \"{expected}\"")) && text.contains(presented[0]),
+        "{text}"
+    );
+    assert!(s.has_event(1, |e| matches!(
+        e,
+        Event::Failed {
+            failure: Failure::AuthenticationFailed {
+                by: AuthBy::Peer,
+                ..
+            },
+            ..
+        }
+    )));
+    assert_eq!(s.child_up_count(0), 0);
+    assert!(!established(s));
+}
+
+#[test]
+fn gateway_certificate_for_another_name_is_refused() {
+    // A certificate from the trusted CA, for server.example, offered by "vpn.example.com".
+    let s = run_without_rightid(
+        40,
+        local("server_rsa", false),
+        "@server.example",
+        trust_name(&["ca"], "vpn.example.com"),
+    );
+    assert_wrong_name(&s, "vpn.example.com", &["DNS:server.example"]);
+}
+
+#[test]
+fn gateway_certificate_naming_the_gateway_is_accepted() {
+    let s = run_without_rightid(
+        41,
+        local("server_rsa", false),
+        "@server.example",
+        trust_name(&["ca"], "Server.Example"),
+    );
+    assert!(established(&s), "{:?}", s.events(0));
+    assert_matching_keys(&s);
+    // By address: an IP subjectAltName.
+    let s = run_without_rightid(
+        42,
+        local("server_p384", true),
+        "@server.example",
+        trust_name(&["ca"], "198.51.100.20"),
+    );
+    assert!(established(&s), "{:?}", s.events(0));
+}
+
+#[test]
+fn gateway_identity_is_informational_without_rightid() {
+    // The gateway sends an identity its certificate does not contain: the name decides.
+    let s = run_without_rightid(
+        43,
+        local("server_p384", true),
+        "@elsewhere.example",
+        trust_name(&["ca"], "server.example"),
+    );
+    assert!(established(&s), "{:?}", s.events(0));
+}
+
+#[test]
+fn gateway_by_address_with_only_a_dns_name_is_refused() {
+    let s = run_without_rightid(
+        44,
+        local("server_rsa", false),
+        "@server.example",
+        trust_name(&["ca"], "198.51.100.20"),
+    );
+    assert_wrong_name(&s, "198.51.100.20", &["DNS:server.example"]);
+    // And the other way round: a host name against a certificate with the address too.
+    let s = run_without_rightid(
+        45,
+        local("server_p384", true),
+        "@server.example",
+        trust_name(&["ca"], "vpn.example.com"),
+    );
+    assert_wrong_name(
+        &s,
+        "vpn.example.com",
+        &["DNS:server.example", "IP:198.51.100.20"],
+    );
+}
+
+#[test]
+fn neither_identity_nor_name_trusts_no_certificate() {
+    // Any certificate from a trusted CA would do: refused.
+    let s = run_without_rightid(
+        46,
+        local("server_rsa", false),
+        "@server.example",
+        trust(&["ca"], true),
+    );
+    assert!(!established(&s));
+    assert!(
+        s.has_event(0, |e| matches!(
+            e,
+            Event::Failed {
+                failure: Failure::AuthenticationFailed { by: AuthBy::Us, detail },
+                ..
+            } if detail.contains("cannot be checked")
+        )),
+        "{:?}",
+        s.events(0)
+    );
+}
+
+#[test]
+fn with_rightid_the_identity_must_match_and_be_in_the_certificate() {
+    // rightid set: the gateway's IDr must be rightid...
+    let mut r = responder_cfg("unused");
+    r.local_id = Identity::parse("@server.example").unwrap();
+    r.local_auth = local("server_rsa", false);
+    r.remote_auth = trust(&["ca"], true);
+    let mut rcfg = ecfg(true, false);
+    rcfg.responders = vec![r];
+    let ip = |x: &str| x.parse::<IpAddr>().unwrap();
+    let mut sim = Sim::new(47, (ip(A), ecfg(true, false)), (ip(B), rcfg));
+    let mut c = initiator_conn("unused");
+    c.local_id = Identity::parse("client@example").unwrap();
+    c.remote_id = Some(Identity::parse("@other.example").unwrap());
+    c.local_auth = local("client_p256", true);
+    c.remote_auth = trust(&["ca"], true);
+    sim.nodes[0].engine.initiate(sim.now, c).unwrap();
+    sim.run_until(Duration::from_secs(10), established);
+    assert!(!established(&sim));
+    assert!(
+        sim.has_event(0, |e| matches!(
+            e,
+            Event::Failed {
+                failure: Failure::AuthenticationFailed { by: AuthBy::Us, detail },
+                ..
+            } if detail.contains("does not match other.example")
+        )),
+        "{:?}",
+        sim.events(0)
+    );
+    // ... and in its certificate (server_identity_not_in_certificate above).
 }

@@ -3,7 +3,7 @@
 use core::time::Duration;
 use std::net::{IpAddr, SocketAddr};
 
-use super::identity::Identity;
+use super::identity::{Identity, PeerName};
 use super::retransmit::RetransmitConfig;
 use super::secret::SecretBytes;
 use crate::proposal::Proposal;
@@ -34,6 +34,11 @@ pub enum RemoteAuth {
         trust_anchors: Vec<Vec<u8>>,
         /// Require the peer's IKE ID to appear in its certificate (RFC 4945).
         require_id_match: bool,
+        /// The name or address the peer's end-entity certificate must prove (a DNS or IP
+        /// subjectAltName), checked in addition to the identity checks. An initiator must have
+        /// this or a `remote_id`: without either, certificate authentication of the peer fails
+        /// (any certificate from a trusted CA would do otherwise).
+        peer_name: Option<PeerName>,
     },
 }
 

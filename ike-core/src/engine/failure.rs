@@ -41,6 +41,14 @@ pub enum Failure {
         /// Plain description (wrong PSK, ID mismatch, untrusted certificate, ...).
         detail: String,
     },
+    /// The peer's certificate does not name the host name or address we expect of it
+    /// (`RemoteAuth::Certificate::peer_name`); we send AUTHENTICATION_FAILED.
+    CertificateNameMismatch {
+        /// The expected host name or address.
+        expected: String,
+        /// The names the certificate presents (`DNS:…`, `IP:…`, `email:…`), in order.
+        presented: Vec<String>,
+    },
     /// TS_UNACCEPTABLE: the traffic selectors do not overlap.
     TsUnacceptable,
     /// INTERNAL_ADDRESS_FAILURE: no address could be assigned.
@@ -79,7 +87,9 @@ impl Failure {
     pub fn notify_type(&self) -> Option<u16> {
         match self {
             Failure::NoProposalChosen { .. } => Some(notify::NO_PROPOSAL_CHOSEN),
-            Failure::AuthenticationFailed { .. } => Some(notify::AUTHENTICATION_FAILED),
+            Failure::AuthenticationFailed { .. } | Failure::CertificateNameMismatch { .. } => {
+                Some(notify::AUTHENTICATION_FAILED)
+            }
             Failure::TsUnacceptable => Some(notify::TS_UNACCEPTABLE),
             Failure::InternalAddressFailure => Some(notify::INTERNAL_ADDRESS_FAILURE),
             Failure::FailedCpRequired => Some(notify::FAILED_CP_REQUIRED),
@@ -120,6 +130,21 @@ impl fmt::Display for Failure {
                 detail,
             } => {
                 write!(f, "the peer rejected our authentication: {detail}")
+            }
+            Failure::CertificateNameMismatch {
+                expected,
+                presented,
+            } => {
+                write!(
+                    f,
+                    "the peer's certificate is not valid for \"{expected}\" (it names: "
+                )?;
+                if presented.is_empty() {
+                    write!(f, "no DNS name or IP address")?;
+                } else {
+                    write!(f, "{}", presented.join(", "))?;
+                }
+                write!(f, ")")
             }
             Failure::TsUnacceptable => write!(f, "local/remote networks do not match the peer's"),
             Failure::InternalAddressFailure => write!(f, "the peer could not assign an address"),

@@ -160,6 +160,48 @@ impl fmt::Display for Identity {
     }
 }
 
+/// The name or address a peer's certificate must prove, as a TLS client checks a server's
+/// certificate against the host it connects to: a host name against the certificate's DNS
+/// subjectAltNames (RFC 6125: case-insensitive, a wildcard only as the whole leftmost label),
+/// an address against its IP subjectAltNames. The subject's common name is never used.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PeerName {
+    /// A DNS host name (without a trailing dot).
+    Fqdn(String),
+    /// An IPv4 or IPv6 address.
+    Ip(IpAddr),
+}
+
+impl PeerName {
+    /// The gateway as written in a profile: an IP literal is an address, anything else a
+    /// host name (ASCII case and one trailing dot are dropped).
+    ///
+    /// # Errors
+    /// An empty name, or one that is not a valid DNS host name.
+    pub fn parse(s: &str) -> Result<Self, IdentityParseError> {
+        let s = s.trim();
+        if let Ok(ip) = s.parse::<IpAddr>() {
+            return Ok(PeerName::Ip(ip));
+        }
+        let name = s.strip_suffix('.').unwrap_or(s).to_ascii_lowercase();
+        if rustls_pki_types::DnsName::try_from(name.as_str()).is_err() || name.contains('*') {
+            return Err(IdentityParseError(format!(
+                "\"{s}\" is neither an IP address nor a DNS host name"
+            )));
+        }
+        Ok(PeerName::Fqdn(name))
+    }
+}
+
+impl fmt::Display for PeerName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PeerName::Fqdn(n) => write!(f, "{n}"),
+            PeerName::Ip(a) => write!(f, "{a}"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +247,25 @@ mod tests {
         ] {
             let id = Identity::parse(s).unwrap();
             assert_eq!(Identity::parse(&id.to_string()).unwrap(), id, "{s}");
+        }
+    }
+
+    #[test]
+    fn peer_names() {
+        assert_eq!(
+            PeerName::parse("VPN.Example.com.").unwrap(),
+            PeerName::Fqdn("vpn.example.com".into())
+        );
+        assert_eq!(
+            PeerName::parse("192.0.2.1").unwrap(),
+            PeerName::Ip("192.0.2.1".parse().unwrap())
+        );
+        assert_eq!(
+            PeerName::parse("2001:db8::1").unwrap().to_string(),
+            "2001:db8::1"
+        );
+        for bad in ["", "*.example.com", "a b", "host..example", "-"] {
+            assert!(PeerName::parse(bad).is_err(), "{bad}");
         }
     }
 

@@ -34,6 +34,8 @@ mod output;
 mod refused_tests;
 mod retransmit;
 mod secret;
+#[cfg(feature = "fuzzing")]
+mod testing;
 mod time;
 
 use std::collections::{BTreeMap, HashMap};
@@ -45,13 +47,16 @@ pub use config::{
     Fragmentation, LocalAuth, Mode, RemoteAuth, RequestConfig, ResponderConfig, ServeConfig,
 };
 pub use failure::{AuthBy, Failure, Phase};
-pub use identity::{Identity, IdentityParseError};
+pub use identity::{Identity, IdentityParseError, PeerName};
 pub use output::{
     AssignedAddress, Direction, DownReason, EspCipher, Event, IkeSaHandle, KernelEvent, KernelOp,
     KernelRequest, Lifetime, NatInfo, ReceivedConfig, Transmit, UdpEncap,
 };
 pub use retransmit::RetransmitConfig;
 pub use secret::SecretBytes;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub use testing::FuzzingSkCiphers;
 pub use time::Time;
 
 use crate::cookie::CookieJar;

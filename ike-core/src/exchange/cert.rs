@@ -2,7 +2,7 @@
 //! rustls-webpki, RFC 4945 identity-to-certificate matching with x509-cert, and signature AUTH
 //! through the crypto module (RFC 7427 digital signatures, RFC 4754 ECDSA, PKCS#1 v1.5).
 
-use rustls_pki_types::{CertificateDer, UnixTime};
+use rustls_pki_types::{CertificateDer, DnsName, ServerName, UnixTime};
 use x509_cert::der::{Decode, Encode};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::SubjectAltName;
@@ -13,7 +13,7 @@ use crate::crypto::auth::{
 };
 use crate::crypto::{PrivateKeyDer, PublicKeyType, SigningKey};
 use crate::engine::ctx::Ctx;
-use crate::engine::Identity;
+use crate::engine::{AuthBy, Failure, Identity, PeerName};
 use crate::ids::{cert_encoding, notify};
 use crate::wire::{AuthPayload, CertPayload, CertReqPayload, NotifyPayload, Payload};
 
@@ -267,30 +267,112 @@ pub(crate) fn peer_chain(p: &[Payload]) -> Vec<&[u8]> {
         .collect()
 }
 
-/// Verifies the peer's certificate-based AUTH: chain, identity, signature.
+/// Most names listed from a certificate in a failure message.
+const MAX_LISTED_NAMES: usize = 16;
+
+/// The DNS, IP and e-mail subjectAltNames of a certificate as `DNS:…`, `IP:…`, `email:…`
+/// (non-printable characters shown as `?`), for messages.
+pub(crate) fn presented_names(cert_der: &[u8]) -> Vec<String> {
+    let Ok(cert) = Certificate::from_der(cert_der) else {
+        return Vec::new();
+    };
+    let Ok(Some((_, san))) = cert.tbs_certificate.get::<SubjectAltName>() else {
+        return Vec::new();
+    };
+    let printable = |s: &str| -> String {
+        s.chars()
+            .take(255)
+            .map(|c| if c.is_ascii_graphic() { c } else { '?' })
+            .collect()
+    };
+    san.0
+        .iter()
+        .filter_map(|g| match g {
+            GeneralName::DnsName(n) => Some(format!("DNS:{}", printable(n.as_str()))),
+            GeneralName::Rfc822Name(n) => Some(format!("email:{}", printable(n.as_str()))),
+            GeneralName::IpAddress(a) => {
+                let b = a.as_bytes();
+                let ip = <[u8; 4]>::try_from(b)
+                    .map(std::net::IpAddr::from)
+                    .or_else(|_| <[u8; 16]>::try_from(b).map(std::net::IpAddr::from));
+                Some(match ip {
+                    Ok(ip) => format!("IP:{ip}"),
+                    Err(_) => "IP:(malformed)".to_string(),
+                })
+            }
+            _ => None,
+        })
+        .take(MAX_LISTED_NAMES)
+        .collect()
+}
+
+/// Whether the end-entity certificate proves `want` the way a TLS client checks a server's
+/// certificate (rustls-webpki's name check, RFC 6125): a host name must match a DNS
+/// subjectAltName (ASCII case-insensitive; `*` only as the entire leftmost label, matching
+/// exactly one label), an address must equal an IP subjectAltName. The common name is not used.
+pub(crate) fn name_matches(cert_der: &[u8], want: &PeerName) -> Result<bool, String> {
+    let der = CertificateDer::from(cert_der);
+    let cert = webpki::EndEntityCert::try_from(&der)
+        .map_err(|e| format!("the peer's certificate is malformed: {e:?}"))?;
+    let name = match want {
+        PeerName::Fqdn(n) => ServerName::DnsName(
+            DnsName::try_from(n.as_str())
+                .map_err(|_| format!("\"{n}\" is not a valid DNS name"))?
+                .to_owned(),
+        ),
+        PeerName::Ip(ip) => ServerName::IpAddress((*ip).into()),
+    };
+    Ok(cert.verify_is_valid_for_subject_name(&name).is_ok())
+}
+
+/// What the peer's certificate must prove besides its chain.
+pub(crate) struct CertChecks<'a> {
+    /// The peer's IKE identity (IDi/IDr) and whether it must appear in the certificate.
+    pub(crate) id: Option<(Option<&'a Identity>, bool)>,
+    /// The host name or address the certificate must name.
+    pub(crate) name: Option<&'a PeerName>,
+}
+
+fn auth_failed(detail: String) -> Failure {
+    Failure::AuthenticationFailed {
+        by: AuthBy::Us,
+        detail,
+    }
+}
+
+/// Verifies the peer's certificate-based AUTH: chain, identity or name, signature.
 pub(crate) fn verify_peer(
     p: &[Payload],
-    peer_id: Option<&Identity>,
+    checks: &CertChecks<'_>,
     anchors: &[Vec<u8>],
-    require_id_match: bool,
     now_secs: u64,
     auth: &AuthPayload,
     octets: &[u8],
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     if auth.method == crate::ids::auth_method::PSK {
-        return Err(
+        return Err(auth_failed(
             "the peer authenticated with a pre-shared key, a certificate is required".into(),
-        );
+        ));
     }
     let chain = peer_chain(p);
-    let spki = validate(&chain, anchors, now_secs)?;
-    if require_id_match {
-        let id = peer_id.ok_or("the peer's identity is malformed")?;
-        let ee = chain.first().ok_or("the peer sent no certificate")?;
-        if !id_matches(ee, id)? {
-            return Err(format!(
+    let spki = validate(&chain, anchors, now_secs).map_err(auth_failed)?;
+    let ee = chain
+        .first()
+        .ok_or_else(|| auth_failed("the peer sent no certificate".into()))?;
+    if let Some((peer_id, true)) = checks.id {
+        let id = peer_id.ok_or_else(|| auth_failed("the peer's identity is malformed".into()))?;
+        if !id_matches(ee, id).map_err(auth_failed)? {
+            return Err(auth_failed(format!(
                 "the peer's identity {id} is not contained in its certificate"
-            ));
+            )));
+        }
+    }
+    if let Some(want) = checks.name {
+        if !name_matches(ee, want).map_err(auth_failed)? {
+            return Err(Failure::CertificateNameMismatch {
+                expected: want.to_string(),
+                presented: presented_names(ee),
+            });
         }
     }
     verify_auth(
@@ -301,7 +383,7 @@ pub(crate) fn verify_peer(
         octets,
     )
     .map(|_| ())
-    .map_err(|e| format!("the peer's signature does not verify: {e}"))
+    .map_err(|e| auth_failed(format!("the peer's signature does not verify: {e}")))
 }
 
 #[cfg(test)]
@@ -389,6 +471,83 @@ mod tests {
         assert!(id_matches(&c, &Identity::DerDn(subject)).unwrap());
         assert!(id_matches(&c, &Identity::DerDn(vec![0x30, 0])).is_ok_and(|m| !m));
         assert!(id_matches(b"garbage", &Identity::Fqdn("x".into())).is_err());
+    }
+
+    fn names(file_name: &str) -> Vec<u8> {
+        file(&format!("names/{file_name}"))
+    }
+
+    fn name_ok(cert: &[u8], want: &str) -> bool {
+        name_matches(cert, &PeerName::parse(want).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn gateway_name_must_be_a_dns_subject_alt_name() {
+        let c = file("server_rsa.der"); // DNS:server.example
+        assert!(name_ok(&c, "server.example"));
+        assert!(name_ok(&c, "SERVER.Example."), "case and trailing dot");
+        for no in [
+            "vpn.example.com",
+            "example",
+            "a.server.example",
+            "198.51.100.20",
+        ] {
+            assert!(!name_ok(&c, no), "{no}");
+        }
+        let other = names("other.der");
+        assert!(!name_ok(&other, "vpn.example.com"), "the CN is never used");
+        assert!(PeerName::parse("admin@example.org").is_err());
+        assert!(!name_ok(&names("cn_only.der"), "vpn.example.com"));
+    }
+
+    #[test]
+    fn gateway_address_must_be_an_ip_subject_alt_name() {
+        let p384 = file("server_p384.der"); // DNS:server.example, IP:198.51.100.20
+        assert!(name_ok(&p384, "198.51.100.20"));
+        assert!(!name_ok(&p384, "198.51.100.21"));
+        // An address is never matched against DNS names, even one that spells it.
+        assert!(!name_ok(&file("server_rsa.der"), "198.51.100.20"));
+        let v6 = names("ipv6.der"); // IP:2001:db8::5, DNS:VPN.Example.COM
+        assert!(name_ok(&v6, "2001:db8::5"));
+        assert!(name_ok(&v6, "2001:0db8:0:0::5"));
+        assert!(!name_ok(&v6, "2001:db8::6"));
+        assert!(
+            name_ok(&v6, "vpn.example.com"),
+            "DNS SANs compare without case"
+        );
+    }
+
+    #[test]
+    fn wildcards_cover_exactly_one_leftmost_label() {
+        let w = names("wildcard.der"); // DNS:*.example.com
+        assert!(name_ok(&w, "vpn.example.com"));
+        assert!(name_ok(&w, "VPN.EXAMPLE.COM"));
+        for no in ["example.com", "a.vpn.example.com", "vpn.example.org"] {
+            assert!(!name_ok(&w, no), "{no}");
+        }
+        // A partial-label wildcard (`v*.example.com`) matches nothing.
+        let p = names("partial_wildcard.der");
+        assert!(!name_ok(&p, "vpn.example.com"));
+        assert!(!name_ok(&p, "v.example.com"));
+    }
+
+    #[test]
+    fn presented_names_are_listed_for_the_message() {
+        assert_eq!(
+            presented_names(&names("other.der")),
+            [
+                "DNS:other.example.org",
+                "IP:192.0.2.1",
+                "email:admin@example.org"
+            ]
+        );
+        assert_eq!(
+            presented_names(&names("ipv6.der")),
+            ["IP:2001:db8::5", "DNS:VPN.Example.COM"]
+        );
+        assert!(presented_names(&names("cn_only.der")).is_empty());
+        assert!(presented_names(b"junk").is_empty());
+        assert!(name_matches(b"junk", &PeerName::Fqdn("a.example".into())).is_err());
     }
 
     #[test]

@@ -130,7 +130,11 @@ fn on_response(
                     });
                     informational::close_with(sa, ctx, DownReason::Failed(f));
                 } else {
-                    if matches!(f, Failure::AuthenticationFailed { by: AuthBy::Us, .. }) {
+                    if matches!(
+                        f,
+                        Failure::AuthenticationFailed { by: AuthBy::Us, .. }
+                            | Failure::CertificateNameMismatch { .. }
+                    ) {
                         // Tell the responder, which considers the SA up (RFC 7296 §2.21.2).
                         informational::send_auth_failed(sa, ctx);
                     }

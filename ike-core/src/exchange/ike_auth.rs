@@ -87,17 +87,21 @@ fn verify_peer(
     id: &IdPayload,
     auth: &AuthPayload,
     p: &[Payload],
-) -> Result<(), String> {
+) -> Result<(), Failure> {
+    let failed = |detail: String| Failure::AuthenticationFailed {
+        by: AuthBy::Us,
+        detail,
+    };
     match &sa.profile.remote_auth {
         RemoteAuth::Psk(psk) => {
             if auth.method != auth_method::PSK {
-                return Err(format!(
+                return Err(failed(format!(
                     "peer used auth method {}, expected PSK",
                     auth.method
-                ));
+                )));
             }
-            let keys = sa.keys.as_ref().ok_or("no keys")?;
-            let octets = signed_octets(sa, !sa.initiator, id)?;
+            let keys = sa.keys.as_ref().ok_or_else(|| failed("no keys".into()))?;
+            let octets = signed_octets(sa, !sa.initiator, id).map_err(failed)?;
             crypto::auth::verify_psk_auth(
                 crypto::default_provider(),
                 keys.suite.prf,
@@ -105,19 +109,34 @@ fn verify_peer(
                 &octets,
                 &auth.data,
             )
-            .map_err(|_| "pre-shared key mismatch".to_string())
+            .map_err(|_| failed("pre-shared key mismatch".to_string()))
         }
         RemoteAuth::Certificate {
             trust_anchors,
             require_id_match,
+            peer_name,
         } => {
-            let octets = signed_octets(sa, !sa.initiator, id)?;
+            let configured_id = sa.profile.remote_id.is_some();
+            if sa.initiator && !configured_id && peer_name.is_none() {
+                // Any certificate from any trusted CA would do: refuse.
+                return Err(failed(
+                    "neither the peer's identity nor its name is configured, so its \
+                     certificate cannot be checked"
+                        .into(),
+                ));
+            }
+            let octets = signed_octets(sa, !sa.initiator, id).map_err(failed)?;
             let peer = Identity::from_wire(id.id_type, &id.data);
+            // Without a configured identity, the name check decides and the identity the
+            // peer sends is informational only.
+            let id_check = *require_id_match && (configured_id || peer_name.is_none());
             cert::verify_peer(
                 p,
-                peer.as_ref(),
+                &cert::CertChecks {
+                    id: Some((peer.as_ref(), id_check)),
+                    name: peer_name.as_ref(),
+                },
                 trust_anchors,
-                *require_id_match,
                 cert::unix_now(ctx),
                 auth,
                 &octets,
@@ -252,10 +271,7 @@ pub(crate) fn on_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, p: &[Payload]) -> R
             });
         }
     }
-    verify_peer(sa, ctx, idr, auth, p).map_err(|d| Failure::AuthenticationFailed {
-        by: AuthBy::Us,
-        detail: d,
-    })?;
+    verify_peer(sa, ctx, idr, auth, p)?;
     sa.remote_id = peer;
     report_up(sa, ctx);
     // The first Child SA.
@@ -416,23 +432,27 @@ pub(crate) fn on_request(
             (Some(w), Some(p)) => w.matches(p),
             _ => false,
         });
-    let fail_auth = |sa: &mut IkeSa, ctx: &mut Ctx<'_>, detail: String| {
+    let fail_auth = |sa: &mut IkeSa, ctx: &mut Ctx<'_>, failure: Failure| {
         let n = Payload::Notify(NotifyPayload::new(
             notify::AUTHENTICATION_FAILED,
             Vec::new(),
         ));
         let _ = sa.respond(ctx, exchange::IKE_AUTH, msg_id, &[n]);
-        Failure::AuthenticationFailed {
-            by: AuthBy::Us,
-            detail,
-        }
+        failure
     };
     let Some(rc) = chosen_cfg else {
         let d = format!(
             "no connection for identity {}",
             peer.map(|p| p.to_string()).unwrap_or_default()
         );
-        return Err(fail_auth(sa, ctx, d));
+        return Err(fail_auth(
+            sa,
+            ctx,
+            Failure::AuthenticationFailed {
+                by: AuthBy::Us,
+                detail: d,
+            },
+        ));
     };
     let mut profile = crate::sa::profile::Profile::from_responder(rc);
     if profile.esp_proposals.is_empty() {
@@ -440,8 +460,8 @@ pub(crate) fn on_request(
     }
     profile.ike_proposals.clone_from(&sa.profile.ike_proposals);
     sa.profile = std::sync::Arc::new(profile);
-    if let Err(d) = verify_peer(sa, ctx, idi, auth, p) {
-        return Err(fail_auth(sa, ctx, d));
+    if let Err(f) = verify_peer(sa, ctx, idi, auth, p) {
+        return Err(fail_auth(sa, ctx, f));
     }
     sa.remote_id = peer;
     // Child SA negotiation.

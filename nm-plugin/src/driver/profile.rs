@@ -1,10 +1,10 @@
 //! Turning validated [`Settings`] into the engine's [`ConnectionConfig`].
 
 use super::files::FileAccess;
-use crate::i18n::trf;
+use crate::i18n::{tr, trf};
 use crate::settings::{AuthMethod, Encapsulation, Fragmentation as SetFrag, Settings};
 use ike_core::engine::{
-    ChildConfig, ConnectionConfig, Fragmentation, Identity, LocalAuth, Mode, RemoteAuth,
+    ChildConfig, ConnectionConfig, Fragmentation, Identity, LocalAuth, Mode, PeerName, RemoteAuth,
     RequestConfig, RetransmitConfig, SecretBytes,
 };
 use ike_core::proposal::{self, Proposal, Protocol};
@@ -95,6 +95,17 @@ fn read_certs(
     }
 }
 
+/// The name or address the gateway's certificate must prove: `right` as the profile gives it
+/// (an IP literal is an address, anything else a DNS host name).
+fn gateway_name(gateway: &str) -> Result<PeerName, String> {
+    PeerName::parse(gateway).map_err(|e| {
+        trf(
+            "right: {gateway} cannot be checked against the gateway's certificate ({error}); set rightid to the identity its certificate proves",
+            &[("gateway", &gateway), ("error", &e)],
+        )
+    })
+}
+
 /// Our certificate chain and PKCS#8 key, and the trust anchors for the gateway.
 fn certificate_auth(
     settings: &Settings,
@@ -104,10 +115,26 @@ fn certificate_auth(
         .ca
         .as_deref()
         .unwrap_or(std::path::Path::new(SYSTEM_CA_BUNDLE));
+    // Without `rightid` the gateway's certificate must name `right` (as TLS clients check);
+    // with it, the identity the gateway sends must be `rightid` and (RFC 4945) be in its
+    // certificate. Turning that last check off is only allowed with our own CA: with the
+    // system store any certificate of any public CA would then do.
+    let peer_name = match settings.remote_id {
+        Some(_) => None,
+        None => Some(gateway_name(&settings.gateway)?),
+    };
+    if settings.remote_id.is_some() && !settings.require_id_on_certificate && settings.ca.is_none()
+    {
+        return Err(tr(
+            "require-id-on-certificate=no needs rightca: with the system trust store, any certificate from any public CA would be accepted for the gateway",
+        )
+        .to_string());
+    }
     let remote = |files: &FileAccess| -> Result<RemoteAuth, String> {
         Ok(RemoteAuth::Certificate {
             trust_anchors: read_certs(files, "rightca", ca_path)?,
             require_id_match: settings.require_id_on_certificate,
+            peer_name: peer_name.clone(),
         })
     };
     if let Some(p12) = settings.pkcs12.as_deref() {

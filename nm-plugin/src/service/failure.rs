@@ -20,7 +20,9 @@ pub struct FailureContext {
 /// asks for new secrets on the next attempt), everything else "connect failed".
 pub fn nm_reason(f: &Failure) -> PluginFailure {
     match f {
-        Failure::AuthenticationFailed { .. } => PluginFailure::LoginFailed,
+        Failure::AuthenticationFailed { .. } | Failure::CertificateNameMismatch { .. } => {
+            PluginFailure::LoginFailed
+        }
         Failure::PeerNotify { notify_type, .. }
             if *notify_type == notify::AUTHENTICATION_FAILED =>
         {
@@ -72,6 +74,10 @@ pub fn explain(f: &Failure, ctx: &FailureContext) -> String {
             by: ike_core::engine::AuthBy::Us,
             detail,
         } => messages::auth_gateway_failed(detail),
+        Failure::CertificateNameMismatch {
+            expected,
+            presented,
+        } => messages::certificate_name_mismatch(expected, presented),
         Failure::TsUnacceptable => messages::ts_unacceptable(),
         Failure::InternalAddressFailure => messages::internal_address_failure(),
         Failure::FailedCpRequired => messages::cp_required(),
@@ -120,6 +126,26 @@ mod tests {
             exchange: 35,
         };
         assert_eq!(nm_reason(&f), PluginFailure::LoginFailed);
+    }
+
+    #[test]
+    fn certificate_for_another_name_is_a_login_failure_naming_both() {
+        let f = Failure::CertificateNameMismatch {
+            expected: "vpn.example.com".into(),
+            presented: vec!["DNS:other.example.org".into(), "IP:192.0.2.1".into()],
+        };
+        assert_eq!(nm_reason(&f), PluginFailure::LoginFailed);
+        let text = explain(&f, &ctx());
+        assert!(
+            text.contains("\"vpn.example.com\"")
+                && text.contains("DNS:other.example.org, IP:192.0.2.1"),
+            "{text}"
+        );
+        let none = Failure::CertificateNameMismatch {
+            expected: "192.0.2.1".into(),
+            presented: vec![],
+        };
+        assert!(explain(&none, &ctx()).contains("no DNS name or IP address"));
     }
 
     #[test]

@@ -158,6 +158,19 @@ pub fn auth_gateway_failed(detail: &str) -> String {
     )
 }
 
+/// The gateway's certificate does not name the gateway we connect to.
+pub fn certificate_name_mismatch(expected: &str, presented: &[String]) -> String {
+    let names = if presented.is_empty() {
+        tr("no DNS name or IP address").to_string()
+    } else {
+        presented.join(", ")
+    };
+    trf(
+        "The gateway's certificate is not valid for \"{expected}\" (it names: {names}). Connect to a name or address the certificate names (right), or set rightid to the identity the gateway proves.",
+        &[("expected", &expected), ("names", &names)],
+    )
+}
+
 /// TS_UNACCEPTABLE.
 pub fn ts_unacceptable() -> String {
     tr("The gateway refused the networks we asked to tunnel (traffic selectors): compare leftsubnet and rightsubnet with the gateway's configuration.").to_string()
