@@ -104,6 +104,9 @@ impl Harness {
             .env("NM_VPN_LOG_LEVEL", "7")
             .env("NM_IKE_IKE_PORT", "0")
             .env("NM_IKE_NATT_PORT", "0")
+            // The responder below has no data plane either; a test passes NM_IKE_KERNEL=auto
+            // to see the behaviour of a kernel without ESP.
+            .env("NM_IKE_KERNEL", "record")
             .env_remove("NM_IKE_LOG")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -681,4 +684,53 @@ async fn quits_when_idle() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test]
+async fn kernel_without_esp_fails_the_connection() {
+    if nm_plugin::kernel::kernel_has_esp() {
+        eprintln!("skipped: this kernel has ESP (the test needs one without)");
+        return;
+    }
+    // A gateway that would accept us: only the missing ESP may fail the connection.
+    let mut gw = Responder::start(PSK).await;
+    let h = Harness::start(&[("NM_IKE_KERNEL", "auto")]);
+    let conn = h.client().await;
+    let mut sig = h.signals(&conn).await;
+    let started = Instant::now();
+    h.call(
+        &conn,
+        "Connect",
+        &(connection(&pairs(&gw.profile()), &[("pskvalue", PSK)]),),
+    )
+    .await
+    .unwrap();
+    let got = sig.until_state(6).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+    let failures: Vec<u32> = got
+        .iter()
+        .filter_map(|s| match s {
+            Sig::Failure(f) => Some(*f),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failures, [1], "CONNECT_FAILED: {got:?}");
+    assert!(
+        !got.iter().any(|s| matches!(
+            s,
+            Sig::Config(_) | Sig::Ip4(_) | Sig::Ip6(_) | Sig::State(4)
+        )),
+        "{got:?}"
+    );
+    let log = h.log();
+    assert!(log.contains("esp4/esp6 missing"), "{log}");
+    assert!(log.contains("modprobe esp4 esp6 xfrm_user"), "{log}");
+    // Not a single IKE datagram reached the gateway.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(gw.events.try_recv().is_err(), "the gateway saw IKE traffic");
+    assert!(!log.contains("IKE to 127.0.0.1"), "{log}");
 }

@@ -13,6 +13,7 @@ use super::messages;
 use super::secrets::{ConnectionDict, VpnMaps};
 use super::sockets::{self, PortPolicy};
 use super::state::{PluginFailure, ServiceState};
+use crate::driver::backend::{resolve as resolve_backend, Backend, BackendChoice, NoEsp};
 use crate::driver::files::FileAccess;
 use crate::driver::kernel::{Kernel, RecordingKernel};
 use crate::driver::profile::connection_config;
@@ -42,26 +43,42 @@ pub struct KernelSetup {
     pub offload: crate::kernel::offload::Offload,
 }
 
-/// Builds the kernel backend of one connection.
-pub type KernelFactory = Arc<dyn Fn(&KernelSetup) -> Result<Box<dyn Kernel>, String> + Send + Sync>;
+/// Why the kernel backend of a connection could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendError {
+    /// `NM_IKE_KERNEL=auto` on a kernel without ESP: the connection fails (CONNECT_FAILED)
+    /// before any IKE traffic.
+    NoEsp,
+    /// Opening the backend failed.
+    Failed(String),
+}
 
-/// The recording backend (no data plane: IKE only).
+/// Builds the kernel backend of one connection.
+pub type KernelFactory =
+    Arc<dyn Fn(&KernelSetup) -> Result<Box<dyn Kernel>, BackendError> + Send + Sync>;
+
+/// The recording backend (no data plane: IKE only). Tests only: chosen by an explicit
+/// `NM_IKE_KERNEL=record`.
 pub fn recording_kernel() -> KernelFactory {
     Arc::new(|_| Ok(Box::new(RecordingKernel::new(Box::new(SystemRng::new()))) as Box<dyn Kernel>))
+}
+
+/// No backend: the kernel has no ESP, every connection fails (see [`BackendError::NoEsp`]).
+pub fn no_esp_kernel() -> KernelFactory {
+    Arc::new(|_| Err(BackendError::NoEsp))
 }
 
 /// The XFRM backend: SAs and policies in the kernel, routes in the profile's table with its
 /// rule, everything removed when the connection ends (also when its task is aborted).
 pub fn xfrm_kernel() -> KernelFactory {
     Arc::new(|setup| {
-        let mut k = crate::kernel::open_for_block(setup.block, Some(setup.routes))
-            .map_err(|e| e.to_string())?;
+        let failed = |e: crate::kernel::KernelError| BackendError::Failed(e.to_string());
+        let mut k =
+            crate::kernel::open_for_block(setup.block, Some(setup.routes)).map_err(failed)?;
         k.cleanup_on_drop = true;
         k.offload = setup.offload;
         if let Some((rb, gateway)) = &setup.route_based {
-            k = k
-                .with_route_based(rb, *gateway)
-                .map_err(|e| e.to_string())?;
+            k = k.with_route_based(rb, *gateway).map_err(failed)?;
         }
         Ok(Box::new(k) as Box<dyn Kernel>)
     })
@@ -70,37 +87,37 @@ pub fn xfrm_kernel() -> KernelFactory {
 /// Environment variable choosing the kernel backend: `auto` (default), `xfrm` or `record`.
 pub const ENV_KERNEL: &str = "NM_IKE_KERNEL";
 
-/// The backend `NM_IKE_KERNEL` asks for; `auto` is XFRM when the kernel has ESP. Returns the
-/// factory and whether it is XFRM (then residue cleanup runs at start).
+/// The backend `NM_IKE_KERNEL` asks for (see [`kernel_from_value`]).
 pub fn kernel_from_env() -> Result<(KernelFactory, bool), String> {
-    let v = std::env::var(ENV_KERNEL).unwrap_or_else(|_| "auto".to_string());
-    let xfrm = match v.trim() {
-        "" | "auto" => {
-            let esp = crate::kernel::kernel_has_esp();
-            if !esp {
-                tracing::warn!(
-                    "this kernel has no ESP support (esp4/esp6): IPsec SAs are negotiated but NOT installed, no traffic will be protected (recording kernel backend)"
-                );
-            }
-            esp
-        }
-        "xfrm" => true,
-        "record" => {
+    kernel_from_value(
+        std::env::var(ENV_KERNEL).ok().as_deref(),
+        crate::kernel::kernel_has_esp(),
+    )
+}
+
+/// The backend for the value of `NM_IKE_KERNEL` (unset is `auto`) on a kernel with or without
+/// ESP. `auto` is XFRM when the kernel has ESP; without ESP every connection fails with
+/// CONNECT_FAILED and a message naming the missing modules (never the recording backend,
+/// which leaves traffic unprotected). Returns the factory and whether it is XFRM (then residue
+/// cleanup runs at start).
+pub fn kernel_from_value(
+    value: Option<&str>,
+    has_esp: bool,
+) -> Result<(KernelFactory, bool), String> {
+    let choice =
+        BackendChoice::parse(value.unwrap_or("auto")).map_err(|e| format!("{ENV_KERNEL}: {e}"))?;
+    Ok(match resolve_backend(choice, has_esp) {
+        Ok(Backend::Xfrm) => (xfrm_kernel(), true),
+        Ok(Backend::Record) => {
             tracing::warn!(
-                "{ENV_KERNEL}=record: IPsec SAs are negotiated but NOT installed in the kernel"
+                "{ENV_KERNEL}=record: IPsec SAs are negotiated but NOT installed in the kernel (tests only)"
             );
-            false
+            (recording_kernel(), false)
         }
-        other => {
-            return Err(format!(
-                "{ENV_KERNEL}={other:?} is not one of auto, xfrm, record"
-            ))
+        Err(NoEsp) => {
+            tracing::warn!("{}", messages::no_esp());
+            (no_esp_kernel(), false)
         }
-    };
-    Ok(if xfrm {
-        (xfrm_kernel(), true)
-    } else {
-        (recording_kernel(), false)
     })
 }
 
@@ -537,6 +554,15 @@ impl Controller {
             offload: settings.nic_offload.into(),
         };
         drop(settings);
+        // The kernel backend comes before the sockets: without one that protects traffic
+        // nothing is sent and nothing is installed.
+        let kernel = match (self.opts.kernel)(&setup) {
+            Ok(k) => k,
+            Err(BackendError::NoEsp) => return self.fail_without_kernel(),
+            Err(BackendError::Failed(e)) => {
+                return Err(PluginError::LaunchFailed(messages::kernel_failed(&e)))
+            }
+        };
         let bound = sockets::bind(local, self.opts.ports)
             .await
             .map_err(|e| PluginError::LaunchFailed(messages::sockets_failed(&e.to_string())))?;
@@ -553,8 +579,6 @@ impl Controller {
             }
         );
         let (ev_tx, ev_rx) = mpsc::unbounded_channel();
-        let kernel = (self.opts.kernel)(&setup)
-            .map_err(|e| PluginError::LaunchFailed(messages::kernel_failed(&e)))?;
         let tundev = kernel.tunnel_device();
         let mut runner = Runner {
             engine: Engine::new(
@@ -612,6 +636,23 @@ impl Controller {
         core.ip = IpProgress::default();
         self.set_state(&mut core, ServiceState::Starting);
         self.start_connect_timer(&mut core);
+        Ok(())
+    }
+
+    /// The kernel cannot protect traffic (no ESP): the activation fails with CONNECT_FAILED
+    /// and a journal line naming what is missing, before any IKE datagram is sent and before
+    /// anything is installed. Connect itself succeeds (NetworkManager then reports the
+    /// failure reason, as for a failed negotiation).
+    fn fail_without_kernel(self: &Arc<Self>) -> Result<(), PluginError> {
+        tracing::error!("{}", messages::no_esp());
+        let mut core = self.lock();
+        if std::mem::take(&mut core.cancel_start) {
+            return Err(PluginError::LaunchFailed(messages::cancelled()));
+        }
+        core.ip = IpProgress::default();
+        self.set_state(&mut core, ServiceState::Starting);
+        let _ = self.begin_stop(&mut core, Some(PluginFailure::ConnectFailed));
+        self.set_state(&mut core, ServiceState::Stopped);
         Ok(())
     }
 
@@ -1078,6 +1119,39 @@ fn describe_config(c: &ReceivedConfig) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn setup() -> KernelSetup {
+        KernelSetup {
+            block: 0,
+            routes: RouteConfig::default(),
+            route_based: None,
+            offload: crate::kernel::offload::Offload::No,
+        }
+    }
+
+    #[test]
+    fn auto_without_esp_fails_every_connection() {
+        for value in [None, Some("auto"), Some("")] {
+            let (factory, xfrm) = kernel_from_value(value, false).unwrap();
+            assert!(!xfrm, "{value:?}");
+            assert_eq!(
+                factory(&setup()).err(),
+                Some(BackendError::NoEsp),
+                "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn recording_backend_only_when_asked() {
+        let (factory, xfrm) = kernel_from_value(Some("record"), false).unwrap();
+        assert!(!xfrm);
+        assert!(factory(&setup()).is_ok());
+        // With ESP, auto and xfrm choose XFRM (not opened here: that needs CAP_NET_ADMIN).
+        assert!(kernel_from_value(Some("auto"), true).unwrap().1);
+        assert!(kernel_from_value(Some("xfrm"), false).unwrap().1);
+        assert!(kernel_from_value(Some("recording"), false).is_err());
+    }
 
     #[test]
     fn reqid_blocks_per_connection() {

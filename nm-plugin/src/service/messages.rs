@@ -253,3 +253,9 @@ pub fn set_failure(reason: &str) -> String {
         &[("reason", &reason)],
     )
 }
+
+/// The kernel has no ESP (`NM_IKE_KERNEL=auto`): connections fail instead of running without
+/// protection.
+pub fn no_esp() -> String {
+    tr("The kernel has no ESP support (esp4/esp6 missing): load the modules with \"modprobe esp4 esp6 xfrm_user\", or, in a container, on the host; IPsec cannot protect traffic without them.").to_string()
+}
