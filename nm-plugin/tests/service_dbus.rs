@@ -142,6 +142,19 @@ impl Harness {
         self.log.lock().unwrap().clone()
     }
 
+    /// The log once it contains `needle` (the service's stderr is read by a thread, so a line
+    /// can arrive after the signal that follows it); the log as it is after 5 s otherwise.
+    async fn log_with(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let log = self.log();
+            if log.contains(needle) || Instant::now() > deadline {
+                return log;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Connects a client and waits until the service owns its name (NetworkManager allows
     /// 5 s).
     async fn client(&self) -> Connection {
@@ -591,7 +604,7 @@ async fn wrong_psk_is_a_login_failure() {
             .any(|s| matches!(s, Sig::Config(_) | Sig::Ip4(_))),
         "{got:?}"
     );
-    let log = h.log();
+    let log = h.log_with("pre-shared key").await;
     assert!(log.contains("pre-shared key"), "{log}");
     assert!(!log.contains(PSK), "the PSK leaked into the log");
 }
@@ -622,7 +635,9 @@ async fn silent_gateway_is_a_connect_failure_naming_the_port() {
         got.iter().any(|s| matches!(s, Sig::Failure(1))),
         "CONNECT_FAILED: {got:?}"
     );
-    let log = h.log();
+    let log = h
+        .log_with(&format!("did not answer on UDP port {port}"))
+        .await;
     assert!(
         log.contains(&format!("did not answer on UDP port {port}")),
         "{log}"
@@ -726,7 +741,7 @@ async fn kernel_without_esp_fails_the_connection() {
         )),
         "{got:?}"
     );
-    let log = h.log();
+    let log = h.log_with("esp4/esp6 missing").await;
     assert!(log.contains("esp4/esp6 missing"), "{log}");
     assert!(log.contains("modprobe esp4 esp6 xfrm_user"), "{log}");
     // Not a single IKE datagram reached the gateway.

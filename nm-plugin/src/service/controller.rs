@@ -6,9 +6,10 @@
 //! Signals are queued in the order of the state changes that cause them and sent by one task,
 //! so `Config` always precedes `Ip4Config`/`Ip6Config`, which precede `StateChanged(STARTED)`.
 
-use super::dicts::{self, NmConfig, TunnelInfo, VarDict};
+use super::dicts::{self, NmConfig, VarDict};
 use super::errors::PluginError;
-use super::failure::{explain, nm_reason, FailureContext};
+use super::events::{self, Action, Level, Situation, Track};
+use super::failure::FailureContext;
 use super::messages;
 use super::secrets::{ConnectionDict, VpnMaps};
 use super::sockets::{self, PortPolicy};
@@ -22,7 +23,7 @@ use crate::kernel::route::RouteConfig;
 use crate::settings::Settings;
 use crate::tool;
 use ike_core::crypto::SystemRng;
-use ike_core::engine::{DownReason, Engine, EngineConfig, Event, ReceivedConfig};
+use ike_core::engine::{Engine, EngineConfig, Event};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -267,16 +268,6 @@ struct Core {
     connect_timer: Option<AbortHandle>,
     quit_timer: Option<AbortHandle>,
     fail_stop: Option<AbortHandle>,
-}
-
-/// What the event loop of one connection remembers.
-#[derive(Default)]
-struct Track {
-    /// Route-based: the XFRM interface (name, MTU) NetworkManager configures as `tundev`.
-    tundev: Option<(String, u32)>,
-    config: Option<ReceivedConfig>,
-    up: bool,
-    failed: bool,
 }
 
 fn cancel(t: &mut Option<AbortHandle>) {
@@ -594,7 +585,7 @@ impl Controller {
             start: Instant::now(),
         };
         let now = runner.now();
-        runner
+        let own = runner
             .engine
             .initiate(now, conn)
             .map_err(|e| PluginError::LaunchFailed(messages::engine_refused(&e.to_string())))?;
@@ -608,7 +599,8 @@ impl Controller {
         let attempt = core.attempt;
         let me = Arc::clone(self);
         let task = tokio::spawn(async move {
-            me.drive(attempt, runner, stop_rx, ev_rx, tundev).await;
+            me.drive(attempt, runner, stop_rx, ev_rx, Track::new(own, tundev))
+                .await;
             let _ = done_tx.send(true);
         });
         let me = Arc::clone(self);
@@ -662,7 +654,7 @@ impl Controller {
         mut runner: Runner,
         stop: watch::Receiver<bool>,
         mut events: mpsc::UnboundedReceiver<Event>,
-        tundev: Option<(String, u32)>,
+        mut track: Track,
     ) {
         let run = tokio::spawn(async move {
             runner.run(stop, true).await;
@@ -673,10 +665,6 @@ impl Controller {
         if let Some(a) = self.lock().active.as_mut().filter(|a| a.attempt == attempt) {
             a.runner = Some(run.abort_handle());
         }
-        let mut track = Track {
-            tundev,
-            ..Track::default()
-        };
         while let Some(ev) = events.recv().await {
             self.on_event(attempt, ev, &mut track);
         }
@@ -689,138 +677,49 @@ impl Controller {
         let Some(active) = core.active.as_ref().filter(|a| a.attempt == attempt) else {
             return;
         };
-        let closing = active.closing;
-        let ctx = FailureContext {
-            gateway: active.gateway.clone(),
-            waited: active.started.elapsed(),
+        let situation = Situation {
+            closing: active.closing,
+            gateway: active.remote.ip(),
+            failure: FailureContext {
+                gateway: active.gateway.clone(),
+                waited: active.started.elapsed(),
+            },
+            can_reprompt: Self::can_reprompt(&core),
         };
-        let gateway_ip = active.remote.ip();
-        match ev {
-            Event::IkeSaUp {
-                proposal,
-                local,
-                remote,
-                nat,
-                encap,
-                remote_id,
-                ..
-            } => {
+        for action in events::on_event(track, ev, &situation) {
+            self.apply(&mut core, action);
+        }
+    }
+
+    /// Carries out one action of [`events::on_event`].
+    fn apply(self: &Arc<Self>, core: &mut Core, action: Action) {
+        match action {
+            Action::Log(Level::Debug, m) => tracing::debug!("{m}"),
+            Action::Log(Level::Info, m) => tracing::info!("{m}"),
+            Action::Log(Level::Warn, m) => tracing::warn!("{m}"),
+            Action::Log(Level::Error, m) => tracing::error!("{m}"),
+            Action::IkeUp => {
                 if let Some(a) = core.active.as_mut() {
                     a.ike_up = true;
                     cancel(&mut a.icmp_watch);
                 }
-                tracing::info!(
-                    "IKE SA established with {remote_id} at {remote} from {local}: {proposal}{}{}",
-                    if nat.local_behind || nat.remote_behind {
-                        ", NAT detected"
-                    } else {
-                        ""
-                    },
-                    if encap { ", UDP-encapsulated" } else { "" }
-                );
             }
-            Event::ConfigReceived { config, .. } => {
-                tracing::info!("gateway configuration: {}", describe_config(&config));
-                track.config = Some(config);
-            }
-            Event::ChildSaUp {
-                proposal,
-                local_ts,
-                remote_ts,
-                mode,
-                spi_in,
-                spi_out,
-                ..
-            } => {
-                if track.up {
-                    tracing::info!("IPsec SA rekeyed: SPIs {spi_in:08x}/{spi_out:08x}, {proposal}");
-                    return;
-                }
-                track.up = true;
-                tracing::info!(
-                    "IPsec SA established ({mode:?}, {proposal}): {} <-> {}",
-                    ts_text(&local_ts),
-                    ts_text(&remote_ts)
-                );
-                let info = TunnelInfo {
-                    gateway: gateway_ip,
-                    config: track.config.clone(),
-                    remote_ts,
-                    tundev: track.tundev.as_ref().map(|(n, _)| n.clone()),
-                    mtu: track.tundev.as_ref().map(|(_, m)| *m),
-                    banner: None,
-                };
-                match dicts::build(&info) {
-                    Ok(c) => self.send_config(&mut core, c),
-                    Err(e) => {
-                        tracing::error!("cannot encode the IP configuration: {e}");
-                        track.failed = true;
-                        self.begin_stop(&mut core, Some(PluginFailure::BadIpConfig));
-                    }
+            Action::SendConfig(c) => self.send_config(core, c),
+            Action::Reprompt(cause) => {
+                if !self.reprompt(core, &cause) {
+                    self.begin_stop(core, Some(PluginFailure::LoginFailed));
+                    Self::end_half_open(core);
                 }
             }
-            Event::Failed { failure, .. } => {
-                if track.failed || closing {
-                    tracing::debug!("after close: {failure}");
-                    return;
-                }
-                track.failed = true;
-                let cause = explain(&failure, &ctx);
-                tracing::warn!("{cause}");
-                tracing::debug!("engine failure: {failure}");
-                let reason = nm_reason(&failure);
-                if reason == PluginFailure::LoginFailed && self.reprompt(&mut core, &cause) {
-                    return;
-                }
-                self.begin_stop(&mut core, Some(reason));
-                Self::end_half_open(&mut core);
-            }
-            Event::IkeSaDown { reason, .. } => match reason {
-                DownReason::Closed | DownReason::Rekeyed => {
-                    tracing::debug!("IKE SA down: {reason:?}");
-                }
-                DownReason::DeletedByPeer => {
-                    if !track.failed && !closing {
-                        track.failed = true;
-                        tracing::warn!("{}", messages::deleted_by_gateway());
-                        self.begin_stop(&mut core, Some(PluginFailure::ConnectFailed));
-                    }
-                }
-                DownReason::Failed(failure) => {
-                    if !track.failed && !closing {
-                        track.failed = true;
-                        let cause = explain(&failure, &ctx);
-                        tracing::warn!("{cause}");
-                        let reason = nm_reason(&failure);
-                        if reason == PluginFailure::LoginFailed && self.reprompt(&mut core, &cause)
-                        {
-                            return;
-                        }
-                        self.begin_stop(&mut core, Some(reason));
-                        Self::end_half_open(&mut core);
-                    }
-                }
-            },
-            Event::ChildSaDown {
-                rekeyed, spi_in, ..
-            } => {
-                tracing::debug!("IPsec SA {spi_in:08x} removed (rekeyed: {rekeyed})");
-                if !rekeyed && track.up && !track.failed && !closing {
-                    track.failed = true;
-                    tracing::warn!("{}", messages::child_removed());
-                    self.begin_stop(&mut core, Some(PluginFailure::ConnectFailed));
-                }
+            Action::Stop(reason) => {
+                self.begin_stop(core, Some(reason));
+                Self::end_half_open(core);
             }
         }
     }
 
-    /// An interactive activation whose secret the gateway rejected: instead of failing, ask
-    /// NetworkManager for the secret again with the cause as the message (NetworkManager hands
-    /// it to the agent as an `x-vpn-message:` hint, and the prompt shows it). Only secrets the
-    /// user gives (agent-owned or not saved) are asked for again: a secret saved in the system
-    /// profile cannot be changed by an agent, so then the activation fails with LOGIN_FAILED.
-    /// Returns false when no re-prompt is possible.
-    fn reprompt(self: &Arc<Self>, core: &mut Core, cause: &str) -> bool {
+    /// Whether a rejected secret can be asked for again (see [`Controller::reprompt`]).
+    fn can_reprompt(core: &Core) -> bool {
         use super::secrets::{FLAG_AGENT_OWNED, FLAG_NOT_REQUIRED, FLAG_NOT_SAVED};
         if !core.interactive || core.state != ServiceState::Starting {
             return false;
@@ -834,10 +733,19 @@ impl Controller {
             .get("authby")
             .map_or("secret", |s| s.trim());
         let flags = active.maps.flags("pskvalue");
-        if authby != "secret"
-            || flags & (FLAG_AGENT_OWNED | FLAG_NOT_SAVED) == 0
-            || flags & FLAG_NOT_REQUIRED != 0
-        {
+        authby == "secret"
+            && flags & (FLAG_AGENT_OWNED | FLAG_NOT_SAVED) != 0
+            && flags & FLAG_NOT_REQUIRED == 0
+    }
+
+    /// An interactive activation whose secret the gateway rejected: instead of failing, ask
+    /// NetworkManager for the secret again with the cause as the message (NetworkManager hands
+    /// it to the agent as an `x-vpn-message:` hint, and the prompt shows it). Only secrets the
+    /// user gives (agent-owned or not saved) are asked for again: a secret saved in the system
+    /// profile cannot be changed by an agent, so then the activation fails with LOGIN_FAILED.
+    /// Returns false when no re-prompt is possible.
+    fn reprompt(self: &Arc<Self>, core: &mut Core, cause: &str) -> bool {
+        if !Self::can_reprompt(core) {
             return false;
         }
         let Some(mut old) = core.active.take() else {
@@ -1073,47 +981,6 @@ impl Controller {
         let mut core = self.lock();
         self.apply_ip6(&mut core, d);
     }
-}
-
-fn ts_text(list: &[ike_core::wire::TrafficSelector]) -> String {
-    list.iter()
-        .flat_map(|t| ike_core::ts::range_to_cidrs(t.start_addr, t.end_addr))
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-fn describe_config(c: &ReceivedConfig) -> String {
-    let addrs: Vec<String> = c
-        .addresses_v4
-        .iter()
-        .chain(&c.addresses_v6)
-        .map(|a| format!("{}/{}", a.addr, a.prefix))
-        .collect();
-    let dns: Vec<String> = c
-        .dns_v4
-        .iter()
-        .chain(&c.dns_v6)
-        .map(ToString::to_string)
-        .collect();
-    format!(
-        "address {}, DNS {}, domains {}",
-        if addrs.is_empty() {
-            "none".to_string()
-        } else {
-            addrs.join(",")
-        },
-        if dns.is_empty() {
-            "none".to_string()
-        } else {
-            dns.join(",")
-        },
-        if c.domains.is_empty() {
-            "none".to_string()
-        } else {
-            c.domains.join(",")
-        }
-    )
 }
 
 #[cfg(test)]

@@ -259,3 +259,11 @@ pub fn set_failure(reason: &str) -> String {
 pub fn no_esp() -> String {
     tr("The kernel has no ESP support (esp4/esp6 missing): load the modules with \"modprobe esp4 esp6 xfrm_user\", or, in a container, on the host; IPsec cannot protect traffic without them.").to_string()
 }
+
+/// An exchange on the established IKE SA failed (e.g. a refused rekey); the tunnel stays.
+pub fn exchange_failed_tunnel_stays(cause: &str) -> String {
+    trf(
+        "An exchange with the gateway failed; the tunnel stays up with its current keys: {cause}",
+        &[("cause", &cause)],
+    )
+}

@@ -32,6 +32,7 @@ pub mod controller;
 pub mod dbus;
 pub mod dicts;
 pub mod errors;
+pub mod events;
 pub mod failure;
 pub mod logging;
 pub mod messages;
