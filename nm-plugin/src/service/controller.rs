@@ -10,9 +10,10 @@ use super::dicts::{self, NmConfig, VarDict};
 use super::errors::PluginError;
 use super::events::{self, Action, Level, Situation, Track};
 use super::failure::FailureContext;
+use super::icmp::IcmpTally;
 use super::messages;
 use super::secrets::{ConnectionDict, VpnMaps};
-use super::sockets::{self, PortPolicy};
+use super::sockets::{self, IcmpWatch, PortPolicy};
 use super::state::{PluginFailure, ServiceState};
 use crate::driver::backend::{resolve as resolve_backend, Backend, BackendChoice, NoEsp};
 use crate::driver::files::FileAccess;
@@ -25,6 +26,7 @@ use crate::tool;
 use ike_core::crypto::SystemRng;
 use ike_core::engine::{Engine, EngineConfig, Event};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
@@ -250,6 +252,10 @@ struct Active {
     ike_up: bool,
     /// The ICMP port-unreachable watch.
     icmp_watch: Option<AbortHandle>,
+    /// The ICMP errors seen before the IKE SA came up.
+    icmp: IcmpTally,
+    /// Datagrams sent so far (which transmission an ICMP error answers).
+    sent: Arc<AtomicU64>,
     /// The engine's loop (aborted after a failure before the IKE SA is up: nothing to close).
     runner: Option<AbortHandle>,
 }
@@ -571,6 +577,9 @@ impl Controller {
         );
         let (ev_tx, ev_rx) = mpsc::unbounded_channel();
         let tundev = kernel.tunnel_device();
+        let sent = bound.sockets.sent_counter();
+        // Before the first datagram, so that the error answering it is seen.
+        let icmp = IcmpWatch::open(local, (ike_port, natt_port), remote.ip());
         let mut runner = Runner {
             engine: Engine::new(
                 EngineConfig {
@@ -604,12 +613,15 @@ impl Controller {
             let _ = done_tx.send(true);
         });
         let me = Arc::clone(self);
-        let icmp_watch = tokio::spawn(async move {
-            if let Some(p) =
-                sockets::port_unreachable(local, (ike_port, natt_port), remote.ip()).await
-            {
-                me.on_port_unreachable(attempt, p.port);
-            }
+        let icmp_watch = icmp.map(|mut w| {
+            tokio::spawn(async move {
+                while let Some(p) = w.next().await {
+                    if !me.on_port_unreachable(attempt, p.port) {
+                        break;
+                    }
+                }
+            })
+            .abort_handle()
         });
         core.active = Some(Active {
             attempt,
@@ -622,7 +634,9 @@ impl Controller {
             started: Instant::now(),
             maps,
             ike_up: false,
-            icmp_watch: Some(icmp_watch.abort_handle()),
+            icmp_watch,
+            icmp: IcmpTally::default(),
+            sent,
             runner: None,
         });
         core.ip = IpProgress::default();
@@ -685,6 +699,7 @@ impl Controller {
                 waited: active.started.elapsed(),
             },
             can_reprompt: Self::can_reprompt(&core),
+            icmp: active.icmp.seen(),
         };
         for action in events::on_event(track, ev, &situation) {
             self.apply(&mut core, action);
@@ -767,23 +782,41 @@ impl Controller {
         true
     }
 
-    /// An ICMP port unreachable answered our IKE datagrams before any IKE SA came up.
-    fn on_port_unreachable(self: &Arc<Self>, attempt: u64, port: u16) {
+    /// An ICMP port unreachable quoting one of our IKE datagrams arrived. Before the IKE SA is
+    /// up it ends the attempt only when errors answered consecutive transmissions (see
+    /// [`super::icmp`]); otherwise the engine keeps waiting for a valid answer. Returns false
+    /// when the watch can end (attempt over or IKE SA up).
+    fn on_port_unreachable(self: &Arc<Self>, attempt: u64, port: u16) -> bool {
         let mut core = self.lock();
         let Some(a) = core
             .active
             .as_mut()
-            .filter(|a| a.attempt == attempt && !a.closing && !a.ike_up)
+            .filter(|a| a.attempt == attempt && !a.closing)
         else {
-            return;
+            return false;
         };
+        if a.ike_up {
+            tracing::debug!(
+                "ICMP port unreachable for UDP port {port} after the IKE SA is up: ignored"
+            );
+            return false;
+        }
+        let sent = a.sent.load(Ordering::Relaxed);
+        if !a.icmp.record(sent, port) {
+            tracing::info!(
+                "ICMP port unreachable for UDP port {port} from {} (datagram {sent}); waiting for a valid answer",
+                a.gateway
+            );
+            return true;
+        }
         a.icmp_watch = None;
         tracing::warn!(
             "{}",
-            messages::no_ike_service(&a.gateway, port, a.started.elapsed())
+            messages::no_ike_service(&a.gateway, port, a.icmp.consecutive(), a.started.elapsed())
         );
         self.begin_stop(&mut core, Some(PluginFailure::ConnectFailed));
         Self::end_half_open(&mut core);
+        false
     }
 
     /// After a failure before the IKE SA came up there is nothing to close with the gateway:

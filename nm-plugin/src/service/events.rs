@@ -11,6 +11,7 @@
 
 use super::dicts::{self, NmConfig, TunnelInfo};
 use super::failure::{explain, nm_reason, FailureContext};
+use super::icmp::IcmpSeen;
 use super::messages;
 use super::state::PluginFailure;
 use ike_core::engine::{DownReason, Event, Failure, IkeSaHandle, ReceivedConfig};
@@ -58,6 +59,9 @@ pub struct Situation {
     pub failure: FailureContext,
     /// A rejected secret can be asked for again (interactive activation, secret not saved).
     pub can_reprompt: bool,
+    /// ICMP port-unreachable errors seen before the IKE SA came up (named as the likely cause
+    /// when the gateway never answers).
+    pub icmp: Option<IcmpSeen>,
 }
 
 /// The level of a log line.
@@ -267,7 +271,17 @@ fn ike_sa_failed(track: &mut Track, failure: &Failure, s: &Situation) -> Vec<Act
         return vec![Action::Log(Level::Debug, format!("after close: {failure}"))];
     }
     track.failed = true;
-    let cause = explain(failure, &s.failure);
+    let cause = match (failure, s.icmp) {
+        (Failure::NoResponse { tries, last_port }, Some(icmp)) => messages::no_response_after_icmp(
+            &s.failure.gateway,
+            *last_port,
+            *tries,
+            s.failure.waited,
+            icmp.port,
+            icmp.answered,
+        ),
+        _ => explain(failure, &s.failure),
+    };
     let reason = nm_reason(failure);
     let mut out = vec![
         Action::Log(Level::Warn, cause.clone()),
@@ -350,6 +364,7 @@ mod tests {
                 waited: Duration::from_secs(1),
             },
             can_reprompt: false,
+            icmp: None,
         }
     }
 
@@ -565,5 +580,37 @@ mod tests {
         let a = on_event(&mut t, child_up(OWN, 0x2000), &s);
         assert!(!a.iter().any(|x| matches!(x, Action::SendConfig(_))));
         assert!(stops(&a).is_empty());
+    }
+
+    #[test]
+    fn no_answer_after_icmp_errors_names_them() {
+        let f = Event::Failed {
+            sa: OWN,
+            failure: Failure::NoResponse {
+                tries: 4,
+                last_port: 500,
+            },
+        };
+        let mut t = Track::new(OWN, None);
+        let a = on_event(&mut t, f.clone(), &situation());
+        assert!(
+            a.iter()
+                .any(|x| matches!(x, Action::Log(Level::Warn, m) if !m.contains("ICMP"))),
+            "{a:?}"
+        );
+        let s = Situation {
+            icmp: Some(IcmpSeen {
+                port: 500,
+                answered: 1,
+            }),
+            ..situation()
+        };
+        let mut t = Track::new(OWN, None);
+        let a = on_event(&mut t, f, &s);
+        assert_eq!(stops(&a), [PluginFailure::ConnectFailed]);
+        assert!(
+            a.iter().any(|x| matches!(x, Action::Log(Level::Warn, m) if m.contains("ICMP port unreachable") && m.contains("did not answer on UDP port 500"))),
+            "{a:?}"
+        );
     }
 }

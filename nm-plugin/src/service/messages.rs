@@ -195,14 +195,39 @@ pub fn no_response(gateway: &str, port: u16, tries: u32, waited: Duration) -> St
     )
 }
 
-/// An ICMP port unreachable came back: the gateway host is there, but no IKE daemon listens.
-pub fn no_ike_service(gateway: &str, port: u16, waited: Duration) -> String {
+/// ICMP port unreachable errors answered consecutive transmissions: the gateway host is there,
+/// but no IKE daemon listens.
+pub fn no_ike_service(gateway: &str, port: u16, count: u32, waited: Duration) -> String {
     trf(
-        "No IKE service at the gateway {gateway}: it answered our first message on UDP port {port} with an ICMP port unreachable after {secs} s, so nothing listens there. Check that the gateway's IKE daemon is running and that the address is right.",
+        "No IKE service at the gateway {gateway}: it answered {count} of our messages in a row on UDP port {port} with an ICMP port unreachable (after {secs} s), so nothing listens there. Check that the gateway's IKE daemon is running and that the address is right.",
         &[
             ("gateway", &gateway),
             ("port", &port),
+            ("count", &count),
             ("secs", &waited.as_secs()),
+        ],
+    )
+}
+
+/// The gateway never answered, and ICMP port unreachable errors (not for consecutive
+/// transmissions) came back meanwhile.
+pub fn no_response_after_icmp(
+    gateway: &str,
+    port: u16,
+    tries: u32,
+    waited: Duration,
+    icmp_port: u16,
+    icmp_count: u32,
+) -> String {
+    trf(
+        "The gateway {gateway} did not answer on UDP port {port} ({tries} tries over {secs} s). ICMP port unreachable errors for UDP port {icmp_port} came back for {count} of our messages: most likely no IKE service listens at the gateway (unless those errors were forged). Check that the gateway's IKE daemon is running and that the address is right.",
+        &[
+            ("gateway", &gateway),
+            ("port", &port),
+            ("tries", &tries),
+            ("secs", &waited.as_secs()),
+            ("icmp_port", &icmp_port),
+            ("count", &icmp_count),
         ],
     )
 }

@@ -34,6 +34,7 @@ pub mod dicts;
 pub mod errors;
 pub mod events;
 pub mod failure;
+pub mod icmp;
 pub mod logging;
 pub mod messages;
 pub mod secrets;
