@@ -12,6 +12,7 @@ use nm_plugin::kernel::offload::Offload;
 use nm_plugin::kernel::owner::{self, Claim};
 use nm_plugin::kernel::route::RouteConfig;
 use nm_plugin::kernel::RouteBased;
+use nm_plugin::service::sanitize::printable;
 use nm_plugin::tool::{self, Profile};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -235,7 +236,14 @@ async fn drive(
         let mut failed = false;
         let mut child_up = false;
         while let Some(ev) = ev_rx.recv().await {
-            println!("{}", tool::event_line(&ev));
+            // Identities and domains come from the peer: no control characters on stdout.
+            println!(
+                "{}",
+                printable(
+                    &tool::event_line(&ev),
+                    nm_plugin::service::sanitize::MAX_LINE
+                )
+            );
             match ev {
                 Event::Failed { .. } => failed = true,
                 Event::ChildSaUp { .. } => {

@@ -13,6 +13,7 @@ use super::dicts::{self, NmConfig, TunnelInfo};
 use super::failure::{explain, nm_reason, FailureContext};
 use super::icmp::IcmpSeen;
 use super::messages;
+use super::sanitize;
 use super::state::PluginFailure;
 use ike_core::engine::{DownReason, Event, Failure, IkeSaHandle, ReceivedConfig};
 use std::net::IpAddr;
@@ -93,6 +94,14 @@ pub enum Action {
     Reprompt(String),
 }
 
+/// A log line; text from the gateway in it is made printable and bounded.
+fn log(level: Level, line: impl AsRef<str>) -> Action {
+    Action::Log(
+        level,
+        sanitize::printable(line.as_ref(), sanitize::MAX_LINE),
+    )
+}
+
 /// The actions for `ev`, updating `track`.
 pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
     match ev {
@@ -112,7 +121,7 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
             track.ike_up = true;
             let line = format!(
                 "IKE SA established with {} at {remote} from {local}: {proposal}{}{}",
-                remote_id,
+                sanitize::printable(&remote_id, sanitize::MAX_IDENTITY),
                 if nat.local_behind || nat.remote_behind {
                     ", NAT detected"
                 } else {
@@ -120,16 +129,19 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
                 },
                 if encap { ", UDP-encapsulated" } else { "" }
             );
-            vec![Action::IkeUp, Action::Log(Level::Info, line)]
+            vec![Action::IkeUp, log(Level::Info, line)]
         }
         Event::ConfigReceived { sa, config } => {
             if sa != track.own {
                 return foreign(sa, "configuration");
             }
-            let out = vec![Action::Log(
+            // Checked before anything of it is logged or reaches NetworkManager.
+            let (config, warnings) = sanitize::config(config);
+            let mut out: Vec<Action> = warnings.iter().map(|w| log(Level::Warn, w)).collect();
+            out.push(log(
                 Level::Info,
                 format!("gateway configuration: {}", describe_config(&config)),
-            )];
+            ));
             track.config = Some(config);
             out
         }
@@ -147,13 +159,13 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
                 return foreign(sa, "IPsec SA up");
             }
             if track.up {
-                return vec![Action::Log(
+                return vec![log(
                     Level::Info,
                     format!("IPsec SA rekeyed: SPIs {spi_in:08x}/{spi_out:08x}, {proposal}"),
                 )];
             }
             track.up = true;
-            let mut out = vec![Action::Log(
+            let mut out = vec![log(
                 Level::Info,
                 format!(
                     "IPsec SA established ({mode:?}, {proposal}): {} <-> {}",
@@ -173,7 +185,7 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
                 Ok(c) => out.push(Action::SendConfig(c)),
                 Err(e) => {
                     track.failed = true;
-                    out.push(Action::Log(
+                    out.push(log(
                         Level::Error,
                         format!("cannot encode the IP configuration: {e}"),
                     ));
@@ -194,21 +206,18 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
             }
             match reason {
                 DownReason::Closed | DownReason::Rekeyed => {
-                    vec![Action::Log(
-                        Level::Debug,
-                        format!("IKE SA down: {reason:?}"),
-                    )]
+                    vec![log(Level::Debug, format!("IKE SA down: {reason:?}"))]
                 }
                 DownReason::DeletedByPeer => {
                     if track.failed || s.closing {
-                        return vec![Action::Log(
+                        return vec![log(
                             Level::Debug,
-                            "IKE SA deleted by the gateway after close".into(),
+                            "IKE SA deleted by the gateway after close",
                         )];
                     }
                     track.failed = true;
                     vec![
-                        Action::Log(Level::Warn, messages::deleted_by_gateway()),
+                        log(Level::Warn, messages::deleted_by_gateway()),
                         Action::Stop(PluginFailure::ConnectFailed),
                     ]
                 }
@@ -224,13 +233,13 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
             if sa != track.own {
                 return foreign(sa, "IPsec SA down");
             }
-            let mut out = vec![Action::Log(
+            let mut out = vec![log(
                 Level::Debug,
                 format!("IPsec SA {spi_in:08x} removed (rekeyed: {rekeyed})"),
             )];
             if !rekeyed && track.up && !track.failed && !s.closing {
                 track.failed = true;
-                out.push(Action::Log(Level::Warn, messages::child_removed()));
+                out.push(log(Level::Warn, messages::child_removed()));
                 out.push(Action::Stop(PluginFailure::ConnectFailed));
             }
             out
@@ -251,24 +260,24 @@ pub fn on_exchange_failed(
         return foreign_failure(sa, failure);
     }
     if track.failed || s.closing {
-        return vec![Action::Log(
+        return vec![log(
             Level::Debug,
             format!("exchange failed after close: {failure}"),
         )];
     }
     vec![
-        Action::Log(
+        log(
             Level::Warn,
             messages::exchange_failed_tunnel_stays(&explain(failure, &s.failure)),
         ),
-        Action::Log(Level::Debug, format!("engine exchange failure: {failure}")),
+        log(Level::Debug, format!("engine exchange failure: {failure}")),
     ]
 }
 
 /// The connection's IKE SA (or its establishment) failed.
 fn ike_sa_failed(track: &mut Track, failure: &Failure, s: &Situation) -> Vec<Action> {
     if track.failed || s.closing {
-        return vec![Action::Log(Level::Debug, format!("after close: {failure}"))];
+        return vec![log(Level::Debug, format!("after close: {failure}"))];
     }
     track.failed = true;
     let cause = match (failure, s.icmp) {
@@ -284,11 +293,14 @@ fn ike_sa_failed(track: &mut Track, failure: &Failure, s: &Situation) -> Vec<Act
     };
     let reason = nm_reason(failure);
     let mut out = vec![
-        Action::Log(Level::Warn, cause.clone()),
-        Action::Log(Level::Debug, format!("engine failure: {failure}")),
+        log(Level::Warn, cause.clone()),
+        log(Level::Debug, format!("engine failure: {failure}")),
     ];
     if reason == PluginFailure::LoginFailed && s.can_reprompt {
-        out.push(Action::Reprompt(cause));
+        out.push(Action::Reprompt(sanitize::printable(
+            &cause,
+            sanitize::MAX_LINE,
+        )));
     } else {
         out.push(Action::Stop(reason));
     }
@@ -296,14 +308,14 @@ fn ike_sa_failed(track: &mut Track, failure: &Failure, s: &Situation) -> Vec<Act
 }
 
 fn foreign(sa: IkeSaHandle, what: &str) -> Vec<Action> {
-    vec![Action::Log(
+    vec![log(
         Level::Debug,
         format!("ignored: {what} of another IKE SA (#{})", sa.0),
     )]
 }
 
 fn foreign_failure(sa: IkeSaHandle, failure: &Failure) -> Vec<Action> {
-    vec![Action::Log(
+    vec![log(
         Level::Debug,
         format!("ignored: failure of another IKE SA (#{}): {failure}", sa.0),
     )]
@@ -612,5 +624,55 @@ mod tests {
             a.iter().any(|x| matches!(x, Action::Log(Level::Warn, m) if m.contains("ICMP port unreachable") && m.contains("did not answer on UDP port 500"))),
             "{a:?}"
         );
+    }
+
+    #[test]
+    fn gateway_text_is_checked_before_logs_and_networkmanager() {
+        let s = situation();
+        let mut t = Track::new(OWN, None);
+        let mut up = ike_up(OWN);
+        if let Event::IkeSaUp { remote_id, .. } = &mut up {
+            *remote_id = format!(
+                "gw.example\nDec  4 nm-ike-service: fake\u{202e}{}",
+                "x".repeat(400)
+            );
+        }
+        let a = on_event(&mut t, up, &s);
+        let cfg = Event::ConfigReceived {
+            sa: OWN,
+            config: ReceivedConfig {
+                addresses_v4: vec![ike_core::engine::AssignedAddress {
+                    addr: "10.9.0.10".parse().unwrap(),
+                    prefix: 32,
+                }],
+                dns_v4: vec!["224.0.0.1".parse().unwrap(), "10.9.255.53".parse().unwrap()],
+                domains: vec!["corp.example".into(), "evil\n.example".into()],
+                ..ReceivedConfig::default()
+            },
+        };
+        let b = on_event(&mut t, cfg, &s);
+        for x in a.iter().chain(&b) {
+            if let Action::Log(_, m) = x {
+                assert!(!m.contains('\n') && !m.contains('\u{202e}'), "{m:?}");
+                assert!(m.chars().count() < 400, "{m:?}");
+            }
+        }
+        assert!(b.iter().any(
+            |x| matches!(x, Action::Log(Level::Warn, m) if m.contains("INTERNAL_DNS_DOMAIN"))
+        ));
+        let c = t.config.clone().unwrap();
+        assert_eq!(c.domains, ["corp.example"]);
+        assert_eq!(c.dns_v4, ["10.9.255.53".parse::<IpAddr>().unwrap()]);
+        // What NetworkManager gets is the checked configuration.
+        let a = on_event(&mut t, child_up(OWN, 0x3000), &s);
+        let Some(Action::SendConfig(nm)) = a.iter().find(|x| matches!(x, Action::SendConfig(_)))
+        else {
+            panic!("{a:?}");
+        };
+        let ip4 = nm.ip4.as_ref().unwrap();
+        let domains = Vec::<String>::try_from(ip4["domains"].try_clone().unwrap()).unwrap();
+        assert_eq!(domains, ["corp.example"]);
+        let dns = Vec::<u32>::try_from(ip4["dns"].try_clone().unwrap()).unwrap();
+        assert_eq!(dns.len(), 1);
     }
 }

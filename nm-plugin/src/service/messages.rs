@@ -292,3 +292,32 @@ pub fn exchange_failed_tunnel_stays(cause: &str) -> String {
         &[("cause", &cause)],
     )
 }
+
+/// A value of the gateway's configuration reply failed its check and is dropped; `value` is
+/// already escaped for display.
+pub fn ignored_from_gateway(attribute: &str, value: &str, problem: &str) -> String {
+    trf(
+        "Ignoring {attribute} {value} from the gateway: {problem}",
+        &[
+            ("attribute", &attribute),
+            ("value", &value),
+            ("problem", &problem),
+        ],
+    )
+}
+
+/// Why a DNS domain from the gateway is dropped.
+pub fn not_a_dns_name() -> String {
+    tr("not a DNS name (letters, digits and hyphens in dot-separated labels of at most 63 characters, 253 in all)").to_string()
+}
+
+/// Why a DNS server address from the gateway is dropped.
+pub fn not_a_server_address() -> String {
+    tr("not a usable server address (unspecified, loopback, multicast or broadcast)").to_string()
+}
+
+/// Why a virtual address from the gateway is dropped.
+pub fn not_a_host_address() -> String {
+    tr("not a usable address for this host (unspecified, loopback, multicast or broadcast)")
+        .to_string()
+}

@@ -37,6 +37,7 @@ pub mod failure;
 pub mod icmp;
 pub mod logging;
 pub mod messages;
+pub mod sanitize;
 pub mod secrets;
 pub mod sockets;
 pub mod state;
