@@ -749,3 +749,63 @@ async fn kernel_without_esp_fails_the_connection() {
     assert!(gw.events.try_recv().is_err(), "the gateway saw IKE traffic");
     assert!(!log.contains("IKE to 127.0.0.1"), "{log}");
 }
+
+#[tokio::test]
+async fn a_strangers_ike_sa_init_does_not_close_the_tunnel() {
+    let gw = Responder::start(PSK).await;
+    let h = Harness::start(&[]);
+    let conn = h.client().await;
+    let mut sig = h.signals(&conn).await;
+    h.call(
+        &conn,
+        "Connect",
+        &(connection(&pairs(&gw.profile()), &[("pskvalue", PSK)]),),
+    )
+    .await
+    .unwrap();
+    let got = sig.until_state(4).await;
+    assert!(got.iter().any(|s| matches!(s, Sig::Ip4(_))), "{got:?}");
+    // The client's IKE port, from its log line "IKE to ... UDP ports IKE/NATT".
+    let log = h.log_with("UDP ports ").await;
+    let ports = log
+        .split("UDP ports ")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.trim().parse::<u16>().ok())
+        .unwrap_or_else(|| panic!("no port in the log: {log}"));
+
+    // A well-formed IKE_SA_INIT request (SA, KE, Nonce) from a stranger, as any initiator
+    // would send it to the client's IKE port.
+    let toml = format!(
+        "name = \"stranger\"\n[data]\nright = \"127.0.0.1\"\nrightport = \"{ports}\"\n\
+         leftid = \"@stranger.test\"\n[secrets]\npskvalue = \"another-key-4711-4711\"\n"
+    );
+    let profile: Profile = toml::from_str(&toml).unwrap();
+    let settings = profile.settings().unwrap();
+    let remote = std::net::SocketAddr::from((Ipv4Addr::LOCALHOST, ports));
+    let cfg = nm_plugin::driver::profile::connection_config(
+        "stranger",
+        &settings,
+        remote,
+        Ipv4Addr::LOCALHOST.into(),
+        &nm_plugin::driver::files::FileAccess::Direct,
+    )
+    .unwrap();
+    let mut stranger = Engine::new(EngineConfig::default(), Box::new(SystemRng::new()));
+    let now = ike_core::engine::Time::from_millis(0);
+    stranger.initiate(now, cfg).unwrap();
+    let request = stranger.poll_transmit().expect("an IKE_SA_INIT request");
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    for _ in 0..3 {
+        sock.send_to(&request.payload, remote).unwrap();
+    }
+    // Random bytes as well.
+    sock.send_to(&[0x5a; 64], remote).unwrap();
+
+    // Still connected 2 s later, no Failure, no state change.
+    let quiet = tokio::time::timeout(Duration::from_secs(2), sig.next()).await;
+    assert!(quiet.is_err(), "unexpected signal: {quiet:?}");
+    assert_eq!(h.state(&conn).await, 4);
+    h.call(&conn, "Disconnect", &()).await.unwrap();
+    sig.until_state(6).await;
+}
