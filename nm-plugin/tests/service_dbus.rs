@@ -331,6 +331,11 @@ struct Responder {
 
 impl Responder {
     async fn start(psk: &str) -> Responder {
+        Self::start_with(psk, r#"["corp.test"]"#).await
+    }
+
+    /// A responder pushing `domains` (a TOML array) as INTERNAL_DNS_DOMAIN.
+    async fn start_with(psk: &str, domains: &str) -> Responder {
         let toml = format!(
             r#"
 name = "gw"
@@ -341,7 +346,7 @@ psk = "{psk}"
 local_ts = "0.0.0.0/0"
 pool_v4 = "10.77.0.10-10.77.0.20"
 dns = ["10.77.255.53", "10.77.255.54"]
-domains = ["corp.test"]
+domains = {domains}
 "#
         );
         let profile: Profile = toml::from_str(&toml).unwrap();
@@ -806,6 +811,43 @@ async fn a_strangers_ike_sa_init_does_not_close_the_tunnel() {
     let quiet = tokio::time::timeout(Duration::from_secs(2), sig.next()).await;
     assert!(quiet.is_err(), "unexpected signal: {quiet:?}");
     assert_eq!(h.state(&conn).await, 4);
+    h.call(&conn, "Disconnect", &()).await.unwrap();
+    sig.until_state(6).await;
+}
+
+#[tokio::test]
+async fn hostile_dns_domains_never_reach_networkmanager() {
+    let gw = Responder::start_with(
+        PSK,
+        r#"["corp.test", "evil.test\nnm-ike-service: forged line", "-bad-.test", "a..b"]"#,
+    )
+    .await;
+    let h = Harness::start(&[]);
+    let conn = h.client().await;
+    let mut sig = h.signals(&conn).await;
+    h.call(
+        &conn,
+        "Connect",
+        &(connection(&pairs(&gw.profile()), &[("pskvalue", PSK)]),),
+    )
+    .await
+    .unwrap();
+    let got = sig.until_state(4).await;
+    let ip4 = got
+        .iter()
+        .find_map(|s| match s {
+            Sig::Ip4(d) => Some(d),
+            _ => None,
+        })
+        .expect("Ip4Config");
+    let domains = Vec::<String>::try_from(ip4["domains"].try_clone().unwrap()).unwrap();
+    assert_eq!(domains, ["corp.test"]);
+    let log = h.log_with("INTERNAL_DNS_DOMAIN").await;
+    assert!(
+        log.contains("Ignoring INTERNAL_DNS_DOMAIN \"evil.test\\u{a}nm-ike-service"),
+        "{log}"
+    );
+    assert!(!log.contains("\nnm-ike-service: forged line"), "{log}");
     h.call(&conn, "Disconnect", &()).await.unwrap();
     sig.until_state(6).await;
 }

@@ -802,11 +802,15 @@ impl Controller {
             return false;
         }
         let sent = a.sent.load(Ordering::Relaxed);
+        let before = a.icmp.seen();
         if !a.icmp.record(sent, port) {
-            tracing::info!(
-                "ICMP port unreachable for UDP port {port} from {} (datagram {sent}); waiting for a valid answer",
-                a.gateway
-            );
+            // Once per answered transmission: a flood of forged errors does not flood the log.
+            if a.icmp.seen() != before {
+                tracing::info!(
+                    "ICMP port unreachable for UDP port {port} from {} (datagram {sent}); waiting for a valid answer",
+                    a.gateway
+                );
+            }
             return true;
         }
         a.icmp_watch = None;
