@@ -851,3 +851,42 @@ async fn hostile_dns_domains_never_reach_networkmanager() {
     h.call(&conn, "Disconnect", &()).await.unwrap();
     sig.until_state(6).await;
 }
+
+#[tokio::test]
+async fn closed_port_is_no_ike_service_after_two_errors() {
+    // A port nothing listens on: the kernel answers every datagram with an ICMP port
+    // unreachable. Not the first one but the second (the retransmission after 1 s) ends it.
+    let port = {
+        let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        s.local_addr().unwrap().port().to_string()
+    };
+    let h = Harness::start(&[]);
+    let conn = h.client().await;
+    let mut sig = h.signals(&conn).await;
+    let data = [("right", "127.0.0.1"), ("rightport", port.as_str())];
+    let started = Instant::now();
+    h.call(
+        &conn,
+        "Connect",
+        &(connection(&data, &[("pskvalue", PSK)]),),
+    )
+    .await
+    .unwrap();
+    let got = sig.until_state(6).await;
+    let took = started.elapsed();
+    let log = h.log_with("No IKE service").await;
+    if log.contains("cannot watch for ICMP errors") {
+        eprintln!("skipped: no raw ICMP socket here (needs CAP_NET_RAW)");
+        return;
+    }
+    assert!(
+        got.iter().any(|s| matches!(s, Sig::Failure(1))),
+        "CONNECT_FAILED: {got:?}"
+    );
+    assert!(log.contains("answered 2 of our messages in a row"), "{log}");
+    assert!(log.contains("waiting for a valid answer"), "{log}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+        "took {took:?}"
+    );
+}
