@@ -104,6 +104,9 @@ impl Harness {
             .env("NM_VPN_LOG_LEVEL", "7")
             .env("NM_IKE_IKE_PORT", "0")
             .env("NM_IKE_NATT_PORT", "0")
+            // The responder below has no data plane either; a test passes NM_IKE_KERNEL=auto
+            // to see the behaviour of a kernel without ESP.
+            .env("NM_IKE_KERNEL", "record")
             .env_remove("NM_IKE_LOG")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -137,6 +140,19 @@ impl Harness {
 
     fn log(&self) -> String {
         self.log.lock().unwrap().clone()
+    }
+
+    /// The log once it contains `needle` (the service's stderr is read by a thread, so a line
+    /// can arrive after the signal that follows it); the log as it is after 5 s otherwise.
+    async fn log_with(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let log = self.log();
+            if log.contains(needle) || Instant::now() > deadline {
+                return log;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Connects a client and waits until the service owns its name (NetworkManager allows
@@ -315,6 +331,11 @@ struct Responder {
 
 impl Responder {
     async fn start(psk: &str) -> Responder {
+        Self::start_with(psk, r#"["corp.test"]"#).await
+    }
+
+    /// A responder pushing `domains` (a TOML array) as INTERNAL_DNS_DOMAIN.
+    async fn start_with(psk: &str, domains: &str) -> Responder {
         let toml = format!(
             r#"
 name = "gw"
@@ -325,7 +346,7 @@ psk = "{psk}"
 local_ts = "0.0.0.0/0"
 pool_v4 = "10.77.0.10-10.77.0.20"
 dns = ["10.77.255.53", "10.77.255.54"]
-domains = ["corp.test"]
+domains = {domains}
 "#
         );
         let profile: Profile = toml::from_str(&toml).unwrap();
@@ -588,7 +609,7 @@ async fn wrong_psk_is_a_login_failure() {
             .any(|s| matches!(s, Sig::Config(_) | Sig::Ip4(_))),
         "{got:?}"
     );
-    let log = h.log();
+    let log = h.log_with("pre-shared key").await;
     assert!(log.contains("pre-shared key"), "{log}");
     assert!(!log.contains(PSK), "the PSK leaked into the log");
 }
@@ -619,7 +640,9 @@ async fn silent_gateway_is_a_connect_failure_naming_the_port() {
         got.iter().any(|s| matches!(s, Sig::Failure(1))),
         "CONNECT_FAILED: {got:?}"
     );
-    let log = h.log();
+    let log = h
+        .log_with(&format!("did not answer on UDP port {port}"))
+        .await;
     assert!(
         log.contains(&format!("did not answer on UDP port {port}")),
         "{log}"
@@ -681,4 +704,189 @@ async fn quits_when_idle() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test]
+async fn kernel_without_esp_fails_the_connection() {
+    if nm_plugin::kernel::kernel_has_esp() {
+        eprintln!("skipped: this kernel has ESP (the test needs one without)");
+        return;
+    }
+    // A gateway that would accept us: only the missing ESP may fail the connection.
+    let mut gw = Responder::start(PSK).await;
+    let h = Harness::start(&[("NM_IKE_KERNEL", "auto")]);
+    let conn = h.client().await;
+    let mut sig = h.signals(&conn).await;
+    let started = Instant::now();
+    h.call(
+        &conn,
+        "Connect",
+        &(connection(&pairs(&gw.profile()), &[("pskvalue", PSK)]),),
+    )
+    .await
+    .unwrap();
+    let got = sig.until_state(6).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+    let failures: Vec<u32> = got
+        .iter()
+        .filter_map(|s| match s {
+            Sig::Failure(f) => Some(*f),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failures, [1], "CONNECT_FAILED: {got:?}");
+    assert!(
+        !got.iter().any(|s| matches!(
+            s,
+            Sig::Config(_) | Sig::Ip4(_) | Sig::Ip6(_) | Sig::State(4)
+        )),
+        "{got:?}"
+    );
+    let log = h.log_with("esp4/esp6 missing").await;
+    assert!(log.contains("esp4/esp6 missing"), "{log}");
+    assert!(log.contains("modprobe esp4 esp6 xfrm_user"), "{log}");
+    // Not a single IKE datagram reached the gateway.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(gw.events.try_recv().is_err(), "the gateway saw IKE traffic");
+    assert!(!log.contains("IKE to 127.0.0.1"), "{log}");
+}
+
+#[tokio::test]
+async fn a_strangers_ike_sa_init_does_not_close_the_tunnel() {
+    let gw = Responder::start(PSK).await;
+    let h = Harness::start(&[]);
+    let conn = h.client().await;
+    let mut sig = h.signals(&conn).await;
+    h.call(
+        &conn,
+        "Connect",
+        &(connection(&pairs(&gw.profile()), &[("pskvalue", PSK)]),),
+    )
+    .await
+    .unwrap();
+    let got = sig.until_state(4).await;
+    assert!(got.iter().any(|s| matches!(s, Sig::Ip4(_))), "{got:?}");
+    // The client's IKE port, from its log line "IKE to ... UDP ports IKE/NATT".
+    let log = h.log_with("UDP ports ").await;
+    let ports = log
+        .split("UDP ports ")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.trim().parse::<u16>().ok())
+        .unwrap_or_else(|| panic!("no port in the log: {log}"));
+
+    // A well-formed IKE_SA_INIT request (SA, KE, Nonce) from a stranger, as any initiator
+    // would send it to the client's IKE port.
+    let toml = format!(
+        "name = \"stranger\"\n[data]\nright = \"127.0.0.1\"\nrightport = \"{ports}\"\n\
+         leftid = \"@stranger.test\"\n[secrets]\npskvalue = \"another-key-4711-4711\"\n"
+    );
+    let profile: Profile = toml::from_str(&toml).unwrap();
+    let settings = profile.settings().unwrap();
+    let remote = std::net::SocketAddr::from((Ipv4Addr::LOCALHOST, ports));
+    let cfg = nm_plugin::driver::profile::connection_config(
+        "stranger",
+        &settings,
+        remote,
+        Ipv4Addr::LOCALHOST.into(),
+        &nm_plugin::driver::files::FileAccess::Direct,
+    )
+    .unwrap();
+    let mut stranger = Engine::new(EngineConfig::default(), Box::new(SystemRng::new()));
+    let now = ike_core::engine::Time::from_millis(0);
+    stranger.initiate(now, cfg).unwrap();
+    let request = stranger.poll_transmit().expect("an IKE_SA_INIT request");
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    for _ in 0..3 {
+        sock.send_to(&request.payload, remote).unwrap();
+    }
+    // Random bytes as well.
+    sock.send_to(&[0x5a; 64], remote).unwrap();
+
+    // Still connected 2 s later, no Failure, no state change.
+    let quiet = tokio::time::timeout(Duration::from_secs(2), sig.next()).await;
+    assert!(quiet.is_err(), "unexpected signal: {quiet:?}");
+    assert_eq!(h.state(&conn).await, 4);
+    h.call(&conn, "Disconnect", &()).await.unwrap();
+    sig.until_state(6).await;
+}
+
+#[tokio::test]
+async fn hostile_dns_domains_never_reach_networkmanager() {
+    let gw = Responder::start_with(
+        PSK,
+        r#"["corp.test", "evil.test\nnm-ike-service: forged line", "-bad-.test", "a..b"]"#,
+    )
+    .await;
+    let h = Harness::start(&[]);
+    let conn = h.client().await;
+    let mut sig = h.signals(&conn).await;
+    h.call(
+        &conn,
+        "Connect",
+        &(connection(&pairs(&gw.profile()), &[("pskvalue", PSK)]),),
+    )
+    .await
+    .unwrap();
+    let got = sig.until_state(4).await;
+    let ip4 = got
+        .iter()
+        .find_map(|s| match s {
+            Sig::Ip4(d) => Some(d),
+            _ => None,
+        })
+        .expect("Ip4Config");
+    let domains = Vec::<String>::try_from(ip4["domains"].try_clone().unwrap()).unwrap();
+    assert_eq!(domains, ["corp.test"]);
+    let log = h.log_with("INTERNAL_DNS_DOMAIN").await;
+    assert!(
+        log.contains("Ignoring INTERNAL_DNS_DOMAIN \"evil.test\\u{a}nm-ike-service"),
+        "{log}"
+    );
+    assert!(!log.contains("\nnm-ike-service: forged line"), "{log}");
+    h.call(&conn, "Disconnect", &()).await.unwrap();
+    sig.until_state(6).await;
+}
+
+#[tokio::test]
+async fn closed_port_is_no_ike_service_after_two_errors() {
+    // A port nothing listens on: the kernel answers every datagram with an ICMP port
+    // unreachable. Not the first one but the second (the retransmission after 1 s) ends it.
+    let port = {
+        let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        s.local_addr().unwrap().port().to_string()
+    };
+    let h = Harness::start(&[]);
+    let conn = h.client().await;
+    let mut sig = h.signals(&conn).await;
+    let data = [("right", "127.0.0.1"), ("rightport", port.as_str())];
+    let started = Instant::now();
+    h.call(
+        &conn,
+        "Connect",
+        &(connection(&data, &[("pskvalue", PSK)]),),
+    )
+    .await
+    .unwrap();
+    let got = sig.until_state(6).await;
+    let took = started.elapsed();
+    let log = h.log_with("No IKE service").await;
+    if log.contains("cannot watch for ICMP errors") {
+        eprintln!("skipped: no raw ICMP socket here (needs CAP_NET_RAW)");
+        return;
+    }
+    assert!(
+        got.iter().any(|s| matches!(s, Sig::Failure(1))),
+        "CONNECT_FAILED: {got:?}"
+    );
+    assert!(log.contains("answered 2 of our messages in a row"), "{log}");
+    assert!(log.contains("waiting for a valid answer"), "{log}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+        "took {took:?}"
+    );
 }

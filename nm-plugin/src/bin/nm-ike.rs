@@ -5,12 +5,14 @@
 use clap::{Parser, Subcommand};
 use ike_core::crypto::SystemRng;
 use ike_core::engine::{Engine, EngineConfig, Event};
+use nm_plugin::driver::backend::{self, Backend, BackendChoice, NoEsp};
 use nm_plugin::driver::kernel::{Kernel, RecordingKernel};
 use nm_plugin::driver::run::{local_address_towards, Runner, Sockets, IKE_PORT, NATT_PORT};
 use nm_plugin::kernel::offload::Offload;
 use nm_plugin::kernel::owner::{self, Claim};
 use nm_plugin::kernel::route::RouteConfig;
 use nm_plugin::kernel::RouteBased;
+use nm_plugin::service::sanitize::printable;
 use nm_plugin::tool::{self, Profile};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -37,7 +39,8 @@ struct Cli {
     #[arg(long, global = true, default_value_t = NATT_PORT)]
     natt_port: u16,
     /// Kernel backend: `xfrm` installs real SAs and policies (needs root and a kernel with
-    /// ESP); `record` only logs them (IKE-only tests); `auto` is xfrm when the kernel has ESP.
+    /// ESP); `record` only logs them (IKE-only tests); `auto` is xfrm when the kernel has ESP
+    /// and refuses to run without it.
     #[arg(long, global = true, value_enum, default_value_t = KernelKind::Auto)]
     kernel: KernelKind,
 }
@@ -45,7 +48,7 @@ struct Cli {
 /// The kernel backend choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum KernelKind {
-    /// XFRM when the kernel has ESP, else record.
+    /// XFRM when the kernel has ESP; without ESP nm-ike exits with an error.
     Auto,
     /// XFRM netlink.
     Xfrm,
@@ -66,21 +69,26 @@ fn make_kernel(
     iface: Option<(RouteBased, IpAddr)>,
     offload: Offload,
 ) -> Result<KernelChoice, String> {
-    let kind = match kind {
-        KernelKind::Auto if nm_plugin::kernel::kernel_has_esp() => KernelKind::Xfrm,
-        KernelKind::Auto => {
-            tracing::info!("this kernel has no ESP: recording kernel operations only");
-            KernelKind::Record
-        }
-        k => k,
+    let choice = match kind {
+        KernelKind::Auto => BackendChoice::Auto,
+        KernelKind::Xfrm => BackendChoice::Xfrm,
+        KernelKind::Record => BackendChoice::Record,
     };
-    match kind {
-        KernelKind::Auto | KernelKind::Record => Ok((
-            Box::new(RecordingKernel::new(Box::new(SystemRng::new()))),
-            nm_plugin::kernel::REQID_BASE,
-            None,
-        )),
-        KernelKind::Xfrm => {
+    // Fail closed: without ESP nothing could protect the traffic (see driver::backend).
+    let backend = backend::resolve(choice, nm_plugin::kernel::kernel_has_esp())
+        .map_err(|NoEsp| nm_plugin::service::messages::no_esp())?;
+    match backend {
+        Backend::Record => {
+            tracing::warn!(
+                "--kernel record: IPsec SAs are negotiated but NOT installed (tests only)"
+            );
+            Ok((
+                Box::new(RecordingKernel::new(Box::new(SystemRng::new()))),
+                nm_plugin::kernel::REQID_BASE,
+                None,
+            ))
+        }
+        Backend::Xfrm => {
             let claim = owner::claim(0);
             nm_plugin::kernel::clean_at_start(&claim).map_err(|e| e.to_string())?;
             let mut k = nm_plugin::kernel::open_for_block(claim.block, Some(routes))
@@ -228,7 +236,14 @@ async fn drive(
         let mut failed = false;
         let mut child_up = false;
         while let Some(ev) = ev_rx.recv().await {
-            println!("{}", tool::event_line(&ev));
+            // Identities and domains come from the peer: no control characters on stdout.
+            println!(
+                "{}",
+                printable(
+                    &tool::event_line(&ev),
+                    nm_plugin::service::sanitize::MAX_LINE
+                )
+            );
             match ev {
                 Event::Failed { .. } => failed = true,
                 Event::ChildSaUp { .. } => {

@@ -1,5 +1,6 @@
 //! The driver: runs the sans-IO engine with real UDP sockets, timers and a kernel backend.
 
+pub mod backend;
 pub mod files;
 pub mod kernel;
 pub mod profile;

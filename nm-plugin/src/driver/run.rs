@@ -5,6 +5,8 @@ use super::kernel::{describe, Kernel};
 use ike_core::engine::{Engine, Event, KernelOp, Time, Transmit};
 use std::io;
 use std::net::{IpAddr, SocketAddr, UdpSocket as StdUdpSocket};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
@@ -38,6 +40,8 @@ pub struct Sockets {
     ike: UdpSocket,
     natt: UdpSocket,
     local: IpAddr,
+    /// Datagrams sent so far (see [`Sockets::sent_counter`]).
+    sent: Arc<AtomicU64>,
 }
 
 impl Sockets {
@@ -62,7 +66,20 @@ impl Sockets {
         if let Err(e) = crate::kernel::sockopt::prepare_ike_sockets(&ike, &natt, local.is_ipv6()) {
             tracing::warn!("{e}");
         }
-        Ok(Sockets { ike, natt, local })
+        Ok(Sockets {
+            ike,
+            natt,
+            local,
+            sent: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// The number of datagrams sent so far, counted before each is handed to the kernel: an
+    /// ICMP error that arrives when it reads `n` answers datagram `n` or an earlier one (the
+    /// service uses it to tell errors that answer consecutive retransmissions from a single,
+    /// possibly forged one).
+    pub fn sent_counter(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.sent)
     }
 
     fn local_addr(&self, natt: bool) -> SocketAddr {
@@ -94,6 +111,7 @@ impl Sockets {
         } else {
             &self.ike
         };
+        self.sent.fetch_add(1, Ordering::Relaxed);
         if let Err(e) = sock.send_to(&t.payload, t.remote).await {
             tracing::warn!(
                 "sending {} bytes to {} failed: {e}",
@@ -264,9 +282,11 @@ impl Runner {
 }
 
 fn note_recv_error(e: &io::Error) {
-    // ICMP errors (port unreachable) surface as ECONNREFUSED on Linux UDP sockets.
+    // ICMP errors (port unreachable) surface as ECONNREFUSED on Linux UDP sockets. Anyone can
+    // forge one: it decides nothing here (the service weighs those it sees before the IKE SA
+    // is up, see service::icmp).
     if e.kind() == io::ErrorKind::ConnectionRefused {
-        tracing::info!("ICMP port unreachable from the gateway: no IKE service is listening there");
+        tracing::debug!("ICMP port unreachable reported on an IKE socket");
     } else {
         tracing::warn!("receive failed: {e}");
     }

@@ -6,13 +6,16 @@
 //! Signals are queued in the order of the state changes that cause them and sent by one task,
 //! so `Config` always precedes `Ip4Config`/`Ip6Config`, which precede `StateChanged(STARTED)`.
 
-use super::dicts::{self, NmConfig, TunnelInfo, VarDict};
+use super::dicts::{self, NmConfig, VarDict};
 use super::errors::PluginError;
-use super::failure::{explain, nm_reason, FailureContext};
+use super::events::{self, Action, Level, Situation, Track};
+use super::failure::FailureContext;
+use super::icmp::IcmpTally;
 use super::messages;
 use super::secrets::{ConnectionDict, VpnMaps};
-use super::sockets::{self, PortPolicy};
+use super::sockets::{self, IcmpWatch, PortPolicy};
 use super::state::{PluginFailure, ServiceState};
+use crate::driver::backend::{resolve as resolve_backend, Backend, BackendChoice, NoEsp};
 use crate::driver::files::FileAccess;
 use crate::driver::kernel::{Kernel, RecordingKernel};
 use crate::driver::profile::connection_config;
@@ -21,8 +24,9 @@ use crate::kernel::route::RouteConfig;
 use crate::settings::Settings;
 use crate::tool;
 use ike_core::crypto::SystemRng;
-use ike_core::engine::{DownReason, Engine, EngineConfig, Event, ReceivedConfig};
+use ike_core::engine::{Engine, EngineConfig, Event};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
@@ -42,26 +46,42 @@ pub struct KernelSetup {
     pub offload: crate::kernel::offload::Offload,
 }
 
-/// Builds the kernel backend of one connection.
-pub type KernelFactory = Arc<dyn Fn(&KernelSetup) -> Result<Box<dyn Kernel>, String> + Send + Sync>;
+/// Why the kernel backend of a connection could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendError {
+    /// `NM_IKE_KERNEL=auto` on a kernel without ESP: the connection fails (CONNECT_FAILED)
+    /// before any IKE traffic.
+    NoEsp,
+    /// Opening the backend failed.
+    Failed(String),
+}
 
-/// The recording backend (no data plane: IKE only).
+/// Builds the kernel backend of one connection.
+pub type KernelFactory =
+    Arc<dyn Fn(&KernelSetup) -> Result<Box<dyn Kernel>, BackendError> + Send + Sync>;
+
+/// The recording backend (no data plane: IKE only). Tests only: chosen by an explicit
+/// `NM_IKE_KERNEL=record`.
 pub fn recording_kernel() -> KernelFactory {
     Arc::new(|_| Ok(Box::new(RecordingKernel::new(Box::new(SystemRng::new()))) as Box<dyn Kernel>))
+}
+
+/// No backend: the kernel has no ESP, every connection fails (see [`BackendError::NoEsp`]).
+pub fn no_esp_kernel() -> KernelFactory {
+    Arc::new(|_| Err(BackendError::NoEsp))
 }
 
 /// The XFRM backend: SAs and policies in the kernel, routes in the profile's table with its
 /// rule, everything removed when the connection ends (also when its task is aborted).
 pub fn xfrm_kernel() -> KernelFactory {
     Arc::new(|setup| {
-        let mut k = crate::kernel::open_for_block(setup.block, Some(setup.routes))
-            .map_err(|e| e.to_string())?;
+        let failed = |e: crate::kernel::KernelError| BackendError::Failed(e.to_string());
+        let mut k =
+            crate::kernel::open_for_block(setup.block, Some(setup.routes)).map_err(failed)?;
         k.cleanup_on_drop = true;
         k.offload = setup.offload;
         if let Some((rb, gateway)) = &setup.route_based {
-            k = k
-                .with_route_based(rb, *gateway)
-                .map_err(|e| e.to_string())?;
+            k = k.with_route_based(rb, *gateway).map_err(failed)?;
         }
         Ok(Box::new(k) as Box<dyn Kernel>)
     })
@@ -70,37 +90,37 @@ pub fn xfrm_kernel() -> KernelFactory {
 /// Environment variable choosing the kernel backend: `auto` (default), `xfrm` or `record`.
 pub const ENV_KERNEL: &str = "NM_IKE_KERNEL";
 
-/// The backend `NM_IKE_KERNEL` asks for; `auto` is XFRM when the kernel has ESP. Returns the
-/// factory and whether it is XFRM (then residue cleanup runs at start).
+/// The backend `NM_IKE_KERNEL` asks for (see [`kernel_from_value`]).
 pub fn kernel_from_env() -> Result<(KernelFactory, bool), String> {
-    let v = std::env::var(ENV_KERNEL).unwrap_or_else(|_| "auto".to_string());
-    let xfrm = match v.trim() {
-        "" | "auto" => {
-            let esp = crate::kernel::kernel_has_esp();
-            if !esp {
-                tracing::warn!(
-                    "this kernel has no ESP support (esp4/esp6): IPsec SAs are negotiated but NOT installed, no traffic will be protected (recording kernel backend)"
-                );
-            }
-            esp
-        }
-        "xfrm" => true,
-        "record" => {
+    kernel_from_value(
+        std::env::var(ENV_KERNEL).ok().as_deref(),
+        crate::kernel::kernel_has_esp(),
+    )
+}
+
+/// The backend for the value of `NM_IKE_KERNEL` (unset is `auto`) on a kernel with or without
+/// ESP. `auto` is XFRM when the kernel has ESP; without ESP every connection fails with
+/// CONNECT_FAILED and a message naming the missing modules (never the recording backend,
+/// which leaves traffic unprotected). Returns the factory and whether it is XFRM (then residue
+/// cleanup runs at start).
+pub fn kernel_from_value(
+    value: Option<&str>,
+    has_esp: bool,
+) -> Result<(KernelFactory, bool), String> {
+    let choice =
+        BackendChoice::parse(value.unwrap_or("auto")).map_err(|e| format!("{ENV_KERNEL}: {e}"))?;
+    Ok(match resolve_backend(choice, has_esp) {
+        Ok(Backend::Xfrm) => (xfrm_kernel(), true),
+        Ok(Backend::Record) => {
             tracing::warn!(
-                "{ENV_KERNEL}=record: IPsec SAs are negotiated but NOT installed in the kernel"
+                "{ENV_KERNEL}=record: IPsec SAs are negotiated but NOT installed in the kernel (tests only)"
             );
-            false
+            (recording_kernel(), false)
         }
-        other => {
-            return Err(format!(
-                "{ENV_KERNEL}={other:?} is not one of auto, xfrm, record"
-            ))
+        Err(NoEsp) => {
+            tracing::warn!("{}", messages::no_esp());
+            (no_esp_kernel(), false)
         }
-    };
-    Ok(if xfrm {
-        (xfrm_kernel(), true)
-    } else {
-        (recording_kernel(), false)
     })
 }
 
@@ -232,6 +252,10 @@ struct Active {
     ike_up: bool,
     /// The ICMP port-unreachable watch.
     icmp_watch: Option<AbortHandle>,
+    /// The ICMP errors seen before the IKE SA came up.
+    icmp: IcmpTally,
+    /// Datagrams sent so far (which transmission an ICMP error answers).
+    sent: Arc<AtomicU64>,
     /// The engine's loop (aborted after a failure before the IKE SA is up: nothing to close).
     runner: Option<AbortHandle>,
 }
@@ -250,16 +274,6 @@ struct Core {
     connect_timer: Option<AbortHandle>,
     quit_timer: Option<AbortHandle>,
     fail_stop: Option<AbortHandle>,
-}
-
-/// What the event loop of one connection remembers.
-#[derive(Default)]
-struct Track {
-    /// Route-based: the XFRM interface (name, MTU) NetworkManager configures as `tundev`.
-    tundev: Option<(String, u32)>,
-    config: Option<ReceivedConfig>,
-    up: bool,
-    failed: bool,
 }
 
 fn cancel(t: &mut Option<AbortHandle>) {
@@ -537,6 +551,15 @@ impl Controller {
             offload: settings.nic_offload.into(),
         };
         drop(settings);
+        // The kernel backend comes before the sockets: without one that protects traffic
+        // nothing is sent and nothing is installed.
+        let kernel = match (self.opts.kernel)(&setup) {
+            Ok(k) => k,
+            Err(BackendError::NoEsp) => return self.fail_without_kernel(),
+            Err(BackendError::Failed(e)) => {
+                return Err(PluginError::LaunchFailed(messages::kernel_failed(&e)))
+            }
+        };
         let bound = sockets::bind(local, self.opts.ports)
             .await
             .map_err(|e| PluginError::LaunchFailed(messages::sockets_failed(&e.to_string())))?;
@@ -553,9 +576,10 @@ impl Controller {
             }
         );
         let (ev_tx, ev_rx) = mpsc::unbounded_channel();
-        let kernel = (self.opts.kernel)(&setup)
-            .map_err(|e| PluginError::LaunchFailed(messages::kernel_failed(&e)))?;
         let tundev = kernel.tunnel_device();
+        let sent = bound.sockets.sent_counter();
+        // Before the first datagram, so that the error answering it is seen.
+        let icmp = IcmpWatch::open(local, (ike_port, natt_port), remote.ip());
         let mut runner = Runner {
             engine: Engine::new(
                 EngineConfig {
@@ -570,7 +594,7 @@ impl Controller {
             start: Instant::now(),
         };
         let now = runner.now();
-        runner
+        let own = runner
             .engine
             .initiate(now, conn)
             .map_err(|e| PluginError::LaunchFailed(messages::engine_refused(&e.to_string())))?;
@@ -584,16 +608,20 @@ impl Controller {
         let attempt = core.attempt;
         let me = Arc::clone(self);
         let task = tokio::spawn(async move {
-            me.drive(attempt, runner, stop_rx, ev_rx, tundev).await;
+            me.drive(attempt, runner, stop_rx, ev_rx, Track::new(own, tundev))
+                .await;
             let _ = done_tx.send(true);
         });
         let me = Arc::clone(self);
-        let icmp_watch = tokio::spawn(async move {
-            if let Some(p) =
-                sockets::port_unreachable(local, (ike_port, natt_port), remote.ip()).await
-            {
-                me.on_port_unreachable(attempt, p.port);
-            }
+        let icmp_watch = icmp.map(|mut w| {
+            tokio::spawn(async move {
+                while let Some(p) = w.next().await {
+                    if !me.on_port_unreachable(attempt, p.port) {
+                        break;
+                    }
+                }
+            })
+            .abort_handle()
         });
         core.active = Some(Active {
             attempt,
@@ -606,12 +634,31 @@ impl Controller {
             started: Instant::now(),
             maps,
             ike_up: false,
-            icmp_watch: Some(icmp_watch.abort_handle()),
+            icmp_watch,
+            icmp: IcmpTally::default(),
+            sent,
             runner: None,
         });
         core.ip = IpProgress::default();
         self.set_state(&mut core, ServiceState::Starting);
         self.start_connect_timer(&mut core);
+        Ok(())
+    }
+
+    /// The kernel cannot protect traffic (no ESP): the activation fails with CONNECT_FAILED
+    /// and a journal line naming what is missing, before any IKE datagram is sent and before
+    /// anything is installed. Connect itself succeeds (NetworkManager then reports the
+    /// failure reason, as for a failed negotiation).
+    fn fail_without_kernel(self: &Arc<Self>) -> Result<(), PluginError> {
+        tracing::error!("{}", messages::no_esp());
+        let mut core = self.lock();
+        if std::mem::take(&mut core.cancel_start) {
+            return Err(PluginError::LaunchFailed(messages::cancelled()));
+        }
+        core.ip = IpProgress::default();
+        self.set_state(&mut core, ServiceState::Starting);
+        let _ = self.begin_stop(&mut core, Some(PluginFailure::ConnectFailed));
+        self.set_state(&mut core, ServiceState::Stopped);
         Ok(())
     }
 
@@ -621,7 +668,7 @@ impl Controller {
         mut runner: Runner,
         stop: watch::Receiver<bool>,
         mut events: mpsc::UnboundedReceiver<Event>,
-        tundev: Option<(String, u32)>,
+        mut track: Track,
     ) {
         let run = tokio::spawn(async move {
             runner.run(stop, true).await;
@@ -632,10 +679,6 @@ impl Controller {
         if let Some(a) = self.lock().active.as_mut().filter(|a| a.attempt == attempt) {
             a.runner = Some(run.abort_handle());
         }
-        let mut track = Track {
-            tundev,
-            ..Track::default()
-        };
         while let Some(ev) = events.recv().await {
             self.on_event(attempt, ev, &mut track);
         }
@@ -648,142 +691,50 @@ impl Controller {
         let Some(active) = core.active.as_ref().filter(|a| a.attempt == attempt) else {
             return;
         };
-        let closing = active.closing;
-        let ctx = FailureContext {
-            gateway: active.gateway.clone(),
-            waited: active.started.elapsed(),
+        let situation = Situation {
+            closing: active.closing,
+            gateway: active.remote.ip(),
+            failure: FailureContext {
+                gateway: active.gateway.clone(),
+                waited: active.started.elapsed(),
+            },
+            can_reprompt: Self::can_reprompt(&core),
+            icmp: active.icmp.seen(),
         };
-        let gateway_ip = active.remote.ip();
-        match ev {
-            Event::IkeSaUp {
-                proposal,
-                local,
-                remote,
-                nat,
-                encap,
-                remote_id,
-                ..
-            } => {
+        for action in events::on_event(track, ev, &situation) {
+            self.apply(&mut core, action);
+        }
+    }
+
+    /// Carries out one action of [`events::on_event`].
+    fn apply(self: &Arc<Self>, core: &mut Core, action: Action) {
+        match action {
+            Action::Log(Level::Debug, m) => tracing::debug!("{m}"),
+            Action::Log(Level::Info, m) => tracing::info!("{m}"),
+            Action::Log(Level::Warn, m) => tracing::warn!("{m}"),
+            Action::Log(Level::Error, m) => tracing::error!("{m}"),
+            Action::IkeUp => {
                 if let Some(a) = core.active.as_mut() {
                     a.ike_up = true;
                     cancel(&mut a.icmp_watch);
                 }
-                tracing::info!(
-                    "IKE SA established with {remote_id} at {remote} from {local}: {proposal}{}{}",
-                    if nat.local_behind || nat.remote_behind {
-                        ", NAT detected"
-                    } else {
-                        ""
-                    },
-                    if encap { ", UDP-encapsulated" } else { "" }
-                );
             }
-            Event::ConfigReceived { config, .. } => {
-                tracing::info!("gateway configuration: {}", describe_config(&config));
-                track.config = Some(config);
-            }
-            Event::ChildSaUp {
-                proposal,
-                local_ts,
-                remote_ts,
-                mode,
-                spi_in,
-                spi_out,
-                ..
-            } => {
-                if track.up {
-                    tracing::info!("IPsec SA rekeyed: SPIs {spi_in:08x}/{spi_out:08x}, {proposal}");
-                    return;
-                }
-                track.up = true;
-                tracing::info!(
-                    "IPsec SA established ({mode:?}, {proposal}): {} <-> {}",
-                    ts_text(&local_ts),
-                    ts_text(&remote_ts)
-                );
-                let info = TunnelInfo {
-                    gateway: gateway_ip,
-                    config: track.config.clone(),
-                    remote_ts,
-                    tundev: track.tundev.as_ref().map(|(n, _)| n.clone()),
-                    mtu: track.tundev.as_ref().map(|(_, m)| *m),
-                    banner: None,
-                };
-                match dicts::build(&info) {
-                    Ok(c) => self.send_config(&mut core, c),
-                    Err(e) => {
-                        tracing::error!("cannot encode the IP configuration: {e}");
-                        track.failed = true;
-                        self.begin_stop(&mut core, Some(PluginFailure::BadIpConfig));
-                    }
+            Action::SendConfig(c) => self.send_config(core, c),
+            Action::Reprompt(cause) => {
+                if !self.reprompt(core, &cause) {
+                    self.begin_stop(core, Some(PluginFailure::LoginFailed));
+                    Self::end_half_open(core);
                 }
             }
-            Event::Failed { failure, .. } => {
-                if track.failed || closing {
-                    tracing::debug!("after close: {failure}");
-                    return;
-                }
-                track.failed = true;
-                let cause = explain(&failure, &ctx);
-                tracing::warn!("{cause}");
-                tracing::debug!("engine failure: {failure}");
-                let reason = nm_reason(&failure);
-                if reason == PluginFailure::LoginFailed && self.reprompt(&mut core, &cause) {
-                    return;
-                }
-                self.begin_stop(&mut core, Some(reason));
-                Self::end_half_open(&mut core);
-            }
-            Event::ExchangeFailed { failure, .. } => {
-                // Not fatal: the IKE SA and its Child SAs stay (a refused rekey, ...).
-                tracing::warn!("{}", explain(&failure, &ctx));
-            }
-            Event::IkeSaDown { reason, .. } => match reason {
-                DownReason::Closed | DownReason::Rekeyed => {
-                    tracing::debug!("IKE SA down: {reason:?}");
-                }
-                DownReason::DeletedByPeer => {
-                    if !track.failed && !closing {
-                        track.failed = true;
-                        tracing::warn!("{}", messages::deleted_by_gateway());
-                        self.begin_stop(&mut core, Some(PluginFailure::ConnectFailed));
-                    }
-                }
-                DownReason::Failed(failure) => {
-                    if !track.failed && !closing {
-                        track.failed = true;
-                        let cause = explain(&failure, &ctx);
-                        tracing::warn!("{cause}");
-                        let reason = nm_reason(&failure);
-                        if reason == PluginFailure::LoginFailed && self.reprompt(&mut core, &cause)
-                        {
-                            return;
-                        }
-                        self.begin_stop(&mut core, Some(reason));
-                        Self::end_half_open(&mut core);
-                    }
-                }
-            },
-            Event::ChildSaDown {
-                rekeyed, spi_in, ..
-            } => {
-                tracing::debug!("IPsec SA {spi_in:08x} removed (rekeyed: {rekeyed})");
-                if !rekeyed && track.up && !track.failed && !closing {
-                    track.failed = true;
-                    tracing::warn!("{}", messages::child_removed());
-                    self.begin_stop(&mut core, Some(PluginFailure::ConnectFailed));
-                }
+            Action::Stop(reason) => {
+                self.begin_stop(core, Some(reason));
+                Self::end_half_open(core);
             }
         }
     }
 
-    /// An interactive activation whose secret the gateway rejected: instead of failing, ask
-    /// NetworkManager for the secret again with the cause as the message (NetworkManager hands
-    /// it to the agent as an `x-vpn-message:` hint, and the prompt shows it). Only secrets the
-    /// user gives (agent-owned or not saved) are asked for again: a secret saved in the system
-    /// profile cannot be changed by an agent, so then the activation fails with LOGIN_FAILED.
-    /// Returns false when no re-prompt is possible.
-    fn reprompt(self: &Arc<Self>, core: &mut Core, cause: &str) -> bool {
+    /// Whether a rejected secret can be asked for again (see [`Controller::reprompt`]).
+    fn can_reprompt(core: &Core) -> bool {
         use super::secrets::{FLAG_AGENT_OWNED, FLAG_NOT_REQUIRED, FLAG_NOT_SAVED};
         if !core.interactive || core.state != ServiceState::Starting {
             return false;
@@ -797,10 +748,19 @@ impl Controller {
             .get("authby")
             .map_or("secret", |s| s.trim());
         let flags = active.maps.flags("pskvalue");
-        if authby != "secret"
-            || flags & (FLAG_AGENT_OWNED | FLAG_NOT_SAVED) == 0
-            || flags & FLAG_NOT_REQUIRED != 0
-        {
+        authby == "secret"
+            && flags & (FLAG_AGENT_OWNED | FLAG_NOT_SAVED) != 0
+            && flags & FLAG_NOT_REQUIRED == 0
+    }
+
+    /// An interactive activation whose secret the gateway rejected: instead of failing, ask
+    /// NetworkManager for the secret again with the cause as the message (NetworkManager hands
+    /// it to the agent as an `x-vpn-message:` hint, and the prompt shows it). Only secrets the
+    /// user gives (agent-owned or not saved) are asked for again: a secret saved in the system
+    /// profile cannot be changed by an agent, so then the activation fails with LOGIN_FAILED.
+    /// Returns false when no re-prompt is possible.
+    fn reprompt(self: &Arc<Self>, core: &mut Core, cause: &str) -> bool {
+        if !Self::can_reprompt(core) {
             return false;
         }
         let Some(mut old) = core.active.take() else {
@@ -822,23 +782,45 @@ impl Controller {
         true
     }
 
-    /// An ICMP port unreachable answered our IKE datagrams before any IKE SA came up.
-    fn on_port_unreachable(self: &Arc<Self>, attempt: u64, port: u16) {
+    /// An ICMP port unreachable quoting one of our IKE datagrams arrived. Before the IKE SA is
+    /// up it ends the attempt only when errors answered consecutive transmissions (see
+    /// [`super::icmp`]); otherwise the engine keeps waiting for a valid answer. Returns false
+    /// when the watch can end (attempt over or IKE SA up).
+    fn on_port_unreachable(self: &Arc<Self>, attempt: u64, port: u16) -> bool {
         let mut core = self.lock();
         let Some(a) = core
             .active
             .as_mut()
-            .filter(|a| a.attempt == attempt && !a.closing && !a.ike_up)
+            .filter(|a| a.attempt == attempt && !a.closing)
         else {
-            return;
+            return false;
         };
+        if a.ike_up {
+            tracing::debug!(
+                "ICMP port unreachable for UDP port {port} after the IKE SA is up: ignored"
+            );
+            return false;
+        }
+        let sent = a.sent.load(Ordering::Relaxed);
+        let before = a.icmp.seen();
+        if !a.icmp.record(sent, port) {
+            // Once per answered transmission: a flood of forged errors does not flood the log.
+            if a.icmp.seen() != before {
+                tracing::info!(
+                    "ICMP port unreachable for UDP port {port} from {} (datagram {sent}); waiting for a valid answer",
+                    a.gateway
+                );
+            }
+            return true;
+        }
         a.icmp_watch = None;
         tracing::warn!(
             "{}",
-            messages::no_ike_service(&a.gateway, port, a.started.elapsed())
+            messages::no_ike_service(&a.gateway, port, a.icmp.consecutive(), a.started.elapsed())
         );
         self.begin_stop(&mut core, Some(PluginFailure::ConnectFailed));
         Self::end_half_open(&mut core);
+        false
     }
 
     /// After a failure before the IKE SA came up there is nothing to close with the gateway:
@@ -1038,50 +1020,42 @@ impl Controller {
     }
 }
 
-fn ts_text(list: &[ike_core::wire::TrafficSelector]) -> String {
-    list.iter()
-        .flat_map(|t| ike_core::ts::range_to_cidrs(t.start_addr, t.end_addr))
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-fn describe_config(c: &ReceivedConfig) -> String {
-    let addrs: Vec<String> = c
-        .addresses_v4
-        .iter()
-        .chain(&c.addresses_v6)
-        .map(|a| format!("{}/{}", a.addr, a.prefix))
-        .collect();
-    let dns: Vec<String> = c
-        .dns_v4
-        .iter()
-        .chain(&c.dns_v6)
-        .map(ToString::to_string)
-        .collect();
-    format!(
-        "address {}, DNS {}, domains {}",
-        if addrs.is_empty() {
-            "none".to_string()
-        } else {
-            addrs.join(",")
-        },
-        if dns.is_empty() {
-            "none".to_string()
-        } else {
-            dns.join(",")
-        },
-        if c.domains.is_empty() {
-            "none".to_string()
-        } else {
-            c.domains.join(",")
-        }
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn setup() -> KernelSetup {
+        KernelSetup {
+            block: 0,
+            routes: RouteConfig::default(),
+            route_based: None,
+            offload: crate::kernel::offload::Offload::No,
+        }
+    }
+
+    #[test]
+    fn auto_without_esp_fails_every_connection() {
+        for value in [None, Some("auto"), Some("")] {
+            let (factory, xfrm) = kernel_from_value(value, false).unwrap();
+            assert!(!xfrm, "{value:?}");
+            assert_eq!(
+                factory(&setup()).err(),
+                Some(BackendError::NoEsp),
+                "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn recording_backend_only_when_asked() {
+        let (factory, xfrm) = kernel_from_value(Some("record"), false).unwrap();
+        assert!(!xfrm);
+        assert!(factory(&setup()).is_ok());
+        // With ESP, auto and xfrm choose XFRM (not opened here: that needs CAP_NET_ADMIN).
+        assert!(kernel_from_value(Some("auto"), true).unwrap().1);
+        assert!(kernel_from_value(Some("xfrm"), false).unwrap().1);
+        assert!(kernel_from_value(Some("recording"), false).is_err());
+    }
 
     #[test]
     fn reqid_blocks_per_connection() {

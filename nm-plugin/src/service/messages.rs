@@ -208,14 +208,39 @@ pub fn no_response(gateway: &str, port: u16, tries: u32, waited: Duration) -> St
     )
 }
 
-/// An ICMP port unreachable came back: the gateway host is there, but no IKE daemon listens.
-pub fn no_ike_service(gateway: &str, port: u16, waited: Duration) -> String {
+/// ICMP port unreachable errors answered consecutive transmissions: the gateway host is there,
+/// but no IKE daemon listens.
+pub fn no_ike_service(gateway: &str, port: u16, count: u32, waited: Duration) -> String {
     trf(
-        "No IKE service at the gateway {gateway}: it answered our first message on UDP port {port} with an ICMP port unreachable after {secs} s, so nothing listens there. Check that the gateway's IKE daemon is running and that the address is right.",
+        "No IKE service at the gateway {gateway}: it answered {count} of our messages in a row on UDP port {port} with an ICMP port unreachable (after {secs} s), so nothing listens there. Check that the gateway's IKE daemon is running and that the address is right.",
         &[
             ("gateway", &gateway),
             ("port", &port),
+            ("count", &count),
             ("secs", &waited.as_secs()),
+        ],
+    )
+}
+
+/// The gateway never answered, and ICMP port unreachable errors (not for consecutive
+/// transmissions) came back meanwhile.
+pub fn no_response_after_icmp(
+    gateway: &str,
+    port: u16,
+    tries: u32,
+    waited: Duration,
+    icmp_port: u16,
+    icmp_count: u32,
+) -> String {
+    trf(
+        "The gateway {gateway} did not answer on UDP port {port} ({tries} tries over {secs} s). ICMP port unreachable errors for UDP port {icmp_port} came back for {count} of our messages: most likely no IKE service listens at the gateway (unless those errors were forged). Check that the gateway's IKE daemon is running and that the address is right.",
+        &[
+            ("gateway", &gateway),
+            ("port", &port),
+            ("tries", &tries),
+            ("secs", &waited.as_secs()),
+            ("icmp_port", &icmp_port),
+            ("count", &icmp_count),
         ],
     )
 }
@@ -265,4 +290,47 @@ pub fn set_failure(reason: &str) -> String {
         "NetworkManager reported a bad IP configuration: {reason}",
         &[("reason", &reason)],
     )
+}
+
+/// The kernel has no ESP (`NM_IKE_KERNEL=auto`): connections fail instead of running without
+/// protection.
+pub fn no_esp() -> String {
+    tr("The kernel has no ESP support (esp4/esp6 missing): load the modules with \"modprobe esp4 esp6 xfrm_user\", or, in a container, on the host; IPsec cannot protect traffic without them.").to_string()
+}
+
+/// An exchange on the established IKE SA failed (e.g. a refused rekey); the tunnel stays.
+pub fn exchange_failed_tunnel_stays(cause: &str) -> String {
+    trf(
+        "A rekey (or another exchange) with the gateway failed; the tunnel stays up with its current keys until they expire: {cause}",
+        &[("cause", &cause)],
+    )
+}
+
+/// A value of the gateway's configuration reply failed its check and is dropped; `value` is
+/// already escaped for display.
+pub fn ignored_from_gateway(attribute: &str, value: &str, problem: &str) -> String {
+    trf(
+        "Ignoring {attribute} {value} from the gateway: {problem}",
+        &[
+            ("attribute", &attribute),
+            ("value", &value),
+            ("problem", &problem),
+        ],
+    )
+}
+
+/// Why a DNS domain from the gateway is dropped.
+pub fn not_a_dns_name() -> String {
+    tr("not a DNS name (letters, digits and hyphens in dot-separated labels of at most 63 characters, 253 in all)").to_string()
+}
+
+/// Why a DNS server address from the gateway is dropped.
+pub fn not_a_server_address() -> String {
+    tr("not a usable server address (unspecified, loopback, multicast or broadcast)").to_string()
+}
+
+/// Why a virtual address from the gateway is dropped.
+pub fn not_a_host_address() -> String {
+    tr("not a usable address for this host (unspecified, loopback, multicast or broadcast)")
+        .to_string()
 }

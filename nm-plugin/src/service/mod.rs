@@ -11,8 +11,10 @@
 //! With a kernel that has ESP (`NM_IKE_KERNEL=auto`, the default) each connection installs its
 //! SAs and policies over XFRM netlink in its own reqid block (see [`crate::kernel::owner`]); at
 //! start the process removes what dead processes left behind, on disconnect, SIGTERM/SIGINT
-//! and failure it removes what it installed. Without ESP it falls back to the recording
-//! backend and says so in the log (IKE only, no protected traffic).
+//! and failure it removes what it installed. Without ESP every connection fails
+//! (CONNECT_FAILED, with a journal line naming the missing modules) before any IKE datagram is
+//! sent: the recording backend (IKE only, no protected traffic) is used only when
+//! `NM_IKE_KERNEL=record` asks for it (tests).
 //!
 //! Routes: we do **both**. The routes of the negotiated remote networks still go to
 //! NetworkManager in `Ip4Config`/`Ip6Config` (NM shows them, puts them in `main` or in the
@@ -30,9 +32,12 @@ pub mod controller;
 pub mod dbus;
 pub mod dicts;
 pub mod errors;
+pub mod events;
 pub mod failure;
+pub mod icmp;
 pub mod logging;
 pub mod messages;
+pub mod sanitize;
 pub mod secrets;
 pub mod sockets;
 pub mod state;

@@ -176,62 +176,88 @@ pub fn parse_port_unreachable(
         .then_some(PortUnreachable { port: dport })
 }
 
-/// Watches for an ICMP port unreachable answering our IKE datagrams to `remote`.
+/// Watches for ICMP port unreachable errors answering our IKE datagrams to `remote`.
 ///
 /// Linux reports ICMP errors on unconnected UDP sockets only with `IP_RECVERR`, and our IKE
 /// sockets cannot be connected (they talk to the gateway on two ports and follow NAT-T), so a
 /// raw ICMP socket (root, as NetworkManager runs us) receives a copy of every ICMP error and we
-/// pick the ones quoting our datagrams. Nothing is sent on it. Returns `None` when the socket
-/// cannot be opened (no privileges): then silence and refusal look the same (no answer).
-pub async fn port_unreachable(
+/// pick the ones quoting our datagrams. Nothing is sent on it. What an error means is decided
+/// elsewhere (see [`super::icmp`]): anyone can forge one.
+pub struct IcmpWatch {
+    sock: tokio::net::UdpSocket,
+    v6: bool,
     local: IpAddr,
     local_ports: (u16, u16),
     remote: IpAddr,
-) -> Option<PortUnreachable> {
-    use nix::sys::socket::{socket, AddressFamily, SockFlag, SockProtocol, SockType};
-    let v6 = remote.is_ipv6();
-    let (family, proto) = if v6 {
-        (AddressFamily::Inet6, SockProtocol::IcmpV6)
-    } else {
-        (AddressFamily::Inet, SockProtocol::Icmp)
-    };
-    let fd = match socket(
-        family,
-        SockType::Raw,
-        SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
-        proto,
-    ) {
-        Ok(fd) => fd,
-        Err(e) => {
-            tracing::debug!("cannot watch for ICMP errors ({e}): port unreachable not detected");
-            return None;
-        }
-    };
-    // The datagram API reads a raw socket's packets just as well (recvfrom).
-    let sock = match tokio::net::UdpSocket::from_std(std::net::UdpSocket::from(fd)) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::debug!("cannot watch for ICMP errors ({e})");
-            return None;
-        }
-    };
-    let mut buf = vec![0u8; 2048];
-    loop {
-        match sock.recv_from(&mut buf).await {
-            Ok((n, from)) => {
-                if from.ip() != remote {
-                    continue;
-                }
-                if let Some(p) = buf
-                    .get(..n)
-                    .and_then(|b| parse_port_unreachable(b, v6, local, local_ports, remote))
-                {
-                    return Some(p);
-                }
-            }
+}
+
+impl IcmpWatch {
+    /// Opens the raw socket (do it before the first datagram is sent, so that the error
+    /// answering it is seen). `None` when it cannot be opened (no privileges): then silence
+    /// and refusal look the same (no answer).
+    pub fn open(local: IpAddr, local_ports: (u16, u16), remote: IpAddr) -> Option<IcmpWatch> {
+        use nix::sys::socket::{socket, AddressFamily, SockFlag, SockProtocol, SockType};
+        let v6 = remote.is_ipv6();
+        let (family, proto) = if v6 {
+            (AddressFamily::Inet6, SockProtocol::IcmpV6)
+        } else {
+            (AddressFamily::Inet, SockProtocol::Icmp)
+        };
+        let fd = match socket(
+            family,
+            SockType::Raw,
+            SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
+            proto,
+        ) {
+            Ok(fd) => fd,
             Err(e) => {
-                tracing::debug!("ICMP watch ended: {e}");
+                tracing::debug!(
+                    "cannot watch for ICMP errors ({e}): port unreachable not detected"
+                );
                 return None;
+            }
+        };
+        // The datagram API reads a raw socket's packets just as well (recvfrom).
+        match tokio::net::UdpSocket::from_std(std::net::UdpSocket::from(fd)) {
+            Ok(sock) => Some(IcmpWatch {
+                sock,
+                v6,
+                local,
+                local_ports,
+                remote,
+            }),
+            Err(e) => {
+                tracing::debug!("cannot watch for ICMP errors ({e})");
+                None
+            }
+        }
+    }
+
+    /// The next port unreachable quoting one of our datagrams; `None` when the socket fails.
+    pub async fn next(&mut self) -> Option<PortUnreachable> {
+        let mut buf = vec![0u8; 2048];
+        loop {
+            match self.sock.recv_from(&mut buf).await {
+                Ok((n, from)) => {
+                    if from.ip() != self.remote {
+                        continue;
+                    }
+                    if let Some(p) = buf.get(..n).and_then(|b| {
+                        parse_port_unreachable(
+                            b,
+                            self.v6,
+                            self.local,
+                            self.local_ports,
+                            self.remote,
+                        )
+                    }) {
+                        return Some(p);
+                    }
+                }
+                Err(e) => {
+                    tracing::debug!("ICMP watch ended: {e}");
+                    return None;
+                }
             }
         }
     }

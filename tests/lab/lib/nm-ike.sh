@@ -10,6 +10,8 @@
 #                                        [responder] (strings; dns/domains comma-separated)
 #   lab_ike_up NAME ROLE [ARGS...]       nm-ike up in ROLE's namespace (daemon NAME)
 #   lab_ike_respond NAME ROLE [ARGS...]  nm-ike respond in ROLE's namespace (daemon NAME)
+#                                        (both with --kernel record on the host, see
+#                                        lab_ike_kernel_args)
 #   lab_ike_wait NAME WORD [TIMEOUT]     wait until NAME printed an event line starting with WORD
 #                                        (IKE_SA_UP, CHILD_SA_UP, CONFIG, FAILED, IKE_SA_DOWN);
 #                                        fails early when FAILED appears or NAME died
@@ -52,16 +54,32 @@ lab_ike_profile() {
 	chmod 600 "$dir/$name.toml"
 }
 
+# lab_ike_kernel_args ARGS...: prints "--kernel record" when nm-ike runs on the host (whose kernel
+# has no ESP: nm-ike's default, auto, refuses to run without it) and ARGS name no --kernel; prints
+# nothing in the VM, where the default is the real XFRM backend.
+lab_ike_kernel_args() {
+	local a
+	[ "$LAB_IN_VM" = 0 ] || return 0
+	for a in "$@"; do
+		case $a in --kernel | --kernel=*) return 0 ;; esac
+	done
+	echo "--kernel record"
+}
+
 lab_ike_up() {
-	local name=$1 role=$2
+	local name=$1 role=$2 kernel
 	shift 2
-	lab_daemon --env NM_IKE_LOG=debug "$name" "$role" "$(lab_ike_bin)" up "$@" "$LAB_RUN/$name/$name.toml"
+	kernel=$(lab_ike_kernel_args "$@")
+	# shellcheck disable=SC2086 # two words or none
+	lab_daemon --env NM_IKE_LOG=debug "$name" "$role" "$(lab_ike_bin)" up $kernel "$@" "$LAB_RUN/$name/$name.toml"
 }
 
 lab_ike_respond() {
-	local name=$1 role=$2
+	local name=$1 role=$2 kernel
 	shift 2
-	lab_daemon --env NM_IKE_LOG=debug "$name" "$role" "$(lab_ike_bin)" respond "$@" "$LAB_RUN/$name/$name.toml"
+	kernel=$(lab_ike_kernel_args "$@")
+	# shellcheck disable=SC2086 # two words or none
+	lab_daemon --env NM_IKE_LOG=debug "$name" "$role" "$(lab_ike_bin)" respond $kernel "$@" "$LAB_RUN/$name/$name.toml"
 }
 
 lab_ike_event() {
@@ -248,12 +266,22 @@ lab_nm_ike_editor_build() {
 }
 
 # lab_nm_ike_start ROLE [lab_nm_start options]: NM in ROLE with our plugin registered and our
-# D-Bus policy included; LAB_NM_IKE_VPND is the .name directory (for clients: NM_VPN_PLUGIN_DIR)
+# D-Bus policy included; LAB_NM_IKE_VPND is the .name directory (for clients: NM_VPN_PLUGIN_DIR).
+# On the host, whose kernel has no ESP, NM (and so nm-ike-service) gets NM_IKE_KERNEL=record unless
+# the options set NM_IKE_KERNEL themselves (--env NM_IKE_KERNEL=auto: the real, failing choice);
+# in the VM nothing is set (auto: XFRM).
 lab_nm_ike_start() {
-	local role=$1
+	local role=$1 a kernel=()
 	shift
+	if [ "$LAB_IN_VM" = 0 ]; then
+		kernel=(--env NM_IKE_KERNEL=record)
+		for a in "$@"; do
+			case $a in NM_IKE_KERNEL=*) kernel=() ;; esac
+		done
+	fi
 	LAB_NM_IKE_VPND=$(lab_nm_ike_name_dir)
-	lab_nm_start "$role" --vpn-dir "$LAB_NM_IKE_VPND" --dbus-include "$LAB_REPO/data/dbus/nm-ike-service.conf" "$@"
+	lab_nm_start "$role" --vpn-dir "$LAB_NM_IKE_VPND" --dbus-include "$LAB_REPO/data/dbus/nm-ike-service.conf" \
+		"${kernel[@]+"${kernel[@]}"}" "$@"
 }
 
 # lab_nm_ike_pool_gateway PSK [DATA]: charon on right (PSK, an address pool with DNS 10.2.0.53 and

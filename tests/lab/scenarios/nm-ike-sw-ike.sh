@@ -25,7 +25,9 @@ scenario_run() {
 	service=$(dirname "$(lab_ike_bin)")/nm-ike-service
 	[ -x "$service" ] || lab_fail "nm-ike-service is not built"
 	lab_nm_vpn_name_file "$vpnd" ike org.freedesktop.NetworkManager.ike "$service" true
-	lab_nm_start left --iface wan0 --vpn-dir "$vpnd" --dbus-include "$LAB_REPO/data/dbus/nm-ike-service.conf"
+	# The host kernel has no ESP: IKE only, asked for explicitly (auto would fail the connection).
+	lab_nm_start left --iface wan0 --vpn-dir "$vpnd" --dbus-include "$LAB_REPO/data/dbus/nm-ike-service.conf" \
+		--env NM_IKE_KERNEL=record
 	lab_nm_base_up wan0 "$LAB_LEFT_IP/24" "$LAB_LEFT_GW"
 	lab_nmcli connection add type vpn vpn-type org.freedesktop.NetworkManager.ike con-name ikevpn connection.autoconnect no \
 		vpn.data "right=$LAB_RIGHT_IP, rightid=gw.lab.test, leftid=client.lab.test, rightsubnet=$LAB_RIGHT_LAN, pskvalue-flags=0" \

@@ -35,7 +35,7 @@ scenario_run() {
 	lab_log "rekey refused $((SECONDS - t_up)) s after the tunnel came up"
 	grep -E 'NO_PROPOSAL_CHOSEN|rekey' "$(lab_charon_dir gw)/charon.log" >"$LAB_OUT/charon-rekey.txt" || true
 	# Our journal line names the refused proposal (what the gateway offered).
-	lab_nm_log_wait '[Rr]ekey.*(ECP_384|ecp384|ECP384)'
+	lab_nm_log_wait '[Rr]ekey.*failed.*(ECP_384|ecp384|ECP384)'
 	grep -Ei 'rekey' "$(lab_nm_dir)/nm.out" >"$LAB_OUT/our-lines.txt" || true
 	# The tunnel is still there, over the same SAs, and carries traffic.
 	sleep 5
