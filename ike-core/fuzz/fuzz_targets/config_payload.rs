@@ -13,7 +13,9 @@ use ike_core::wire::CpPayload;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(cp) = CpPayload::parse(data) else { return };
+    let Ok(cp) = CpPayload::parse(data) else {
+        return;
+    };
     let mut out = Vec::new();
     if cp.emit(&mut out).is_ok() {
         assert_eq!(CpPayload::parse(&out).ok().as_ref(), Some(&cp));

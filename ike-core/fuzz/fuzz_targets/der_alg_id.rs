@@ -49,7 +49,9 @@ const METHODS: [u8; 5] = [
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, rest)) = data.split_first() else { return };
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
     match sel % 4 {
         0 => {
             if let Ok(scheme) = parse_signature_algorithm(rest) {

@@ -60,7 +60,9 @@ fuzz_target!(|data: &[u8]| {
         let to = usize::from((op >> 2) & 1);
         match op & 3 {
             0 => {
-                let Some((dst, mut bytes)) = p.queue.pop_front() else { continue };
+                let Some((dst, mut bytes)) = p.queue.pop_front() else {
+                    continue;
+                };
                 if op & 0x80 != 0 && !bytes.is_empty() {
                     let pos = usize::from(input.u8().unwrap_or(0)) % bytes.len();
                     bytes[pos] ^= input.u8().unwrap_or(1).max(1);
