@@ -17,6 +17,9 @@ pub mod crypto;
 pub mod engine;
 pub(crate) mod exchange;
 pub mod fragment;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ids;
 pub mod natt;
 pub mod proposal;

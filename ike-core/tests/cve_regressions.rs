@@ -309,7 +309,7 @@ fn cve_2023_23009_malformed_ts_in_create_child_sa() {
             Payload::Sa(sa),
             Payload::Nonce(NoncePayload { data: vec![7; 32] }),
         ];
-        let good = vec![
+        let good = [
             ts_body(1, &[sel(7, 16, (0, 65535), &V4_ANY)]),
             ts_body(
                 1,

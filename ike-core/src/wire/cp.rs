@@ -49,11 +49,16 @@ impl CfgAttribute {
             .map(Ipv6Addr::from)
     }
 
-    /// The value as IPv6 address and prefix length (INTERNAL_IP6_ADDRESS, _SUBNET).
+    /// The value as IPv6 address and prefix length (INTERNAL_IP6_ADDRESS, _SUBNET); `None`
+    /// for a prefix length over 128.
     pub fn ipv6_prefix(&self) -> Option<(Ipv6Addr, u8)> {
         let v = <[u8; 17]>::try_from(self.value.as_slice()).ok()?;
         let (a, p) = v.split_at(16);
-        Some((Ipv6Addr::from(<[u8; 16]>::try_from(a).ok()?), *p.first()?))
+        let prefix = *p.first()?;
+        if prefix > 128 {
+            return None;
+        }
+        Some((Ipv6Addr::from(<[u8; 16]>::try_from(a).ok()?), prefix))
     }
 }
 
