@@ -7,7 +7,11 @@ use ike_core::ids::{cfg_attr, cfg_type};
 use ike_core::wire::{CfgAttribute, CpPayload};
 
 fn v6_attr(attr_type: u16, prefix: u8) -> CfgAttribute {
-    let mut value = "2001:db8::5".parse::<std::net::Ipv6Addr>().unwrap().octets().to_vec();
+    let mut value = "2001:db8::5"
+        .parse::<std::net::Ipv6Addr>()
+        .unwrap()
+        .octets()
+        .to_vec();
     value.push(prefix);
     CfgAttribute { attr_type, value }
 }
