@@ -1,6 +1,7 @@
 //! The driver: runs the sans-IO engine with real UDP sockets, timers and a kernel backend.
 
 pub mod files;
+pub mod filetypes;
 pub mod kernel;
 pub mod profile;
 pub mod run;

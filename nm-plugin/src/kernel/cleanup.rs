@@ -49,9 +49,8 @@ pub fn remove_dead_residue(
 ) -> Result<Residue, KernelError> {
     let cleaner = super::owner::Cleaner::start(own).map_err(KernelError::Invalid)?;
     let lock_dead = |b: u32| cleaner.lock_dead(b);
-    let mut done = remove_residue_with(k, &|r| {
-        super::owner::block_of_reqid(r).and_then(|b| lock_dead(b))
-    })?;
+    let mut done =
+        remove_residue_with(k, &|r| super::owner::block_of_reqid(r).and_then(&lock_dead))?;
     if let Some(routes) = k.routes() {
         let (r, rules) = routes.remove_residue(&lock_dead)?;
         done.routes = r;
