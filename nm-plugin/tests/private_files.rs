@@ -73,6 +73,13 @@ fn the_child_returns_the_same_der_as_the_direct_path() {
 }
 
 #[test]
+fn raw_reads_still_work_until_the_profile_code_switches() {
+    let Some(root) = as_user("root") else { return };
+    let bytes = root.read("leftcert", &data("client.crt")).unwrap();
+    assert_eq!(bytes.as_slice(), std::fs::read(data("client.crt")).unwrap());
+}
+
+#[test]
 fn garbage_fifo_and_unreadable_files_are_clear_errors() {
     let Some(root) = as_user("root") else { return };
     let dir = temp("errors");
