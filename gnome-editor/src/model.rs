@@ -438,6 +438,28 @@ mod tests {
     }
 
     #[test]
+    fn reserved_route_tables_and_rule_priorities_are_refused() {
+        let mut v = values_from(&m(&[]), &m(&[]));
+        v.insert("right".into(), "gw.example.com".into());
+        v.insert("authby".into(), "secret".into());
+        v.insert("pskvalue".into(), "x".into());
+        for (key, bad, good) in [
+            ("route-table", "254", "2749"),
+            ("route-table", "255", "300"),
+            ("route-table", "253", "252"),
+            ("route-rule-priority", "32766", "32765"),
+            ("route-rule-priority", "0", "1"),
+        ] {
+            v.insert(key.into(), bad.into());
+            let e = to_profile(&v, &m(&[]), &m(&[])).unwrap_err();
+            assert!(e.iter().any(|i| i.key == key), "{key}={bad}: {e:?}");
+            v.insert(key.into(), good.into());
+            let (d, _) = to_profile(&v, &m(&[]), &m(&[])).unwrap();
+            assert_eq!(d[key], good);
+        }
+    }
+
+    #[test]
     fn secrets_not_saved_leave_the_profile_and_other_auth_fields_are_dropped() {
         let mut v = values_from(&m(&[]), &m(&[]));
         v.insert("right".into(), "gw".into());

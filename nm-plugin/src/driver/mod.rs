@@ -2,6 +2,7 @@
 
 pub mod backend;
 pub mod files;
+pub mod filetypes;
 pub mod kernel;
 pub mod profile;
 pub mod run;

@@ -75,26 +75,6 @@ fn esp_proposals(settings: &Settings, ike: &[Proposal]) -> Result<Vec<Proposal>,
 /// The system trust store (Debian's ca-certificates bundle) used when `rightca` is not set.
 pub const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
-/// Certificates from a PEM or DER file.
-fn read_certs(
-    files: &FileAccess,
-    key: &str,
-    path: &std::path::Path,
-) -> Result<Vec<Vec<u8>>, String> {
-    let bytes = files.read(key, path)?;
-    match std::str::from_utf8(&bytes) {
-        Ok(text) if text.contains("-----BEGIN") => {
-            let certs = ike_core::engine::load_pem_certs(text)
-                .map_err(|e| format!("{key}: {}: {e}", path.display()))?;
-            if certs.is_empty() {
-                return Err(format!("{key}: {} holds no certificate", path.display()));
-            }
-            Ok(certs)
-        }
-        _ => Ok(vec![bytes.to_vec()]),
-    }
-}
-
 /// The name or address the gateway's certificate must prove: `right` as the profile gives it
 /// (an IP literal is an address, anything else a DNS host name).
 fn gateway_name(gateway: &str) -> Result<PeerName, String> {
@@ -132,14 +112,14 @@ fn certificate_auth(
     }
     let remote = |files: &FileAccess| -> Result<RemoteAuth, String> {
         Ok(RemoteAuth::Certificate {
-            trust_anchors: read_certs(files, "rightca", ca_path)?,
+            trust_anchors: files.read_certs("rightca", ca_path)?,
             require_id_match: settings.require_id_on_certificate,
             peer_name: peer_name.clone(),
         })
     };
     if let Some(p12) = settings.pkcs12.as_deref() {
         let password = settings.key_password.as_ref().map_or("", |s| s.0.as_str());
-        let (chain, key) = read_pkcs12(files, p12, password)?;
+        let (chain, key) = files.read_pkcs12("leftpkcs12", p12, password)?;
         return Ok((LocalAuth::Certificate { chain, key }, remote(files)?));
     }
     let cert = settings
@@ -150,24 +130,8 @@ fn certificate_auth(
         .key
         .as_deref()
         .ok_or("leftkey: our private key is missing")?;
-    let chain = read_certs(files, "leftcert", cert)?;
-    let key_bytes = files.read("leftkey", key)?;
-    let key_der = match std::str::from_utf8(&key_bytes) {
-        Ok(text) if text.contains("-----BEGIN") => {
-            let block = ike_core::crypto::pem::pem_to_der(text)
-                .map_err(|e| format!("leftkey: {}: {e}", key.display()))?;
-            if block.label != "PRIVATE KEY" {
-                return Err(format!(
-                    "leftkey: {} holds a \"{}\"; an unencrypted PKCS#8 \"PRIVATE KEY\" is needed \
-                     (convert with: openssl pkcs8 -topk8 -nocrypt)",
-                    key.display(),
-                    block.label
-                ));
-            }
-            SecretBytes::from_slice(&block.der)
-        }
-        _ => SecretBytes::from_slice(&key_bytes),
-    };
+    let chain = files.read_certs("leftcert", cert)?;
+    let key_der = files.read_key("leftkey", key)?;
     Ok((
         LocalAuth::Certificate {
             chain,
@@ -175,44 +139,6 @@ fn certificate_auth(
         },
         remote(files)?,
     ))
-}
-
-/// Our certificate chain (leaf first) and PKCS#8 key from a PKCS#12 file (`leftpkcs12`,
-/// password `leftkey-password`, empty when unset).
-fn read_pkcs12(
-    files: &FileAccess,
-    path: &std::path::Path,
-    password: &str,
-) -> Result<(Vec<Vec<u8>>, SecretBytes), String> {
-    use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12ImportPolicy};
-    let bytes = files.read("leftpkcs12", path)?;
-    let store =
-        KeyStore::from_pkcs12(&bytes, password, Pkcs12ImportPolicy::Strict).map_err(|e| {
-            trf(
-                "leftpkcs12: cannot open {file} ({error}); is leftkey-password right?",
-                &[("file", &path.display()), ("error", &e)],
-            )
-        })?;
-    let chain = store
-        .entries()
-        .find_map(|(_, e)| match e {
-            KeyStoreEntry::PrivateKeyChain(c) => Some(c),
-            _ => None,
-        })
-        .ok_or_else(|| {
-            trf(
-                "leftpkcs12: {file} holds no private key with its certificate",
-                &[("file", &path.display())],
-            )
-        })?;
-    let certs: Vec<Vec<u8>> = chain.certs().iter().map(|c| c.as_der().to_vec()).collect();
-    if certs.is_empty() {
-        return Err(trf(
-            "leftpkcs12: {file} holds no certificate for its key",
-            &[("file", &path.display())],
-        ));
-    }
-    Ok((certs, SecretBytes::from_slice(chain.key().as_der())))
 }
 
 /// Builds the engine's connection from settings. `remote` is the resolved gateway address,

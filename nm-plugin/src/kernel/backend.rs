@@ -407,7 +407,9 @@ impl XfrmKernel {
         }))
     }
 
-    /// Deletes policies; ones already gone count as deleted.
+    /// Deletes policies; ones already gone count as deleted. Each policy is looked up first
+    /// and deleted only while its template still carries one of our reqids: a policy with the
+    /// same selectors that another daemon or connection installed since is left alone.
     pub fn delete_policies(
         &mut self,
         dir: Direction,
@@ -415,11 +417,32 @@ impl XfrmKernel {
     ) -> Result<(), KernelError> {
         let mut first_err = None;
         for sel in sels {
-            let msg = xfrm::delete_policy_message(dir, sel, &self.binding);
             let what = format!(
                 "deleting the {dir:?} policy {}/{} -> {}/{}",
                 sel.src.0, sel.src.1, sel.dst.0, sel.dst.1
             );
+            match self.policy_owner(dir, sel) {
+                Ok(owner) => match may_delete_policy(owner, &self.ownership) {
+                    PolicyCheck::Ours => {}
+                    PolicyCheck::Gone => {
+                        tracing::debug!("{what}: already gone");
+                        self.policies.retain(|p| p != &(dir, *sel));
+                        continue;
+                    }
+                    PolicyCheck::NotOurs(r) => {
+                        tracing::warn!(
+                            "{what}: left alone, it now belongs to someone else (reqid {r:#x})"
+                        );
+                        self.policies.retain(|p| p != &(dir, *sel));
+                        continue;
+                    }
+                },
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                    continue;
+                }
+            }
+            let msg = xfrm::delete_policy_message(dir, sel, &self.binding);
             match self.send(XfrmMessage::DeletePolicy(msg), 0, &what) {
                 Ok(_) => {}
                 Err(e) if is_gone(&e) => tracing::debug!("{what}: already gone"),
@@ -639,6 +662,27 @@ fn subnet_source(sels: &[SelectorSpec], local: &[IpAddr]) -> Option<IpAddr> {
         .find(|a| !sels.is_empty() && sels.iter().all(|s| route::contains(s.src, *a)))
 }
 
+/// What a policy lookup before a deletion found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyCheck {
+    /// Its template carries one of our reqids: delete it.
+    Ours,
+    /// No such policy (already gone).
+    Gone,
+    /// Someone else's (this reqid): leave it.
+    NotOurs(u32),
+}
+
+/// Whether the policy whose template reqid is `owner` (`None`: no policy, or no template)
+/// may be deleted by the holder of `ownership`.
+pub fn may_delete_policy(owner: Option<u32>, ownership: &Ownership) -> PolicyCheck {
+    match owner {
+        None => PolicyCheck::Gone,
+        Some(r) if ownership.owns_reqid(r) => PolicyCheck::Ours,
+        Some(r) => PolicyCheck::NotOurs(r),
+    }
+}
+
 /// The reqid of the first template of a policy.
 pub fn template_reqid(nlas: &[XfrmAttrs]) -> Option<u32> {
     nlas.iter().find_map(|a| match a {
@@ -733,6 +777,21 @@ mod tests {
             sport: None,
             dport: None,
         }
+    }
+
+    #[test]
+    fn only_policies_still_carrying_our_reqid_are_deleted() {
+        let own = Ownership::block(3);
+        let base = super::super::owner::block_base(3);
+        assert_eq!(may_delete_policy(Some(base + 7), &own), PolicyCheck::Ours);
+        assert_eq!(may_delete_policy(None, &own), PolicyCheck::Gone);
+        assert_eq!(may_delete_policy(Some(7), &own), PolicyCheck::NotOurs(7));
+        // Another connection's block is not ours either.
+        let other = super::super::owner::block_base(4);
+        assert_eq!(
+            may_delete_policy(Some(other), &own),
+            PolicyCheck::NotOurs(other)
+        );
     }
 
     #[test]

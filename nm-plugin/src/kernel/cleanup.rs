@@ -39,19 +39,20 @@ pub fn remove_residue(k: &mut XfrmKernel) -> Result<Residue, KernelError> {
 }
 
 /// Residue cleanup at the start of a process that claimed `own`: removes the SAs, policies,
-/// routes and rules of every block no live process holds (see [`super::owner`]), in this
-/// network namespace.
+/// routes, rules and tunnel interfaces of every block no live process holds (see
+/// [`super::owner`]), in this network namespace. Runs under the one `cleanup.lock`; each
+/// object is deleted while its block's lock is held for just that deletion. Refused for an
+/// unlocked claim.
 pub fn remove_dead_residue(
     k: &mut XfrmKernel,
     own: &super::owner::Claim,
 ) -> Result<Residue, KernelError> {
-    let dead = super::owner::dead_blocks(own);
-    let blocks: Vec<u32> = dead.iter().map(|c| c.block).collect();
-    let is_dead = |b: u32| blocks.contains(&b);
+    let cleaner = super::owner::Cleaner::start(own).map_err(KernelError::Invalid)?;
+    let lock_dead = |b: u32| cleaner.lock_dead(b);
     let mut done =
-        remove_residue_where(k, &|r| super::owner::block_of_reqid(r).is_some_and(is_dead))?;
+        remove_residue_with(k, &|r| super::owner::block_of_reqid(r).and_then(&lock_dead))?;
     if let Some(routes) = k.routes() {
-        let (r, rules) = routes.remove_residue(&is_dead)?;
+        let (r, rules) = routes.remove_residue(&lock_dead)?;
         done.routes = r;
         done.rules = rules;
         if r + rules > 0 {
@@ -60,11 +61,11 @@ pub fn remove_dead_residue(
             );
         }
     }
-    match super::xfrmi::remove_residue(&is_dead) {
+    match super::xfrmi::remove_residue(&lock_dead) {
         Ok(n) => done.interfaces = n,
         Err(e) => tracing::warn!("{e}"),
     }
-    drop(dead);
+    drop(cleaner);
     Ok(done)
 }
 
@@ -73,14 +74,23 @@ pub fn remove_residue_where(
     k: &mut XfrmKernel,
     owned: &dyn Fn(u32) -> bool,
 ) -> Result<Residue, KernelError> {
+    remove_residue_with(k, &|r| owned(r).then_some(()))
+}
+
+/// Deletes every SA and policy for whose reqid `guard` gives a value, holding that value (a
+/// block lock) during the deletion.
+fn remove_residue_with<G>(
+    k: &mut XfrmKernel,
+    guard: &dyn Fn(u32) -> Option<G>,
+) -> Result<Residue, KernelError> {
     let mut done = Residue::default();
     for p in k.dump_policies()? {
         let Some(reqid) = template_reqid(&p.nlas) else {
             continue;
         };
-        if !owned(reqid) {
+        let Some(_held) = guard(reqid) else {
             continue;
-        }
+        };
         let info = &p.user_policy_info;
         let msg = PolicyDelGet {
             user_policy_id: UserPolicyId {
@@ -97,9 +107,9 @@ pub fn remove_residue_where(
     }
     for s in k.dump_sas()? {
         let info = &s.user_sa_info;
-        if !owned(info.reqid) {
+        let Some(_held) = guard(info.reqid) else {
             continue;
-        }
+        };
         let msg = StateDelGet {
             user_sa_id: UserSaId {
                 daddr: info.id.daddr,

@@ -20,7 +20,9 @@
 //! failure ([`XfrmKernel::remove_all`], also on drop when `cleanup_on_drop`). At start, a
 //! process removes the state of every block **no live process holds** in its network
 //! namespace ([`clean_at_start`]): the lock of a SIGKILLed process is gone with it, the
-//! state of a live connection is never touched.
+//! state of a live connection is never touched. A process that could not lock a block
+//! installs nothing; a policy is deleted only while its template still carries one of our
+//! reqids; a tunnel interface is replaced only when its owner is gone ([`xfrmi::judge`]).
 
 //! Messages are built with `netlink-packet-xfrm` 0.5 and `netlink-packet-route`, sent on a
 //! blocking `netlink-sys` socket (the driver's kernel trait is synchronous).
@@ -206,11 +208,14 @@ pub fn kernel_has_esp() -> bool {
 }
 
 /// Opens the XFRM backend of the process that claimed `block`: its reqids, its route
-/// metric, and routes in `routes.table` (when `routes` is given).
+/// metric, and routes in `routes.table` (when `routes` is given). Fails unless this process
+/// holds the block's lock ([`owner::held`]): without it our state could not be told apart
+/// from another connection's.
 pub fn open_for_block(
     block: u32,
     routes: Option<route::RouteConfig>,
 ) -> Result<XfrmKernel, KernelError> {
+    owner::held(block).map_err(KernelError::Invalid)?;
     let mut k = XfrmKernel::open()?;
     k.ownership = Ownership::block(block);
     if let Some(mut cfg) = routes {
@@ -221,7 +226,8 @@ pub fn open_for_block(
 }
 
 /// Residue cleanup at the start of a process holding `claim`: removes the SAs, policies,
-/// routes and rules of every reqid block no live process holds (see [`owner`]).
+/// routes, rules and interfaces of every reqid block no live process holds (see [`owner`]).
+/// Fails for an unlocked claim (nothing is removed then).
 pub fn clean_at_start(claim: &owner::Claim) -> Result<cleanup::Residue, KernelError> {
     let mut k = open_for_block(claim.block, Some(route::RouteConfig::default()))?;
     cleanup::remove_dead_residue(&mut k, claim)

@@ -590,16 +590,17 @@ impl Routes {
     }
 
     /// Residue cleanup: deletes our routes (any table) whose metric is a block for which
-    /// `dead` is true, then our rules left without routes. Returns (routes, rules) removed.
+    /// `lock_dead` gives the lock of a dead block (held during the deletion), then our rules
+    /// left without routes. Returns (routes, rules) removed.
     pub fn remove_residue(
         &mut self,
-        dead: &dyn Fn(u32) -> bool,
+        lock_dead: &dyn Fn(u32) -> Option<super::owner::DeadBlock>,
     ) -> Result<(usize, usize), KernelError> {
         let mut n = 0;
         for r in self.dump_ours()? {
-            if !dead(route_metric(&r)) {
+            let Some(_held) = lock_dead(route_metric(&r)) else {
                 continue;
-            }
+            };
             let mut d = RouteMessage::default();
             d.header = r.header;
             d.attributes = r

@@ -13,8 +13,11 @@
 //! find their policy by if_id; decapsulated inbound packets appear on the interface.
 //!
 //! Ownership: the interface's alias (`IFLA_IFALIAS`) reads `nm-ike:block=<B>` with the reqid
-//! block of the process that created it ([`super::owner`]). An interface of that name that is
-//! not ours (no such alias) is never touched; ours is deleted on disconnect, and by the
+//! block of the process that created it ([`super::owner`]). An interface of the requested
+//! name is replaced only when it carries our tag and its block is ours or dead (no live
+//! process holds its lock); one whose block is live belongs to another running connection and
+//! the new connection fails, naming the interface and that connection ([`judge`]). An
+//! interface without our tag is never touched. Ours is deleted on disconnect, and by the
 //! residue cleanup at start when its block is dead.
 //!
 //! MTU: the MTU of the device towards the gateway minus the worst-case ESP overhead
@@ -24,6 +27,7 @@
 
 use super::netlink::NlSocket;
 use super::KernelError;
+use crate::i18n::trf;
 use netlink_packet_core::{NetlinkPayload, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL};
 use netlink_packet_route::link::{
     InfoData, InfoKind, InfoVti, InfoXfrm, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
@@ -183,6 +187,66 @@ fn link_state(m: &LinkMessage) -> LinkState {
     s
 }
 
+/// What to do about an interface that already has the name we need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// No such interface: create it.
+    Free,
+    /// Ours, left by this process's block or by a dead one: delete it and create ours.
+    Replace,
+    /// Ours, but its block is held by a live process: another connection uses it.
+    Live {
+        /// The owner's reqid block.
+        block: u32,
+    },
+    /// Not created by NetworkManager-ike: never touched.
+    Foreign,
+}
+
+/// Decides about `existing` (the interface with the requested name, if any) for a process
+/// holding `own_block`; `is_live` tells whether a live process holds a block.
+pub fn judge(
+    existing: Option<&LinkState>,
+    own_block: u32,
+    is_live: &dyn Fn(u32) -> bool,
+) -> Existing {
+    let Some(old) = existing else {
+        return Existing::Free;
+    };
+    match old.alias.as_deref().and_then(block_of_alias) {
+        None => Existing::Foreign,
+        Some(b) if b == own_block => Existing::Replace,
+        Some(b) if is_live(b) => Existing::Live { block: b },
+        Some(_) => Existing::Replace,
+    }
+}
+
+/// The refusal for an interface `name` (profile key `key`) that [`judge`] did not allow.
+pub fn refusal(
+    existing: Existing,
+    name: &str,
+    key: &str,
+    holder: Option<String>,
+) -> Option<String> {
+    match existing {
+        Existing::Free | Existing::Replace => None,
+        Existing::Live { block } => Some(match holder {
+            Some(h) => trf(
+                "{key}: interface {name} is in use by another NetworkManager-ike connection ({holder}, reqid block {block}); choose another {key} or disconnect that connection first",
+                &[("key", &key), ("name", &name), ("holder", &h), ("block", &block)],
+            ),
+            None => trf(
+                "{key}: interface {name} is in use by another NetworkManager-ike connection (reqid block {block}); choose another {key} or disconnect that connection first",
+                &[("key", &key), ("name", &name), ("block", &block)],
+            ),
+        }),
+        Existing::Foreign => Some(trf(
+            "{key}: interface {name} already exists and was not created by NetworkManager-ike; it is left alone: choose another {key} or remove it",
+            &[("key", &key), ("name", &name)],
+        )),
+    }
+}
+
 fn is_gone(e: &KernelError) -> bool {
     matches!(e.errno(), Some(libc::ENOENT) | Some(libc::ENODEV))
 }
@@ -299,7 +363,7 @@ impl XfrmInterface {
         }
         let name = interface_name(if_id);
         let msg = create_message(&name, if_id, mtu);
-        let iface = Self::create_link(name, msg, if_id, mtu, block, "XFRM interface")?;
+        let iface = Self::create_link(name, msg, if_id, mtu, block, "ipsec-interface")?;
         tracing::info!(
             "created XFRM interface {} (if_id {if_id}, mtu {mtu})",
             iface.name
@@ -330,7 +394,7 @@ impl XfrmInterface {
             )));
         }
         let msg = create_vti_message(name, local, remote, key, mtu);
-        let iface = Self::create_link(name.to_string(), msg, 0, mtu, block, "VTI device")?;
+        let iface = Self::create_link(name.to_string(), msg, 0, mtu, block, "vti-interface")?;
         let family = if remote.is_ipv6() { "ipv6" } else { "ipv4" };
         let knob = format!("/proc/sys/net/{family}/conf/{name}/disable_policy");
         if let Err(e) = std::fs::write(&knob, "1") {
@@ -342,27 +406,35 @@ impl XfrmInterface {
         Ok(iface)
     }
 
-    /// Creates a link from `msg` and tags it as ours. A link of that name left by an earlier
-    /// run of ours is replaced; anyone else's is an error.
+    /// Creates a link from `msg` (for the profile key `key`) and tags it as ours. A link of
+    /// that name is replaced only when it is ours and its owner is gone ([`judge`]).
     fn create_link(
         name: String,
         msg: LinkMessage,
         if_id: u32,
         mtu: u32,
         block: u32,
-        kind: &str,
+        key: &str,
     ) -> Result<Self, KernelError> {
         let mut sock = open()?;
-        if let Some(old) = get_by_name(&mut sock, &name)? {
-            if old.alias.as_deref().and_then(block_of_alias).is_some() {
-                tracing::info!("replacing interface {name} left by an earlier run");
-                delete_index(&mut sock, old.index, &name)?;
-            } else {
-                return Err(KernelError::Invalid(format!(
-                    "interface {name} already exists and was not created by nm-ike"
-                )));
-            }
+        let old = get_by_name(&mut sock, &name)?;
+        let verdict = judge(old.as_ref(), block, &super::owner::block_is_live);
+        if let Existing::Live { block: b } = verdict {
+            let why = refusal(verdict, &name, key, super::owner::holder_of(b));
+            return Err(KernelError::Invalid(why.unwrap_or_default()));
         }
+        if let Some(why) = refusal(verdict, &name, key, None) {
+            return Err(KernelError::Invalid(why));
+        }
+        if let (Existing::Replace, Some(old)) = (verdict, old) {
+            tracing::info!("replacing interface {name} left by an earlier run");
+            delete_index(&mut sock, old.index, &name)?;
+        }
+        let kind = if key == "vti-interface" {
+            "VTI device"
+        } else {
+            "XFRM interface"
+        };
         send(
             &mut sock,
             RouteNetlinkMessage::NewLink(msg),
@@ -409,9 +481,12 @@ impl XfrmInterface {
     }
 }
 
-/// Residue cleanup: deletes our XFRM interfaces (alias `nm-ike:block=B`) whose block `B` is
-/// dead. Returns how many were deleted.
-pub fn remove_residue(dead: &dyn Fn(u32) -> bool) -> Result<usize, KernelError> {
+/// Residue cleanup: deletes our tunnel interfaces (alias `nm-ike:block=B`) for whose block `B`
+/// `lock_dead` gives the lock of a dead block (held during the deletion). Returns how many
+/// were deleted.
+pub fn remove_residue(
+    lock_dead: &dyn Fn(u32) -> Option<super::owner::DeadBlock>,
+) -> Result<usize, KernelError> {
     let mut sock = open()?;
     let links = send(
         &mut sock,
@@ -428,9 +503,9 @@ pub fn remove_residue(dead: &dyn Fn(u32) -> bool) -> Result<usize, KernelError> 
         let Some(block) = st.alias.as_deref().and_then(block_of_alias) else {
             continue;
         };
-        if !dead(block) {
+        let Some(_held) = lock_dead(block) else {
             continue;
-        }
+        };
         match delete_index(&mut sock, st.index, &st.name) {
             Ok(()) => n += 1,
             Err(e) => tracing::warn!("{e}"),
@@ -521,6 +596,57 @@ mod tests {
         for bad in ["", "a b", "..", "x/y", "sixteen-chars-xx", "vti:1"] {
             assert!(!valid_interface_name(bad), "{bad}");
         }
+    }
+
+    fn link(alias: Option<&str>) -> LinkState {
+        LinkState {
+            index: 9,
+            name: "ipsec7".into(),
+            alias: alias.map(str::to_string),
+            mtu: None,
+            if_id: Some(7),
+        }
+    }
+
+    #[test]
+    fn an_interface_is_taken_over_only_from_a_dead_owner() {
+        let live = |b: u32| b == 3;
+        assert_eq!(judge(None, 5, &live), Existing::Free);
+        let ours = alias_for_block(5);
+        assert_eq!(judge(Some(&link(Some(&ours))), 5, &live), Existing::Replace);
+        let dead = alias_for_block(4);
+        assert_eq!(judge(Some(&link(Some(&dead))), 5, &live), Existing::Replace);
+        let other = alias_for_block(3);
+        assert_eq!(
+            judge(Some(&link(Some(&other))), 5, &live),
+            Existing::Live { block: 3 }
+        );
+        assert_eq!(judge(Some(&link(None)), 5, &live), Existing::Foreign);
+        assert_eq!(
+            judge(Some(&link(Some("uplink"))), 5, &live),
+            Existing::Foreign
+        );
+        let msg = refusal(
+            Existing::Live { block: 3 },
+            "ipsec7",
+            "ipsec-interface",
+            Some("process 42 (nm-ike-service), connection office".into()),
+        )
+        .unwrap();
+        assert!(
+            msg.starts_with("ipsec-interface: interface ipsec7 is in use by another NetworkManager-ike connection")
+                && msg.contains("connection office")
+                && msg.contains("block 3"),
+            "{msg}"
+        );
+        let msg = refusal(Existing::Live { block: 3 }, "vti01", "vti-interface", None).unwrap();
+        assert!(msg.contains("vti01") && msg.contains("another NetworkManager-ike connection"));
+        let msg = refusal(Existing::Foreign, "vti01", "vti-interface", None).unwrap();
+        assert!(msg.contains("not created by NetworkManager-ike"), "{msg}");
+        assert_eq!(
+            refusal(Existing::Replace, "x", "ipsec-interface", None),
+            None
+        );
     }
 
     #[test]

@@ -199,8 +199,8 @@ impl Options {
             reqid_base: REQID_BASE,
             block: 0,
             clean_residue: false,
-            file_reader: std::env::current_exe()
-                .unwrap_or_else(|_| std::path::PathBuf::from("nm-ike-service")),
+            // An empty path (no /proc/self/exe) is refused when a private profile's file is read.
+            file_reader: crate::driver::files::reader_program().unwrap_or_default(),
         })
     }
 }
@@ -510,6 +510,10 @@ impl Controller {
         })?;
         for k in &settings.ignored {
             tracing::debug!("{k}: accepted for compatibility, no effect");
+        }
+        // So that a connection refused because of our kernel state can name us.
+        if let Some(name) = maps.id.as_deref().or(maps.uuid.as_deref()) {
+            crate::kernel::owner::describe_own(self.opts.block, name);
         }
         let host = settings.gateway.clone();
         let port = settings.gateway_port;

@@ -29,6 +29,15 @@ fn describe(kind: Kind) -> String {
             format!("duration, {min} s to {max} s (e.g. 3600s, 60m, 8h, 1d)")
         }
         Kind::Integer { min, max } => format!("integer, {min} to {max}"),
+        Kind::RouteTable => format!(
+            "integer, 1 to {}, not 253, 254 or 255 (the kernel's default, main and local tables)",
+            super::schema::MAX_ROUTE_TABLE
+        ),
+        Kind::RulePriority => format!(
+            "integer, 1 to {} (before the main table's rule, {})",
+            super::schema::MAIN_RULE_PRIORITY - 1,
+            super::schema::MAIN_RULE_PRIORITY
+        ),
         Kind::IkeProposals => "IKE proposals (Libreswan or strongSwan syntax)".into(),
         Kind::EspProposals => "ESP proposals (Libreswan or strongSwan syntax)".into(),
         Kind::Subnets => "comma-separated subnets".into(),

@@ -30,6 +30,12 @@ pub enum Kind {
         /// Largest accepted value.
         max: u64,
     },
+    /// A routing table number: 1 to 4294967294 except the kernel's reserved tables 253
+    /// (default), 254 (main) and 255 (local), whose routes are not ours to manage.
+    RouteTable,
+    /// A routing rule priority: 1 to 32765, so the rule comes before the main table's rule
+    /// (32766) and never replaces the local table's rule (0).
+    RulePriority,
     /// IKE (Phase 1) proposals, Libreswan or strongSwan syntax.
     IkeProposals,
     /// ESP (Phase 2) proposals, Libreswan or strongSwan syntax.
@@ -144,6 +150,15 @@ pub const CONNECT_MODE_VALUES: &[&str] = &["up", "ondemand"];
 
 const DAY: u64 = 86_400;
 
+/// The routing tables the kernel reserves (253 default, 254 main, 255 local); `route-table`
+/// refuses them, and 0 (unspecified).
+pub const RESERVED_ROUTE_TABLES: &[u64] = &[0, 253, 254, 255];
+/// The largest `route-table`.
+pub const MAX_ROUTE_TABLE: u64 = 4_294_967_294;
+/// The priority of the main table's rule (`32766: from all lookup main`); our rule must come
+/// before it.
+pub const MAIN_RULE_PRIORITY: u64 = 32_766;
+
 /// Every key we know, in the order the man page lists them.
 pub const KEYS: &[Key] = &[
     data("right", Kind::Host, None, Ls, tr_noop("The gateway: host name or IP address (required).")),
@@ -184,8 +199,8 @@ pub const KEYS: &[Key] = &[
     data("vti-interface", Kind::InterfaceName, None, Ike, tr_noop("Mark-based route-based tunnel: the VTI device to create, keyed with mark, through which the remote networks are routed.")),
     data("encapsulation", Kind::Choice(ENCAPSULATION_VALUES), Some("auto"), Ike, tr_noop("UDP encapsulation of ESP: auto (when NAT is detected), yes (always, as OCI asks), no.")),
     data("rightport", Kind::Integer { min: 1, max: 65_535 }, Some("500"), Ike, tr_noop("The gateway's IKE UDP port.")),
-    data("route-table", Kind::Integer { min: 1, max: 4_294_967_294 }, Some("2749"), Ike, tr_noop("Routing table for the tunnel's routes (TunnelVision defence).")),
-    data("route-rule-priority", Kind::Integer { min: 1, max: 32_765 }, Some("2749"), Ike, tr_noop("Priority of the routing rule that sends traffic to the tunnel's table.")),
+    data("route-table", Kind::RouteTable, Some("2749"), Ike, tr_noop("Routing table for the tunnel's routes (TunnelVision defence).")),
+    data("route-rule-priority", Kind::RulePriority, Some("2749"), Ike, tr_noop("Priority of the routing rule that sends traffic to the tunnel's table.")),
     data("retransmit-timeout", Kind::Duration { min: 1, max: 60 }, Some("1s"), Ike, tr_noop("Time before the first retransmission of an IKE request; it doubles on each try.")),
     data("retransmit-tries", Kind::Integer { min: 1, max: 10 }, Some("4"), Ike, tr_noop("Transmissions of each IKE request (the first included) before the gateway counts as not answering; with the defaults that is after 15 s.")),
     data("nm-connect-mode", Kind::Choice(CONNECT_MODE_VALUES), Some("up"), Ls, tr_noop("Connect at once (up); on-demand is not supported and behaves like up.")),

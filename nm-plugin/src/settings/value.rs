@@ -194,6 +194,38 @@ pub fn check(key: &Key, value: &str) -> Result<(), SettingsError> {
                 ))
             }
         },
+        Kind::RouteTable => match parse_integer(v) {
+            Some(n) if super::schema::RESERVED_ROUTE_TABLES.contains(&n) => {
+                return err(trf(
+                    "{value} is a table the kernel reserves (0 unspecified, 253 default, 254 main, 255 local); choose another table, e.g. the default 2749",
+                    &[("value", &shown(v))],
+                ))
+            }
+            Some(n) if (1..=super::schema::MAX_ROUTE_TABLE).contains(&n) => {}
+            _ => {
+                return err(trf(
+                    "{value} is not a whole number from {min} to {max}",
+                    &[
+                        ("value", &shown(v)),
+                        ("min", &1),
+                        ("max", &super::schema::MAX_ROUTE_TABLE),
+                    ],
+                ))
+            }
+        },
+        Kind::RulePriority => match parse_integer(v) {
+            Some(n) if (1..super::schema::MAIN_RULE_PRIORITY).contains(&n) => {}
+            _ => {
+                return err(trf(
+                    "{value} is not accepted: the rule needs a priority from 1 to {max}, before the main table's rule ({main}); 0 is the local table's rule",
+                    &[
+                        ("value", &shown(v)),
+                        ("max", &(super::schema::MAIN_RULE_PRIORITY - 1)),
+                        ("main", &super::schema::MAIN_RULE_PRIORITY),
+                    ],
+                ))
+            }
+        },
         Kind::IkeProposals => {
             ike_core::proposal::parse(ike_core::proposal::Protocol::Ike, v)
                 .map_err(|e| SettingsError::new(key.name, e.to_string()))?;
