@@ -308,6 +308,37 @@ lab_nm_ike_pool_gateway() {
 	lab_timing vpn-up
 }
 
+# lab_nm_ike_two_gateways PSK1 PSK2: two charon gateways and NetworkManager with our plugin on left
+# (wan0 up). gw1 on right ($LAB_RIGHT_IP, id gw1.lab.test) protects $LAB_RIGHT_LAN with the pool
+# $LAB_POOL; gw2 on right2 ($LAB_GW2_IP = 192.0.3.2, behind right, routed; id gw2.lab.test)
+# protects $LAB_NET2 (10.4.0.0/24, 10.4.0.1 on its lo) with the pool 10.5.0.0/24. Both accept
+# client.lab.test with their PSK and ESP AES-GCM-128.
+LAB_GW2_IP=192.0.3.2
+LAB_NET2=10.4.0.0/24
+lab_nm_ike_two_gateways() {
+	local psk1=$1 psk2=$2
+	lab_topo --left-unconfigured # gw1 protects 10.2.0.0/24 (10.2.0.1 on right's lo)
+	lab_ns_add right2
+	lab_veth right wan1 right2 wan0
+	lab_addr right wan1 192.0.3.1/24
+	lab_addr right2 wan0 "$LAB_GW2_IP/24"
+	lab_addr right2 lo 10.4.0.1/32
+	lab_route right2 default via 192.0.3.1
+	lab_forwarding right 1
+	lab_swanctl_conn gw1 conn=rw local_addrs="$LAB_RIGHT_IP" local_id=gw1.lab.test \
+		remote_id=client.lab.test psk="$psk1" local_ts="$LAB_RIGHT_LAN" pool="$LAB_POOL" \
+		esp_proposals=aes128gcm16
+	lab_swanctl_conn gw2 conn=rw local_addrs="$LAB_GW2_IP" local_id=gw2.lab.test \
+		remote_id=client.lab.test psk="$psk2" local_ts="$LAB_NET2" pool=10.5.0.0/24 \
+		esp_proposals=aes128gcm16
+	lab_charon_spawn gw1 right
+	lab_charon_spawn gw2 right2
+	lab_charon_ready gw1
+	lab_charon_ready gw2
+	lab_nm_ike_start left --iface wan0
+	lab_nm_base_up wan0 "$LAB_LEFT_IP/24" "$LAB_LEFT_GW"
+}
+
 # lab_nm_ike_add CON DATA [SECRETS]: an ike VPN connection (vpn.data / vpn.secrets as nmcli takes them)
 lab_nm_ike_add() {
 	local con=$1 data=$2 secrets=${3:-}

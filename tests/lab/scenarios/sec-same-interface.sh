@@ -8,9 +8,8 @@
 source "$LAB_DIR/lib/nm-ike.sh"
 PSK1="lab-sec-same-if-first-0123456789"
 PSK2="lab-sec-same-if-second-0123456789"
-GW2_IP=192.0.3.2  # the second gateway, behind right (routed)
-NET2=10.4.0.0/24  # its protected network (10.4.0.1 on its lo)
-POOL2=10.5.0.0/24 # its virtual IPs
+GW2_IP=$LAB_GW2_IP # the second gateway (lab_nm_ike_two_gateways)
+NET2=$LAB_NET2     # its protected network
 
 # same_device FIRST SECOND DEVICE RESULT_PREFIX: FIRST is up on DEVICE, SECOND (same DEVICE) must
 # fail with a message naming DEVICE, and FIRST still pings through DEVICE
@@ -43,28 +42,7 @@ same_device() {
 }
 
 scenario_run() {
-	lab_topo --left-unconfigured # gw1 protects 10.2.0.0/24 (10.2.0.1 on right's lo)
-	lab_ns_add right2
-	lab_veth right wan1 right2 wan0
-	lab_addr right wan1 192.0.3.1/24
-	lab_addr right2 wan0 "$GW2_IP/24"
-	lab_addr right2 lo 10.4.0.1/32
-	lab_route right2 default via 192.0.3.1
-	lab_forwarding right 1
-
-	lab_swanctl_conn gw1 conn=rw local_addrs="$LAB_RIGHT_IP" local_id=gw1.lab.test \
-		remote_id=client.lab.test psk="$PSK1" local_ts="$LAB_RIGHT_LAN" pool="$LAB_POOL" \
-		esp_proposals=aes128gcm16
-	lab_swanctl_conn gw2 conn=rw local_addrs="$GW2_IP" local_id=gw2.lab.test \
-		remote_id=client.lab.test psk="$PSK2" local_ts="$NET2" pool="$POOL2" \
-		esp_proposals=aes128gcm16
-	lab_charon_spawn gw1 right
-	lab_charon_spawn gw2 right2
-	lab_charon_ready gw1
-	lab_charon_ready gw2
-
-	lab_nm_ike_start left --iface wan0
-	lab_nm_base_up wan0 "$LAB_LEFT_IP/24" "$LAB_LEFT_GW"
+	lab_nm_ike_two_gateways "$PSK1" "$PSK2"
 	local one="rightid=gw1.lab.test, leftid=client.lab.test, rightsubnet=$LAB_RIGHT_LAN, esp=aes_gcm128, pskvalue-flags=0"
 	local two="rightid=gw2.lab.test, leftid=client.lab.test, rightsubnet=$NET2, esp=aes_gcm128, pskvalue-flags=0"
 	lab_nm_ike_add xfrm1 "right=$LAB_RIGHT_IP, $one, ipsec-interface=7" "pskvalue=$PSK1"
