@@ -210,6 +210,13 @@ impl Harness {
             .await
     }
 
+    /// Connect with the vpn.data `data` and our PSK as the secret; panics when the call fails.
+    async fn connect_psk(&self, conn: &Connection, data: &[(&str, &str)]) {
+        self.call(conn, "Connect", &(connection(data, &[("pskvalue", PSK)]),))
+            .await
+            .unwrap();
+    }
+
     async fn state(&self, conn: &Connection) -> u32 {
         let reply = conn
             .call_method(
@@ -490,13 +497,7 @@ async fn connects_reports_config_and_disconnects() {
     let conn = h.client().await;
     let mut sig = h.signals(&conn).await;
     let profile = gw.profile();
-    h.call(
-        &conn,
-        "Connect",
-        &(connection(&pairs(&profile), &[("pskvalue", PSK)]),),
-    )
-    .await
-    .unwrap();
+    h.connect_psk(&conn, &pairs(&profile)).await;
     let got = sig.until_state(4).await;
     let names: Vec<&str> = got
         .iter()
@@ -588,13 +589,7 @@ async fn wrong_psk_is_a_login_failure() {
     let h = Harness::start(&[]);
     let conn = h.client().await;
     let mut sig = h.signals(&conn).await;
-    h.call(
-        &conn,
-        "Connect",
-        &(connection(&pairs(&gw.profile()), &[("pskvalue", PSK)]),),
-    )
-    .await
-    .unwrap();
+    h.connect_psk(&conn, &pairs(&gw.profile())).await;
     let got = sig.until_state(6).await;
     let failures: Vec<u32> = got
         .iter()
@@ -628,13 +623,7 @@ async fn silent_gateway_is_a_connect_failure_naming_the_port() {
         ("retransmit-timeout", "1s"),
         ("retransmit-tries", "2"),
     ];
-    h.call(
-        &conn,
-        "Connect",
-        &(connection(&data, &[("pskvalue", PSK)]),),
-    )
-    .await
-    .unwrap();
+    h.connect_psk(&conn, &data).await;
     let got = sig.until_state(6).await;
     assert!(
         got.iter().any(|s| matches!(s, Sig::Failure(1))),
@@ -718,13 +707,7 @@ async fn kernel_without_esp_fails_the_connection() {
     let conn = h.client().await;
     let mut sig = h.signals(&conn).await;
     let started = Instant::now();
-    h.call(
-        &conn,
-        "Connect",
-        &(connection(&pairs(&gw.profile()), &[("pskvalue", PSK)]),),
-    )
-    .await
-    .unwrap();
+    h.connect_psk(&conn, &pairs(&gw.profile())).await;
     let got = sig.until_state(6).await;
     assert!(
         started.elapsed() < Duration::from_secs(2),
@@ -761,13 +744,7 @@ async fn a_strangers_ike_sa_init_does_not_close_the_tunnel() {
     let h = Harness::start(&[]);
     let conn = h.client().await;
     let mut sig = h.signals(&conn).await;
-    h.call(
-        &conn,
-        "Connect",
-        &(connection(&pairs(&gw.profile()), &[("pskvalue", PSK)]),),
-    )
-    .await
-    .unwrap();
+    h.connect_psk(&conn, &pairs(&gw.profile())).await;
     let got = sig.until_state(4).await;
     assert!(got.iter().any(|s| matches!(s, Sig::Ip4(_))), "{got:?}");
     // The client's IKE port, from its log line "IKE to ... UDP ports IKE/NATT".
@@ -825,13 +802,7 @@ async fn hostile_dns_domains_never_reach_networkmanager() {
     let h = Harness::start(&[]);
     let conn = h.client().await;
     let mut sig = h.signals(&conn).await;
-    h.call(
-        &conn,
-        "Connect",
-        &(connection(&pairs(&gw.profile()), &[("pskvalue", PSK)]),),
-    )
-    .await
-    .unwrap();
+    h.connect_psk(&conn, &pairs(&gw.profile())).await;
     let got = sig.until_state(4).await;
     let ip4 = got
         .iter()
@@ -865,13 +836,7 @@ async fn closed_port_is_no_ike_service_after_two_errors() {
     let mut sig = h.signals(&conn).await;
     let data = [("right", "127.0.0.1"), ("rightport", port.as_str())];
     let started = Instant::now();
-    h.call(
-        &conn,
-        "Connect",
-        &(connection(&data, &[("pskvalue", PSK)]),),
-    )
-    .await
-    .unwrap();
+    h.connect_psk(&conn, &data).await;
     let got = sig.until_state(6).await;
     let took = started.elapsed();
     let log = h.log_with("No IKE service").await;
