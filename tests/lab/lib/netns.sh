@@ -78,6 +78,16 @@ lab_route() {
 }
 
 # lab_forwarding ROLE [0|1]: IPv4+IPv6 forwarding on/off
+# lab_ns_count_procs ROLE COMM: how many processes named COMM run in ROLE's network namespace
+# (pgrep would also count other scenarios' processes: concurrent scenarios share the PID space)
+lab_ns_count_procs() {
+	local p n=0
+	for p in $(ip netns pids "$(lab_ns "$1")" 2>/dev/null); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" != "$2" ] || n=$((n + 1))
+	done
+	echo "$n"
+}
+
 lab_forwarding() {
 	local v=${2:-1}
 	lab_nsx "$1" sh -c "echo $v >/proc/sys/net/ipv4/ip_forward && echo $v >/proc/sys/net/ipv6/conf/all/forwarding"

@@ -29,7 +29,7 @@ scenario_run() {
 	lab_check "gw2's CHILD_SA is not INSTALLED" lab_charon_child_installed gw2 c
 	lab_assert_xfrm_state left "src $LAB_LEFT_IP dst $LAB_RIGHT_IP" "src $LAB_LEFT_IP dst $GW2_IP"
 	local n
-	n=$(lab_nsx left pgrep -cx nm-ike-service || true)
+	n=$(lab_ns_count_procs left nm-ike-service)
 	lab_log "nm-ike-service processes: $n"
 	[ "$n" = 2 ] || lab_fail "expected two nm-ike-service processes (one per connection), found ${n:-0}"
 
