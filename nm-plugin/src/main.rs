@@ -24,25 +24,15 @@ fn main() -> ExitCode {
         };
     }
     service::logging::init(args.debug);
-    let mut opts = match Options::from_env(args.persist) {
+    let opts = match Options::from_env(args.persist) {
         Ok(o) => o,
         Err(e) => {
             tracing::error!("{e}");
             return ExitCode::FAILURE;
         }
     };
-    match service::controller::kernel_from_env() {
-        Ok((k, xfrm)) => {
-            opts.kernel = k;
-            opts.clean_residue = xfrm;
-            if xfrm {
-                tracing::info!("kernel backend: XFRM (SAs, policies, routes in the kernel)");
-            }
-        }
-        Err(e) => {
-            tracing::error!("{e}");
-            return ExitCode::FAILURE;
-        }
+    if opts.clean_residue {
+        tracing::info!("kernel backend: XFRM (SAs, policies, routes in the kernel)");
     }
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -179,8 +179,9 @@ pub struct Options {
 }
 
 impl Options {
-    /// Defaults, with `NM_IKE_IDLE_QUIT_SECS`, `NM_IKE_IKE_PORT` and `NM_IKE_NATT_PORT`
-    /// applied.
+    /// Defaults, with `NM_IKE_IDLE_QUIT_SECS`, `NM_IKE_IKE_PORT`, `NM_IKE_NATT_PORT` and
+    /// `NM_IKE_KERNEL` applied (the kernel backend as [`kernel_from_env`] chooses it, so
+    /// there is no default that could leave traffic unprotected).
     pub fn from_env(persist: bool) -> Result<Self, String> {
         let idle_quit = match std::env::var(ENV_IDLE_QUIT) {
             Ok(v) => Duration::from_secs(
@@ -190,15 +191,16 @@ impl Options {
             ),
             Err(_) => DEFAULT_IDLE_QUIT,
         };
+        let (kernel, xfrm) = kernel_from_env()?;
         Ok(Options {
             persist,
             idle_quit,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             ports: PortPolicy::from_env()?,
-            kernel: recording_kernel(),
+            kernel,
             reqid_base: REQID_BASE,
             block: 0,
-            clean_residue: false,
+            clean_residue: xfrm,
             // An empty path (no /proc/self/exe) is refused when a private profile's file is read.
             file_reader: crate::driver::files::reader_program().unwrap_or_default(),
         })

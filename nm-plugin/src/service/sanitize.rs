@@ -21,10 +21,7 @@ use super::messages;
 use ike_core::engine::ReceivedConfig;
 use std::net::IpAddr;
 
-/// The longest DNS name (RFC 1035 §2.3.4, without the trailing dot).
-pub const MAX_DNS_NAME: usize = 253;
-/// The longest label of a DNS name.
-pub const MAX_LABEL: usize = 63;
+pub use crate::settings::value::MAX_DNS_NAME;
 /// How many characters of an identity are shown.
 pub const MAX_IDENTITY: usize = 255;
 /// How many characters of one log line (or message) from the gateway's data are kept.
@@ -34,17 +31,7 @@ pub const MAX_SHOWN: usize = 64;
 
 /// Whether `s` (without one trailing dot) is a DNS name of LDH labels.
 pub fn is_dns_name(s: &str) -> bool {
-    let name = s.strip_suffix('.').unwrap_or(s);
-    !name.is_empty()
-        && name.len() <= MAX_DNS_NAME
-        && name.split('.').all(|label| {
-            let b = label.as_bytes();
-            !b.is_empty()
-                && b.len() <= MAX_LABEL
-                && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
-                && b.first() != Some(&b'-')
-                && b.last() != Some(&b'-')
-        })
+    crate::settings::value::is_ldh_name(s.strip_suffix('.').unwrap_or(s), false)
 }
 
 /// Characters that must not reach a log line as they are: control characters and the

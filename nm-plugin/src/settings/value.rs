@@ -108,14 +108,26 @@ pub fn parse_proto_port(value: &str) -> Option<(u8, u16)> {
 }
 
 fn valid_hostname(v: &str) -> bool {
+    is_ldh_name(v, true)
+}
+
+/// The longest DNS name.
+pub const MAX_DNS_NAME: usize = 253;
+/// The longest label of a DNS name.
+pub const MAX_LABEL: usize = 63;
+
+/// Whether `v` is a DNS name: dot-separated labels of 1-63 letters, digits and hyphens (and
+/// underscores when `underscore`; host names in profiles may have them), no hyphen at either
+/// end of a label, 253 characters at most.
+pub fn is_ldh_name(v: &str, underscore: bool) -> bool {
     !v.is_empty()
-        && v.len() <= 253
+        && v.len() <= MAX_DNS_NAME
         && v.split('.').all(|label| {
             !label.is_empty()
-                && label.len() <= 63
+                && label.len() <= MAX_LABEL
                 && label
                     .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || (underscore && b == b'_'))
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         })
