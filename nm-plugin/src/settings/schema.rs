@@ -162,14 +162,14 @@ pub const MAIN_RULE_PRIORITY: u64 = 32_766;
 /// Every key we know, in the order the man page lists them.
 pub const KEYS: &[Key] = &[
     data("right", Kind::Host, None, Ls, tr_noop("The gateway: host name or IP address (required).")),
-    data("rightid", Kind::Identity, None, Ls, tr_noop("The gateway's IKE identity; by default its IP address or, with certificates, any identity its certificate proves.")),
+    data("rightid", Kind::Identity, None, Ls, tr_noop("The gateway's IKE identity; by default its IP address or, with certificates, the host name or address in right, which its certificate must name (DNS or IP subjectAltName).")),
     data("leftid", Kind::Identity, None, Ls, tr_noop("Our IKE identity; by default our IP address or the subject of our certificate.")),
     data("authby", Kind::Choice(AUTHBY_VALUES), Some("secret"), Ls, tr_noop("How we authenticate: secret (pre-shared key) or a certificate (rsasig, ecdsa and cert all mean certificate).")),
     data("leftcert", Kind::File, None, Ls, tr_noop("Our certificate (PEM or DER file); for authby=cert.")),
     data("leftkey", Kind::File, None, Ike, tr_noop("The private key of our certificate (PEM or DER PKCS#8 file).")),
     data("leftpkcs12", Kind::File, None, Ike, tr_noop("A PKCS#12 file with our certificate, key and chain, instead of leftcert and leftkey.")),
     data("rightca", Kind::File, None, Ike, tr_noop("CA certificate(s) to trust for the gateway (PEM file); by default the system trust store.")),
-    data("require-id-on-certificate", Kind::YesNo, Some("yes"), Ls, tr_noop("Require the gateway's identity to appear in its certificate (RFC 4945).")),
+    data("require-id-on-certificate", Kind::YesNo, Some("yes"), Ls, tr_noop("Require the gateway's identity (rightid) to appear in its certificate (RFC 4945); no is allowed only together with rightca.")),
     data("ikev2", Kind::Choice(IKEV2_VALUES), Some("insist"), Ls, tr_noop("IKE version policy; only IKEv2 is implemented, so never and no are refused.")),
     data("ike", Kind::IkeProposals, None, Ls, tr_noop("Phase 1 (IKE) proposals, e.g. aes_gcm256-sha2_512;dh19 or aes256-sha384-modp1536; default: modern algorithms.")),
     data("esp", Kind::EspProposals, None, Ls, tr_noop("Phase 2 (ESP) proposals, e.g. aes_gcm256 or aes128-sha1;modp1024; default: modern algorithms.")),
