@@ -46,6 +46,17 @@ lab_ip() {
 	ip -n "$ns" "$@"
 }
 
+# lab_has_addr ROLE REGEX: an IPv4 address matching REGEX (e.g. 'inet 10\.3\.0\.') is on ROLE
+lab_has_addr() {
+	lab_ip "$1" -4 addr show | grep -q "$2"
+}
+
+# lab_wait_addr ROLE REGEX DESCRIPTION: waits (5 s, scaled) for lab_has_addr.  NetworkManager
+# reports a VPN activated before its address commit has always reached the kernel.
+lab_wait_addr() {
+	lab_retry "$(lab_scale 5)" lab_has_addr "$1" "$2" || lab_fail "$3"
+}
+
 # lab_veth ROLE1 IF1 ROLE2 IF2: veth pair ROLE1:IF1 <-> ROLE2:IF2, both up
 lab_veth() {
 	local ns1 ns2

@@ -29,7 +29,7 @@ scenario_run() {
 	lab_check "child SA not INSTALLED on the gateway" lab_charon_child_installed gw c
 	lab_assert_xfrm_state left 'aead rfc4106(gcm(aes))' "src $LAB_LEFT_IP dst $LAB_RIGHT_IP"
 	# NM put the virtual IP from the gateway's pool on the client
-	lab_ip left -4 addr show | grep -q 'inet 10\.3\.0\.' || lab_fail "no virtual IP from $LAB_POOL on the client"
+	lab_wait_addr left 'inet 10\.3\.0\.' "no virtual IP from $LAB_POOL on the client"
 	lab_assert_ping left "$LAB_RHOST_IP"
 	lab_timing ping
 	lab_assert_xfrm_traffic left 6

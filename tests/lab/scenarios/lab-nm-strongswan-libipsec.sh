@@ -26,7 +26,7 @@ scenario_run() {
 	lab_nmcli connection show labvpn | grep -Eq '^VPN.VPN-STATE: .*VPN connected' ||
 		lab_fail "VPN.VPN-STATE is not 'VPN connected'"
 	lab_check "child SA not INSTALLED on the gateway" lab_charon_child_installed gw c
-	lab_ip left -4 addr show | grep -q 'inet 10\.3\.0\.' || lab_fail "no virtual IP from $LAB_POOL on the client"
+	lab_wait_addr left 'inet 10\.3\.0\.' "no virtual IP from $LAB_POOL on the client"
 	lab_assert_ping left "$LAB_RHOST_IP"
 	lab_timing ping
 	lab_charon_sas gw | grep -Eq 'in .* [1-9][0-9]* packets' || lab_fail "gateway child SA counted no inbound packets"

@@ -42,7 +42,7 @@ scenario_run() {
 	grep -Eq '^IP4.DNS\[1\]: +10\.2\.0\.53' "$LAB_OUT/ikevpn.txt" || lab_fail "NM shows no DNS server (see ikevpn.txt)"
 	grep -Eq '^IP4.DOMAIN\[1\]: +corp\.lab\.test' "$LAB_OUT/ikevpn.txt" || lab_fail "NM shows no search domain (see ikevpn.txt)"
 	grep -Eq "^IP4.ROUTE\[[0-9]+\]: +dst = $LAB_RIGHT_LAN" "$LAB_OUT/ikevpn.txt" || lab_fail "NM shows no route to $LAB_RIGHT_LAN (see ikevpn.txt)"
-	lab_ip left -4 addr show | grep -q 'inet 10\.3\.0\.' || lab_fail "the virtual address is not on the client"
+	lab_wait_addr left 'inet 10\.3\.0\.' "the virtual address is not on the client"
 	lab_check "charon's CHILD_SA is not INSTALLED" lab_charon_child_installed gw c
 	lab_charon_sas gw >"$LAB_OUT/gw-sas.txt"
 	lab_ip left addr show >"$LAB_OUT/client-addr.txt"
