@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # meson setup + compile + DESTDIR install into a staging folder, then check the staged layout:
-# nm-ike-service in libexecdir, the .name file in the VPN service dir (parsed, paths exist),
+# nm-ike-service in libexecdir, nm-ike in bindir, the .name file in the VPN service dir (parsed, paths exist),
 # the D-Bus policy in datadir/dbus-1/system.d (valid, root allowed, others denied on a bus),
 # the Japanese message catalog in datadir/locale.
 # Usage: test-meson-install.sh [BUILD_DIR] [STAGE_DIR]
@@ -47,4 +47,9 @@ grep -q '^plugin=.*/NetworkManager/libnm-vpn-plugin-ike.so$' "$name" || fail "th
 python3 "$top/tests/install/check-name-file.py" "$name" "$stage"
 bash "$top/tests/install/check-dbus-policy.sh" "$policy"
 "$svc" --version >/dev/null || fail "the installed nm-ike-service does not run"
+bindir=$(meson introspect "$build" --buildoptions | python3 -c \
+    'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"]=="bindir"))')
+cli="$stage$prefix/$bindir/nm-ike"
+[ -x "$cli" ] || fail "nm-ike not installed at $cli"
+"$cli" --version >/dev/null || fail "the installed nm-ike does not run"
 echo "test-meson-install: staged install in $stage OK"

@@ -156,6 +156,33 @@ lab_capture_count() {
 	tcpdump -n -r "$LAB_RUN/$name/$name.pcap" "$@" 2>/dev/null | wc -l
 }
 
+# lab_assert_wire_protected [--esp FILTER] [--plain FILTER] [--plain-name TEXT] MIN WHERE CAPTURE...:
+# the captures together hold at least MIN ESP packets (FILTER default "esp") and no plaintext packet
+# (FILTER default "icmp", named TEXT, default "ICMP"); logs both counts as "WHERE: N ESP packets,
+# M plaintext TEXT packets" and fails with "only N ESP packets WHERE" / "M plaintext TEXT packets
+# WHERE".  Captures must be stopped first.  WHERE reads like "left wan0" or "on the wire".
+lab_assert_wire_protected() {
+	local esp_f=esp plain_f=icmp plain_name=ICMP
+	while :; do
+		case $1 in
+		--esp) esp_f=$2 ;;
+		--plain) plain_f=$2 ;;
+		--plain-name) plain_name=$2 ;;
+		*) break ;;
+		esac
+		shift 2
+	done
+	local min=$1 where=$2 c esp=0 plain=0
+	shift 2
+	for c in "$@"; do
+		esp=$((esp + $(lab_capture_count "$c" "$esp_f")))
+		plain=$((plain + $(lab_capture_count "$c" "$plain_f")))
+	done
+	lab_log "$where: $esp ESP packets, $plain plaintext $plain_name packets"
+	[ "$esp" -ge "$min" ] || lab_fail "only $esp ESP packets $where"
+	[ "$plain" = 0 ] || lab_fail "$plain plaintext $plain_name packets $where"
+}
+
 # ---- standard topologies ---------------------------------------------------------------------------
 #
 #   lab_topo [--nat] [--lhost] [--rhost] [--left-unconfigured]

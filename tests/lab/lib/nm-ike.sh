@@ -284,6 +284,14 @@ lab_nm_ike_start() {
 		"${kernel[@]+"${kernel[@]}"}" "$@"
 }
 
+# lab_nm_ike_client [lab_nm_start options...]: the client every nm-* scenario starts with:
+# NetworkManager with our plugin registered on left, wan0 managed and up with $LAB_LEFT_IP/24 and
+# the default route via $LAB_LEFT_GW (lab_nm_base_up), ready for lab_nm_ike_add.
+lab_nm_ike_client() {
+	lab_nm_ike_start left --iface wan0 "$@"
+	lab_nm_base_up wan0 "$LAB_LEFT_IP/24" "$LAB_LEFT_GW"
+}
+
 # lab_nm_ike_pool_gateway PSK [DATA]: charon on right (PSK, an address pool with DNS 10.2.0.53 and
 # the domain corp.lab.test, the right LAN behind it, ESP AES-GCM-128), NetworkManager with our
 # plugin on left with wan0 up, and our profile ikevpn (ids, rightsubnet = the right LAN, saved PSK,
@@ -300,8 +308,7 @@ lab_nm_ike_pool_gateway() {
     25 = corp.lab.test
   }"
 	lab_charon_start gw right
-	lab_nm_ike_start left --iface wan0
-	lab_nm_base_up wan0 "$LAB_LEFT_IP/24" "$LAB_LEFT_GW"
+	lab_nm_ike_client
 	lab_nm_ike_add ikevpn "right=$LAB_RIGHT_IP, rightid=gw.lab.test, leftid=client.lab.test, rightsubnet=$LAB_RIGHT_LAN, esp=aes_gcm128, pskvalue-flags=0${data:+, $data}" \
 		"pskvalue=$psk"
 	lab_nm_vpn_up ikevpn
@@ -335,8 +342,7 @@ lab_nm_ike_two_gateways() {
 	lab_charon_spawn gw2 right2
 	lab_charon_ready gw1
 	lab_charon_ready gw2
-	lab_nm_ike_start left --iface wan0
-	lab_nm_base_up wan0 "$LAB_LEFT_IP/24" "$LAB_LEFT_GW"
+	lab_nm_ike_client
 }
 
 # lab_nm_ike_add CON DATA [SECRETS]: an ike VPN connection (vpn.data / vpn.secrets as nmcli takes them)

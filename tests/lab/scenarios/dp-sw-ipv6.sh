@@ -49,12 +49,8 @@ scenario_run() {
 	lab_timing ping
 	lab_capture_stop wire
 	lab_assert_xfrm_traffic left 12
-	local esp icmp
-	esp=$(lab_capture_count wire "ip6 and esp")
-	icmp=$(lab_capture_count wire "icmp6 and (ip6[40] == 128 or ip6[40] == 129)")
-	lab_log "left wan0 out: $esp ESP (IPv6), $icmp plaintext ICMPv6 (excluding ND)"
-	[ "$esp" -ge 6 ] || lab_fail "only $esp IPv6 ESP packets left wan0"
-	[ "$icmp" = 0 ] || lab_fail "$icmp plaintext ICMPv6 echo packets left wan0"
+	lab_assert_wire_protected --esp "ip6 and esp" --plain "icmp6 and (ip6[40] == 128 or ip6[40] == 129)" \
+		--plain-name "ICMPv6 echo" 6 "left wan0" wire
 
 	lab_daemon_stop client 20
 	lab_ike_assert_clean left "after disconnect"

@@ -14,8 +14,7 @@ scenario_run() {
 		remote_id=client.lab.test psk="$PSK" local_ts="$LAB_RIGHT_LAN" remote_ts="$LAB_LEFT_LAN" \
 		proposals=aes256-sha256-modp2048 esp_proposals=aes128-sha256-modp2048
 	lab_charon_start gw right --libipsec
-	lab_nm_ike_start left --iface wan0
-	lab_nm_base_up wan0 "$LAB_LEFT_IP/24" "$LAB_LEFT_GW"
+	lab_nm_ike_client
 	# Exactly the keys (and value syntax) NetworkManager-libreswan writes.
 	lab_nm_ike_add ikevpn "right=$LAB_RIGHT_IP, rightid=@gw.lab.test, leftid=@client.lab.test, ike=aes256-sha2_256;modp2048, esp=aes128-sha2_256;modp2048, ikelifetime=3h, salifetime=1h, pfs=yes, rightsubnet=$LAB_RIGHT_LAN, leftsubnet=$LAB_LEFT_LAN, narrowing=yes, fragmentation=yes, dpddelay=30, dpdtimeout=120, dpdaction=clear, ikev2=insist, pskvalue-flags=0" \
 		"pskvalue=$PSK"

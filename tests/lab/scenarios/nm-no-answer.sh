@@ -20,8 +20,7 @@ scenario_run() {
 		  }
 		}
 	EOF
-	lab_nm_ike_start left --iface wan0
-	lab_nm_base_up wan0 "$LAB_LEFT_IP/24" "$LAB_LEFT_GW"
+	lab_nm_ike_client
 	lab_nm_ike_add ikevpn "right=$LAB_RIGHT_IP, rightid=gw.lab.test, leftid=client.lab.test, pskvalue-flags=0" \
 		"pskvalue=the-psk-of-no-answer-0123"
 	local secs

@@ -9,8 +9,7 @@ source "$LAB_DIR/lib/nm-ike.sh"
 
 scenario_run() {
 	lab_topo --left-unconfigured
-	lab_nm_ike_start left --iface wan0
-	lab_nm_base_up wan0 "$LAB_LEFT_IP/24" "$LAB_LEFT_GW"
+	lab_nm_ike_client
 	lab_nm_ike_add ikevpn "right=$LAB_RIGHT_IP, rightid=gw.lab.test, leftid=client.lab.test, pskvalue-flags=0" \
 		"pskvalue=the-psk-of-no-service-0123"
 	lab_capture_start icmp right wan0 icmp

@@ -26,8 +26,7 @@ scenario_run() {
 		pool="$LAB_POOL" local_ts="$LAB_RIGHT_LAN"
 	lab_charon_start gw right --libipsec
 
-	lab_nm_ike_start left --iface wan0
-	lab_nm_base_up wan0 "$LAB_LEFT_IP/24" "$LAB_LEFT_GW"
+	lab_nm_ike_client
 	local data="right=$LAB_RIGHT_IP, rightid=gw.lab.test, leftid=client.lab.test, authby=cert, leftcert=$files/client.crt, leftkey=$files/client.key, rightca=$files/ca.crt, rightsubnet=$LAB_RIGHT_LAN, leftkey-password-flags=4"
 	lab_nm_ike_add private "$data"
 	lab_nmcli connection modify private connection.permissions "user:$LAB_USER" ||

@@ -37,12 +37,7 @@ scenario_run() {
 	lab_ip left -s xfrm state 2>/dev/null | grep -Ev '^\s*(aead|enc|auth|auth-trunc|comp) ' >"$LAB_OUT/client-xfrm.txt" || true
 	lab_charon_sas gw >"$LAB_OUT/gw-sas.txt" 2>&1 || true
 	lab_nsx left ping -c 3 -i 0.3 -W 2 "$LAB_RHOST_IP" >"$LAB_OUT/ping.txt" 2>&1 || true
-	local esp icmp
-	esp=$(lab_capture_count wire esp)
-	icmp=$(lab_capture_count wire icmp)
-	lab_log "left wan0 out: $esp ESP packets, $icmp plaintext ICMP packets"
-	[ "$esp" -ge 3 ] || lab_fail "only $esp ESP packets left wan0"
-	[ "$icmp" = 0 ] || lab_fail "$icmp plaintext ICMP packets left wan0"
+	lab_assert_wire_protected 3 "left wan0" wire
 
 	lab_nmcli connection down ikevpn >/dev/null || lab_fail "nmcli connection down failed"
 	lab_wait "$(lab_scale 10)" "charon to drop the IKE SA" eval "! lab_charon_ike_established gw rw"

@@ -17,8 +17,7 @@ scenario_run() {
 		esp_proposals=aes128gcm16
 	lab_charon_start gw right
 
-	lab_nm_ike_start left --iface wan0
-	lab_nm_base_up wan0 "$LAB_LEFT_IP/24" "$LAB_LEFT_GW"
+	lab_nm_ike_client
 	lab_nm_ike_add ikevpn "right=$LAB_RIGHT_IP, rightid=gw.lab.test, leftid=client.lab.test, rightsubnet=$LAB_RIGHT_LAN, esp=aes_gcm128, pskvalue-flags=0" \
 		"pskvalue=$PSK"
 	lab_nm_vpn_up ikevpn

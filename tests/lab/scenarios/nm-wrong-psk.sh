@@ -12,8 +12,7 @@ scenario_run() {
 	lab_swanctl_conn gw conn=rw local_addrs="$LAB_RIGHT_IP" local_id=gw.lab.test \
 		remote_id=client.lab.test psk="the-right-psk-0123456789" local_ts="$LAB_RIGHT_LAN" pool="$LAB_POOL"
 	lab_charon_start gw right --libipsec
-	lab_nm_ike_start left --iface wan0
-	lab_nm_base_up wan0 "$LAB_LEFT_IP/24" "$LAB_LEFT_GW"
+	lab_nm_ike_client
 	lab_nm_ike_add ikevpn "right=$LAB_RIGHT_IP, rightid=gw.lab.test, leftid=client.lab.test, rightsubnet=$LAB_RIGHT_LAN, pskvalue-flags=0" \
 		"pskvalue=a-wrong-psk-0123456789"
 	local secs

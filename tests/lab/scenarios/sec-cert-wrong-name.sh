@@ -20,8 +20,7 @@ scenario_run() {
 		pool="$LAB_POOL" local_ts="$LAB_RIGHT_LAN"
 	lab_charon_start gw right --libipsec
 	# The host kernel has no ESP: IKE only (record), which is all this scenario is about.
-	lab_nm_ike_start left --iface wan0 --env NM_IKE_KERNEL=record
-	lab_nm_base_up wan0 "$LAB_LEFT_IP/24" "$LAB_LEFT_GW"
+	lab_nm_ike_client --env NM_IKE_KERNEL=record
 	# No rightid: the gateway must prove the address in `right`.
 	lab_nm_ike_add ikevpn "right=$LAB_RIGHT_IP, leftid=client.lab.test, authby=rsasig, leftcert=$pki/client.crt, leftkey=$pki/client.key, rightca=$pki/ca.crt, rightsubnet=$LAB_RIGHT_LAN"
 	local secs

@@ -18,8 +18,7 @@ scenario_run() {
 		remote_id=client.lab.test psk="$PSK" local_ts="$LAB_RIGHT_LAN" pool="$LAB_POOL"
 	lab_charon_start gw right --libipsec
 	# NM_IKE_KERNEL=auto: the default a user gets (set explicitly so that no lab default changes it).
-	lab_nm_ike_start left --iface wan0 --env NM_IKE_KERNEL=auto
-	lab_nm_base_up wan0 "$LAB_LEFT_IP/24" "$LAB_LEFT_GW"
+	lab_nm_ike_client --env NM_IKE_KERNEL=auto
 	lab_nm_ike_add ikevpn "right=$LAB_RIGHT_IP, rightid=gw.lab.test, leftid=client.lab.test, rightsubnet=$LAB_RIGHT_LAN, pskvalue-flags=0" \
 		"pskvalue=$PSK"
 	# Everything the kernel is told about routes, rules and addresses from now on.

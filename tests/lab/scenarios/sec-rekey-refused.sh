@@ -17,8 +17,7 @@ scenario_run() {
 		proposals=aes256gcm16-prfsha384-x25519 esp_proposals=aes128gcm16-ecp384 \
 		child.rekey_time=20s child.life_time=300s child.rand_time=0
 	lab_charon_start gw right
-	lab_nm_ike_start left --iface wan0
-	lab_nm_base_up wan0 "$LAB_LEFT_IP/24" "$LAB_LEFT_GW"
+	lab_nm_ike_client
 	lab_nm_ike_add ikevpn "right=$LAB_RIGHT_IP, rightid=gw.lab.test, leftid=client.lab.test, rightsubnet=$LAB_RIGHT_LAN, ike=aes256gcm16-prfsha384-x25519, esp=aes128gcm16-x25519, pskvalue-flags=0" \
 		"pskvalue=$PSK"
 	lab_nm_vpn_up ikevpn
