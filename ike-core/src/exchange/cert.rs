@@ -8,12 +8,12 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::SubjectAltName;
 use x509_cert::Certificate;
 
+use crate::api::{AuthBy, Failure, Identity, PeerName};
 use crate::crypto::auth::{
     choose_signature_scheme, sign_auth, verify_auth, SignatureAuth, SUPPORTED_SIGNATURE_HASHES,
 };
 use crate::crypto::{PrivateKeyDer, PublicKeyType, SigningKey};
-use crate::engine::ctx::Ctx;
-use crate::engine::{AuthBy, Failure, Identity, PeerName};
+use crate::ctx::Ctx;
 use crate::ids::{cert_encoding, notify};
 use crate::wire::{AuthPayload, CertPayload, CertReqPayload, NotifyPayload, Payload};
 
@@ -23,8 +23,8 @@ const MAX_PEER_CERTS: usize = 8;
 /// Unix time in seconds for certificate validity checks: the engine's wall clock at its time
 /// zero plus the injected time, or the system clock when none was configured.
 pub(crate) fn unix_now(ctx: &Ctx<'_>) -> u64 {
-    match ctx.cfg.wall_clock_at_zero {
-        Some(base) => base.saturating_add(ctx.now.as_millis() / 1000),
+    match ctx.cfg().wall_clock_at_zero {
+        Some(base) => base.saturating_add(ctx.now().as_millis() / 1000),
         None => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),

@@ -2,8 +2,8 @@
 
 use std::net::IpAddr;
 
-use crate::engine::leases::Leases;
-use crate::engine::{AssignedAddress, IkeSaHandle, ReceivedConfig, RequestConfig, ServeConfig};
+use crate::api::{AssignedAddress, IkeSaHandle, ReceivedConfig, RequestConfig, ServeConfig};
+use crate::ctx::leases::Leases;
 use crate::ids::{cfg_attr, cfg_type};
 use crate::wire::{CfgAttribute, CpPayload, TrafficSelector};
 

@@ -13,8 +13,8 @@
 
 use core::time::Duration;
 
-use crate::engine::ctx::Ctx;
-use crate::engine::{DownReason, Event, Failure, KernelOp, Mode, Phase, UdpEncap};
+use crate::api::{DownReason, Event, Failure, KernelOp, Mode, Phase, UdpEncap};
+use crate::ctx::Ctx;
 use crate::ids::{exchange, notify, protocol};
 use crate::sa::child_sa::{AcceptedChild, ChildSa};
 use crate::sa::keys::{ke_finish, ke_start};
@@ -66,8 +66,8 @@ pub(crate) fn schedule_ike_lifetime(sa: &mut IkeSa, ctx: &mut Ctx<'_>) {
     let base = ms / 10 * 9;
     let j = jitter(ctx, 0, ms / 20);
     let at = Duration::from_millis(base).saturating_sub(j);
-    sa.ike_rekey_at = Some(ctx.now + at);
-    sa.ike_hard_at = Some(ctx.now + life);
+    sa.ike_rekey_at = Some(ctx.now() + at);
+    sa.ike_hard_at = Some(ctx.now() + life);
 }
 
 /// The UDP encapsulation of new Child SAs.
@@ -166,8 +166,8 @@ pub(crate) fn child_soft_expired(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32) {
 }
 
 fn request_spi(sa: &mut IkeSa, ctx: &mut Ctx<'_>, wait: SpiWait) {
-    let request = ctx.out.next_request();
-    ctx.out.ops.push_back(KernelOp::AllocateSpi {
+    let request = ctx.next_request();
+    ctx.kernel(KernelOp::AllocateSpi {
         request,
         src: sa.remote.ip(),
         dst: sa.local.ip(),
@@ -220,7 +220,7 @@ pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
     if sa.state != IkeState::Established || sa.shell {
         return false;
     }
-    if sa.ike_hard_at.is_some_and(|t| t <= ctx.now) {
+    if sa.ike_hard_at.is_some_and(|t| t <= ctx.now()) {
         sa.ike_hard_at = None;
         sa.ike_rekey_at = None;
         let f = Failure::ProtocolError("IKE SA lifetime expired before it could be rekeyed".into());
@@ -231,11 +231,11 @@ pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
         informational::close_with(sa, ctx, DownReason::Failed(f));
         return true;
     }
-    if sa.ike_rekey_at.is_some_and(|t| t <= ctx.now) {
+    if sa.ike_rekey_at.is_some_and(|t| t <= ctx.now()) {
         sa.ike_rekey_at = None;
         queue_ike_rekey(sa);
     }
-    let now = ctx.now;
+    let now = ctx.now();
     let (due, rest): (Vec<_>, Vec<_>) = sa.retry.drain(..).partition(|(t, _)| *t <= now);
     sa.retry = rest;
     for (_, kind) in due {
@@ -464,7 +464,7 @@ pub(crate) fn child_rekey_failed(sa: &mut IkeSa, ctx: &mut Ctx<'_>, old_spi_in: 
     }
     // Still "rekeying": the retry below is the only rekey of this Child SA until then.
     c.rekeying = true;
-    let at = ctx.now + rekey_retry_delay(sa.profile.child_lifetime);
+    let at = ctx.now() + rekey_retry_delay(sa.profile.child_lifetime);
     sa.retry.push((
         at,
         ReqKind::RekeyChild {
@@ -487,14 +487,14 @@ pub(crate) fn ike_rekey_failed(sa: &mut IkeSa, ctx: &mut Ctx<'_>, f: Failure) {
     if sa.ike_rekey_failures > MAX_REKEY_RETRIES {
         return;
     }
-    let at = ctx.now + rekey_retry_delay(sa.profile.ike_lifetime);
+    let at = ctx.now() + rekey_retry_delay(sa.profile.ike_lifetime);
     if sa.ike_hard_at.is_none_or(|hard| at < hard) {
         sa.ike_rekey_at = Some(at);
     }
 }
 
 fn retry_later(sa: &mut IkeSa, ctx: &mut Ctx<'_>, kind: ReqKind) {
-    let at = ctx.now + jitter(ctx, 2_000, 8_000);
+    let at = ctx.now() + jitter(ctx, 2_000, 8_000);
     sa.retry.push((at, kind));
 }
 
@@ -711,7 +711,7 @@ fn switch_ike_sa(
         sa.profile.clone(),
         sa.local,
         sa.remote,
-        ctx.now,
+        ctx.now(),
     );
     shell.state = IkeState::Established;
     shell.shell = true;
@@ -728,7 +728,7 @@ fn switch_ike_sa(
     shell.cached = sa.cached.take();
     shell.pending = sa.pending.take();
     shell.remote_id = sa.remote_id.clone();
-    shell.expire = Some(ctx.now + Duration::from_secs(60));
+    shell.expire = Some(ctx.now() + Duration::from_secs(60));
     sa.initiator = initiator;
     sa.spi_i = spi_i;
     sa.spi_r = spi_r;
@@ -737,7 +737,7 @@ fn switch_ike_sa(
     sa.next_msg_id = 0;
     sa.peer_next = 0;
     sa.reassembly = Default::default();
-    sa.last_rx = ctx.now;
+    sa.last_rx = ctx.now();
     sa.ike_rekey_failures = 0;
     schedule_ike_lifetime(sa, ctx);
     shell

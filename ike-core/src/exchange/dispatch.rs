@@ -3,8 +3,8 @@
 
 use std::net::SocketAddr;
 
-use crate::engine::ctx::Ctx;
-use crate::engine::{AuthBy, DownReason, Event, Failure, KernelRequest};
+use crate::api::{AuthBy, DownReason, Event, Failure, KernelRequest};
+use crate::ctx::Ctx;
 use crate::ids::exchange;
 use crate::natt::NATT_PORT;
 use crate::sa::child_sa::ChildSa;
@@ -57,7 +57,7 @@ pub(crate) fn teardown(sa: &mut IkeSa, ctx: &mut Ctx<'_>, reason: DownReason) {
     sa.pending = None;
     sa.queue.clear();
     sa.pending_child = None;
-    sa.expire = Some(ctx.now + core::time::Duration::from_secs(30));
+    sa.expire = Some(ctx.now() + core::time::Duration::from_secs(30));
 }
 
 /// A message for this SA.
@@ -103,7 +103,7 @@ fn on_response(
         // notify ends the attempt only when it answered two transmissions in a row.
         let tries = pending.tries;
         match ike_sa_init::on_response(sa, ctx, msg, raw, local, remote) {
-            Ok(()) => sa.last_rx = ctx.now,
+            Ok(()) => sa.last_rx = ctx.now(),
             Err(ike_sa_init::InitError::Fatal(f)) => fail(sa, ctx, f, true),
             Err(ike_sa_init::InitError::Unverified { notify, failure }) => {
                 if let Some(f) = ike_sa_init::unverified_answer(sa, ctx, notify, failure, tries) {
@@ -119,7 +119,7 @@ fn on_response(
         Ok(Opened::Incomplete) | Err(_) => return,
     };
     sa.pending = None;
-    sa.last_rx = ctx.now;
+    sa.last_rx = ctx.now();
     match kind {
         ReqKind::IkeAuth => {
             if let Err(f) = ike_auth::on_response(sa, ctx, &payloads) {
@@ -185,7 +185,7 @@ fn on_request(
         Ok(Opened::Payloads(p)) => p,
         Ok(Opened::Incomplete) | Err(_) => return,
     };
-    sa.last_rx = ctx.now;
+    sa.last_rx = ctx.now();
     // Follow the peer's address (NAT mapping changes, floating to 4500).
     if local.port() == NATT_PORT && !sa.encap {
         sa.encap = true;
@@ -238,7 +238,7 @@ pub(crate) fn start_queued(sa: &mut IkeSa, ctx: &mut Ctx<'_>) {
 /// A timer fired. Returns true when the SA should be removed.
 pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
     if let Some(e) = sa.expire {
-        if e <= ctx.now {
+        if e <= ctx.now() {
             if sa.state == IkeState::Dead {
                 return true;
             }
@@ -278,7 +278,7 @@ pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
     start_queued(sa, ctx);
     if sa.state == IkeState::Established && sa.pending.is_none() && !sa.shell {
         if let Some(d) = sa.profile.dpd_delay {
-            if sa.last_rx + d <= ctx.now {
+            if sa.last_rx + d <= ctx.now() {
                 let _ = informational::start(sa, ctx, ReqKind::Dpd);
             }
         }

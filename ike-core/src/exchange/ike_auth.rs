@@ -1,9 +1,9 @@
 //! IKE_AUTH (RFC 7296 §1.2, §2.15): identities, PSK authentication, the first Child SA,
 //! configuration payload.
 
+use crate::api::{AuthBy, Event, Failure, Identity, LocalAuth, Mode, Phase, RemoteAuth};
 use crate::crypto;
-use crate::engine::ctx::Ctx;
-use crate::engine::{AuthBy, Event, Failure, Identity, LocalAuth, Mode, Phase, RemoteAuth};
+use crate::ctx::Ctx;
 use crate::ids::{auth_method, exchange, notify, protocol};
 use crate::sa::child_sa::{AcceptedChild, ChildSa, PendingChild};
 use crate::sa::keys::ChildKeys;
@@ -66,7 +66,7 @@ fn our_auth(sa: &IkeSa, ctx: &Ctx<'_>, id: &IdPayload) -> Result<AuthPayload, St
             cert::sign(
                 k.as_ref(),
                 sa.peer_sig_hashes.as_deref(),
-                ctx.cfg.prefer_rsa_pss,
+                ctx.cfg().prefer_rsa_pss,
                 &octets,
             )
         }
@@ -148,8 +148,8 @@ fn verify_peer(
 /// Initiator: after IKE_SA_INIT, allocate the Child SA's SPI, then send IKE_AUTH.
 pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), String> {
     sa.state = IkeState::WaitSpi;
-    let request = ctx.out.next_request();
-    ctx.out.ops.push_back(crate::engine::KernelOp::AllocateSpi {
+    let request = ctx.next_request();
+    ctx.kernel(crate::api::KernelOp::AllocateSpi {
         request,
         src: sa.remote.ip(),
         dst: sa.local.ip(),
@@ -372,9 +372,8 @@ pub(crate) fn install_child(
     keys: &ChildKeys,
 ) {
     let (local_ts, remote_ts) = if sa.initiator { (tsi, tsr) } else { (tsr, tsi) };
-    let reqid = ctx.out.next_reqid;
-    ctx.out.next_reqid = ctx.out.next_reqid.wrapping_add(1);
-    let encap = sa.encap.then(|| crate::engine::UdpEncap {
+    let reqid = ctx.next_reqid();
+    let encap = sa.encap.then(|| crate::api::UdpEncap {
         sport: sa.local_port(),
         dport: sa.remote.port(),
     });
@@ -424,7 +423,7 @@ pub(crate) fn on_request(
     let peer = Identity::from_wire(idi.id_type, &idi.data);
     // Select the responder configuration by the initiator's identity.
     let chosen_cfg = ctx
-        .cfg
+        .cfg()
         .responders
         .iter()
         .find(|r| match (&r.remote_id, &peer) {
@@ -473,7 +472,7 @@ pub(crate) fn on_request(
     });
     let mut cp_reply = None;
     if let Some(c) = cp_req {
-        match cp::serve(ctx.leases, sa.handle, &sa.profile.serve, c) {
+        match cp::serve(ctx.leases(), sa.handle, &sa.profile.serve, c) {
             Ok(r) => cp_reply = Some(r),
             Err(()) => child_err = Some((notify::INTERNAL_ADDRESS_FAILURE, None)),
         }
@@ -532,8 +531,8 @@ pub(crate) fn on_request(
     }
     if let Some(acc) = accepted {
         // Wait for the inbound SPI before answering.
-        let request = ctx.out.next_request();
-        ctx.out.ops.push_back(crate::engine::KernelOp::AllocateSpi {
+        let request = ctx.next_request();
+        ctx.kernel(crate::api::KernelOp::AllocateSpi {
             request,
             src: sa.remote.ip(),
             dst: sa.local.ip(),

@@ -3,9 +3,9 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
+use crate::api::{ConnectionConfig, Event, Failure, Fragmentation, IkeSaHandle, NatInfo, Phase};
 use crate::cookie::CookieJar;
-use crate::engine::ctx::Ctx;
-use crate::engine::{ConnectionConfig, Event, Failure, Fragmentation, IkeSaHandle, NatInfo, Phase};
+use crate::ctx::Ctx;
 use crate::fragment::Reassembly;
 use crate::ids::{exchange, notify, protocol};
 use crate::natt::{nat_hash, IKE_PORT, NATT_PORT};
@@ -30,7 +30,7 @@ pub(crate) fn new_sa(
     profile: Arc<Profile>,
     local: SocketAddr,
     remote: SocketAddr,
-    now: crate::engine::Time,
+    now: crate::api::Time,
 ) -> IkeSa {
     IkeSa {
         handle,
@@ -93,7 +93,7 @@ pub(crate) fn initiate(
         profile,
         SocketAddr::new(local_ip, IKE_PORT),
         conn.remote,
-        ctx.now,
+        ctx.now(),
     );
     sa.spi_i = ctx.random_spi8()?;
     sa.init.ni = ctx.random(NONCE_LEN)?;
@@ -147,7 +147,7 @@ fn send_init(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), String> {
     if sa.profile.fragmentation != Fragmentation::No {
         payloads.push(notify_p(notify::IKEV2_FRAGMENTATION_SUPPORTED, Vec::new()));
     }
-    if ctx.cfg.send_signature_hashes {
+    if ctx.cfg().send_signature_hashes {
         payloads.push(super::cert::signature_hashes_notify());
     }
     sa.next_msg_id = 0;
@@ -244,7 +244,7 @@ pub(crate) fn unverified_answer(
     });
     if notify.is_some() {
         if let Some(p) = sa.pending.as_mut() {
-            let soon = ctx.now + CONFIRM_WITHIN;
+            let soon = ctx.now() + CONFIRM_WITHIN;
             if p.deadline > soon {
                 p.deadline = soon;
             }
@@ -398,7 +398,7 @@ pub(crate) fn respond(
         } else {
             bytes
         };
-        ctx.out.transmits.push_back(crate::engine::Transmit {
+        ctx.transmit(crate::api::Transmit {
             local_ip: Some(local.ip()),
             local_port: local.port(),
             remote,
@@ -420,7 +420,7 @@ pub(crate) fn respond(
     let kep = ke_payload(p)?;
     // Choose among all responder configurations.
     let mut found = None;
-    for rc in &ctx.cfg.responders {
+    for rc in &ctx.cfg().responders {
         let ours = if rc.ike_proposals.is_empty() {
             crate::proposal::default_ike().0
         } else {
@@ -433,7 +433,7 @@ pub(crate) fn respond(
     }
     let Some((rc, (proposal_num, chosen, _))) = found else {
         let ours: Vec<String> = ctx
-            .cfg
+            .cfg()
             .responders
             .iter()
             .flat_map(|r| nego::describe(&r.ike_proposals))
@@ -469,7 +469,7 @@ pub(crate) fn respond(
     if profile.esp_proposals.is_empty() {
         profile.esp_proposals = crate::proposal::default_esp().0;
     }
-    let mut sa = new_sa(handle, false, Arc::new(profile), local, remote, ctx.now);
+    let mut sa = new_sa(handle, false, Arc::new(profile), local, remote, ctx.now());
     sa.state = IkeState::AuthPending;
     sa.spi_i = msg.header.spi_i;
     sa.spi_r = ctx.random_spi8().ok()?;
@@ -503,17 +503,17 @@ pub(crate) fn respond(
     if sa.profile.fragmentation != Fragmentation::No {
         payloads.push(notify_p(notify::IKEV2_FRAGMENTATION_SUPPORTED, Vec::new()));
     }
-    if ctx.cfg.send_signature_hashes {
+    if ctx.cfg().send_signature_hashes {
         payloads.push(super::cert::signature_hashes_notify());
     }
     // Ask for certificates from the CAs any responder configuration trusts.
     let anchors: Vec<Vec<u8>> = ctx
-        .cfg
+        .cfg()
         .responders
         .iter()
         .filter_map(|r| match &r.remote_auth {
-            crate::engine::RemoteAuth::Certificate { trust_anchors, .. } => Some(trust_anchors),
-            crate::engine::RemoteAuth::Psk(_) => None,
+            crate::api::RemoteAuth::Certificate { trust_anchors, .. } => Some(trust_anchors),
+            crate::api::RemoteAuth::Psk(_) => None,
         })
         .flatten()
         .cloned()
@@ -533,7 +533,7 @@ pub(crate) fn respond(
         datagrams: vec![bytes],
     });
     sa.peer_next = 1;
-    sa.expire = Some(ctx.now + ctx.cfg.half_open_timeout);
+    sa.expire = Some(ctx.now() + ctx.cfg().half_open_timeout);
     let _ = protocol::IKE;
     Some(sa)
 }

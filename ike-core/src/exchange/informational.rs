@@ -1,7 +1,7 @@
 //! INFORMATIONAL exchanges (RFC 7296 §1.4): Delete of IKE and Child SAs, liveness checks.
 
-use crate::engine::ctx::Ctx;
-use crate::engine::{AuthBy, DownReason, Event, Failure};
+use crate::api::{AuthBy, DownReason, Event, Failure};
+use crate::ctx::Ctx;
 use crate::ids::{exchange, notify, protocol};
 use crate::sa::{IkeSa, IkeState, ReqKind};
 use crate::wire::{DeletePayload, NotifyPayload, Payload};
@@ -113,7 +113,7 @@ pub(crate) fn on_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Pa
             });
         }
         teardown(sa, ctx, DownReason::Failed(f));
-        sa.expire = Some(ctx.now + core::time::Duration::from_secs(10));
+        sa.expire = Some(ctx.now() + core::time::Duration::from_secs(10));
         return;
     }
     let mut reply = Vec::new();
@@ -149,7 +149,7 @@ pub(crate) fn on_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Pa
         } else {
             sa.state = IkeState::Dead;
         }
-        sa.expire = Some(ctx.now + core::time::Duration::from_secs(10));
+        sa.expire = Some(ctx.now() + core::time::Duration::from_secs(10));
         return;
     }
     let _ = sa.respond(ctx, exchange::INFORMATIONAL, msg_id, &reply);

@@ -3,14 +3,14 @@
 //! What stays here is the kernel's view of ESP algorithms (XFRM names, ESP-only transforms
 //! such as AES-CTR or AES-GCM-8/12 that IKE itself never uses).
 
+use crate::api::{EspCipher, SecretBytes};
 use crate::crypto::keys::{IkeSaKeyInputs, IkeSaKeys, Role};
 use crate::crypto::prf::prf_plus;
 use crate::crypto::{
     CryptoProvider, Encr, IkeSuite, Integ, KeGroup, KeyExchange, Prf, Secret, SharedSecret,
     SkCipher,
 };
-use crate::engine::ctx::Ctx;
-use crate::engine::{EspCipher, SecretBytes};
+use crate::ctx::Ctx;
 use crate::proposal::Proposal;
 use crate::wire::{emit_encrypted, EncryptedLayout, Fragment, Header};
 
@@ -32,7 +32,7 @@ impl core::fmt::Debug for KePrivate {
 pub(crate) fn ke_start(ctx: &mut Ctx<'_>, group: u16) -> Result<(KePrivate, Vec<u8>), String> {
     let g = KeGroup::from_iana(group).ok_or_else(|| format!("unsupported KE group {group}"))?;
     let ke = provider()
-        .start_ke(g, &mut *ctx.rng)
+        .start_ke(g, ctx.rng())
         .map_err(|e| e.to_string())?;
     let public = ke.public_value().to_vec();
     Ok((KePrivate(ke), public))
@@ -139,7 +139,7 @@ impl IkeKeys {
             .map_err(|e| e.to_string())?;
         let aad = buf.get(layout.aad()).ok_or("layout")?.to_vec();
         let body = c
-            .encrypt(&aad, inner, &mut *ctx.rng)
+            .encrypt(&aad, inner, ctx.rng())
             .map_err(|e| e.to_string())?;
         let dst = buf.get_mut(layout.body()).ok_or("layout")?;
         if dst.len() != body.len() {

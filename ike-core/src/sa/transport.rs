@@ -1,7 +1,7 @@
 //! Building, encrypting, fragmenting, sending and retransmitting messages of one IKE SA.
 
-use crate::engine::ctx::Ctx;
-use crate::engine::{Fragmentation, Transmit};
+use crate::api::{Fragmentation, Transmit};
+use crate::ctx::Ctx;
 use crate::fragment::FragmentOutcome;
 use crate::ids::exchange;
 use crate::natt::NATT_PORT;
@@ -141,7 +141,7 @@ impl IkeSa {
             } else {
                 d.clone()
             };
-            ctx.out.transmits.push_back(Transmit {
+            ctx.transmit(Transmit {
                 local_ip,
                 local_port: self.local_port(),
                 remote: self.remote,
@@ -178,13 +178,13 @@ impl IkeSa {
         datagrams: Vec<Vec<u8>>,
     ) {
         self.transmit(ctx, &datagrams);
-        let deadline = ctx.now + self.profile.retransmit.timeout(0);
+        let deadline = ctx.now() + self.profile.retransmit.timeout(0);
         self.pending = Some(Pending {
             msg_id,
             kind,
             datagrams,
             tries: 1,
-            first_sent: ctx.now,
+            first_sent: ctx.now(),
             deadline,
         });
     }
@@ -209,16 +209,16 @@ impl IkeSa {
         let Some(p) = self.pending.as_mut() else {
             return Ok(());
         };
-        if p.deadline > ctx.now {
+        if p.deadline > ctx.now() {
             return Ok(());
         }
-        let elapsed = ctx.now.saturating_since(p.first_sent);
+        let elapsed = ctx.now().saturating_since(p.first_sent);
         if p.tries >= rt.tries.max(1) || elapsed >= rt.max_total {
             return Err(p.tries);
         }
         let datagrams = p.datagrams.clone();
         p.tries = p.tries.saturating_add(1);
-        p.deadline = ctx.now + rt.timeout(p.tries.saturating_sub(1));
+        p.deadline = ctx.now() + rt.timeout(p.tries.saturating_sub(1));
         self.transmit(ctx, &datagrams);
         Ok(())
     }
