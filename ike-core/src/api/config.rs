@@ -326,6 +326,15 @@ pub enum ConfigError {
     /// Something else.
     #[error("invalid configuration: {0}")]
     Invalid(String),
+    /// Not the configuration: a fault of ours (the random generator, a crypto operation)
+    /// while starting.
+    #[error("{fault}: {detail}")]
+    Local {
+        /// Which part of ours failed.
+        fault: super::failure::LocalFault,
+        /// What failed.
+        detail: String,
+    },
 }
 
 /// Decodes every `CERTIFICATE` block of PEM text into DER (trust anchors, certificate chains;

@@ -6,6 +6,7 @@
 //! re-exports them (`ike_core::engine::Event`, ...), which is their public path.
 
 mod config;
+mod error;
 mod failure;
 mod identity;
 mod output;
@@ -17,7 +18,8 @@ pub use config::{
     load_pem_certs, AddressPool, ChildConfig, ConfigError, ConnectionConfig, EngineConfig,
     Fragmentation, LocalAuth, Mode, RemoteAuth, RequestConfig, ResponderConfig, ServeConfig,
 };
-pub use failure::{AuthBy, Failure, Phase};
+pub(crate) use error::IkeError;
+pub use failure::{AuthBy, Failure, LocalFault, Phase};
 pub use identity::{Identity, IdentityParseError, PeerName};
 pub use output::{
     AssignedAddress, Direction, DownReason, EspCipher, Event, IkeSaHandle, KernelEvent, KernelOp,

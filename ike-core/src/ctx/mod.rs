@@ -7,7 +7,7 @@ pub(crate) mod leases;
 
 use std::collections::VecDeque;
 
-use crate::api::{EngineConfig, Event, KernelOp, KernelRequest, Time, Transmit};
+use crate::api::{EngineConfig, Event, IkeError, KernelOp, KernelRequest, Time, Transmit};
 use crate::crypto::Rng;
 use leases::Leases;
 
@@ -123,22 +123,22 @@ impl Ctx<'_> {
         r
     }
 
-    /// Random bytes; on RNG failure an error string.
-    pub fn random(&mut self, n: usize) -> Result<Vec<u8>, String> {
+    /// Random bytes.
+    pub fn random(&mut self, n: usize) -> Result<Vec<u8>, IkeError> {
         let mut v = vec![0u8; n];
-        self.rng.fill(&mut v).map_err(|e| format!("rng: {e}"))?;
+        self.rng.fill(&mut v).map_err(IkeError::rng)?;
         Ok(v)
     }
 
     /// A random non-zero IKE SPI.
-    pub fn random_spi8(&mut self) -> Result<[u8; 8], String> {
+    pub fn random_spi8(&mut self) -> Result<[u8; 8], IkeError> {
         for _ in 0..8 {
             let mut s = [0u8; 8];
-            self.rng.fill(&mut s).map_err(|e| format!("rng: {e}"))?;
+            self.rng.fill(&mut s).map_err(IkeError::rng)?;
             if s != [0; 8] {
                 return Ok(s);
             }
         }
-        Err("rng returns zero SPIs".into())
+        Err(IkeError::rng("it returns only zero SPIs"))
     }
 }

@@ -41,13 +41,14 @@ pub use crate::api::{
     AssignedAddress, Direction, DownReason, EspCipher, Event, IkeSaHandle, KernelEvent, KernelOp,
     KernelRequest, Lifetime, NatInfo, ReceivedConfig, Transmit, UdpEncap,
 };
-pub use crate::api::{AuthBy, Failure, Phase};
+pub use crate::api::{AuthBy, Failure, LocalFault, Phase};
 pub use crate::api::{Identity, IdentityParseError, PeerName};
 pub use crate::api::{RetransmitConfig, SecretBytes, Time};
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub use testing::FuzzingSkCiphers;
 
+use crate::api::IkeError;
 use crate::cookie::CookieJar;
 use crate::crypto::Rng;
 use crate::ctx::{leases::Leases, Ctx, Outputs};
@@ -133,7 +134,8 @@ impl Engine {
             return Err(ConfigError::Invalid("no Child SA configured".into()));
         }
         if let LocalAuth::Certificate { chain, key } = &conn.local_auth {
-            exchange::cert::load_key(chain, key.expose()).map_err(ConfigError::BadCredential)?;
+            exchange::cert::load_key(chain, key.expose())
+                .map_err(|e| ConfigError::BadCredential(e.detail().to_string()))?;
         }
         let profile = Arc::new(Profile::from_initiator(&conn));
         let handle = self.alloc_handle();
@@ -144,8 +146,12 @@ impl Engine {
             &self.cfg,
             &mut self.leases,
         );
-        let sa = exchange::ike_sa_init::initiate(&mut ctx, handle, profile, &conn)
-            .map_err(ConfigError::Invalid)?;
+        let sa = exchange::ike_sa_init::initiate(&mut ctx, handle, profile, &conn).map_err(
+            |e| match e {
+                IkeError::Local { fault, detail } => ConfigError::Local { fault, detail },
+                IkeError::Peer { detail, .. } => ConfigError::Invalid(detail),
+            },
+        )?;
         self.by_spi.insert(sa.spi_i, handle);
         self.index.update(handle, &sa);
         self.sas.insert(handle, sa);

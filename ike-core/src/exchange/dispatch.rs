@@ -10,7 +10,7 @@ use crate::natt::NATT_PORT;
 use crate::sa::child_sa::ChildSa;
 use crate::sa::transport::Opened;
 use crate::sa::{IkeSa, IkeState, ReqKind};
-use crate::wire::Message;
+use crate::wire::{Message, Payload};
 
 use super::{create_child, ike_auth, ike_sa_init, informational};
 
@@ -27,6 +27,30 @@ pub(crate) fn fail(sa: &mut IkeSa, ctx: &mut Ctx<'_>, failure: Failure, report: 
         });
     }
     teardown(sa, ctx, DownReason::Failed(failure));
+}
+
+/// Sends a response. When we cannot build it (our own fault: random generator, crypto,
+/// encoding), the request stays unanswered and [`Event::ExchangeFailed`] reports why; the IKE
+/// SA stays.
+pub(crate) fn answer(
+    sa: &mut IkeSa,
+    ctx: &mut Ctx<'_>,
+    exchange_type: u8,
+    msg_id: u32,
+    payloads: &[Payload],
+) -> bool {
+    match sa.respond(ctx, exchange_type, msg_id, payloads) {
+        Ok(()) => true,
+        Err(e) => {
+            if !sa.shell {
+                ctx.event(Event::ExchangeFailed {
+                    sa: sa.handle,
+                    failure: e.context("cannot answer the peer's request").into(),
+                });
+            }
+            false
+        }
+    }
 }
 
 /// Uninstalls a Child SA (already taken out of `sa.children`) and reports it.
@@ -231,7 +255,7 @@ pub(crate) fn start_queued(sa: &mut IkeSa, ctx: &mut Ctx<'_>) {
         let Some(kind) = sa.queue.remove(i) else {
             return;
         };
-        let _ = informational::start(sa, ctx, kind);
+        informational::start(sa, ctx, kind);
     }
 }
 
@@ -279,7 +303,7 @@ pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
     if sa.state == IkeState::Established && sa.pending.is_none() && !sa.shell {
         if let Some(d) = sa.profile.dpd_delay {
             if sa.last_rx + d <= ctx.now() {
-                let _ = informational::start(sa, ctx, ReqKind::Dpd);
+                informational::start(sa, ctx, ReqKind::Dpd);
             }
         }
     }
@@ -320,7 +344,7 @@ pub(crate) fn on_spi(sa: &mut IkeSa, ctx: &mut Ctx<'_>, request: KernelRequest, 
     pc.spi_in = Some(spi);
     pc.request = None;
     let r = match sa.state {
-        IkeState::WaitSpi => ike_auth::send_request(sa, ctx, spi).map_err(Failure::ProtocolError),
+        IkeState::WaitSpi => ike_auth::send_request(sa, ctx, spi).map_err(Failure::from),
         IkeState::AuthRespWaitSpi => ike_auth::finish_response(sa, ctx, spi),
         _ => Ok(()),
     };
@@ -341,6 +365,6 @@ pub(crate) fn on_expire(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32, hard: bool)
         .iter()
         .position(|c| c.spi_in == spi || c.spi_out == spi)
     {
-        let _ = create_child::remove_child(sa, ctx, i);
+        create_child::remove_child(sa, ctx, i);
     }
 }

@@ -3,11 +3,13 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use crate::api::{ConnectionConfig, Event, Failure, Fragmentation, IkeSaHandle, NatInfo, Phase};
+use crate::api::{
+    ConnectionConfig, Event, Failure, Fragmentation, IkeError, IkeSaHandle, NatInfo, Phase,
+};
 use crate::cookie::CookieJar;
 use crate::ctx::Ctx;
 use crate::fragment::Reassembly;
-use crate::ids::{exchange, notify, protocol};
+use crate::ids::{exchange, notify};
 use crate::natt::{nat_hash, IKE_PORT, NATT_PORT};
 use crate::sa::keys::{derive_ike, ke_finish, ke_start};
 use crate::sa::profile::Profile;
@@ -82,7 +84,7 @@ pub(crate) fn initiate(
     handle: IkeSaHandle,
     profile: Arc<Profile>,
     conn: &ConnectionConfig,
-) -> Result<IkeSa, String> {
+) -> Result<IkeSa, IkeError> {
     let local_ip = conn.local_addr.unwrap_or(match conn.remote.ip() {
         IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
@@ -97,7 +99,8 @@ pub(crate) fn initiate(
     );
     sa.spi_i = ctx.random_spi8()?;
     sa.init.ni = ctx.random(NONCE_LEN)?;
-    let group = nego::first_ke(&sa.profile.ike_proposals).ok_or("no KE group")?;
+    let group = nego::first_ke(&sa.profile.ike_proposals)
+        .ok_or_else(|| IkeError::state("no KE group in our IKE proposals"))?;
     let (ke, _) = ke_start(ctx, group)?;
     sa.init.ke = Some(ke);
     sa.init.ke_group = group;
@@ -110,7 +113,7 @@ fn nat_notifies(
     ctx: &mut Ctx<'_>,
     local: SocketAddr,
     remote: SocketAddr,
-) -> Result<Vec<Payload>, String> {
+) -> Result<Vec<Payload>, IkeError> {
     let src = if sa.profile.force_encap {
         ctx.random(20)?
     } else {
@@ -125,8 +128,12 @@ fn nat_notifies(
     ])
 }
 
-fn send_init(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), String> {
-    let ke = sa.init.ke.as_ref().ok_or("no KE")?;
+fn send_init(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), IkeError> {
+    let ke = sa
+        .init
+        .ke
+        .as_ref()
+        .ok_or_else(|| IkeError::state("no KE"))?;
     let mut payloads = Vec::new();
     if let Some(c) = &sa.init.cookie {
         payloads.push(notify_p(notify::COOKIE, c.clone()));
@@ -264,6 +271,15 @@ fn bad(s: &str) -> InitError {
     unverified(None, Failure::ProtocolError(s.into()))
 }
 
+/// A failure while using a response: the peer's fault leaves the response unverified (it may
+/// be forged), ours ends the attempt.
+fn init_err(e: IkeError) -> InitError {
+    match e {
+        IkeError::Peer { .. } => unverified(None, e.into()),
+        IkeError::Local { .. } => InitError::Fatal(e.into()),
+    }
+}
+
 /// Initiator: the IKE_SA_INIT response arrived. Nothing changes until the response is known
 /// to be usable (an unusable one is [`InitError::Unverified`]); then the pending request is
 /// replaced (COOKIE, INVALID_KE_PAYLOAD) or the IKE SA moves on to IKE_AUTH.
@@ -276,7 +292,7 @@ pub(crate) fn on_response(
     remote: SocketAddr,
 ) -> Result<(), InitError> {
     let p = &msg.payloads;
-    let fatal = |e: String| InitError::Fatal(Failure::ProtocolError(e));
+    let fatal = |e: IkeError| InitError::Fatal(e.into());
     if let Some(c) = find_notify(p, notify::COOKIE) {
         if sa.init.cookie_tries >= 3 || c.data.is_empty() || c.data.len() > 64 {
             return Err(bad("too many COOKIE requests"));
@@ -336,10 +352,9 @@ pub(crate) fn on_response(
         return Err(bad("zero responder SPI"));
     }
     let ke = sa.init.ke.as_ref().ok_or_else(|| bad("no KE"))?;
-    let shared =
-        ke_finish(ke, &kep.data).map_err(|e| unverified(None, Failure::ProtocolError(e)))?;
-    let keys = derive_ike(&chosen, &sa.init.ni, nr, &shared, &sa.spi_i, &spi_r)
-        .map_err(|e| unverified(None, Failure::ProtocolError(e)))?;
+    let shared = ke_finish(ke, &kep.data).map_err(init_err)?;
+    let keys =
+        derive_ike(&chosen, &sa.init.ni, nr, &shared, &sa.spi_i, &spi_r).map_err(init_err)?;
     // The response is usable: from here on the IKE SA moves on.
     sa.pending = None;
     sa.init.unverified = None;
@@ -534,6 +549,5 @@ pub(crate) fn respond(
     });
     sa.peer_next = 1;
     sa.expire = Some(ctx.now() + ctx.cfg().half_open_timeout);
-    let _ = protocol::IKE;
     Some(sa)
 }
