@@ -86,6 +86,11 @@ fn ecfg(hashes: bool, pss: bool) -> EngineConfig {
 }
 
 fn run(seed: u64, s: Setup) -> Sim {
+    run_with(seed, s, |_| {})
+}
+
+/// [`run`], with `prepare` applied to the simulation before the client initiates.
+fn run_with(seed: u64, s: Setup, prepare: impl FnOnce(&mut Sim)) -> Sim {
     let mut r = responder_cfg("unused");
     r.local_id = Identity::parse(s.server_id).unwrap();
     r.local_auth = s.server;
@@ -100,6 +105,7 @@ fn run(seed: u64, s: Setup) -> Sim {
     c.remote_id = Some(Identity::parse(s.server_id).unwrap());
     c.local_auth = s.client;
     c.remote_auth = s.client_trusts;
+    prepare(&mut sim);
     sim.nodes[0].engine.initiate(sim.now, c).unwrap();
     sim.run_until(Duration::from_secs(10), established);
     sim.run_for(Duration::from_secs(1));
@@ -597,4 +603,54 @@ fn with_rightid_the_identity_must_match_and_be_in_the_certificate() {
         sim.events(0)
     );
     // ... and in its certificate (server_identity_not_in_certificate above).
+}
+
+/// The client engine without a configured wall clock.
+fn clockless_client(sim: &mut Sim) {
+    sim.nodes[0].engine = Engine::new(
+        EngineConfig {
+            send_signature_hashes: true,
+            ..EngineConfig::default()
+        },
+        basic::common::test_rng(77),
+    );
+}
+
+#[test]
+fn without_a_wall_clock_certificates_are_not_checked_and_it_is_our_fault() {
+    // The engine reads no system clock: without one, the server's certificate cannot be
+    // checked, and the failure names our missing clock (not the peer, not INVALID_SYNTAX).
+    let s = run_with(31, Setup::default(), clockless_client);
+    assert!(
+        s.has_event(0, |e| matches!(
+            e,
+            Event::Failed {
+                failure: Failure::Local {
+                    fault: LocalFault::State,
+                    detail,
+                },
+                ..
+            } if detail.contains("wall clock")
+        )),
+        "{:?}",
+        s.events(0)
+    );
+    assert_eq!(s.child_up_count(0), 0);
+}
+
+#[test]
+fn set_wall_clock_gives_the_engine_the_time_for_certificates() {
+    let s = run_with(32, Setup::default(), |sim| {
+        clockless_client(sim);
+        let now = sim.now;
+        sim.nodes[0].engine.set_wall_clock(now, WALL);
+    });
+    assert_up(&s);
+    // In 2001 the same certificates were not valid yet: the time given is the one used.
+    let s = run_with(33, Setup::default(), |sim| {
+        clockless_client(sim);
+        let now = sim.now;
+        sim.nodes[0].engine.set_wall_clock(now, 1_000_000_000);
+    });
+    assert_rejected_by(&s, 0, "not valid yet");
 }

@@ -21,7 +21,10 @@
 //! - Nothing runs on zeros when the [`Rng`] fails: `initiate` returns an error, IKE_SA_INIT
 //!   requests are dropped, rekeys fail with [`Event::ExchangeFailed`].
 //! - Certificate validity is checked against [`EngineConfig::wall_clock_at_zero`] plus the
-//!   injected time, or the system clock when that is `None`.
+//!   injected time; the engine reads no clock. Drivers set it (or call
+//!   [`Engine::set_wall_clock`] with each `now`); without it certificate authentication fails.
+//! - Randomness comes only from the injected [`Rng`], except inside aws-lc-rs signing (RSA-PSS
+//!   salts, ECDSA nonces), which draws from AWS-LC's own DRBG and takes no caller RNG.
 
 mod index;
 #[cfg(test)]
@@ -445,6 +448,14 @@ impl Engine {
     /// The next event.
     pub fn poll_event(&mut self) -> Option<Event> {
         self.out.pop_event()
+    }
+
+    /// Tells the engine the wall clock (Unix seconds) at engine time `now`, for certificate
+    /// validity checks ([`EngineConfig::wall_clock_at_zero`]). Drivers whose time source does
+    /// not follow the wall clock (a monotonic clock across suspend, a clock step) call it
+    /// with each `now` they feed in.
+    pub fn set_wall_clock(&mut self, now: Time, unix_secs: u64) {
+        self.cfg.wall_clock_at_zero = Some(unix_secs.saturating_sub(now.as_millis() / 1000));
     }
 
     /// Number of IKE SAs (any state).

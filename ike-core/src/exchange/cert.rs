@@ -20,15 +20,18 @@ use crate::wire::{AuthPayload, CertPayload, CertReqPayload, NotifyPayload, Paylo
 /// Most certificates accepted from a peer (end entity plus intermediates).
 const MAX_PEER_CERTS: usize = 8;
 
-/// Unix time in seconds for certificate validity checks: the engine's wall clock at its time
-/// zero plus the injected time, or the system clock when none was configured.
-pub(crate) fn unix_now(ctx: &Ctx<'_>) -> u64 {
-    match ctx.cfg().wall_clock_at_zero {
-        Some(base) => base.saturating_add(ctx.now().as_millis() / 1000),
-        None => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-    }
+/// Unix time in seconds for certificate validity checks: the wall clock the driver gave at
+/// engine time zero plus the injected time. Without one the check cannot be made (our fault).
+pub(crate) fn unix_now(ctx: &Ctx<'_>) -> Result<u64, IkeError> {
+    ctx.cfg()
+        .wall_clock_at_zero
+        .map(|base| base.saturating_add(ctx.now().as_millis() / 1000))
+        .ok_or_else(|| {
+            IkeError::state(
+                "no wall clock to check the peer's certificate validity \
+                 (EngineConfig::wall_clock_at_zero / Engine::set_wall_clock)",
+            )
+        })
 }
 
 /// The SIGNATURE_HASH_ALGORITHMS notify we send (RFC 7427 §4).

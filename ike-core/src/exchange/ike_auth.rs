@@ -140,7 +140,7 @@ fn verify_peer(
                     name: peer_name.as_ref(),
                 },
                 trust_anchors,
-                cert::unix_now(ctx),
+                cert::unix_now(ctx)?,
                 auth,
                 &octets,
             )
