@@ -11,17 +11,15 @@
     dead_code
 )]
 
-#[path = "sim_basic.rs"]
-#[allow(unused)]
-mod basic;
+mod common;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use basic::common::{test_rng, Sim};
-use basic::{established, initiator_conn, responder_cfg, sim, A, B};
+use common::{established, initiator_conn, responder_cfg, sim, A, B};
+use common::{test_rng, Sim};
 use ike_core::cookie::CookieJar;
 use ike_core::crypto::{CryptoError, DeterministicRng, Rng};
 use ike_core::engine::*;

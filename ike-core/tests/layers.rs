@@ -294,3 +294,26 @@ fn checker_ignores_comments_downward_paths_and_lib_rs() {
     assert!(check_file("lib.rs", "pub mod engine;\nuse crate::engine::X;\n").is_empty());
     assert!(check_file("engine/x.rs", "use crate::sa::IkeSa;\nuse crate::ids;\n").is_empty());
 }
+
+/// Test binaries share code only through `tests/common/` (`mod common;`): a test file pulled
+/// into other binaries with a path attribute would run its tests once per binary.
+#[test]
+fn no_test_file_is_included_into_another_test_binary() {
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let needle = concat!("#[", "path");
+    let mut files = Vec::new();
+    rust_files(&tests, &mut files);
+    let found: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            std::fs::read_to_string(f)
+                .unwrap_or_else(|e| panic!("{}: {e}", f.display()))
+                .contains(needle)
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(
+        found.is_empty(),
+        "move shared test code to tests/common/: {found:?}"
+    );
+}

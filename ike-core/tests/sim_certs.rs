@@ -10,15 +10,13 @@
     dead_code
 )]
 
-#[path = "sim_basic.rs"]
-#[allow(unused)]
-mod basic;
+mod common;
 
 use std::net::IpAddr;
 use std::time::Duration;
 
-use basic::common::Sim;
-use basic::{assert_matching_keys, established, initiator_conn, responder_cfg, A, B};
+use common::Sim;
+use common::{assert_matching_keys, established, initiator_conn, responder_cfg, A, B};
 use ike_core::engine::*;
 
 /// Wall-clock time of the simulations (2026-12-23): inside the validity of the test PKI and
@@ -362,7 +360,7 @@ fn key_not_matching_certificate_is_a_config_error() {
         chain: vec![der("client_p256.der")],
         key: SecretBytes::from_slice(&der("wrong_san.key.der")),
     };
-    let mut e = Engine::new(ecfg(true, false), basic::common::test_rng(1));
+    let mut e = Engine::new(ecfg(true, false), common::test_rng(1));
     assert!(matches!(
         e.initiate(Time::from_millis(0), c),
         Err(ConfigError::BadCredential(_))
@@ -612,7 +610,7 @@ fn clockless_client(sim: &mut Sim) {
             send_signature_hashes: true,
             ..EngineConfig::default()
         },
-        basic::common::test_rng(77),
+        common::test_rng(77),
     );
 }
 
