@@ -56,6 +56,8 @@ struct Setup {
     server_id: &'static str,
     hashes: (bool, bool),
     pss: (bool, bool),
+    /// Whether the server's engine is given a wall clock.
+    server_clock: bool,
 }
 
 impl Default for Setup {
@@ -69,6 +71,7 @@ impl Default for Setup {
             server_id: "@server.example",
             hashes: (true, true),
             pss: (false, false),
+            server_clock: true,
         }
     }
 }
@@ -95,6 +98,9 @@ fn run_with(seed: u64, s: Setup, prepare: impl FnOnce(&mut Sim)) -> Sim {
     r.remote_auth = s.server_trusts;
     let mut rcfg = ecfg(s.hashes.1, s.pss.1);
     rcfg.responders = vec![r];
+    if !s.server_clock {
+        rcfg.wall_clock_at_zero = None;
+    }
     let icfg = ecfg(s.hashes.0, s.pss.0);
     let ip = |x: &str| x.parse::<IpAddr>().unwrap();
     let mut sim = Sim::new(seed, (ip(A), icfg), (ip(B), rcfg));
@@ -651,4 +657,38 @@ fn set_wall_clock_gives_the_engine_the_time_for_certificates() {
         sim.nodes[0].engine.set_wall_clock(now, 1_000_000_000);
     });
     assert_rejected_by(&s, 0, "not valid yet");
+}
+
+#[test]
+fn a_server_without_wall_clock_does_not_blame_the_client() {
+    let s = run(
+        34,
+        Setup {
+            server_clock: false,
+            ..Setup::default()
+        },
+    );
+    assert!(
+        s.has_event(1, |e| matches!(
+            e,
+            Event::Failed {
+                failure: Failure::Local {
+                    fault: LocalFault::State,
+                    ..
+                },
+                ..
+            }
+        )),
+        "{:?}",
+        s.events(1)
+    );
+    // Our fault is not sent as the client's: no AUTHENTICATION_FAILED reaches it.
+    assert!(!s.has_event(0, |e| matches!(
+        e,
+        Event::Failed {
+            failure: Failure::AuthenticationFailed { .. } | Failure::PeerNotify { .. },
+            ..
+        }
+    )));
+    assert_eq!(s.child_up_count(0), 0);
 }

@@ -457,8 +457,12 @@ pub(crate) fn on_request(
     }
     profile.ike_proposals.clone_from(&sa.profile.ike_proposals);
     sa.profile = std::sync::Arc::new(profile);
-    if let Err(f) = verify_peer(sa, ctx, idi, auth, p) {
-        return Err(fail_auth(sa, ctx, f));
+    match verify_peer(sa, ctx, idi, auth, p) {
+        Ok(()) => {}
+        // Our own fault (no wall clock, a crypto failure): not the peer's authentication
+        // failing, so no AUTHENTICATION_FAILED is sent for it.
+        Err(f @ Failure::Local { .. }) => return Err(f),
+        Err(f) => return Err(fail_auth(sa, ctx, f)),
     }
     sa.remote_id = peer;
     // Child SA negotiation.
