@@ -692,3 +692,39 @@ fn a_server_without_wall_clock_does_not_blame_the_client() {
     )));
     assert_eq!(s.child_up_count(0), 0);
 }
+
+#[test]
+fn unusable_trust_anchors_are_our_fault_not_the_peers() {
+    let s = run(
+        35,
+        Setup {
+            server_trusts: RemoteAuth::Certificate {
+                trust_anchors: vec![vec![0x30, 0x00]],
+                require_id_match: true,
+                peer_name: None,
+            },
+            ..Setup::default()
+        },
+    );
+    assert!(
+        s.has_event(1, |e| matches!(
+            e,
+            Event::Failed {
+                failure: Failure::Local {
+                    fault: LocalFault::State,
+                    detail,
+                },
+                ..
+            } if detail.contains("trust anchor")
+        )),
+        "{:?}",
+        s.events(1)
+    );
+    assert!(!s.has_event(0, |e| matches!(
+        e,
+        Event::Failed {
+            failure: Failure::AuthenticationFailed { .. },
+            ..
+        }
+    )));
+}

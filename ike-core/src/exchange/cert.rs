@@ -364,10 +364,14 @@ fn auth_failed(detail: String) -> Failure {
     }
 }
 
-/// A certificate check that did not pass: we reject the peer's authentication, whether its
-/// certificate or our trust configuration is at fault (the detail says which).
+/// A certificate check that did not pass: the peer's certificate at fault rejects its
+/// authentication; our own configuration at fault (no usable trust anchor, a peer name that
+/// is no DNS name) is reported as ours.
 fn check_failed(e: IkeError) -> Failure {
-    auth_failed(e.detail().to_string())
+    match e {
+        IkeError::Peer { detail, .. } => auth_failed(detail),
+        local @ IkeError::Local { .. } => local.into(),
+    }
 }
 
 /// Verifies the peer's certificate-based AUTH: chain, identity or name, signature.
