@@ -1,7 +1,7 @@
 //! Entry points for the fuzz targets into crate-private conversions (only with the `fuzzing`
 //! feature; not part of the supported API).
 
-use crate::engine::ReceivedConfig;
+use crate::api::ReceivedConfig;
 use crate::wire::{CpPayload, TrafficSelector};
 
 /// The initiator's reading of a CFG_REPLY (what `Event::ConfigReceived` carries).

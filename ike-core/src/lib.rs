@@ -11,9 +11,16 @@
 //!   derivation (prf+, SKEYSEED, KEYMAT, AUTH).
 //! - [`proposal`]: transform registry, Libreswan and strongSwan proposal syntaxes, negotiation.
 //! - [`ts`]: traffic selectors, narrowing (RFC 7296 §2.9), CIDR conversion, address pools.
+//! - `api` (private; public through [`engine`]): the engine's vocabulary (config, events,
+//!   kernel operations, failures, identities, time, secrets), below the engine, the
+//!   exchanges and the SA code so that none of them imports a higher layer; `ctx`: the
+//!   per-call context (output queues, RNG, leases) handed to the exchanges.
+//! - [`engine`]: the sans-IO engine itself.
 
+pub(crate) mod api;
 pub mod cookie;
 pub mod crypto;
+pub(crate) mod ctx;
 pub mod engine;
 pub(crate) mod exchange;
 pub mod fragment;

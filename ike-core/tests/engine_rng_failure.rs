@@ -11,17 +11,15 @@
     dead_code
 )]
 
-#[path = "sim_basic.rs"]
-#[allow(unused)]
-mod basic;
+mod common;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use basic::common::{test_rng, Sim};
-use basic::{established, initiator_conn, responder_cfg, sim, A, B};
+use common::{established, initiator_conn, responder_cfg, sim, A, B};
+use common::{test_rng, Sim};
 use ike_core::cookie::CookieJar;
 use ike_core::crypto::{CryptoError, DeterministicRng, Rng};
 use ike_core::engine::*;
@@ -80,9 +78,20 @@ fn cookie_responder(rng: Box<dyn Rng + Send>) -> Engine {
 fn initiate_fails_without_randomness() {
     let fail = Arc::new(AtomicU32::new(1));
     let mut e = Engine::new(EngineConfig::default(), flaky(1, &fail, false));
-    assert!(e
+    // Our own fault, reported as such (not as a configuration or protocol error).
+    let err = e
         .initiate(Time::from_millis(0), initiator_conn("k"))
-        .is_err());
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConfigError::Local {
+                fault: LocalFault::Rng,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(e.poll_transmit().is_none());
     assert_eq!(e.ike_sa_count(), 0);
 }
@@ -173,7 +182,19 @@ fn pair(seed: u64) -> (Sim, Arc<AtomicU32>) {
 fn rng_exchange_failures(s: &Sim) -> usize {
     s.events(0)
         .iter()
-        .filter(|e| matches!(e, Event::ExchangeFailed { failure: Failure::ProtocolError(m), .. } if m.contains("rng")))
+        .filter(|e| {
+            // Our RNG's fault: reported as what it is, never as the peer's protocol error.
+            matches!(
+                e,
+                Event::ExchangeFailed {
+                    failure: Failure::Local {
+                        fault: LocalFault::Rng,
+                        ..
+                    },
+                    ..
+                }
+            )
+        })
         .count()
 }
 
@@ -221,4 +242,50 @@ fn ike_rekey_without_randomness_fails_the_rekey_only() {
         Event::Failed { .. } | Event::IkeSaDown { .. }
     )));
     assert_eq!(s.nodes[0].engine.ike_sa_count(), 1);
+}
+
+#[test]
+fn responder_without_randomness_reports_its_own_fault_not_the_peers() {
+    let fail = Arc::new(AtomicU32::new(0));
+    let mut s = sim(9, responder_cfg("k"));
+    let ecfg = EngineConfig {
+        responders: vec![responder_cfg("k")],
+        ..EngineConfig::default()
+    };
+    s.nodes[1].engine = Engine::new(ecfg, flaky(9, &fail, false));
+    s.nodes[0]
+        .engine
+        .initiate(s.now, initiator_conn("k"))
+        .unwrap();
+    assert!(s.run_until(Duration::from_secs(10), established));
+    let spi = live(&s, 0)[0];
+    // The gateway's RNG fails while the client rekeys its Child SA.
+    fail.store(1, Ordering::SeqCst);
+    let now = s.now;
+    s.nodes[0]
+        .engine
+        .handle_kernel_event(now, KernelEvent::SaExpired { spi, hard: false });
+    s.run_for(Duration::from_secs(5));
+    let ours = |e: &Event| {
+        matches!(
+            e,
+            Event::ExchangeFailed {
+                failure: Failure::Local {
+                    fault: LocalFault::Rng,
+                    ..
+                },
+                ..
+            }
+        )
+    };
+    assert!(s.has_event(1, ours), "{:?}", s.events(1));
+    // Never blamed on the peer, never fatal to the IKE SA.
+    assert!(!s.has_event(1, |e| matches!(
+        e,
+        Event::ExchangeFailed {
+            failure: Failure::ProtocolError(_) | Failure::NoProposalChosen { .. },
+            ..
+        } | Event::Failed { .. }
+            | Event::IkeSaDown { .. }
+    )));
 }

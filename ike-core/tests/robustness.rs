@@ -8,14 +8,12 @@
     dead_code
 )]
 
-#[path = "sim_basic.rs"]
-#[allow(unused)]
-mod basic;
+mod common;
 
 use std::time::Duration;
 
-use basic::common::SimRng;
-use basic::{established, initiator_conn, responder_cfg, sim};
+use common::SimRng;
+use common::{established, initiator_conn, responder_cfg, sim};
 use ike_core::engine::*;
 
 #[test]

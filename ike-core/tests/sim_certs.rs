@@ -10,15 +10,13 @@
     dead_code
 )]
 
-#[path = "sim_basic.rs"]
-#[allow(unused)]
-mod basic;
+mod common;
 
 use std::net::IpAddr;
 use std::time::Duration;
 
-use basic::common::Sim;
-use basic::{assert_matching_keys, established, initiator_conn, responder_cfg, A, B};
+use common::Sim;
+use common::{assert_matching_keys, established, initiator_conn, responder_cfg, A, B};
 use ike_core::engine::*;
 
 /// Wall-clock time of the simulations (2026-12-23): inside the validity of the test PKI and
@@ -58,6 +56,8 @@ struct Setup {
     server_id: &'static str,
     hashes: (bool, bool),
     pss: (bool, bool),
+    /// Whether the server's engine is given a wall clock.
+    server_clock: bool,
 }
 
 impl Default for Setup {
@@ -71,6 +71,7 @@ impl Default for Setup {
             server_id: "@server.example",
             hashes: (true, true),
             pss: (false, false),
+            server_clock: true,
         }
     }
 }
@@ -86,12 +87,20 @@ fn ecfg(hashes: bool, pss: bool) -> EngineConfig {
 }
 
 fn run(seed: u64, s: Setup) -> Sim {
+    run_with(seed, s, |_| {})
+}
+
+/// [`run`], with `prepare` applied to the simulation before the client initiates.
+fn run_with(seed: u64, s: Setup, prepare: impl FnOnce(&mut Sim)) -> Sim {
     let mut r = responder_cfg("unused");
     r.local_id = Identity::parse(s.server_id).unwrap();
     r.local_auth = s.server;
     r.remote_auth = s.server_trusts;
     let mut rcfg = ecfg(s.hashes.1, s.pss.1);
     rcfg.responders = vec![r];
+    if !s.server_clock {
+        rcfg.wall_clock_at_zero = None;
+    }
     let icfg = ecfg(s.hashes.0, s.pss.0);
     let ip = |x: &str| x.parse::<IpAddr>().unwrap();
     let mut sim = Sim::new(seed, (ip(A), icfg), (ip(B), rcfg));
@@ -100,6 +109,7 @@ fn run(seed: u64, s: Setup) -> Sim {
     c.remote_id = Some(Identity::parse(s.server_id).unwrap());
     c.local_auth = s.client;
     c.remote_auth = s.client_trusts;
+    prepare(&mut sim);
     sim.nodes[0].engine.initiate(sim.now, c).unwrap();
     sim.run_until(Duration::from_secs(10), established);
     sim.run_for(Duration::from_secs(1));
@@ -356,7 +366,7 @@ fn key_not_matching_certificate_is_a_config_error() {
         chain: vec![der("client_p256.der")],
         key: SecretBytes::from_slice(&der("wrong_san.key.der")),
     };
-    let mut e = Engine::new(ecfg(true, false), basic::common::test_rng(1));
+    let mut e = Engine::new(ecfg(true, false), common::test_rng(1));
     assert!(matches!(
         e.initiate(Time::from_millis(0), c),
         Err(ConfigError::BadCredential(_))
@@ -597,4 +607,124 @@ fn with_rightid_the_identity_must_match_and_be_in_the_certificate() {
         sim.events(0)
     );
     // ... and in its certificate (server_identity_not_in_certificate above).
+}
+
+/// The client engine without a configured wall clock.
+fn clockless_client(sim: &mut Sim) {
+    sim.nodes[0].engine = Engine::new(
+        EngineConfig {
+            send_signature_hashes: true,
+            ..EngineConfig::default()
+        },
+        common::test_rng(77),
+    );
+}
+
+#[test]
+fn without_a_wall_clock_certificates_are_not_checked_and_it_is_our_fault() {
+    // The engine reads no system clock: without one, the server's certificate cannot be
+    // checked, and the failure names our missing clock (not the peer, not INVALID_SYNTAX).
+    let s = run_with(31, Setup::default(), clockless_client);
+    assert!(
+        s.has_event(0, |e| matches!(
+            e,
+            Event::Failed {
+                failure: Failure::Local {
+                    fault: LocalFault::State,
+                    detail,
+                },
+                ..
+            } if detail.contains("wall clock")
+        )),
+        "{:?}",
+        s.events(0)
+    );
+    assert_eq!(s.child_up_count(0), 0);
+}
+
+#[test]
+fn set_wall_clock_gives_the_engine_the_time_for_certificates() {
+    let s = run_with(32, Setup::default(), |sim| {
+        clockless_client(sim);
+        let now = sim.now;
+        sim.nodes[0].engine.set_wall_clock(now, WALL);
+    });
+    assert_up(&s);
+    // In 2001 the same certificates were not valid yet: the time given is the one used.
+    let s = run_with(33, Setup::default(), |sim| {
+        clockless_client(sim);
+        let now = sim.now;
+        sim.nodes[0].engine.set_wall_clock(now, 1_000_000_000);
+    });
+    assert_rejected_by(&s, 0, "not valid yet");
+}
+
+#[test]
+fn a_server_without_wall_clock_does_not_blame_the_client() {
+    let s = run(
+        34,
+        Setup {
+            server_clock: false,
+            ..Setup::default()
+        },
+    );
+    assert!(
+        s.has_event(1, |e| matches!(
+            e,
+            Event::Failed {
+                failure: Failure::Local {
+                    fault: LocalFault::State,
+                    ..
+                },
+                ..
+            }
+        )),
+        "{:?}",
+        s.events(1)
+    );
+    // Our fault is not sent as the client's: no AUTHENTICATION_FAILED reaches it.
+    assert!(!s.has_event(0, |e| matches!(
+        e,
+        Event::Failed {
+            failure: Failure::AuthenticationFailed { .. } | Failure::PeerNotify { .. },
+            ..
+        }
+    )));
+    assert_eq!(s.child_up_count(0), 0);
+}
+
+#[test]
+fn unusable_trust_anchors_are_our_fault_not_the_peers() {
+    let s = run(
+        35,
+        Setup {
+            server_trusts: RemoteAuth::Certificate {
+                trust_anchors: vec![vec![0x30, 0x00]],
+                require_id_match: true,
+                peer_name: None,
+            },
+            ..Setup::default()
+        },
+    );
+    assert!(
+        s.has_event(1, |e| matches!(
+            e,
+            Event::Failed {
+                failure: Failure::Local {
+                    fault: LocalFault::State,
+                    detail,
+                },
+                ..
+            } if detail.contains("trust anchor")
+        )),
+        "{:?}",
+        s.events(1)
+    );
+    assert!(!s.has_event(0, |e| matches!(
+        e,
+        Event::Failed {
+            failure: Failure::AuthenticationFailed { .. },
+            ..
+        }
+    )));
 }

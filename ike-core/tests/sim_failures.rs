@@ -9,13 +9,11 @@
     dead_code
 )]
 
-#[path = "sim_basic.rs"]
-#[allow(unused)]
-mod basic;
+mod common;
 
 use std::time::Duration;
 
-use basic::{assert_matching_keys, established, initiator_conn, responder_cfg, sim};
+use common::{assert_matching_keys, established, initiator_conn, responder_cfg, sim};
 use ike_core::engine::*;
 use ike_core::proposal::{parse_strongswan, Protocol};
 use ike_core::wire::TrafficSelector;
@@ -201,7 +199,7 @@ fn cookie_path_succeeds() {
         cookie_threshold: 0,
         ..EngineConfig::default()
     };
-    let mut s = basic::common::Sim::new(
+    let mut s = common::Sim::new(
         16,
         ("192.0.2.10".parse().unwrap(), EngineConfig::default()),
         ("198.51.100.20".parse().unwrap(), ecfg),

@@ -9,13 +9,11 @@
     dead_code
 )]
 
-#[path = "sim_basic.rs"]
-#[allow(unused)]
-mod basic;
+mod common;
 
 use std::time::Duration;
 
-use basic::{assert_matching_keys, established, initiator_conn, responder_cfg, sim};
+use common::{assert_matching_keys, established, initiator_conn, responder_cfg, sim};
 use ike_core::crypto::{default_provider, KeGroup};
 use ike_core::ids::{integ, ke};
 use ike_core::proposal::registry::{TransformKind, SUPPORTED};

@@ -11,16 +11,14 @@
     dead_code
 )]
 
-#[path = "sim_basic.rs"]
-#[allow(unused)]
-mod basic;
+mod common;
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use basic::common::Sim;
-use basic::{initiator_conn, responder_cfg, sim};
+use common::Sim;
+use common::{initiator_conn, responder_cfg, sim};
 use ike_core::engine::*;
 
 fn ip(s: &str) -> IpAddr {

@@ -10,18 +10,16 @@
     clippy::needless_range_loop
 )]
 
-#[path = "sim_basic.rs"]
-#[allow(unused)]
-mod basic;
+mod common;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use basic::{assert_matching_keys, established, initiator_conn, responder_cfg, sim};
+use common::{assert_matching_keys, established, initiator_conn, responder_cfg, sim};
 use ike_core::engine::*;
 use ike_core::proposal::{parse_strongswan, Protocol};
 
-use basic::common::{Impairments, Sim};
+use common::{Impairments, Sim};
 
 fn props(s: &str, p: Protocol) -> Vec<ike_core::proposal::Proposal> {
     parse_strongswan(p, s).unwrap().0

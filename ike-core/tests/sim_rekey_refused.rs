@@ -12,14 +12,12 @@
     clippy::needless_range_loop
 )]
 
-#[path = "sim_basic.rs"]
-#[allow(unused)]
-mod basic;
+mod common;
 
 use std::time::Duration;
 
-use basic::common::Sim;
-use basic::{established, initiator_conn, responder_cfg, sim};
+use common::Sim;
+use common::{established, initiator_conn, responder_cfg, sim};
 use ike_core::engine::*;
 use ike_core::proposal::{parse_strongswan, Protocol};
 

@@ -11,15 +11,13 @@
     dead_code
 )]
 
-#[path = "sim_basic.rs"]
-#[allow(unused)]
-mod basic;
+mod common;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use basic::common::{test_rng, Sim};
-use basic::{established, initiator_conn, responder_cfg, sim, A, B};
+use common::{established, initiator_conn, responder_cfg, sim, A, B};
+use common::{test_rng, Sim};
 use ike_core::engine::*;
 use ike_core::ids::{exchange, notify};
 use ike_core::proposal::{parse_strongswan, Protocol};

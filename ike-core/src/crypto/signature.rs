@@ -226,6 +226,8 @@ impl SigningKey for RsaSigner {
     fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let encoding = rsa_encoding(scheme).ok_or_else(unsupported_scheme)?;
         let mut out = vec![0u8; self.0.public_modulus_len()];
+        // aws-lc-rs ignores this argument (PSS salts come from AWS-LC's own DRBG) and its
+        // `SecureRandom` is sealed, so the engine's injected RNG cannot be passed here.
         self.0
             .sign(encoding, &SystemRandom::new(), message, &mut out)?;
         Ok(out)
@@ -261,6 +263,7 @@ impl SigningKey for EcdsaSigner {
         if !self.supports(scheme) {
             return Err(unsupported_scheme());
         }
+        // Ignored by aws-lc-rs (ECDSA nonces come from AWS-LC's own DRBG); see the RSA case.
         let der = self.key.sign(&SystemRandom::new(), message)?;
         match scheme {
             SignatureScheme::EcdsaFixed(_) => {

@@ -21,53 +21,46 @@
 //! - Nothing runs on zeros when the [`Rng`] fails: `initiate` returns an error, IKE_SA_INIT
 //!   requests are dropped, rekeys fail with [`Event::ExchangeFailed`].
 //! - Certificate validity is checked against [`EngineConfig::wall_clock_at_zero`] plus the
-//!   injected time, or the system clock when that is `None`.
+//!   injected time; the engine reads no clock. Drivers set it (or call
+//!   [`Engine::set_wall_clock`] with each `now`); without it certificate authentication fails.
+//! - Randomness comes only from the injected [`Rng`], except inside aws-lc-rs signing (RSA-PSS
+//!   salts, ECDSA nonces), which draws from AWS-LC's own DRBG and takes no caller RNG.
 
-mod config;
-pub(crate) mod ctx;
-mod failure;
-mod identity;
 mod index;
-pub(crate) mod leases;
-mod output;
 #[cfg(test)]
 mod refused_tests;
-mod retransmit;
-mod secret;
 #[cfg(feature = "fuzzing")]
 mod testing;
-mod time;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use config::{
+pub use crate::api::{
     load_pem_certs, AddressPool, ChildConfig, ConfigError, ConnectionConfig, EngineConfig,
     Fragmentation, LocalAuth, Mode, RemoteAuth, RequestConfig, ResponderConfig, ServeConfig,
 };
-pub use failure::{AuthBy, Failure, Phase};
-pub use identity::{Identity, IdentityParseError, PeerName};
-pub use output::{
+pub use crate::api::{
     AssignedAddress, Direction, DownReason, EspCipher, Event, IkeSaHandle, KernelEvent, KernelOp,
     KernelRequest, Lifetime, NatInfo, ReceivedConfig, Transmit, UdpEncap,
 };
-pub use retransmit::RetransmitConfig;
-pub use secret::SecretBytes;
+pub use crate::api::{AuthBy, Failure, LocalFault, Phase};
+pub use crate::api::{Identity, IdentityParseError, PeerName};
+pub use crate::api::{RetransmitConfig, SecretBytes, Time};
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub use testing::FuzzingSkCiphers;
-pub use time::Time;
 
+use crate::api::IkeError;
 use crate::cookie::CookieJar;
 use crate::crypto::Rng;
+use crate::ctx::{leases::Leases, Ctx, Outputs};
 use crate::exchange;
 use crate::ids;
 use crate::natt::NATT_PORT;
 use crate::sa::profile::Profile;
 use crate::sa::{IkeSa, IkeState};
 use crate::wire::Message;
-use ctx::{Ctx, Outputs};
 
 /// The IKEv2 engine: every IKE SA of one process, initiator and responder.
 pub struct Engine {
@@ -84,7 +77,7 @@ pub struct Engine {
     next_handle: u64,
     /// `None` until a secret could be drawn.
     cookies: Option<CookieJar>,
-    leases: leases::Leases,
+    leases: Leases,
 }
 
 impl core::fmt::Debug for Engine {
@@ -102,10 +95,7 @@ impl Engine {
     /// is first needed, and requests that need one are dropped until that succeeds.
     pub fn new(cfg: EngineConfig, mut rng: Box<dyn Rng + Send>) -> Self {
         let cookies = CookieJar::generate(&mut *rng).ok();
-        let out = Outputs {
-            next_reqid: cfg.reqid_base,
-            ..Outputs::default()
-        };
+        let out = Outputs::new(cfg.reqid_base);
         Engine {
             cfg,
             rng,
@@ -118,7 +108,7 @@ impl Engine {
             index: index::SaIndex::default(),
             next_handle: 1,
             cookies,
-            leases: leases::Leases::default(),
+            leases: Leases::default(),
         }
     }
 
@@ -147,19 +137,24 @@ impl Engine {
             return Err(ConfigError::Invalid("no Child SA configured".into()));
         }
         if let LocalAuth::Certificate { chain, key } = &conn.local_auth {
-            exchange::cert::load_key(chain, key.expose()).map_err(ConfigError::BadCredential)?;
+            exchange::cert::load_key(chain, key.expose())
+                .map_err(|e| ConfigError::BadCredential(e.detail().to_string()))?;
         }
         let profile = Arc::new(Profile::from_initiator(&conn));
         let handle = self.alloc_handle();
-        let mut ctx = Ctx {
+        let mut ctx = Ctx::new(
             now,
-            rng: &mut *self.rng,
-            out: &mut self.out,
-            cfg: &self.cfg,
-            leases: &mut self.leases,
-        };
-        let sa = exchange::ike_sa_init::initiate(&mut ctx, handle, profile, &conn)
-            .map_err(ConfigError::Invalid)?;
+            &mut *self.rng,
+            &mut self.out,
+            &self.cfg,
+            &mut self.leases,
+        );
+        let sa = exchange::ike_sa_init::initiate(&mut ctx, handle, profile, &conn).map_err(
+            |e| match e {
+                IkeError::Local { fault, detail } => ConfigError::Local { fault, detail },
+                IkeError::Peer { detail, .. } => ConfigError::Invalid(detail),
+            },
+        )?;
         self.by_spi.insert(sa.spi_i, handle);
         self.index.update(handle, &sa);
         self.sas.insert(handle, sa);
@@ -221,13 +216,13 @@ impl Engine {
         let Some(sa) = self.sas.get_mut(&handle) else {
             return;
         };
-        let mut ctx = Ctx {
+        let mut ctx = Ctx::new(
             now,
-            rng: &mut *self.rng,
-            out: &mut self.out,
-            cfg: &self.cfg,
-            leases: &mut self.leases,
-        };
+            &mut *self.rng,
+            &mut self.out,
+            &self.cfg,
+            &mut self.leases,
+        );
         f(sa, &mut ctx);
         self.after_sa_call(handle);
     }
@@ -246,13 +241,13 @@ impl Engine {
                 if sa.init.init_req == raw {
                     if let Some(c) = &sa.cached {
                         let dgs = c.datagrams.clone();
-                        let mut ctx = Ctx {
+                        let mut ctx = Ctx::new(
                             now,
-                            rng: &mut *self.rng,
-                            out: &mut self.out,
-                            cfg: &self.cfg,
-                            leases: &mut self.leases,
-                        };
+                            &mut *self.rng,
+                            &mut self.out,
+                            &self.cfg,
+                            &mut self.leases,
+                        );
                         sa.transmit(&mut ctx, &dgs);
                     }
                 }
@@ -272,13 +267,13 @@ impl Engine {
             }
         }
         let handle = IkeSaHandle(self.next_handle);
-        let mut ctx = Ctx {
+        let mut ctx = Ctx::new(
             now,
-            rng: &mut *self.rng,
-            out: &mut self.out,
-            cfg: &self.cfg,
-            leases: &mut self.leases,
-        };
+            &mut *self.rng,
+            &mut self.out,
+            &self.cfg,
+            &mut self.leases,
+        );
         let made = exchange::ike_sa_init::respond(
             &mut ctx,
             handle,
@@ -368,13 +363,13 @@ impl Engine {
             let Some(sa) = self.sas.get_mut(&handle) else {
                 continue;
             };
-            let mut ctx = Ctx {
+            let mut ctx = Ctx::new(
                 now,
-                rng: &mut *self.rng,
-                out: &mut self.out,
-                cfg: &self.cfg,
-                leases: &mut self.leases,
-            };
+                &mut *self.rng,
+                &mut self.out,
+                &self.cfg,
+                &mut self.leases,
+            );
             let gone = exchange::dispatch::on_timer(sa, &mut ctx);
             if gone {
                 self.remove(handle);
@@ -442,17 +437,25 @@ impl Engine {
 
     /// The next datagram to send.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.out.transmits.pop_front()
+        self.out.pop_transmit()
     }
 
     /// The next kernel operation to execute.
     pub fn poll_kernel_op(&mut self) -> Option<KernelOp> {
-        self.out.ops.pop_front()
+        self.out.pop_kernel_op()
     }
 
     /// The next event.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.out.events.pop_front()
+        self.out.pop_event()
+    }
+
+    /// Tells the engine the wall clock (Unix seconds) at engine time `now`, for certificate
+    /// validity checks ([`EngineConfig::wall_clock_at_zero`]). Drivers whose time source does
+    /// not follow the wall clock (a monotonic clock across suspend, a clock step) call it
+    /// with each `now` they feed in.
+    pub fn set_wall_clock(&mut self, now: Time, unix_secs: u64) {
+        self.cfg.wall_clock_at_zero = Some(unix_secs.saturating_sub(now.as_millis() / 1000));
     }
 
     /// Number of IKE SAs (any state).

@@ -197,13 +197,7 @@ impl Pair {
             .values_mut()
             .find(|s| !s.shell && s.state == IkeState::Established)
             .unwrap();
-        let mut ctx = Ctx {
-            now,
-            rng: &mut *e.rng,
-            out: &mut e.out,
-            cfg: &e.cfg,
-            leases: &mut e.leases,
-        };
+        let mut ctx = Ctx::new(now, &mut *e.rng, &mut e.out, &e.cfg, &mut e.leases);
         f(sa, &mut ctx)
     }
 

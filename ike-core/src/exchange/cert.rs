@@ -8,27 +8,30 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::SubjectAltName;
 use x509_cert::Certificate;
 
+use crate::api::{AuthBy, Failure, Identity, IkeError, PeerName};
 use crate::crypto::auth::{
     choose_signature_scheme, sign_auth, verify_auth, SignatureAuth, SUPPORTED_SIGNATURE_HASHES,
 };
 use crate::crypto::{PrivateKeyDer, PublicKeyType, SigningKey};
-use crate::engine::ctx::Ctx;
-use crate::engine::{AuthBy, Failure, Identity, PeerName};
+use crate::ctx::Ctx;
 use crate::ids::{cert_encoding, notify};
 use crate::wire::{AuthPayload, CertPayload, CertReqPayload, NotifyPayload, Payload};
 
 /// Most certificates accepted from a peer (end entity plus intermediates).
 const MAX_PEER_CERTS: usize = 8;
 
-/// Unix time in seconds for certificate validity checks: the engine's wall clock at its time
-/// zero plus the injected time, or the system clock when none was configured.
-pub(crate) fn unix_now(ctx: &Ctx<'_>) -> u64 {
-    match ctx.cfg.wall_clock_at_zero {
-        Some(base) => base.saturating_add(ctx.now.as_millis() / 1000),
-        None => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-    }
+/// Unix time in seconds for certificate validity checks: the wall clock the driver gave at
+/// engine time zero plus the injected time. Without one the check cannot be made (our fault).
+pub(crate) fn unix_now(ctx: &Ctx<'_>) -> Result<u64, IkeError> {
+    ctx.cfg()
+        .wall_clock_at_zero
+        .map(|base| base.saturating_add(ctx.now().as_millis() / 1000))
+        .ok_or_else(|| {
+            IkeError::state(
+                "no wall clock to check the peer's certificate validity \
+                 (EngineConfig::wall_clock_at_zero / Engine::set_wall_clock)",
+            )
+        })
 }
 
 /// The SIGNATURE_HASH_ALGORITHMS notify we send (RFC 7427 §4).
@@ -90,26 +93,37 @@ pub(crate) fn cert_payloads(chain: &[Vec<u8>]) -> Vec<Payload> {
 }
 
 /// The DER SubjectPublicKeyInfo of a certificate.
-pub(crate) fn spki_of(cert_der: &[u8]) -> Result<Vec<u8>, String> {
-    let cert = Certificate::from_der(cert_der).map_err(|e| format!("bad certificate: {e}"))?;
+pub(crate) fn spki_of(cert_der: &[u8]) -> Result<Vec<u8>, IkeError> {
+    let cert =
+        Certificate::from_der(cert_der).map_err(|e| bad_cert(format!("bad certificate: {e}")))?;
     cert.tbs_certificate
         .subject_public_key_info
         .to_der()
-        .map_err(|e| format!("bad certificate key: {e}"))
+        .map_err(|e| bad_cert(format!("bad certificate key: {e}")))
 }
 
-/// Loads our private key (PKCS#8 DER) and checks it belongs to our certificate.
-pub(crate) fn load_key(chain: &[Vec<u8>], key: &[u8]) -> Result<Box<dyn SigningKey>, String> {
+/// A fault of a certificate the peer sent: it fails the peer's authentication.
+fn bad_cert(detail: String) -> IkeError {
+    IkeError::refused(notify::AUTHENTICATION_FAILED, detail)
+}
+
+/// Loads our private key (PKCS#8 DER) and checks it belongs to our certificate. Every error
+/// is ours (the configured credential).
+pub(crate) fn load_key(chain: &[Vec<u8>], key: &[u8]) -> Result<Box<dyn SigningKey>, IkeError> {
     let k = crate::crypto::default_provider()
         .load_private_key(PrivateKeyDer::Pkcs8(key))
-        .map_err(|e| format!("private key: {e}"))?;
-    let ee = chain.first().ok_or("empty certificate chain")?;
-    let spki = spki_of(ee)?;
+        .map_err(|e| IkeError::state(format!("private key: {e}")))?;
+    let ee = chain
+        .first()
+        .ok_or_else(|| IkeError::state("empty certificate chain"))?;
+    let spki = spki_of(ee).map_err(|e| IkeError::state(e.detail()))?;
     let ours = k
         .public_key_spki()
-        .map_err(|e| format!("private key: {e}"))?;
+        .map_err(|e| IkeError::state(format!("private key: {e}")))?;
     if ours != spki {
-        return Err("the private key does not belong to the certificate".into());
+        return Err(IkeError::state(
+            "the private key does not belong to the certificate",
+        ));
     }
     Ok(k)
 }
@@ -121,16 +135,18 @@ pub(crate) fn sign(
     peer_hashes: Option<&[u16]>,
     prefer_pss: bool,
     octets: &[u8],
-) -> Result<AuthPayload, String> {
+) -> Result<AuthPayload, IkeError> {
     let kt = key.key_type();
     let how = match (peer_hashes, kt) {
         (None, PublicKeyType::Ec(_)) => SignatureAuth::Rfc4754Ecdsa,
         (hashes, _) => SignatureAuth::DigitalSignature(
-            choose_signature_scheme(kt, hashes.unwrap_or(&[]), prefer_pss)
-                .ok_or("the peer accepts no signature hash our key can use")?,
+            choose_signature_scheme(kt, hashes.unwrap_or(&[]), prefer_pss).ok_or_else(|| {
+                IkeError::state("the peer accepts no signature hash our key can use")
+            })?,
         ),
     };
-    let a = sign_auth(key, how, octets).map_err(|e| format!("signing AUTH: {e}"))?;
+    let a =
+        sign_auth(key, how, octets).map_err(|e| IkeError::crypto(format!("signing AUTH: {e}")))?;
     Ok(AuthPayload {
         method: a.method,
         data: a.data,
@@ -193,8 +209,10 @@ pub(crate) fn validate(
     chain: &[&[u8]],
     anchors: &[Vec<u8>],
     now_secs: u64,
-) -> Result<Vec<u8>, String> {
-    let (ee, rest) = chain.split_first().ok_or("the peer sent no certificate")?;
+) -> Result<Vec<u8>, IkeError> {
+    let (ee, rest) = chain
+        .split_first()
+        .ok_or_else(|| bad_cert("the peer sent no certificate".into()))?;
     let anchor_ders: Vec<CertificateDer<'_>> = anchors
         .iter()
         .map(|a| CertificateDer::from(a.as_slice()))
@@ -204,11 +222,11 @@ pub(crate) fn validate(
         .filter_map(|a| webpki::anchor_from_trusted_cert(a).ok())
         .collect();
     if anchors.is_empty() {
-        return Err("no usable trust anchor is configured".into());
+        return Err(IkeError::state("no usable trust anchor is configured"));
     }
     let ee_der = CertificateDer::from(*ee);
     let cert = webpki::EndEntityCert::try_from(&ee_der)
-        .map_err(|e| format!("the peer's certificate is malformed: {e:?}"))?;
+        .map_err(|e| bad_cert(format!("the peer's certificate is malformed: {e:?}")))?;
     let intermediates: Vec<CertificateDer<'_>> =
         rest.iter().map(|c| CertificateDer::from(*c)).collect();
     let time = UnixTime::since_unix_epoch(core::time::Duration::from_secs(now_secs));
@@ -221,19 +239,25 @@ pub(crate) fn validate(
         None,
         None,
     )
-    .map_err(|e| format!("the peer's certificate is not trusted: {}", describe(&e)))?;
+    .map_err(|e| {
+        bad_cert(format!(
+            "the peer's certificate is not trusted: {}",
+            describe(&e)
+        ))
+    })?;
     spki_of(ee)
 }
 
 /// Whether `id` is named by the certificate (RFC 4945 §3.1): FQDN, e-mail and IP identities
 /// must appear as subjectAltName; a DN identity must equal the subject (or a directoryName).
-pub(crate) fn id_matches(cert_der: &[u8], id: &Identity) -> Result<bool, String> {
-    let cert = Certificate::from_der(cert_der).map_err(|e| format!("bad certificate: {e}"))?;
+pub(crate) fn id_matches(cert_der: &[u8], id: &Identity) -> Result<bool, IkeError> {
+    let cert =
+        Certificate::from_der(cert_der).map_err(|e| bad_cert(format!("bad certificate: {e}")))?;
     let subject = cert
         .tbs_certificate
         .subject
         .to_der()
-        .map_err(|e| format!("bad certificate subject: {e}"))?;
+        .map_err(|e| bad_cert(format!("bad certificate subject: {e}")))?;
     if let Identity::DerDn(dn) = id {
         if *dn == subject {
             return Ok(true);
@@ -242,7 +266,7 @@ pub(crate) fn id_matches(cert_der: &[u8], id: &Identity) -> Result<bool, String>
     let san = match cert.tbs_certificate.get::<SubjectAltName>() {
         Ok(Some((_, san))) => san.0,
         Ok(None) => Vec::new(),
-        Err(e) => return Err(format!("bad subjectAltName: {e}")),
+        Err(e) => return Err(bad_cert(format!("bad subjectAltName: {e}"))),
     };
     Ok(san.iter().any(|g| match (g, id) {
         (GeneralName::DnsName(n), Identity::Fqdn(f)) => n.as_str().eq_ignore_ascii_case(f),
@@ -310,14 +334,14 @@ pub(crate) fn presented_names(cert_der: &[u8]) -> Vec<String> {
 /// certificate (rustls-webpki's name check, RFC 6125): a host name must match a DNS
 /// subjectAltName (ASCII case-insensitive; `*` only as the entire leftmost label, matching
 /// exactly one label), an address must equal an IP subjectAltName. The common name is not used.
-pub(crate) fn name_matches(cert_der: &[u8], want: &PeerName) -> Result<bool, String> {
+pub(crate) fn name_matches(cert_der: &[u8], want: &PeerName) -> Result<bool, IkeError> {
     let der = CertificateDer::from(cert_der);
     let cert = webpki::EndEntityCert::try_from(&der)
-        .map_err(|e| format!("the peer's certificate is malformed: {e:?}"))?;
+        .map_err(|e| bad_cert(format!("the peer's certificate is malformed: {e:?}")))?;
     let name = match want {
         PeerName::Fqdn(n) => ServerName::DnsName(
             DnsName::try_from(n.as_str())
-                .map_err(|_| format!("\"{n}\" is not a valid DNS name"))?
+                .map_err(|_| IkeError::state(format!("\"{n}\" is not a valid DNS name")))?
                 .to_owned(),
         ),
         PeerName::Ip(ip) => ServerName::IpAddress((*ip).into()),
@@ -340,6 +364,16 @@ fn auth_failed(detail: String) -> Failure {
     }
 }
 
+/// A certificate check that did not pass: the peer's certificate at fault rejects its
+/// authentication; our own configuration at fault (no usable trust anchor, a peer name that
+/// is no DNS name) is reported as ours.
+fn check_failed(e: IkeError) -> Failure {
+    match e {
+        IkeError::Peer { detail, .. } => auth_failed(detail),
+        local @ IkeError::Local { .. } => local.into(),
+    }
+}
+
 /// Verifies the peer's certificate-based AUTH: chain, identity or name, signature.
 pub(crate) fn verify_peer(
     p: &[Payload],
@@ -355,20 +389,20 @@ pub(crate) fn verify_peer(
         ));
     }
     let chain = peer_chain(p);
-    let spki = validate(&chain, anchors, now_secs).map_err(auth_failed)?;
+    let spki = validate(&chain, anchors, now_secs).map_err(check_failed)?;
     let ee = chain
         .first()
         .ok_or_else(|| auth_failed("the peer sent no certificate".into()))?;
     if let Some((peer_id, true)) = checks.id {
         let id = peer_id.ok_or_else(|| auth_failed("the peer's identity is malformed".into()))?;
-        if !id_matches(ee, id).map_err(auth_failed)? {
+        if !id_matches(ee, id).map_err(check_failed)? {
             return Err(auth_failed(format!(
                 "the peer's identity {id} is not contained in its certificate"
             )));
         }
     }
     if let Some(want) = checks.name {
-        if !name_matches(ee, want).map_err(auth_failed)? {
+        if !name_matches(ee, want).map_err(check_failed)? {
             return Err(Failure::CertificateNameMismatch {
                 expected: want.to_string(),
                 presented: presented_names(ee),

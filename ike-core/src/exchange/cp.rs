@@ -2,9 +2,11 @@
 
 use std::net::IpAddr;
 
-use crate::engine::leases::Leases;
-use crate::engine::{AssignedAddress, IkeSaHandle, ReceivedConfig, RequestConfig, ServeConfig};
-use crate::ids::{cfg_attr, cfg_type};
+use crate::api::{
+    AssignedAddress, IkeError, IkeSaHandle, ReceivedConfig, RequestConfig, ServeConfig,
+};
+use crate::ctx::leases::Leases;
+use crate::ids::{cfg_attr, cfg_type, notify};
 use crate::wire::{CfgAttribute, CpPayload, TrafficSelector};
 
 /// The initiator's CFG_REQUEST.
@@ -38,7 +40,9 @@ pub(crate) fn serve(
     sa: IkeSaHandle,
     s: &ServeConfig,
     req: &CpPayload,
-) -> Result<CpPayload, ()> {
+) -> Result<CpPayload, IkeError> {
+    let no_pool = || IkeError::refused(notify::INTERNAL_ADDRESS_FAILURE, "no address pool");
+    let exhausted = || IkeError::refused(notify::INTERNAL_ADDRESS_FAILURE, "no address left");
     if req.cfg_type != cfg_type::REQUEST {
         return Ok(CpPayload {
             cfg_type: cfg_type::REPLY,
@@ -48,9 +52,9 @@ pub(crate) fn serve(
     let wants = |t: u16| req.attrs.iter().any(|a| a.attr_type == t);
     let mut attrs = Vec::new();
     if wants(cfg_attr::INTERNAL_IP4_ADDRESS) {
-        let p = s.pool_v4.as_ref().ok_or(())?;
+        let p = s.pool_v4.as_ref().ok_or_else(no_pool)?;
         let Ok(IpAddr::V4(a)) = leases.lease(sa, p) else {
-            return Err(());
+            return Err(exhausted());
         };
         attrs.push(CfgAttribute {
             attr_type: cfg_attr::INTERNAL_IP4_ADDRESS,
@@ -65,9 +69,9 @@ pub(crate) fn serve(
         });
     }
     if wants(cfg_attr::INTERNAL_IP6_ADDRESS) {
-        let p = s.pool_v6.as_ref().ok_or(())?;
+        let p = s.pool_v6.as_ref().ok_or_else(no_pool)?;
         let Ok(IpAddr::V6(a)) = leases.lease(sa, p) else {
-            return Err(());
+            return Err(exhausted());
         };
         let mut v = a.octets().to_vec();
         v.push(p.prefix.min(128));

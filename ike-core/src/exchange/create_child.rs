@@ -13,8 +13,8 @@
 
 use core::time::Duration;
 
-use crate::engine::ctx::Ctx;
-use crate::engine::{DownReason, Event, Failure, KernelOp, Mode, Phase, UdpEncap};
+use crate::api::{DownReason, Event, Failure, IkeError, KernelOp, Mode, Phase, UdpEncap};
+use crate::ctx::Ctx;
 use crate::ids::{exchange, notify, protocol};
 use crate::sa::child_sa::{AcceptedChild, ChildSa};
 use crate::sa::keys::{ke_finish, ke_start};
@@ -66,8 +66,8 @@ pub(crate) fn schedule_ike_lifetime(sa: &mut IkeSa, ctx: &mut Ctx<'_>) {
     let base = ms / 10 * 9;
     let j = jitter(ctx, 0, ms / 20);
     let at = Duration::from_millis(base).saturating_sub(j);
-    sa.ike_rekey_at = Some(ctx.now + at);
-    sa.ike_hard_at = Some(ctx.now + life);
+    sa.ike_rekey_at = Some(ctx.now() + at);
+    sa.ike_hard_at = Some(ctx.now() + life);
 }
 
 /// The UDP encapsulation of new Child SAs.
@@ -166,8 +166,8 @@ pub(crate) fn child_soft_expired(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32) {
 }
 
 fn request_spi(sa: &mut IkeSa, ctx: &mut Ctx<'_>, wait: SpiWait) {
-    let request = ctx.out.next_request();
-    ctx.out.ops.push_back(KernelOp::AllocateSpi {
+    let request = ctx.next_request();
+    ctx.kernel(KernelOp::AllocateSpi {
         request,
         src: sa.remote.ip(),
         dst: sa.local.ip(),
@@ -204,7 +204,8 @@ pub(crate) fn on_spi_failed(sa: &mut IkeSa, ctx: &mut Ctx<'_>, wait: SpiWait) {
         }
         SpiWait::Respond => {
             if let Some(w) = sa.ccs_wait.take() {
-                let _ = sa.respond(
+                dispatch::answer(
+                    sa,
                     ctx,
                     exchange::CREATE_CHILD_SA,
                     w.msg_id,
@@ -220,7 +221,7 @@ pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
     if sa.state != IkeState::Established || sa.shell {
         return false;
     }
-    if sa.ike_hard_at.is_some_and(|t| t <= ctx.now) {
+    if sa.ike_hard_at.is_some_and(|t| t <= ctx.now()) {
         sa.ike_hard_at = None;
         sa.ike_rekey_at = None;
         let f = Failure::ProtocolError("IKE SA lifetime expired before it could be rekeyed".into());
@@ -231,11 +232,11 @@ pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
         informational::close_with(sa, ctx, DownReason::Failed(f));
         return true;
     }
-    if sa.ike_rekey_at.is_some_and(|t| t <= ctx.now) {
+    if sa.ike_rekey_at.is_some_and(|t| t <= ctx.now()) {
         sa.ike_rekey_at = None;
         queue_ike_rekey(sa);
     }
-    let now = ctx.now;
+    let now = ctx.now();
     let (due, rest): (Vec<_>, Vec<_>) = sa.retry.drain(..).partition(|(t, _)| *t <= now);
     sa.retry = rest;
     for (_, kind) in due {
@@ -292,7 +293,7 @@ pub(crate) fn start_child_rekey(
     ctx: &mut Ctx<'_>,
     old_spi_in: u32,
     new_spi_in: u32,
-) -> Result<bool, String> {
+) -> Result<bool, IkeError> {
     let Some(c) = sa
         .children
         .iter()
@@ -356,14 +357,14 @@ pub(crate) fn start_child_rekey(
 }
 
 /// Sends the CREATE_CHILD_SA request rekeying the IKE SA. Returns whether it was sent.
-pub(crate) fn start_ike_rekey(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<bool, String> {
+pub(crate) fn start_ike_rekey(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<bool, IkeError> {
     let current = sa.chosen.as_ref().and_then(|c| c.ke.first().copied());
     let group = sa
         .ike_ke_hint
         .or(current)
         .filter(|g| nego::allows_ke(&sa.profile.ike_proposals, *g))
         .or_else(|| nego::first_ke(&sa.profile.ike_proposals))
-        .ok_or("no KE group for the IKE SA rekey")?;
+        .ok_or_else(|| IkeError::state("no KE group for the IKE SA rekey"))?;
     let new_spi = ctx.random_spi8()?;
     let ni = ctx.random(NONCE_LEN)?;
     let (ke, public) = ke_start(ctx, group)?;
@@ -464,7 +465,7 @@ pub(crate) fn child_rekey_failed(sa: &mut IkeSa, ctx: &mut Ctx<'_>, old_spi_in: 
     }
     // Still "rekeying": the retry below is the only rekey of this Child SA until then.
     c.rekeying = true;
-    let at = ctx.now + rekey_retry_delay(sa.profile.child_lifetime);
+    let at = ctx.now() + rekey_retry_delay(sa.profile.child_lifetime);
     sa.retry.push((
         at,
         ReqKind::RekeyChild {
@@ -487,14 +488,14 @@ pub(crate) fn ike_rekey_failed(sa: &mut IkeSa, ctx: &mut Ctx<'_>, f: Failure) {
     if sa.ike_rekey_failures > MAX_REKEY_RETRIES {
         return;
     }
-    let at = ctx.now + rekey_retry_delay(sa.profile.ike_lifetime);
+    let at = ctx.now() + rekey_retry_delay(sa.profile.ike_lifetime);
     if sa.ike_hard_at.is_none_or(|hard| at < hard) {
         sa.ike_rekey_at = Some(at);
     }
 }
 
 fn retry_later(sa: &mut IkeSa, ctx: &mut Ctx<'_>, kind: ReqKind) {
-    let at = ctx.now + jitter(ctx, 2_000, 8_000);
+    let at = ctx.now() + jitter(ctx, 2_000, 8_000);
     sa.retry.push((at, kind));
 }
 
@@ -599,13 +600,16 @@ fn child_response(
             if g != ke_group || kep.group != g {
                 return Err(perr("KE group mismatch"));
             }
-            Some(ke_finish(ke, &kep.data).map_err(Failure::ProtocolError)?)
+            Some(ke_finish(ke, &kep.data)?)
         }
         None => None,
     };
     let tsi = ts_of(p, true);
     let tsr = ts_of(p, false);
-    let old = sa.children.get(old_idx).ok_or_else(|| perr("child"))?;
+    let old = sa
+        .children
+        .get(old_idx)
+        .ok_or_else(|| IkeError::state("child"))?;
     if !ts_within(&old.local_ts, &old.remote_ts, &tsi, &tsr) {
         return Err(Failure::TsUnacceptable);
     }
@@ -617,17 +621,18 @@ fn child_response(
     if mode != old.mode {
         return Err(perr("peer changed the IPsec mode in a rekey"));
     }
-    let keys = sa.keys.as_ref().ok_or_else(|| perr("no keys"))?;
-    let mut ck = keys
-        .child_keys(&chosen, shared.as_ref(), ni, &nr)
-        .map_err(Failure::ProtocolError)?;
+    let keys = sa.keys.as_ref().ok_or_else(|| IkeError::state("no keys"))?;
+    let mut ck = keys.child_keys(&chosen, shared.as_ref(), ni, &nr)?;
     ck.initiator = true;
     sa.init.invalid_ke_tries = 0;
     let my_min = ni.min(nr.as_slice()).to_vec();
     let mut new = successor(sa, old, new_spi_in, spi_out, chosen, tsi, tsr);
     let esn = new.proposal.esn.first() == Some(&crate::ids::esn::YES);
     new.install(ctx, &ck, &sa.profile.child_limits(), esn, false);
-    let old = sa.children.get_mut(old_idx).ok_or_else(|| perr("child"))?;
+    let old = sa
+        .children
+        .get_mut(old_idx)
+        .ok_or_else(|| IkeError::state("child"))?;
     if old.owns_policies {
         old.owns_policies = false;
         new.owns_policies = true;
@@ -678,13 +683,12 @@ fn ike_response(
         return Err(perr("KE group mismatch"));
     }
     let nr = nonce(p).ok_or_else(|| perr("bad nonce"))?.to_vec();
-    let shared = ke_finish(ke, &kep.data).map_err(Failure::ProtocolError)?;
+    let shared = ke_finish(ke, &kep.data)?;
     let keys = sa
         .keys
         .as_ref()
-        .ok_or_else(|| perr("no keys"))?
-        .rekeyed(&chosen, &shared, ni, &nr, &new_spi, &spi_r)
-        .map_err(Failure::ProtocolError)?;
+        .ok_or_else(|| IkeError::state("no keys"))?
+        .rekeyed(&chosen, &shared, ni, &nr, &new_spi, &spi_r)?;
     sa.init.invalid_ke_tries = 0;
     sa.ike_ke_hint = None;
     let mut shell = switch_ike_sa(sa, ctx, true, new_spi, spi_r, keys, chosen);
@@ -711,7 +715,7 @@ fn switch_ike_sa(
         sa.profile.clone(),
         sa.local,
         sa.remote,
-        ctx.now,
+        ctx.now(),
     );
     shell.state = IkeState::Established;
     shell.shell = true;
@@ -728,7 +732,7 @@ fn switch_ike_sa(
     shell.cached = sa.cached.take();
     shell.pending = sa.pending.take();
     shell.remote_id = sa.remote_id.clone();
-    shell.expire = Some(ctx.now + Duration::from_secs(60));
+    shell.expire = Some(ctx.now() + Duration::from_secs(60));
     sa.initiator = initiator;
     sa.spi_i = spi_i;
     sa.spi_r = spi_r;
@@ -737,7 +741,7 @@ fn switch_ike_sa(
     sa.next_msg_id = 0;
     sa.peer_next = 0;
     sa.reassembly = Default::default();
-    sa.last_rx = ctx.now;
+    sa.last_rx = ctx.now();
     sa.ike_rekey_failures = 0;
     schedule_ike_lifetime(sa, ctx);
     shell
@@ -750,7 +754,19 @@ fn switch_ike_sa(
 /// The peer's CREATE_CHILD_SA request (the IKE SA is authenticated: dispatch checks it).
 pub(crate) fn on_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Payload]) {
     let reply = |sa: &mut IkeSa, ctx: &mut Ctx<'_>, ty: u16| {
-        let _ = sa.respond(ctx, exchange::CREATE_CHILD_SA, msg_id, &[notify_p(ty)]);
+        dispatch::answer(sa, ctx, exchange::CREATE_CHILD_SA, msg_id, &[notify_p(ty)]);
+    };
+    // The peer's fault is answered with its notify; ours is reported as what it is and
+    // answered with TEMPORARY_FAILURE (the peer may try again later).
+    let refuse = |sa: &mut IkeSa, ctx: &mut Ctx<'_>, e: IkeError| match e.notify() {
+        Some(ty) => reply(sa, ctx, ty),
+        None => {
+            ctx.event(Event::ExchangeFailed {
+                sa: sa.handle,
+                failure: e.into(),
+            });
+            reply(sa, ctx, notify::TEMPORARY_FAILURE);
+        }
     };
     if sa.shell || sa.state != IkeState::Established {
         return reply(sa, ctx, notify::TEMPORARY_FAILURE);
@@ -763,8 +779,8 @@ pub(crate) fn on_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Pa
         .first()
         .is_some_and(|x| x.protocol_id == protocol::IKE);
     if is_ike {
-        if let Err(ty) = ike_request(sa, ctx, msg_id, p) {
-            reply(sa, ctx, ty);
+        if let Err(e) = ike_request(sa, ctx, msg_id, p) {
+            refuse(sa, ctx, e);
         }
         return;
     }
@@ -778,8 +794,8 @@ pub(crate) fn on_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Pa
         });
         return reply(sa, ctx, notify::NO_ADDITIONAL_SAS);
     };
-    if let Err(ty) = child_request(sa, ctx, msg_id, p, rekey) {
-        reply(sa, ctx, ty);
+    if let Err(e) = child_request(sa, ctx, msg_id, p, rekey) {
+        refuse(sa, ctx, e);
     }
 }
 
@@ -790,8 +806,8 @@ fn select(
     ctx: &mut Ctx<'_>,
     phase: Phase,
     p: &[Payload],
-) -> Result<(u8, crate::proposal::Proposal, Vec<u8>), u16> {
-    let sa_p = sa_payload(p).ok_or(notify::INVALID_SYNTAX)?;
+) -> Result<(u8, crate::proposal::Proposal, Vec<u8>), IkeError> {
+    let sa_p = sa_payload(p).ok_or_else(|| IkeError::syntax("no SA payload"))?;
     let ours = match phase {
         Phase::Ike => &sa.profile.ike_proposals,
         Phase::Child => &sa.profile.esp_proposals,
@@ -807,7 +823,10 @@ fn select(
             theirs: Some(nego::describe_wire(sa_p)),
         },
     });
-    Err(notify::NO_PROPOSAL_CHOSEN)
+    Err(IkeError::refused(
+        notify::NO_PROPOSAL_CHOSEN,
+        "no acceptable proposal",
+    ))
 }
 
 fn child_request(
@@ -816,30 +835,33 @@ fn child_request(
     msg_id: u32,
     p: &[Payload],
     rekey: &NotifyPayload,
-) -> Result<(), u16> {
+) -> Result<(), IkeError> {
+    let not_found = || IkeError::refused(notify::CHILD_SA_NOT_FOUND, "no such Child SA");
     if rekey.protocol_id != protocol::ESP {
-        return Err(notify::CHILD_SA_NOT_FOUND);
+        return Err(not_found());
     }
     let their_spi = <[u8; 4]>::try_from(rekey.spi.as_slice())
         .map(u32::from_be_bytes)
-        .map_err(|_| notify::INVALID_SYNTAX)?;
+        .map_err(|_| IkeError::syntax("bad REKEY_SA SPI"))?;
     let old = sa
         .children
         .iter()
         .find(|c| c.spi_out == their_spi)
-        .ok_or(notify::CHILD_SA_NOT_FOUND)?;
+        .ok_or_else(not_found)?;
     let ike_rekeying = sa
         .pending
         .as_ref()
         .is_some_and(|q| q.kind == ReqKind::RekeyIke);
     if old.deleting || old.peer_rekey.is_some() || sa.ccs_wait.is_some() || ike_rekeying {
-        return Err(notify::TEMPORARY_FAILURE);
+        return Err(busy());
     }
     let (num, chosen, spi) = select(sa, ctx, Phase::Child, p)?;
     let peer_spi = <[u8; 4]>::try_from(spi.as_slice())
         .map(u32::from_be_bytes)
-        .map_err(|_| notify::INVALID_SYNTAX)?;
-    let ni = nonce(p).ok_or(notify::INVALID_SYNTAX)?.to_vec();
+        .map_err(|_| IkeError::syntax("bad ESP SPI"))?;
+    let ni = nonce(p)
+        .ok_or_else(|| IkeError::syntax("bad nonce"))?
+        .to_vec();
     let tsi = narrow_ts(&ts_of(p, true), &old.remote_ts);
     let tsr = narrow_ts(&ts_of(p, false), &old.local_ts);
     if tsi.is_empty() || tsr.is_empty() {
@@ -847,32 +869,31 @@ fn child_request(
             sa: sa.handle,
             failure: Failure::TsUnacceptable,
         });
-        return Err(notify::TS_UNACCEPTABLE);
+        return Err(IkeError::refused(
+            notify::TS_UNACCEPTABLE,
+            "traffic selectors outside the Child SA's",
+        ));
     }
     let mode = old.mode;
     let old_spi_in = old.spi_in;
-    let nr = ctx
-        .random(NONCE_LEN)
-        .map_err(|_| notify::TEMPORARY_FAILURE)?;
+    let nr = ctx.random(NONCE_LEN)?;
     let (shared, ke_public) = match chosen.ke.first() {
         Some(&g) => {
             let kep = ke_payload(p).filter(|k| k.group == g);
             let Some(kep) = kep else {
                 let data = g.to_be_bytes().to_vec();
                 let n = Payload::Notify(NotifyPayload::new(notify::INVALID_KE_PAYLOAD, data));
-                let _ = sa.respond(ctx, exchange::CREATE_CHILD_SA, msg_id, &[n]);
+                dispatch::answer(sa, ctx, exchange::CREATE_CHILD_SA, msg_id, &[n]);
                 return Ok(());
             };
-            let (ke, public) = ke_start(ctx, g).map_err(|_| notify::NO_PROPOSAL_CHOSEN)?;
-            let shared = ke_finish(&ke, &kep.data).map_err(|_| notify::INVALID_SYNTAX)?;
+            let (ke, public) = ke_start(ctx, g)?;
+            let shared = ke_finish(&ke, &kep.data)?;
             (Some(shared), Some((g, public)))
         }
         None => (None, None),
     };
-    let keys = sa.keys.as_ref().ok_or(notify::TEMPORARY_FAILURE)?;
-    let mut ck = keys
-        .child_keys(&chosen, shared.as_ref(), &ni, &nr)
-        .map_err(|_| notify::NO_PROPOSAL_CHOSEN)?;
+    let keys = sa.keys.as_ref().ok_or_else(|| IkeError::state("no keys"))?;
+    let mut ck = keys.child_keys(&chosen, shared.as_ref(), &ni, &nr)?;
     ck.initiator = false;
     request_spi(sa, ctx, SpiWait::Respond);
     sa.ccs_wait = Some(CcsWait {
@@ -900,7 +921,8 @@ fn finish_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi_in: u32) {
         return;
     };
     let Some(old_idx) = sa.children.iter().position(|c| c.spi_in == w.old_spi_in) else {
-        let _ = sa.respond(
+        dispatch::answer(
+            sa,
             ctx,
             exchange::CREATE_CHILD_SA,
             w.msg_id,
@@ -928,10 +950,7 @@ fn finish_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi_in: u32) {
     out.push(Payload::TsR(TsPayload {
         selectors: acc.tsr.clone(),
     }));
-    if sa
-        .respond(ctx, exchange::CREATE_CHILD_SA, w.msg_id, &out)
-        .is_err()
-    {
+    if !dispatch::answer(sa, ctx, exchange::CREATE_CHILD_SA, w.msg_id, &out) {
         return;
     }
     let Some(old) = sa.children.get(old_idx) else {
@@ -961,40 +980,48 @@ fn finish_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi_in: u32) {
     sa.children.push(new);
 }
 
-fn ike_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Payload]) -> Result<(), u16> {
+/// The peer's request collides with an exchange of ours: it may try again later.
+fn busy() -> IkeError {
+    IkeError::refused(notify::TEMPORARY_FAILURE, "busy with another exchange")
+}
+
+fn ike_request(
+    sa: &mut IkeSa,
+    ctx: &mut Ctx<'_>,
+    msg_id: u32,
+    p: &[Payload],
+) -> Result<(), IkeError> {
     // Busy with other exchanges (including our own IKE SA rekey): try again later.
     if sa.pending.is_some() || child_work_pending(sa) || sa.children.iter().any(|c| c.rekeying) {
-        return Err(notify::TEMPORARY_FAILURE);
+        return Err(busy());
     }
     let (num, chosen, spi) = select(sa, ctx, Phase::Ike, p)?;
-    let spi_i = <[u8; 8]>::try_from(spi.as_slice()).map_err(|_| notify::INVALID_SYNTAX)?;
+    let spi_i = <[u8; 8]>::try_from(spi.as_slice()).map_err(|_| IkeError::syntax("bad IKE SPI"))?;
     if spi_i == [0; 8] {
-        return Err(notify::INVALID_SYNTAX);
+        return Err(IkeError::syntax("zero IKE SPI"));
     }
-    let group = chosen
-        .ke
-        .first()
-        .copied()
-        .ok_or(notify::NO_PROPOSAL_CHOSEN)?;
+    let group =
+        chosen.ke.first().copied().ok_or_else(|| {
+            IkeError::refused(notify::NO_PROPOSAL_CHOSEN, "IKE SA rekey without KE")
+        })?;
     let Some(kep) = ke_payload(p).filter(|k| k.group == group) else {
         let data = group.to_be_bytes().to_vec();
         let n = Payload::Notify(NotifyPayload::new(notify::INVALID_KE_PAYLOAD, data));
-        let _ = sa.respond(ctx, exchange::CREATE_CHILD_SA, msg_id, &[n]);
+        dispatch::answer(sa, ctx, exchange::CREATE_CHILD_SA, msg_id, &[n]);
         return Ok(());
     };
-    let ni = nonce(p).ok_or(notify::INVALID_SYNTAX)?.to_vec();
-    let nr = ctx
-        .random(NONCE_LEN)
-        .map_err(|_| notify::TEMPORARY_FAILURE)?;
-    let spi_r = ctx.random_spi8().map_err(|_| notify::TEMPORARY_FAILURE)?;
-    let (ke, public) = ke_start(ctx, group).map_err(|_| notify::NO_PROPOSAL_CHOSEN)?;
-    let shared = ke_finish(&ke, &kep.data).map_err(|_| notify::INVALID_SYNTAX)?;
+    let ni = nonce(p)
+        .ok_or_else(|| IkeError::syntax("bad nonce"))?
+        .to_vec();
+    let nr = ctx.random(NONCE_LEN)?;
+    let spi_r = ctx.random_spi8()?;
+    let (ke, public) = ke_start(ctx, group)?;
+    let shared = ke_finish(&ke, &kep.data)?;
     let keys = sa
         .keys
         .as_ref()
-        .ok_or(notify::TEMPORARY_FAILURE)?
-        .rekeyed(&chosen, &shared, &ni, &nr, &spi_i, &spi_r)
-        .map_err(|_| notify::NO_PROPOSAL_CHOSEN)?;
+        .ok_or_else(|| IkeError::state("no keys"))?
+        .rekeyed(&chosen, &shared, &ni, &nr, &spi_i, &spi_r)?;
     let out = vec![
         Payload::Sa(nego::chosen_to_wire(&chosen, num, &spi_r)),
         Payload::Nonce(NoncePayload { data: nr }),
@@ -1003,8 +1030,7 @@ fn ike_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Payload]) ->
             data: public,
         }),
     ];
-    sa.respond(ctx, exchange::CREATE_CHILD_SA, msg_id, &out)
-        .map_err(|_| notify::TEMPORARY_FAILURE)?;
+    sa.respond(ctx, exchange::CREATE_CHILD_SA, msg_id, &out)?;
     // The old IKE SA stays as a shell to answer retransmissions and the peer's Delete.
     let shell = switch_ike_sa(sa, ctx, false, spi_i, spi_r, keys, chosen);
     sa.spawned = Some(Box::new(shell));
@@ -1015,7 +1041,7 @@ fn ike_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Payload]) ->
 pub(crate) fn on_delete_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spis_in: &[u32]) {
     for spi in spis_in {
         if let Some(i) = sa.children.iter().position(|c| c.spi_in == *spi) {
-            let _ = remove_child(sa, ctx, i);
+            remove_child(sa, ctx, i);
         }
     }
 }

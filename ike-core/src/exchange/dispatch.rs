@@ -3,14 +3,14 @@
 
 use std::net::SocketAddr;
 
-use crate::engine::ctx::Ctx;
-use crate::engine::{AuthBy, DownReason, Event, Failure, KernelRequest};
+use crate::api::{AuthBy, DownReason, Event, Failure, KernelRequest};
+use crate::ctx::Ctx;
 use crate::ids::exchange;
 use crate::natt::NATT_PORT;
 use crate::sa::child_sa::ChildSa;
 use crate::sa::transport::Opened;
 use crate::sa::{IkeSa, IkeState, ReqKind};
-use crate::wire::Message;
+use crate::wire::{Message, Payload};
 
 use super::{create_child, ike_auth, ike_sa_init, informational};
 
@@ -27,6 +27,30 @@ pub(crate) fn fail(sa: &mut IkeSa, ctx: &mut Ctx<'_>, failure: Failure, report: 
         });
     }
     teardown(sa, ctx, DownReason::Failed(failure));
+}
+
+/// Sends a response. When we cannot build it (our own fault: random generator, crypto,
+/// encoding), the request stays unanswered and [`Event::ExchangeFailed`] reports why; the IKE
+/// SA stays.
+pub(crate) fn answer(
+    sa: &mut IkeSa,
+    ctx: &mut Ctx<'_>,
+    exchange_type: u8,
+    msg_id: u32,
+    payloads: &[Payload],
+) -> bool {
+    match sa.respond(ctx, exchange_type, msg_id, payloads) {
+        Ok(()) => true,
+        Err(e) => {
+            if !sa.shell {
+                ctx.event(Event::ExchangeFailed {
+                    sa: sa.handle,
+                    failure: e.context("cannot answer the peer's request").into(),
+                });
+            }
+            false
+        }
+    }
 }
 
 /// Uninstalls a Child SA (already taken out of `sa.children`) and reports it.
@@ -57,7 +81,7 @@ pub(crate) fn teardown(sa: &mut IkeSa, ctx: &mut Ctx<'_>, reason: DownReason) {
     sa.pending = None;
     sa.queue.clear();
     sa.pending_child = None;
-    sa.expire = Some(ctx.now + core::time::Duration::from_secs(30));
+    sa.expire = Some(ctx.now() + core::time::Duration::from_secs(30));
 }
 
 /// A message for this SA.
@@ -103,7 +127,7 @@ fn on_response(
         // notify ends the attempt only when it answered two transmissions in a row.
         let tries = pending.tries;
         match ike_sa_init::on_response(sa, ctx, msg, raw, local, remote) {
-            Ok(()) => sa.last_rx = ctx.now,
+            Ok(()) => sa.last_rx = ctx.now(),
             Err(ike_sa_init::InitError::Fatal(f)) => fail(sa, ctx, f, true),
             Err(ike_sa_init::InitError::Unverified { notify, failure }) => {
                 if let Some(f) = ike_sa_init::unverified_answer(sa, ctx, notify, failure, tries) {
@@ -119,7 +143,7 @@ fn on_response(
         Ok(Opened::Incomplete) | Err(_) => return,
     };
     sa.pending = None;
-    sa.last_rx = ctx.now;
+    sa.last_rx = ctx.now();
     match kind {
         ReqKind::IkeAuth => {
             if let Err(f) = ike_auth::on_response(sa, ctx, &payloads) {
@@ -185,7 +209,7 @@ fn on_request(
         Ok(Opened::Payloads(p)) => p,
         Ok(Opened::Incomplete) | Err(_) => return,
     };
-    sa.last_rx = ctx.now;
+    sa.last_rx = ctx.now();
     // Follow the peer's address (NAT mapping changes, floating to 4500).
     if local.port() == NATT_PORT && !sa.encap {
         sa.encap = true;
@@ -231,14 +255,14 @@ pub(crate) fn start_queued(sa: &mut IkeSa, ctx: &mut Ctx<'_>) {
         let Some(kind) = sa.queue.remove(i) else {
             return;
         };
-        let _ = informational::start(sa, ctx, kind);
+        informational::start(sa, ctx, kind);
     }
 }
 
 /// A timer fired. Returns true when the SA should be removed.
 pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
     if let Some(e) = sa.expire {
-        if e <= ctx.now {
+        if e <= ctx.now() {
             if sa.state == IkeState::Dead {
                 return true;
             }
@@ -278,8 +302,8 @@ pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
     start_queued(sa, ctx);
     if sa.state == IkeState::Established && sa.pending.is_none() && !sa.shell {
         if let Some(d) = sa.profile.dpd_delay {
-            if sa.last_rx + d <= ctx.now {
-                let _ = informational::start(sa, ctx, ReqKind::Dpd);
+            if sa.last_rx + d <= ctx.now() {
+                informational::start(sa, ctx, ReqKind::Dpd);
             }
         }
     }
@@ -320,7 +344,7 @@ pub(crate) fn on_spi(sa: &mut IkeSa, ctx: &mut Ctx<'_>, request: KernelRequest, 
     pc.spi_in = Some(spi);
     pc.request = None;
     let r = match sa.state {
-        IkeState::WaitSpi => ike_auth::send_request(sa, ctx, spi).map_err(Failure::ProtocolError),
+        IkeState::WaitSpi => ike_auth::send_request(sa, ctx, spi).map_err(Failure::from),
         IkeState::AuthRespWaitSpi => ike_auth::finish_response(sa, ctx, spi),
         _ => Ok(()),
     };
@@ -341,6 +365,6 @@ pub(crate) fn on_expire(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32, hard: bool)
         .iter()
         .position(|c| c.spi_in == spi || c.spi_out == spi)
     {
-        let _ = create_child::remove_child(sa, ctx, i);
+        create_child::remove_child(sa, ctx, i);
     }
 }

@@ -1,10 +1,10 @@
 //! IKE_AUTH (RFC 7296 §1.2, §2.15): identities, PSK authentication, the first Child SA,
 //! configuration payload.
 
+use crate::api::{AuthBy, Event, Failure, Identity, IkeError, LocalAuth, Mode, Phase, RemoteAuth};
 use crate::crypto;
-use crate::engine::ctx::Ctx;
-use crate::engine::{AuthBy, Event, Failure, Identity, LocalAuth, Mode, Phase, RemoteAuth};
-use crate::ids::{auth_method, exchange, notify, protocol};
+use crate::ctx::Ctx;
+use crate::ids::{auth_method, exchange, notify};
 use crate::sa::child_sa::{AcceptedChild, ChildSa, PendingChild};
 use crate::sa::keys::ChildKeys;
 use crate::sa::{IkeSa, IkeState, ReqKind};
@@ -22,8 +22,8 @@ fn id_payload(id: &Identity) -> IdPayload {
 
 /// InitiatorSignedOctets / ResponderSignedOctets for `initiator_side` (whose ID is `id`):
 /// its first message | the other side's nonce | prf(SK_p, ID').
-fn signed_octets(sa: &IkeSa, initiator_side: bool, id: &IdPayload) -> Result<Vec<u8>, String> {
-    let keys = sa.keys.as_ref().ok_or("no keys")?;
+fn signed_octets(sa: &IkeSa, initiator_side: bool, id: &IdPayload) -> Result<Vec<u8>, IkeError> {
+    let keys = sa.keys.as_ref().ok_or_else(|| IkeError::state("no keys"))?;
     let (msg, nonce) = if initiator_side {
         (&sa.init.init_req, &sa.init.nr)
     } else {
@@ -37,7 +37,7 @@ fn signed_octets(sa: &IkeSa, initiator_side: bool, id: &IdPayload) -> Result<Vec
         keys.sk_p(initiator_side),
         &id.auth_octets(),
     )
-    .map_err(|e| e.to_string())
+    .map_err(IkeError::from)
 }
 
 /// PSK AUTH value for `initiator_side` (whose ID is `id`).
@@ -46,15 +46,15 @@ fn psk_auth(
     initiator_side: bool,
     id: &IdPayload,
     psk: &[u8],
-) -> Result<Vec<u8>, String> {
-    let keys = sa.keys.as_ref().ok_or("no keys")?;
+) -> Result<Vec<u8>, IkeError> {
+    let keys = sa.keys.as_ref().ok_or_else(|| IkeError::state("no keys"))?;
     let octets = signed_octets(sa, initiator_side, id)?;
     crypto::auth::psk_auth(crypto::default_provider(), keys.suite.prf, psk, &octets)
         .map(|s| s.as_bytes().to_vec())
-        .map_err(|e| e.to_string())
+        .map_err(IkeError::from)
 }
 
-fn our_auth(sa: &IkeSa, ctx: &Ctx<'_>, id: &IdPayload) -> Result<AuthPayload, String> {
+fn our_auth(sa: &IkeSa, ctx: &Ctx<'_>, id: &IdPayload) -> Result<AuthPayload, IkeError> {
     match &sa.profile.local_auth {
         LocalAuth::Psk(psk) => Ok(AuthPayload {
             method: auth_method::PSK,
@@ -66,7 +66,7 @@ fn our_auth(sa: &IkeSa, ctx: &Ctx<'_>, id: &IdPayload) -> Result<AuthPayload, St
             cert::sign(
                 k.as_ref(),
                 sa.peer_sig_hashes.as_deref(),
-                ctx.cfg.prefer_rsa_pss,
+                ctx.cfg().prefer_rsa_pss,
                 &octets,
             )
         }
@@ -100,8 +100,11 @@ fn verify_peer(
                     auth.method
                 )));
             }
-            let keys = sa.keys.as_ref().ok_or_else(|| failed("no keys".into()))?;
-            let octets = signed_octets(sa, !sa.initiator, id).map_err(failed)?;
+            let keys = sa
+                .keys
+                .as_ref()
+                .ok_or_else(|| Failure::from(IkeError::state("no keys")))?;
+            let octets = signed_octets(sa, !sa.initiator, id)?;
             crypto::auth::verify_psk_auth(
                 crypto::default_provider(),
                 keys.suite.prf,
@@ -125,7 +128,7 @@ fn verify_peer(
                         .into(),
                 ));
             }
-            let octets = signed_octets(sa, !sa.initiator, id).map_err(failed)?;
+            let octets = signed_octets(sa, !sa.initiator, id)?;
             let peer = Identity::from_wire(id.id_type, &id.data);
             // Without a configured identity, the name check decides and the identity the
             // peer sends is informational only.
@@ -137,7 +140,7 @@ fn verify_peer(
                     name: peer_name.as_ref(),
                 },
                 trust_anchors,
-                cert::unix_now(ctx),
+                cert::unix_now(ctx)?,
                 auth,
                 &octets,
             )
@@ -146,10 +149,10 @@ fn verify_peer(
 }
 
 /// Initiator: after IKE_SA_INIT, allocate the Child SA's SPI, then send IKE_AUTH.
-pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), String> {
+pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), IkeError> {
     sa.state = IkeState::WaitSpi;
-    let request = ctx.out.next_request();
-    ctx.out.ops.push_back(crate::engine::KernelOp::AllocateSpi {
+    let request = ctx.next_request();
+    ctx.kernel(crate::api::KernelOp::AllocateSpi {
         request,
         src: sa.remote.ip(),
         dst: sa.local.ip(),
@@ -164,7 +167,7 @@ pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), String> {
 }
 
 /// Initiator: the SPI arrived; send IKE_AUTH.
-pub(crate) fn send_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32) -> Result<(), String> {
+pub(crate) fn send_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32) -> Result<(), IkeError> {
     let id = id_payload(&sa.profile.local_id);
     let auth = our_auth(sa, ctx, &id)?;
     let mut p = vec![Payload::IdI(id)];
@@ -292,7 +295,7 @@ pub(crate) fn on_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, p: &[Payload]) -> R
         .pending_child
         .as_ref()
         .and_then(|c| c.spi_in)
-        .ok_or_else(|| Failure::ProtocolError("no SPI".into()))?;
+        .ok_or_else(|| IkeError::state("no SPI"))?;
     sa.pending_child = None;
     let sa_p = sa_payload(p).ok_or_else(|| Failure::ProtocolError("no SA payload".into()))?;
     let (chosen, spi) = nego::verify(&sa.profile.esp_proposals, sa_p, true)
@@ -325,13 +328,8 @@ pub(crate) fn on_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, p: &[Payload]) -> R
             "peer did not accept the IPsec mode".into(),
         ));
     }
-    let keys = sa
-        .keys
-        .as_ref()
-        .ok_or_else(|| Failure::ProtocolError("no keys".into()))?;
-    let mut ck = keys
-        .child_keys(&chosen, None, &sa.init.ni, &sa.init.nr)
-        .map_err(Failure::ProtocolError)?;
+    let keys = sa.keys.as_ref().ok_or_else(|| IkeError::state("no keys"))?;
+    let mut ck = keys.child_keys(&chosen, None, &sa.init.ni, &sa.init.nr)?;
     ck.initiator = true;
     install_child(sa, ctx, chosen, spi_in, spi_out, tsi, tsr, mode, &ck);
     Ok(())
@@ -372,9 +370,8 @@ pub(crate) fn install_child(
     keys: &ChildKeys,
 ) {
     let (local_ts, remote_ts) = if sa.initiator { (tsi, tsr) } else { (tsr, tsi) };
-    let reqid = ctx.out.next_reqid;
-    ctx.out.next_reqid = ctx.out.next_reqid.wrapping_add(1);
-    let encap = sa.encap.then(|| crate::engine::UdpEncap {
+    let reqid = ctx.next_reqid();
+    let encap = sa.encap.then(|| crate::api::UdpEncap {
         sport: sa.local_port(),
         dport: sa.remote.port(),
     });
@@ -424,7 +421,7 @@ pub(crate) fn on_request(
     let peer = Identity::from_wire(idi.id_type, &idi.data);
     // Select the responder configuration by the initiator's identity.
     let chosen_cfg = ctx
-        .cfg
+        .cfg()
         .responders
         .iter()
         .find(|r| match (&r.remote_id, &peer) {
@@ -437,7 +434,7 @@ pub(crate) fn on_request(
             notify::AUTHENTICATION_FAILED,
             Vec::new(),
         ));
-        let _ = sa.respond(ctx, exchange::IKE_AUTH, msg_id, &[n]);
+        super::dispatch::answer(sa, ctx, exchange::IKE_AUTH, msg_id, &[n]);
         failure
     };
     let Some(rc) = chosen_cfg else {
@@ -460,8 +457,12 @@ pub(crate) fn on_request(
     }
     profile.ike_proposals.clone_from(&sa.profile.ike_proposals);
     sa.profile = std::sync::Arc::new(profile);
-    if let Err(f) = verify_peer(sa, ctx, idi, auth, p) {
-        return Err(fail_auth(sa, ctx, f));
+    match verify_peer(sa, ctx, idi, auth, p) {
+        Ok(()) => {}
+        // Our own fault (no wall clock, a crypto failure): not the peer's authentication
+        // failing, so no AUTHENTICATION_FAILED is sent for it.
+        Err(f @ Failure::Local { .. }) => return Err(f),
+        Err(f) => return Err(fail_auth(sa, ctx, f)),
     }
     sa.remote_id = peer;
     // Child SA negotiation.
@@ -473,9 +474,11 @@ pub(crate) fn on_request(
     });
     let mut cp_reply = None;
     if let Some(c) = cp_req {
-        match cp::serve(ctx.leases, sa.handle, &sa.profile.serve, c) {
+        match cp::serve(ctx.leases(), sa.handle, &sa.profile.serve, c) {
             Ok(r) => cp_reply = Some(r),
-            Err(()) => child_err = Some((notify::INTERNAL_ADDRESS_FAILURE, None)),
+            Err(e) => {
+                child_err = Some((e.notify().unwrap_or(notify::INTERNAL_ADDRESS_FAILURE), None));
+            }
         }
     }
     if child_err.is_none() {
@@ -532,8 +535,8 @@ pub(crate) fn on_request(
     }
     if let Some(acc) = accepted {
         // Wait for the inbound SPI before answering.
-        let request = ctx.out.next_request();
-        ctx.out.ops.push_back(crate::engine::KernelOp::AllocateSpi {
+        let request = ctx.next_request();
+        ctx.kernel(crate::api::KernelOp::AllocateSpi {
             request,
             src: sa.remote.ip(),
             dst: sa.local.ip(),
@@ -552,8 +555,7 @@ pub(crate) fn on_request(
     let mut out = our_response_head(sa, ctx)?;
     if let Some((ty, theirs)) = child_err {
         out.push(Payload::Notify(NotifyPayload::new(ty, Vec::new())));
-        sa.respond(ctx, exchange::IKE_AUTH, msg_id, &out)
-            .map_err(Failure::ProtocolError)?;
+        sa.respond(ctx, exchange::IKE_AUTH, msg_id, &out)?;
         report_up(sa, ctx);
         let f = child_failure(sa, ty, theirs);
         ctx.event(Event::ExchangeFailed {
@@ -566,7 +568,7 @@ pub(crate) fn on_request(
 
 fn our_response_head(sa: &IkeSa, ctx: &Ctx<'_>) -> Result<Vec<Payload>, Failure> {
     let id = id_payload(&sa.profile.local_id);
-    let auth = our_auth(sa, ctx, &id).map_err(Failure::ProtocolError)?;
+    let auth = our_auth(sa, ctx, &id)?;
     let mut out = vec![Payload::IdR(id)];
     out.extend(our_certs(sa));
     out.push(Payload::Auth(auth));
@@ -582,9 +584,9 @@ pub(crate) fn finish_response(
     let pc = sa
         .pending_child
         .take()
-        .ok_or_else(|| Failure::ProtocolError("no pending child".into()))?;
+        .ok_or_else(|| IkeError::state("no pending child"))?;
     let (Some(acc), Some(msg_id)) = (pc.accepted, pc.answer_msg_id) else {
-        return Err(Failure::ProtocolError("no accepted child".into()));
+        return Err(IkeError::state("no accepted child").into());
     };
     let mut out = our_response_head(sa, ctx)?;
     if let Some(c) = sa.pending_cp.take() {
@@ -607,18 +609,11 @@ pub(crate) fn finish_response(
     out.push(Payload::TsR(TsPayload {
         selectors: acc.tsr.clone(),
     }));
-    sa.respond(ctx, exchange::IKE_AUTH, msg_id, &out)
-        .map_err(Failure::ProtocolError)?;
+    sa.respond(ctx, exchange::IKE_AUTH, msg_id, &out)?;
     report_up(sa, ctx);
-    let keys = sa
-        .keys
-        .as_ref()
-        .ok_or_else(|| Failure::ProtocolError("no keys".into()))?;
-    let mut ck = keys
-        .child_keys(&acc.proposal, None, &sa.init.ni, &sa.init.nr)
-        .map_err(Failure::ProtocolError)?;
+    let keys = sa.keys.as_ref().ok_or_else(|| IkeError::state("no keys"))?;
+    let mut ck = keys.child_keys(&acc.proposal, None, &sa.init.ni, &sa.init.nr)?;
     ck.initiator = false;
-    let _ = protocol::ESP;
     install_child(
         sa,
         ctx,

@@ -3,11 +3,13 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
+use crate::api::{
+    ConnectionConfig, Event, Failure, Fragmentation, IkeError, IkeSaHandle, NatInfo, Phase,
+};
 use crate::cookie::CookieJar;
-use crate::engine::ctx::Ctx;
-use crate::engine::{ConnectionConfig, Event, Failure, Fragmentation, IkeSaHandle, NatInfo, Phase};
+use crate::ctx::Ctx;
 use crate::fragment::Reassembly;
-use crate::ids::{exchange, notify, protocol};
+use crate::ids::{exchange, notify};
 use crate::natt::{nat_hash, IKE_PORT, NATT_PORT};
 use crate::sa::keys::{derive_ike, ke_finish, ke_start};
 use crate::sa::profile::Profile;
@@ -30,7 +32,7 @@ pub(crate) fn new_sa(
     profile: Arc<Profile>,
     local: SocketAddr,
     remote: SocketAddr,
-    now: crate::engine::Time,
+    now: crate::api::Time,
 ) -> IkeSa {
     IkeSa {
         handle,
@@ -82,7 +84,7 @@ pub(crate) fn initiate(
     handle: IkeSaHandle,
     profile: Arc<Profile>,
     conn: &ConnectionConfig,
-) -> Result<IkeSa, String> {
+) -> Result<IkeSa, IkeError> {
     let local_ip = conn.local_addr.unwrap_or(match conn.remote.ip() {
         IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
@@ -93,11 +95,12 @@ pub(crate) fn initiate(
         profile,
         SocketAddr::new(local_ip, IKE_PORT),
         conn.remote,
-        ctx.now,
+        ctx.now(),
     );
     sa.spi_i = ctx.random_spi8()?;
     sa.init.ni = ctx.random(NONCE_LEN)?;
-    let group = nego::first_ke(&sa.profile.ike_proposals).ok_or("no KE group")?;
+    let group = nego::first_ke(&sa.profile.ike_proposals)
+        .ok_or_else(|| IkeError::state("no KE group in our IKE proposals"))?;
     let (ke, _) = ke_start(ctx, group)?;
     sa.init.ke = Some(ke);
     sa.init.ke_group = group;
@@ -110,7 +113,7 @@ fn nat_notifies(
     ctx: &mut Ctx<'_>,
     local: SocketAddr,
     remote: SocketAddr,
-) -> Result<Vec<Payload>, String> {
+) -> Result<Vec<Payload>, IkeError> {
     let src = if sa.profile.force_encap {
         ctx.random(20)?
     } else {
@@ -125,8 +128,12 @@ fn nat_notifies(
     ])
 }
 
-fn send_init(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), String> {
-    let ke = sa.init.ke.as_ref().ok_or("no KE")?;
+fn send_init(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), IkeError> {
+    let ke = sa
+        .init
+        .ke
+        .as_ref()
+        .ok_or_else(|| IkeError::state("no KE"))?;
     let mut payloads = Vec::new();
     if let Some(c) = &sa.init.cookie {
         payloads.push(notify_p(notify::COOKIE, c.clone()));
@@ -147,7 +154,7 @@ fn send_init(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), String> {
     if sa.profile.fragmentation != Fragmentation::No {
         payloads.push(notify_p(notify::IKEV2_FRAGMENTATION_SUPPORTED, Vec::new()));
     }
-    if ctx.cfg.send_signature_hashes {
+    if ctx.cfg().send_signature_hashes {
         payloads.push(super::cert::signature_hashes_notify());
     }
     sa.next_msg_id = 0;
@@ -244,7 +251,7 @@ pub(crate) fn unverified_answer(
     });
     if notify.is_some() {
         if let Some(p) = sa.pending.as_mut() {
-            let soon = ctx.now + CONFIRM_WITHIN;
+            let soon = ctx.now() + CONFIRM_WITHIN;
             if p.deadline > soon {
                 p.deadline = soon;
             }
@@ -264,6 +271,15 @@ fn bad(s: &str) -> InitError {
     unverified(None, Failure::ProtocolError(s.into()))
 }
 
+/// A failure while using a response: the peer's fault leaves the response unverified (it may
+/// be forged), ours ends the attempt.
+fn init_err(e: IkeError) -> InitError {
+    match e {
+        IkeError::Peer { .. } => unverified(None, e.into()),
+        IkeError::Local { .. } => InitError::Fatal(e.into()),
+    }
+}
+
 /// Initiator: the IKE_SA_INIT response arrived. Nothing changes until the response is known
 /// to be usable (an unusable one is [`InitError::Unverified`]); then the pending request is
 /// replaced (COOKIE, INVALID_KE_PAYLOAD) or the IKE SA moves on to IKE_AUTH.
@@ -276,7 +292,7 @@ pub(crate) fn on_response(
     remote: SocketAddr,
 ) -> Result<(), InitError> {
     let p = &msg.payloads;
-    let fatal = |e: String| InitError::Fatal(Failure::ProtocolError(e));
+    let fatal = |e: IkeError| InitError::Fatal(e.into());
     if let Some(c) = find_notify(p, notify::COOKIE) {
         if sa.init.cookie_tries >= 3 || c.data.is_empty() || c.data.len() > 64 {
             return Err(bad("too many COOKIE requests"));
@@ -336,10 +352,9 @@ pub(crate) fn on_response(
         return Err(bad("zero responder SPI"));
     }
     let ke = sa.init.ke.as_ref().ok_or_else(|| bad("no KE"))?;
-    let shared =
-        ke_finish(ke, &kep.data).map_err(|e| unverified(None, Failure::ProtocolError(e)))?;
-    let keys = derive_ike(&chosen, &sa.init.ni, nr, &shared, &sa.spi_i, &spi_r)
-        .map_err(|e| unverified(None, Failure::ProtocolError(e)))?;
+    let shared = ke_finish(ke, &kep.data).map_err(init_err)?;
+    let keys =
+        derive_ike(&chosen, &sa.init.ni, nr, &shared, &sa.spi_i, &spi_r).map_err(init_err)?;
     // The response is usable: from here on the IKE SA moves on.
     sa.pending = None;
     sa.init.unverified = None;
@@ -398,7 +413,7 @@ pub(crate) fn respond(
         } else {
             bytes
         };
-        ctx.out.transmits.push_back(crate::engine::Transmit {
+        ctx.transmit(crate::api::Transmit {
             local_ip: Some(local.ip()),
             local_port: local.port(),
             remote,
@@ -420,7 +435,7 @@ pub(crate) fn respond(
     let kep = ke_payload(p)?;
     // Choose among all responder configurations.
     let mut found = None;
-    for rc in &ctx.cfg.responders {
+    for rc in &ctx.cfg().responders {
         let ours = if rc.ike_proposals.is_empty() {
             crate::proposal::default_ike().0
         } else {
@@ -433,7 +448,7 @@ pub(crate) fn respond(
     }
     let Some((rc, (proposal_num, chosen, _))) = found else {
         let ours: Vec<String> = ctx
-            .cfg
+            .cfg()
             .responders
             .iter()
             .flat_map(|r| nego::describe(&r.ike_proposals))
@@ -469,7 +484,7 @@ pub(crate) fn respond(
     if profile.esp_proposals.is_empty() {
         profile.esp_proposals = crate::proposal::default_esp().0;
     }
-    let mut sa = new_sa(handle, false, Arc::new(profile), local, remote, ctx.now);
+    let mut sa = new_sa(handle, false, Arc::new(profile), local, remote, ctx.now());
     sa.state = IkeState::AuthPending;
     sa.spi_i = msg.header.spi_i;
     sa.spi_r = ctx.random_spi8().ok()?;
@@ -503,17 +518,17 @@ pub(crate) fn respond(
     if sa.profile.fragmentation != Fragmentation::No {
         payloads.push(notify_p(notify::IKEV2_FRAGMENTATION_SUPPORTED, Vec::new()));
     }
-    if ctx.cfg.send_signature_hashes {
+    if ctx.cfg().send_signature_hashes {
         payloads.push(super::cert::signature_hashes_notify());
     }
     // Ask for certificates from the CAs any responder configuration trusts.
     let anchors: Vec<Vec<u8>> = ctx
-        .cfg
+        .cfg()
         .responders
         .iter()
         .filter_map(|r| match &r.remote_auth {
-            crate::engine::RemoteAuth::Certificate { trust_anchors, .. } => Some(trust_anchors),
-            crate::engine::RemoteAuth::Psk(_) => None,
+            crate::api::RemoteAuth::Certificate { trust_anchors, .. } => Some(trust_anchors),
+            crate::api::RemoteAuth::Psk(_) => None,
         })
         .flatten()
         .cloned()
@@ -533,7 +548,6 @@ pub(crate) fn respond(
         datagrams: vec![bytes],
     });
     sa.peer_next = 1;
-    sa.expire = Some(ctx.now + ctx.cfg.half_open_timeout);
-    let _ = protocol::IKE;
+    sa.expire = Some(ctx.now() + ctx.cfg().half_open_timeout);
     Some(sa)
 }

@@ -1,13 +1,13 @@
 //! INFORMATIONAL exchanges (RFC 7296 §1.4): Delete of IKE and Child SAs, liveness checks.
 
-use crate::engine::ctx::Ctx;
-use crate::engine::{AuthBy, DownReason, Event, Failure};
+use crate::api::{AuthBy, DownReason, Event, Failure};
+use crate::ctx::Ctx;
 use crate::ids::{exchange, notify, protocol};
 use crate::sa::{IkeSa, IkeState, ReqKind};
 use crate::wire::{DeletePayload, NotifyPayload, Payload};
 
 use super::create_child;
-use super::dispatch::teardown;
+use super::dispatch::{self, teardown};
 
 /// Starts a request of `kind` now. Returns whether a request was sent.
 pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>, kind: ReqKind) -> bool {
@@ -34,7 +34,7 @@ pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>, kind: ReqKind) -> bool {
                 Ok(sent) => sent,
                 Err(e) => {
                     sa.ccs_out = None;
-                    let f = Failure::ProtocolError(format!("cannot start the Child SA rekey: {e}"));
+                    let f = Failure::from(e.context("cannot start the Child SA rekey"));
                     create_child::child_rekey_failed(sa, ctx, *old_spi_in, f);
                     false
                 }
@@ -45,7 +45,7 @@ pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>, kind: ReqKind) -> bool {
                 Ok(sent) => sent,
                 Err(e) => {
                     sa.ccs_out = None;
-                    let f = Failure::ProtocolError(format!("cannot start the IKE SA rekey: {e}"));
+                    let f = Failure::from(e.context("cannot start the IKE SA rekey"));
                     create_child::ike_rekey_failed(sa, ctx, f);
                     false
                 }
@@ -53,8 +53,19 @@ pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>, kind: ReqKind) -> bool {
         }
         ReqKind::IkeSaInit | ReqKind::IkeAuth => return false,
     };
-    sa.start_request(ctx, kind, exchange::INFORMATIONAL, &payloads)
-        .is_ok()
+    match sa.start_request(ctx, kind, exchange::INFORMATIONAL, &payloads) {
+        Ok(()) => true,
+        Err(e) => {
+            // Our own fault (the request could not be built): reported, the IKE SA stays.
+            if !sa.shell {
+                ctx.event(Event::ExchangeFailed {
+                    sa: sa.handle,
+                    failure: e.context("cannot send an INFORMATIONAL request").into(),
+                });
+            }
+            false
+        }
+    }
 }
 
 /// Closes the SA: Delete sent (if established), kernel state removed, IkeSaDown reported.
@@ -72,7 +83,7 @@ pub(crate) fn close_with(sa: &mut IkeSa, ctx: &mut Ctx<'_>, reason: DownReason) 
     if established {
         sa.state = IkeState::Established;
         sa.pending = None;
-        let _ = start(sa, ctx, ReqKind::DeleteIke);
+        start(sa, ctx, ReqKind::DeleteIke);
         sa.state = IkeState::Deleting;
         sa.expire = None;
     } else {
@@ -101,7 +112,7 @@ pub(crate) fn send_auth_failed(sa: &mut IkeSa, ctx: &mut Ctx<'_>) {
 pub(crate) fn on_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Payload]) {
     if super::msg::find_notify(p, notify::AUTHENTICATION_FAILED).is_some() {
         // The initiator rejected our authentication after we answered IKE_AUTH.
-        let _ = sa.respond(ctx, exchange::INFORMATIONAL, msg_id, &[]);
+        dispatch::answer(sa, ctx, exchange::INFORMATIONAL, msg_id, &[]);
         let f = Failure::AuthenticationFailed {
             by: AuthBy::Peer,
             detail: "peer sent AUTHENTICATION_FAILED".into(),
@@ -113,7 +124,7 @@ pub(crate) fn on_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Pa
             });
         }
         teardown(sa, ctx, DownReason::Failed(f));
-        sa.expire = Some(ctx.now + core::time::Duration::from_secs(10));
+        sa.expire = Some(ctx.now() + core::time::Duration::from_secs(10));
         return;
     }
     let mut reply = Vec::new();
@@ -143,14 +154,14 @@ pub(crate) fn on_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Pa
         }
     }
     if delete_ike {
-        let _ = sa.respond(ctx, exchange::INFORMATIONAL, msg_id, &[]);
+        dispatch::answer(sa, ctx, exchange::INFORMATIONAL, msg_id, &[]);
         if sa.state != IkeState::Deleting {
             teardown(sa, ctx, DownReason::DeletedByPeer);
         } else {
             sa.state = IkeState::Dead;
         }
-        sa.expire = Some(ctx.now + core::time::Duration::from_secs(10));
+        sa.expire = Some(ctx.now() + core::time::Duration::from_secs(10));
         return;
     }
-    let _ = sa.respond(ctx, exchange::INFORMATIONAL, msg_id, &reply);
+    dispatch::answer(sa, ctx, exchange::INFORMATIONAL, msg_id, &reply);
 }

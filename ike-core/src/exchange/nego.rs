@@ -1,5 +1,5 @@
 //! The wire side of proposal negotiation: SA payloads to and from the proposal module's types.
-//! Selection and response verification are [`crate::proposal::negotiate`]'s.
+//! Selection and response verification are `crate::proposal::negotiate`'s.
 
 use crate::ids::{esn, ke, transform_type as tt};
 use crate::proposal::{

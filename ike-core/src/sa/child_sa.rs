@@ -2,8 +2,8 @@
 
 use std::net::IpAddr;
 
-use crate::engine::ctx::Ctx;
-use crate::engine::{Direction, EspCipher, Event, IkeSaHandle, KernelOp, Lifetime, Mode, UdpEncap};
+use crate::api::{Direction, EspCipher, Event, IkeSaHandle, KernelOp, Lifetime, Mode, UdpEncap};
+use crate::ctx::Ctx;
 use crate::proposal::Proposal;
 use crate::wire::TrafficSelector;
 
@@ -41,7 +41,7 @@ pub(crate) struct ChildSa {
 /// A Child SA being negotiated (SPI allocation pending or request in flight).
 #[derive(Debug, Clone)]
 pub(crate) struct PendingChild {
-    pub request: Option<crate::engine::KernelRequest>,
+    pub request: Option<crate::api::KernelRequest>,
     pub spi_in: Option<u32>,
     /// Responder: the message ID of the request to answer once the SPI is known.
     pub answer_msg_id: Option<u32>,
@@ -101,13 +101,13 @@ impl ChildSa {
                 None
             }
         };
-        let replay_window = ctx.cfg.replay_window;
+        let replay_window = ctx.cfg().replay_window;
         let in_encap = self.encap.map(|e| UdpEncap {
             sport: e.dport,
             dport: e.sport,
         });
-        let request = ctx.out.next_request();
-        ctx.out.ops.push_back(KernelOp::InstallSa {
+        let request = ctx.next_request();
+        ctx.kernel(KernelOp::InstallSa {
             request,
             reqid: self.reqid,
             spi: self.spi_in,
@@ -122,8 +122,8 @@ impl ChildSa {
             lifetime,
             selector: selector(&self.remote_ts, &self.local_ts),
         });
-        let request = ctx.out.next_request();
-        ctx.out.ops.push_back(KernelOp::InstallSa {
+        let request = ctx.next_request();
+        ctx.kernel(KernelOp::InstallSa {
             request,
             reqid: self.reqid,
             spi: self.spi_out,
@@ -150,8 +150,8 @@ impl ChildSa {
                             Direction::Out => (l.clone(), r.clone(), self.local, self.remote),
                             _ => (r.clone(), l.clone(), self.remote, self.local),
                         };
-                        let request = ctx.out.next_request();
-                        ctx.out.ops.push_back(KernelOp::InstallPolicy {
+                        let request = ctx.next_request();
+                        ctx.kernel(KernelOp::InstallPolicy {
                             request,
                             reqid: self.reqid,
                             dir,
@@ -181,8 +181,8 @@ impl ChildSa {
                             Direction::Out => (l.clone(), r.clone()),
                             _ => (r.clone(), l.clone()),
                         };
-                        let request = ctx.out.next_request();
-                        ctx.out.ops.push_back(KernelOp::DeletePolicy {
+                        let request = ctx.next_request();
+                        ctx.kernel(KernelOp::DeletePolicy {
                             request,
                             reqid: self.reqid,
                             dir,
@@ -193,15 +193,15 @@ impl ChildSa {
                 }
             }
         }
-        let request = ctx.out.next_request();
-        ctx.out.ops.push_back(KernelOp::DeleteSa {
+        let request = ctx.next_request();
+        ctx.kernel(KernelOp::DeleteSa {
             request,
             spi: self.spi_out,
             dst: self.remote,
             src: self.local,
         });
-        let request = ctx.out.next_request();
-        ctx.out.ops.push_back(KernelOp::DeleteSa {
+        let request = ctx.next_request();
+        ctx.kernel(KernelOp::DeleteSa {
             request,
             spi: self.spi_in,
             dst: self.local,

@@ -3,14 +3,14 @@
 //! What stays here is the kernel's view of ESP algorithms (XFRM names, ESP-only transforms
 //! such as AES-CTR or AES-GCM-8/12 that IKE itself never uses).
 
+use crate::api::{EspCipher, IkeError, SecretBytes};
 use crate::crypto::keys::{IkeSaKeyInputs, IkeSaKeys, Role};
 use crate::crypto::prf::prf_plus;
 use crate::crypto::{
     CryptoProvider, Encr, IkeSuite, Integ, KeGroup, KeyExchange, Prf, Secret, SharedSecret,
     SkCipher,
 };
-use crate::engine::ctx::Ctx;
-use crate::engine::{EspCipher, SecretBytes};
+use crate::ctx::Ctx;
 use crate::proposal::Proposal;
 use crate::wire::{emit_encrypted, EncryptedLayout, Fragment, Header};
 
@@ -29,35 +29,37 @@ impl core::fmt::Debug for KePrivate {
 }
 
 /// Starts a key exchange; returns it and our public value.
-pub(crate) fn ke_start(ctx: &mut Ctx<'_>, group: u16) -> Result<(KePrivate, Vec<u8>), String> {
-    let g = KeGroup::from_iana(group).ok_or_else(|| format!("unsupported KE group {group}"))?;
-    let ke = provider()
-        .start_ke(g, &mut *ctx.rng)
-        .map_err(|e| e.to_string())?;
+pub(crate) fn ke_start(ctx: &mut Ctx<'_>, group: u16) -> Result<(KePrivate, Vec<u8>), IkeError> {
+    let g = KeGroup::from_iana(group)
+        .ok_or_else(|| IkeError::state(format!("unsupported KE group {group}")))?;
+    let ke = provider().start_ke(g, ctx.rng())?;
     let public = ke.public_value().to_vec();
     Ok((KePrivate(ke), public))
 }
 
-/// Completes a key exchange with the peer's public value.
-pub(crate) fn ke_finish(ke: &KePrivate, peer: &[u8]) -> Result<SharedSecret, String> {
-    ke.0.complete(peer).map_err(|e| e.to_string())
+/// Completes a key exchange with the peer's public value (a bad value is the peer's fault).
+pub(crate) fn ke_finish(ke: &KePrivate, peer: &[u8]) -> Result<SharedSecret, IkeError> {
+    ke.0.complete(peer).map_err(IkeError::from_peer_ke)
 }
 
-/// The IKE SA algorithms of a chosen proposal.
-fn suite_of(p: &Proposal) -> Result<IkeSuite, String> {
-    let e = p.encr.first().ok_or("no ENCR")?;
-    let encr = Encr::from_iana(e.id, e.key_bits).ok_or("unsupported ENCR")?;
-    let prf_id = *p.prf.first().ok_or("no PRF")?;
-    let prf = Prf::from_iana(prf_id).ok_or_else(|| format!("unsupported PRF {prf_id}"))?;
+/// The IKE SA algorithms of a chosen proposal (checked against our own configuration during
+/// negotiation, so a suite we cannot key is our fault).
+fn suite_of(p: &Proposal) -> Result<IkeSuite, IkeError> {
+    let bad = IkeError::state;
+    let e = p.encr.first().ok_or_else(|| bad("no ENCR"))?;
+    let encr = Encr::from_iana(e.id, e.key_bits).ok_or_else(|| bad("unsupported ENCR"))?;
+    let prf_id = *p.prf.first().ok_or_else(|| bad("no PRF"))?;
+    let prf = Prf::from_iana(prf_id)
+        .ok_or_else(|| IkeError::state(format!("unsupported PRF {prf_id}")))?;
     let integ = match p.integ.first() {
         Some(&i) if i != crate::ids::integ::NONE => {
-            Some(Integ::from_iana(i).ok_or("unsupported INTEG")?)
+            Some(Integ::from_iana(i).ok_or_else(|| bad("unsupported INTEG"))?)
         }
         _ => None,
     };
     let suite = IkeSuite { encr, prf, integ };
     if !suite.is_valid() {
-        return Err("AEAD/INTEG mismatch".into());
+        return Err(bad("AEAD/INTEG mismatch"));
     }
     Ok(suite)
 }
@@ -72,10 +74,8 @@ pub(crate) struct IkeKeys {
 }
 
 impl IkeKeys {
-    fn new(suite: IkeSuite, sk: IkeSaKeys) -> Result<Self, String> {
-        let (i_to_r, r_to_i) = sk
-            .sk_ciphers(provider(), &suite, Role::Initiator)
-            .map_err(|e| e.to_string())?;
+    fn new(suite: IkeSuite, sk: IkeSaKeys) -> Result<Self, IkeError> {
+        let (i_to_r, r_to_i) = sk.sk_ciphers(provider(), &suite, Role::Initiator)?;
         Ok(IkeKeys {
             suite,
             sk,
@@ -102,11 +102,10 @@ pub(crate) fn derive_ike(
     shared: &SharedSecret,
     spi_i: &[u8; 8],
     spi_r: &[u8; 8],
-) -> Result<IkeKeys, String> {
+) -> Result<IkeKeys, IkeError> {
     let suite = suite_of(p)?;
     let inputs = inputs(ni, nr, spi_i, spi_r);
-    let sk = IkeSaKeys::derive_initial(provider(), &suite, shared, &inputs)
-        .map_err(|e| e.to_string())?;
+    let sk = IkeSaKeys::derive_initial(provider(), &suite, shared, &inputs)?;
     IkeKeys::new(suite, sk)
 }
 
@@ -133,35 +132,43 @@ impl IkeKeys {
         first: u8,
         frag: Option<Fragment>,
         inner: &[u8],
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<Vec<u8>, IkeError> {
         let c = self.cipher(from_initiator);
         let (mut buf, layout) = emit_encrypted(header, first, frag, c.body_len(inner.len()))
-            .map_err(|e| e.to_string())?;
-        let aad = buf.get(layout.aad()).ok_or("layout")?.to_vec();
-        let body = c
-            .encrypt(&aad, inner, &mut *ctx.rng)
-            .map_err(|e| e.to_string())?;
-        let dst = buf.get_mut(layout.body()).ok_or("layout")?;
+            .map_err(IkeError::state)?;
+        let aad = buf
+            .get(layout.aad())
+            .ok_or_else(|| IkeError::state("encrypted layout"))?
+            .to_vec();
+        let body = c.encrypt(&aad, inner, ctx.rng())?;
+        let dst = buf
+            .get_mut(layout.body())
+            .ok_or_else(|| IkeError::state("encrypted layout"))?;
         if dst.len() != body.len() {
-            return Err("body length".into());
+            return Err(IkeError::crypto("encrypted body length"));
         }
         dst.copy_from_slice(&body);
         Ok(buf)
     }
 
-    /// Verifies and decrypts a received SK/SKF message; returns the unpadded plaintext.
+    /// Verifies and decrypts a received SK/SKF message; returns the unpadded plaintext. Every
+    /// failure is the peer's (a message that does not verify is dropped).
     pub fn open(
         &self,
         from_initiator: bool,
         raw: &[u8],
         layout: &EncryptedLayout,
-    ) -> Result<Vec<u8>, String> {
-        let aad = raw.get(layout.aad()).ok_or("truncated")?;
-        let body = raw.get(layout.body()).ok_or("truncated")?;
+    ) -> Result<Vec<u8>, IkeError> {
+        let aad = raw
+            .get(layout.aad())
+            .ok_or_else(|| IkeError::syntax("truncated"))?;
+        let body = raw
+            .get(layout.body())
+            .ok_or_else(|| IkeError::syntax("truncated"))?;
         self.cipher(from_initiator)
             .decrypt(aad, body)
             .map(|p| p.to_vec())
-            .map_err(|e| e.to_string())
+            .map_err(|e| IkeError::syntax(e.to_string()))
     }
 
     /// Keys of the IKE SA replacing this one (RFC 7296 §2.18).
@@ -173,7 +180,7 @@ impl IkeKeys {
         nr: &[u8],
         spi_i: &[u8; 8],
         spi_r: &[u8; 8],
-    ) -> Result<IkeKeys, String> {
+    ) -> Result<IkeKeys, IkeError> {
         let suite = suite_of(p)?;
         let inputs = inputs(ni, nr, spi_i, spi_r);
         let sk = IkeSaKeys::derive_rekey(
@@ -183,8 +190,7 @@ impl IkeKeys {
             &suite,
             shared,
             &inputs,
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         IkeKeys::new(suite, sk)
     }
 
@@ -204,12 +210,13 @@ impl IkeKeys {
         shared: Option<&SharedSecret>,
         ni: &[u8],
         nr: &[u8],
-    ) -> Result<ChildKeys, String> {
-        let e = esp.encr.first().ok_or("no ENCR")?;
-        let encr = esp_encr(e.id, e.key_bits).ok_or("unsupported ESP ENCR")?;
+    ) -> Result<ChildKeys, IkeError> {
+        let bad = IkeError::state;
+        let e = esp.encr.first().ok_or_else(|| bad("no ESP ENCR"))?;
+        let encr = esp_encr(e.id, e.key_bits).ok_or_else(|| bad("unsupported ESP ENCR"))?;
         let integ = match esp.integ.first() {
             Some(&i) if i != crate::ids::integ::NONE => {
-                Some(esp_integ(i).ok_or("unsupported ESP INTEG")?)
+                Some(esp_integ(i).ok_or_else(|| bad("unsupported ESP INTEG"))?)
             }
             _ => None,
         };
@@ -227,12 +234,11 @@ impl IkeKeys {
             self.sk.sk_d.as_bytes(),
             &seed,
             2 * (elen + alen),
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         let g = |o: usize, n: usize| {
             km.slice(o, n)
                 .map(|s| SecretBytes::from_slice(s.as_bytes()))
-                .ok_or("short keymat")
+                .ok_or_else(|| IkeError::crypto("short keymat"))
         };
         Ok(ChildKeys {
             encr,

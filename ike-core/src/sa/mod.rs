@@ -8,7 +8,7 @@ pub(crate) mod transport;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
-use crate::engine::{Identity, IkeSaHandle, NatInfo, Time};
+use crate::api::{Identity, IkeSaHandle, NatInfo, Time};
 use crate::fragment::Reassembly;
 use crate::proposal::Proposal;
 use child_sa::{ChildSa, PendingChild};
@@ -122,7 +122,7 @@ pub(crate) struct UnverifiedAnswer {
     /// The transmission it answered (1-based), for the "consecutive answers" rule.
     pub tries: u32,
     /// What it means if genuine: reported when no valid answer comes.
-    pub failure: crate::engine::Failure,
+    pub failure: crate::api::Failure,
 }
 
 /// Pieces of the IKE_SA_INIT exchange kept for AUTH.
@@ -179,7 +179,7 @@ pub(crate) struct IkeSa {
     /// The peer's SIGNATURE_HASH_ALGORITHMS (`None` if it sent none).
     pub peer_sig_hashes: Option<Vec<u16>>,
     /// SPI allocations for rekeys and CREATE_CHILD_SA answers.
-    pub spi_wait: Vec<(crate::engine::KernelRequest, SpiWait)>,
+    pub spi_wait: Vec<(crate::api::KernelRequest, SpiWait)>,
     /// Our CREATE_CHILD_SA request in flight.
     pub ccs_out: Option<CcsOut>,
     /// A CREATE_CHILD_SA request waiting for our SPI before it is answered.

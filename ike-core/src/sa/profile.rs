@@ -2,7 +2,7 @@
 
 use core::time::Duration;
 
-use crate::engine::{
+use crate::api::{
     ConnectionConfig, Fragmentation, Identity, LocalAuth, Mode, RemoteAuth, RequestConfig,
     ResponderConfig, RetransmitConfig, ServeConfig,
 };

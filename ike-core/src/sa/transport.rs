@@ -1,7 +1,7 @@
 //! Building, encrypting, fragmenting, sending and retransmitting messages of one IKE SA.
 
-use crate::engine::ctx::Ctx;
-use crate::engine::{Fragmentation, Transmit};
+use crate::api::{Fragmentation, IkeError, Transmit};
+use crate::ctx::Ctx;
 use crate::fragment::FragmentOutcome;
 use crate::ids::exchange;
 use crate::natt::NATT_PORT;
@@ -43,10 +43,10 @@ impl IkeSa {
         response: bool,
         msg_id: u32,
         payloads: Vec<Payload>,
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<Vec<u8>, IkeError> {
         Message::new(self.header(exchange_type, response, msg_id), payloads)
             .emit()
-            .map_err(|e| e.to_string())
+            .map_err(IkeError::state)
     }
 
     /// Encodes and encrypts a message, fragmenting it when allowed and needed.
@@ -57,9 +57,12 @@ impl IkeSa {
         response: bool,
         msg_id: u32,
         payloads: &[Payload],
-    ) -> Result<Vec<Vec<u8>>, String> {
-        let keys = self.keys.as_ref().ok_or("no keys")?;
-        let (first, inner) = emit_payload_chain(payloads).map_err(|e| e.to_string())?;
+    ) -> Result<Vec<Vec<u8>>, IkeError> {
+        let keys = self
+            .keys
+            .as_ref()
+            .ok_or_else(|| IkeError::state("no keys"))?;
+        let (first, inner) = emit_payload_chain(payloads).map_err(IkeError::state)?;
         let header = self.header(exchange_type, response, msg_id);
         let overhead = keys.overhead();
         let size = self.profile.fragment_size.max(128);
@@ -78,10 +81,11 @@ impl IkeSa {
             .saturating_sub(Header::LEN + 8 + overhead + marker)
             .max(64);
         let parts = crate::fragment::split(&inner, chunk);
-        let total = u16::try_from(parts.len()).map_err(|_| "too many fragments")?;
+        let total =
+            u16::try_from(parts.len()).map_err(|_| IkeError::state("too many fragments"))?;
         let mut out = Vec::with_capacity(parts.len());
         for (i, part) in parts.iter().enumerate() {
-            let number = u16::try_from(i + 1).map_err(|_| "too many fragments")?;
+            let number = u16::try_from(i + 1).map_err(|_| IkeError::state("too many fragments"))?;
             let first_type = if number == 1 { first } else { 0 };
             let frag = Fragment { number, total };
             out.push(keys.seal(ctx, self.initiator, &header, first_type, Some(frag), part)?);
@@ -90,14 +94,19 @@ impl IkeSa {
     }
 
     /// Opens an encrypted message from the peer (SK or SKF) and reassembles fragments.
-    pub fn open(&mut self, msg: &Message, raw: &[u8]) -> Result<Opened, String> {
-        let keys = self.keys.as_ref().ok_or("no keys")?;
-        let layout = msg.encrypted_layout().ok_or("no encrypted payload")?;
+    pub fn open(&mut self, msg: &Message, raw: &[u8]) -> Result<Opened, IkeError> {
+        let keys = self
+            .keys
+            .as_ref()
+            .ok_or_else(|| IkeError::state("no keys"))?;
+        let layout = msg
+            .encrypted_layout()
+            .ok_or_else(|| IkeError::syntax("no encrypted payload"))?;
         let plain = keys.open(!self.initiator, raw, &layout)?;
         match layout.fragment {
             None => parse_payload_chain(layout.inner_first_type, &plain)
                 .map(Opened::Payloads)
-                .map_err(|e| e.to_string()),
+                .map_err(|e| IkeError::syntax(e.to_string())),
             Some(f) => {
                 match self.reassembly.add(
                     msg.header.message_id,
@@ -111,9 +120,9 @@ impl IkeSa {
                         data,
                     } => parse_payload_chain(first_payload, &data)
                         .map(Opened::Payloads)
-                        .map_err(|e| e.to_string()),
+                        .map_err(|e| IkeError::syntax(e.to_string())),
                     FragmentOutcome::Incomplete => Ok(Opened::Incomplete),
-                    FragmentOutcome::Rejected => Err("bad fragment".into()),
+                    FragmentOutcome::Rejected => Err(IkeError::syntax("bad fragment")),
                 }
             }
         }
@@ -141,7 +150,7 @@ impl IkeSa {
             } else {
                 d.clone()
             };
-            ctx.out.transmits.push_back(Transmit {
+            ctx.transmit(Transmit {
                 local_ip,
                 local_port: self.local_port(),
                 remote: self.remote,
@@ -157,7 +166,7 @@ impl IkeSa {
         kind: ReqKind,
         exchange_type: u8,
         payloads: &[Payload],
-    ) -> Result<(), String> {
+    ) -> Result<(), IkeError> {
         let msg_id = self.next_msg_id;
         let datagrams = if exchange_type == exchange::IKE_SA_INIT {
             vec![self.encode_plain(exchange_type, false, msg_id, payloads.to_vec())?]
@@ -178,13 +187,13 @@ impl IkeSa {
         datagrams: Vec<Vec<u8>>,
     ) {
         self.transmit(ctx, &datagrams);
-        let deadline = ctx.now + self.profile.retransmit.timeout(0);
+        let deadline = ctx.now() + self.profile.retransmit.timeout(0);
         self.pending = Some(Pending {
             msg_id,
             kind,
             datagrams,
             tries: 1,
-            first_sent: ctx.now,
+            first_sent: ctx.now(),
             deadline,
         });
     }
@@ -196,7 +205,7 @@ impl IkeSa {
         exchange_type: u8,
         msg_id: u32,
         payloads: &[Payload],
-    ) -> Result<(), String> {
+    ) -> Result<(), IkeError> {
         let datagrams = self.encode_encrypted(ctx, exchange_type, true, msg_id, payloads)?;
         self.transmit(ctx, &datagrams);
         self.cached = Some(CachedResponse { msg_id, datagrams });
@@ -209,16 +218,16 @@ impl IkeSa {
         let Some(p) = self.pending.as_mut() else {
             return Ok(());
         };
-        if p.deadline > ctx.now {
+        if p.deadline > ctx.now() {
             return Ok(());
         }
-        let elapsed = ctx.now.saturating_since(p.first_sent);
+        let elapsed = ctx.now().saturating_since(p.first_sent);
         if p.tries >= rt.tries.max(1) || elapsed >= rt.max_total {
             return Err(p.tries);
         }
         let datagrams = p.datagrams.clone();
         p.tries = p.tries.saturating_add(1);
-        p.deadline = ctx.now + rt.timeout(p.tries.saturating_sub(1));
+        p.deadline = ctx.now() + rt.timeout(p.tries.saturating_sub(1));
         self.transmit(ctx, &datagrams);
         Ok(())
     }

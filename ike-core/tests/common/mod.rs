@@ -1,4 +1,5 @@
-//! Two-engine simulation harness: virtual clock, seeded lossy network, optional NAT box.
+//! Two-engine simulation harness: virtual clock, seeded lossy network, optional NAT box, and
+//! the scenario builders ([`builders`]). Each test binary includes it with `mod common;`.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
@@ -6,6 +7,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use ike_core::engine::{Engine, EngineConfig, Event, IkeSaHandle, KernelEvent, KernelOp, Time};
+
+mod builders;
+pub use builders::*;
 
 /// Deterministic splitmix64.
 #[derive(Clone)]

@@ -163,9 +163,16 @@ pub fn log_sa_counters(c: &crate::kernel::backend::SaCounters) {
 }
 
 impl Runner {
-    /// Engine time now.
-    pub fn now(&self) -> Time {
-        Time::from_millis(u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX))
+    /// Engine time now. It also hands the engine the wall clock of this moment (certificate
+    /// validity): the engine reads no clock of its own, and the loop's monotonic time follows
+    /// neither clock steps nor suspend.
+    pub fn now(&mut self) -> Time {
+        let now =
+            Time::from_millis(u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX));
+        if let Ok(wall) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+            self.engine.set_wall_clock(now, wall.as_secs());
+        }
+        now
     }
 
     fn instant_of(&self, t: Time) -> tokio::time::Instant {

@@ -97,6 +97,8 @@ pub fn explain(f: &Failure, ctx: &FailureContext) -> String {
         Failure::ProtocolError(s) => messages::protocol_error(s),
         Failure::DeletedByPeer => messages::deleted_by_gateway(),
         Failure::Kernel(s) => messages::kernel_failed(s),
+        // Our own faults (`Failure::Local`) and causes added later: the engine's text.
+        other => messages::protocol_error(&other.to_string()),
     }
 }
 

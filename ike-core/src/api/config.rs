@@ -281,8 +281,10 @@ pub struct EngineConfig {
     /// multi-queue NICs or parallel crypto reorder an SA's packets).
     pub replay_window: u32,
     /// Unix time (seconds) at engine [`Time`](super::Time) zero, used to check certificate
-    /// validity as `wall_clock_at_zero + now`. `None`: the system clock is read instead
-    /// (set it when the injected time is virtual, as in simulations).
+    /// validity as `wall_clock_at_zero + now`. The engine reads no clock of its own: a driver
+    /// sets it here or through `Engine::set_wall_clock` (which also follows clock steps and
+    /// suspend). `None`: no wall clock, so a peer's certificate cannot be checked and
+    /// certificate authentication fails (a local fault, [`Failure::Local`](super::Failure)).
     pub wall_clock_at_zero: Option<u64>,
     /// Announce RFC 7427 signature authentication (SIGNATURE_HASH_ALGORITHMS). Without it the
     /// peer signs with the classic methods (RSA PKCS#1 v1.5, RFC 4754 ECDSA).
@@ -326,6 +328,15 @@ pub enum ConfigError {
     /// Something else.
     #[error("invalid configuration: {0}")]
     Invalid(String),
+    /// Not the configuration: a fault of ours (the random generator, a crypto operation)
+    /// while starting.
+    #[error("{fault}: {detail}")]
+    Local {
+        /// Which part of ours failed.
+        fault: super::failure::LocalFault,
+        /// What failed.
+        detail: String,
+    },
 }
 
 /// Decodes every `CERTIFICATE` block of PEM text into DER (trust anchors, certificate chains;

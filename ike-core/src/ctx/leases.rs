@@ -5,8 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 
-use super::config::AddressPool;
-use super::output::IkeSaHandle;
+use crate::api::{AddressPool, IkeSaHandle};
 use crate::ts::{self, PoolError};
 
 /// The engine's lease table.

@@ -22,8 +22,35 @@ pub enum AuthBy {
     Peer,
 }
 
+/// Which part of ours failed in a [`Failure::Local`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LocalFault {
+    /// The injected random number generator failed.
+    Rng,
+    /// A cryptographic operation of ours failed (key derivation, encryption, signing, key
+    /// exchange).
+    Crypto,
+    /// Our own state or configuration does not allow the step (a message that cannot be
+    /// encoded, a negotiated algorithm we cannot key).
+    State,
+}
+
+impl fmt::Display for LocalFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LocalFault::Rng => "our random number generator failed",
+            LocalFault::Crypto => "a cryptographic operation of ours failed",
+            LocalFault::State => "our own state does not allow it",
+        })
+    }
+}
+
 /// Why an IKE SA or Child SA could not be established or was torn down.
+///
+/// New causes may be added: match with a wildcard arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Failure {
     /// NO_PROPOSAL_CHOSEN: no common algorithms.
     NoProposalChosen {
@@ -80,6 +107,14 @@ pub enum Failure {
     DeletedByPeer,
     /// A kernel operation failed.
     Kernel(String),
+    /// A fault of ours (random generator, crypto, local state), not of the peer: no notify is
+    /// sent for it.
+    Local {
+        /// Which part of ours failed.
+        fault: LocalFault,
+        /// What failed.
+        detail: String,
+    },
 }
 
 impl Failure {
@@ -96,7 +131,10 @@ impl Failure {
             Failure::InvalidKe { .. } => Some(notify::INVALID_KE_PAYLOAD),
             Failure::PeerNotify { notify_type, .. } => Some(*notify_type),
             Failure::ProtocolError(_) => Some(notify::INVALID_SYNTAX),
-            Failure::NoResponse { .. } | Failure::DeletedByPeer | Failure::Kernel(_) => None,
+            Failure::NoResponse { .. }
+            | Failure::DeletedByPeer
+            | Failure::Kernel(_)
+            | Failure::Local { .. } => None,
         }
     }
 }
@@ -173,6 +211,9 @@ impl fmt::Display for Failure {
             Failure::ProtocolError(s) => write!(f, "protocol error: {s}"),
             Failure::DeletedByPeer => write!(f, "deleted by peer"),
             Failure::Kernel(s) => write!(f, "kernel operation failed: {s}"),
+            Failure::Local { fault, detail } => write!(f, "{fault}: {detail}"),
         }
     }
 }
+
+impl std::error::Error for Failure {}
