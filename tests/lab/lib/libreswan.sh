@@ -26,6 +26,28 @@ lab_pluto_dir() { echo "$LAB_RUN/$1"; }
 
 _lab_ls_bin() { echo "$LAB_LIBRESWAN_ROOT/usr/libexec/ipsec/$1"; }
 
+# lab_pluto_debian13 NAME: NAME's pluto (and every whack/addconn for it) runs Libreswan 5 from the
+# Debian 13 root ($LAB_DEBIAN13/libreswan, entered with lib/in-root) instead of the unpacked 4.x.
+# Call it before the first lab_pluto_* call for NAME.
+lab_pluto_debian13() {
+	local root=$LAB_DEBIAN13/libreswan
+	[ -x "$root/usr/libexec/ipsec/pluto" ] || lab_fail "no Libreswan 5 root at $root (run tests/lab/install-deps)"
+	mkdir -p "$LAB_RUN/$1"
+	echo "$root" >"$LAB_RUN/$1/root"
+}
+
+# _lab_ls_cmd NAME PROGRAM: sets the array _LAB_LS_CMD to the command that runs a Libreswan
+# program (pluto, whack, addconn) for NAME: the unpacked 4.x, or 5.x in its Debian 13 root
+_lab_ls_cmd() {
+	local root
+	root=$(cat "$LAB_RUN/$1/root" 2>/dev/null || true)
+	if [ -n "$root" ]; then
+		_LAB_LS_CMD=(env "LAB_RUN=$LAB_RUN" "$LAB_DIR/lib/in-root" "$root" "/usr/libexec/ipsec/$2")
+	else
+		_LAB_LS_CMD=("$(_lab_ls_bin "$2")")
+	fi
+}
+
 _lab_pluto_init() {
 	local d="$LAB_RUN/$1"
 	[ -d "$d/nss" ] && return 0
@@ -117,10 +139,16 @@ lab_pluto_spawn() {
 		echo
 		cat "$d"/conns/*.conf 2>/dev/null || true
 	} >"$d/ipsec.conf"
-	lab_daemon --setup "mount -t overlay -o lowerdir=/usr/libexec:$LAB_LIBRESWAN_ROOT/usr/libexec overlay /usr/libexec" \
-		"$name" "$role" "$(_lab_ls_bin pluto)" --nofork --config "$d/ipsec.conf" \
-		--rundir "$d/run" --nssdir "$d/nss" --secretsfile "$d/ipsec.secrets" --ipsecdir "$d" \
-		--dumpdir "$d/run" --logfile "$d/pluto.log" --no-dnssec --nhelpers 1
+	local args=(--nofork --config "$d/ipsec.conf" --rundir "$d/run" --nssdir "$d/nss"
+		--secretsfile "$d/ipsec.secrets" --ipsecdir "$d" --dumpdir "$d/run" --logfile "$d/pluto.log"
+		--no-dnssec --nhelpers 1)
+	if [ -s "$d/root" ]; then
+		_lab_ls_cmd "$name" pluto
+		lab_daemon "$name" "$role" "${_LAB_LS_CMD[@]}" "${args[@]}"
+	else
+		lab_daemon --setup "mount -t overlay -o lowerdir=/usr/libexec:$LAB_LIBRESWAN_ROOT/usr/libexec overlay /usr/libexec" \
+			"$name" "$role" "$(_lab_ls_bin pluto)" "${args[@]}"
+	fi
 	echo "$role" >"$d/role"
 	lab_on_cleanup lab_pluto_dump "$name"
 }
@@ -131,7 +159,8 @@ lab_pluto_ready() {
 	role=$(cat "$d/role")
 	lab_wait_file "$(lab_scale 15)" "$d/run/pluto.ctl" "$name"
 	if compgen -G "$d/conns/*.conf" >/dev/null; then
-		lab_nsx "$role" "$(_lab_ls_bin addconn)" --config "$d/ipsec.conf" --ctlsocket "$d/run/pluto.ctl" \
+		_lab_ls_cmd "$name" addconn
+		lab_nsx "$role" "${_LAB_LS_CMD[@]}" --config "$d/ipsec.conf" --ctlsocket "$d/run/pluto.ctl" \
 			--autoall >"$d/addconn.out" 2>&1 ||
 			lab_fail "addconn ($name) failed: $(tail -n 3 "$d/addconn.out" | tr '\n' ' ')"
 	fi
@@ -142,8 +171,9 @@ lab_pluto_ready() {
 lab_whack() {
 	local name=$1
 	shift
+	_lab_ls_cmd "$name" whack
 	timeout --foreground "${LAB_WHACK_TIMEOUT:-300}" \
-		"$(_lab_ls_bin whack)" --ctlsocket "$LAB_RUN/$name/run/pluto.ctl" "$@"
+		"${_LAB_LS_CMD[@]}" --ctlsocket "$LAB_RUN/$name/run/pluto.ctl" "$@"
 }
 
 # lab_pluto_initiate NAME CONN: initiates CONN and waits for the outcome

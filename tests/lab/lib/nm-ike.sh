@@ -284,6 +284,32 @@ lab_nm_ike_start() {
 		"${kernel[@]+"${kernel[@]}"}" "$@"
 }
 
+# lab_ike_pool_client PSK: our nm-ike "client" on left for lab_charon_pool_gw's conn rw (same ids,
+# selector the right LAN, the same algorithms), connected: waits for its CHILD_SA_UP.
+lab_ike_pool_client() {
+	lab_ike_profile client right="$LAB_RIGHT_IP" rightid=gw.lab.test leftid=client.lab.test \
+		rightsubnet="$LAB_RIGHT_LAN" ike=aes256gcm16-prfsha384-x25519 esp=aes256gcm16 \
+		secret.pskvalue="$1"
+	lab_ike_up client left
+	lab_ike_wait client CHILD_SA_UP 30
+}
+
+# lab_pluto_s2s_psk PSK: the site-to-site peer of the ike-ls-* and -ls5 scenarios: pluto "right"
+# on right, conn s2s (PSK, ids @right.lab.test / @left.lab.test, the right LAN to the left LAN,
+# IKE AES-GCM-256 with SHA2-512 and DH19, ESP AES-GCM-256), started and loaded; and our matching
+# nm-ike profile "left".  Call after lab_topo (and lab_pluto_debian13 right, for Libreswan 5).
+lab_pluto_s2s_psk() {
+	local psk=$1
+	lab_pluto_conn right s2s authby=secret psk="$psk" \
+		left="$LAB_RIGHT_IP" leftid=@right.lab.test leftsubnet="$LAB_RIGHT_LAN" \
+		right="$LAB_LEFT_IP" rightid=@left.lab.test rightsubnet="$LAB_LEFT_LAN" \
+		ike=aes_gcm256-sha2_512-dh19 esp=aes_gcm256
+	lab_pluto_start right right
+	lab_ike_profile left right="$LAB_RIGHT_IP" rightid=@right.lab.test leftid=@left.lab.test \
+		leftsubnet="$LAB_LEFT_LAN" rightsubnet="$LAB_RIGHT_LAN" leftmodecfgclient=no \
+		ike=aes_gcm256-sha2_512-dh19 esp=aes_gcm256 secret.pskvalue="$psk"
+}
+
 # lab_nm_ike_client [lab_nm_start options...]: the client every nm-* scenario starts with:
 # NetworkManager with our plugin registered on left, wan0 managed and up with $LAB_LEFT_IP/24 and
 # the default route via $LAB_LEFT_GW (lab_nm_base_up), ready for lab_nm_ike_add.

@@ -10,6 +10,8 @@
 #   LAB_VENV            python venv holding virtme-ng (vng)
 #   LAB_HOME            base of per-run runtime directories (sockets, pid files, configs)
 #   LAB_USER            an unprivileged system user (private-profile scenarios)
+#   LAB_DEBIAN13        Debian 13 (trixie) roots made with mmdebstrap, entered with lib/in-root:
+#                       $LAB_DEBIAN13/strongswan (strongSwan 6), $LAB_DEBIAN13/libreswan (Libreswan 5)
 
 : "${LAB_DIR:?LAB_DIR must be set before sourcing paths.sh}"
 LAB_REPO=$(cd "$LAB_DIR/../.." && pwd)
@@ -18,4 +20,5 @@ LAB_LIBRESWAN_ROOT=${LAB_LIBRESWAN_ROOT:-$LAB_CACHE/libreswan}
 LAB_VENV=${LAB_VENV:-$LAB_CACHE/venv}
 LAB_HOME=${LAB_HOME:-${TMPDIR:-/tmp}/nm-ike-lab}
 LAB_USER=${LAB_USER:-nm-ike-lab}
-export LAB_DIR LAB_REPO LAB_CACHE LAB_LIBRESWAN_ROOT LAB_VENV LAB_HOME LAB_USER
+LAB_DEBIAN13=${LAB_DEBIAN13:-$LAB_CACHE/debian13}
+export LAB_DIR LAB_REPO LAB_CACHE LAB_LIBRESWAN_ROOT LAB_VENV LAB_HOME LAB_USER LAB_DEBIAN13

@@ -135,20 +135,23 @@ _lab_swanctl_assemble() {
 	} >"$d/swanctl.conf"
 }
 
-# lab_charon_conf NAME [--libipsec] [--plugins LIST] [--extra TEXT]: writes strongswan.conf
+# lab_charon_conf NAME [--libipsec] [--debian13] [--plugins LIST] [--extra TEXT]: writes strongswan.conf
 #   --libipsec      userspace ESP (kernel-libipsec, TUN device, always UDP encapsulated): works on
 #                   kernels without ESP, e.g. the host
 #   --plugins LIST  replaces the plugin list ($LAB_CHARON_PLUGINS_DEFAULT)
+#   --debian13      run strongSwan 6 from the Debian 13 root ($LAB_DEBIAN13/strongswan, entered with
+#                   lib/in-root) instead of the system's 5.9: charon and every lab_swanctl call
 #   --extra TEXT    raw text inside the charon { } section (e.g. "fragment_size = 1200")
 #   Log levels: $LAB_CHARON_LOGLEVELS (default "default = 1, ike = 2, knl = 2, cfg = 2")
 lab_charon_conf() {
 	local name=$1
 	shift
 	_lab_charon_init "$name"
-	local d="$LAB_RUN/$name" plugins=$LAB_CHARON_PLUGINS_DEFAULT extra="" libipsec=0
+	local d="$LAB_RUN/$name" plugins=$LAB_CHARON_PLUGINS_DEFAULT extra="" libipsec=0 root=""
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--libipsec) libipsec=1 ;;
+		--debian13) root=$LAB_DEBIAN13/strongswan ;;
 		--plugins)
 			plugins=$2
 			shift
@@ -162,6 +165,15 @@ lab_charon_conf() {
 		shift
 	done
 	[ "$libipsec" = 0 ] || plugins="kernel-libipsec $plugins"
+	local swanctl_plugins=$LAB_SWANCTL_PLUGINS
+	rm -f "$d/root"
+	if [ -n "$root" ]; then
+		[ -x "$root/usr/lib/ipsec/charon" ] || lab_fail "no strongSwan 6 root at $root (run tests/lab/install-deps)"
+		echo "$root" >"$d/root"
+		# strongSwan 6 dropped some plugins (gcm is built into the crypto backends): load what exists
+		plugins=$(_lab_charon_existing_plugins "$root" $plugins)
+		swanctl_plugins=$(_lab_charon_existing_plugins "$root" $swanctl_plugins)
+	fi
 	local levels=${LAB_CHARON_LOGLEVELS:-default = 1, ike = 2, knl = 2, cfg = 2}
 	cat >"$d/strongswan.conf" <<-EOF
 		charon {
@@ -188,9 +200,40 @@ lab_charon_conf() {
 		$extra
 		}
 		swanctl {
-		  load = $LAB_SWANCTL_PLUGINS
+		  load = $swanctl_plugins
 		}
 	EOF
+}
+
+# _lab_charon_existing_plugins ROOT PLUGIN...: the PLUGINs ROOT has a library for
+_lab_charon_existing_plugins() {
+	local root=$1 p out=()
+	shift
+	for p in "$@"; do
+		[ -e "$root/usr/lib/ipsec/plugins/libstrongswan-$p.so" ] && out+=("$p")
+	done
+	echo "${out[*]}"
+}
+
+# lab_charon_root NAME: prints the Debian 13 root NAME's charon runs from (nothing: the system's)
+lab_charon_root() { cat "$LAB_RUN/$1/root" 2>/dev/null || true; }
+
+# lab_charon_pool_gw PSK [lab_charon_conf options]: the road-warrior gateway of the ike-sw-* and
+# -sw6 scenarios: charon "gw" on right, conn rw (PSK, ids gw.lab.test / client.lab.test, local
+# selector the right LAN, AES-GCM-256 with PRF SHA-384 and x25519, ESP AES-GCM-256), the pool
+# p_rw ($LAB_POOL, DNS 10.2.0.53), started and loaded.  Call after lab_topo.
+lab_charon_pool_gw() {
+	local psk=$1
+	shift
+	lab_swanctl_conn gw conn=rw local_addrs="$LAB_RIGHT_IP" local_id=gw.lab.test \
+		remote_id=client.lab.test psk="$psk" local_ts="$LAB_RIGHT_LAN" \
+		proposals=aes256gcm16-prfsha384-x25519 esp_proposals=aes256gcm16 \
+		ike.pools="p_rw" child.start_action=none
+	lab_swanctl_raw gw pools "  p_rw {
+    addrs = $LAB_POOL
+    dns = 10.2.0.53
+  }"
+	lab_charon_start gw right "$@"
 }
 
 # lab_charon_start NAME ROLE [lab_charon_conf options]
@@ -211,7 +254,14 @@ lab_charon_spawn() {
 	if [ ! -f "$d/strongswan.conf" ] || [ $# -gt 0 ]; then
 		lab_charon_conf "$name" "$@"
 	fi
-	lab_daemon --tmpfs-run --env "STRONGSWAN_CONF=$d/strongswan.conf" "$name" "$role" /usr/lib/ipsec/charon
+	local root
+	root=$(lab_charon_root "$name")
+	if [ -n "$root" ]; then
+		lab_daemon --env "STRONGSWAN_CONF=$d/strongswan.conf" --env "LAB_RUN=$LAB_RUN" "$name" "$role" \
+			"$LAB_DIR/lib/in-root" "$root" /usr/lib/ipsec/charon
+	else
+		lab_daemon --tmpfs-run --env "STRONGSWAN_CONF=$d/strongswan.conf" "$name" "$role" /usr/lib/ipsec/charon
+	fi
 	lab_on_cleanup lab_charon_dump "$name"
 }
 
@@ -230,8 +280,11 @@ lab_swanctl() {
 	local name=$1 cmd=$2
 	shift 2
 	local d="$LAB_RUN/$name"
-	STRONGSWAN_CONF="$d/strongswan.conf" timeout --foreground "${LAB_SWANCTL_TIMEOUT:-300}" \
-		swanctl "$cmd" --uri "unix://$d/charon.vici" "$@"
+	local root in_root=()
+	root=$(lab_charon_root "$name")
+	[ -z "$root" ] || in_root=("$LAB_DIR/lib/in-root" "$root")
+	STRONGSWAN_CONF="$d/strongswan.conf" LAB_RUN=$LAB_RUN timeout --foreground "${LAB_SWANCTL_TIMEOUT:-300}" \
+		"${in_root[@]+"${in_root[@]}"}" swanctl "$cmd" --uri "unix://$d/charon.vici" "$@"
 }
 
 # lab_charon_load NAME: (re)assembles swanctl.conf from the lab_swanctl_conn pieces (if any) and

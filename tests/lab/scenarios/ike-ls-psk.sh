@@ -10,14 +10,7 @@ PSK="lab-ike-ls-psk-0123456789"
 
 scenario_run() {
 	lab_topo
-	lab_pluto_conn right s2s authby=secret psk="$PSK" \
-		left="$LAB_RIGHT_IP" leftid=@right.lab.test leftsubnet="$LAB_RIGHT_LAN" \
-		right="$LAB_LEFT_IP" rightid=@left.lab.test rightsubnet="$LAB_LEFT_LAN" \
-		ike=aes_gcm256-sha2_512-dh19 esp=aes_gcm256
-	lab_pluto_start right right
-	lab_ike_profile left right="$LAB_RIGHT_IP" rightid=@right.lab.test leftid=@left.lab.test \
-		leftsubnet="$LAB_LEFT_LAN" rightsubnet="$LAB_RIGHT_LAN" leftmodecfgclient=no \
-		ike=aes_gcm256-sha2_512-dh19 esp=aes_gcm256 secret.pskvalue="$PSK"
+	lab_pluto_s2s_psk "$PSK"
 	lab_ike_up left left
 	lab_ike_wait left CHILD_SA_UP 60
 	lab_timing tunnel-up

@@ -10,22 +10,10 @@ PSK="lab-ike-sw-psk-0123456789"
 
 scenario_run() {
 	lab_topo
-	lab_swanctl_conn gw conn=rw local_addrs="$LAB_RIGHT_IP" local_id=gw.lab.test \
-		remote_id=client.lab.test psk="$PSK" local_ts="$LAB_RIGHT_LAN" \
-		proposals=aes256gcm16-prfsha384-x25519 esp_proposals=aes256gcm16 \
-		ike.pools="p_rw" child.start_action=none
-	lab_swanctl_raw gw pools "  p_rw {
-    addrs = $LAB_POOL
-    dns = 10.2.0.53
-  }"
-	lab_charon_start gw right --libipsec
+	lab_charon_pool_gw "$PSK" --libipsec
 	lab_timing gateway-up
 
-	lab_ike_profile client right="$LAB_RIGHT_IP" rightid=gw.lab.test leftid=client.lab.test \
-		rightsubnet="$LAB_RIGHT_LAN" ike=aes256gcm16-prfsha384-x25519 esp=aes256gcm16 \
-		secret.pskvalue="$PSK"
-	lab_ike_up client left
-	lab_ike_wait client CHILD_SA_UP 30
+	lab_ike_pool_client "$PSK"
 	lab_timing tunnel-up
 
 	local sas
