@@ -5,9 +5,10 @@
 use clap::{Parser, Subcommand};
 use ike_core::crypto::SystemRng;
 use ike_core::engine::{Engine, EngineConfig, Event};
+use ike_core::natt::{IKE_PORT, NATT_PORT};
 use nm_plugin::driver::backend::{self, Backend, BackendChoice, NoEsp};
 use nm_plugin::driver::kernel::{Kernel, RecordingKernel};
-use nm_plugin::driver::run::{local_address_towards, Runner, Sockets, IKE_PORT, NATT_PORT};
+use nm_plugin::driver::run::{local_address_towards, Runner, Sockets};
 use nm_plugin::kernel::offload::Offload;
 use nm_plugin::kernel::owner::{self, Claim};
 use nm_plugin::kernel::route::RouteConfig;
@@ -84,7 +85,7 @@ fn make_kernel(
             );
             Ok((
                 Box::new(RecordingKernel::new(Box::new(SystemRng::new()))),
-                nm_plugin::kernel::REQID_BASE,
+                owner::block_base(0),
                 None,
             ))
         }

@@ -132,26 +132,15 @@ pub const DEFAULT_IDLE_QUIT: Duration = Duration::from_secs(180);
 /// libnm's connect timer.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The engine's default reqid base ("NM", `0x4e4d0000`); the kernel layer owns this value and
-/// the 65535 after it.
-pub const REQID_BASE: u32 = 0x4e4d_0000;
-/// Reqids reserved for one connection process.
-pub const REQIDS_PER_CONNECTION: u32 = 1024;
-
-/// The first reqid of the process serving `bus_name`.
-///
-/// Every connection runs in its own process with its own engine, and each engine numbers its
-/// Child SAs from its reqid base; with a common base two connections would install SAs and
-/// policies with the same reqid. NetworkManager names the processes
-/// `<service>.Connection_<N>`, so connection `N` gets the block `N mod 64` of
-/// [`REQIDS_PER_CONNECTION`] reqids inside the range the kernel layer owns; the single-process
-/// name gets block 0.
-pub fn reqid_base_for(bus_name: &str) -> u32 {
-    let slot = bus_name
+/// The connection number `N` of the process NetworkManager names
+/// `<service>.Connection_<N>` (one process per connection); `None` for the single-process
+/// name. Each connection's engine numbers its Child SAs from its own reqid block, so that two
+/// connections never install SAs and policies with the same reqid; the number picks the
+/// preferred block (see [`crate::kernel::owner::preferred_block`]).
+pub fn connection_number(bus_name: &str) -> Option<u32> {
+    bus_name
         .rsplit_once(".Connection_")
         .and_then(|(_, n)| n.parse::<u32>().ok())
-        .map_or(0, |n| n % 64);
-    REQID_BASE.wrapping_add(slot.wrapping_mul(REQIDS_PER_CONNECTION))
 }
 
 /// How the service behaves.
@@ -167,7 +156,8 @@ pub struct Options {
     pub ports: PortPolicy,
     /// The kernel backend.
     pub kernel: KernelFactory,
-    /// First reqid of this process's Child SAs (see [`reqid_base_for`]).
+    /// First reqid of this process's Child SAs (the first of its block, see
+    /// [`crate::kernel::owner`]).
     pub reqid_base: u32,
     /// This process's reqid block (the route metric; see [`crate::kernel::owner`]).
     pub block: u32,
@@ -198,7 +188,7 @@ impl Options {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             ports: PortPolicy::from_env()?,
             kernel,
-            reqid_base: REQID_BASE,
+            reqid_base: crate::kernel::owner::block_base(0),
             block: 0,
             clean_residue: xfrm,
             // An empty path (no /proc/self/exe) is refused when a private profile's file is read.
@@ -1064,25 +1054,19 @@ mod tests {
     }
 
     #[test]
-    fn reqid_blocks_per_connection() {
+    fn connection_numbers_from_bus_names() {
         assert_eq!(
-            reqid_base_for("org.freedesktop.NetworkManager.ike"),
-            REQID_BASE
+            connection_number("org.freedesktop.NetworkManager.ike"),
+            None
         );
         assert_eq!(
-            reqid_base_for("org.freedesktop.NetworkManager.ike.Connection_0"),
-            REQID_BASE
+            connection_number("org.freedesktop.NetworkManager.ike.Connection_0"),
+            Some(0)
         );
         assert_eq!(
-            reqid_base_for("org.freedesktop.NetworkManager.ike.Connection_3"),
-            REQID_BASE + 3 * REQIDS_PER_CONNECTION
+            connection_number("org.freedesktop.NetworkManager.ike.Connection_67"),
+            Some(67)
         );
-        assert_eq!(
-            reqid_base_for("org.freedesktop.NetworkManager.ike.Connection_67"),
-            REQID_BASE + 3 * REQIDS_PER_CONNECTION
-        );
-        // The whole range stays inside the 65536 reqids the kernel layer owns.
-        let last = reqid_base_for("x.Connection_63") + REQIDS_PER_CONNECTION - 1;
-        assert!(last <= REQID_BASE + 0xffff);
+        assert_eq!(connection_number("x.Connection_y"), None);
     }
 }
