@@ -20,6 +20,14 @@
 //! in code, and `super::` paths that climb to the crate root. A new crate-root module must be
 //! given a rank in [`RANKS`] before it can be used.
 
+// Test helpers outside `#[test]` functions: a panic is the test's failure report.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::path::{Path, PathBuf};
 
 /// Crate-root modules and their ranks (see the module documentation).
