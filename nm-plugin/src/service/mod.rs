@@ -37,6 +37,7 @@ pub mod failure;
 pub mod icmp;
 pub mod logging;
 pub mod messages;
+pub mod options;
 pub mod sanitize;
 pub mod secrets;
 pub mod sockets;
@@ -130,7 +131,7 @@ async fn terminated() {
 pub async fn serve(bus_name: &str, mut opts: Options) -> Result<(), String> {
     // Our reqid block: NetworkManager's Connection_<N> picks the preferred one; the lock says
     // which blocks belong to live processes (see crate::kernel::owner).
-    let preferred = crate::kernel::owner::preferred_block(controller::connection_number(bus_name));
+    let preferred = crate::kernel::owner::preferred_block(options::connection_number(bus_name));
     let claim = crate::kernel::owner::claim(preferred);
     opts.block = claim.block;
     opts.reqid_base = crate::kernel::owner::block_base(claim.block);
