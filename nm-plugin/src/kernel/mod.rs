@@ -25,7 +25,8 @@
 //! reqids; a tunnel interface is replaced only when its owner is gone ([`xfrmi::judge`]).
 
 //! Messages are built with `netlink-packet-xfrm` 0.5 and `netlink-packet-route`, sent on a
-//! blocking `netlink-sys` socket (the driver's kernel trait is synchronous).
+//! blocking `netlink-sys` socket (the [`api::Kernel`] trait the driver calls is synchronous).
+//! The recording backend ([`record`]) answers SPI allocations without a data plane (tests).
 
 pub mod api;
 pub mod backend;

@@ -6,8 +6,8 @@
 //! Signals are queued in the order of the state changes that cause them and sent by one task,
 //! so `Config` always precedes `Ip4Config`/`Ip6Config`, which precede `StateChanged(STARTED)`.
 //!
-//! One connection attempt (its launch and its events) is [`attempt`]'s; the configuration
-//! signals are [`ipconfig`]'s.
+//! One connection attempt (its launch and its events) is in `controller/attempt.rs`; the
+//! configuration signals are in `controller/ipconfig.rs`.
 
 mod attempt;
 mod ipconfig;
@@ -16,7 +16,7 @@ use super::dicts::VarDict;
 use super::errors::PluginError;
 use super::icmp::IcmpTally;
 use super::messages;
-pub use super::options::Options;
+use super::options::Options;
 use super::secrets::{ConnectionDict, VpnMaps};
 use super::state::{PluginFailure, ServiceState};
 use crate::settings::AuthMethod;

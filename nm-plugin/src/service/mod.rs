@@ -43,8 +43,9 @@ pub mod secrets;
 pub mod sockets;
 pub mod state;
 
-use controller::{Controller, Options, Out};
+use controller::{Controller, Out};
 use dbus::Plugin;
+use options::Options;
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use zbus::object_server::SignalEmitter;
