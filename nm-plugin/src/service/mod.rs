@@ -135,7 +135,6 @@ pub async fn serve(bus_name: &str, mut opts: Options) -> Result<(), String> {
     let preferred = crate::kernel::owner::preferred_block(options::connection_number(bus_name));
     let claim = crate::kernel::owner::claim(preferred);
     opts.block = claim.block;
-    opts.reqid_base = crate::kernel::owner::block_base(claim.block);
     let clean_residue = opts.clean_residue;
     let (out_tx, out_rx) = mpsc::unbounded_channel();
     let (quit_tx, mut quit_rx) = watch::channel(false);

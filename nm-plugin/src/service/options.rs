@@ -72,10 +72,8 @@ pub struct Options {
     pub ports: PortPolicy,
     /// The kernel backend.
     pub kernel: KernelFactory,
-    /// First reqid of this process's Child SAs (the first of its block, see
-    /// [`crate::kernel::owner`]).
-    pub reqid_base: u32,
-    /// This process's reqid block (the route metric; see [`crate::kernel::owner`]).
+    /// This process's reqid block: its engine numbers Child SAs from the block's first reqid,
+    /// its routes carry the block as metric (see [`crate::kernel::owner`]).
     pub block: u32,
     /// The kernel backend is XFRM: clean the residue of dead processes at start.
     pub clean_residue: bool,
@@ -104,7 +102,6 @@ impl Options {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             ports: PortPolicy::from_env()?,
             kernel,
-            reqid_base: crate::kernel::owner::block_base(0),
             block: 0,
             clean_residue: xfrm,
             // An empty path (no /proc/self/exe) is refused when a private profile's file is read.

@@ -108,7 +108,10 @@ impl Controller {
         // Before the first datagram, so that the error answering it is seen.
         let icmp = IcmpWatch::open(local, (ike_port, natt_port), remote.ip());
         let mut runner = launch::runner(
-            launch::engine(self.opts.reqid_base, Vec::new()),
+            launch::engine(
+                crate::kernel::owner::block_base(self.opts.block),
+                Vec::new(),
+            ),
             bound.sockets,
             kernel,
             ev_tx,
