@@ -6,7 +6,7 @@
 mod cli;
 
 use clap::Parser;
-use nm_plugin::service::{self, controller::Options};
+use nm_plugin::service::{self, options::Options};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -296,3 +296,13 @@ fn traffic_limits_offload_and_mark_based_tunnels() {
         );
     }
 }
+
+#[test]
+fn the_documented_gateway_port_is_the_ike_port() {
+    // The man page's default (a table string) and the typed default both say ike_core's port.
+    let documented = schema::key("rightport").and_then(|k| k.default);
+    assert_eq!(
+        documented,
+        Some(ike_core::natt::IKE_PORT.to_string().as_str())
+    );
+}

@@ -3,21 +3,18 @@
 //! NetworkManager profiles use (see nm-settings-ike(5)).
 
 use clap::{Parser, Subcommand};
-use ike_core::crypto::SystemRng;
-use ike_core::engine::{Engine, EngineConfig, Event};
+use ike_core::engine::{Engine, Event};
+use ike_core::natt::{IKE_PORT, NATT_PORT};
 use nm_plugin::driver::backend::{self, Backend, BackendChoice, NoEsp};
-use nm_plugin::driver::kernel::{Kernel, RecordingKernel};
-use nm_plugin::driver::run::{local_address_towards, Runner, Sockets, IKE_PORT, NATT_PORT};
-use nm_plugin::kernel::offload::Offload;
+use nm_plugin::driver::kernel::Kernel;
+use nm_plugin::driver::launch::{self, BackendError, KernelSetup};
+use nm_plugin::driver::run::{local_address_towards, Runner, Sockets};
 use nm_plugin::kernel::owner::{self, Claim};
-use nm_plugin::kernel::route::RouteConfig;
-use nm_plugin::kernel::RouteBased;
 use nm_plugin::service::sanitize::printable;
 use nm_plugin::tool::{self, Profile};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 use tokio::sync::{mpsc, watch};
 
 #[derive(Debug, Parser)]
@@ -61,13 +58,12 @@ type KernelChoice = (Box<dyn Kernel>, u32, Option<Claim>);
 
 /// The kernel backend, the first reqid of our block, and the block's claim (held while we
 /// run). With XFRM, first removes what earlier, killed runs left behind in reqid blocks no
-/// live process holds (see `nm_plugin::kernel::owner`). `iface` (if_id, gateway) makes it a
-/// route-based tunnel over the XFRM interface `ipsec<if_id>`.
+/// live process holds (see `nm_plugin::kernel::owner`). `setup` gives the backend its routes,
+/// route-based interface and offload for the block we get (see `nm_plugin::driver::launch`,
+/// which the service uses too).
 fn make_kernel(
     kind: KernelKind,
-    routes: RouteConfig,
-    iface: Option<(RouteBased, IpAddr)>,
-    offload: Offload,
+    setup: impl FnOnce(u32) -> KernelSetup,
 ) -> Result<KernelChoice, String> {
     let choice = match kind {
         KernelKind::Auto => BackendChoice::Auto,
@@ -77,31 +73,25 @@ fn make_kernel(
     // Fail closed: without ESP nothing could protect the traffic (see driver::backend).
     let backend = backend::resolve(choice, nm_plugin::kernel::kernel_has_esp())
         .map_err(|NoEsp| nm_plugin::service::messages::no_esp())?;
-    match backend {
+    let claim = match backend {
         Backend::Record => {
             tracing::warn!(
                 "--kernel record: IPsec SAs are negotiated but NOT installed (tests only)"
             );
-            Ok((
-                Box::new(RecordingKernel::new(Box::new(SystemRng::new()))),
-                nm_plugin::kernel::REQID_BASE,
-                None,
-            ))
+            None
         }
         Backend::Xfrm => {
             let claim = owner::claim(0);
             nm_plugin::kernel::clean_at_start(&claim).map_err(|e| e.to_string())?;
-            let mut k = nm_plugin::kernel::open_for_block(claim.block, Some(routes))
-                .map_err(|e| e.to_string())?;
-            k.offload = offload;
-            if let Some((rb, gateway)) = &iface {
-                k = k
-                    .with_route_based(rb, *gateway)
-                    .map_err(|e| e.to_string())?;
-            }
-            Ok((Box::new(k), owner::block_base(claim.block), Some(claim)))
+            Some(claim)
         }
-    }
+    };
+    let block = claim.as_ref().map_or(0, |c| c.block);
+    let kernel = launch::factory(Ok(backend))(&setup(block)).map_err(|e| match e {
+        BackendError::NoEsp => nm_plugin::service::messages::no_esp(),
+        BackendError::Failed(e) => e,
+    })?;
+    Ok((kernel, owner::block_base(block), claim))
 }
 
 #[derive(Debug, Subcommand)]
@@ -169,36 +159,17 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 local,
                 &nm_plugin::driver::files::FileAccess::Direct,
             )?;
-            let routes = RouteConfig {
-                table: settings.route_table,
-                priority: settings.route_rule_priority,
-                metric: 0,
-            };
-            let iface = RouteBased::from_settings(&settings, local).map(|rb| (rb, remote.ip()));
-            let (kernel, reqid_base, _claim) =
-                make_kernel(cli.kernel, routes, iface, settings.nic_offload.into())?;
-            let engine = Engine::new(
-                EngineConfig {
-                    reqid_base,
-                    ..EngineConfig::default()
-                },
-                Box::new(SystemRng::new()),
-            );
+            let (kernel, reqid_base, _claim) = make_kernel(cli.kernel, |block| {
+                KernelSetup::for_connection(&settings, block, local, remote.ip())
+            })?;
+            let engine = launch::engine(reqid_base, Vec::new());
             drive(engine, kernel, local, &cli, Some(conn), *once).await
         }
         Command::Respond { profile } => {
             let p = Profile::load(profile)?;
             let (cfg, listen) = p.responder()?;
-            let (kernel, reqid_base, _claim) =
-                make_kernel(cli.kernel, RouteConfig::default(), None, Offload::No)?;
-            let engine = Engine::new(
-                EngineConfig {
-                    responders: vec![cfg],
-                    reqid_base,
-                    ..EngineConfig::default()
-                },
-                Box::new(SystemRng::new()),
-            );
+            let (kernel, reqid_base, _claim) = make_kernel(cli.kernel, KernelSetup::responder)?;
+            let engine = launch::engine(reqid_base, vec![cfg]);
             drive(engine, kernel, listen, &cli, None, false).await
         }
     }
@@ -217,13 +188,7 @@ async fn drive(
         .map_err(|e| e.to_string())?;
     let (ev_tx, mut ev_rx) = mpsc::unbounded_channel();
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut runner = Runner {
-        engine,
-        sockets,
-        kernel,
-        events: ev_tx,
-        start: Instant::now(),
-    };
+    let mut runner = launch::runner(engine, sockets, kernel, ev_tx);
     let initiator = conn.is_some();
     if let Some(conn) = conn {
         let now = runner.now();
@@ -279,8 +244,7 @@ async fn drive(
         sig_rx
     };
     runner.run(stop_on_signal, initiator).await;
-    nm_plugin::driver::run::log_counters(runner.kernel.as_mut());
-    runner.kernel.cleanup();
+    launch::teardown(runner.kernel.as_mut());
     let Runner { events, .. } = runner;
     drop(events);
     let (failed, child_up) = printer.await.unwrap_or((true, false));

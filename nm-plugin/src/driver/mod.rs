@@ -4,5 +4,6 @@ pub mod backend;
 pub mod files;
 pub mod filetypes;
 pub mod kernel;
+pub mod launch;
 pub mod profile;
 pub mod run;

@@ -2,7 +2,9 @@
 //! and a shutdown signal.
 
 use super::kernel::{describe, Kernel};
+pub use crate::kernel::api::{log_counters, log_sa_counters};
 use ike_core::engine::{Engine, Event, KernelOp, Time, Transmit};
+use ike_core::natt::NATT_PORT;
 use std::io;
 use std::net::{IpAddr, SocketAddr, UdpSocket as StdUdpSocket};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,11 +12,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
-
-/// The IKE ports.
-pub const IKE_PORT: u16 = 500;
-/// The NAT-T port (RFC 3948).
-pub const NATT_PORT: u16 = 4500;
 
 /// How long a shutdown waits for the delete exchanges.
 const CLOSE_GRACE: Duration = Duration::from_secs(3);
@@ -135,31 +132,6 @@ pub struct Runner {
     pub events: mpsc::UnboundedSender<Event>,
     /// The loop's time origin.
     pub start: Instant,
-}
-
-/// Logs the byte and packet counters of every SA the kernel backend still holds (status output
-/// at the end of a connection; the XFRM backend also logs each SA's totals when it deletes it).
-pub fn log_counters(kernel: &mut dyn Kernel) {
-    for c in kernel.counters() {
-        log_sa_counters(&c);
-    }
-}
-
-/// Logs one SA's counters.
-pub fn log_sa_counters(c: &crate::kernel::backend::SaCounters) {
-    tracing::info!(
-        "traffic through IPsec SA 0x{:08x} ({}, {} -> {}): {} bytes, {} packets",
-        c.sa.spi,
-        if c.sa.direction == ike_core::engine::Direction::In {
-            "inbound"
-        } else {
-            "outbound"
-        },
-        c.sa.src,
-        c.sa.dst,
-        c.bytes,
-        c.packets
-    );
 }
 
 impl Runner {

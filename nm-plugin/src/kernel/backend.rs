@@ -1,41 +1,17 @@
 //! [`XfrmKernel`]: the [`Kernel`] backend that executes operations over XFRM netlink.
 
+use super::api::{log_sa_counters, Kernel, SaCounters, SaKey};
 use super::netlink::NlSocket;
 use super::offload::{self, Offload};
 use super::route::{self, RouteConfig, Routes};
 use super::xfrm::{self, PolicyParams, SaParams, SelectorSpec};
 use super::xfrmi::{self, XfrmInterface};
 use super::{Binding, KernelError, Ownership};
-use crate::driver::kernel::Kernel;
 use ike_core::engine::{Direction, KernelEvent, KernelOp};
 use netlink_packet_core::{NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL};
 use netlink_packet_xfrm::{XfrmAttrs, XfrmMessage, XFRMNLGRP_EXPIRE};
 use netlink_sys::protocols::NETLINK_XFRM;
 use std::net::IpAddr;
-
-/// An SA we installed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SaKey {
-    /// SPI.
-    pub spi: u32,
-    /// Outer source.
-    pub src: IpAddr,
-    /// Outer destination.
-    pub dst: IpAddr,
-    /// In or out.
-    pub direction: Direction,
-}
-
-/// Bytes and packets of one SA.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SaCounters {
-    /// The SA.
-    pub sa: SaKey,
-    /// Bytes processed (inner payload, as the kernel counts).
-    pub bytes: u64,
-    /// Packets processed.
-    pub packets: u64,
-}
 
 /// Executes kernel operations with real XFRM state.
 pub struct XfrmKernel {
@@ -583,7 +559,7 @@ impl XfrmKernel {
                 if let Some(key) = self.sas.iter().find(|k| k.spi == *spi && k.dst == *dst) {
                     let key = *key;
                     if let Some(m) = self.read_sa(&key) {
-                        crate::driver::run::log_sa_counters(&SaCounters {
+                        log_sa_counters(&SaCounters {
                             sa: key,
                             bytes: m.user_sa_info.lifetime_cur.bytes,
                             packets: m.user_sa_info.lifetime_cur.packets,

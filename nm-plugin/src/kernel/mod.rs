@@ -25,13 +25,16 @@
 //! reqids; a tunnel interface is replaced only when its owner is gone ([`xfrmi::judge`]).
 
 //! Messages are built with `netlink-packet-xfrm` 0.5 and `netlink-packet-route`, sent on a
-//! blocking `netlink-sys` socket (the driver's kernel trait is synchronous).
+//! blocking `netlink-sys` socket (the [`api::Kernel`] trait the driver calls is synchronous).
+//! The recording backend ([`record`]) answers SPI allocations without a data plane (tests).
 
+pub mod api;
 pub mod backend;
 pub mod cleanup;
 pub mod netlink;
 pub mod offload;
 pub mod owner;
+pub mod record;
 pub mod route;
 pub mod sockopt;
 pub mod xfrm;
@@ -42,9 +45,6 @@ pub use backend::XfrmKernel;
 use std::fmt;
 use std::io;
 use std::ops::RangeInclusive;
-
-/// The engine's default reqid base ("NM" in ASCII, `0x4e4d0000`).
-pub const REQID_BASE: u32 = 0x4e4d_0000;
 
 /// Extra XFRM tags for route-based tunnels: an XFRM interface id and/or a mark. Plain
 /// policy-based tunnels use neither.
@@ -102,7 +102,7 @@ pub struct Ownership {
 impl Default for Ownership {
     fn default() -> Self {
         Ownership {
-            reqids: REQID_BASE..=REQID_BASE | 0xffff,
+            reqids: owner::owned_reqids(),
         }
     }
 }
@@ -110,9 +110,8 @@ impl Default for Ownership {
 impl Ownership {
     /// The reqids of one block (see [`owner`]).
     pub fn block(block: u32) -> Self {
-        let base = owner::block_base(block);
         Ownership {
-            reqids: base..=base + (owner::REQIDS_PER_BLOCK - 1),
+            reqids: owner::block_base(block)..=owner::block_last(block),
         }
     }
 

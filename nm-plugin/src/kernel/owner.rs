@@ -23,7 +23,6 @@
 //! [`Cleaner::lock_dead`]). This is per network namespace (XFRM state and routes are per
 //! netns, so the lock directory is too).
 
-use super::REQID_BASE;
 use crate::i18n::trf;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -31,6 +30,9 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+/// The first reqid of our range ("NM" in ASCII, `0x4e4d0000`); the range is the 65536 reqids
+/// from here (see [`owned_reqids`]).
+pub const REQID_BASE: u32 = 0x4e4d_0000;
 /// Reqids per block.
 pub const REQIDS_PER_BLOCK: u32 = 1024;
 /// Number of blocks in the owned range.
@@ -43,6 +45,23 @@ pub const CLEANUP_LOCK: &str = "cleanup.lock";
 /// The first reqid of `block`.
 pub fn block_base(block: u32) -> u32 {
     REQID_BASE + (block % BLOCKS) * REQIDS_PER_BLOCK
+}
+
+/// The last reqid of `block`.
+pub fn block_last(block: u32) -> u32 {
+    block_base(block) + (REQIDS_PER_BLOCK - 1)
+}
+
+/// Every reqid of our range (all blocks).
+pub fn owned_reqids() -> std::ops::RangeInclusive<u32> {
+    REQID_BASE..=REQID_BASE | 0xffff
+}
+
+/// The block a process prefers: NetworkManager's `Connection_<n>` process prefers block
+/// `n mod` [`BLOCKS`]; a process without a number (the single-process bus name, `nm-ike`)
+/// prefers block 0.
+pub fn preferred_block(connection: Option<u32>) -> u32 {
+    connection.map_or(0, |n| n % BLOCKS)
 }
 
 /// The block of `reqid`, if it is in our range.
@@ -381,6 +400,19 @@ mod tests {
         assert_eq!(block_of_reqid(REQID_BASE + 3 * 1024 + 5), Some(3));
         assert_eq!(block_of_reqid(REQID_BASE + 0xffff), Some(63));
         assert_eq!(block_of_reqid(7), None);
+        assert_eq!(block_last(3), REQID_BASE + 4 * 1024 - 1);
+        assert_eq!(block_last(BLOCKS - 1), *owned_reqids().end());
+        assert_eq!(*owned_reqids().start(), block_base(0));
+    }
+
+    #[test]
+    fn connection_n_prefers_block_n_mod_64() {
+        assert_eq!(preferred_block(None), 0);
+        assert_eq!(preferred_block(Some(0)), 0);
+        assert_eq!(preferred_block(Some(3)), 3);
+        assert_eq!(preferred_block(Some(67)), 3);
+        // The whole range stays inside the 65536 reqids we own.
+        assert!(owned_reqids().contains(&block_last(preferred_block(Some(63)))));
     }
 
     #[test]

@@ -28,6 +28,7 @@
 use super::netlink::NlSocket;
 use super::KernelError;
 use crate::i18n::trf;
+use crate::settings::value::valid_interface_name;
 use netlink_packet_core::{NetlinkPayload, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL};
 use netlink_packet_route::link::{
     InfoData, InfoKind, InfoVti, InfoXfrm, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
@@ -114,17 +115,6 @@ pub fn create_vti_message(
         ])),
     ]));
     m
-}
-
-/// Whether `name` is a usable interface name (1-15 bytes, no `/`, whitespace or `:`).
-pub fn valid_interface_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 15
-        && name != "."
-        && name != ".."
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// The `RTM_NEWLINK` body setting the alias of interface `index`.
@@ -592,10 +582,6 @@ mod tests {
             1395,
         );
         assert!(v6.attributes.iter().any(|a| matches!(a, LinkAttribute::LinkInfo(i) if i.contains(&LinkInfo::Kind(InfoKind::Vti6)))));
-        assert!(valid_interface_name("vti01") && valid_interface_name("oci.tun-2"));
-        for bad in ["", "a b", "..", "x/y", "sixteen-chars-xx", "vti:1"] {
-            assert!(!valid_interface_name(bad), "{bad}");
-        }
     }
 
     fn link(alias: Option<&str>) -> LinkState {

@@ -37,13 +37,15 @@ pub mod failure;
 pub mod icmp;
 pub mod logging;
 pub mod messages;
+pub mod options;
 pub mod sanitize;
 pub mod secrets;
 pub mod sockets;
 pub mod state;
 
-use controller::{Controller, Options, Out};
+use controller::{Controller, Out};
 use dbus::Plugin;
+use options::Options;
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use zbus::object_server::SignalEmitter;
@@ -130,11 +132,9 @@ async fn terminated() {
 pub async fn serve(bus_name: &str, mut opts: Options) -> Result<(), String> {
     // Our reqid block: NetworkManager's Connection_<N> picks the preferred one; the lock says
     // which blocks belong to live processes (see crate::kernel::owner).
-    let preferred =
-        crate::kernel::owner::block_of_reqid(controller::reqid_base_for(bus_name)).unwrap_or(0);
+    let preferred = crate::kernel::owner::preferred_block(options::connection_number(bus_name));
     let claim = crate::kernel::owner::claim(preferred);
     opts.block = claim.block;
-    opts.reqid_base = crate::kernel::owner::block_base(claim.block);
     let clean_residue = opts.clean_residue;
     let (out_tx, out_rx) = mpsc::unbounded_channel();
     let (quit_tx, mut quit_rx) = watch::channel(false);

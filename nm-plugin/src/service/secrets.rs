@@ -111,6 +111,12 @@ impl VpnMaps {
         }
     }
 
+    /// The gateway as the profile gives it (`right`), for the secrets prompt: the settings are
+    /// parsed only once the secrets are there. Empty when absent.
+    pub fn gateway(&self) -> &str {
+        self.data.get("right").map_or("", String::as_str)
+    }
+
     /// The secret flags of `secret` (`<secret>-flags` in vpn.data), 0 when absent or invalid.
     pub fn flags(&self, secret: &str) -> u64 {
         self.data

@@ -25,7 +25,8 @@
 //! For tests and unusual setups `NM_IKE_IKE_PORT` and `NM_IKE_NATT_PORT` fix the local ports
 //! (0 = ephemeral) without forcing encapsulation.
 
-use crate::driver::run::{Sockets, IKE_PORT, NATT_PORT};
+use crate::driver::run::Sockets;
+use ike_core::natt::{IKE_PORT, NATT_PORT};
 use std::io;
 use std::net::IpAddr;
 

@@ -288,7 +288,7 @@ impl Settings {
         }
         Ok(Settings {
             gateway,
-            gateway_port: u16::try_from(int("rightport")).unwrap_or(500),
+            gateway_port: u16::try_from(int("rightport")).unwrap_or(ike_core::natt::IKE_PORT),
             remote_id: get("rightid"),
             local_id: get("leftid"),
             auth,

@@ -275,7 +275,7 @@ pub fn check(key: &Key, value: &str) -> Result<(), SettingsError> {
             }
         }
         Kind::InterfaceName => {
-            if !crate::kernel::xfrmi::valid_interface_name(v) {
+            if !valid_interface_name(v) {
                 return err(trf(
                     "{value} is not an interface name: 1 to 15 letters, digits, _, - or .",
                     &[("value", &shown(v))],
@@ -290,4 +290,28 @@ pub fn check(key: &Key, value: &str) -> Result<(), SettingsError> {
         Kind::Ignored => {}
     }
     Ok(())
+}
+
+/// Whether `name` is a usable interface name (1-15 bytes, no `/`, whitespace or `:`).
+pub fn valid_interface_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 15
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_interface_name;
+
+    #[test]
+    fn interface_names() {
+        assert!(valid_interface_name("vti01") && valid_interface_name("oci.tun-2"));
+        for bad in ["", "a b", "..", "x/y", "sixteen-chars-xx", "vti:1"] {
+            assert!(!valid_interface_name(bad), "{bad}");
+        }
+    }
 }

@@ -1,0 +1,82 @@
+//! What the driver asks of a kernel backend: the [`Kernel`] trait, the SAs it installed and
+//! their traffic counters, and the status lines that report them.
+
+use ike_core::engine::{Direction, KernelEvent, KernelOp};
+use std::net::IpAddr;
+
+/// Something that executes kernel operations.
+pub trait Kernel: Send {
+    /// Executes one operation. Returns the event to feed back to the engine, if any
+    /// (an allocated SPI, or a failure).
+    fn execute(&mut self, op: &KernelOp) -> Option<KernelEvent>;
+
+    /// Events the kernel reported on its own since the last call (SA soft/hard expiry).
+    /// Call it regularly (e.g. on every loop turn); backends without events return nothing.
+    fn poll_events(&mut self) -> Vec<KernelEvent> {
+        Vec::new()
+    }
+
+    /// Removes everything this backend installed (disconnect, SIGTERM/SIGINT). Called once
+    /// after the engine closed its SAs; deleting what is already gone is not an error.
+    fn cleanup(&mut self) {}
+
+    /// Byte and packet counters of the SAs installed now (empty for backends without a data
+    /// plane).
+    fn counters(&mut self) -> Vec<SaCounters> {
+        Vec::new()
+    }
+
+    /// The tunnel device of a route-based connection (name, MTU); `None` for policy-based.
+    fn tunnel_device(&self) -> Option<(String, u32)> {
+        None
+    }
+}
+
+/// An SA we installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaKey {
+    /// SPI.
+    pub spi: u32,
+    /// Outer source.
+    pub src: IpAddr,
+    /// Outer destination.
+    pub dst: IpAddr,
+    /// In or out.
+    pub direction: Direction,
+}
+
+/// Bytes and packets of one SA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaCounters {
+    /// The SA.
+    pub sa: SaKey,
+    /// Bytes processed (inner payload, as the kernel counts).
+    pub bytes: u64,
+    /// Packets processed.
+    pub packets: u64,
+}
+
+/// Logs the byte and packet counters of every SA the kernel backend still holds (status output
+/// at the end of a connection; the XFRM backend also logs each SA's totals when it deletes it).
+pub fn log_counters(kernel: &mut dyn Kernel) {
+    for c in kernel.counters() {
+        log_sa_counters(&c);
+    }
+}
+
+/// Logs one SA's counters.
+pub fn log_sa_counters(c: &SaCounters) {
+    tracing::info!(
+        "traffic through IPsec SA 0x{:08x} ({}, {} -> {}): {} bytes, {} packets",
+        c.sa.spi,
+        if c.sa.direction == Direction::In {
+            "inbound"
+        } else {
+            "outbound"
+        },
+        c.sa.src,
+        c.sa.dst,
+        c.bytes,
+        c.packets
+    );
+}

@@ -1,0 +1,403 @@
+//! One connection attempt: its launch (settings, gateway address, kernel backend, sockets,
+//! engine; see [`crate::driver::launch`]), the engine's events turned into plugin actions
+//! (see [`events`]), the re-prompt for a rejected secret, the ICMP watch, and its end.
+
+use super::{cancel, Active, Controller, Core, IpProgress, Out};
+use crate::driver::files::FileAccess;
+use crate::driver::launch::{self, BackendError, KernelSetup};
+use crate::driver::profile::connection_config;
+use crate::driver::run::{local_address_towards, Runner};
+use crate::service::errors::PluginError;
+use crate::service::events::{self, Action, Level, Situation, Track};
+use crate::service::failure::FailureContext;
+use crate::service::icmp::IcmpTally;
+use crate::service::messages;
+use crate::service::secrets::{VpnMaps, FLAG_AGENT_OWNED, FLAG_NOT_REQUIRED, FLAG_NOT_SAVED};
+use crate::service::sockets::{self, IcmpWatch};
+use crate::service::state::{PluginFailure, ServiceState};
+use crate::settings::{AuthMethod, Settings};
+use crate::tool;
+use ike_core::engine::Event;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::{mpsc, watch};
+
+/// Whether the pre-shared key of a profile authenticating with `auth`, whose `pskvalue` has the
+/// secret flags `flags`, may be asked for again after the gateway rejected it: only a key the
+/// user gives (agent-owned or not saved, and required); a key saved in the system profile
+/// cannot be changed by an agent.
+fn psk_can_be_asked_again(auth: AuthMethod, flags: u64) -> bool {
+    auth == AuthMethod::Psk
+        && flags & (FLAG_AGENT_OWNED | FLAG_NOT_SAVED) != 0
+        && flags & FLAG_NOT_REQUIRED == 0
+}
+
+impl Controller {
+    /// Validates the settings and starts the engine; STARTING on success.
+    pub(super) async fn start(self: &Arc<Self>, maps: VpnMaps) -> Result<(), PluginError> {
+        let settings = Settings::from_maps(&maps.data, &maps.secrets).map_err(|errs| {
+            let lines: Vec<String> = errs.iter().map(ToString::to_string).collect();
+            PluginError::InvalidConnection(messages::profile_invalid(&lines))
+        })?;
+        for k in &settings.ignored {
+            tracing::debug!("{k}: accepted for compatibility, no effect");
+        }
+        // So that a connection refused because of our kernel state can name us.
+        if let Some(name) = maps.id.as_deref().or(maps.uuid.as_deref()) {
+            crate::kernel::owner::describe_own(self.opts.block, name);
+        }
+        let host = settings.gateway.clone();
+        let port = settings.gateway_port;
+        let remote = tokio::task::spawn_blocking(move || tool::resolve(&host, port))
+            .await
+            .map_err(|e| PluginError::LaunchFailed(messages::resolve_failed(&e.to_string())))?
+            .map_err(|e| PluginError::LaunchFailed(messages::resolve_failed(&e)))?;
+        let gateway = if settings.gateway == remote.ip().to_string() {
+            remote.ip().to_string()
+        } else {
+            format!("{} ({})", settings.gateway, remote.ip())
+        };
+        let local = local_address_towards(remote)
+            .map_err(|e| PluginError::LaunchFailed(messages::no_route(&gateway, &e.to_string())))?;
+        let files = FileAccess::from_permissions(&maps.permissions, self.opts.file_reader.clone())
+            .map_err(|e| PluginError::InvalidConnection(messages::profile_invalid(&[e])))?;
+        if let FileAccess::AsUsers { users, .. } = &files {
+            tracing::info!(
+                "private profile: its files are read with the rights of {}",
+                users.join(", ")
+            );
+        }
+        let mut conn = tokio::task::spawn_blocking({
+            let (name, settings) = (maps.name(), settings.clone());
+            move || connection_config(&name, &settings, remote, local, &files)
+        })
+        .await
+        .map_err(|e| PluginError::LaunchFailed(e.to_string()))?
+        .map_err(|e| PluginError::InvalidConnection(messages::profile_invalid(&[e])))?;
+        let setup = KernelSetup::for_connection(&settings, self.opts.block, local, remote.ip());
+        let auth = settings.auth;
+        drop(settings);
+        // The kernel backend comes before the sockets: without one that protects traffic
+        // nothing is sent and nothing is installed.
+        let kernel = match (self.opts.kernel)(&setup) {
+            Ok(k) => k,
+            Err(BackendError::NoEsp) => return self.fail_without_kernel(),
+            Err(BackendError::Failed(e)) => {
+                return Err(PluginError::LaunchFailed(messages::kernel_failed(&e)))
+            }
+        };
+        let bound = sockets::bind(local, self.opts.ports)
+            .await
+            .map_err(|e| PluginError::LaunchFailed(messages::sockets_failed(&e.to_string())))?;
+        if bound.force_encap {
+            conn.force_encap = true;
+        }
+        let (ike_port, natt_port) = bound.sockets.local_ports();
+        tracing::info!(
+            "IKE to {remote} from {local}, UDP ports {ike_port}/{natt_port}{}",
+            if bound.force_encap {
+                " (UDP encapsulation forced)"
+            } else {
+                ""
+            }
+        );
+        let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+        let tundev = kernel.tunnel_device();
+        let sent = bound.sockets.sent_counter();
+        // Before the first datagram, so that the error answering it is seen.
+        let icmp = IcmpWatch::open(local, (ike_port, natt_port), remote.ip());
+        let mut runner = launch::runner(
+            launch::engine(
+                crate::kernel::owner::block_base(self.opts.block),
+                Vec::new(),
+            ),
+            bound.sockets,
+            kernel,
+            ev_tx,
+        );
+        let now = runner.now();
+        let own = runner
+            .engine
+            .initiate(now, conn)
+            .map_err(|e| PluginError::LaunchFailed(messages::engine_refused(&e.to_string())))?;
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let (done_tx, done_rx) = watch::channel(false);
+        let mut core = self.lock();
+        if std::mem::take(&mut core.cancel_start) {
+            return Err(PluginError::LaunchFailed(messages::cancelled()));
+        }
+        core.attempt = core.attempt.wrapping_add(1);
+        let attempt = core.attempt;
+        let me = Arc::clone(self);
+        let task = tokio::spawn(async move {
+            me.drive(attempt, runner, stop_rx, ev_rx, Track::new(own, tundev))
+                .await;
+            let _ = done_tx.send(true);
+        });
+        let me = Arc::clone(self);
+        let icmp_watch = icmp.map(|mut w| {
+            tokio::spawn(async move {
+                while let Some(p) = w.next().await {
+                    if !me.on_port_unreachable(attempt, p.port) {
+                        break;
+                    }
+                }
+            })
+            .abort_handle()
+        });
+        core.active = Some(Active {
+            attempt,
+            stop: stop_tx,
+            done: done_rx,
+            task: task.abort_handle(),
+            closing: false,
+            gateway,
+            remote,
+            started: Instant::now(),
+            maps,
+            auth,
+            ike_up: false,
+            icmp_watch,
+            icmp: IcmpTally::default(),
+            sent,
+            runner: None,
+        });
+        core.ip = IpProgress::default();
+        self.set_state(&mut core, ServiceState::Starting);
+        self.start_connect_timer(&mut core);
+        Ok(())
+    }
+
+    /// The kernel cannot protect traffic (no ESP): the activation fails with CONNECT_FAILED
+    /// and a journal line naming what is missing, before any IKE datagram is sent and before
+    /// anything is installed. Connect itself succeeds (NetworkManager then reports the
+    /// failure reason, as for a failed negotiation).
+    fn fail_without_kernel(self: &Arc<Self>) -> Result<(), PluginError> {
+        tracing::error!("{}", messages::no_esp());
+        let mut core = self.lock();
+        if std::mem::take(&mut core.cancel_start) {
+            return Err(PluginError::LaunchFailed(messages::cancelled()));
+        }
+        core.ip = IpProgress::default();
+        self.set_state(&mut core, ServiceState::Starting);
+        let _ = self.begin_stop(&mut core, Some(PluginFailure::ConnectFailed));
+        self.set_state(&mut core, ServiceState::Stopped);
+        Ok(())
+    }
+
+    async fn drive(
+        self: Arc<Self>,
+        attempt: u64,
+        mut runner: Runner,
+        stop: watch::Receiver<bool>,
+        mut events: mpsc::UnboundedReceiver<Event>,
+        mut track: Track,
+    ) {
+        let run = tokio::spawn(async move {
+            runner.run(stop, true).await;
+            launch::teardown(runner.kernel.as_mut());
+        });
+        if let Some(a) = self.lock().active.as_mut().filter(|a| a.attempt == attempt) {
+            a.runner = Some(run.abort_handle());
+        }
+        while let Some(ev) = events.recv().await {
+            self.on_event(attempt, ev, &mut track);
+        }
+        let _ = run.await;
+        self.on_ended(attempt);
+    }
+
+    fn on_event(self: &Arc<Self>, attempt: u64, ev: Event, track: &mut Track) {
+        let mut core = self.lock();
+        let Some(active) = core.active.as_ref().filter(|a| a.attempt == attempt) else {
+            return;
+        };
+        let situation = Situation {
+            closing: active.closing,
+            gateway: active.remote.ip(),
+            failure: FailureContext {
+                gateway: active.gateway.clone(),
+                waited: active.started.elapsed(),
+            },
+            can_reprompt: Self::can_reprompt(&core),
+            icmp: active.icmp.seen(),
+        };
+        for action in events::on_event(track, ev, &situation) {
+            self.apply(&mut core, action);
+        }
+    }
+
+    /// Carries out one action of [`events::on_event`].
+    fn apply(self: &Arc<Self>, core: &mut Core, action: Action) {
+        match action {
+            Action::Log(Level::Debug, m) => tracing::debug!("{m}"),
+            Action::Log(Level::Info, m) => tracing::info!("{m}"),
+            Action::Log(Level::Warn, m) => tracing::warn!("{m}"),
+            Action::Log(Level::Error, m) => tracing::error!("{m}"),
+            Action::IkeUp => {
+                if let Some(a) = core.active.as_mut() {
+                    a.ike_up = true;
+                    cancel(&mut a.icmp_watch);
+                }
+            }
+            Action::SendConfig(c) => self.send_config(core, c),
+            Action::Reprompt(cause) => {
+                if !self.reprompt(core, &cause) {
+                    self.begin_stop(core, Some(PluginFailure::LoginFailed));
+                    Self::end_half_open(core);
+                }
+            }
+            Action::Stop(reason) => {
+                self.begin_stop(core, Some(reason));
+                Self::end_half_open(core);
+            }
+        }
+    }
+
+    /// Whether a rejected secret can be asked for again (see [`Controller::reprompt`]).
+    fn can_reprompt(core: &Core) -> bool {
+        if !core.interactive || core.state != ServiceState::Starting {
+            return false;
+        }
+        let Some(active) = core.active.as_ref() else {
+            return false;
+        };
+        psk_can_be_asked_again(active.auth, active.maps.flags("pskvalue"))
+    }
+
+    /// An interactive activation whose secret the gateway rejected: instead of failing, ask
+    /// NetworkManager for the secret again with the cause as the message (NetworkManager hands
+    /// it to the agent as an `x-vpn-message:` hint, and the prompt shows it). Only secrets the
+    /// user gives (agent-owned or not saved) are asked for again: a secret saved in the system
+    /// profile cannot be changed by an agent, so then the activation fails with LOGIN_FAILED.
+    /// Returns false when no re-prompt is possible.
+    fn reprompt(self: &Arc<Self>, core: &mut Core, cause: &str) -> bool {
+        if !Self::can_reprompt(core) {
+            return false;
+        }
+        let Some(mut old) = core.active.take() else {
+            return false;
+        };
+        let _ = old.stop.send(true);
+        cancel(&mut old.icmp_watch);
+        let mut maps = old.maps.clone();
+        if let Some(mut v) = maps.secrets.remove("pskvalue") {
+            zeroize::Zeroize::zeroize(&mut v);
+        }
+        tracing::info!("asking NetworkManager for the pre-shared key again");
+        cancel(&mut core.connect_timer);
+        core.pending = Some(maps);
+        self.send(Out::SecretsRequired(
+            cause.to_string(),
+            vec!["pskvalue".to_string()],
+        ));
+        true
+    }
+
+    /// An ICMP port unreachable quoting one of our IKE datagrams arrived. Before the IKE SA is
+    /// up it ends the attempt only when errors answered consecutive transmissions (see
+    /// [`super::icmp`]); otherwise the engine keeps waiting for a valid answer. Returns false
+    /// when the watch can end (attempt over or IKE SA up).
+    fn on_port_unreachable(self: &Arc<Self>, attempt: u64, port: u16) -> bool {
+        let mut core = self.lock();
+        let Some(a) = core
+            .active
+            .as_mut()
+            .filter(|a| a.attempt == attempt && !a.closing)
+        else {
+            return false;
+        };
+        if a.ike_up {
+            tracing::debug!(
+                "ICMP port unreachable for UDP port {port} after the IKE SA is up: ignored"
+            );
+            return false;
+        }
+        let sent = a.sent.load(Ordering::Relaxed);
+        let before = a.icmp.seen();
+        if !a.icmp.record(sent, port) {
+            // Once per answered transmission: a flood of forged errors does not flood the log.
+            if a.icmp.seen() != before {
+                tracing::info!(
+                    "ICMP port unreachable for UDP port {port} from {} (datagram {sent}); waiting for a valid answer",
+                    a.gateway
+                );
+            }
+            return true;
+        }
+        a.icmp_watch = None;
+        tracing::warn!(
+            "{}",
+            messages::no_ike_service(&a.gateway, port, a.icmp.consecutive(), a.started.elapsed())
+        );
+        self.begin_stop(&mut core, Some(PluginFailure::ConnectFailed));
+        Self::end_half_open(&mut core);
+        false
+    }
+
+    /// After a failure before the IKE SA came up there is nothing to close with the gateway:
+    /// end the engine's loop at once (its kernel backend removes what it allocated when
+    /// dropped), so NetworkManager sees STOPPED right after the failure instead of after the
+    /// close grace period.
+    fn end_half_open(core: &mut Core) {
+        if let Some(a) = core.active.as_mut().filter(|a| !a.ike_up) {
+            if let Some(h) = a.runner.take() {
+                h.abort();
+            }
+        }
+    }
+
+    /// The connection task ended: STOPPED.
+    fn on_ended(self: &Arc<Self>, attempt: u64) {
+        let mut core = self.lock();
+        if core.active.as_ref().map(|a| a.attempt) != Some(attempt) {
+            return;
+        }
+        if let Some(a) = core.active.as_mut() {
+            cancel(&mut a.icmp_watch);
+        }
+        core.active = None;
+        if matches!(core.state, ServiceState::Starting | ServiceState::Started) {
+            tracing::warn!("{}", messages::ended_unexpectedly());
+            self.send(Out::Failure(PluginFailure::ConnectFailed));
+        }
+        self.set_state(&mut core, ServiceState::Stopped);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_psk_the_user_gives_is_asked_for_again() {
+        assert!(psk_can_be_asked_again(AuthMethod::Psk, FLAG_AGENT_OWNED));
+        assert!(psk_can_be_asked_again(AuthMethod::Psk, FLAG_NOT_SAVED));
+        assert!(!psk_can_be_asked_again(AuthMethod::Psk, 0));
+        assert!(!psk_can_be_asked_again(
+            AuthMethod::Psk,
+            FLAG_AGENT_OWNED | FLAG_NOT_REQUIRED
+        ));
+        assert!(!psk_can_be_asked_again(
+            AuthMethod::Certificate,
+            FLAG_AGENT_OWNED
+        ));
+    }
+
+    #[test]
+    fn the_controller_reads_no_raw_profile_keys() {
+        // The profile is parsed once into typed settings; the controller uses those.
+        for (file, text) in [
+            ("controller.rs", include_str!("../controller.rs")),
+            ("attempt.rs", include_str!("attempt.rs")),
+            ("ipconfig.rs", include_str!("ipconfig.rs")),
+        ] {
+            // Without whitespace (a chain may span lines); the needle is split so that this
+            // test's own text does not match.
+            let code: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            let raw = concat!(".data", ".get(");
+            assert!(!code.contains(raw), "{file} reads a raw vpn.data key");
+        }
+    }
+}
