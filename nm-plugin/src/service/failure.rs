@@ -97,7 +97,8 @@ pub fn explain(f: &Failure, ctx: &FailureContext) -> String {
         Failure::ProtocolError(s) => messages::protocol_error(s),
         Failure::DeletedByPeer => messages::deleted_by_gateway(),
         Failure::Kernel(s) => messages::kernel_failed(s),
-        // Our own faults (`Failure::Local`) and causes added later: the engine's text.
+        Failure::Local { fault, detail } => messages::local_fault(*fault, detail),
+        // Causes added to the engine later: its own text.
         other => messages::protocol_error(&other.to_string()),
     }
 }
@@ -105,7 +106,7 @@ pub fn explain(f: &Failure, ctx: &FailureContext) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ike_core::engine::AuthBy;
+    use ike_core::engine::{AuthBy, LocalFault};
 
     fn ctx() -> FailureContext {
         FailureContext {
@@ -177,6 +178,26 @@ mod tests {
         for f in &others {
             assert_eq!(nm_reason(f), PluginFailure::ConnectFailed, "{f}");
         }
+    }
+
+    #[test]
+    fn our_own_fault_is_not_blamed_on_the_gateway() {
+        let f = Failure::Local {
+            fault: LocalFault::Rng,
+            detail: "getrandom failed".into(),
+        };
+        assert_eq!(nm_reason(&f), PluginFailure::ConnectFailed);
+        let text = explain(&f, &ctx());
+        assert!(
+            text.contains("on this computer, not at the gateway"),
+            "{text}"
+        );
+        assert!(text.contains("random number generator"), "{text}");
+        assert!(text.contains("getrandom failed"), "{text}");
+        assert!(
+            !text.contains("IKE exchange with the gateway failed"),
+            "{text}"
+        );
     }
 
     #[test]

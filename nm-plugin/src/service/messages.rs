@@ -5,6 +5,7 @@
 //! the translation machinery. Values interpolated here are never secrets.
 
 use crate::i18n::{tr, trf};
+use ike_core::engine::LocalFault;
 use std::time::Duration;
 
 /// The profile failed validation; `problems` are `key: what is wrong` lines.
@@ -258,6 +259,21 @@ pub fn protocol_error(detail: &str) -> String {
     trf(
         "The IKE exchange with the gateway failed: {detail}.",
         &[("detail", &detail)],
+    )
+}
+
+/// A fault of this computer, not of the gateway (`Failure::Local`): the random number generator,
+/// our own cryptography, or a setting we cannot use (no wall clock for certificates, unusable
+/// trust anchors).
+pub fn local_fault(kind: LocalFault, detail: &str) -> String {
+    let what = match kind {
+        LocalFault::Rng => tr("the random number generator failed"),
+        LocalFault::Crypto => tr("a cryptographic operation failed"),
+        _ => tr("the configuration or state of this computer does not allow it"),
+    };
+    trf(
+        "The connection failed on this computer, not at the gateway: {what} ({detail}).",
+        &[("what", &what), ("detail", &detail)],
     )
 }
 
