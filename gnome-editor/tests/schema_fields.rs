@@ -76,7 +76,7 @@ fn the_exceptions_are_schema_keys_without_a_field() {
         // Secrets are edited in the page's password fields, never left out.
         assert_eq!(key.place, Place::Data, "{name}");
     }
-    // The ignored libreswan keys are all among the exceptions, and only they are ignored.
+    // Every key the service ignores is among the exceptions: a field for it would be a stub.
     for k in schema::KEYS.iter().filter(|k| k.kind == Kind::Ignored) {
         assert!(
             NOT_FIELDS.iter().any(|(n, _)| *n == k.name),
