@@ -15,6 +15,7 @@
 #[cfg(all(feature = "gtk4", feature = "gtk3"))]
 compile_error!("build the editor with either the gtk4 or the gtk3 feature, not both");
 
+pub mod fields;
 pub mod files;
 pub mod loader;
 pub mod model;

@@ -1,235 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-//! What the editor pages show and how fields map to vpn.data / vpn.secrets, independent of the
-//! toolkit: the GTK4 and GTK3 pages only create widgets for [`FIELDS`] and move strings in and
-//! out. Validation goes through the service's own schema ([`Settings::from_maps`]), so the
+//! How the editor's fields ([`crate::fields`]) map to vpn.data / vpn.secrets, independent of
+//! the toolkit: the GTK4 and GTK3 pages only create widgets for [`FIELDS`] and move strings in
+//! and out. Validation goes through the service's own schema ([`Settings::from_maps`]), so the
 //! page refuses exactly what the service would refuse, with the same messages, and never
 //! writes an invalid profile.
 
-use nm_plugin::i18n::{tr, tr_noop};
+use nm_plugin::i18n::tr;
 use nm_plugin::settings::{schema, Settings};
 use std::collections::BTreeMap;
 
-/// Which part of the editor a field is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Page {
-    /// The main page.
-    Main,
-    /// The "Advanced" dialog.
-    Advanced,
-}
-
-/// The kind of widget a field uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Widget {
-    /// A one-line text entry.
-    Text,
-    /// A password entry (a vpn.secrets key) with a storage choice (`<key>-flags`).
-    Password,
-    /// A file name with a "Choose…" button.
-    File,
-    /// A drop-down of (value, label) pairs; the first is the default.
-    Choice(&'static [(&'static str, &'static str)]),
-    /// An on/off switch writing the first value when on and the second when off.
-    Switch(&'static str, &'static str),
-}
-
-/// One field of the editor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Field {
-    /// The vpn.data or vpn.secrets key.
-    pub key: &'static str,
-    /// The label (English; translated when shown).
-    pub label: &'static str,
-    /// Main page or advanced dialog.
-    pub page: Page,
-    /// The widget.
-    pub widget: Widget,
-}
-
-/// Authentication types offered (the IKEv1 XAUTH and EAP types follow when the engine has them).
-pub const AUTH_TYPES: &[(&str, &str)] = &[
-    ("cert", tr_noop("IKEv2 (certificate)")),
-    ("secret", tr_noop("IKEv2 (pre-shared key)")),
-];
-
-/// Secret storage choices (NetworkManager secret flags).
-pub const SECRET_FLAGS: &[(&str, &str)] = &[
-    ("1", tr_noop("Store the password for this user only")),
-    ("0", tr_noop("Store the password for all users")),
-    ("2", tr_noop("Ask for this password every time")),
-    ("4", tr_noop("The password is not required")),
-];
-
-const FRAGMENTATION: &[(&str, &str)] = &[
-    ("yes", tr_noop("When needed")),
-    ("force", tr_noop("Always")),
-    ("no", tr_noop("Never")),
-];
-const DPD_ACTIONS: &[(&str, &str)] = &[
-    ("clear", tr_noop("Disconnect")),
-    ("restart", tr_noop("Reconnect")),
-    ("hold", tr_noop("Hold")),
-];
-const ENCAPSULATION: &[(&str, &str)] = &[
-    ("auto", tr_noop("When NAT is detected")),
-    ("yes", tr_noop("Always (UDP 4500)")),
-    ("no", tr_noop("Never")),
-];
-
-/// All fields, in display order.
-pub const FIELDS: &[Field] = &[
-    f("right", tr_noop("Gateway"), Page::Main, Widget::Text),
-    f(
-        "authby",
-        tr_noop("Authentication"),
-        Page::Main,
-        Widget::Choice(AUTH_TYPES),
-    ),
-    f("leftcert", tr_noop("Certificate"), Page::Main, Widget::File),
-    f("leftkey", tr_noop("Private key"), Page::Main, Widget::File),
-    f(
-        "leftpkcs12",
-        tr_noop("PKCS#12 file"),
-        Page::Main,
-        Widget::File,
-    ),
-    f(
-        "leftkey-password",
-        tr_noop("Key password"),
-        Page::Main,
-        Widget::Password,
-    ),
-    f(
-        "rightca",
-        tr_noop("CA certificate"),
-        Page::Main,
-        Widget::File,
-    ),
-    f(
-        "pskvalue",
-        tr_noop("Pre-shared key"),
-        Page::Main,
-        Widget::Password,
-    ),
-    f("leftid", tr_noop("Local ID"), Page::Main, Widget::Text),
-    f("rightid", tr_noop("Remote ID"), Page::Main, Widget::Text),
-    f(
-        "ike",
-        tr_noop("Phase 1 algorithms"),
-        Page::Advanced,
-        Widget::Text,
-    ),
-    f(
-        "esp",
-        tr_noop("Phase 2 algorithms"),
-        Page::Advanced,
-        Widget::Text,
-    ),
-    f(
-        "pfs",
-        tr_noop("Perfect forward secrecy"),
-        Page::Advanced,
-        Widget::Switch("yes", "no"),
-    ),
-    f(
-        "ikelifetime",
-        tr_noop("Phase 1 lifetime"),
-        Page::Advanced,
-        Widget::Text,
-    ),
-    f(
-        "salifetime",
-        tr_noop("Phase 2 lifetime"),
-        Page::Advanced,
-        Widget::Text,
-    ),
-    f(
-        "leftsubnet",
-        tr_noop("Local networks"),
-        Page::Advanced,
-        Widget::Text,
-    ),
-    f(
-        "rightsubnet",
-        tr_noop("Remote networks"),
-        Page::Advanced,
-        Widget::Text,
-    ),
-    f(
-        "narrowing",
-        tr_noop("Accept narrowed networks"),
-        Page::Advanced,
-        Widget::Switch("yes", "no"),
-    ),
-    f(
-        "fragmentation",
-        tr_noop("IKE fragmentation"),
-        Page::Advanced,
-        Widget::Choice(FRAGMENTATION),
-    ),
-    f(
-        "mobike",
-        tr_noop("MOBIKE"),
-        Page::Advanced,
-        Widget::Switch("yes", "no"),
-    ),
-    f(
-        "dpddelay",
-        tr_noop("Dead peer detection delay"),
-        Page::Advanced,
-        Widget::Text,
-    ),
-    f(
-        "dpdtimeout",
-        tr_noop("Dead peer detection timeout"),
-        Page::Advanced,
-        Widget::Text,
-    ),
-    f(
-        "dpdaction",
-        tr_noop("When the gateway is dead"),
-        Page::Advanced,
-        Widget::Choice(DPD_ACTIONS),
-    ),
-    f(
-        "ipsec-interface",
-        tr_noop("Route-based interface (XFRM if_id)"),
-        Page::Advanced,
-        Widget::Text,
-    ),
-    f(
-        "encapsulation",
-        tr_noop("UDP encapsulation"),
-        Page::Advanced,
-        Widget::Choice(ENCAPSULATION),
-    ),
-    f(
-        "route-table",
-        tr_noop("Route table"),
-        Page::Advanced,
-        Widget::Text,
-    ),
-    f(
-        "route-rule-priority",
-        tr_noop("Routing rule priority"),
-        Page::Advanced,
-        Widget::Text,
-    ),
-];
-
-const fn f(key: &'static str, label: &'static str, page: Page, widget: Widget) -> Field {
-    Field {
-        key,
-        label,
-        page,
-        widget,
-    }
-}
-
-/// The field of `key`.
-pub fn field(key: &str) -> Option<&'static Field> {
-    FIELDS.iter().find(|f| f.key == key)
-}
+pub use crate::fields::{
+    field, Field, Page, Section, Widget, ADVANCED_SECTIONS, AUTH_TYPES, FIELDS, SECRET_FLAGS,
+};
 
 /// The translated label of a field.
 pub fn label(field: &Field) -> &'static str {
@@ -305,16 +87,27 @@ pub struct Invalid {
     pub message: String,
 }
 
+/// Whether `value` of `field` is left out of a profile that did not have the key (`had`): a
+/// choice or switch of the Advanced dialog still at the schema's default, which the page
+/// shows but the user did not choose, so the profile stays as small as the user made it and
+/// follows the service's default.
+fn implicit_default(field: &Field, value: &str, had: bool) -> bool {
+    !had && field.page() == Page::Advanced
+        && matches!(field.widget, Widget::Choice(_) | Widget::Switch(..))
+        && schema::key(field.key).and_then(|k| k.default) == Some(value)
+}
+
 /// The profile the widgets' `values` make, starting from the stored `data`/`secrets` so keys
 /// the page does not show (set with nmcli, imported) are kept. Empty texts remove their key;
-/// fields that do not apply to the authentication type are dropped. Validated through the
-/// service's schema: any error comes back per field and nothing is written.
+/// fields that do not apply to the authentication type are dropped; a choice or switch of the
+/// Advanced dialog at its default is written only when the profile had the key. Validated
+/// through the service's schema: any error comes back per field and nothing is written.
 pub fn to_profile(
     values: &BTreeMap<String, String>,
-    data: &BTreeMap<String, String>,
+    stored: &BTreeMap<String, String>,
     secrets: &BTreeMap<String, String>,
 ) -> Result<Maps, Vec<Invalid>> {
-    let mut data = data.clone();
+    let mut data = stored.clone();
     let mut secrets = secrets.clone();
     let authby = values.get("authby").map_or("secret", String::as_str);
     for fl in FIELDS {
@@ -323,7 +116,10 @@ pub fn to_profile(
             Widget::Password => (&mut secrets, Some(format!("{}-flags", fl.key))),
             _ => (&mut data, None),
         };
-        if v.is_empty() || !applies(fl.key, authby) {
+        if v.is_empty()
+            || !applies(fl.key, authby)
+            || implicit_default(fl, v, stored.contains_key(fl.key))
+        {
             map.remove(fl.key);
         } else {
             map.insert(fl.key.to_string(), v.to_string());
@@ -341,7 +137,6 @@ pub fn to_profile(
             }
         }
     }
-    // Keys the editor wrote with their default value stay explicit only when they were.
     match Settings::from_maps(&data, &secrets) {
         Ok(_) => Ok((data, secrets)),
         Err(errors) => Err(errors
@@ -382,10 +177,53 @@ mod tests {
     fn every_field_is_a_schema_key_and_choices_are_accepted_values() {
         for fl in FIELDS {
             let k = schema::key(fl.key).unwrap_or_else(|| panic!("{} not in the schema", fl.key));
-            if let (Widget::Choice(c), schema::Kind::Choice(words)) = (fl.widget, k.kind) {
-                for (v, _) in c {
-                    assert!(words.contains(v), "{}: {v}", fl.key);
+            match (fl.widget, k.kind) {
+                (Widget::Choice(c), schema::Kind::Choice(words)) => {
+                    for (v, _) in c {
+                        // "" (unset) only where the schema has no default to show instead.
+                        let unset = v.is_empty() && k.default.is_none();
+                        assert!(unset || words.contains(v), "{}: {v}", fl.key);
+                    }
+                    // Every accepted value can be shown (a stored one is not lost on save).
+                    for w in words {
+                        let alias = fl.key == "authby" && matches!(*w, "rsasig" | "ecdsa");
+                        assert!(alias || c.iter().any(|(v, _)| v == w), "{}: {w}", fl.key);
+                    }
                 }
+                (Widget::Choice(_), kind) => panic!("{}: a choice for {kind:?}", fl.key),
+                (Widget::Switch(on, off), kind) => {
+                    assert_eq!(
+                        (kind, on, off),
+                        (schema::Kind::YesNo, "yes", "no"),
+                        "{}",
+                        fl.key
+                    );
+                }
+                (Widget::Password, kind) => assert_eq!(kind, schema::Kind::Secret, "{}", fl.key),
+                (Widget::File, kind) => assert_eq!(kind, schema::Kind::File, "{}", fl.key),
+                (Widget::Number, kind) => assert!(
+                    matches!(
+                        kind,
+                        schema::Kind::Integer { .. }
+                            | schema::Kind::RouteTable
+                            | schema::Kind::RulePriority
+                    ),
+                    "{}: a number entry for {kind:?}",
+                    fl.key
+                ),
+                (Widget::Text, kind) => assert!(
+                    !matches!(
+                        kind,
+                        schema::Kind::YesNo
+                            | schema::Kind::Choice(_)
+                            | schema::Kind::Integer { .. }
+                            | schema::Kind::File
+                            | schema::Kind::Secret
+                            | schema::Kind::Ignored
+                    ),
+                    "{}: a text entry for {kind:?}",
+                    fl.key
+                ),
             }
         }
     }
@@ -396,7 +234,7 @@ mod tests {
             ("right", "vpn.example.com"),
             ("authby", "secret"),
             ("pskvalue-flags", "0"),
-            ("ipsec-max-packets", "1000"),
+            ("leftsendcert", "always"),
             ("pfs", "no"),
         ]);
         let secrets = m(&[("pskvalue", "s3cret")]);
@@ -407,7 +245,8 @@ mod tests {
         assert_eq!(v["pfs"], "no");
         assert_eq!(v["fragmentation"], "yes");
         let (d, s) = to_profile(&v, &data, &secrets).unwrap();
-        assert_eq!(d["ipsec-max-packets"], "1000");
+        assert_eq!(d["leftsendcert"], "always");
+        assert_eq!(d["pfs"], "no");
         assert_eq!(d["right"], "vpn.example.com");
         assert_eq!(s["pskvalue"], "s3cret");
         assert!(!d.contains_key("leftcert"));
@@ -475,5 +314,112 @@ mod tests {
             values_from(&m(&[("authby", "rsasig")]), &m(&[]))["authby"],
             "cert"
         );
+    }
+
+    fn psk_values() -> BTreeMap<String, String> {
+        let mut v = values_from(&m(&[]), &m(&[]));
+        v.insert("right".into(), "gw.example.com".into());
+        v.insert("authby".into(), "secret".into());
+        v.insert("pskvalue".into(), "x".into());
+        v
+    }
+
+    #[test]
+    fn defaults_the_user_did_not_choose_are_not_written() {
+        let v = psk_values();
+        assert_eq!(v["type"], "tunnel");
+        assert_eq!(v["nic-offload"], "no");
+        assert_eq!(v["rekey"], "yes");
+        assert_eq!(v["clientaddrfamily"], "");
+        let (d, _) = to_profile(&v, &m(&[]), &m(&[])).unwrap();
+        for key in [
+            "type",
+            "nic-offload",
+            "rekey",
+            "pfs",
+            "fragmentation",
+            "require-id-on-certificate",
+            "leftmodecfgclient",
+            "clientaddrfamily",
+            "hostaddrfamily",
+        ] {
+            assert!(!d.contains_key(key), "{key} written: {d:?}");
+        }
+        // The main page's choice is always explicit.
+        assert_eq!(d["authby"], "secret");
+        // A default the profile had stays; a changed value is written.
+        let stored = m(&[("pfs", "yes"), ("hostaddrfamily", "ipv4")]);
+        let mut v = values_from(&stored, &m(&[]));
+        v.extend(
+            psk_values()
+                .into_iter()
+                .filter(|(k, _)| matches!(k.as_str(), "right" | "authby" | "pskvalue")),
+        );
+        v.insert("type".into(), "transport".into());
+        v.insert("nic-offload".into(), "auto".into());
+        v.insert("hostaddrfamily".into(), String::new());
+        let (d, _) = to_profile(&v, &stored, &m(&[])).unwrap();
+        assert_eq!(d["pfs"], "yes");
+        assert_eq!(d["type"], "transport");
+        assert_eq!(d["nic-offload"], "auto");
+        assert!(
+            !d.contains_key("hostaddrfamily"),
+            "Automatic removes the key"
+        );
+    }
+
+    #[test]
+    fn the_new_fields_are_validated_by_the_schema() {
+        for (pairs, bad) in [
+            (&[("mark", "5")][..], "mark"),
+            (
+                &[("vti-interface", "vti-with-a-far-too-long-name")][..],
+                "vti-interface",
+            ),
+            (&[("rightport", "70000")][..], "rightport"),
+            (&[("leftprotoport", "17/x")][..], "leftprotoport"),
+            (&[("ipsec-max-bytes", "lots")][..], "ipsec-max-bytes"),
+            (&[("ipsec-max-packets", "-1")][..], "ipsec-max-packets"),
+            (&[("retransmit-tries", "11")][..], "retransmit-tries"),
+            (&[("retransmit-timeout", "2m")][..], "retransmit-timeout"),
+        ] {
+            let mut v = psk_values();
+            v.extend(pairs.iter().map(|(k, x)| (k.to_string(), x.to_string())));
+            let e = to_profile(&v, &m(&[]), &m(&[])).unwrap_err();
+            assert!(e.iter().any(|i| i.key == bad), "{pairs:?}: {e:?}");
+        }
+        let mut v = psk_values();
+        for (k, x) in [
+            ("mark", "0x2a/0xffffffff"),
+            ("vti-interface", "vti42"),
+            ("rightport", "4500"),
+            ("leftprotoport", "17/1701"),
+            ("rightprotoport", "udp/%any"),
+            ("ipsec-max-bytes", "1000000000"),
+            ("ipsec-max-packets", "1000000"),
+            ("retransmit-tries", "6"),
+            ("retransmit-timeout", "2s"),
+            ("hostaddrfamily", "ipv6"),
+            ("clientaddrfamily", "ipv4"),
+            ("leftmodecfgclient", "no"),
+            ("require-id-on-certificate", "yes"),
+        ] {
+            v.insert(k.into(), x.into());
+        }
+        let (d, _) = to_profile(&v, &m(&[]), &m(&[])).unwrap();
+        assert_eq!(d["mark"], "0x2a/0xffffffff");
+        assert_eq!(d["vti-interface"], "vti42");
+        assert_eq!(d["rightport"], "4500");
+        assert_eq!(d["rightprotoport"], "udp/%any");
+        assert_eq!(d["ipsec-max-packets"], "1000000");
+        assert_eq!(d["hostaddrfamily"], "ipv6");
+        assert_eq!(d["leftmodecfgclient"], "no");
+        // Back in the page, every value shows as saved.
+        let back = values_from(&d, &m(&[]));
+        for (k, x) in &d {
+            if field(k).is_some() {
+                assert_eq!(&back[k], x, "{k}");
+            }
+        }
     }
 }

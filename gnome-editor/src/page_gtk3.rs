@@ -4,7 +4,7 @@
 //! hidden text for passwords). Widgets are named `ike-<key>` (and `ike-<key>-flags`).
 
 use crate::editor::Page;
-use crate::model::{self, Field, Invalid, Widget, FIELDS, SECRET_FLAGS};
+use crate::model::{self, Field, Invalid, Widget, ADVANCED_SECTIONS, FIELDS, SECRET_FLAGS};
 use crate::rows::{self, FieldControl, Row};
 use gtk::prelude::*;
 use nm_plugin::i18n::tr;
@@ -31,7 +31,7 @@ impl Control {
     }
 }
 
-/// The GTK4 page.
+/// The GTK3 page.
 pub struct Gtk3Page {
     root: gtk::Box,
     advanced: gtk::Window,
@@ -80,13 +80,16 @@ fn build(
     let help = model::help(field);
     let ch = Rc::clone(changed);
     let (control, widget): (Control, gtk::Widget) = match field.widget {
-        Widget::Text | Widget::File => {
+        Widget::Text | Widget::Number | Widget::File => {
             let e = gtk::Entry::new();
             e.set_text(&value);
             if let Some(d) = nm_plugin::settings::schema::key(field.key).and_then(|k| k.default) {
                 e.set_placeholder_text(Some(d));
             }
             e.set_hexpand(true);
+            if field.widget == Widget::Number {
+                e.set_input_purpose(gtk::InputPurpose::Digits);
+            }
             e.connect_changed(move |e| {
                 mark_error(e.upcast_ref(), false);
                 ch();
@@ -194,20 +197,30 @@ impl Gtk3Page {
         let root = gtk::Box::new(gtk::Orientation::Vertical, 6);
         root.set_widget_name("ike-page");
         let main = grid();
-        let adv = grid();
+        // The Advanced dialog: one tab per section, the tabs listed on the left.
+        let sections = gtk::Notebook::new();
+        sections.set_widget_name("ike-advanced-sections");
+        sections.set_tab_pos(gtk::PositionType::Left);
+        let mut grids = vec![(model::Section::General, main.clone(), 0)];
+        for s in ADVANCED_SECTIONS {
+            let g = grid();
+            g.set_widget_name(&format!("ike-section-{}", s.id()));
+            let tab = gtk::Label::new(Some(s.label()));
+            tab.set_xalign(0.0);
+            sections.append_page(&g, Some(&tab));
+            grids.push((*s, g, 0));
+        }
         let mut rows = Vec::new();
-        let (mut mrow, mut arow) = (0, 0);
         for fl in FIELDS {
             let (control, widget) = build(fl, values, &changed);
             let label = gtk::Label::new(Some(model::label(fl)));
             label.set_xalign(0.0);
-            let (g, row) = match fl.page {
-                model::Page::Main => (&main, &mut mrow),
-                model::Page::Advanced => (&adv, &mut arow),
-            };
-            g.attach(&label, 0, *row, 1, 1);
-            g.attach(&widget, 1, *row, 1, 1);
-            *row += 1;
+            // Every section is in `grids` (the fields' test checks the table's sections).
+            if let Some((_, g, row)) = grids.iter_mut().find(|(s, _, _)| *s == fl.section) {
+                g.attach(&label, 0, *row, 1, 1);
+                g.attach(&widget, 1, *row, 1, 1);
+                *row += 1;
+            }
             rows.push(Row {
                 field: fl,
                 control: Gtk3Control {
@@ -220,7 +233,7 @@ impl Gtk3Page {
         let heading = gtk::Label::new(None);
         heading.set_markup(&format!(
             "<b>{}</b>",
-            glib::markup_escape_text(tr("General"))
+            glib::markup_escape_text(model::Section::General.label())
         ));
         heading.set_xalign(0.0);
         heading.set_margin_start(12);
@@ -241,7 +254,7 @@ impl Gtk3Page {
             glib::Propagation::Stop
         });
         let content = gtk::Box::new(gtk::Orientation::Vertical, 6);
-        content.pack_start(&adv, true, true, 0);
+        content.pack_start(&sections, true, true, 0);
         let close = gtk::Button::with_label(tr("Close"));
         close.set_halign(gtk::Align::End);
         close.set_margin_end(12);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 //! The GTK4 page (GNOME Settings): the main fields in a grid, the advanced ones in a dialog
-//! opened by "Advanced…". Widgets are named `ike-<key>` (and `ike-<key>-flags` for the storage
+//! opened by "Advanced…", one tab per section (named `ike-section-<id>`). Widgets are named `ike-<key>` (and `ike-<key>-flags` for the storage
 //! choice of a password); an invalid field gets the `error` style class and the reason as its
 //! tooltip until it is edited again.
 
 use crate::editor::Page;
-use crate::model::{self, Field, Invalid, Widget, FIELDS, SECRET_FLAGS};
+use crate::model::{self, Field, Invalid, Widget, ADVANCED_SECTIONS, FIELDS, SECRET_FLAGS};
 use crate::rows::{self, FieldControl, Row};
 use gtk4::prelude::*;
 use nm_plugin::i18n::tr;
@@ -71,13 +71,16 @@ fn build(
     let help = model::help(field);
     let ch = Rc::clone(changed);
     let (control, widget): (Control, gtk4::Widget) = match field.widget {
-        Widget::Text | Widget::File => {
+        Widget::Text | Widget::Number | Widget::File => {
             let e = gtk4::Entry::new();
             e.set_text(&value);
             if let Some(d) = nm_plugin::settings::schema::key(field.key).and_then(|k| k.default) {
                 e.set_placeholder_text(Some(d));
             }
             e.set_hexpand(true);
+            if field.widget == Widget::Number {
+                e.set_input_purpose(gtk4::InputPurpose::Digits);
+            }
             e.connect_changed(move |e| {
                 e.remove_css_class("error");
                 ch();
@@ -185,20 +188,30 @@ impl Gtk4Page {
         let root = gtk4::Box::new(gtk4::Orientation::Vertical, 6);
         root.set_widget_name("ike-page");
         let main = grid();
-        let adv = grid();
+        // The Advanced dialog: one tab per section, the tabs listed on the left.
+        let sections = gtk4::Notebook::new();
+        sections.set_widget_name("ike-advanced-sections");
+        sections.set_tab_pos(gtk4::PositionType::Left);
+        let mut grids = vec![(model::Section::General, main.clone(), 0)];
+        for s in ADVANCED_SECTIONS {
+            let g = grid();
+            g.set_widget_name(&format!("ike-section-{}", s.id()));
+            let tab = gtk4::Label::new(Some(s.label()));
+            tab.set_xalign(0.0);
+            sections.append_page(&g, Some(&tab));
+            grids.push((*s, g, 0));
+        }
         let mut rows = Vec::new();
-        let (mut mrow, mut arow) = (0, 0);
         for fl in FIELDS {
             let (control, widget) = build(fl, values, &changed);
             let label = gtk4::Label::new(Some(model::label(fl)));
             label.set_xalign(0.0);
-            let (g, row) = match fl.page {
-                model::Page::Main => (&main, &mut mrow),
-                model::Page::Advanced => (&adv, &mut arow),
-            };
-            g.attach(&label, 0, *row, 1, 1);
-            g.attach(&widget, 1, *row, 1, 1);
-            *row += 1;
+            // Every section is in `grids` (the fields' test checks the table's sections).
+            if let Some((_, g, row)) = grids.iter_mut().find(|(s, _, _)| *s == fl.section) {
+                g.attach(&label, 0, *row, 1, 1);
+                g.attach(&widget, 1, *row, 1, 1);
+                *row += 1;
+            }
             rows.push(Row {
                 field: fl,
                 control: Gtk4Control {
@@ -211,7 +224,7 @@ impl Gtk4Page {
         let heading = gtk4::Label::new(None);
         heading.set_markup(&format!(
             "<b>{}</b>",
-            glib::markup_escape_text(tr("General"))
+            glib::markup_escape_text(model::Section::General.label())
         ));
         heading.set_xalign(0.0);
         heading.set_margin_start(12);
@@ -229,7 +242,7 @@ impl Gtk4Page {
         advanced.set_modal(true);
         advanced.set_hide_on_close(true);
         let content = gtk4::Box::new(gtk4::Orientation::Vertical, 6);
-        content.append(&adv);
+        content.append(&sections);
         let close = gtk4::Button::with_label(tr("Close"));
         close.set_halign(gtk4::Align::End);
         close.set_margin_end(12);

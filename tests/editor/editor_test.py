@@ -8,9 +8,11 @@ Loads LIBDIR/libnm-vpn-plugin-ike.so with NM.VpnEditorPlugin.load_from_file (whi
 editor library of the host's toolkit from the same folder), creates the editor for a profile,
 sets fields the way a user would, calls update_connection and checks the resulting vpn.data and
 vpn.secrets; an invalid field must be refused (GLib.Error naming the key, the field marked
-with the error style) and must not change the connection. Then it saves screenshots of the
-page and of the advanced dialog to OUTDIR (page-gtkN[-LANG].png, advanced-gtkN[-LANG].png) and
-prints the label texts so the caller can check the language. Run under Xvfb.
+with the error style) and must not change the connection. Every key of nm-settings-ike(5) must
+have its widget (except the keys gnome-editor/tests/schema_fields.rs lists with their reason).
+Then it saves screenshots of the page and of the advanced dialog to OUTDIR
+(page-gtkN-LANG.png, advanced-gtkN-LANG.png, and advanced-gtkN-LANG-SECTION.png for each tab
+of the dialog) and prints the label and tab texts so the caller can check the language. Run under Xvfb.
 """
 import os
 import sys
@@ -26,6 +28,14 @@ from gi.repository import GLib, Gtk, NM  # noqa: E402
 
 SERVICE = "org.freedesktop.NetworkManager.ike"
 LANG = os.environ.get("LANGUAGE", "en").split(":")[0] or "en"
+MAN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../data/man/nm-settings-ike.5")
+# Keys of nm-settings-ike(5) without a field, as gnome-editor/tests/schema_fields.rs lists them
+# with the reasons: ikev2 and nm-connect-mode offer no choice yet, the others are libreswan
+# keys the service accepts and ignores.
+NOT_FIELDS = {
+    "ikev2", "nm-connect-mode", "leftsendcert", "rightcert", "vendor", "nm-auto-defaults",
+    "Domain", "pskinputmodes", "xauthpasswordinputmodes",
+}
 failures = []
 
 
@@ -97,6 +107,17 @@ def screenshot(window, path):
     print("screenshot " + path)
 
 
+def man_keys():
+    """The vpn.data and vpn.secrets keys the man page documents (its `.B key` lines)."""
+    keys = []
+    with open(MAN, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    for prev, line in zip(lines, lines[1:]):
+        if prev == ".TP" and line.startswith(".B "):
+            keys.append(line[3:].replace("\\-", "-"))
+    return keys
+
+
 def set_choice(w, value_index):
     if TOOLKIT == "4":
         w.set_selected(value_index)
@@ -129,7 +150,7 @@ s_vpn = NM.SettingVpn.new()
 s_vpn.props.service_type = SERVICE
 s_vpn.add_data_item("right", "old.example.com")
 s_vpn.add_data_item("authby", "cert")
-s_vpn.add_data_item("ipsec-max-packets", "100000")  # not on the page: must be kept
+s_vpn.add_data_item("leftsendcert", "always")  # not a field (ignored key): must be kept
 conn.add_setting(s_con)
 conn.add_setting(s_vpn)
 
@@ -173,7 +194,7 @@ check(s_vpn.get_data_item("authby") == "secret", "vpn.data authby=secret")
 check(s_vpn.get_data_item("leftid") == "@laptop.example.com", "vpn.data leftid written")
 check(s_vpn.get_data_item("pskvalue-flags") == "0", "pskvalue-flags=0 (all users)")
 check(s_vpn.get_secret("pskvalue") == "s3cret-psk", "vpn.secrets pskvalue written")
-check(s_vpn.get_data_item("ipsec-max-packets") == "100000", "keys the page does not show are kept")
+check(s_vpn.get_data_item("leftsendcert") == "always", "keys the page does not show are kept")
 check(s_vpn.get_data_item("leftcert") is None, "no certificate keys for PSK auth")
 
 # The advanced dialog.
@@ -182,6 +203,14 @@ pump()
 dialog = [w for w in toplevels() if w.get_name() == "ike-advanced-dialog"]
 check(len(dialog) == 1 and dialog[0].get_visible(), "Advanced… opens the advanced dialog")
 dialog = dialog[0]
+# Every key of nm-settings-ike(5) has its widget on the page or in the dialog.
+keys = man_keys()
+check(len(keys) > 40, "the man page lists %d keys" % len(keys))
+missing = [k for k in keys if k not in NOT_FIELDS and find(page, "ike-" + k) is None and find(dialog, "ike-" + k) is None]
+check(not missing, "every documented key has a field (missing: %s)" % ", ".join(missing))
+sections = find(dialog, "ike-advanced-sections")
+check(sections is not None and sections.get_n_pages() == 8, "the advanced dialog has 8 sections")
+tabs = [sections.get_tab_label(sections.get_nth_page(i)).get_text() for i in range(sections.get_n_pages())]
 find(dialog, "ike-ike").set_text("aes256-sha2_256;dh19")
 find(dialog, "ike-esp").set_text("aes_gcm256")
 pfs = find(dialog, "ike-pfs")
@@ -193,6 +222,40 @@ s_vpn = conn.get_setting_vpn()
 check(s_vpn.get_data_item("ike") == "aes256-sha2_256;dh19", "vpn.data ike written")
 check(s_vpn.get_data_item("pfs") == "no", "disable PFS writes pfs=no")
 check(s_vpn.get_data_item("rightsubnet") == "10.20.0.0/16", "vpn.data rightsubnet written")
+check(s_vpn.get_data_item("type") is None, "a choice left at its default is not written")
+
+# The fields issue 18 added.
+find(dialog, "ike-rightport").set_text("4500")
+find(dialog, "ike-vti-interface").set_text("vti42")
+find(dialog, "ike-mark").set_text("42")
+find(dialog, "ike-ipsec-max-bytes").set_text("1000000000")
+find(dialog, "ike-leftprotoport").set_text("17/1701")
+set_choice(find(dialog, "ike-nic-offload"), 1)  # when the device supports it (auto)
+set_choice(find(dialog, "ike-type"), 1)  # transport
+set_choice(find(dialog, "ike-hostaddrfamily"), 2)  # IPv6
+find(dialog, "ike-rekey").set_active(False)
+check(editor.update_connection(conn), "the new fields are accepted")
+s_vpn = conn.get_setting_vpn()
+for key, value in [("rightport", "4500"), ("vti-interface", "vti42"), ("mark", "42"),
+                   ("ipsec-max-bytes", "1000000000"), ("leftprotoport", "17/1701"),
+                   ("nic-offload", "auto"), ("type", "transport"), ("hostaddrfamily", "ipv6"),
+                   ("rekey", "no")]:
+    check(s_vpn.get_data_item(key) == value, "vpn.data %s=%s written" % (key, value))
+find(dialog, "ike-mark").set_text("")
+try:
+    editor.update_connection(conn)
+    check(False, "vti-interface without mark is refused")
+except GLib.Error as e:
+    check("vti-interface" in e.message, "error names vti-interface: " + e.message.replace("\n", " | "))
+find(dialog, "ike-vti-interface").set_text("")
+set_choice(find(dialog, "ike-type"), 0)
+check(editor.update_connection(conn), "valid again without the VTI")
+
+for i in range(sections.get_n_pages()):
+    sections.set_current_page(i)
+    name = sections.get_nth_page(i).get_name().replace("ike-section-", "")
+    screenshot(dialog, os.path.join(OUTDIR, "advanced-gtk%s-%s-%s.png" % (TOOLKIT, LANG, name)))
+sections.set_current_page(4)  # networks, for the invalid subnet below
 screenshot(dialog, os.path.join(OUTDIR, "advanced-gtk%s-%s.png" % (TOOLKIT, LANG)))
 adv_labels = labels(dialog, [])
 
@@ -232,6 +295,8 @@ check(editor.update_connection(conn), "certificate profile accepted")
 screenshot(window, os.path.join(OUTDIR, "page-gtk%s-%s.png" % (TOOLKIT, LANG)))
 for text in labels(page, []) + adv_labels:
     print("label " + text)
+for text in tabs:
+    print("tab " + text)
 
 print("%d failure(s)" % len(failures))
 sys.exit(1 if failures else 0)

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//! Every key of the profile schema (`nm-settings-ike(5)`) can be edited: it is a field of the
+//! editor (the main page or the Advanced dialog, which both toolkits build from the same
+//! table), or it is listed below with the reason it is not.
+
+use nm_ike_editor::fields::{self, Page, Section, ADVANCED_SECTIONS, FIELDS};
+use nm_plugin::settings::schema::{self, Kind, Place};
+
+/// Keys of the schema that deliberately have no field, with the reason.
+const NOT_FIELDS: &[(&str, &str)] = &[
+    (
+        "ikev2",
+        "only IKEv2 is implemented: every accepted value means IKEv2, so a field would offer \
+         no choice (the IKEv1 issue adds the field with the protocol)",
+    ),
+    (
+        "nm-connect-mode",
+        "on-demand is not supported and behaves like up, so a field would offer no choice",
+    ),
+    (
+        "leftsendcert",
+        "NetworkManager-libreswan key accepted and ignored (we always send our certificate)",
+    ),
+    (
+        "rightcert",
+        "NetworkManager-libreswan key accepted and ignored (the gateway's certificate is \
+         validated against rightca)",
+    ),
+    (
+        "vendor",
+        "NetworkManager-libreswan key accepted and ignored",
+    ),
+    (
+        "nm-auto-defaults",
+        "NetworkManager-libreswan key accepted and ignored",
+    ),
+    (
+        "Domain",
+        "NetworkManager-libreswan key accepted and ignored",
+    ),
+    (
+        "pskinputmodes",
+        "NetworkManager-libreswan key accepted and ignored",
+    ),
+    (
+        "xauthpasswordinputmodes",
+        "NetworkManager-libreswan key accepted and ignored",
+    ),
+];
+
+#[test]
+fn every_schema_key_is_a_field_or_listed_with_its_reason() {
+    let missing: Vec<&str> = schema::KEYS
+        .iter()
+        .map(|k| k.name)
+        .filter(|name| fields::field(name).is_none())
+        .filter(|name| !NOT_FIELDS.iter().any(|(k, _)| k == name))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "schema keys without an editor field (add a field to gnome-editor/src/fields.rs, or \
+         list the key with its reason in NOT_FIELDS): {missing:?}"
+    );
+}
+
+#[test]
+fn the_exceptions_are_schema_keys_without_a_field() {
+    for (name, reason) in NOT_FIELDS {
+        let key = schema::key(name)
+            .unwrap_or_else(|| panic!("{name} is listed in NOT_FIELDS but not in the schema"));
+        assert!(
+            fields::field(name).is_none(),
+            "{name} is listed in NOT_FIELDS but has a field"
+        );
+        assert!(!reason.is_empty());
+        // Secrets are edited in the page's password fields, never left out.
+        assert_eq!(key.place, Place::Data, "{name}");
+    }
+    // Every key the service ignores is among the exceptions: a field for it would be a stub.
+    for k in schema::KEYS.iter().filter(|k| k.kind == Kind::Ignored) {
+        assert!(
+            NOT_FIELDS.iter().any(|(n, _)| *n == k.name),
+            "{} is ignored by the service but has a field",
+            k.name
+        );
+    }
+}
+
+#[test]
+fn every_field_is_a_schema_key_in_its_place() {
+    for fl in FIELDS {
+        let key = schema::key(fl.key)
+            .unwrap_or_else(|| panic!("field {} is not a key of the schema", fl.key));
+        let password = fl.widget == fields::Widget::Password;
+        assert_eq!(key.place == Place::Secret, password, "{}", fl.key);
+    }
+}
+
+#[test]
+fn the_issue_18_keys_are_in_the_advanced_dialog_sections() {
+    for (key, section) in [
+        ("vti-interface", Section::Routing),
+        ("mark", Section::Routing),
+        ("type", Section::Phase2),
+        ("leftprotoport", Section::Networks),
+        ("rightprotoport", Section::Networks),
+        ("nic-offload", Section::Phase2),
+        ("ipsec-max-bytes", Section::Lifetimes),
+        ("ipsec-max-packets", Section::Lifetimes),
+        ("rightport", Section::Transport),
+    ] {
+        let fl = fields::field(key).unwrap_or_else(|| panic!("{key} has no field"));
+        assert_eq!(fl.section, section, "{key}");
+        assert_eq!(fl.page(), Page::Advanced, "{key}");
+    }
+    assert_eq!(ADVANCED_SECTIONS.len(), 8);
+}
