@@ -23,7 +23,7 @@ lab_assert_ping() {
 	shift 2
 	out="$LAB_RUN/ping-$role-$dst.out"
 	if ! lab_ping "$role" "$dst" "$@" >"$out" 2>&1; then
-		lab_fail "no ping reply from $dst in $role: $(grep -E 'transmitted|error|unreachable' "$out" | head -n 2 | tr '\n' ' ')"
+		lab_fail "no ping reply from $dst in $role: $(grep -E 'transmitted|error|unreachable|ping:' "$out" | head -n 2 | tr '\n' ' ' || true)"
 	fi
 	lab_log "ping $role -> $dst: $(grep transmitted "$out")"
 }
@@ -42,7 +42,7 @@ lab_assert_xfrm_state() {
 	states=$(lab_ip "$role" xfrm state 2>&1)
 	for p in "$@"; do
 		grep -Fq -- "$p" <<<"$states" ||
-			lab_fail "no xfrm state with '$p' in $role (states: $(grep -E '^src|aead|enc |auth' <<<"$states" | tr '\n' ' ' | cut -c1-300))"
+			lab_fail "no xfrm state with '$p' in $role (states: $(grep -E '^src|aead|enc |auth' <<<"$states" | tr '\n' ' ' | cut -c1-300 || true))"
 	done
 }
 

@@ -57,6 +57,7 @@ lab_nm_vpn_name_file() {
 lab_nm_start() {
 	local role=$1
 	shift
+	LAB_NM_ROLE=$role
 	local ifaces=() envs=() includes=() domains="VPN:DEBUG,VPN_PLUGIN:DEBUG,DEVICE:DEBUG"
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -160,6 +161,25 @@ lab_nm_vpn_up() {
 	lab_log "nmcli connection up $con"
 	lab_nmcli --wait "$t" connection up "$con" >"$LAB_RUN/nm/up-$con.out" 2>&1 ||
 		lab_fail "nmcli connection up $con failed: $(tr '\n' ' ' <"$LAB_RUN/nm/up-$con.out")"
+	lab_nm_wait_addrs "$con"
+}
+
+# lab_nm_wait_addrs CON: waits (5 s, scaled) until every address NetworkManager reports for the
+# active connection CON is on an interface of NM's namespace.  NM reports a VPN activated before
+# its address commit has always reached the kernel, and a ping sent in between leaves from the
+# wrong source (or is refused by a policy).
+lab_nm_wait_addrs() {
+	local con=$1 a
+	for a in $(lab_nmcli -g IP4.ADDRESS,IP6.ADDRESS connection show "$con" 2>/dev/null | tr '|' ' '); do
+		a=${a%/*}
+		[ -n "$a" ] || continue
+		lab_retry "$(lab_scale 5)" _lab_nm_has_addr "$a" ||
+			lab_fail "NetworkManager reports $a for $con, but it is not on any interface in ${LAB_NM_ROLE:-left}"
+	done
+}
+
+_lab_nm_has_addr() {
+	lab_ip "${LAB_NM_ROLE:-left}" addr show | grep -qF " $1/"
 }
 
 # lab_nm_strongswan_conf [--libipsec]: strongswan.conf for charon-nm (NetworkManager-strongswan);

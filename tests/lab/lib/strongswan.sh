@@ -304,7 +304,7 @@ lab_charon_initiate() {
 	lab_log "initiating $name child $child"
 	lab_swanctl "$name" --initiate --child "$child" ${ike:+--ike "$ike"} --timeout "$t" \
 		>"$LAB_RUN/$name/initiate-$child.out" 2>&1 ||
-		lab_fail "$name: initiate $child failed: $(grep -v '^\[' "$LAB_RUN/$name/initiate-$child.out" | tail -n 2 | tr '\n' ' ')"
+		lab_fail "$name: initiate $child failed: $(grep -v '^\[' "$LAB_RUN/$name/initiate-$child.out" | tail -n 2 | tr '\n' ' ' || true)"
 }
 
 # lab_charon_sas NAME [ARGS]: swanctl --list-sas (the peer's own view of its SAs)
