@@ -136,6 +136,21 @@ pub struct ConnectionConfig {
     pub force_encap: bool,
     /// Send liveness checks when idle this long.
     pub dpd_delay: Option<Duration>,
+    /// How long a liveness check may go unanswered before the peer counts as dead
+    /// ([`Failure::PeerDead`](super::Failure::PeerDead)); the check is retransmitted on its own
+    /// schedule within this time. `None`: the normal retransmission schedule decides.
+    pub dpd_timeout: Option<Duration>,
+    /// Behind a NAT, send a NAT-keepalive (RFC 3948 §2.3) after this long without a datagram
+    /// sent to the peer on port 4500; `None`: never.
+    pub nat_keepalive: Option<Duration>,
+    /// Rekey the IKE SA and Child SAs before their lifetimes end. When false, an SA that
+    /// reaches its lifetime goes away (the IKE SA with
+    /// [`Failure::IkeLifetimeExpired`](super::Failure::IkeLifetimeExpired)).
+    pub rekey: bool,
+    /// Never use UDP encapsulation: a NAT detected on the path fails the IKE SA with
+    /// [`Failure::NatWithoutEncapsulation`](super::Failure::NatWithoutEncapsulation) rather
+    /// than moving to port 4500.
+    pub no_encap: bool,
     /// Retransmission schedule.
     pub retransmit: RetransmitConfig,
     /// Accept narrowed traffic selectors from the responder.
@@ -171,6 +186,10 @@ impl ConnectionConfig {
             fragment_size: 1280,
             force_encap: false,
             dpd_delay: None,
+            dpd_timeout: None,
+            nat_keepalive: Some(Duration::from_secs(20)),
+            rekey: true,
+            no_encap: false,
             retransmit: RetransmitConfig::default(),
             narrowing: true,
         }

@@ -107,6 +107,22 @@ pub enum Failure {
     DeletedByPeer,
     /// A kernel operation failed.
     Kernel(String),
+    /// A liveness check (DPD) went unanswered: the peer stopped answering.
+    PeerDead {
+        /// How long nothing came from the peer.
+        silent_for: core::time::Duration,
+    },
+    /// The IKE SA reached the end of its lifetime without a rekey.
+    IkeLifetimeExpired {
+        /// True when rekeying is turned off (`rekey=no`); false when rekeys were tried and
+        /// failed.
+        rekey_disabled: bool,
+    },
+    /// A NAT was detected on the path while UDP encapsulation is turned off.
+    NatWithoutEncapsulation {
+        /// True when we are the one behind the NAT (false: the peer is).
+        local_behind: bool,
+    },
     /// A fault of ours (random generator, crypto, local state), not of the peer: no notify is
     /// sent for it.
     Local {
@@ -133,6 +149,9 @@ impl Failure {
             Failure::ProtocolError(_) => Some(notify::INVALID_SYNTAX),
             Failure::NoResponse { .. }
             | Failure::DeletedByPeer
+            | Failure::PeerDead { .. }
+            | Failure::IkeLifetimeExpired { .. }
+            | Failure::NatWithoutEncapsulation { .. }
             | Failure::Kernel(_)
             | Failure::Local { .. } => None,
         }
@@ -210,6 +229,23 @@ impl fmt::Display for Failure {
             }
             Failure::ProtocolError(s) => write!(f, "protocol error: {s}"),
             Failure::DeletedByPeer => write!(f, "deleted by peer"),
+            Failure::PeerDead { silent_for } => write!(
+                f,
+                "the peer stopped answering (nothing received for {} s)",
+                silent_for.as_secs()
+            ),
+            Failure::IkeLifetimeExpired { rekey_disabled } => {
+                if *rekey_disabled {
+                    write!(f, "the IKE SA lifetime ended and rekeying is turned off")
+                } else {
+                    write!(f, "the IKE SA lifetime ended before a rekey succeeded")
+                }
+            }
+            Failure::NatWithoutEncapsulation { local_behind } => write!(
+                f,
+                "a NAT was detected ({} behind it) but UDP encapsulation is turned off",
+                if *local_behind { "we are" } else { "the peer is" }
+            ),
             Failure::Kernel(s) => write!(f, "kernel operation failed: {s}"),
             Failure::Local { fault, detail } => write!(f, "{fault}: {detail}"),
         }
