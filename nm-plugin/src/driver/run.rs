@@ -20,6 +20,10 @@ const CLOSE_GRACE: Duration = Duration::from_secs(3);
 /// pending routes) when nothing else happens. Soft expiry comes well before the hard one, so
 /// a second of latency costs nothing.
 const KERNEL_TICK: Duration = Duration::from_secs(1);
+/// How often the loop turns while a route waits for the virtual address NetworkManager is
+/// adding (traffic is blackholed meanwhile: the shorter, the smaller the gap after
+/// NetworkManager reports the VPN as activated).
+const ADDRESS_POLL: Duration = Duration::from_millis(5);
 
 /// Our address towards `remote`, as the routing table chooses it (no packet is sent).
 pub fn local_address_towards(remote: SocketAddr) -> io::Result<IpAddr> {
@@ -248,6 +252,7 @@ impl Runner {
                     self.engine.handle_timeout(now);
                 }
                 _ = tick.tick() => {}
+                () = tokio::time::sleep(ADDRESS_POLL), if self.kernel.waiting_for_address() => {}
                 r = shutdown.changed(), if closing_since.is_none() => {
                     if r.is_err() || *shutdown.borrow() {
                         closing_since = Some(Instant::now());

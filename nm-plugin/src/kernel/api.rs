@@ -26,6 +26,13 @@ pub trait Kernel: Send {
         Vec::new()
     }
 
+    /// True while a route waits for its source address (the virtual address NetworkManager
+    /// is adding): the driver then calls [`Kernel::poll_events`] every few milliseconds, so
+    /// the real route replaces the blackhole as soon as the address is there.
+    fn waiting_for_address(&self) -> bool {
+        false
+    }
+
     /// The tunnel device of a route-based connection (name, MTU); `None` for policy-based.
     fn tunnel_device(&self) -> Option<(String, u32)> {
         None

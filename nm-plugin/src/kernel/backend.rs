@@ -691,6 +691,10 @@ impl Kernel for XfrmKernel {
         }
     }
 
+    fn waiting_for_address(&self) -> bool {
+        self.routes.as_ref().is_some_and(Routes::has_pending)
+    }
+
     fn poll_events(&mut self) -> Vec<KernelEvent> {
         if let Some(r) = self.routes.as_mut() {
             r.retry_pending();

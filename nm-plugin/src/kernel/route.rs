@@ -23,7 +23,8 @@
 //! - A virtual address that is not on an interface yet (NetworkManager adds it after our
 //!   `Ip4Config`) gets a **blackhole** route first: traffic to the remote network fails
 //!   closed instead of leaking until the address appears, then the route is replaced by the
-//!   real one ([`Routes::retry_pending`], called every loop turn).
+//!   real one ([`Routes::retry_pending`], called every loop turn; the loop turns every few
+//!   milliseconds while a blackhole waits, see `Kernel::waiting_for_address`).
 //! - Ownership: routes and the rule carry protocol [`ROUTE_PROTOCOL`] (78, unassigned in
 //!   `rt_protos`); a route's metric is the reqid block of the process that installed it, so
 //!   the residue cleanup of one process never removes the routes of another live one. The
@@ -100,7 +101,12 @@ pub struct Routes {
     /// Table, priority, metric.
     pub cfg: RouteConfig,
     installed: Vec<Installed>,
+    /// When the last blackhole route was installed.
+    blackholed_at: Option<std::time::Instant>,
 }
+
+/// How long [`Routes::has_pending`] asks for quick retries after a blackhole was installed.
+pub const FAST_RETRY_FOR: std::time::Duration = std::time::Duration::from_secs(30);
 
 fn family(a: IpAddr) -> AddressFamily {
     if a.is_ipv4() {
@@ -277,6 +283,7 @@ impl Routes {
             sock,
             cfg,
             installed: Vec::new(),
+            blackholed_at: None,
         })
     }
 
@@ -444,12 +451,25 @@ impl Routes {
         }
         self.ensure_rule(fam)?;
         if !src_ready {
+            self.blackholed_at = Some(std::time::Instant::now());
             tracing::info!(
                 "the tunnel's networks are blackholed until {} is configured",
                 inner_src.map(|s| s.to_string()).unwrap_or_default()
             );
         }
         Ok(())
+    }
+
+    /// True while a blackhole route waits for its source address, for at most
+    /// [`FAST_RETRY_FOR`] after it was installed (an address that never comes must not keep
+    /// the loop busy).
+    pub fn has_pending(&self) -> bool {
+        self.blackholed_at
+            .is_some_and(|t| t.elapsed() < FAST_RETRY_FOR)
+            && self
+                .installed
+                .iter()
+                .any(|i| matches!(i.kind, Kind::Blackhole { .. }))
     }
 
     /// Replaces blackhole routes whose source address became local.
