@@ -136,6 +136,11 @@ impl Engine {
         if conn.children.is_empty() {
             return Err(ConfigError::Invalid("no Child SA configured".into()));
         }
+        if conn.force_encap && conn.no_encap {
+            return Err(ConfigError::Invalid(
+                "forced UDP encapsulation and no UDP encapsulation at once".into(),
+            ));
+        }
         if let LocalAuth::Certificate { chain, key } = &conn.local_auth {
             exchange::cert::load_key(chain, key.expose())
                 .map_err(|e| ConfigError::BadCredential(e.detail().to_string()))?;
@@ -236,7 +241,7 @@ impl Engine {
         raw: &[u8],
     ) {
         if let Some(handle) = self.init_index.get(&(remote, msg.header.spi_i)) {
-            if let Some(sa) = self.sas.get(handle) {
+            if let Some(sa) = self.sas.get_mut(handle) {
                 // Retransmitted IKE_SA_INIT: resend the cached response.
                 if sa.init.init_req == raw {
                     if let Some(c) = &sa.cached {
@@ -306,14 +311,15 @@ impl Engine {
         for (req, _) in &sa.spi_wait {
             self.spi_requests.insert(*req, handle);
         }
-        if let Some(mut shell) = sa.spawned.take() {
-            // The pre-rekey IKE SA, kept only to answer its Delete.
+        for mut shell in std::mem::take(&mut sa.spawned) {
+            // The pre-rekey IKE SA (or a collision's redundant one), kept only to exchange
+            // its Delete.
             let new_handle = IkeSaHandle(self.next_handle);
             self.next_handle = self.next_handle.wrapping_add(1);
             shell.handle = new_handle;
             self.by_spi.insert(shell.our_spi(), new_handle);
             self.index.update(new_handle, &shell);
-            self.sas.insert(new_handle, *shell);
+            self.sas.insert(new_handle, shell);
         }
         if let Some(sa) = self.sas.get(&handle) {
             let spi = sa.our_spi();
@@ -461,5 +467,11 @@ impl Engine {
     /// Number of IKE SAs (any state).
     pub fn ike_sa_count(&self) -> usize {
         self.sas.len()
+    }
+
+    /// The current IKE SPIs (initiator's, responder's) of an IKE SA; they change when it is
+    /// rekeyed, the handle does not.
+    pub fn ike_sa_spis(&self, handle: IkeSaHandle) -> Option<([u8; 8], [u8; 8])> {
+        self.sas.get(&handle).map(|sa| (sa.spi_i, sa.spi_r))
     }
 }

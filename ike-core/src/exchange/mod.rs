@@ -6,6 +6,8 @@ pub(crate) mod create_child;
 pub(crate) mod dispatch;
 pub(crate) mod ike_auth;
 pub(crate) mod ike_sa_init;
+pub(crate) mod ike_collision;
 pub(crate) mod informational;
+pub(crate) mod liveness;
 pub(crate) mod msg;
 pub(crate) mod nego;
