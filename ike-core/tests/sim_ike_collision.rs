@@ -34,7 +34,9 @@ fn child_ops(s: &Sim, i: usize) -> usize {
         .filter(|o| {
             matches!(
                 o,
-                KernelOp::InstallSa { .. } | KernelOp::DeleteSa { .. } | KernelOp::DeletePolicy { .. }
+                KernelOp::InstallSa { .. }
+                    | KernelOp::DeleteSa { .. }
+                    | KernelOp::DeletePolicy { .. }
             )
         })
         .count()
@@ -81,14 +83,17 @@ fn collide(
         assert_ne!(a, spis, "round {round}: not rekeyed");
         spis = a;
         seen.insert(a);
-        for i in 0..2 {
+        for (i, &before) in ops.iter().enumerate() {
             assert!(
                 !s.has_event(i, bad),
                 "round {round} node {i}: {:?}",
-                s.events(i).into_iter().filter(|e| bad(e)).collect::<Vec<_>>()
+                s.events(i)
+                    .into_iter()
+                    .filter(|e| bad(e))
+                    .collect::<Vec<_>>()
             );
             // The Child SAs were neither reinstalled nor removed.
-            assert_eq!(child_ops(s, i), ops[i], "round {round} node {i}");
+            assert_eq!(child_ops(s, i), before, "round {round} node {i}");
         }
     }
     seen

@@ -46,7 +46,10 @@ fn nat_in_front_of_us_fails_without_encapsulation() {
     assert!(s.has_event(0, |e| matches!(e, Event::IkeSaDown { .. })));
     // IKE_SA_INIT only: nothing on port 4500, no IKE_AUTH, no kernel state.
     assert_eq!(s.nodes[0].sent.len(), 1, "{:?}", s.nodes[0].sent);
-    assert!(s.nodes[0].sent.iter().all(|(f, t, _)| f.port() == 500 && t.port() == 500));
+    assert!(s.nodes[0]
+        .sent
+        .iter()
+        .all(|(f, t, _)| f.port() == 500 && t.port() == 500));
     assert!(s.nodes[0].ops.is_empty(), "{:?}", s.nodes[0].ops);
     assert!(s.nodes[1].ops.is_empty(), "{:?}", s.nodes[1].ops);
     assert_eq!(s.nodes[0].engine.ike_sa_count(), 0);

@@ -101,7 +101,11 @@ fn soft_child_expiry_starts_no_rekey_and_hard_expiry_deletes() {
     let sent = s.nodes[0].sent.len();
     expire(&mut s, 0, false);
     s.run_for(Duration::from_secs(30));
-    assert_eq!(s.nodes[0].sent.len(), sent, "nothing sent for a soft expiry");
+    assert_eq!(
+        s.nodes[0].sent.len(),
+        sent,
+        "nothing sent for a soft expiry"
+    );
     assert_eq!(live_children(&s, 0), before);
     let allocations = |s: &Sim| {
         s.nodes[0]

@@ -244,7 +244,11 @@ impl fmt::Display for Failure {
             Failure::NatWithoutEncapsulation { local_behind } => write!(
                 f,
                 "a NAT was detected ({} behind it) but UDP encapsulation is turned off",
-                if *local_behind { "we are" } else { "the peer is" }
+                if *local_behind {
+                    "we are"
+                } else {
+                    "the peer is"
+                }
             ),
             Failure::Kernel(s) => write!(f, "kernel operation failed: {s}"),
             Failure::Local { fault, detail } => write!(f, "{fault}: {detail}"),

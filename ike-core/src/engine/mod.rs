@@ -3,13 +3,39 @@
 //!
 //! Lifecycle notes for drivers:
 //! - An [`IkeSaHandle`] stays valid across IKE SA rekeys (the SA switches SPIs and keys in
-//!   place; no event is emitted). IKE SAs are rekeyed at about 90 % of `ike_lifetime` (or on
-//!   [`Engine::rekey_ike`]) and closed if their lifetime ends before a rekey succeeded.
+//!   place, see [`Engine::ike_sa_spis`]; no event is emitted). IKE SAs are rekeyed at about
+//!   90 % of `ike_lifetime` (or on [`Engine::rekey_ike`]); one whose lifetime ends first is
+//!   closed (a Delete is sent) with [`Failure::IkeLifetimeExpired`]: `rekey_disabled: false`
+//!   when our rekeys were refused or failed until then.
+//! - When both ends rekey the IKE SA at once, both exchanges complete (RFC 7296 §2.8.2): the
+//!   new IKE SA of the exchange holding the lowest of the four nonces is deleted by its
+//!   initiator, the other one survives with the handle and every Child SA, and no event is
+//!   emitted. Colliding Child SA rekeys are resolved the same way (§2.8.1).
 //! - Child SAs are rekeyed when the kernel reports [`KernelEvent::SaExpired`] with
 //!   `hard: false` (the soft limit of [`KernelOp::InstallSa`] is 85-90 % of the lifetime). A
 //!   rekeyed Child SA keeps its reqid, so only SAs are installed and deleted, never
 //!   policies; the new one is reported by [`Event::ChildSaUp`], the old one by
-//!   [`Event::ChildSaDown`] with `rekeyed: true`.
+//!   [`Event::ChildSaDown`] with `rekeyed: true`. A hard expiry removes the Child SA
+//!   ([`Event::ChildSaDown`], its kernel state deleted) and tells the peer with a Delete.
+//! - `rekey = false` ([`ConnectionConfig::rekey`]): the engine starts no rekey of its own
+//!   (no IKE SA rekey at 90 %, nothing on a soft Child SA expiry); the IKE SA ends at its
+//!   lifetime with `IkeLifetimeExpired { rekey_disabled: true }`, Child SAs at their hard
+//!   expiry. Rekeys the peer starts are answered, and [`Engine::rekey_ike`] still rekeys.
+//! - Liveness: after `dpd_delay` without a valid message from the peer (any valid message
+//!   counts) an empty INFORMATIONAL request checks it. Unanswered, the IKE SA fails with
+//!   [`Failure::PeerDead`] (`silent_for`: time since the last message from the peer) and its
+//!   Child SAs are removed: with `dpd_timeout`, once that long passed since the check was sent
+//!   or the peer last spoke, whichever is later, the check being retransmitted every fifth of
+//!   it (at least 1 s); without, when the retransmission schedule runs out.
+//! - NAT-keepalives (RFC 3948 §2.3): an established IKE SA on port 4500 with us behind a NAT
+//!   (forced encapsulation counts as behind one) sends a [`Transmit`] whose payload is the
+//!   single octet 0xFF from port 4500 to the peer after `nat_keepalive` (responders: 20 s)
+//!   without any datagram sent to the peer; any IKE datagram restarts that clock.
+//!   [`Engine::poll_timeout`] includes it.
+//! - `no_encap = true`: NAT detection payloads are still sent; a NAT found in IKE_SA_INIT
+//!   ends the attempt with [`Failure::NatWithoutEncapsulation`] before anything else is sent
+//!   or installed. With `force_encap` as well, [`Engine::initiate`] refuses the
+//!   configuration ([`ConfigError::Invalid`]).
 //! - [`Event::Failed`] means the IKE SA (or its establishment) fails and goes away;
 //!   [`Event::ExchangeFailed`] reports a failed exchange on an established IKE SA (a refused
 //!   Child SA or IKE SA rekey, a refused additional Child SA) after which the IKE SA and its

@@ -8,8 +8,10 @@
 //!
 //! IKE SA rekey: the IKE SA keeps its handle and its Child SAs and switches to the new SPIs
 //! and keys; a silent "shell" with the old SPIs and keys is left behind to exchange the Delete
-//! of the old IKE SA. Simultaneous IKE SA rekeys are answered with TEMPORARY_FAILURE and
-//! retried after a random delay.
+//! of the old IKE SA. Simultaneous IKE SA rekeys are both answered and resolved by their
+//! nonces (RFC 7296 §2.8.2, [`super::ike_collision`]). With rekeying off (`rekey = false`)
+//! we start no rekey (the peer's are answered): the IKE SA ends at its lifetime, a Child SA at
+//! its hard kernel expiry.
 
 use core::time::Duration;
 
@@ -1061,7 +1063,10 @@ fn ike_request(
 ) -> Result<(), IkeError> {
     // Our own IKE SA rekey in flight is a collision (RFC 7296 §2.8.2), answered normally;
     // other exchanges of ours under way: try again later.
-    let colliding = sa.pending.as_ref().is_some_and(|q| q.kind == ReqKind::RekeyIke)
+    let colliding = sa
+        .pending
+        .as_ref()
+        .is_some_and(|q| q.kind == ReqKind::RekeyIke)
         && matches!(sa.ccs_out, Some(CcsOut::Ike { .. }))
         && sa.peer_ike_rekey.is_none();
     if (sa.pending.is_some() && !colliding)

@@ -26,7 +26,10 @@ pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>, kind: ReqKind) -> bool {
             vec![Payload::Delete(DeletePayload::child(protocol::ESP, &live))]
         }
         ReqKind::DeleteGoneChild { spis_in } => {
-            vec![Payload::Delete(DeletePayload::child(protocol::ESP, spis_in))]
+            vec![Payload::Delete(DeletePayload::child(
+                protocol::ESP,
+                spis_in,
+            ))]
         }
         ReqKind::RekeyChild {
             old_spi_in,
