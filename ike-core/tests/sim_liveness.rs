@@ -217,3 +217,27 @@ fn answering_peer_keeps_the_sa_up_for_hours() {
     }
     assert_eq!(s.nodes[0].engine.ike_sa_count(), 1);
 }
+
+#[test]
+fn a_gateway_behind_a_nat_sends_keepalives_every_20_s() {
+    // The responder's profile: keepalives every 20 s when it is the one behind a NAT.
+    let mut s = sim(20, responder_cfg("secret"));
+    s.nodes[1].addr = ip("10.9.0.2");
+    let mut nat = Nat::new(ip("10.9.0.2"), ip(common::B));
+    nat.forward(500);
+    nat.forward(4500);
+    s.nat = Some(nat);
+    s.nodes[0]
+        .engine
+        .initiate(s.now, initiator_conn("secret"))
+        .unwrap();
+    assert!(s.run_until(Duration::from_secs(10), established));
+    s.run_for(Duration::from_secs(101));
+    let times = keepalive_times(&s, 1);
+    assert_eq!(times.len(), 5, "{times:?}");
+    for w in times.windows(2) {
+        assert_eq!(w[1].saturating_since(w[0]), Duration::from_secs(20));
+    }
+    // The client is not behind a NAT.
+    assert!(keepalive_times(&s, 0).is_empty());
+}
