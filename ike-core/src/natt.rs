@@ -9,6 +9,8 @@ use aws_lc_rs::digest;
 pub const IKE_PORT: u16 = 500;
 /// The NAT-T port (UDP encapsulation, RFC 3948).
 pub const NATT_PORT: u16 = 4500;
+/// The payload of a NAT-keepalive packet (RFC 3948 §2.3): this single octet.
+pub const NAT_KEEPALIVE: u8 = 0xFF;
 
 /// SHA-1(SPIi | SPIr | IP | port): the NAT_DETECTION_SOURCE_IP / _DESTINATION_IP data.
 pub fn nat_hash(spi_i: &[u8; 8], spi_r: &[u8; 8], addr: SocketAddr) -> Vec<u8> {

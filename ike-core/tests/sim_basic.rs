@@ -185,13 +185,13 @@ fn dpd_liveness_keeps_sa() {
     s.run_for(Duration::from_secs(35));
     assert!(s.nodes[0].sent.len() >= before + 3, "DPD requests sent");
     assert!(!s.has_event(0, |e| matches!(e, Event::Failed { .. })));
-    // Peer disappears: DPD fails.
+    // Peer disappears: the liveness check goes unanswered, the peer counts as dead.
     s.blackhole = Some(1);
     s.run_for(Duration::from_secs(40));
     assert!(s.has_event(0, |e| matches!(
         e,
         Event::Failed {
-            failure: Failure::NoResponse { .. },
+            failure: Failure::PeerDead { .. },
             ..
         }
     )));

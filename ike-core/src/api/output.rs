@@ -24,7 +24,8 @@ pub struct Transmit {
     pub local_port: u16,
     /// Destination.
     pub remote: SocketAddr,
-    /// UDP payload; on port 4500 it starts with the non-ESP marker.
+    /// UDP payload; on port 4500 it starts with the non-ESP marker, except for a
+    /// NAT-keepalive (RFC 3948 §2.3), whose payload is the single octet 0xFF.
     pub payload: Vec<u8>,
 }
 

@@ -3,13 +3,39 @@
 //!
 //! Lifecycle notes for drivers:
 //! - An [`IkeSaHandle`] stays valid across IKE SA rekeys (the SA switches SPIs and keys in
-//!   place; no event is emitted). IKE SAs are rekeyed at about 90 % of `ike_lifetime` (or on
-//!   [`Engine::rekey_ike`]) and closed if their lifetime ends before a rekey succeeded.
+//!   place, see [`Engine::ike_sa_spis`]; no event is emitted). IKE SAs are rekeyed at about
+//!   90 % of `ike_lifetime` (or on [`Engine::rekey_ike`]); one whose lifetime ends first is
+//!   closed (a Delete is sent) with [`Failure::IkeLifetimeExpired`]: `rekey_disabled: false`
+//!   when our rekeys were refused or failed until then.
+//! - When both ends rekey the IKE SA at once, both exchanges complete (RFC 7296 §2.8.2): the
+//!   new IKE SA of the exchange holding the lowest of the four nonces is deleted by its
+//!   initiator, the other one survives with the handle and every Child SA, and no event is
+//!   emitted. Colliding Child SA rekeys are resolved the same way (§2.8.1).
 //! - Child SAs are rekeyed when the kernel reports [`KernelEvent::SaExpired`] with
 //!   `hard: false` (the soft limit of [`KernelOp::InstallSa`] is 85-90 % of the lifetime). A
 //!   rekeyed Child SA keeps its reqid, so only SAs are installed and deleted, never
 //!   policies; the new one is reported by [`Event::ChildSaUp`], the old one by
-//!   [`Event::ChildSaDown`] with `rekeyed: true`.
+//!   [`Event::ChildSaDown`] with `rekeyed: true`. A hard expiry removes the Child SA
+//!   ([`Event::ChildSaDown`], its kernel state deleted) and tells the peer with a Delete.
+//! - `rekey = false` ([`ConnectionConfig::rekey`]): the engine starts no rekey of its own
+//!   (no IKE SA rekey at 90 %, nothing on a soft Child SA expiry); the IKE SA ends at its
+//!   lifetime with `IkeLifetimeExpired { rekey_disabled: true }`, Child SAs at their hard
+//!   expiry. Rekeys the peer starts are answered, and [`Engine::rekey_ike`] still rekeys.
+//! - Liveness: after `dpd_delay` without a valid message from the peer (any valid message
+//!   counts) an empty INFORMATIONAL request checks it. Unanswered, the IKE SA fails with
+//!   [`Failure::PeerDead`] (`silent_for`: time since the last message from the peer) and its
+//!   Child SAs are removed: with `dpd_timeout`, once that long passed since the check was sent
+//!   or the peer last spoke, whichever is later, the check being retransmitted every fifth of
+//!   it (at least 1 s); without, when the retransmission schedule runs out.
+//! - NAT-keepalives (RFC 3948 §2.3): an established IKE SA on port 4500 with us behind a NAT
+//!   (forced encapsulation counts as behind one) sends a [`Transmit`] whose payload is the
+//!   single octet 0xFF from port 4500 to the peer after `nat_keepalive` (responders: 20 s)
+//!   without any datagram sent to the peer; any IKE datagram restarts that clock.
+//!   [`Engine::poll_timeout`] includes it.
+//! - `no_encap = true`: NAT detection payloads are still sent; a NAT found in IKE_SA_INIT
+//!   ends the attempt with [`Failure::NatWithoutEncapsulation`] before anything else is sent
+//!   or installed. With `force_encap` as well, [`Engine::initiate`] refuses the
+//!   configuration ([`ConfigError::Invalid`]).
 //! - [`Event::Failed`] means the IKE SA (or its establishment) fails and goes away;
 //!   [`Event::ExchangeFailed`] reports a failed exchange on an established IKE SA (a refused
 //!   Child SA or IKE SA rekey, a refused additional Child SA) after which the IKE SA and its
@@ -136,6 +162,11 @@ impl Engine {
         if conn.children.is_empty() {
             return Err(ConfigError::Invalid("no Child SA configured".into()));
         }
+        if conn.force_encap && conn.no_encap {
+            return Err(ConfigError::Invalid(
+                "forced UDP encapsulation and no UDP encapsulation at once".into(),
+            ));
+        }
         if let LocalAuth::Certificate { chain, key } = &conn.local_auth {
             exchange::cert::load_key(chain, key.expose())
                 .map_err(|e| ConfigError::BadCredential(e.detail().to_string()))?;
@@ -236,7 +267,7 @@ impl Engine {
         raw: &[u8],
     ) {
         if let Some(handle) = self.init_index.get(&(remote, msg.header.spi_i)) {
-            if let Some(sa) = self.sas.get(handle) {
+            if let Some(sa) = self.sas.get_mut(handle) {
                 // Retransmitted IKE_SA_INIT: resend the cached response.
                 if sa.init.init_req == raw {
                     if let Some(c) = &sa.cached {
@@ -306,14 +337,15 @@ impl Engine {
         for (req, _) in &sa.spi_wait {
             self.spi_requests.insert(*req, handle);
         }
-        if let Some(mut shell) = sa.spawned.take() {
-            // The pre-rekey IKE SA, kept only to answer its Delete.
+        for mut shell in std::mem::take(&mut sa.spawned) {
+            // The pre-rekey IKE SA (or a collision's redundant one), kept only to exchange
+            // its Delete.
             let new_handle = IkeSaHandle(self.next_handle);
             self.next_handle = self.next_handle.wrapping_add(1);
             shell.handle = new_handle;
             self.by_spi.insert(shell.our_spi(), new_handle);
             self.index.update(new_handle, &shell);
-            self.sas.insert(new_handle, *shell);
+            self.sas.insert(new_handle, shell);
         }
         if let Some(sa) = self.sas.get(&handle) {
             let spi = sa.our_spi();
@@ -461,5 +493,11 @@ impl Engine {
     /// Number of IKE SAs (any state).
     pub fn ike_sa_count(&self) -> usize {
         self.sas.len()
+    }
+
+    /// The current IKE SPIs (initiator's, responder's) of an IKE SA; they change when it is
+    /// rekeyed, the handle does not.
+    pub fn ike_sa_spis(&self, handle: IkeSaHandle) -> Option<([u8; 8], [u8; 8])> {
+        self.sas.get(&handle).map(|sa| (sa.spi_i, sa.spi_r))
     }
 }

@@ -81,6 +81,11 @@ struct Pair {
 
 impl Pair {
     fn new() -> Pair {
+        Pair::with(|_| {})
+    }
+
+    /// A pair whose client connection is edited by `edit` first.
+    fn with(edit: impl FnOnce(&mut ConnectionConfig)) -> Pair {
         let ip = [ip("192.0.2.10"), ip("198.51.100.20")];
         let gw = EngineConfig {
             responders: vec![responder()],
@@ -100,7 +105,9 @@ impl Pair {
             events: [Vec::new(), Vec::new()],
         };
         let now = p.now;
-        p.e[0].initiate(now, client(ip[1], ip[0])).unwrap();
+        let mut conn = client(ip[1], ip[0]);
+        edit(&mut conn);
+        p.e[0].initiate(now, conn).unwrap();
         p.pump(&mut |_, _| false);
         for i in 0..2 {
             assert!(
@@ -370,4 +377,52 @@ fn peer_rekey_with_unacceptable_selectors_is_refused_and_the_child_stays() {
     assert_eq!(p.exchange_failures(0), vec![Failure::TsUnacceptable]);
     assert!(!p.fatal(0) && !p.fatal(1));
     assert_eq!(p.child_spis(0), before);
+}
+
+#[test]
+fn ike_rekeys_refused_until_the_lifetime_ends_report_lifetime_expired() {
+    let mut p = Pair::with(|c| c.ike_lifetime = Duration::from_secs(600));
+    let start = p.now;
+    let mut refused = 0;
+    while p.now < start + Duration::from_secs(700) && !p.fatal(0) {
+        let next = (0..2).filter_map(|i| p.e[i].poll_timeout()).min();
+        let Some(t) = next.filter(|t| *t <= start + Duration::from_secs(700)) else {
+            break;
+        };
+        p.now = p.now.max(t);
+        for i in 0..2 {
+            let now = p.now;
+            p.e[i].handle_timeout(now);
+        }
+        // Every IKE SA rekey request of the client is refused by the gateway.
+        for (_, held) in p.pump(&mut |from, d| from == 0 && is_create_child(d)) {
+            let msg_id = crate::wire::Message::parse(&held.payload)
+                .unwrap()
+                .header
+                .message_id;
+            p.with_sa(1, |sa, ctx| {
+                sa.peer_next = msg_id.wrapping_add(1);
+                let n = Payload::Notify(NotifyPayload::new(notify::NO_PROPOSAL_CHOSEN, Vec::new()));
+                sa.respond(ctx, xt::CREATE_CHILD_SA, msg_id, &[n]).unwrap();
+            });
+            refused += 1;
+            p.pump(&mut |_, _| false);
+        }
+    }
+    assert!(refused >= 2, "{refused} refused rekeys");
+    let failed: Vec<&Failure> = p.events[0]
+        .iter()
+        .filter_map(|e| match e {
+            Event::Failed { failure, .. } => Some(failure),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        failed,
+        vec![&Failure::IkeLifetimeExpired {
+            rekey_disabled: false
+        }]
+    );
+    let ended = p.now.saturating_since(start).as_secs();
+    assert!((599..=601).contains(&ended), "{ended}");
 }

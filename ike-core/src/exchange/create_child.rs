@@ -8,8 +8,10 @@
 //!
 //! IKE SA rekey: the IKE SA keeps its handle and its Child SAs and switches to the new SPIs
 //! and keys; a silent "shell" with the old SPIs and keys is left behind to exchange the Delete
-//! of the old IKE SA. Simultaneous IKE SA rekeys are answered with TEMPORARY_FAILURE and
-//! retried after a random delay.
+//! of the old IKE SA. Simultaneous IKE SA rekeys are both answered and resolved by their
+//! nonces (RFC 7296 §2.8.2, [`super::ike_collision`]). With rekeying off (`rekey = false`)
+//! we start no rekey (the peer's are answered): the IKE SA ends at its lifetime, a Child SA at
+//! its hard kernel expiry.
 
 use core::time::Duration;
 
@@ -18,7 +20,7 @@ use crate::ctx::Ctx;
 use crate::ids::{exchange, notify, protocol};
 use crate::sa::child_sa::{AcceptedChild, ChildSa};
 use crate::sa::keys::{ke_finish, ke_start};
-use crate::sa::{CcsOut, CcsWait, IkeSa, IkeState, ReqKind, SpiWait};
+use crate::sa::{CcsOut, CcsWait, IkeSa, IkeState, NewIkeSa, ReqKind, SpiWait};
 use crate::wire::{KePayload, NoncePayload, NotifyPayload, Payload, TrafficSelector, TsPayload};
 
 use super::ike_sa_init::{new_sa, NONCE_LEN};
@@ -54,7 +56,7 @@ fn jitter(ctx: &mut Ctx<'_>, lo: u64, spread: u64) -> Duration {
 }
 
 /// Sets the IKE SA's rekey time (90 % of the lifetime, minus up to 5 % jitter so that both
-/// ends rarely collide) and its hard end.
+/// ends rarely collide; none when rekeying is off) and its hard end.
 pub(crate) fn schedule_ike_lifetime(sa: &mut IkeSa, ctx: &mut Ctx<'_>) {
     let life = sa.profile.ike_lifetime;
     if life.is_zero() {
@@ -66,7 +68,7 @@ pub(crate) fn schedule_ike_lifetime(sa: &mut IkeSa, ctx: &mut Ctx<'_>) {
     let base = ms / 10 * 9;
     let j = jitter(ctx, 0, ms / 20);
     let at = Duration::from_millis(base).saturating_sub(j);
-    sa.ike_rekey_at = Some(ctx.now() + at);
+    sa.ike_rekey_at = sa.profile.rekey.then(|| ctx.now() + at);
     sa.ike_hard_at = Some(ctx.now() + life);
 }
 
@@ -145,9 +147,10 @@ fn queue_delete(sa: &mut IkeSa, spis_in: Vec<u32>) {
 // Timers and kernel events
 // ---------------------------------------------------------------------------------------
 
-/// A Child SA reached its soft lifetime: allocate an SPI, then rekey it.
+/// A Child SA reached its soft lifetime: allocate an SPI, then rekey it (unless rekeying is
+/// off: then it runs until its hard lifetime).
 pub(crate) fn child_soft_expired(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32) {
-    if sa.state != IkeState::Established || sa.shell {
+    if sa.state != IkeState::Established || sa.shell || !sa.profile.rekey {
         return;
     }
     let Some(c) = sa
@@ -163,6 +166,26 @@ pub(crate) fn child_soft_expired(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32) {
     c.rekeying = true;
     let old_spi_in = c.spi_in;
     request_spi(sa, ctx, SpiWait::RekeyChild { old_spi_in });
+}
+
+/// A Child SA reached its hard lifetime (the kernel removed the SA): remove it and, unless
+/// its Delete is already under way, tell the peer with a Delete of its SPI.
+pub(crate) fn child_hard_expired(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32) {
+    let Some(i) = sa
+        .children
+        .iter()
+        .position(|c| c.spi_in == spi || c.spi_out == spi)
+    else {
+        return;
+    };
+    let Some(c) = remove_child(sa, ctx, i) else {
+        return;
+    };
+    if !c.deleting && sa.state == IkeState::Established && !sa.shell {
+        sa.queue.push_back(ReqKind::DeleteGoneChild {
+            spis_in: vec![c.spi_in],
+        });
+    }
 }
 
 fn request_spi(sa: &mut IkeSa, ctx: &mut Ctx<'_>, wait: SpiWait) {
@@ -224,7 +247,9 @@ pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
     if sa.ike_hard_at.is_some_and(|t| t <= ctx.now()) {
         sa.ike_hard_at = None;
         sa.ike_rekey_at = None;
-        let f = Failure::ProtocolError("IKE SA lifetime expired before it could be rekeyed".into());
+        let f = Failure::IkeLifetimeExpired {
+            rekey_disabled: !sa.profile.rekey,
+        };
         ctx.event(Event::Failed {
             sa: sa.handle,
             failure: f.clone(),
@@ -667,10 +692,41 @@ fn ike_response(
     ke_group: u16,
     p: &[Payload],
 ) -> Result<(), Failure> {
+    if sa.peer_ike_rekey.is_some() {
+        // A collision (RFC 7296 §2.8.2): the nonces decide which new IKE SA stays.
+        let ours = own_rekey_result(sa, new_spi, ni, ke, ke_group, p);
+        super::ike_collision::own_rekey_answered(sa, ctx, ours.ok());
+        return Ok(());
+    }
     if response_error(sa, ctx, Phase::Ike, &ReqKind::RekeyIke, ke_group, p)? {
         return Ok(());
     }
+    let new = own_rekey_result(sa, new_spi, ni, ke, ke_group, p)?;
+    sa.init.invalid_ke_tries = 0;
+    sa.ike_ke_hint = None;
+    let mut shell = switch_ike_sa(sa, ctx, new);
+    informational::start(&mut shell, ctx, ReqKind::DeleteIke);
+    shell.state = IkeState::Deleting;
+    sa.spawned.push(shell);
+    Ok(())
+}
+
+/// The new IKE SA our rekey request negotiated, from the peer's answer.
+fn own_rekey_result(
+    sa: &IkeSa,
+    new_spi: [u8; 8],
+    ni: &[u8],
+    ke: &crate::sa::keys::KePrivate,
+    ke_group: u16,
+    p: &[Payload],
+) -> Result<NewIkeSa, Failure> {
     let perr = |s: &str| Failure::ProtocolError(s.into());
+    if let Some(n) = first_notify_error(p) {
+        return Err(Failure::PeerNotify {
+            notify_type: n.notify_type,
+            exchange: exchange::CREATE_CHILD_SA,
+        });
+    }
     let sa_p = sa_payload(p).ok_or_else(|| perr("IKE SA rekey response without SA"))?;
     let (chosen, spi) = nego::verify(&sa.profile.ike_proposals, sa_p, false)
         .ok_or_else(|| perr("responder chose an invalid IKE proposal"))?;
@@ -689,29 +745,31 @@ fn ike_response(
         .as_ref()
         .ok_or_else(|| IkeError::state("no keys"))?
         .rekeyed(&chosen, &shared, ni, &nr, &new_spi, &spi_r)?;
-    sa.init.invalid_ke_tries = 0;
-    sa.ike_ke_hint = None;
-    let mut shell = switch_ike_sa(sa, ctx, true, new_spi, spi_r, keys, chosen);
-    informational::start(&mut shell, ctx, ReqKind::DeleteIke);
-    shell.state = IkeState::Deleting;
-    sa.spawned = Some(Box::new(shell));
-    Ok(())
+    Ok(NewIkeSa {
+        spi_i: new_spi,
+        spi_r,
+        initiator: true,
+        keys,
+        chosen,
+        min_nonce: ni.min(nr.as_slice()).to_vec(),
+    })
 }
 
-/// Moves `sa` to the new IKE SA (SPIs, keys, message IDs); returns the old one as a silent
-/// shell holding the old SPIs and keys.
-fn switch_ike_sa(
-    sa: &mut IkeSa,
-    ctx: &mut Ctx<'_>,
-    initiator: bool,
-    spi_i: [u8; 8],
-    spi_r: [u8; 8],
-    keys: crate::sa::keys::IkeKeys,
-    chosen: crate::proposal::Proposal,
-) -> IkeSa {
+/// A silent shell of `sa`'s peer and addresses with the given IKE SA's SPIs and keys, kept
+/// for a minute at most to exchange that IKE SA's Delete (message IDs start at 0).
+pub(crate) fn shell_of(sa: &IkeSa, ctx: &Ctx<'_>, ike: NewIkeSa) -> IkeSa {
+    let mut shell = bare_shell(sa, ctx, ike.initiator);
+    shell.spi_i = ike.spi_i;
+    shell.spi_r = ike.spi_r;
+    shell.keys = Some(ike.keys);
+    shell.chosen = Some(ike.chosen);
+    shell
+}
+
+fn bare_shell(sa: &IkeSa, ctx: &Ctx<'_>, initiator: bool) -> IkeSa {
     let mut shell = new_sa(
         sa.handle,
-        sa.initiator,
+        initiator,
         sa.profile.clone(),
         sa.local,
         sa.remote,
@@ -720,29 +778,41 @@ fn switch_ike_sa(
     shell.state = IkeState::Established;
     shell.shell = true;
     shell.up_reported = true;
+    shell.nat = sa.nat;
+    shell.encap = sa.encap;
+    shell.peer_frag = sa.peer_frag;
+    shell.remote_id = sa.remote_id.clone();
+    shell.expire = Some(ctx.now() + Duration::from_secs(60));
+    shell
+}
+
+/// Moves `sa` to the new IKE SA (SPIs, keys, message IDs); returns the old one as a silent
+/// shell holding the old SPIs, keys, message IDs and outstanding request. Rekeys of the IKE
+/// SA still waiting to start are dropped: it was just rekeyed.
+pub(crate) fn switch_ike_sa(sa: &mut IkeSa, ctx: &mut Ctx<'_>, new: NewIkeSa) -> IkeSa {
+    let mut shell = bare_shell(sa, ctx, sa.initiator);
     shell.spi_i = sa.spi_i;
     shell.spi_r = sa.spi_r;
     shell.keys = sa.keys.take();
     shell.chosen = sa.chosen.clone();
-    shell.nat = sa.nat;
-    shell.encap = sa.encap;
-    shell.peer_frag = sa.peer_frag;
     shell.next_msg_id = sa.next_msg_id;
     shell.peer_next = sa.peer_next;
     shell.cached = sa.cached.take();
     shell.pending = sa.pending.take();
-    shell.remote_id = sa.remote_id.clone();
-    shell.expire = Some(ctx.now() + Duration::from_secs(60));
-    sa.initiator = initiator;
-    sa.spi_i = spi_i;
-    sa.spi_r = spi_r;
-    sa.keys = Some(keys);
-    sa.chosen = Some(chosen);
+    sa.initiator = new.initiator;
+    sa.spi_i = new.spi_i;
+    sa.spi_r = new.spi_r;
+    sa.keys = Some(new.keys);
+    sa.chosen = Some(new.chosen);
     sa.next_msg_id = 0;
     sa.peer_next = 0;
     sa.reassembly = Default::default();
     sa.last_rx = ctx.now();
     sa.ike_rekey_failures = 0;
+    sa.ccs_out = None;
+    sa.peer_ike_rekey = None;
+    sa.queue.retain(|k| *k != ReqKind::RekeyIke);
+    sa.retry.retain(|(_, k)| *k != ReqKind::RekeyIke);
     schedule_ike_lifetime(sa, ctx);
     shell
 }
@@ -991,8 +1061,18 @@ fn ike_request(
     msg_id: u32,
     p: &[Payload],
 ) -> Result<(), IkeError> {
-    // Busy with other exchanges (including our own IKE SA rekey): try again later.
-    if sa.pending.is_some() || child_work_pending(sa) || sa.children.iter().any(|c| c.rekeying) {
+    // Our own IKE SA rekey in flight is a collision (RFC 7296 §2.8.2), answered normally;
+    // other exchanges of ours under way: try again later.
+    let colliding = sa
+        .pending
+        .as_ref()
+        .is_some_and(|q| q.kind == ReqKind::RekeyIke)
+        && matches!(sa.ccs_out, Some(CcsOut::Ike { .. }))
+        && sa.peer_ike_rekey.is_none();
+    if (sa.pending.is_some() && !colliding)
+        || child_work_pending(sa)
+        || sa.children.iter().any(|c| c.rekeying)
+    {
         return Err(busy());
     }
     let (num, chosen, spi) = select(sa, ctx, Phase::Ike, p)?;
@@ -1022,6 +1102,7 @@ fn ike_request(
         .as_ref()
         .ok_or_else(|| IkeError::state("no keys"))?
         .rekeyed(&chosen, &shared, &ni, &nr, &spi_i, &spi_r)?;
+    let min_nonce = ni.as_slice().min(nr.as_slice()).to_vec();
     let out = vec![
         Payload::Sa(nego::chosen_to_wire(&chosen, num, &spi_r)),
         Payload::Nonce(NoncePayload { data: nr }),
@@ -1031,9 +1112,22 @@ fn ike_request(
         }),
     ];
     sa.respond(ctx, exchange::CREATE_CHILD_SA, msg_id, &out)?;
+    let new = NewIkeSa {
+        spi_i,
+        spi_r,
+        initiator: false,
+        keys,
+        chosen,
+        min_nonce,
+    };
+    if colliding {
+        // Decided when our own request is answered (or the peer deletes the old IKE SA).
+        sa.peer_ike_rekey = Some(Box::new(new));
+        return Ok(());
+    }
     // The old IKE SA stays as a shell to answer retransmissions and the peer's Delete.
-    let shell = switch_ike_sa(sa, ctx, false, spi_i, spi_r, keys, chosen);
-    sa.spawned = Some(Box::new(shell));
+    let shell = switch_ike_sa(sa, ctx, new);
+    sa.spawned.push(shell);
     Ok(())
 }
 

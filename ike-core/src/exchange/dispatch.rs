@@ -12,7 +12,7 @@ use crate::sa::transport::Opened;
 use crate::sa::{IkeSa, IkeState, ReqKind};
 use crate::wire::{Message, Payload};
 
-use super::{create_child, ike_auth, ike_sa_init, informational};
+use super::{create_child, ike_auth, ike_sa_init, informational, liveness};
 
 /// Fails the SA: Failed event (fatal: the IKE SA goes), kernel state removed, IkeSaDown; kept
 /// briefly as Dead to absorb retransmissions. A rekeyed IKE SA's silent shell reports nothing.
@@ -176,8 +176,7 @@ fn on_response(
         ReqKind::DeleteChild { spis_in } => {
             create_child::on_delete_response(sa, ctx, &spis_in);
         }
-        ReqKind::Dpd => {}
-        ReqKind::IkeSaInit => {}
+        ReqKind::Dpd | ReqKind::DeleteGoneChild { .. } | ReqKind::IkeSaInit => {}
     }
 }
 
@@ -292,7 +291,11 @@ pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
         let likely = (kind == Some(ReqKind::IkeSaInit))
             .then(|| sa.init.unverified.take())
             .flatten();
-        let f = likely.map_or(Failure::NoResponse { tries, last_port }, |u| u.failure);
+        let f = if kind == Some(ReqKind::Dpd) {
+            liveness::peer_dead(sa, ctx)
+        } else {
+            likely.map_or(Failure::NoResponse { tries, last_port }, |u| u.failure)
+        };
         fail(sa, ctx, f, true);
         return false;
     }
@@ -300,13 +303,7 @@ pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
         return false;
     }
     start_queued(sa, ctx);
-    if sa.state == IkeState::Established && sa.pending.is_none() && !sa.shell {
-        if let Some(d) = sa.profile.dpd_delay {
-            if sa.last_rx + d <= ctx.now() {
-                informational::start(sa, ctx, ReqKind::Dpd);
-            }
-        }
-    }
+    liveness::on_timer(sa, ctx);
     false
 }
 
@@ -353,18 +350,13 @@ pub(crate) fn on_spi(sa: &mut IkeSa, ctx: &mut Ctx<'_>, request: KernelRequest, 
     }
 }
 
-/// A kernel SA expired: soft starts a rekey, hard removes the Child SA.
+/// A kernel SA expired: soft starts a rekey (unless rekeying is off), hard removes the
+/// Child SA and tells the peer.
 pub(crate) fn on_expire(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32, hard: bool) {
-    if !hard {
+    if hard {
+        create_child::child_hard_expired(sa, ctx, spi);
+    } else {
         create_child::child_soft_expired(sa, ctx, spi);
-        start_queued(sa, ctx);
-        return;
     }
-    if let Some(i) = sa
-        .children
-        .iter()
-        .position(|c| c.spi_in == spi || c.spi_out == spi)
-    {
-        create_child::remove_child(sa, ctx, i);
-    }
+    start_queued(sa, ctx);
 }

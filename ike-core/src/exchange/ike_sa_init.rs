@@ -61,7 +61,7 @@ pub(crate) fn new_sa(
         last_rx: now,
         expire: None,
         up_reported: false,
-        spawned: None,
+        spawned: Vec::new(),
         shell: false,
         pending_cp: None,
         peer_sig_hashes: None,
@@ -75,6 +75,8 @@ pub(crate) fn new_sa(
         ike_ke_hint: None,
         rekey_failures: Vec::new(),
         ike_rekey_failures: 0,
+        last_tx: now,
+        peer_ike_rekey: None,
     }
 }
 
@@ -368,6 +370,12 @@ pub(crate) fn on_response(
     detect_nat(sa, p, local, remote, spi_r);
     if sa.profile.force_encap {
         sa.nat.local_behind = true;
+    }
+    if sa.profile.no_encap && (sa.nat.local_behind || sa.nat.remote_behind) {
+        // No port 4500 for us: the attempt ends here, before anything else is sent.
+        return Err(InitError::Fatal(Failure::NatWithoutEncapsulation {
+            local_behind: sa.nat.local_behind,
+        }));
     }
     if sa.local.ip().is_unspecified() {
         sa.local = SocketAddr::new(local.ip(), local.port());

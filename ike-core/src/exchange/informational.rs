@@ -25,6 +25,12 @@ pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>, kind: ReqKind) -> bool {
             }
             vec![Payload::Delete(DeletePayload::child(protocol::ESP, &live))]
         }
+        ReqKind::DeleteGoneChild { spis_in } => {
+            vec![Payload::Delete(DeletePayload::child(
+                protocol::ESP,
+                spis_in,
+            ))]
+        }
         ReqKind::RekeyChild {
             old_spi_in,
             new_spi_in,
@@ -155,6 +161,9 @@ pub(crate) fn on_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Pa
     }
     if delete_ike {
         dispatch::answer(sa, ctx, exchange::INFORMATIONAL, msg_id, &[]);
+        if !sa.shell && super::ike_collision::old_deleted(sa, ctx) {
+            return;
+        }
         if sa.state != IkeState::Deleting {
             teardown(sa, ctx, DownReason::DeletedByPeer);
         } else {

@@ -2,6 +2,7 @@
 
 pub(crate) mod child_sa;
 pub(crate) mod keys;
+pub(crate) mod liveness;
 pub(crate) mod profile;
 pub(crate) mod transport;
 
@@ -53,6 +54,11 @@ pub(crate) enum ReqKind {
     DeleteChild {
         spis_in: Vec<u32>,
     },
+    /// INFORMATIONAL telling the peer about Child SAs already gone here (hard expiry; our
+    /// inbound SPIs).
+    DeleteGoneChild {
+        spis_in: Vec<u32>,
+    },
 }
 
 /// What an SPI allocation outside IKE_AUTH is for.
@@ -82,6 +88,19 @@ pub(crate) enum CcsOut {
         ke: KePrivate,
         ke_group: u16,
     },
+}
+
+/// A new IKE SA negotiated by a rekey, not (yet) switched to.
+#[derive(Debug)]
+pub(crate) struct NewIkeSa {
+    pub spi_i: [u8; 8],
+    pub spi_r: [u8; 8],
+    /// Whether we initiated the rekey that created it.
+    pub initiator: bool,
+    pub keys: IkeKeys,
+    pub chosen: Proposal,
+    /// The lower of the exchange's two nonces (RFC 7296 §2.8.2).
+    pub min_nonce: Vec<u8>,
 }
 
 /// A CREATE_CHILD_SA request we answer once the kernel allocated our inbound SPI.
@@ -170,8 +189,9 @@ pub(crate) struct IkeSa {
     pub last_rx: Time,
     pub expire: Option<Time>,
     pub up_reported: bool,
-    /// A shell left behind by an IKE SA rekey (old SPIs), to be registered by the engine.
-    pub spawned: Option<Box<IkeSa>>,
+    /// Shells left behind by an IKE SA rekey (the old SPIs, or a redundant new IKE SA of a
+    /// rekey collision), to be registered by the engine.
+    pub spawned: Vec<IkeSa>,
     /// Silent shell: no events when it goes away.
     pub shell: bool,
     /// Responder: configuration reply prepared while waiting for the SPI.
@@ -198,6 +218,10 @@ pub(crate) struct IkeSa {
     pub rekey_failures: Vec<(u32, u32)>,
     /// Refused or failed IKE SA rekeys since the last successful one.
     pub ike_rekey_failures: u32,
+    /// When we last sent a datagram to the peer (NAT-keepalives).
+    pub last_tx: Time,
+    /// The peer's IKE SA rekey we answered while ours was in flight (RFC 7296 §2.8.2).
+    pub peer_ike_rekey: Option<Box<NewIkeSa>>,
 }
 
 impl IkeSa {
@@ -224,11 +248,8 @@ impl IkeSa {
             min(self.ike_hard_at);
             min(self.retry.iter().map(|(t, _)| *t).min());
         }
-        if self.state == IkeState::Established && self.pending.is_none() && !self.shell {
-            if let Some(d) = self.profile.dpd_delay {
-                min(Some(self.last_rx + d));
-            }
-        }
+        min(self.dpd_at());
+        min(self.keepalive_at());
         t
     }
 }

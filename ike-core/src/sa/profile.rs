@@ -34,9 +34,20 @@ pub(crate) struct Profile {
     pub fragment_size: usize,
     pub force_encap: bool,
     pub dpd_delay: Option<Duration>,
+    /// How long a liveness check may go unanswered (`None`: the retransmission schedule).
+    pub dpd_timeout: Option<Duration>,
+    /// Idle time after which a NAT-keepalive is sent when we are behind a NAT.
+    pub nat_keepalive: Option<Duration>,
+    /// Whether we rekey our SAs before their lifetimes end.
+    pub rekey: bool,
+    /// A NAT on the path fails the IKE SA instead of moving to port 4500.
+    pub no_encap: bool,
     pub retransmit: RetransmitConfig,
     pub narrowing: bool,
 }
+
+/// The responder's NAT-keepalive interval (our own connections configure theirs).
+pub(crate) const RESPONDER_NAT_KEEPALIVE: Duration = Duration::from_secs(20);
 
 /// Hard limits of a Child SA (0 = none); soft limits are derived at install.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -56,6 +67,7 @@ impl Profile {
         }
     }
 
+    /// The profile of a connection we initiate.
     pub fn from_initiator(c: &ConnectionConfig) -> Self {
         let child = c.children.first();
         Profile {
@@ -83,11 +95,18 @@ impl Profile {
             fragment_size: c.fragment_size,
             force_encap: c.force_encap,
             dpd_delay: c.dpd_delay,
+            dpd_timeout: c.dpd_timeout,
+            nat_keepalive: c.nat_keepalive,
+            rekey: c.rekey,
+            no_encap: c.no_encap,
             retransmit: c.retransmit,
             narrowing: c.narrowing,
         }
     }
 
+    /// The profile of an IKE SA a peer started with us: the responder configuration, and
+    /// for what it does not say, keepalives every 20 s behind a NAT, rekeying on, no
+    /// `dpd_timeout` and UDP encapsulation allowed.
     pub fn from_responder(c: &ResponderConfig) -> Self {
         Profile {
             name: c.name.clone(),
@@ -112,6 +131,10 @@ impl Profile {
             fragment_size: c.fragment_size,
             force_encap: false,
             dpd_delay: c.dpd_delay,
+            dpd_timeout: None,
+            nat_keepalive: Some(RESPONDER_NAT_KEEPALIVE),
+            rekey: true,
+            no_encap: false,
             retransmit: c.retransmit,
             narrowing: true,
         }

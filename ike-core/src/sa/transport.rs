@@ -138,7 +138,8 @@ impl IkeSa {
     }
 
     /// Queues datagrams to the peer's current address.
-    pub fn transmit(&self, ctx: &mut Ctx<'_>, datagrams: &[Vec<u8>]) {
+    pub fn transmit(&mut self, ctx: &mut Ctx<'_>, datagrams: &[Vec<u8>]) {
+        self.last_tx = ctx.now();
         let local_ip = if self.local.ip().is_unspecified() {
             None
         } else {
@@ -187,7 +188,7 @@ impl IkeSa {
         datagrams: Vec<Vec<u8>>,
     ) {
         self.transmit(ctx, &datagrams);
-        let deadline = ctx.now() + self.profile.retransmit.timeout(0);
+        let deadline = ctx.now() + self.first_wait(&kind);
         self.pending = Some(Pending {
             msg_id,
             kind,
@@ -220,6 +221,9 @@ impl IkeSa {
         };
         if p.deadline > ctx.now() {
             return Ok(());
+        }
+        if let (ReqKind::Dpd, Some(t)) = (&p.kind, self.profile.dpd_timeout) {
+            return self.dpd_retransmit(ctx, t);
         }
         let elapsed = ctx.now().saturating_since(p.first_sent);
         if p.tries >= rt.tries.max(1) || elapsed >= rt.max_total {

@@ -58,6 +58,11 @@ impl Nat {
             next_port: 40000,
         }
     }
+    /// Forwards a public port to the same private port (a gateway behind a NAT).
+    pub fn forward(&mut self, port: u16) {
+        self.map.insert(port, port);
+        self.rev.insert(port, port);
+    }
     fn out(&mut self, src: SocketAddr) -> SocketAddr {
         let p = *self.map.entry(src.port()).or_insert_with(|| {
             let p = self.next_port;
@@ -88,6 +93,8 @@ pub struct Node {
     pub events: Vec<(Time, Event)>,
     pub ops: Vec<KernelOp>,
     pub sent: Vec<(SocketAddr, SocketAddr, usize)>,
+    /// NAT-keepalives sent (a payload of the single octet 0xFF): when, from, to.
+    pub keepalives: Vec<(Time, SocketAddr, SocketAddr)>,
     next_spi: u32,
     /// Answer AllocateSpi requests.
     pub answer_spi: bool,
@@ -121,6 +128,7 @@ impl Sim {
             events: Vec::new(),
             ops: Vec::new(),
             sent: Vec::new(),
+            keepalives: Vec::new(),
             next_spi: 0xc000_0000 + i * 0x1000_0000,
             answer_spi: true,
         };
@@ -147,6 +155,10 @@ impl Sim {
                     let from =
                         SocketAddr::new(t.local_ip.unwrap_or(self.nodes[i].addr), t.local_port);
                     self.nodes[i].sent.push((from, t.remote, t.payload.len()));
+                    if t.payload == [0xff] {
+                        let now = self.now;
+                        self.nodes[i].keepalives.push((now, from, t.remote));
+                    }
                     self.send(i, from, t.remote, t.payload);
                 }
                 while let Some(op) = self.nodes[i].engine.poll_kernel_op() {
