@@ -172,6 +172,7 @@ lab_nm_wait_addrs() {
 	local con=$1 a
 	for a in $(lab_nmcli -g IP4.ADDRESS,IP6.ADDRESS connection show "$con" 2>/dev/null | tr '|' ' '); do
 		a=${a%/*}
+		a=${a//\\:/:} # nmcli -g escapes the colons of IPv6 addresses
 		[ -n "$a" ] || continue
 		lab_retry "$(lab_scale 5)" _lab_nm_has_addr "$a" ||
 			lab_fail "NetworkManager reports $a for $con, but it is not on any interface in ${LAB_NM_ROLE:-left}"
