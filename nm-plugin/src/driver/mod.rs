@@ -2,6 +2,7 @@
 
 pub mod backend;
 pub mod files;
+pub mod hold;
 pub mod filetypes;
 pub mod kernel;
 pub mod launch;
