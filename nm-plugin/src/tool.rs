@@ -190,7 +190,9 @@ pub fn pick_address(
         return Err(format!("the gateway {host} has no address"));
     }
     let Some(family) = family else {
-        return addrs.next().ok_or_else(|| format!("the gateway {host} has no address"));
+        return addrs
+            .next()
+            .ok_or_else(|| format!("the gateway {host} has no address"));
     };
     addrs.find(|a| family.matches(a.ip())).ok_or_else(|| {
         if host.parse::<IpAddr>().is_ok() {

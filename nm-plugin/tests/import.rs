@@ -101,7 +101,13 @@ fn rhel_roadwarrior_cert() {
     // mobike=yes is dropped (not supported yet; the tunnel works without it) and named.
     assert_eq!(get(&imp, "mobike"), None);
     assert_eq!(get(&imp, "dpdaction"), Some("clear"));
-    for k in ["leftrsasigkey", "rightrsasigkey", "modecfgpull", "auto", "mobike"] {
+    for k in [
+        "leftrsasigkey",
+        "rightrsasigkey",
+        "modecfgpull",
+        "auto",
+        "mobike",
+    ] {
         assert!(
             imp.ignored.contains(&k.to_string()),
             "{k} in {:?}",

@@ -328,8 +328,8 @@ fn nat_keepalive_defaults_to_20_s_and_0_turns_it_off() {
     let psk = [("pskvalue", "x")];
     let s = Settings::from_maps(&map(&[("right", "gw")]), &map(&psk)).unwrap();
     assert_eq!(s.nat_keepalive, Duration::from_secs(20));
-    let s = Settings::from_maps(&map(&[("right", "gw"), ("nat-keepalive", "0")]), &map(&psk))
-        .unwrap();
+    let s =
+        Settings::from_maps(&map(&[("right", "gw"), ("nat-keepalive", "0")]), &map(&psk)).unwrap();
     assert_eq!(s.nat_keepalive, Duration::ZERO);
     let e = errors(&[("right", "gw"), ("nat-keepalive", "2h")], &psk);
     assert!(

@@ -149,7 +149,11 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Up { profile, once } => {
             let p = Profile::load(profile)?;
             let settings = p.settings()?;
-            let remote = tool::resolve(&settings.gateway, settings.gateway_port, settings.host_family)?;
+            let remote = tool::resolve(
+                &settings.gateway,
+                settings.gateway_port,
+                settings.host_family,
+            )?;
             let local =
                 local_address_towards(remote).map_err(|e| format!("no route to {remote}: {e}"))?;
             let conn = nm_plugin::driver::profile::connection_config(

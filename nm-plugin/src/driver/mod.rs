@@ -2,8 +2,8 @@
 
 pub mod backend;
 pub mod files;
-pub mod hold;
 pub mod filetypes;
+pub mod hold;
 pub mod kernel;
 pub mod launch;
 pub mod profile;

@@ -2,9 +2,7 @@
 
 use super::files::FileAccess;
 use crate::i18n::{tr, trf};
-use crate::settings::{
-    AddrFamily, AuthMethod, Encapsulation, Fragmentation as SetFrag, Settings,
-};
+use crate::settings::{AddrFamily, AuthMethod, Encapsulation, Fragmentation as SetFrag, Settings};
 use ike_core::engine::{
     ChildConfig, ConnectionConfig, Fragmentation, Identity, LocalAuth, Mode, PeerName, RemoteAuth,
     RequestConfig, RetransmitConfig, SecretBytes,
@@ -241,7 +239,8 @@ pub fn connection_config(
     conn.dpd_delay = (settings.dpd_delay > Duration::ZERO).then_some(settings.dpd_delay);
     // dpdtimeout only means something with liveness checks (dpddelay above 0).
     conn.dpd_timeout = conn.dpd_delay.map(|_| settings.dpd_timeout);
-    conn.nat_keepalive = (settings.nat_keepalive > Duration::ZERO).then_some(settings.nat_keepalive);
+    conn.nat_keepalive =
+        (settings.nat_keepalive > Duration::ZERO).then_some(settings.nat_keepalive);
     conn.retransmit = RetransmitConfig {
         initial: settings.retransmit_timeout,
         factor: 2.0,
@@ -262,7 +261,8 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        d.entry("right".into()).or_insert_with(|| "192.0.2.1".into());
+        d.entry("right".into())
+            .or_insert_with(|| "192.0.2.1".into());
         let s: BTreeMap<String, String> = [("pskvalue".to_string(), "k".to_string())].into();
         let settings = Settings::from_maps(&d, &s).unwrap();
         let remote: SocketAddr = match settings.gateway.parse::<IpAddr>().unwrap() {

@@ -1,12 +1,10 @@
 //! The event loop: UDP sockets on ports 500 and 4500, the engine's timer, kernel operations
 //! and a shutdown signal.
 
+use super::hold::PolicyHold;
 use super::kernel::{describe, Kernel};
 pub use crate::kernel::api::{log_counters, log_sa_counters};
-use super::hold::PolicyHold;
-use ike_core::engine::{
-    ConnectionConfig, Engine, Event, IkeSaHandle, KernelOp, Time, Transmit,
-};
+use ike_core::engine::{ConnectionConfig, Engine, Event, IkeSaHandle, KernelOp, Time, Transmit};
 use ike_core::natt::NATT_PORT;
 use std::io;
 use std::net::{IpAddr, SocketAddr, UdpSocket as StdUdpSocket};

@@ -266,7 +266,11 @@ pub(crate) fn glob_match(pat: &[u8], name: &[u8]) -> bool {
 /// `dpdaction=hold` (strongSwan's `dpd_action = trap`) is kept and refused by validation:
 /// turning it silently into `restart` or `clear` would change what the connection does.
 pub(crate) fn finish(mut imported: Imported) -> Result<Imported, ImportError> {
-    if imported.data.get("mobike").is_some_and(|v| v.trim() == "yes") {
+    if imported
+        .data
+        .get("mobike")
+        .is_some_and(|v| v.trim() == "yes")
+    {
         imported.data.remove("mobike");
         imported.ignored.push("mobike".into());
         imported.ignored.sort();

@@ -431,7 +431,10 @@ fn dpdaction_restart_keeps_the_connection_and_initiates_it_again() {
     );
     let a = on_event(&mut t, child_up(newer, 0x2000), &s);
     assert!(a.iter().any(|x| matches!(x, Action::Restarted)), "{a:?}");
-    assert!(!a.iter().any(|x| matches!(x, Action::SendConfig(_))), "{a:?}");
+    assert!(
+        !a.iter().any(|x| matches!(x, Action::SendConfig(_))),
+        "{a:?}"
+    );
     assert!(!t.restarting && t.up);
 }
 
@@ -453,7 +456,10 @@ fn a_restart_with_a_new_address_gives_networkmanager_the_new_configuration() {
     );
     let a = on_event(&mut t, child_up(new, 0x2000), &s);
     assert!(a.iter().any(|x| matches!(x, Action::Restarted)), "{a:?}");
-    assert!(a.iter().any(|x| matches!(x, Action::SendConfig(_))), "{a:?}");
+    assert!(
+        a.iter().any(|x| matches!(x, Action::SendConfig(_))),
+        "{a:?}"
+    );
     assert_eq!(
         t.sent.as_ref().map(|c| c.addresses_v4[0].addr),
         Some("10.9.0.77".parse().unwrap())

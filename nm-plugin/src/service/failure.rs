@@ -207,7 +207,10 @@ mod tests {
             },
             &ctx(),
         );
-        assert!(off.contains("rekey=no") && off.contains("ikelifetime"), "{off}");
+        assert!(
+            off.contains("rekey=no") && off.contains("ikelifetime"),
+            "{off}"
+        );
         let failed = explain(
             &Failure::IkeLifetimeExpired {
                 rekey_disabled: false,

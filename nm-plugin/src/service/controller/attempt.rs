@@ -4,9 +4,9 @@
 
 use super::{cancel, Active, Controller, Core, IpProgress, Out};
 use crate::driver::files::FileAccess;
+use crate::driver::hold::{HoldingKernel, PolicyHold};
 use crate::driver::launch::{self, BackendError, KernelSetup};
 use crate::driver::profile::connection_config;
-use crate::driver::hold::{HoldingKernel, PolicyHold};
 use crate::driver::run::{local_address_towards, InitiateRequest, Restart, Runner};
 use crate::service::errors::PluginError;
 use crate::service::events::{self, Action, Level, Situation, Track};
@@ -294,7 +294,13 @@ impl Controller {
         Ok(())
     }
 
-    async fn drive(self: Arc<Self>, attempt: u64, mut runner: Runner, link: Link, mut track: Track) {
+    async fn drive(
+        self: Arc<Self>,
+        attempt: u64,
+        mut runner: Runner,
+        link: Link,
+        mut track: Track,
+    ) {
         let Link {
             stop,
             mut events,
