@@ -198,7 +198,7 @@ pub const KEYS: &[Key] = &[
     data("ipsec-interface", Kind::Integer { min: 1, max: 65_535 }, None, Ls, tr_noop("Route-based tunnel: XFRM interface id (the interface is named ipsec<N>).")),
     data("mark", Kind::Mark, None, Ike, tr_noop("Mark-based route-based tunnel (with vti-interface): the XFRM mark of the SAs and policies, value or value/mask, as in the OCI guide; distinct marks let two tunnels run at once.")),
     data("vti-interface", Kind::InterfaceName, None, Ike, tr_noop("Mark-based route-based tunnel: the VTI device to create, keyed with mark, through which the remote networks are routed.")),
-    data("nat-keepalive", Kind::Duration { min: 0, max: 3600 }, Some("20s"), Ike, tr_noop("Behind a NAT, send a NAT-keepalive (RFC 3948) after this long without sending to the gateway, so the NAT keeps the mapping; 0 turns it off. Not exported: Libreswan and strongSwan set it for all connections.")),
+    data("nat-keepalive", Kind::Duration { min: 0, max: 3600 }, Some("20s"), Ike, tr_noop("Behind a NAT, send a NAT-keepalive (RFC 3948) after this long without sending to the gateway, so the NAT keeps the mapping; 0 turns it off. Libreswan and strongSwan set it for all connections, so an export keeps it only as a # nm-ike: comment.")),
     data("encapsulation", Kind::Choice(ENCAPSULATION_VALUES), Some("auto"), Ike, tr_noop("UDP encapsulation of ESP: auto (when a NAT is detected), yes (always, as OCI asks), or no (never: a NAT on the path ends the connection with an error).")),
     data("rightport", Kind::Integer { min: 1, max: 65_535 }, Some("500"), Ike, tr_noop("The gateway's IKE UDP port.")),
     data("route-table", Kind::RouteTable, Some("2749"), Ike, tr_noop("Routing table for the tunnel's routes (TunnelVision defence).")),
