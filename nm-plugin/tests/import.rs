@@ -425,3 +425,21 @@ fn strongswan_trap_is_refused_as_dpdaction_hold() {
         "{err}"
     );
 }
+
+#[test]
+fn nat_keepalive_is_exported_as_a_comment_only() {
+    // Libreswan's keep-alive and strongSwan's charon.keep_alive are global settings: the
+    // exported conn carries the key as a comment that the importers read back.
+    let d = maps(&[("right", "192.0.2.1"), ("nat-keepalive", "45s")]);
+    let s = maps(&[("pskvalue", "k")]);
+    let out = export::to_ipsec_conf("ka", &d, &s).unwrap();
+    assert!(
+        out.conf.contains("# nm-ike: nat-keepalive=45s"),
+        "{}",
+        out.conf
+    );
+    assert!(!out.conf.contains("keep-alive"), "{}", out.conf);
+    let text = export::to_swanctl("ka", &d, &s).unwrap();
+    assert!(text.contains("# nm-ike: nat-keepalive=45s"), "{text}");
+    assert!(!text.contains("keep_alive"), "{text}");
+}
