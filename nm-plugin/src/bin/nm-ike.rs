@@ -149,6 +149,13 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Up { profile, once } => {
             let p = Profile::load(profile)?;
             let settings = p.settings()?;
+            if settings.dpd_action == nm_plugin::settings::DpdAction::Restart {
+                // Re-establishing (policies kept, backoff) is the service's; this tool shows
+                // one connection's life.
+                tracing::warn!(
+                    "dpdaction=restart is carried out by nm-ike-service; nm-ike up ends when the connection is lost"
+                );
+            }
             let remote = tool::resolve(
                 &settings.gateway,
                 settings.gateway_port,
