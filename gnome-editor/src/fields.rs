@@ -156,10 +156,10 @@ const FRAGMENTATION: &[(&str, &str)] = &[
     ("force", tr_noop("Always")),
     ("no", tr_noop("Never")),
 ];
+// `hold` is refused by the service until it is implemented, so it is not offered.
 const DPD_ACTIONS: &[(&str, &str)] = &[
     ("clear", tr_noop("Disconnect")),
     ("restart", tr_noop("Reconnect")),
-    ("hold", tr_noop("Hold")),
 ];
 const ENCAPSULATION: &[(&str, &str)] = &[
     ("auto", tr_noop("When NAT is detected")),
@@ -392,6 +392,12 @@ pub const FIELDS: &[Field] = &[
         Widget::Choice(ENCAPSULATION),
     ),
     f(
+        "nat-keepalive",
+        tr_noop("NAT keepalive interval"),
+        Section::Transport,
+        Widget::Text,
+    ),
+    f(
         "rightport",
         tr_noop("Gateway IKE port"),
         Section::Transport,
@@ -409,7 +415,6 @@ pub const FIELDS: &[Field] = &[
         Section::Transport,
         Widget::Choice(FRAGMENTATION),
     ),
-    f("mobike", tr_noop("MOBIKE"), Section::Transport, YES_NO),
     // Routing.
     f(
         "ipsec-interface",

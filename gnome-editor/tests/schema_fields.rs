@@ -14,6 +14,11 @@ const NOT_FIELDS: &[(&str, &str)] = &[
          no choice (the IKEv1 issue adds the field with the protocol)",
     ),
     (
+        "mobike",
+        "MOBIKE is not supported yet: only no is accepted, so a field would offer no choice \
+         (the MOBIKE issue adds the field)",
+    ),
+    (
         "nm-connect-mode",
         "on-demand is not supported and behaves like up, so a field would offer no choice",
     ),
@@ -114,4 +119,27 @@ fn the_issue_18_keys_are_in_the_advanced_dialog_sections() {
         assert_eq!(fl.page(), Page::Advanced, "{key}");
     }
     assert_eq!(ADVANCED_SECTIONS.len(), 8);
+}
+
+#[test]
+fn every_offered_choice_is_accepted_by_the_service() {
+    // The editor offers only values the service supports (no dpdaction=hold, no mobike=yes).
+    for fl in FIELDS {
+        let fields::Widget::Choice(choices) = fl.widget else {
+            continue;
+        };
+        for (value, _) in choices.iter().filter(|(v, _)| !v.is_empty()) {
+            let mut data = std::collections::BTreeMap::new();
+            data.insert("right".to_string(), "192.0.2.1".to_string());
+            if fl.key == "authby" && *value != "secret" {
+                data.insert("leftpkcs12".to_string(), "/etc/nm-ike/me.p12".to_string());
+            }
+            data.insert(fl.key.to_string(), (*value).to_string());
+            let mut secrets = std::collections::BTreeMap::new();
+            secrets.insert("pskvalue".to_string(), "x".to_string());
+            let r = nm_plugin::settings::Settings::from_maps(&data, &secrets);
+            assert!(r.is_ok(), "{}={value}: {:?}", fl.key, r.err());
+        }
+    }
+    assert!(fields::field("mobike").is_none());
 }

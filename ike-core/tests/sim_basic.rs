@@ -23,6 +23,7 @@ fn psk_establishes_ike_and_child() {
         ipv4: true,
         ipv6: false,
         dns: true,
+        ..RequestConfig::default()
     };
     s.nodes[0].engine.initiate(s.now, conn).unwrap();
     assert!(s.run_until(Duration::from_secs(10), established));
@@ -219,6 +220,7 @@ fn virtual_address_narrows_tsi_to_host() {
         ipv4: true,
         ipv6: false,
         dns: false,
+        ..RequestConfig::default()
     };
     s.nodes[0].engine.initiate(s.now, conn).unwrap();
     assert!(s.run_until(Duration::from_secs(10), established));

@@ -225,6 +225,7 @@ fn fragmentation_small_size() {
         ipv4: true,
         ipv6: false,
         dns: true,
+        ..RequestConfig::default()
     };
     s.nodes[0].engine.initiate(s.now, c).unwrap();
     assert!(

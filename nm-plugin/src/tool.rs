@@ -1,7 +1,8 @@
 //! Support for the `nm-ike` command: TOML profiles, name resolution, event lines, logging.
 
 use crate::driver::profile::to_wire_ts;
-use crate::settings::Settings;
+use crate::i18n::trf;
+use crate::settings::{AddrFamily, Settings};
 use ike_core::engine::{
     AddressPool, Event, Identity, LocalAuth, RemoteAuth, ResponderConfig, SecretBytes, ServeConfig,
 };
@@ -164,16 +165,48 @@ impl Profile {
     }
 }
 
-/// Resolves the gateway to one socket address (the first the resolver returns).
-pub fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
+/// Resolves the gateway to one socket address: the first the resolver returns, or with
+/// `family` (`hostaddrfamily`) the first of that family. A host name without an address of
+/// the family, or an address literal of the other family, is an error naming both.
+pub fn resolve(host: &str, port: u16, family: Option<AddrFamily>) -> Result<SocketAddr, String> {
     if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, port));
+        return pick_address(host, [SocketAddr::new(ip, port)], family);
     }
-    (host, port)
+    let addrs = (host, port)
         .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve the gateway {host}: {e}"))?
-        .next()
-        .ok_or_else(|| format!("the gateway {host} has no address"))
+        .map_err(|e| format!("cannot resolve the gateway {host}: {e}"))?;
+    pick_address(host, addrs, family)
+}
+
+/// The first of `addrs` (what `host` resolved to) of `family`, or the first at all without
+/// one.
+pub fn pick_address(
+    host: &str,
+    addrs: impl IntoIterator<Item = SocketAddr>,
+    family: Option<AddrFamily>,
+) -> Result<SocketAddr, String> {
+    let mut addrs = addrs.into_iter().peekable();
+    if addrs.peek().is_none() {
+        return Err(format!("the gateway {host} has no address"));
+    }
+    let Some(family) = family else {
+        return addrs
+            .next()
+            .ok_or_else(|| format!("the gateway {host} has no address"));
+    };
+    addrs.find(|a| family.matches(a.ip())).ok_or_else(|| {
+        if host.parse::<IpAddr>().is_ok() {
+            trf(
+                "right: the address {host} is not an {family} address, as hostaddrfamily={family} requires",
+                &[("host", &host), ("family", &family.name())],
+            )
+        } else {
+            trf(
+                "the gateway {host} has no {family} address (hostaddrfamily={family})",
+                &[("host", &host), ("family", &family.name())],
+            )
+        }
+    })
 }
 
 fn ts_list(list: &[ike_core::wire::TrafficSelector]) -> String {
@@ -242,4 +275,55 @@ pub fn init_logging(debug: bool) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addrs() -> Vec<SocketAddr> {
+        vec![
+            "[2001:db8::1]:500".parse().unwrap(),
+            "192.0.2.1:500".parse().unwrap(),
+            "192.0.2.2:500".parse().unwrap(),
+        ]
+    }
+
+    #[test]
+    fn hostaddrfamily_picks_the_gateway_s_address() {
+        let host = "vpn.example.org";
+        assert_eq!(
+            pick_address(host, addrs(), None).unwrap(),
+            "[2001:db8::1]:500".parse().unwrap()
+        );
+        assert_eq!(
+            pick_address(host, addrs(), Some(AddrFamily::V4)).unwrap(),
+            "192.0.2.1:500".parse().unwrap()
+        );
+        assert_eq!(
+            pick_address(host, addrs(), Some(AddrFamily::V6)).unwrap(),
+            "[2001:db8::1]:500".parse().unwrap()
+        );
+        let only_v4 = addrs().into_iter().skip(1);
+        let e = pick_address(host, only_v4, Some(AddrFamily::V6)).unwrap_err();
+        assert!(
+            e.contains("vpn.example.org") && e.contains("ipv6") && e.contains("hostaddrfamily"),
+            "{e}"
+        );
+        assert!(pick_address(host, [], None).is_err());
+    }
+
+    #[test]
+    fn a_literal_gateway_address_of_the_other_family_is_refused() {
+        let e = resolve("192.0.2.1", 500, Some(AddrFamily::V6)).unwrap_err();
+        assert!(e.contains("192.0.2.1") && e.contains("ipv6"), "{e}");
+        assert_eq!(
+            resolve("192.0.2.1", 500, Some(AddrFamily::V4)).unwrap(),
+            "192.0.2.1:500".parse().unwrap()
+        );
+        assert_eq!(
+            resolve("2001:db8::7", 4500, None).unwrap(),
+            "[2001:db8::7]:4500".parse().unwrap()
+        );
+    }
 }

@@ -98,7 +98,16 @@ fn rhel_roadwarrior_cert() {
     let keys: Vec<&str> = imp.needs_file.iter().map(|n| n.key.as_str()).collect();
     assert_eq!(keys, vec!["leftcert", "leftkey"]);
     assert_eq!(imp.needs_file[0].reference, "laptop.example.com");
-    for k in ["leftrsasigkey", "rightrsasigkey", "modecfgpull", "auto"] {
+    // mobike=yes is dropped (not supported yet; the tunnel works without it) and named.
+    assert_eq!(get(&imp, "mobike"), None);
+    assert_eq!(get(&imp, "dpdaction"), Some("clear"));
+    for k in [
+        "leftrsasigkey",
+        "rightrsasigkey",
+        "modecfgpull",
+        "auto",
+        "mobike",
+    ] {
         assert!(
             imp.ignored.contains(&k.to_string()),
             "{k} in {:?}",
@@ -123,6 +132,8 @@ fn swanctl_pools_and_children() {
     assert_eq!(get(&imp, "salifetime"), Some("50m"));
     assert_eq!(get(&imp, "ikelifetime"), Some("6h"));
     assert_eq!(get(&imp, "dpdaction"), Some("restart"));
+    assert_eq!(get(&imp, "mobike"), None, "mobike = yes is dropped");
+    assert!(imp.ignored.contains(&"mobike".to_string()));
     assert_eq!(get(&imp, "encapsulation"), Some("yes"));
     assert!(get(&imp, "ike").is_some() && get(&imp, "esp").is_some());
     assert_eq!(
@@ -190,7 +201,8 @@ fn profiles() -> Vec<(BTreeMap<String, String>, BTreeMap<String, String>)> {
                 ("rightsubnet", "0.0.0.0/0"),
                 ("ikelifetime", "8h"),
                 ("fragmentation", "yes"),
-                ("mobike", "yes"),
+                ("mobike", "no"),
+                ("nat-keepalive", "45s"),
                 ("type", "tunnel"),
                 ("dpdaction", "clear"),
             ]),
@@ -395,4 +407,39 @@ fn strongswan_accepts_export() {
         "swanctl refused:\n{out}"
     );
     assert!(!out.contains("loading connection 'rt' failed"), "{out}");
+}
+
+#[test]
+fn strongswan_trap_is_refused_as_dpdaction_hold() {
+    // dpd_action = trap is Libreswan's hold, which is not supported yet: the import says so
+    // rather than changing what the connection does.
+    let dir = tempdir("trap");
+    let path = dir.join("trap.conf");
+    let text = std::fs::read_to_string(data("swanctl/swanctl.conf"))
+        .unwrap()
+        .replace("dpd_action = restart", "dpd_action = trap");
+    std::fs::write(&path, text).unwrap();
+    let err = import::import_file(&path, None).unwrap_err().to_string();
+    assert!(
+        err.contains("dpdaction=hold is not supported yet; use restart or clear"),
+        "{err}"
+    );
+}
+
+#[test]
+fn nat_keepalive_is_exported_as_a_comment_only() {
+    // Libreswan's keep-alive and strongSwan's charon.keep_alive are global settings: the
+    // exported conn carries the key as a comment that the importers read back.
+    let d = maps(&[("right", "192.0.2.1"), ("nat-keepalive", "45s")]);
+    let s = maps(&[("pskvalue", "k")]);
+    let out = export::to_ipsec_conf("ka", &d, &s).unwrap();
+    assert!(
+        out.conf.contains("# nm-ike: nat-keepalive=45s"),
+        "{}",
+        out.conf
+    );
+    assert!(!out.conf.contains("keep-alive"), "{}", out.conf);
+    let text = export::to_swanctl("ka", &d, &s).unwrap();
+    assert!(text.contains("# nm-ike: nat-keepalive=45s"), "{text}");
+    assert!(!text.contains("keep_alive"), "{text}");
 }

@@ -334,6 +334,7 @@ struct Responder {
     port: u16,
     stop: watch::Sender<bool>,
     events: mpsc::UnboundedReceiver<Event>,
+    task: tokio::task::AbortHandle,
 }
 
 impl Responder {
@@ -343,6 +344,11 @@ impl Responder {
 
     /// A responder pushing `domains` (a TOML array) as INTERNAL_DNS_DOMAIN.
     async fn start_with(psk: &str, domains: &str) -> Responder {
+        Self::start_on(psk, domains, 0).await
+    }
+
+    /// A responder on IKE port `port` (0: ephemeral).
+    async fn start_on(psk: &str, domains: &str, port: u16) -> Responder {
         let toml = format!(
             r#"
 name = "gw"
@@ -365,7 +371,7 @@ domains = {domains}
             },
             Box::new(SystemRng::new()),
         );
-        let sockets = Sockets::bind(listen, 0, 0).await.unwrap();
+        let sockets = Sockets::bind(listen, port, 0).await.unwrap();
         let port = sockets.local_ports().0;
         let (ev_tx, events) = mpsc::unbounded_channel();
         let (stop, stop_rx) = watch::channel(false);
@@ -376,8 +382,18 @@ domains = {domains}
             events: ev_tx,
             start: Instant::now(),
         };
-        tokio::spawn(async move { runner.run(stop_rx, false).await });
-        Responder { port, stop, events }
+        let task = tokio::spawn(async move { runner.run(stop_rx, false).await }).abort_handle();
+        Responder {
+            port,
+            stop,
+            events,
+            task,
+        }
+    }
+
+    /// The gateway dies: its loop ends without a word (no Delete), its sockets close.
+    fn vanish(&self) {
+        self.task.abort();
     }
 
     fn profile(&self) -> Vec<(&'static str, String)> {
@@ -854,4 +870,60 @@ async fn closed_port_is_no_ike_service_after_two_errors() {
         took >= Duration::from_millis(900) && took < Duration::from_secs(5),
         "took {took:?}"
     );
+}
+
+/// Waits up to `secs` for `needle` in the service's log.
+async fn wait_log(h: &Harness, needle: &str, secs: u64) -> String {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let log = h.log();
+        if log.contains(needle) || Instant::now() > deadline {
+            return log;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn dpdaction_restart_keeps_the_connection_and_reconnects() {
+    let gw = Responder::start(PSK).await;
+    let port = gw.port;
+    let h = Harness::start(&[]);
+    let conn = h.client().await;
+    let mut sig = h.signals(&conn).await;
+    let mut profile = gw.profile();
+    profile.extend([
+        ("dpddelay", "1s".to_string()),
+        ("dpdtimeout", "3s".to_string()),
+        ("dpdaction", "restart".to_string()),
+        ("retransmit-timeout", "1s".to_string()),
+        ("retransmit-tries", "2".to_string()),
+    ]);
+    h.connect_psk(&conn, &pairs(&profile)).await;
+    sig.until_state(4).await;
+
+    // The gateway stops answering: the connection is lost, and kept.
+    gw.vanish();
+    let log = wait_log(&h, "connecting to the gateway again in", 20).await;
+    assert!(
+        log.contains("dpdaction=restart: connecting to the gateway again in 1 s"),
+        "{log}"
+    );
+    assert_eq!(h.state(&conn).await, 4, "NetworkManager keeps it activated");
+
+    // The gateway is back on the same port: the connection is re-established.
+    let _back = Responder::start_on(PSK, r#"["corp.test"]"#, port).await;
+    let log = wait_log(&h, "is up again (dpdaction=restart)", 60).await;
+    assert!(log.contains("is up again (dpdaction=restart)"), "{log}");
+    assert_eq!(h.state(&conn).await, 4);
+
+    // Nothing told NetworkManager that it failed or stopped meanwhile.
+    while let Ok(s) = tokio::time::timeout(Duration::from_millis(300), sig.next()).await {
+        assert!(
+            !matches!(s, Sig::State(_) | Sig::Failure(_)),
+            "{s:?} during the restart"
+        );
+    }
+    h.call(&conn, "Disconnect", &()).await.unwrap();
+    sig.until_state(6).await;
 }

@@ -1,7 +1,8 @@
 //! The key schema: validation, typed settings, libreswan compatibility and the man page.
 
 use nm_plugin::settings::{
-    man, schema, AuthMethod, Encapsulation, Fragmentation, NicOffload, Settings,
+    man, schema, AddrFamily, AuthMethod, DpdAction, Encapsulation, Fragmentation, NicOffload,
+    Settings,
 };
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -66,6 +67,7 @@ fn libreswan_profile_migrates() {
     assert_eq!(s.ike.as_deref(), Some("aes_cbc256-sha2_384;modp1536"));
     assert_eq!(s.ipsec_interface, Some(7));
     assert_eq!(s.dpd_delay, Duration::from_secs(10));
+    assert_eq!(s.dpd_action, DpdAction::Restart);
     assert_eq!(
         s.ignored,
         vec!["nm-auto-defaults".to_string(), "vendor".to_string()]
@@ -305,4 +307,68 @@ fn the_documented_gateway_port_is_the_ike_port() {
         documented,
         Some(ike_core::natt::IKE_PORT.to_string().as_str())
     );
+}
+
+#[test]
+fn dpdtimeout_may_be_shorter_than_dpddelay() {
+    // Libreswan accepts it, and the seed configurations use it.
+    let data = [
+        ("right", "gw"),
+        ("dpddelay", "10"),
+        ("dpdtimeout", "5"),
+        ("dpdaction", "restart"),
+    ];
+    let s = Settings::from_maps(&map(&data), &map(&[("pskvalue", "x")])).unwrap();
+    assert_eq!(s.dpd_delay, Duration::from_secs(10));
+    assert_eq!(s.dpd_timeout, Duration::from_secs(5));
+}
+
+#[test]
+fn nat_keepalive_defaults_to_20_s_and_0_turns_it_off() {
+    let psk = [("pskvalue", "x")];
+    let s = Settings::from_maps(&map(&[("right", "gw")]), &map(&psk)).unwrap();
+    assert_eq!(s.nat_keepalive, Duration::from_secs(20));
+    let s =
+        Settings::from_maps(&map(&[("right", "gw"), ("nat-keepalive", "0")]), &map(&psk)).unwrap();
+    assert_eq!(s.nat_keepalive, Duration::ZERO);
+    let e = errors(&[("right", "gw"), ("nat-keepalive", "2h")], &psk);
+    assert!(
+        e.len() == 1 && e[0].starts_with("nat-keepalive:") && e[0].contains("out of range"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn mobike_and_dpdaction_hold_are_refused_as_not_supported_yet() {
+    let psk = [("pskvalue", "x")];
+    let e = errors(&[("right", "gw"), ("mobike", "yes")], &psk);
+    assert_eq!(
+        e,
+        vec!["mobike: MOBIKE is not supported yet; use mobike=no (the tunnel works without it)"]
+    );
+    assert!(errors(&[("right", "gw"), ("mobike", "no")], &psk).is_empty());
+    let e = errors(&[("right", "gw"), ("dpdaction", "hold")], &psk);
+    assert_eq!(
+        e,
+        vec!["dpdaction: dpdaction=hold is not supported yet; use restart or clear"]
+    );
+    let s = Settings::from_maps(&map(&[("right", "gw")]), &map(&psk)).unwrap();
+    assert_eq!(s.dpd_action, DpdAction::Clear);
+}
+
+#[test]
+fn address_families_are_typed() {
+    let psk = [("pskvalue", "x")];
+    let s = Settings::from_maps(&map(&[("right", "gw")]), &map(&psk)).unwrap();
+    assert_eq!((s.host_family, s.client_family), (None, None));
+    let data = [
+        ("right", "gw"),
+        ("hostaddrfamily", "ipv6"),
+        ("clientaddrfamily", "ipv4"),
+    ];
+    let s = Settings::from_maps(&map(&data), &map(&psk)).unwrap();
+    assert_eq!(s.host_family, Some(AddrFamily::V6));
+    assert_eq!(s.client_family, Some(AddrFamily::V4));
+    assert!(AddrFamily::V6.matches("2001:db8::1".parse().unwrap()));
+    assert!(!AddrFamily::V6.matches("192.0.2.1".parse().unwrap()));
 }

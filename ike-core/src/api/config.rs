@@ -73,6 +73,12 @@ pub struct RequestConfig {
     pub ipv6: bool,
     /// Request DNS servers and domains.
     pub dns: bool,
+    /// The IPv4 address we would like (sent as the value of INTERNAL_IP4_ADDRESS, RFC 7296
+    /// §3.15.1), e.g. the one we had before reconnecting; the gateway may assign another.
+    pub prefer_v4: Option<std::net::Ipv4Addr>,
+    /// The IPv6 address we would like (INTERNAL_IP6_ADDRESS with prefix length 128), like
+    /// `prefer_v4`.
+    pub prefer_v6: Option<std::net::Ipv6Addr>,
 }
 
 impl RequestConfig {

@@ -13,10 +13,26 @@ use crate::wire::{CfgAttribute, CpPayload, TrafficSelector};
 pub(crate) fn request(r: &RequestConfig) -> CpPayload {
     let mut attrs = Vec::new();
     if r.ipv4 {
-        attrs.push(CfgAttribute::request(cfg_attr::INTERNAL_IP4_ADDRESS));
+        attrs.push(match r.prefer_v4 {
+            Some(a) => CfgAttribute {
+                attr_type: cfg_attr::INTERNAL_IP4_ADDRESS,
+                value: a.octets().to_vec(),
+            },
+            None => CfgAttribute::request(cfg_attr::INTERNAL_IP4_ADDRESS),
+        });
     }
     if r.ipv6 {
-        attrs.push(CfgAttribute::request(cfg_attr::INTERNAL_IP6_ADDRESS));
+        attrs.push(match r.prefer_v6 {
+            Some(a) => {
+                let mut value = a.octets().to_vec();
+                value.push(128);
+                CfgAttribute {
+                    attr_type: cfg_attr::INTERNAL_IP6_ADDRESS,
+                    value,
+                }
+            }
+            None => CfgAttribute::request(cfg_attr::INTERNAL_IP6_ADDRESS),
+        });
     }
     if r.dns {
         if r.ipv4 || !r.ipv6 {
@@ -195,4 +211,40 @@ pub(crate) fn assigned_hosts(reply: &CpPayload) -> Vec<TrafficSelector> {
         .chain(&r.addresses_v6)
         .map(|a| TrafficSelector::from_range(a.addr, a.addr))
         .collect()
+}
+
+#[cfg(test)]
+mod request_tests {
+    use super::*;
+
+    #[test]
+    fn a_preferred_address_is_sent_as_the_attribute_value() {
+        let r = RequestConfig {
+            ipv4: true,
+            ipv6: true,
+            prefer_v4: Some("10.1.2.3".parse().unwrap()),
+            prefer_v6: Some("2001:db8::5".parse().unwrap()),
+            ..RequestConfig::default()
+        };
+        let cp = request(&r);
+        let v4 = cp
+            .attrs
+            .iter()
+            .find(|a| a.attr_type == cfg_attr::INTERNAL_IP4_ADDRESS)
+            .unwrap();
+        assert_eq!(v4.value, vec![10, 1, 2, 3]);
+        let v6 = cp
+            .attrs
+            .iter()
+            .find(|a| a.attr_type == cfg_attr::INTERNAL_IP6_ADDRESS)
+            .unwrap();
+        assert_eq!(v6.value.len(), 17);
+        assert_eq!(v6.value[16], 128);
+        // Without a preference the attributes are empty (any address).
+        let cp = request(&RequestConfig {
+            ipv4: true,
+            ..RequestConfig::default()
+        });
+        assert!(cp.attrs[0].value.is_empty());
+    }
 }

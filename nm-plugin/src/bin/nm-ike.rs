@@ -149,7 +149,18 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Up { profile, once } => {
             let p = Profile::load(profile)?;
             let settings = p.settings()?;
-            let remote = tool::resolve(&settings.gateway, settings.gateway_port)?;
+            if settings.dpd_action == nm_plugin::settings::DpdAction::Restart {
+                // Re-establishing (policies kept, backoff) is the service's; this tool shows
+                // one connection's life.
+                tracing::warn!(
+                    "dpdaction=restart is carried out by nm-ike-service; nm-ike up ends when the connection is lost"
+                );
+            }
+            let remote = tool::resolve(
+                &settings.gateway,
+                settings.gateway_port,
+                settings.host_family,
+            )?;
             let local =
                 local_address_towards(remote).map_err(|e| format!("no route to {remote}: {e}"))?;
             let conn = nm_plugin::driver::profile::connection_config(

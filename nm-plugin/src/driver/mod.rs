@@ -3,6 +3,7 @@
 pub mod backend;
 pub mod files;
 pub mod filetypes;
+pub mod hold;
 pub mod kernel;
 pub mod launch;
 pub mod profile;

@@ -2,7 +2,7 @@
 
 use super::files::FileAccess;
 use crate::i18n::{tr, trf};
-use crate::settings::{AuthMethod, Encapsulation, Fragmentation as SetFrag, Settings};
+use crate::settings::{AddrFamily, AuthMethod, Encapsulation, Fragmentation as SetFrag, Settings};
 use ike_core::engine::{
     ChildConfig, ConnectionConfig, Fragmentation, Identity, LocalAuth, Mode, PeerName, RemoteAuth,
     RequestConfig, RetransmitConfig, SecretBytes,
@@ -209,10 +209,19 @@ pub fn connection_config(
         },
     }];
     if virtual_ip {
+        let (ipv4, ipv6) = match settings.client_family {
+            Some(AddrFamily::V4) => (true, false),
+            Some(AddrFamily::V6) => (false, true),
+            None => (
+                remote.is_ipv4() || settings.remote_subnets.contains('.'),
+                settings.remote_subnets.contains(':'),
+            ),
+        };
         conn.request_config = RequestConfig {
-            ipv4: remote.is_ipv4() || settings.remote_subnets.contains('.'),
-            ipv6: settings.remote_subnets.contains(':'),
+            ipv4,
+            ipv6,
             dns: true,
+            ..RequestConfig::default()
         };
     }
     conn.ike_lifetime = settings.ike_lifetime;
@@ -225,7 +234,13 @@ pub fn connection_config(
         SetFrag::Force => Fragmentation::Force,
     };
     conn.force_encap = settings.encapsulation == Encapsulation::Yes;
+    conn.no_encap = settings.encapsulation == Encapsulation::No;
+    conn.rekey = settings.rekey;
     conn.dpd_delay = (settings.dpd_delay > Duration::ZERO).then_some(settings.dpd_delay);
+    // dpdtimeout only means something with liveness checks (dpddelay above 0).
+    conn.dpd_timeout = conn.dpd_delay.map(|_| settings.dpd_timeout);
+    conn.nat_keepalive =
+        (settings.nat_keepalive > Duration::ZERO).then_some(settings.nat_keepalive);
     conn.retransmit = RetransmitConfig {
         initial: settings.retransmit_timeout,
         factor: 2.0,
@@ -234,4 +249,77 @@ pub fn connection_config(
     };
     conn.narrowing = settings.narrowing;
     Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn config(data: &[(&str, &str)]) -> ConnectionConfig {
+        let mut d: BTreeMap<String, String> = data
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        d.entry("right".into())
+            .or_insert_with(|| "192.0.2.1".into());
+        let s: BTreeMap<String, String> = [("pskvalue".to_string(), "k".to_string())].into();
+        let settings = Settings::from_maps(&d, &s).unwrap();
+        let remote: SocketAddr = match settings.gateway.parse::<IpAddr>().unwrap() {
+            a @ IpAddr::V4(_) => SocketAddr::new(a, 500),
+            a @ IpAddr::V6(_) => SocketAddr::new(a, 500),
+        };
+        let local: IpAddr = if remote.is_ipv4() {
+            "192.0.2.2".parse().unwrap()
+        } else {
+            "2001:db8::2".parse().unwrap()
+        };
+        connection_config("t", &settings, remote, local, &FileAccess::Direct).unwrap()
+    }
+
+    #[test]
+    fn lifecycle_keys_reach_the_engine() {
+        // Defaults: no DPD (so no DPD timeout), keepalive 20 s, rekey, encapsulation auto.
+        let c = config(&[]);
+        assert_eq!((c.dpd_delay, c.dpd_timeout), (None, None));
+        assert_eq!(c.nat_keepalive, Some(Duration::from_secs(20)));
+        assert!(c.rekey && !c.no_encap && !c.force_encap);
+        let c = config(&[
+            ("dpddelay", "10"),
+            ("dpdtimeout", "5"),
+            ("nat-keepalive", "45s"),
+            ("rekey", "no"),
+            ("encapsulation", "no"),
+        ]);
+        assert_eq!(c.dpd_delay, Some(Duration::from_secs(10)));
+        assert_eq!(c.dpd_timeout, Some(Duration::from_secs(5)));
+        assert_eq!(c.nat_keepalive, Some(Duration::from_secs(45)));
+        assert!(!c.rekey && c.no_encap && !c.force_encap);
+        let c = config(&[("nat-keepalive", "0"), ("encapsulation", "yes")]);
+        assert_eq!(c.nat_keepalive, None);
+        assert!(c.force_encap && !c.no_encap);
+        // dpdtimeout alone does nothing without liveness checks.
+        assert_eq!(config(&[("dpdtimeout", "30")]).dpd_timeout, None);
+    }
+
+    #[test]
+    fn clientaddrfamily_chooses_the_virtual_address_family() {
+        let r = config(&[]).request_config;
+        assert!(r.ipv4 && !r.ipv6 && r.dns);
+        let r = config(&[("clientaddrfamily", "ipv6")]).request_config;
+        assert!(!r.ipv4 && r.ipv6 && r.dns);
+        let r = config(&[("right", "2001:db8::1"), ("rightsubnet", "::/0")]).request_config;
+        assert!(!r.ipv4 && r.ipv6);
+        let r = config(&[
+            ("right", "2001:db8::1"),
+            ("rightsubnet", "::/0"),
+            ("clientaddrfamily", "ipv4"),
+        ])
+        .request_config;
+        assert!(r.ipv4 && !r.ipv6);
+        assert_eq!((r.prefer_v4, r.prefer_v6), (None, None));
+        // No configuration payload without leftmodecfgclient.
+        let r = config(&[("leftmodecfgclient", "no"), ("clientaddrfamily", "ipv6")]).request_config;
+        assert!(!r.any());
+    }
 }

@@ -1,9 +1,10 @@
 //! The event loop: UDP sockets on ports 500 and 4500, the engine's timer, kernel operations
 //! and a shutdown signal.
 
+use super::hold::PolicyHold;
 use super::kernel::{describe, Kernel};
 pub use crate::kernel::api::{log_counters, log_sa_counters};
-use ike_core::engine::{Engine, Event, KernelOp, Time, Transmit};
+use ike_core::engine::{ConnectionConfig, Engine, Event, IkeSaHandle, KernelOp, Time, Transmit};
 use ike_core::natt::NATT_PORT;
 use std::io;
 use std::net::{IpAddr, SocketAddr, UdpSocket as StdUdpSocket};
@@ -11,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// How long a shutdown waits for the delete exchanges.
 const CLOSE_GRACE: Duration = Duration::from_secs(3);
@@ -190,7 +191,19 @@ impl Runner {
 
     /// The loop. Returns when shutdown was requested and all IKE SAs are closed (or after a
     /// grace period), or when `exit_when_idle` is set and the last IKE SA went away.
-    pub async fn run(&mut self, mut shutdown: watch::Receiver<bool>, exit_when_idle: bool) {
+    pub async fn run(&mut self, shutdown: watch::Receiver<bool>, exit_when_idle: bool) {
+        self.run_with(shutdown, exit_when_idle, None).await;
+    }
+
+    /// [`Runner::run`] for a connection that can be re-established (`dpdaction=restart`):
+    /// while `restart`'s hold holds, the loop does not end when the last IKE SA goes, and it
+    /// initiates the connections `restart` hands it, answering with the new IKE SA's handle.
+    pub async fn run_with(
+        &mut self,
+        mut shutdown: watch::Receiver<bool>,
+        exit_when_idle: bool,
+        mut restart: Option<Restart>,
+    ) {
         let mut buf_ike = vec![0u8; 65_536];
         let mut buf_natt = vec![0u8; 65_536];
         let mut closing_since: Option<Instant> = None;
@@ -210,7 +223,11 @@ impl Runner {
                 if count == 0 || since.elapsed() >= CLOSE_GRACE {
                     return;
                 }
-            } else if exit_when_idle && had_sa && count == 0 {
+            } else if exit_when_idle
+                && had_sa
+                && count == 0
+                && !restart.as_ref().is_some_and(|r| r.hold.holding())
+            {
                 return;
             }
             let mut deadline = self.engine.poll_timeout().map(|t| self.instant_of(t));
@@ -253,6 +270,15 @@ impl Runner {
                 }
                 _ = tick.tick() => {}
                 () = tokio::time::sleep(ADDRESS_POLL), if self.kernel.waiting_for_address() => {}
+                req = next_initiate(&mut restart) => {
+                    if let Some((conn, reply)) = req {
+                        let now = self.now();
+                        let r = self.engine.initiate(now, *conn).map_err(|e| e.to_string());
+                        let _ = reply.send(r);
+                    } else {
+                        restart = None;
+                    }
+                }
                 r = shutdown.changed(), if closing_since.is_none() => {
                     if r.is_err() || *shutdown.borrow() {
                         closing_since = Some(Instant::now());
@@ -262,6 +288,28 @@ impl Runner {
                 }
             }
         }
+    }
+}
+
+/// A request to initiate a connection again, answered with its IKE SA's handle.
+pub type InitiateRequest = (
+    Box<ConnectionConfig>,
+    oneshot::Sender<Result<IkeSaHandle, String>>,
+);
+
+/// What a restartable loop needs (see [`Runner::run_with`]).
+pub struct Restart {
+    /// While it holds, the loop outlives its IKE SAs (and the policies stay, see
+    /// [`super::hold`]).
+    pub hold: Arc<PolicyHold>,
+    /// Connections to initiate.
+    pub initiate: mpsc::UnboundedReceiver<InitiateRequest>,
+}
+
+async fn next_initiate(restart: &mut Option<Restart>) -> Option<InitiateRequest> {
+    match restart.as_mut() {
+        Some(r) => r.initiate.recv().await,
+        None => std::future::pending().await,
     }
 }
 

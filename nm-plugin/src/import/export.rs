@@ -1,7 +1,12 @@
 //! Export of a profile as a Libreswan conn (+ secrets file) or a strongSwan swanctl.conf.
 //!
 //! The profile is validated first. Keys without an equivalent in the target syntax are written
-//! as `# nm-ike: key=value` comments (read back by the importers). Values with quotes,
+//! as `# nm-ike: key=value` comments (read back by the importers).
+//!
+//! `nat-keepalive` is one of those in both syntaxes: Libreswan's `keep-alive` belongs to
+//! `config setup` and strongSwan's `charon.keep_alive` to strongswan.conf, both for every
+//! connection of the daemon, so an exported conn cannot carry it; writing the global setting
+//! would change the other connections of whoever installs the file. Values with quotes,
 //! backslashes or control characters are refused (config injection, CVE-2024-9050).
 
 use super::{safe_value, ImportError, NM_IKE_COMMENT};
@@ -317,8 +322,8 @@ pub fn to_swanctl(
         "                rekey_time = {}",
         get("salifetime").unwrap_or("1h")
     );
+    // `hold` never validates (not supported yet), so only clear and restart are written.
     let action = match get("dpdaction").unwrap_or("clear") {
-        "hold" => "trap",
         "restart" => "restart",
         _ => "clear",
     };

@@ -51,7 +51,8 @@ pub struct Imported {
     pub data: BTreeMap<String, String>,
     /// vpn.secrets.
     pub secrets: BTreeMap<String, String>,
-    /// Options of the source the schema has no key for, by name.
+    /// Options of the source the schema has no key for, or whose value we do not support
+    /// and leave out (`mobike=yes`), by name.
     pub ignored: Vec<String>,
     /// Files the user still has to choose.
     pub needs_file: Vec<NeedsFile>,
@@ -258,7 +259,23 @@ pub(crate) fn glob_match(pat: &[u8], name: &[u8]) -> bool {
 
 /// Validates the maps. Errors about keys listed in `needs_file` (and the key that goes with a
 /// missing certificate) are not fatal: the user picks those files afterwards.
-pub(crate) fn finish(imported: Imported) -> Result<Imported, ImportError> {
+///
+/// `mobike=yes` (strongSwan's default, common in Libreswan files) is dropped and listed in
+/// [`Imported::ignored`]: we do not do MOBIKE yet, and the tunnel works without it (it only
+/// ends when our address changes), so refusing the whole import would help nobody.
+/// `dpdaction=hold` (strongSwan's `dpd_action = trap`) is kept and refused by validation:
+/// turning it silently into `restart` or `clear` would change what the connection does.
+pub(crate) fn finish(mut imported: Imported) -> Result<Imported, ImportError> {
+    if imported
+        .data
+        .get("mobike")
+        .is_some_and(|v| v.trim() == "yes")
+    {
+        imported.data.remove("mobike");
+        imported.ignored.push("mobike".into());
+        imported.ignored.sort();
+        imported.ignored.dedup();
+    }
     match Settings::from_maps(&imported.data, &imported.secrets) {
         Ok(_) => Ok(imported),
         Err(errors) => {

@@ -469,12 +469,10 @@ pub fn import_str(
             ign.push(k);
         }
     }
-    // strongSwan defaults that differ from ours.
-    for (k, v) in [
-        ("leftmodecfgclient", "no"),
-        ("mobike", "yes"),
-        ("ikelifetime", "4h"),
-    ] {
+    // strongSwan defaults that differ from ours (its default mobike = yes is not among them:
+    // we do not do MOBIKE, and an explicit `mobike = yes` is dropped with a note, see
+    // `finish`).
+    for (k, v) in [("leftmodecfgclient", "no"), ("ikelifetime", "4h")] {
         imp.data
             .entry(k.to_string())
             .or_insert_with(|| v.to_string());

@@ -82,6 +82,9 @@ struct Active {
     sent: Arc<AtomicU64>,
     /// The engine's loop (aborted after a failure before the IKE SA is up: nothing to close).
     runner: Option<AbortHandle>,
+    /// `dpdaction=restart`: the hold on the lost connection's policies (ended when the
+    /// connection closes, so that its policies go).
+    hold: Option<Arc<crate::driver::hold::PolicyHold>>,
 }
 
 #[derive(Default)]
@@ -345,6 +348,9 @@ impl Controller {
         }
         let a = core.active.as_mut()?;
         a.closing = true;
+        if let Some(h) = &a.hold {
+            h.end();
+        }
         cancel(&mut a.icmp_watch);
         let _ = a.stop.send(true);
         Some(a.done.clone())

@@ -33,6 +33,13 @@ pub struct Track {
     pub up: bool,
     /// The connection failed (later failures are only logged at debug).
     pub failed: bool,
+    /// `dpdaction=restart`: a lost connection is established again (see [`restarts`]).
+    pub restart: bool,
+    /// The connection is being established again after it was lost.
+    pub restarting: bool,
+    /// The configuration last given to NetworkManager (compared with the new one after a
+    /// restart; its addresses are asked for again).
+    pub sent: Option<ReceivedConfig>,
 }
 
 impl Track {
@@ -45,8 +52,51 @@ impl Track {
             ike_up: false,
             up: false,
             failed: false,
+            restart: false,
+            restarting: false,
+            sent: None,
         }
     }
+
+    /// The same, re-establishing a lost connection with `dpdaction=restart` when `restart`.
+    pub fn with_restart(mut self, restart: bool) -> Self {
+        self.restart = restart;
+        self
+    }
+
+    /// The lost connection was initiated again as `own`: its events count from now on.
+    pub fn reinitiated(&mut self, own: IkeSaHandle) {
+        self.own = own;
+        self.config = None;
+        self.ike_up = false;
+        self.up = false;
+        self.failed = false;
+        self.restarting = true;
+    }
+}
+
+/// Whether `failure` of the connection's IKE SA is re-established rather than ending the
+/// connection (`dpdaction=restart`). Like Libreswan's and strongSwan's DPD action, it covers a
+/// gateway that stopped answering an established connection: a DPD timeout
+/// ([`Failure::PeerDead`]), a request (DPD, rekey) that stayed unanswered
+/// ([`Failure::NoResponse`]), and an IKE SA that expired because its rekeys failed. A
+/// deliberate end is not restarted: the gateway deleting the IKE SA or removing the tunnel
+/// (an administrator's disconnect; strongSwan restarts those only with `close_action`), an
+/// IKE SA that expired with `rekey=no`, and a first connection that never came up. While
+/// re-establishing, every failure is tried again (with backoff) until NetworkManager
+/// disconnects.
+pub fn restarts(track: &Track, failure: &Failure) -> bool {
+    track.restart
+        && (track.restarting
+            || (track.up
+                && matches!(
+                    failure,
+                    Failure::PeerDead { .. }
+                        | Failure::NoResponse { .. }
+                        | Failure::IkeLifetimeExpired {
+                            rekey_disabled: false
+                        }
+                )))
 }
 
 /// What the controller knows about the connection when an event arrives.
@@ -92,6 +142,12 @@ pub enum Action {
     /// Ask NetworkManager for the pre-shared key again, with this message (see
     /// `Controller::reprompt`); when that is no longer possible, stop with LOGIN_FAILED.
     Reprompt(String),
+    /// `dpdaction=restart`: the connection was lost; keep it (NetworkManager stays activated,
+    /// the policies stay and block its traffic) and initiate it again after a backoff.
+    Restart,
+    /// The restarted connection is up again: the policies it did not replace can go, and
+    /// the backoff starts over.
+    Restarted,
 }
 
 /// A log line; text from the gateway in it is made printable and bounded.
@@ -165,6 +221,7 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
                 )];
             }
             track.up = true;
+            let restarted = std::mem::take(&mut track.restarting);
             let mut out = vec![log(
                 Level::Info,
                 format!(
@@ -181,8 +238,19 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
                 mtu: track.tundev.as_ref().map(|(_, m)| *m),
                 banner: None,
             };
+            if restarted {
+                let same = addresses(track.config.as_ref()) == addresses(track.sent.as_ref());
+                out.push(log(Level::Info, messages::restarted(same)));
+                out.push(Action::Restarted);
+                if same {
+                    return out;
+                }
+            }
             match dicts::build(&info) {
-                Ok(c) => out.push(Action::SendConfig(c)),
+                Ok(c) => {
+                    track.sent = track.config.clone();
+                    out.push(Action::SendConfig(c));
+                }
                 Err(e) => {
                     track.failed = true;
                     out.push(log(
@@ -217,6 +285,12 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
                         )];
                     }
                     track.failed = true;
+                    if restarts(track, &Failure::DeletedByPeer) {
+                        return vec![
+                            log(Level::Warn, messages::deleted_by_gateway()),
+                            Action::Restart,
+                        ];
+                    }
                     vec![
                         log(Level::Warn, messages::deleted_by_gateway()),
                         Action::Stop(PluginFailure::ConnectFailed),
@@ -281,6 +355,13 @@ fn ike_sa_failed(track: &mut Track, failure: &Failure, s: &Situation) -> Vec<Act
         return vec![log(Level::Debug, format!("after close: {failure}"))];
     }
     track.failed = true;
+    if restarts(track, failure) {
+        return vec![
+            log(Level::Warn, explain(failure, &s.failure)),
+            log(Level::Debug, format!("engine failure: {failure}")),
+            Action::Restart,
+        ];
+    }
     let cause = match (failure, s.icmp) {
         (Failure::NoResponse { tries, last_port }, Some(icmp)) => messages::no_response_after_icmp(
             &s.failure.gateway,
@@ -306,6 +387,19 @@ fn ike_sa_failed(track: &mut Track, failure: &Failure, s: &Situation) -> Vec<Act
         out.push(Action::Stop(reason));
     }
     out
+}
+
+/// The assigned addresses of a configuration reply (what must stay the same for
+/// NetworkManager's configuration to stay right after a restart).
+fn addresses(c: Option<&ReceivedConfig>) -> Vec<IpAddr> {
+    c.map(|c| {
+        c.addresses_v4
+            .iter()
+            .chain(&c.addresses_v6)
+            .map(|a| a.addr)
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 fn foreign(sa: IkeSaHandle, what: &str) -> Vec<Action> {

@@ -17,7 +17,9 @@ pub struct FailureContext {
 }
 
 /// NetworkManager's reason: authentication problems are "login failed" (NetworkManager then
-/// asks for new secrets on the next attempt), everything else "connect failed".
+/// asks for new secrets on the next attempt), everything else "connect failed" (NetworkManager
+/// has no closer reason for a dead gateway, an expired IKE SA or a NAT that `encapsulation=no`
+/// cannot pass; the journal line tells them apart).
 pub fn nm_reason(f: &Failure) -> PluginFailure {
     match f {
         Failure::AuthenticationFailed { .. } | Failure::CertificateNameMismatch { .. } => {
@@ -96,6 +98,13 @@ pub fn explain(f: &Failure, ctx: &FailureContext) -> String {
         },
         Failure::ProtocolError(s) => messages::protocol_error(s),
         Failure::DeletedByPeer => messages::deleted_by_gateway(),
+        Failure::PeerDead { silent_for } => messages::peer_dead(&ctx.gateway, *silent_for),
+        Failure::IkeLifetimeExpired { rekey_disabled } => {
+            messages::ike_lifetime_expired(*rekey_disabled)
+        }
+        Failure::NatWithoutEncapsulation { local_behind } => {
+            messages::nat_without_encapsulation(*local_behind)
+        }
         Failure::Kernel(s) => messages::kernel_failed(s),
         Failure::Local { fault, detail } => messages::local_fault(*fault, detail),
         // Causes added to the engine later: its own text.
@@ -178,6 +187,55 @@ mod tests {
         for f in &others {
             assert_eq!(nm_reason(f), PluginFailure::ConnectFailed, "{f}");
         }
+    }
+
+    #[test]
+    fn lifecycle_failures_name_their_key_and_cause() {
+        let dead = Failure::PeerDead {
+            silent_for: Duration::from_secs(30),
+        };
+        let text = explain(&dead, &ctx());
+        assert!(
+            text.contains("vpn.example.org (192.0.2.1) stopped answering")
+                && text.contains("30 s")
+                && text.contains("(DPD)"),
+            "{text}"
+        );
+        let off = explain(
+            &Failure::IkeLifetimeExpired {
+                rekey_disabled: true,
+            },
+            &ctx(),
+        );
+        assert!(
+            off.contains("rekey=no") && off.contains("ikelifetime"),
+            "{off}"
+        );
+        let failed = explain(
+            &Failure::IkeLifetimeExpired {
+                rekey_disabled: false,
+            },
+            &ctx(),
+        );
+        assert!(
+            failed.contains("rekeying it with the gateway failed") && !failed.contains("rekey=no"),
+            "{failed}"
+        );
+        for local_behind in [true, false] {
+            let f = Failure::NatWithoutEncapsulation { local_behind };
+            let text = explain(&f, &ctx());
+            assert!(
+                text.contains("encapsulation=no") && text.contains("A NAT is in the way"),
+                "{text}"
+            );
+            assert_eq!(
+                text.contains("this computer is behind a NAT"),
+                local_behind,
+                "{text}"
+            );
+            assert_eq!(nm_reason(&f), PluginFailure::ConnectFailed);
+        }
+        assert_eq!(nm_reason(&dead), PluginFailure::ConnectFailed);
     }
 
     #[test]

@@ -282,6 +282,64 @@ pub fn deleted_by_gateway() -> String {
     tr("The gateway closed the connection.").to_string()
 }
 
+/// Liveness checks (DPD) went unanswered (`Failure::PeerDead`).
+pub fn peer_dead(gateway: &str, silent_for: Duration) -> String {
+    trf(
+        "The gateway {gateway} stopped answering: no answer to liveness checks for {secs} s (DPD).",
+        &[("gateway", &gateway), ("secs", &silent_for.as_secs())],
+    )
+}
+
+/// The IKE SA reached its lifetime (`Failure::IkeLifetimeExpired`): rekeying turned off, or
+/// every rekey failed.
+pub fn ike_lifetime_expired(rekey_disabled: bool) -> String {
+    if rekey_disabled {
+        tr("The IKE SA reached the end of its lifetime (ikelifetime) and was not renewed because rekeying is turned off (rekey=no).").to_string()
+    } else {
+        tr("The IKE SA reached the end of its lifetime (ikelifetime) because rekeying it with the gateway failed.").to_string()
+    }
+}
+
+/// A NAT was detected while UDP encapsulation is off (`Failure::NatWithoutEncapsulation`).
+pub fn nat_without_encapsulation(local_behind: bool) -> String {
+    let side = if local_behind {
+        tr("this computer is behind a NAT")
+    } else {
+        tr("the gateway is behind a NAT")
+    };
+    trf(
+        "A NAT is in the way ({side}), but encapsulation=no forbids the UDP encapsulation of ESP that passes it; set encapsulation=auto (the default) or yes.",
+        &[("side", &side)],
+    )
+}
+
+/// dpdaction=restart: the connection was lost and is established again after `delay`; the
+/// tunnel's traffic stays blocked meanwhile.
+pub fn restarting(delay: Duration) -> String {
+    trf(
+        "dpdaction=restart: connecting to the gateway again in {secs} s; the tunnel's traffic stays blocked until it is back.",
+        &[("secs", &delay.as_secs())],
+    )
+}
+
+/// dpdaction=restart: initiating the connection again failed at once.
+pub fn restart_failed(detail: &str) -> String {
+    trf(
+        "dpdaction=restart: connecting again failed: {detail}",
+        &[("detail", &detail)],
+    )
+}
+
+/// dpdaction=restart: the connection is up again.
+pub fn restarted(same_address: bool) -> String {
+    if same_address {
+        tr("The connection to the gateway is up again (dpdaction=restart), with the same address.")
+            .to_string()
+    } else {
+        tr("The connection to the gateway is up again (dpdaction=restart), with a new configuration from the gateway; NetworkManager is given it.").to_string()
+    }
+}
+
 /// The gateway removed the IPsec SA but kept the IKE SA.
 pub fn child_removed() -> String {
     tr("The gateway removed the IPsec tunnel.").to_string()

@@ -57,15 +57,50 @@ pub enum NicOffload {
     Auto,
 }
 
-/// What to do when the gateway stops answering liveness checks.
+/// What to do when the gateway stops answering liveness checks (`dpdaction`). Libreswan's
+/// `hold` (keep the policies and connect again when traffic wants out) needs the kernel's
+/// ACQUIRE messages and is refused at validation until that exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DpdAction {
-    /// Disconnect.
+    /// End the connection.
     Clear,
-    /// Keep the policies, wait for traffic.
-    Hold,
-    /// Reconnect.
+    /// Keep the connection and its policies (traffic blocked) and connect again with backoff.
     Restart,
+}
+
+/// An address family (`hostaddrfamily`, `clientaddrfamily`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddrFamily {
+    /// IPv4.
+    V4,
+    /// IPv6.
+    V6,
+}
+
+impl AddrFamily {
+    /// Whether `addr` is of this family.
+    pub fn matches(self, addr: std::net::IpAddr) -> bool {
+        match self {
+            AddrFamily::V4 => addr.is_ipv4(),
+            AddrFamily::V6 => addr.is_ipv6(),
+        }
+    }
+
+    /// The family's name as vpn.data writes it (`ipv4`, `ipv6`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AddrFamily::V4 => "ipv4",
+            AddrFamily::V6 => "ipv6",
+        }
+    }
+
+    fn parse(v: &str) -> Option<Self> {
+        match v {
+            "ipv4" => Some(AddrFamily::V4),
+            "ipv6" => Some(AddrFamily::V6),
+            _ => None,
+        }
+    }
 }
 
 /// A secret string, zeroized on drop and never printed.
@@ -139,12 +174,17 @@ pub struct Settings {
     pub modecfg: bool,
     /// IKE fragmentation.
     pub fragmentation: Fragmentation,
-    /// MOBIKE.
-    pub mobike: bool,
     /// DPD delay; zero disables DPD.
     pub dpd_delay: Duration,
-    /// DPD timeout.
+    /// DPD timeout: how long a liveness check may stay unanswered (used when DPD is on).
     pub dpd_timeout: Duration,
+    /// NAT-keepalive interval behind a NAT (`nat-keepalive`); zero turns it off.
+    pub nat_keepalive: Duration,
+    /// The gateway address's family (`hostaddrfamily`); `None`: whatever resolves first.
+    pub host_family: Option<AddrFamily>,
+    /// The virtual address's family (`clientaddrfamily`); `None`: as the gateway and
+    /// `rightsubnet` suggest.
+    pub client_family: Option<AddrFamily>,
     /// DPD action.
     pub dpd_action: DpdAction,
     /// XFRM interface id for route-based tunnels.
@@ -277,10 +317,18 @@ impl Settings {
                 tr("cannot be combined with ipsec-interface; choose one kind of route-based tunnel"),
             ));
         }
-        if get_or("dpddelay") != "0" && dur("dpdtimeout") < dur("dpddelay") {
+        // dpdtimeout may be shorter than dpddelay (Libreswan allows it: the check is sent after
+        // dpddelay of silence and may stay unanswered for dpdtimeout).
+        if get_or("mobike") == "yes" {
             errors.push(SettingsError::new(
-                "dpdtimeout",
-                tr("must not be shorter than dpddelay"),
+                "mobike",
+                tr("MOBIKE is not supported yet; use mobike=no (the tunnel works without it)"),
+            ));
+        }
+        if get_or("dpdaction") == "hold" {
+            errors.push(SettingsError::new(
+                "dpdaction",
+                tr("dpdaction=hold is not supported yet; use restart or clear"),
             ));
         }
         if !errors.is_empty() {
@@ -324,11 +372,12 @@ impl Settings {
                 "force" => Fragmentation::Force,
                 _ => Fragmentation::Yes,
             },
-            mobike: yes("mobike"),
             dpd_delay: dur("dpddelay"),
             dpd_timeout: dur("dpdtimeout"),
+            nat_keepalive: dur("nat-keepalive"),
+            host_family: get("hostaddrfamily").and_then(|v| AddrFamily::parse(&v)),
+            client_family: get("clientaddrfamily").and_then(|v| AddrFamily::parse(&v)),
             dpd_action: match get_or("dpdaction").as_str() {
-                "hold" => DpdAction::Hold,
                 "restart" => DpdAction::Restart,
                 _ => DpdAction::Clear,
             },

@@ -136,6 +136,7 @@ pub const AUTHBY_VALUES: &[&str] = &["secret", "rsasig", "ecdsa", "cert"];
 /// Accepted `fragmentation` values.
 pub const FRAGMENTATION_VALUES: &[&str] = &["yes", "no", "force"];
 /// Accepted `dpdaction` values.
+/// `hold` is parsed so that it can be refused with a clear message (not supported yet).
 pub const DPDACTION_VALUES: &[&str] = &["clear", "hold", "restart"];
 /// Accepted `type` values.
 pub const TYPE_VALUES: &[&str] = &["tunnel", "transport"];
@@ -179,7 +180,7 @@ pub const KEYS: &[Key] = &[
     data("ipsec-max-bytes", Kind::Integer { min: 0, max: 1 << 62 }, Some("0"), Ike, tr_noop("Rekey a Child SA after this many bytes in either direction (the kernel's hard limit; rekeying starts at about 90 %); 0 means no limit.")),
     data("ipsec-max-packets", Kind::Integer { min: 0, max: 1 << 62 }, Some("0"), Ike, tr_noop("Rekey a Child SA after this many packets in either direction, like ipsec-max-bytes; 0 means no limit.")),
     data("nic-offload", Kind::Choice(NIC_OFFLOAD_VALUES), Some("no"), Ike, tr_noop("ESP crypto offload to the network card: yes or auto ask the kernel for it and fall back to software when the device cannot (yes logs a warning), no never asks.")),
-    data("rekey", Kind::YesNo, Some("yes"), Ls, tr_noop("Rekey SAs before they expire.")),
+    data("rekey", Kind::YesNo, Some("yes"), Ls, tr_noop("Rekey the IKE SA and the IPsec SAs before their lifetimes end; with no, an SA that reaches its lifetime ends, and when the IKE SA ends the connection ends.")),
     data("leftsubnet", Kind::Subnets, None, Ls, tr_noop("Local networks to protect (site-to-site); by default our (virtual) address.")),
     data("rightsubnet", Kind::Subnets, Some("0.0.0.0/0"), Ls, tr_noop("Remote networks reachable through the tunnel; 0.0.0.0/0 sends all traffic.")),
     data("leftprotoport", Kind::ProtoPort, None, Ls, tr_noop("Restrict the tunnel to a local protocol/port, e.g. 17/1701.")),
@@ -187,17 +188,18 @@ pub const KEYS: &[Key] = &[
     data("narrowing", Kind::YesNo, Some("yes"), Ls, tr_noop("Accept traffic selectors the gateway narrows to a subset of ours.")),
     data("type", Kind::Choice(TYPE_VALUES), Some("tunnel"), Ls, tr_noop("IPsec mode: tunnel, or transport (host to host).")),
     data("leftmodecfgclient", Kind::YesNo, Some("yes"), Ls, tr_noop("Ask the gateway for a virtual address, DNS servers and domains (configuration payload).")),
-    data("hostaddrfamily", Kind::Choice(FAMILY_VALUES), None, Ls, tr_noop("Address family of the gateway address when the host name has both.")),
-    data("clientaddrfamily", Kind::Choice(FAMILY_VALUES), None, Ls, tr_noop("Address family of the virtual address to request.")),
+    data("hostaddrfamily", Kind::Choice(FAMILY_VALUES), None, Ls, tr_noop("Address family of the gateway address: a host name is resolved to an address of this family (an error when it has none), and an address written in right must be of it; by default the first address the resolver returns.")),
+    data("clientaddrfamily", Kind::Choice(FAMILY_VALUES), None, Ls, tr_noop("Address family of the virtual address to request (with leftmodecfgclient=yes); by default IPv4 and/or IPv6 as the gateway's address and rightsubnet suggest.")),
     data("fragmentation", Kind::Choice(FRAGMENTATION_VALUES), Some("yes"), Ls, tr_noop("IKE fragmentation (RFC 7383): yes, no, or force.")),
-    data("mobike", Kind::YesNo, Some("no"), Ls, tr_noop("MOBIKE (RFC 4555): keep the tunnel when our address changes.")),
+    data("mobike", Kind::YesNo, Some("no"), Ls, tr_noop("MOBIKE (RFC 4555): not supported yet, so only no is accepted; without it the tunnel still works but ends when our address changes.")),
     data("dpddelay", Kind::Duration { min: 0, max: DAY }, Some("0"), Ls, tr_noop("Send a liveness check after this much silence; 0 disables dead peer detection.")),
-    data("dpdtimeout", Kind::Duration { min: 1, max: DAY }, Some("150s"), Ls, tr_noop("Declare the gateway dead when it does not answer for this long.")),
-    data("dpdaction", Kind::Choice(DPDACTION_VALUES), Some("clear"), Ls, tr_noop("What to do with a dead gateway: clear (disconnect), hold, or restart.")),
+    data("dpdtimeout", Kind::Duration { min: 1, max: DAY }, Some("150s"), Ls, tr_noop("With dead peer detection on (dpddelay above 0): the gateway counts as dead when a liveness check stays unanswered this long; it may be shorter than dpddelay.")),
+    data("dpdaction", Kind::Choice(DPDACTION_VALUES), Some("clear"), Ls, tr_noop("What to do when the gateway stops answering liveness checks: clear ends the connection; restart keeps it, blocks its traffic and connects again (1 s, 2 s, 4 s ... up to 30 s apart) until it is up or disconnected, asking for the same address; hold is not supported yet.")),
     data("ipsec-interface", Kind::Integer { min: 1, max: 65_535 }, None, Ls, tr_noop("Route-based tunnel: XFRM interface id (the interface is named ipsec<N>).")),
     data("mark", Kind::Mark, None, Ike, tr_noop("Mark-based route-based tunnel (with vti-interface): the XFRM mark of the SAs and policies, value or value/mask, as in the OCI guide; distinct marks let two tunnels run at once.")),
     data("vti-interface", Kind::InterfaceName, None, Ike, tr_noop("Mark-based route-based tunnel: the VTI device to create, keyed with mark, through which the remote networks are routed.")),
-    data("encapsulation", Kind::Choice(ENCAPSULATION_VALUES), Some("auto"), Ike, tr_noop("UDP encapsulation of ESP: auto (when NAT is detected), yes (always, as OCI asks), no.")),
+    data("nat-keepalive", Kind::Duration { min: 0, max: 3600 }, Some("20s"), Ike, tr_noop("Behind a NAT, send a NAT-keepalive (RFC 3948) after this long without sending to the gateway, so the NAT keeps the mapping; 0 turns it off. Libreswan and strongSwan set it for all connections, so an export keeps it only as a # nm-ike: comment.")),
+    data("encapsulation", Kind::Choice(ENCAPSULATION_VALUES), Some("auto"), Ike, tr_noop("UDP encapsulation of ESP: auto (when a NAT is detected), yes (always, as OCI asks), or no (never: a NAT on the path ends the connection with an error).")),
     data("rightport", Kind::Integer { min: 1, max: 65_535 }, Some("500"), Ike, tr_noop("The gateway's IKE UDP port.")),
     data("route-table", Kind::RouteTable, Some("2749"), Ike, tr_noop("Routing table for the tunnel's routes (TunnelVision defence).")),
     data("route-rule-priority", Kind::RulePriority, Some("2749"), Ike, tr_noop("Priority of the routing rule that sends traffic to the tunnel's table.")),

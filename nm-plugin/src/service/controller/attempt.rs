@@ -4,9 +4,10 @@
 
 use super::{cancel, Active, Controller, Core, IpProgress, Out};
 use crate::driver::files::FileAccess;
+use crate::driver::hold::{HoldingKernel, PolicyHold};
 use crate::driver::launch::{self, BackendError, KernelSetup};
 use crate::driver::profile::connection_config;
-use crate::driver::run::{local_address_towards, Runner};
+use crate::driver::run::{local_address_towards, InitiateRequest, Restart, Runner};
 use crate::service::errors::PluginError;
 use crate::service::events::{self, Action, Level, Situation, Track};
 use crate::service::failure::FailureContext;
@@ -15,13 +16,13 @@ use crate::service::messages;
 use crate::service::secrets::{VpnMaps, FLAG_AGENT_OWNED, FLAG_NOT_REQUIRED, FLAG_NOT_SAVED};
 use crate::service::sockets::{self, IcmpWatch};
 use crate::service::state::{PluginFailure, ServiceState};
-use crate::settings::{AuthMethod, Settings};
+use crate::settings::{AuthMethod, DpdAction, Settings};
 use crate::tool;
-use ike_core::engine::Event;
+use ike_core::engine::{ConnectionConfig, Event, IkeSaHandle};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
-use tokio::sync::{mpsc, watch};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// Whether the pre-shared key of a profile authenticating with `auth`, whose `pskvalue` has the
 /// secret flags `flags`, may be asked for again after the gateway rejected it: only a key the
@@ -31,6 +32,82 @@ fn psk_can_be_asked_again(auth: AuthMethod, flags: u64) -> bool {
     auth == AuthMethod::Psk
         && flags & (FLAG_AGENT_OWNED | FLAG_NOT_SAVED) != 0
         && flags & FLAG_NOT_REQUIRED == 0
+}
+
+/// What a connection's event loop is linked to.
+struct Link {
+    stop: watch::Receiver<bool>,
+    events: mpsc::UnboundedReceiver<Event>,
+    /// For the engine's loop: `dpdaction=restart`.
+    restart: Option<Restart>,
+    /// For [`Controller::drive`]: `dpdaction=restart`.
+    reconnect: Option<Reconnect>,
+}
+
+/// What an event meant for `dpdaction=restart`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Turn {
+    Nothing,
+    /// The connection was lost: initiate it again after the backoff.
+    Restart,
+    /// It is up again.
+    Restarted,
+}
+
+/// The longest wait between two attempts to re-establish a lost connection.
+pub const RESTART_MAX_DELAY: Duration = Duration::from_secs(30);
+
+/// The wait before attempt `failures` + 1 to re-establish a lost connection: 1 s, 2 s, 4 s
+/// ... up to [`RESTART_MAX_DELAY`].
+pub fn restart_delay(failures: u32) -> Duration {
+    Duration::from_secs(1u64 << failures.min(5)).min(RESTART_MAX_DELAY)
+}
+
+/// `dpdaction=restart`: how [`Controller::drive`] initiates the connection again.
+struct Reconnect {
+    /// The connection as first initiated.
+    conn: ConnectionConfig,
+    /// To the engine's loop.
+    initiate: mpsc::UnboundedSender<InitiateRequest>,
+    /// Attempts since the connection was last up.
+    failures: u32,
+}
+
+impl Reconnect {
+    /// When to try next (and logs it).
+    fn schedule(&mut self) -> tokio::time::Instant {
+        let delay = restart_delay(self.failures);
+        self.failures = self.failures.saturating_add(1);
+        tracing::warn!("{}", messages::restarting(delay));
+        tokio::time::Instant::now() + delay
+    }
+
+    /// The connection again, asking for the addresses NetworkManager was given (RFC 7296
+    /// §3.15.1 lets a request carry them; the gateway may assign others).
+    fn config(&self, track: &Track) -> ConnectionConfig {
+        let mut conn = self.conn.clone();
+        if let Some(c) = &track.sent {
+            let r = &mut conn.request_config;
+            r.prefer_v4 = c.addresses_v4.iter().find_map(|a| match a.addr {
+                std::net::IpAddr::V4(v4) if r.ipv4 => Some(v4),
+                _ => None,
+            });
+            r.prefer_v6 = c.addresses_v6.iter().find_map(|a| match a.addr {
+                std::net::IpAddr::V6(v6) if r.ipv6 => Some(v6),
+                _ => None,
+            });
+        }
+        conn
+    }
+
+    async fn initiate_again(&mut self, track: &Track) -> Result<IkeSaHandle, String> {
+        let (tx, rx) = oneshot::channel();
+        self.initiate
+            .send((Box::new(self.config(track)), tx))
+            .map_err(|_| "the engine's loop has ended".to_string())?;
+        rx.await
+            .map_err(|_| "the engine's loop has ended".to_string())?
+    }
 }
 
 impl Controller {
@@ -49,7 +126,8 @@ impl Controller {
         }
         let host = settings.gateway.clone();
         let port = settings.gateway_port;
-        let remote = tokio::task::spawn_blocking(move || tool::resolve(&host, port))
+        let family = settings.host_family;
+        let remote = tokio::task::spawn_blocking(move || tool::resolve(&host, port, family))
             .await
             .map_err(|e| PluginError::LaunchFailed(messages::resolve_failed(&e.to_string())))?
             .map_err(|e| PluginError::LaunchFailed(messages::resolve_failed(&e)))?;
@@ -77,10 +155,11 @@ impl Controller {
         .map_err(|e| PluginError::InvalidConnection(messages::profile_invalid(&[e])))?;
         let setup = KernelSetup::for_connection(&settings, self.opts.block, local, remote.ip());
         let auth = settings.auth;
+        let restart = settings.dpd_action == DpdAction::Restart;
         drop(settings);
         // The kernel backend comes before the sockets: without one that protects traffic
         // nothing is sent and nothing is installed.
-        let kernel = match (self.opts.kernel)(&setup) {
+        let mut kernel = match (self.opts.kernel)(&setup) {
             Ok(k) => k,
             Err(BackendError::NoEsp) => return self.fail_without_kernel(),
             Err(BackendError::Failed(e)) => {
@@ -102,6 +181,11 @@ impl Controller {
                 ""
             }
         );
+        // dpdaction=restart: the policies of a lost connection stay until it is back.
+        let hold = restart.then(PolicyHold::new);
+        if let Some(h) = &hold {
+            kernel = Box::new(HoldingKernel::new(kernel, Arc::clone(h)));
+        }
         let (ev_tx, ev_rx) = mpsc::unbounded_channel();
         let tundev = kernel.tunnel_device();
         let sent = bound.sockets.sent_counter();
@@ -116,6 +200,23 @@ impl Controller {
             kernel,
             ev_tx,
         );
+        let (reconnect, loop_restart) = match &hold {
+            Some(h) => {
+                let (tx, rx) = mpsc::unbounded_channel();
+                (
+                    Some(Reconnect {
+                        conn: conn.clone(),
+                        initiate: tx,
+                        failures: 0,
+                    }),
+                    Some(Restart {
+                        hold: Arc::clone(h),
+                        initiate: rx,
+                    }),
+                )
+            }
+            None => (None, None),
+        };
         let now = runner.now();
         let own = runner
             .engine
@@ -131,8 +232,14 @@ impl Controller {
         let attempt = core.attempt;
         let me = Arc::clone(self);
         let task = tokio::spawn(async move {
-            me.drive(attempt, runner, stop_rx, ev_rx, Track::new(own, tundev))
-                .await;
+            let track = Track::new(own, tundev).with_restart(restart);
+            let link = Link {
+                stop: stop_rx,
+                events: ev_rx,
+                restart: loop_restart,
+                reconnect,
+            };
+            me.drive(attempt, runner, link, track).await;
             let _ = done_tx.send(true);
         });
         let me = Arc::clone(self);
@@ -162,6 +269,7 @@ impl Controller {
             icmp: IcmpTally::default(),
             sent,
             runner: None,
+            hold,
         });
         core.ip = IpProgress::default();
         self.set_state(&mut core, ServiceState::Starting);
@@ -190,28 +298,77 @@ impl Controller {
         self: Arc<Self>,
         attempt: u64,
         mut runner: Runner,
-        stop: watch::Receiver<bool>,
-        mut events: mpsc::UnboundedReceiver<Event>,
+        link: Link,
         mut track: Track,
     ) {
+        let Link {
+            stop,
+            mut events,
+            restart,
+            mut reconnect,
+        } = link;
         let run = tokio::spawn(async move {
-            runner.run(stop, true).await;
+            runner.run_with(stop, true, restart).await;
             launch::teardown(runner.kernel.as_mut());
         });
         if let Some(a) = self.lock().active.as_mut().filter(|a| a.attempt == attempt) {
             a.runner = Some(run.abort_handle());
         }
-        while let Some(ev) = events.recv().await {
-            self.on_event(attempt, ev, &mut track);
+        let mut retry_at: Option<tokio::time::Instant> = None;
+        loop {
+            let wait = async {
+                match retry_at {
+                    Some(t) => tokio::time::sleep_until(t).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                ev = events.recv() => {
+                    let Some(ev) = ev else { break };
+                    let turn = self.on_event(attempt, ev, &mut track);
+                    if let Some(r) = reconnect.as_mut() {
+                        match turn {
+                            Turn::Restart => retry_at = Some(r.schedule()),
+                            Turn::Restarted => r.failures = 0,
+                            Turn::Nothing => {}
+                        }
+                    }
+                }
+                () = wait => {
+                    retry_at = None;
+                    let Some(r) = reconnect.as_mut() else { continue };
+                    if self.closing(attempt) {
+                        continue;
+                    }
+                    match r.initiate_again(&track).await {
+                        Ok(own) => {
+                            tracing::info!("dpdaction=restart: connecting to the gateway again");
+                            track.reinitiated(own);
+                        }
+                        Err(e) => {
+                            tracing::warn!("{}", messages::restart_failed(&e));
+                            retry_at = Some(r.schedule());
+                        }
+                    }
+                }
+            }
         }
         let _ = run.await;
         self.on_ended(attempt);
     }
 
-    fn on_event(self: &Arc<Self>, attempt: u64, ev: Event, track: &mut Track) {
+    /// Whether the attempt is over or being closed.
+    fn closing(&self, attempt: u64) -> bool {
+        self.lock()
+            .active
+            .as_ref()
+            .is_none_or(|a| a.attempt != attempt || a.closing)
+    }
+
+    fn on_event(self: &Arc<Self>, attempt: u64, ev: Event, track: &mut Track) -> Turn {
         let mut core = self.lock();
         let Some(active) = core.active.as_ref().filter(|a| a.attempt == attempt) else {
-            return;
+            return Turn::Nothing;
         };
         let situation = Situation {
             closing: active.closing,
@@ -223,9 +380,16 @@ impl Controller {
             can_reprompt: Self::can_reprompt(&core),
             icmp: active.icmp.seen(),
         };
+        let mut turn = Turn::Nothing;
         for action in events::on_event(track, ev, &situation) {
+            match action {
+                Action::Restart => turn = Turn::Restart,
+                Action::Restarted => turn = Turn::Restarted,
+                _ => {}
+            }
             self.apply(&mut core, action);
         }
+        turn
     }
 
     /// Carries out one action of [`events::on_event`].
@@ -251,6 +415,14 @@ impl Controller {
             Action::Stop(reason) => {
                 self.begin_stop(core, Some(reason));
                 Self::end_half_open(core);
+            }
+            // The connection stays: NetworkManager keeps it activated, the policies stay
+            // (held by the `HoldingKernel`) and block its traffic; `drive` initiates it again.
+            Action::Restart => {}
+            Action::Restarted => {
+                if let Some(h) = core.active.as_ref().and_then(|a| a.hold.as_ref()) {
+                    h.release();
+                }
             }
         }
     }
@@ -279,6 +451,9 @@ impl Controller {
         let Some(mut old) = core.active.take() else {
             return false;
         };
+        if let Some(h) = &old.hold {
+            h.end();
+        }
         let _ = old.stop.send(true);
         cancel(&mut old.icmp_watch);
         let mut maps = old.maps.clone();
@@ -383,6 +558,13 @@ mod tests {
             AuthMethod::Certificate,
             FLAG_AGENT_OWNED
         ));
+    }
+
+    #[test]
+    fn restart_backs_off_to_30_s() {
+        let secs: Vec<u64> = (0..8).map(|n| restart_delay(n).as_secs()).collect();
+        assert_eq!(secs, vec![1, 2, 4, 8, 16, 30, 30, 30]);
+        assert_eq!(restart_delay(u32::MAX), RESTART_MAX_DELAY);
     }
 
     #[test]
