@@ -11,8 +11,10 @@ reader says), matched exactly; the search covers the windows of gnome-control-ce
 showing, the newest (the dialog) first.
 
   click:NAME               press the button NAME (its AT-SPI action, else a pointer click)
+  click-in:TEXT=NAME       press the button NAME in the list row holding a label TEXT
   row:TEXT                 activate the list row holding a label TEXT (pointer click)
   tab:NAME                 select the notebook tab NAME
+  choose:NAME=ITEM         open the drop-down NAME and pick ITEM (pointer clicks)
   set:NAME=VALUE           replace the text of the field NAME with VALUE (typed by keyboard)
   has:NAME                 a widget named NAME is showing
   gone:NAME                no widget named NAME is showing (a closed dialog)
@@ -219,6 +221,14 @@ def shot(path):
     subprocess.run(["convert", "xwd:-", "-trim", "+repage", f"png:{path}"], input=raw, check=True)
 
 
+def row_of(text):
+    """The list row holding a label TEXT."""
+    r = find(text, roles={"label"})
+    while r is not None and r.getRoleName() not in ("list item", "table row", "list box row"):
+        r = r.parent
+    return r
+
+
 def description(acc):
     try:
         return acc.description or ""
@@ -233,14 +243,20 @@ def step(s):
                        lambda: find(arg, roles={"push button", "toggle button", "menu item"}))
         wait_for(f"{arg!r} sensitive", lambda: acc.getState().contains(pyatspi.STATE_SENSITIVE), 10)
         press(acc)
+    elif kind == "click-in":
+        text, _, name = arg.partition("=")
+
+        def button():
+            r = row_of(text)
+            if r is None:
+                return None
+            for acc in walk(r):
+                if acc.name == name and acc.getRoleName() in ("push button", "toggle button"):
+                    return acc
+            return None
+        press(wait_for(f"a button {name!r} in the row {text!r}", button))
     elif kind == "row":
-        def row():
-            lab = find(arg, roles={"label"})
-            r = lab
-            while r is not None and r.getRoleName() not in ("list item", "table row", "list box row"):
-                r = r.parent
-            return r
-        r = wait_for(f"a list row with the label {arg!r}", row)
+        r = wait_for(f"a list row with the label {arg!r}", lambda: row_of(arg))
         pointer_click(r)
     elif kind == "tab":
         t = wait_for(f"a tab named {arg!r}", lambda: find(arg, roles={"page tab"}))
@@ -251,6 +267,29 @@ def step(s):
         except Exception:
             pointer_click(t)
         wait_for(f"tab {arg!r} selected", lambda: t.getState().contains(pyatspi.STATE_SELECTED), 5)
+    elif kind == "choose":
+        name, _, item = arg.partition("=")
+        combo = wait_for(f"a drop-down named {name!r}", lambda: find(name, roles={"combo box"}))
+        if combo.name == item or any(c.name == item for c in walk(combo) if c is not combo and c.getRoleName() == "label"):
+            return
+        pointer_click(combo)
+
+        def choice():
+            # the list pops up in a popover (its own surface) or inside the combo's subtree
+            for w in windows() + [combo]:
+                for acc in walk(w):
+                    if acc.name == item and acc.getRoleName() in ("label", "list item", "menu item"):
+                        if acc.getRoleName() == "label" and acc.parent is not None and \
+                                acc.parent.getRoleName() == "combo box":
+                            continue
+                        return acc
+            return None
+        entry = wait_for(f"the choice {item!r} in {name!r}", choice, 10)
+        pointer_click(entry)
+
+        def chosen():
+            return any(c.name == item for c in walk(combo) if c is not combo) or combo.name == item
+        wait_for(f"{name!r} to show {item!r}", chosen, 10)
     elif kind == "set":
         name, _, value = arg.partition("=")
         set_text(name, value)
