@@ -136,7 +136,10 @@ fn build(
                 .map_or("1", String::as_str);
             flags.set_selected(choice_index(SECRET_FLAGS, fv));
             flags.connect_selected_notify(move |_| ch());
-            let b = gtk4::Box::new(gtk4::Orientation::Horizontal, 6);
+            // The storage choice goes under the password, not beside it: its texts are long,
+            // and in GNOME Settings' narrow dialog a row of both left the password entry no
+            // width at all (GTK allocated it -22 pixels).
+            let b = gtk4::Box::new(gtk4::Orientation::Vertical, 6);
             b.append(&e);
             b.append(&flags);
             (Control::Password(e, flags), b.upcast())
@@ -161,6 +164,21 @@ fn build(
         main.set_tooltip_text(Some(&help));
     }
     (control, widget)
+}
+
+/// Gives the field's widgets their accessible name: a label next to an entry in a grid names
+/// nothing for a screen reader (GTK 4 has no implicit "label for"), so each control is
+/// labelled by its field's label, and so is the storage choice of a password (its current
+/// choice is read after the name).
+fn name_controls(control: &Control, label: &gtk4::Label) {
+    use gtk4::accessible::Relation;
+    let labelled = [label.upcast_ref::<gtk4::Accessible>()];
+    control
+        .main_widget()
+        .update_relation(&[Relation::LabelledBy(&labelled)]);
+    if let Control::Password(_, flags) = control {
+        flags.update_relation(&[Relation::LabelledBy(&labelled)]);
+    }
 }
 
 fn grid() -> gtk4::Grid {
@@ -206,6 +224,7 @@ impl Gtk4Page {
             let (control, widget) = build(fl, values, &changed);
             let label = gtk4::Label::new(Some(model::label(fl)));
             label.set_xalign(0.0);
+            name_controls(&control, &label);
             // Every section is in `grids` (the fields' test checks the table's sections).
             if let Some((_, g, row)) = grids.iter_mut().find(|(s, _, _)| *s == fl.section) {
                 g.attach(&label, 0, *row, 1, 1);
@@ -307,14 +326,20 @@ impl FieldControl for Gtk4Control {
 
     fn set_invalid(&self, reason: Option<&str>, help: &str) {
         let w = self.kind.main_widget();
+        // The reason is the tooltip, which GTK also gives screen readers as the description;
+        // the invalid state tells them the field is in error.
         match reason {
             Some(r) => {
                 w.add_css_class("error");
                 w.set_tooltip_text(Some(r));
+                w.update_state(&[gtk4::accessible::State::Invalid(
+                    gtk4::AccessibleInvalidState::True,
+                )]);
             }
             None => {
                 w.remove_css_class("error");
                 w.set_tooltip_text((!help.is_empty()).then_some(help));
+                w.reset_state(gtk4::AccessibleState::Invalid);
             }
         }
     }
