@@ -27,7 +27,7 @@ scenario_run() {
 		shot:"$o/filled.png" \
 		click:"Advanced…" tab:Networks set:"Remote networks=$LAB_RIGHT_LAN" \
 		named:"text,password text,combo box,check box,toggle button,switch,spin button" \
-		shot:"$o/advanced.png" click:Close \
+		shot:"$o/advanced.png" click:Close gone:"IPsec Advanced Options" \
 		sensitive:Add=1 click:Add gone:"Add VPN"
 	lab_timing saved
 	lab_wait "$(lab_scale 10)" "the profile gs-office in NetworkManager" lab_nmcli -g connection.id connection show gs-office
