@@ -112,15 +112,52 @@ def find_widget(name):
     return find(name, roles=BUTTONS) or find(name)
 
 
+def tab_list_of(notebook, depth=0):
+    if notebook is None or depth > 3:
+        return None
+    for c in notebook:
+        if c is None:
+            continue
+        if c.getRoleName() == "page tab list":
+            return c
+        t = tab_list_of(c, depth + 1)
+        if t is not None:
+            return t
+    return None
+
+
+def in_hidden_page(acc):
+    """Whether acc is on a notebook page that is not the current one. GTK 4.8 keeps such
+    pages "visible", some even with their old size; the page objects (panels named "Tab")
+    are in the order of the tabs, and the current tab is "selected"."""
+    a = acc.parent
+    while a is not None and a.getRoleName() not in ("application", "frame", "dialog"):
+        if a.getRoleName() == "panel" and a.name == "Tab" and a.parent is not None:
+            pages = [c for c in a.parent if c is not None and c.getRoleName() == "panel" and c.name == "Tab"]
+            tabs = tab_list_of(a.parent.parent)
+            if tabs is not None and a in pages:
+                tab_items = [c for c in tabs if c is not None and c.getRoleName() == "page tab"]
+                i = pages.index(a)
+                if i < len(tab_items) and not tab_items[i].getState().contains(pyatspi.STATE_SELECTED):
+                    return True
+        a = a.parent
+    return False
+
+
 def find(name, roles=None, window=None):
+    """The first widget named NAME (of ROLES), preferring one with a size: a notebook's other
+    pages (GNOME Settings' IPv4 page has a "Gateway" too) are "visible" but not allocated."""
+    fallback = None
     for w in [window] if window else windows():
         for acc in walk(w):
             try:
                 if name_matches(acc.name, name) and (roles is None or acc.getRoleName() in roles):
-                    return acc
+                    if on_screen(acc) and not in_hidden_page(acc):
+                        return acc
+                    fallback = fallback or acc
             except Exception:
                 continue
-    return None
+    return fallback
 
 
 def xdotool(*args):
@@ -149,9 +186,10 @@ def screen_xy(acc):
 
 
 def place_dialogs():
-    """Without a window manager every window maps at 0,0 over the main one, and GTK 4 draws a
-    second top-level window only after it has been configured: move each dialog once (to the
-    right of the sidebar), which also keeps the main window's heading in the screenshots."""
+    """Without a window manager every window maps where it asks (0,0 over the main one), and
+    GTK 4 draws a second top-level window only after it has been configured: move each dialog
+    to the right of the sidebar (which also keeps the main window's heading in the
+    screenshots)."""
     ids = subprocess.run(["xdotool", "search", "--onlyvisible", "--class", APP],
                          capture_output=True, text=True).stdout.split()
     for wid in ids:
@@ -162,7 +200,7 @@ def place_dialogs():
         geo = subprocess.run(["xdotool", "getwindowgeometry", "--shell", wid],
                              capture_output=True, text=True).stdout
         vals = dict(line.split("=", 1) for line in geo.split() if "=" in line)
-        if vals.get("X") == "0" and vals.get("Y") == "0":
+        if (vals.get("X"), vals.get("Y")) != ("300", "60"):
             xdotool("windowmove", "--sync", wid, "300", "60")
 
 
@@ -305,13 +343,17 @@ def step(s):
                         return acc
             return None
         t = wait_for(f"a tab named {arg!r}", tab)
+        def selected():
+            return t.getState().contains(pyatspi.STATE_SELECTED)
         try:
-            sel = t.parent.querySelection()
-            idx = t.getIndexInParent()
-            sel.selectChild(idx)
+            t.parent.querySelection().selectChild(t.getIndexInParent())
         except Exception:
-            pointer_click(t)
-        wait_for(f"tab {arg!r} selected", lambda: t.getState().contains(pyatspi.STATE_SELECTED), 5)
+            pass
+        try:
+            wait_for("", selected, 1)
+        except StepFailed:
+            pointer_click(t)  # as a user would
+        wait_for(f"tab {arg!r} selected", selected, 5)
     elif kind == "choose":
         name, _, item = arg.partition("=")
         combo = wait_for(f"a drop-down named {name!r}", lambda: find(name, roles={"combo box"}))
@@ -392,7 +434,7 @@ def step(s):
         for acc in walk(w):
             try:
                 role = acc.getRoleName()
-                if role in roles and on_screen(acc):
+                if role in roles and on_screen(acc) and not in_hidden_page(acc):
                     (named if acc.name else unnamed).append(f"{role} {acc.name!r}")
             except Exception:
                 pass
