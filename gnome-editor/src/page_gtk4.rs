@@ -35,6 +35,8 @@ impl Control {
 /// The GTK4 page.
 pub struct Gtk4Page {
     root: gtk4::Box,
+    /// Why the profile cannot be saved (shown under the fields while something is invalid).
+    problems: gtk4::Label,
     advanced: gtk4::Window,
     rows: Rc<Vec<Row<Gtk4Control>>>,
 }
@@ -162,6 +164,7 @@ fn build(
     main.set_widget_name(&name);
     if !help.is_empty() {
         main.set_tooltip_text(Some(&help));
+        main.update_property(&[gtk4::accessible::Property::Description(&help)]);
     }
     (control, widget)
 }
@@ -250,6 +253,18 @@ impl Gtk4Page {
         heading.set_margin_top(12);
         root.append(&heading);
         root.append(&main);
+        // The reasons, in the page itself: a tooltip shows only under the pointer, and GTK 4.8
+        // does not give tooltips (nor accessible descriptions) to screen readers.
+        let problems = gtk4::Label::new(None);
+        problems.set_widget_name("ike-problems");
+        problems.set_xalign(0.0);
+        problems.set_wrap(true);
+        problems.set_selectable(true);
+        problems.add_css_class("error");
+        problems.set_margin_start(12);
+        problems.set_margin_end(12);
+        problems.set_visible(false);
+        root.append(&problems);
         let advanced_button = gtk4::Button::with_label(tr("Advanced…"));
         advanced_button.set_widget_name("ike-advanced");
         advanced_button.set_halign(gtk4::Align::End);
@@ -279,6 +294,7 @@ impl Gtk4Page {
 
         let page = Gtk4Page {
             root,
+            problems,
             advanced,
             rows: Rc::new(rows),
         };
@@ -326,12 +342,14 @@ impl FieldControl for Gtk4Control {
 
     fn set_invalid(&self, reason: Option<&str>, help: &str) {
         let w = self.kind.main_widget();
-        // The reason is the tooltip, which GTK also gives screen readers as the description;
-        // the invalid state tells them the field is in error.
+        // The reason is the tooltip and, for screen readers (GTK 4.8 does not pass tooltips
+        // on), the accessible description; the invalid state tells them the field is in error.
+        use gtk4::accessible::Property;
         match reason {
             Some(r) => {
                 w.add_css_class("error");
                 w.set_tooltip_text(Some(r));
+                w.update_property(&[Property::Description(r)]);
                 w.update_state(&[gtk4::accessible::State::Invalid(
                     gtk4::AccessibleInvalidState::True,
                 )]);
@@ -339,6 +357,7 @@ impl FieldControl for Gtk4Control {
             None => {
                 w.remove_css_class("error");
                 w.set_tooltip_text((!help.is_empty()).then_some(help));
+                w.update_property(&[Property::Description(help)]);
                 w.reset_state(gtk4::AccessibleState::Invalid);
             }
         }
@@ -361,6 +380,13 @@ impl Page for Gtk4Page {
 
     fn mark(&self, invalid: &[Invalid]) {
         rows::mark(&self.rows, invalid);
+        if invalid.is_empty() {
+            self.problems.set_visible(false);
+            self.problems.set_text("");
+        } else {
+            self.problems.set_text(&model::error_text(invalid));
+            self.problems.set_visible(true);
+        }
     }
 }
 

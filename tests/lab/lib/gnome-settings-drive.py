@@ -19,6 +19,7 @@ showing, the newest (the dialog) first.
   has:NAME                 a widget named NAME is showing
   gone:NAME                no widget named NAME is showing (a closed dialog)
   sensitive:NAME=0|1       the widget NAME is (1) or is not (0) sensitive
+  shows:TEXT               a label containing TEXT is showing (in a window with a size)
   describes:NAME=TEXT      the accessible description (tooltip) of NAME contains TEXT
   labels:FILE              writes the texts of the showing labels (one a line) to FILE
   named:ROLE[,ROLE]        every showing widget of these roles in the newest window has a
@@ -306,6 +307,10 @@ def row_of(text):
 
 def description(acc):
     try:
+        acc.clearCache()  # libatspi may hold the description it read before the change
+    except Exception:
+        pass
+    try:
         return acc.description or ""
     except Exception:
         return ""
@@ -410,6 +415,16 @@ def step(s):
         want_b = want == "1"
         wait_for(f"{name!r} {'sensitive' if want_b else 'insensitive'}",
                  lambda: acc.getState().contains(pyatspi.STATE_SENSITIVE) == want_b, 10)
+    elif kind == "shows":
+        def label():
+            for w in windows():
+                for acc in walk(w):
+                    if acc.getRoleName() == "label" and acc.name and arg in acc.name \
+                            and on_screen(acc) and not in_hidden_page(acc):
+                        return acc
+            return None
+        acc = wait_for(f"a label showing {arg!r}", label, 10)
+        print(f"info label: {acc.name!r}")
     elif kind == "describes":
         name, _, text = arg.partition("=")
         acc = wait_for(f"a widget named {name!r}", lambda: find_widget(name))
