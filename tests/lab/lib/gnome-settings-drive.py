@@ -186,7 +186,16 @@ def screen_xy(acc):
     return ox + x, oy + y
 
 
-def place_dialogs():
+def main_title():
+    """The title of GNOME Settings' main window (its first; "Settings", translated)."""
+    a = app()
+    for w in a if a is not None else []:
+        if w is not None:
+            return w.name
+    return "Settings"
+
+
+def place_dialogs(nudge=False):
     """Without a window manager every window maps where it asks (0,0 over the main one), and
     GTK 4 draws a second top-level window only after it has been configured: move each dialog
     to the right of the sidebar (which also keeps the main window's heading in the
@@ -196,12 +205,15 @@ def place_dialogs():
     for wid in ids:
         name = subprocess.run(["xdotool", "getwindowname", wid], capture_output=True,
                               text=True).stdout.strip()
-        if name in ("Settings", APP, ""):
+        if name in (main_title(), APP, ""):
             continue
         geo = subprocess.run(["xdotool", "getwindowgeometry", "--shell", wid],
                              capture_output=True, text=True).stdout
         vals = dict(line.split("=", 1) for line in geo.split() if "=" in line)
-        if (vals.get("X"), vals.get("Y")) != ("300", "60"):
+        if nudge and (vals.get("X"), vals.get("Y")) == ("300", "60"):
+            # configured again, so that GTK draws what changed since
+            xdotool("windowmove", "--sync", wid, "301", "60")
+        if nudge or (vals.get("X"), vals.get("Y")) != ("300", "60"):
             xdotool("windowmove", "--sync", wid, "300", "60")
 
 
@@ -276,7 +288,7 @@ def steady(timeout=30):
 
 
 def shot(path):
-    place_dialogs()
+    place_dialogs(nudge=True)
     raw = steady()
     subprocess.run(["convert", "xwd:-", "-trim", "+repage", f"png:{path}"], input=raw, check=True)
 
