@@ -228,9 +228,9 @@ pub const KEYS: &[Key] = &[
     data("retransmit-tries", Kind::Integer { min: 1, max: 10 }, Some("4"), Ike, tr_noop("Transmissions of each IKE request (the first included) before the gateway counts as not answering; with the defaults that is after 15 s.")),
     data("nm-connect-mode", Kind::Choice(CONNECT_MODE_VALUES), Some("up"), Ls, tr_noop("Connect at once (up); on-demand is not supported and behaves like up.")),
     data("leftsendcert", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility; we always send our certificate.")),
-    data("rightcert", Kind::Unsupported, None, Ls, tr_noop("pinning the gateway's certificate is not supported yet; remove rightcert and set rightca to the CA that issued the gateway's certificate")),
-    data("leftxauthusername", Kind::Unsupported, None, Ls, tr_noop("XAUTH user names are not supported yet (XAUTH belongs to IKEv1, which is not implemented); remove leftxauthusername")),
-    data("leftusername", Kind::Unsupported, None, Ls, tr_noop("user name authentication (XAUTH or EAP) is not supported yet; remove leftusername and use a pre-shared key or a certificate")),
+    data("rightcert", Kind::Unsupported, None, Ls, tr_noop("pinning the gateway's certificate is not supported yet; remove rightcert and set rightca to the CA that issued the gateway's certificate.")),
+    data("leftxauthusername", Kind::Unsupported, None, Ls, tr_noop("XAUTH user names are not supported yet (XAUTH belongs to IKEv1, which is not implemented); remove leftxauthusername.")),
+    data("leftusername", Kind::Unsupported, None, Ls, tr_noop("user name authentication (XAUTH or EAP) is not supported yet; remove leftusername and use a pre-shared key or a certificate.")),
     data("vendor", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility; no vendor quirks are needed for IKEv2.")),
     data("nm-auto-defaults", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility.")),
     data("Domain", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility (NetworkManager-libreswan shows it but does not use it).")),
@@ -244,7 +244,7 @@ pub const KEYS: &[Key] = &[
         default: None,
         origin: Ls,
         place: Place::Secret,
-        help: tr_noop("XAUTH passwords are not supported yet (XAUTH belongs to IKEv1, which is not implemented); remove xauthpassword"),
+        help: tr_noop("XAUTH passwords are not supported yet (XAUTH belongs to IKEv1, which is not implemented); remove xauthpassword."),
     },
 ];
 

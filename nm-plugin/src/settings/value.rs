@@ -107,12 +107,12 @@ pub fn parse_proto_port(value: &str) -> Option<(u8, u16)> {
     Some((proto, port))
 }
 
-/// Parses `left`: `None` for empty, `%defaultroute` or `%any` (the routing table chooses our
-/// address), the address for an IP literal; `Err` for anything else.
-pub fn parse_local_address(value: &str) -> Result<Option<IpAddr>, ()> {
+/// Parses `left`: `Ok(None)` for empty, `%defaultroute` or `%any` (the routing table chooses
+/// our address), the address for an IP literal; the parser's error for anything else.
+pub fn parse_local_address(value: &str) -> Result<Option<IpAddr>, std::net::AddrParseError> {
     match value.trim() {
         "" | "%defaultroute" | "%any" => Ok(None),
-        v => v.parse::<IpAddr>().map(Some).map_err(|_| ()),
+        v => v.parse::<IpAddr>().map(Some),
     }
 }
 
@@ -300,7 +300,10 @@ pub fn check(key: &Key, value: &str) -> Result<(), SettingsError> {
             }
         }
         Kind::File => {
-            if key.name == "leftcert" && !v.contains('/') {
+            let file_like = [".pem", ".crt", ".cer", ".der", ".p12", ".pfx"]
+                .iter()
+                .any(|ext| v.to_ascii_lowercase().ends_with(ext));
+            if key.name == "leftcert" && !v.contains('/') && !file_like {
                 return err(trf(
                     "{value} is not a file; NetworkManager-ike reads certificates from PEM, DER or PKCS#12 files, not from an NSS database nickname",
                     &[("value", &shown(v))],
@@ -367,7 +370,13 @@ pub fn check(key: &Key, value: &str) -> Result<(), SettingsError> {
                 .into());
             }
         }
-        Kind::Unsupported => return err(key.localized_help().into()),
+        // The help says what is missing; as a message it has no final stop.
+        Kind::Unsupported => {
+            return err(key
+                .localized_help()
+                .trim_end_matches(['.', '。'])
+                .to_string())
+        }
     }
     Ok(())
 }
