@@ -26,7 +26,7 @@ source "$LAB_DIR/lib/nm-ike.sh"
 LAB_GS_PLUGIN_NAME="IPsec/IKEv2 (NetworkManager-ike)"
 
 lab_gs_client() {
-	lab_require gnome-control-center xvfb-run xwd convert xdotool dbus-run-session
+	lab_require gnome-control-center Xvfb xwd convert xdotool dbus-run-session
 	lab_nm_ike_editor_build
 	lab_nm_ike_client
 	lab_ns_add ui

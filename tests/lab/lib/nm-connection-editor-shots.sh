@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Run by the nm-connection-editor scenario inside `xvfb-run unshare --mount`: overlays the
+# Run by the nm-connection-editor scenario inside `lib/x-session unshare --mount`: overlays the
 # meson-staged files on the system folders (this mount namespace only), then screenshots
 # nm-connection-editor's VPN type chooser and our page for a new connection.
 # Environment: STAGE SYSPLUG SYSVPN LANG_OUT LANG_TAG (and DISPLAY, DBUS_SYSTEM_BUS_ADDRESS).

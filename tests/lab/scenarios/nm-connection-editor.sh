@@ -8,7 +8,7 @@
 source "$LAB_DIR/lib/nm-ike.sh"
 
 scenario_run() {
-	lab_require xvfb-run xwd convert nm-connection-editor unshare
+	lab_require Xvfb xwd convert nm-connection-editor unshare
 	local stage=$LAB_RUN/stage build=$LAB_RUN/mbuild
 	CARGO_TARGET_DIR="$LAB_REPO/target" bash "$LAB_REPO/tests/install/test-meson-install.sh" "$build" "$stage" \
 		>"$LAB_OUT/meson-install.log" 2>&1 || lab_fail "meson install failed (see meson-install.log)"
@@ -31,7 +31,7 @@ scenario_run() {
 			NM_IKE_LOCALEDIR="$stage/usr/share/locale" NM_IKE_EDITOR_DEBUG=1 \
 			DBUS_SYSTEM_BUS_ADDRESS="unix:path=$LAB_RUN/nm/system_bus_socket" \
 			LANGUAGE=$lang LANG=$([ "$lang" = ja ] && echo ja_JP.UTF-8 || echo C.UTF-8) \
-			xvfb-run -a -s "-screen 0 1024x768x24" \
+			"$LAB_DIR/lib/x-session" -s "-screen 0 1024x768x24" \
 			unshare --mount --propagation private bash "$LAB_DIR/lib/nm-connection-editor-shots.sh" \
 			>"$LAB_OUT/nce-$lang.log" 2>&1 || lab_fail "nm-connection-editor run ($lang) failed (see nce-$lang.log)"
 		for f in add-vpn-$lang.png page-$lang.png; do

@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+# lab-vm: yes
+# lab-timeout: 360
+# lab-description: dead peer detection, dpdaction=restart against Libreswan: nmcli -> NetworkManager -> our service -> pluto (address pool); pluto is killed (SIGKILL) and started again; the service notices, re-establishes with backoff, the tunnel carries traffic again within dpddelay+dpdtimeout+5 s of the gateway answering, with the same virtual address, NetworkManager never left "activated", nothing went out in the clear
+
+# shellcheck source=../lib/nm-ike.sh
+source "$LAB_DIR/lib/nm-ike.sh"
+PSK="lab-life-dpd-restart-ls-0123456789"
+DELAY=5
+TIMEOUT=5
+
+# _pluto_gw: (re)starts the gateway; a pluto killed before leaves its lock and control socket.
+_pluto_gw() {
+	rm -f "$(lab_pluto_dir gw)/run/pluto.pid" "$(lab_pluto_dir gw)/run/pluto.ctl"
+	lab_pluto_start gw right
+}
+
+scenario_run() {
+	lab_topo --left-unconfigured --rhost
+	lab_pluto_conn gw rw authby=secret psk="$PSK" \
+		left="$LAB_RIGHT_IP" leftid=@gw.lab.test leftsubnet="$LAB_RIGHT_LAN" \
+		right=%any rightid=@client.lab.test rightaddresspool=10.3.0.10-10.3.0.20 \
+		leftmodecfgserver=yes rightmodecfgclient=yes \
+		ike=aes_gcm256-sha2_256-dh19 esp=aes_gcm128
+	_pluto_gw
+	# pluto runs without updown: the pool is routed towards the client by hand.
+	lab_route right "$LAB_POOL" via "$LAB_LEFT_IP"
+	lab_nm_ike_client
+	lab_nm_ike_add ikevpn "right=$LAB_RIGHT_IP, rightid=gw.lab.test, leftid=client.lab.test, rightsubnet=$LAB_RIGHT_LAN, ike=aes_gcm256-sha2_256;dh19, esp=aes_gcm128, dpddelay=${DELAY}s, dpdtimeout=${TIMEOUT}s, dpdaction=restart, pskvalue-flags=0" \
+		"pskvalue=$PSK"
+	lab_nm_vpn_up ikevpn
+	lab_timing vpn-up
+	lab_assert_ping left "$LAB_RHOST_IP"
+	local vip
+	vip=$(lab_nmcli -g IP4.ADDRESS connection show ikevpn | cut -d/ -f1)
+	[ -n "$vip" ] || lab_fail "no virtual address before the restart"
+
+	lab_capture_start wire left wan0 -Q out
+	kill -KILL "$(lab_daemon_pid gw)"
+	lab_log "pluto killed"
+	# Dead for a while: our checks notice (dpddelay + dpdtimeout), NetworkManager keeps the
+	# connection, and traffic that wants out meanwhile never leaves in the clear.
+	local i state
+	for i in $(seq 1 $((DELAY + TIMEOUT + 3))); do
+		state=$(lab_nm_con_state ikevpn || true)
+		[ "$state" = activated ] || lab_fail "NetworkManager left 'activated' ($state) while the gateway was down"
+		lab_nsx left ping -c 1 -W 1 "$LAB_RHOST_IP" >/dev/null 2>&1 || true
+	done
+	lab_nm_log_wait "stopped answering" 10
+	_pluto_gw
+	local t0=$SECONDS
+	lab_log "pluto started again"
+	lab_wait "$(lab_scale $((DELAY + TIMEOUT + 5)))" "the tunnel to carry traffic again" \
+		lab_nsx left ping -c 1 -W 1 "$LAB_RHOST_IP"
+	lab_log "traffic passes again $((SECONDS - t0)) s after the gateway came back"
+	lab_capture_stop wire
+	lab_assert_nm_state ikevpn activated
+	local vip2
+	vip2=$(lab_nmcli -g IP4.ADDRESS connection show ikevpn | cut -d/ -f1)
+	[ "$vip2" = "$vip" ] || lab_fail "the virtual address changed from $vip to $vip2"
+	lab_check "pluto trafficstatus shows no SA for rw after the restart" lab_pluto_has_sa gw rw
+	lab_assert_wire_protected 1 "left wan0" wire
+
+	lab_nmcli connection down ikevpn >/dev/null || lab_fail "nmcli connection down failed"
+	lab_ike_assert_clean left "after nmcli connection down"
+}
