@@ -35,6 +35,8 @@ impl Control {
 /// The GTK4 page.
 pub struct Gtk4Page {
     root: gtk4::Box,
+    /// Why the profile cannot be saved (shown under the fields while something is invalid).
+    problems: gtk4::Label,
     advanced: gtk4::Window,
     rows: Rc<Vec<Row<Gtk4Control>>>,
 }
@@ -136,7 +138,10 @@ fn build(
                 .map_or("1", String::as_str);
             flags.set_selected(choice_index(SECRET_FLAGS, fv));
             flags.connect_selected_notify(move |_| ch());
-            let b = gtk4::Box::new(gtk4::Orientation::Horizontal, 6);
+            // The storage choice goes under the password, not beside it: its texts are long,
+            // and in GNOME Settings' narrow dialog a row of both left the password entry no
+            // width at all (GTK allocated it -22 pixels).
+            let b = gtk4::Box::new(gtk4::Orientation::Vertical, 6);
             b.append(&e);
             b.append(&flags);
             (Control::Password(e, flags), b.upcast())
@@ -159,8 +164,24 @@ fn build(
     main.set_widget_name(&name);
     if !help.is_empty() {
         main.set_tooltip_text(Some(&help));
+        main.update_property(&[gtk4::accessible::Property::Description(&help)]);
     }
     (control, widget)
+}
+
+/// Gives the field's widgets their accessible name: a label next to an entry in a grid names
+/// nothing for a screen reader (GTK 4 has no implicit "label for"), so each control is
+/// labelled by its field's label, and so is the storage choice of a password (its current
+/// choice is read after the name).
+fn name_controls(control: &Control, label: &gtk4::Label) {
+    use gtk4::accessible::Relation;
+    let labelled = [label.upcast_ref::<gtk4::Accessible>()];
+    control
+        .main_widget()
+        .update_relation(&[Relation::LabelledBy(&labelled)]);
+    if let Control::Password(_, flags) = control {
+        flags.update_relation(&[Relation::LabelledBy(&labelled)]);
+    }
 }
 
 fn grid() -> gtk4::Grid {
@@ -206,6 +227,7 @@ impl Gtk4Page {
             let (control, widget) = build(fl, values, &changed);
             let label = gtk4::Label::new(Some(model::label(fl)));
             label.set_xalign(0.0);
+            name_controls(&control, &label);
             // Every section is in `grids` (the fields' test checks the table's sections).
             if let Some((_, g, row)) = grids.iter_mut().find(|(s, _, _)| *s == fl.section) {
                 g.attach(&label, 0, *row, 1, 1);
@@ -231,6 +253,18 @@ impl Gtk4Page {
         heading.set_margin_top(12);
         root.append(&heading);
         root.append(&main);
+        // The reasons, in the page itself: a tooltip shows only under the pointer, and GTK 4.8
+        // does not give tooltips (nor accessible descriptions) to screen readers.
+        let problems = gtk4::Label::new(None);
+        problems.set_widget_name("ike-problems");
+        problems.set_xalign(0.0);
+        problems.set_wrap(true);
+        problems.set_selectable(true);
+        problems.add_css_class("error");
+        problems.set_margin_start(12);
+        problems.set_margin_end(12);
+        problems.set_visible(false);
+        root.append(&problems);
         let advanced_button = gtk4::Button::with_label(tr("Advanced…"));
         advanced_button.set_widget_name("ike-advanced");
         advanced_button.set_halign(gtk4::Align::End);
@@ -260,6 +294,7 @@ impl Gtk4Page {
 
         let page = Gtk4Page {
             root,
+            problems,
             advanced,
             rows: Rc::new(rows),
         };
@@ -307,14 +342,23 @@ impl FieldControl for Gtk4Control {
 
     fn set_invalid(&self, reason: Option<&str>, help: &str) {
         let w = self.kind.main_widget();
+        // The reason is the tooltip and, for screen readers (GTK 4.8 does not pass tooltips
+        // on), the accessible description; the invalid state tells them the field is in error.
+        use gtk4::accessible::Property;
         match reason {
             Some(r) => {
                 w.add_css_class("error");
                 w.set_tooltip_text(Some(r));
+                w.update_property(&[Property::Description(r)]);
+                w.update_state(&[gtk4::accessible::State::Invalid(
+                    gtk4::AccessibleInvalidState::True,
+                )]);
             }
             None => {
                 w.remove_css_class("error");
                 w.set_tooltip_text((!help.is_empty()).then_some(help));
+                w.update_property(&[Property::Description(help)]);
+                w.reset_state(gtk4::AccessibleState::Invalid);
             }
         }
     }
@@ -336,6 +380,13 @@ impl Page for Gtk4Page {
 
     fn mark(&self, invalid: &[Invalid]) {
         rows::mark(&self.rows, invalid);
+        if invalid.is_empty() {
+            self.problems.set_visible(false);
+            self.problems.set_text("");
+        } else {
+            self.problems.set_text(&model::error_text(invalid));
+            self.problems.set_visible(true);
+        }
     }
 }
 

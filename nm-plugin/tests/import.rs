@@ -79,10 +79,8 @@ fn oci_two_tunnels_error_then_pick() {
         "{:?}",
         imp.ignored
     );
-    assert!(
-        imp.ignored.contains(&"left".to_string()),
-        "left=10.1.2.3 is reported"
-    );
+    // The headend's own (private) address: honoured, the service checks it is ours.
+    assert_eq!(get(&imp, "left"), Some("10.1.2.3"));
     let unknown = import::import_file(&data("oci/oci.conf"), Some("nope")).unwrap_err();
     assert!(matches!(unknown, ImportError::UnknownConnection { .. }));
 }
@@ -101,13 +99,10 @@ fn rhel_roadwarrior_cert() {
     // mobike=yes is dropped (not supported yet; the tunnel works without it) and named.
     assert_eq!(get(&imp, "mobike"), None);
     assert_eq!(get(&imp, "dpdaction"), Some("clear"));
-    for k in [
-        "leftrsasigkey",
-        "rightrsasigkey",
-        "modecfgpull",
-        "auto",
-        "mobike",
-    ] {
+    // %cert is what we do anyway.
+    assert_eq!(get(&imp, "leftrsasigkey"), Some("%cert"));
+    assert_eq!(get(&imp, "rightrsasigkey"), Some("%cert"));
+    for k in ["modecfgpull", "auto", "mobike"] {
         assert!(
             imp.ignored.contains(&k.to_string()),
             "{k} in {:?}",
@@ -233,6 +228,32 @@ fn profiles() -> Vec<(BTreeMap<String, String>, BTreeMap<String, String>)> {
                 ("dpdaction", "clear"),
             ]),
             maps(&[("pskvalue", "oci-secret")]),
+        ),
+        (
+            // NetworkManager-libreswan's own keys: our address, groups by name, %cert.
+            maps(&[
+                ("right", "198.51.100.9"),
+                ("left", "192.0.2.10"),
+                ("authby", "rsasig"),
+                ("leftcert", "/etc/nm-ike/me.pem"),
+                ("leftkey", "/etc/nm-ike/me.key"),
+                ("leftrsasigkey", "%cert"),
+                ("rightrsasigkey", "%cert"),
+                ("dhgroup", "modp3072"),
+                ("pfsgroup", "ecp256"),
+                ("leftsubnet", "10.1.0.0/24,10.3.0.0/24"),
+                ("rightsubnet", "10.2.0.0/24"),
+                ("ikev2", "insist"),
+                ("leftmodecfgclient", "no"),
+                ("narrowing", "yes"),
+                ("salifetime", "1h"),
+                ("ikelifetime", "8h"),
+                ("fragmentation", "yes"),
+                ("mobike", "no"),
+                ("type", "tunnel"),
+                ("dpdaction", "clear"),
+            ]),
+            BTreeMap::new(),
         ),
     ]
 }
@@ -442,4 +463,54 @@ fn nat_keepalive_is_exported_as_a_comment_only() {
     let text = export::to_swanctl("ka", &d, &s).unwrap();
     assert!(text.contains("# nm-ike: nat-keepalive=45s"), "{text}");
     assert!(!text.contains("keep_alive"), "{text}");
+}
+
+/// Seed 001's `net1.conf` as the issue describes it (a router's own address in `left`, its LAN
+/// in `leftsubnet`, the other router's in `rightsubnet`, a PSK and DPD with restart, dpdtimeout
+/// shorter than dpddelay): it imports as written and is a valid profile.
+#[test]
+fn seed_001_net1_imports_as_written() {
+    let dir = tempdir("seed-001");
+    let conf = dir.join("net1.conf");
+    std::fs::write(
+        &conf,
+        "conn net1\n\
+         \x20   left=192.0.2.1\n\
+         \x20   leftsubnet=192.168.1.0/24\n\
+         \x20   right=198.51.100.1\n\
+         \x20   rightsubnet=192.168.2.0/24\n\
+         \x20   authby=secret\n\
+         \x20   ikev2=insist\n\
+         \x20   dpddelay=10\n\
+         \x20   dpdtimeout=5\n\
+         \x20   dpdaction=restart\n\
+         \x20   auto=start\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("net1.secrets"),
+        "192.0.2.1 198.51.100.1 : PSK \"seed secret\"\n",
+    )
+    .unwrap();
+    let imp = import::import_file(&conf, None).unwrap();
+    for (k, v) in [
+        ("left", "192.0.2.1"),
+        ("leftsubnet", "192.168.1.0/24"),
+        ("right", "198.51.100.1"),
+        ("rightsubnet", "192.168.2.0/24"),
+        ("authby", "secret"),
+        ("dpddelay", "10"),
+        ("dpdtimeout", "5"),
+        ("dpdaction", "restart"),
+    ] {
+        assert_eq!(imp.data.get(k).map(String::as_str), Some(v), "{k}: {imp:?}");
+    }
+    assert_eq!(
+        imp.secrets.get("pskvalue").map(String::as_str),
+        Some("seed secret")
+    );
+    let s = nm_plugin::settings::Settings::from_maps(&imp.data, &imp.secrets).unwrap();
+    assert_eq!(s.local_addr, Some("192.0.2.1".parse().unwrap()));
+    assert_eq!(s.local_subnets.as_deref(), Some("192.168.1.0/24"));
+    assert_eq!(s.remote_subnets, "192.168.2.0/24");
 }

@@ -372,3 +372,156 @@ fn address_families_are_typed() {
     assert!(AddrFamily::V6.matches("2001:db8::1".parse().unwrap()));
     assert!(!AddrFamily::V6.matches("192.0.2.1".parse().unwrap()));
 }
+
+/// Every key of NetworkManager-libreswan 1.2.30 (`shared/nm-service-defines.h`) is in the
+/// schema; the ones we cannot honour yet are refused with a message that says so.
+#[test]
+fn every_networkmanager_libreswan_key_is_known() {
+    const KEYS: &[&str] = &[
+        "right",
+        "rightid",
+        "rightrsasigkey",
+        "left",
+        "leftid",
+        "leftrsasigkey",
+        "leftcert",
+        "rightcert",
+        "rightca",
+        "leftsendcert",
+        "leftmodecfgclient",
+        "authby",
+        "pskvalue",
+        "pskinputmodes",
+        "leftxauthusername",
+        "leftusername",
+        "xauthpassword",
+        "xauthpasswordinputmodes",
+        "Domain",
+        "dhgroup",
+        "pfs",
+        "pfsgroup",
+        "dpdtimeout",
+        "dpddelay",
+        "dpdaction",
+        "ike",
+        "esp",
+        "ikelifetime",
+        "salifetime",
+        "vendor",
+        "rightsubnet",
+        "leftsubnet",
+        "rightsubnets",
+        "leftsubnets",
+        "ikev2",
+        "narrowing",
+        "rekey",
+        "fragmentation",
+        "mobike",
+        "ipsec-interface",
+        "type",
+        "hostaddrfamily",
+        "clientaddrfamily",
+        "require-id-on-certificate",
+        "leftprotoport",
+        "rightprotoport",
+        "nm-auto-defaults",
+        "nm-connect-mode",
+    ];
+    for k in KEYS {
+        assert!(schema::key(k).is_some(), "{k} is not in the schema");
+    }
+    // Refused whatever the value, with the reason.
+    let psk = [("pskvalue", "x")];
+    for (key, words) in [
+        ("rightcert", "not supported yet"),
+        ("leftxauthusername", "not supported yet"),
+        ("leftusername", "not supported yet"),
+    ] {
+        let e = errors(&[("right", "gw"), (key, "anything")], &psk);
+        assert!(
+            e.len() == 1 && e[0].starts_with(&format!("{key}: ")) && e[0].contains(words),
+            "{key}: {e:?}"
+        );
+    }
+    let e = errors(
+        &[("right", "gw")],
+        &[("pskvalue", "x"), ("xauthpassword", "pw")],
+    );
+    assert!(
+        e.len() == 1 && e[0].starts_with("xauthpassword: ") && e[0].contains("not supported yet"),
+        "{e:?}"
+    );
+    // An NSS nickname in leftcert gets a message that says we read files.
+    let e = errors(
+        &[
+            ("right", "gw"),
+            ("authby", "rsasig"),
+            ("leftcert", "vpnclient"),
+        ],
+        &[],
+    );
+    assert!(
+        e.iter()
+            .any(|m| m.starts_with("leftcert: ") && m.contains("NSS")),
+        "{e:?}"
+    );
+    // %cert is what we do; a raw key is refused.
+    assert!(errors(&[("right", "gw"), ("leftrsasigkey", "%cert")], &psk).is_empty());
+    let e = errors(&[("right", "gw"), ("rightrsasigkey", "0sAwEAAb")], &psk);
+    assert!(e.len() == 1 && e[0].contains("raw RSA keys"), "{e:?}");
+}
+
+#[test]
+fn left_subnet_sets_and_groups_are_typed() {
+    let psk = [("pskvalue", "x")];
+    let s = Settings::from_maps(
+        &map(&[
+            ("right", "gw"),
+            ("left", "192.0.2.1"),
+            ("leftsubnets", "{10.1.0.0/24 10.3.0.0/24}"),
+            ("rightsubnets", "{10.2.0.0/24,10.4.0.0/24}"),
+            ("dhgroup", "modp3072"),
+            ("pfsgroup", "dh19"),
+        ]),
+        &map(&psk),
+    )
+    .unwrap();
+    assert_eq!(s.local_addr, Some("192.0.2.1".parse().unwrap()));
+    assert_eq!(s.local_subnets.as_deref(), Some("10.1.0.0/24,10.3.0.0/24"));
+    assert_eq!(s.remote_subnets, "10.2.0.0/24,10.4.0.0/24");
+    assert_eq!((s.ike_group, s.pfs_group), (Some(15), Some(19)));
+    for left in ["%defaultroute", "%any", ""] {
+        let s = Settings::from_maps(&map(&[("right", "gw"), ("left", left)]), &map(&psk)).unwrap();
+        assert_eq!(s.local_addr, None, "{left}");
+    }
+    for (data, key) in [
+        (&[("left", "eth0")][..], "left"),
+        (&[("leftsubnets", "{}")][..], "leftsubnets"),
+        (&[("leftsubnets", "{10.0.0.0/33}")][..], "leftsubnets"),
+        (&[("dhgroup", "modp42")][..], "dhgroup"),
+        (
+            &[("dhgroup", "modp2048"), ("ike", "aes256-sha256;modp2048")][..],
+            "dhgroup",
+        ),
+        (&[("pfsgroup", "ecp256"), ("pfs", "no")][..], "pfsgroup"),
+        (
+            &[("pfsgroup", "ecp256"), ("esp", "aes_gcm256")][..],
+            "pfsgroup",
+        ),
+        (
+            &[
+                ("leftsubnet", "10.0.0.0/8"),
+                ("leftsubnets", "{10.1.0.0/16}"),
+            ][..],
+            "leftsubnets",
+        ),
+    ] {
+        let mut d = vec![("right", "gw")];
+        d.extend_from_slice(data);
+        let e = errors(&d, &psk);
+        assert!(
+            e.iter().any(|m| m.starts_with(&format!("{key}: "))),
+            "{data:?}: {e:?}"
+        );
+    }
+}

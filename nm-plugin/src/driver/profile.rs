@@ -63,6 +63,10 @@ fn esp_proposals(settings: &Settings, ike: &[Proposal]) -> Result<Vec<Proposal>,
     if set.0.iter().any(|p| p.ke.iter().any(|&g| g != 0)) {
         return Ok(set.0);
     }
+    // `pfsgroup` (validation refuses it together with `esp` or `pfs=no`).
+    if let Some(g) = settings.pfs_group {
+        return Ok(proposal::esp_with_pfs(&set, &[g]).0);
+    }
     let mut groups: Vec<u16> = Vec::new();
     for g in ike.iter().flat_map(|p| p.ke.iter().copied()) {
         if !groups.contains(&g) {
@@ -169,8 +173,22 @@ pub fn connection_config(
         }
         AuthMethod::Certificate => certificate_auth(settings, files)?,
     };
+    // `left`: the sockets are bound to the address the routing table chooses towards the
+    // gateway, so a `left` address must be that one.
+    if let Some(left) = settings.local_addr {
+        if left != local {
+            return Err(trf(
+                "left: {left} is not our address towards the gateway {gateway} (the routing table chooses {local}); connecting from another address is not supported yet, so use left=%defaultroute or fix the routes",
+                &[
+                    ("left", &left),
+                    ("gateway", &remote.ip()),
+                    ("local", &local),
+                ],
+            ));
+        }
+    }
     let mut conn = ConnectionConfig::new(name, remote, local_id, local_auth, remote_auth);
-    conn.local_addr = Some(local);
+    conn.local_addr = Some(settings.local_addr.unwrap_or(local));
     conn.remote_id = remote_id;
     conn.ike_proposals = match &settings.ike {
         Some(s) => {
@@ -178,7 +196,16 @@ pub fn connection_config(
                 .map_err(|e| format!("ike: {e}"))?
                 .0
         }
-        None => proposal::default_ike().0,
+        // `dhgroup`: our default algorithms with only that group.
+        None => {
+            let mut set = proposal::default_ike().0;
+            if let Some(g) = settings.ike_group {
+                for p in &mut set {
+                    p.ke = vec![g];
+                }
+            }
+            set
+        }
     };
     conn.esp_proposals = esp_proposals(settings, &conn.ike_proposals)?;
 
@@ -257,6 +284,10 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn config(data: &[(&str, &str)]) -> ConnectionConfig {
+        try_config(data).unwrap()
+    }
+
+    fn try_config(data: &[(&str, &str)]) -> Result<ConnectionConfig, String> {
         let mut d: BTreeMap<String, String> = data
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -274,7 +305,79 @@ mod tests {
         } else {
             "2001:db8::2".parse().unwrap()
         };
-        connection_config("t", &settings, remote, local, &FileAccess::Direct).unwrap()
+        connection_config("t", &settings, remote, local, &FileAccess::Direct)
+    }
+
+    #[test]
+    fn left_is_our_address_and_must_be_the_routed_one() {
+        // The test's routed local address is 192.0.2.2.
+        let ours: IpAddr = "192.0.2.2".parse().unwrap();
+        for left in ["%defaultroute", "%any", ""] {
+            assert_eq!(config(&[("left", left)]).local_addr, Some(ours), "{left}");
+        }
+        let c = config(&[("left", "192.0.2.2")]);
+        assert_eq!(c.local_addr, Some(ours));
+        // Without leftid our identity is that address.
+        assert_eq!(c.local_id, Identity::from(ours));
+        let e = try_config(&[("left", "192.0.2.9")]).unwrap_err();
+        assert!(
+            e.starts_with("left: 192.0.2.9") && e.contains("192.0.2.2"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn subnet_sets_reach_the_child() {
+        let c = config(&[
+            ("leftsubnets", "{10.1.0.0/24,10.3.0.0/24}"),
+            ("rightsubnets", "{10.2.0.0/24 10.4.0.0/24}"),
+        ]);
+        let child = &c.children[0];
+        let ranges = |l: &[TrafficSelector]| -> Vec<(IpAddr, IpAddr)> {
+            l.iter().map(|t| (t.start_addr, t.end_addr)).collect()
+        };
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(
+            ranges(&child.local_ts),
+            [
+                (ip("10.1.0.0"), ip("10.1.0.255")),
+                (ip("10.3.0.0"), ip("10.3.0.255"))
+            ]
+        );
+        assert_eq!(
+            ranges(&child.remote_ts),
+            [
+                (ip("10.2.0.0"), ip("10.2.0.255")),
+                (ip("10.4.0.0"), ip("10.4.0.255"))
+            ]
+        );
+        // Same as the comma-separated leftsubnet/rightsubnet.
+        let same = config(&[
+            ("leftsubnet", "10.1.0.0/24,10.3.0.0/24"),
+            ("rightsubnet", "10.2.0.0/24,10.4.0.0/24"),
+        ]);
+        assert_eq!(same.children[0].local_ts, child.local_ts);
+        assert_eq!(same.children[0].remote_ts, child.remote_ts);
+    }
+
+    #[test]
+    fn dhgroup_and_pfsgroup_choose_the_groups() {
+        use ike_core::ids::ke;
+        let c = config(&[("dhgroup", "modp3072"), ("pfsgroup", "curve25519")]);
+        assert!(!c.ike_proposals.is_empty());
+        for p in &c.ike_proposals {
+            assert_eq!(p.ke, [ke::MODP3072]);
+        }
+        for p in &c.esp_proposals {
+            assert_eq!(p.ke, [ke::CURVE25519]);
+        }
+        // Without them: the default groups, and the IKE groups for PFS.
+        let d = config(&[]);
+        assert!(d.ike_proposals[0].ke.len() > 1);
+        assert_eq!(d.esp_proposals[0].ke, d.ike_proposals[0].ke);
+        // dhgroup alone: PFS follows the IKE group.
+        let c = config(&[("dhgroup", "ecp256")]);
+        assert_eq!(c.esp_proposals[0].ke, [ke::ECP256]);
     }
 
     #[test]

@@ -40,6 +40,10 @@ const LIBRESWAN_KEYS: &[&str] = &[
     "rekey",
     "leftsubnet",
     "rightsubnet",
+    "leftsubnets",
+    "rightsubnets",
+    "leftrsasigkey",
+    "rightrsasigkey",
     "leftprotoport",
     "rightprotoport",
     "narrowing",
@@ -111,7 +115,7 @@ pub fn to_ipsec_conf(
     data: &BTreeMap<String, String>,
     secrets: &BTreeMap<String, String>,
 ) -> Result<IpsecConfExport, ImportError> {
-    check(data, secrets)?;
+    let settings = check(data, secrets)?;
     let name = conn_name(name);
     let mut conf = String::new();
     let _ = writeln!(
@@ -119,7 +123,16 @@ pub fn to_ipsec_conf(
         "# Exported by NetworkManager-ike. left is this host, right the gateway."
     );
     let _ = writeln!(conf, "conn {name}");
-    let _ = writeln!(conf, "    left=%defaultroute");
+    let left = data.get("left").map_or("%defaultroute", String::as_str);
+    let _ = writeln!(
+        conf,
+        "    left={}",
+        if left.is_empty() {
+            "%defaultroute"
+        } else {
+            left
+        }
+    );
     for (k, v) in data {
         let Some(key) = schema::key(k) else { continue };
         if key.place != schema::Place::Data || key.kind == schema::Kind::Ignored {
@@ -138,6 +151,23 @@ pub fn to_ipsec_conf(
             }
             "rightport" => {
                 let _ = writeln!(conf, "    rightikeport={v}");
+            }
+            "left" => {}
+            // Libreswan has no such keys: the default algorithms with that group, as the
+            // service proposes them, and the key as a comment for our own import.
+            "dhgroup" | "pfsgroup" => {
+                let (line, set) = if k == "dhgroup" {
+                    let mut set = proposal::default_ike();
+                    for p in &mut set.0 {
+                        p.ke = settings.ike_group.into_iter().collect();
+                    }
+                    ("ike", set)
+                } else {
+                    let g: Vec<u16> = settings.pfs_group.into_iter().collect();
+                    ("esp", proposal::esp_with_pfs(&proposal::default_esp(), &g))
+                };
+                let _ = writeln!(conf, "    {line}={}", set.to_libreswan());
+                let _ = writeln!(conf, "    # {NM_IKE_COMMENT} {k}={v}");
             }
             k if LIBRESWAN_KEYS.contains(&k) => {
                 let _ = writeln!(conf, "    {k}={v}");
@@ -198,6 +228,10 @@ pub fn to_swanctl(
         s.gateway
     );
     done.push("right");
+    if let Some(l) = s.local_addr {
+        let _ = writeln!(o, "        local_addrs = {l}");
+    }
+    done.push("left");
     if let Some(p) = get("rightport") {
         let _ = writeln!(o, "        remote_port = {p}");
         done.push("rightport");
@@ -208,6 +242,13 @@ pub fn to_swanctl(
         let _ = writeln!(o, "        proposals = {v}");
         let _ = writeln!(o, "        # {NM_IKE_COMMENT} ike={ike}");
         done.push("ike");
+    } else if let Some(g) = s.ike_group {
+        // `dhgroup`: our default algorithms with only that group, as the service proposes.
+        let mut set = proposal::default_ike();
+        for p in &mut set.0 {
+            p.ke = vec![g];
+        }
+        let _ = writeln!(o, "        proposals = {}", set.to_strongswan());
     }
     let mut line = |o: &mut String, key: &'static str, sw: &str, value: Option<String>| {
         if let Some(v) = value {
@@ -299,7 +340,7 @@ pub fn to_swanctl(
     let _ = writeln!(
         o,
         "                local_ts = {}",
-        get("leftsubnet").unwrap_or("dynamic")
+        s.local_subnets.as_deref().unwrap_or("dynamic")
     );
     let _ = writeln!(o, "                remote_ts = {}", s.remote_subnets);
     if let Some(esp) = get("esp") {
@@ -307,6 +348,9 @@ pub fn to_swanctl(
             .map_or_else(|_| esp.to_string(), |p| p.to_strongswan());
         let _ = writeln!(o, "                esp_proposals = {v}");
         let _ = writeln!(o, "                # {NM_IKE_COMMENT} esp={esp}");
+    } else if let Some(g) = s.pfs_group {
+        let set = proposal::esp_with_pfs(&proposal::default_esp(), &[g]);
+        let _ = writeln!(o, "                esp_proposals = {}", set.to_strongswan());
     }
     let _ = writeln!(
         o,
@@ -349,6 +393,8 @@ pub fn to_swanctl(
     done.extend([
         "leftsubnet",
         "rightsubnet",
+        "leftsubnets",
+        "rightsubnets",
         "esp",
         "type",
         "salifetime",

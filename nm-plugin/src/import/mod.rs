@@ -266,6 +266,13 @@ pub(crate) fn glob_match(pat: &[u8], name: &[u8]) -> bool {
 /// `dpdaction=hold` (strongSwan's `dpd_action = trap`) is kept and refused by validation:
 /// turning it silently into `restart` or `clear` would change what the connection does.
 pub(crate) fn finish(mut imported: Imported) -> Result<Imported, ImportError> {
+    // Our export writes `dhgroup`/`pfsgroup` as a comment next to the proposals made from
+    // them (Libreswan and strongSwan have no such keys): the comment is what the profile said.
+    for (group, proposals) in [("dhgroup", "ike"), ("pfsgroup", "esp")] {
+        if imported.data.contains_key(group) {
+            imported.data.remove(proposals);
+        }
+    }
     if imported
         .data
         .get("mobike")

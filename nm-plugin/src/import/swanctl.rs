@@ -334,6 +334,8 @@ pub fn import_str(
                 put(&mut imp.data, "right", first);
             }
             "local_addrs" if v == "%any" || v.is_empty() => {}
+            // One address of ours: `left` (the service checks it is the routed one).
+            "local_addrs" if v.parse::<std::net::IpAddr>().is_ok() => put(&mut imp.data, "left", v),
             "remote_port" => put(&mut imp.data, "rightport", v),
             "version" => match v {
                 "0" | "2" => {}

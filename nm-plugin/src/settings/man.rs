@@ -47,6 +47,11 @@ fn describe(kind: Kind) -> String {
         Kind::InterfaceName => "interface name (up to 15 characters)".into(),
         Kind::Secret => "secret".into(),
         Kind::Ignored => "any (ignored)".into(),
+        Kind::LocalAddress => "IP address, %defaultroute, %any or empty".into(),
+        Kind::SubnetSet => "subnets, {a,b} or a,b".into(),
+        Kind::KeGroup => "key exchange group name".into(),
+        Kind::RsaSigKey => "%cert".into(),
+        Kind::Unsupported => "refused (not supported yet)".into(),
     }
 }
 

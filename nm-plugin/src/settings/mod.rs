@@ -158,10 +158,17 @@ pub struct Settings {
     pub nic_offload: NicOffload,
     /// Rekey before expiry.
     pub rekey: bool,
-    /// Local subnets (`leftsubnet`), as written; empty = our (virtual) address.
+    /// Our address (`left`) when the profile names one; `None`: the routing table chooses.
+    pub local_addr: Option<std::net::IpAddr>,
+    /// Local subnets (`leftsubnet`, or `leftsubnets` as a comma-separated list); `None` = our
+    /// (virtual) address.
     pub local_subnets: Option<String>,
-    /// Remote subnets (`rightsubnet`), as written.
+    /// Remote subnets (`rightsubnet`, or `rightsubnets` as a comma-separated list).
     pub remote_subnets: String,
+    /// The only key exchange group of the default IKE proposals (`dhgroup`).
+    pub ike_group: Option<u16>,
+    /// The PFS group of the default ESP proposals (`pfsgroup`).
+    pub pfs_group: Option<u16>,
     /// `leftprotoport`.
     pub local_protoport: Option<String>,
     /// `rightprotoport`.
@@ -234,6 +241,10 @@ impl Settings {
                     }
                 }
                 match schema::key(k) {
+                    // Refused wherever it is, with what is missing.
+                    Some(key) if key.kind == Kind::Unsupported => {
+                        errors.extend(value::check(key, v).err());
+                    }
                     Some(key) if key.place == place => {
                         if key.kind == Kind::Ignored {
                             ignored.push(key.name.to_string());
@@ -325,6 +336,37 @@ impl Settings {
                 tr("MOBIKE is not supported yet; use mobike=no (the tunnel works without it)"),
             ));
         }
+        for (one, set) in [
+            ("leftsubnet", "leftsubnets"),
+            ("rightsubnet", "rightsubnets"),
+        ] {
+            if get(one).is_some() && get(set).is_some() {
+                errors.push(SettingsError::new(
+                    set,
+                    trf(
+                        "cannot be combined with {key}; give all the subnets in one of them",
+                        &[("key", &one)],
+                    ),
+                ));
+            }
+        }
+        for (group, proposals) in [("dhgroup", "ike"), ("pfsgroup", "esp")] {
+            if get(group).is_some() && get(proposals).is_some() {
+                errors.push(SettingsError::new(
+                    group,
+                    trf(
+                        "cannot be combined with {key}; write the group into the {key} proposals (e.g. aes_gcm256;modp2048)",
+                        &[("key", &proposals)],
+                    ),
+                ));
+            }
+        }
+        if get("pfsgroup").is_some() && get_or("pfs") == "no" {
+            errors.push(SettingsError::new(
+                "pfsgroup",
+                tr("names a group for perfect forward secrecy, but pfs=no turns it off; remove one of them"),
+            ));
+        }
         if get_or("dpdaction") == "hold" {
             errors.push(SettingsError::new(
                 "dpdaction",
@@ -360,8 +402,14 @@ impl Settings {
                 _ => NicOffload::No,
             },
             rekey: yes("rekey"),
-            local_subnets: get("leftsubnet"),
-            remote_subnets: get_or("rightsubnet"),
+            local_addr: get("left").and_then(|v| value::parse_local_address(&v).ok().flatten()),
+            local_subnets: get("leftsubnet")
+                .or_else(|| get("leftsubnets").map(|v| value::subnet_set(&v))),
+            remote_subnets: get("rightsubnets")
+                .map(|v| value::subnet_set(&v))
+                .unwrap_or_else(|| get_or("rightsubnet")),
+            ike_group: get("dhgroup").and_then(|v| value::parse_ke_group(&v)),
+            pfs_group: get("pfsgroup").and_then(|v| value::parse_ke_group(&v)),
             local_protoport: get("leftprotoport"),
             remote_protoport: get("rightprotoport"),
             narrowing: yes("narrowing"),

@@ -54,6 +54,20 @@ pub enum Kind {
     Secret,
     /// A NetworkManager-libreswan key we accept but do not act on.
     Ignored,
+    /// Our address (`left`): empty, `%defaultroute` or `%any` (routing chooses it), or an IP
+    /// address.
+    LocalAddress,
+    /// Libreswan's several subnets, `{10.1.0.0/24,10.3.0.0/24}` (braces optional, commas or
+    /// spaces between them).
+    SubnetSet,
+    /// One key exchange (Diffie-Hellman) group by name: `modp2048`, `ecp256`, `curve25519`,
+    /// `dh14`, ...
+    KeGroup,
+    /// A raw public key of NetworkManager-libreswan: only `%cert` (the certificate's key).
+    RsaSigKey,
+    /// A NetworkManager-libreswan key refused whatever its value; the help text says what is
+    /// missing and is the message.
+    Unsupported,
 }
 
 /// Where a key name comes from.
@@ -169,20 +183,27 @@ pub const KEYS: &[Key] = &[
     data("leftcert", Kind::File, None, Ls, tr_noop("Our certificate (PEM or DER file); for authby=cert.")),
     data("leftkey", Kind::File, None, Ike, tr_noop("The private key of our certificate (PEM or DER PKCS#8 file).")),
     data("leftpkcs12", Kind::File, None, Ike, tr_noop("A PKCS#12 file with our certificate, key and chain, instead of leftcert and leftkey.")),
+    data("leftrsasigkey", Kind::RsaSigKey, None, Ls, tr_noop("Only %cert, what we always do: our public key is the one of our certificate; raw RSA keys are not supported, use certificates.")),
+    data("rightrsasigkey", Kind::RsaSigKey, None, Ls, tr_noop("Only %cert, what we always do: the gateway's public key is the one of its certificate; raw RSA keys are not supported, use certificates.")),
     data("rightca", Kind::File, None, Ike, tr_noop("CA certificate(s) to trust for the gateway (PEM file); by default the system trust store.")),
     data("require-id-on-certificate", Kind::YesNo, Some("yes"), Ls, tr_noop("Require the gateway's identity (rightid) to appear in its certificate (RFC 4945); no is allowed only together with rightca.")),
     data("ikev2", Kind::Choice(IKEV2_VALUES), Some("insist"), Ls, tr_noop("IKE version policy; only IKEv2 is implemented, so never and no are refused.")),
     data("ike", Kind::IkeProposals, None, Ls, tr_noop("Phase 1 (IKE) proposals, e.g. aes_gcm256-sha2_512;dh19 or aes256-sha384-modp1536; default: modern algorithms.")),
     data("esp", Kind::EspProposals, None, Ls, tr_noop("Phase 2 (ESP) proposals, e.g. aes_gcm256 or aes128-sha1;modp1024; default: modern algorithms.")),
     data("pfs", Kind::YesNo, Some("yes"), Ls, tr_noop("Perfect forward secrecy for Child SAs (a key exchange in Phase 2).")),
+    data("dhgroup", Kind::KeGroup, None, Ls, tr_noop("The key exchange group of Phase 1 (modp2048, ecp256, curve25519, ...): the default IKE algorithms with only this group; not together with ike, which names its groups itself.")),
+    data("pfsgroup", Kind::KeGroup, None, Ls, tr_noop("The key exchange group of Phase 2 (perfect forward secrecy): the default ESP algorithms with this group; not together with esp, which names its groups itself, nor with pfs=no.")),
     data("ikelifetime", Kind::Duration { min: 60, max: DAY }, Some("8h"), Ls, tr_noop("Lifetime of the IKE SA before rekeying.")),
     data("salifetime", Kind::Duration { min: 60, max: DAY }, Some("1h"), Ls, tr_noop("Lifetime of a Child (IPsec) SA before rekeying.")),
     data("ipsec-max-bytes", Kind::Integer { min: 0, max: 1 << 62 }, Some("0"), Ike, tr_noop("Rekey a Child SA after this many bytes in either direction (the kernel's hard limit; rekeying starts at about 90 %); 0 means no limit.")),
     data("ipsec-max-packets", Kind::Integer { min: 0, max: 1 << 62 }, Some("0"), Ike, tr_noop("Rekey a Child SA after this many packets in either direction, like ipsec-max-bytes; 0 means no limit.")),
     data("nic-offload", Kind::Choice(NIC_OFFLOAD_VALUES), Some("no"), Ike, tr_noop("ESP crypto offload to the network card: yes or auto ask the kernel for it and fall back to software when the device cannot (yes logs a warning), no never asks.")),
     data("rekey", Kind::YesNo, Some("yes"), Ls, tr_noop("Rekey the IKE SA and the IPsec SAs before their lifetimes end; with no, an SA that reaches its lifetime ends, and when the IKE SA ends the connection ends.")),
+    data("left", Kind::LocalAddress, Some("%defaultroute"), Ls, tr_noop("Our address: %defaultroute, %any or empty let the routing table choose our address towards the gateway; an IP address must be that address (connecting from another address is not supported yet).")),
     data("leftsubnet", Kind::Subnets, None, Ls, tr_noop("Local networks to protect (site-to-site); by default our (virtual) address.")),
     data("rightsubnet", Kind::Subnets, Some("0.0.0.0/0"), Ls, tr_noop("Remote networks reachable through the tunnel; 0.0.0.0/0 sends all traffic.")),
+    data("leftsubnets", Kind::SubnetSet, None, Ls, tr_noop("Several local networks, e.g. {10.1.0.0/24,10.3.0.0/24}, instead of leftsubnet; one Child SA carries them all.")),
+    data("rightsubnets", Kind::SubnetSet, None, Ls, tr_noop("Several remote networks, e.g. {10.2.0.0/24,10.4.0.0/24}, instead of rightsubnet; one Child SA carries them all.")),
     data("leftprotoport", Kind::ProtoPort, None, Ls, tr_noop("Restrict the tunnel to a local protocol/port, e.g. 17/1701.")),
     data("rightprotoport", Kind::ProtoPort, None, Ls, tr_noop("Restrict the tunnel to a remote protocol/port, e.g. 17/%any.")),
     data("narrowing", Kind::YesNo, Some("yes"), Ls, tr_noop("Accept traffic selectors the gateway narrows to a subset of ours.")),
@@ -207,7 +228,9 @@ pub const KEYS: &[Key] = &[
     data("retransmit-tries", Kind::Integer { min: 1, max: 10 }, Some("4"), Ike, tr_noop("Transmissions of each IKE request (the first included) before the gateway counts as not answering; with the defaults that is after 15 s.")),
     data("nm-connect-mode", Kind::Choice(CONNECT_MODE_VALUES), Some("up"), Ls, tr_noop("Connect at once (up); on-demand is not supported and behaves like up.")),
     data("leftsendcert", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility; we always send our certificate.")),
-    data("rightcert", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility; the gateway's certificate is validated against rightca.")),
+    data("rightcert", Kind::Unsupported, None, Ls, tr_noop("pinning the gateway's certificate is not supported yet; remove rightcert and set rightca to the CA that issued the gateway's certificate.")),
+    data("leftxauthusername", Kind::Unsupported, None, Ls, tr_noop("XAUTH user names are not supported yet (XAUTH belongs to IKEv1, which is not implemented); remove leftxauthusername.")),
+    data("leftusername", Kind::Unsupported, None, Ls, tr_noop("user name authentication (XAUTH or EAP) is not supported yet; remove leftusername and use a pre-shared key or a certificate.")),
     data("vendor", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility; no vendor quirks are needed for IKEv2.")),
     data("nm-auto-defaults", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility.")),
     data("Domain", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility (NetworkManager-libreswan shows it but does not use it).")),
@@ -215,6 +238,14 @@ pub const KEYS: &[Key] = &[
     data("xauthpasswordinputmodes", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility.")),
     secret("pskvalue", Ls, tr_noop("The pre-shared key (authby=secret).")),
     secret("leftkey-password", Ike, tr_noop("Password of the private key or PKCS#12 file.")),
+    Key {
+        name: "xauthpassword",
+        kind: Kind::Unsupported,
+        default: None,
+        origin: Ls,
+        place: Place::Secret,
+        help: tr_noop("XAUTH passwords are not supported yet (XAUTH belongs to IKEv1, which is not implemented); remove xauthpassword."),
+    },
 ];
 
 /// Finds a key by name (vpn.data or vpn.secrets).

@@ -107,6 +107,47 @@ pub fn parse_proto_port(value: &str) -> Option<(u8, u16)> {
     Some((proto, port))
 }
 
+/// Parses `left`: `Ok(None)` for empty, `%defaultroute` or `%any` (the routing table chooses
+/// our address), the address for an IP literal; the parser's error for anything else.
+pub fn parse_local_address(value: &str) -> Result<Option<IpAddr>, std::net::AddrParseError> {
+    match value.trim() {
+        "" | "%defaultroute" | "%any" => Ok(None),
+        v => v.parse::<IpAddr>().map(Some),
+    }
+}
+
+/// Libreswan's `{a,b}` / `{a b}` subnet set as our comma-separated list.
+pub fn subnet_set(value: &str) -> String {
+    let v = value.trim();
+    let v = v.strip_prefix('{').unwrap_or(v);
+    let v = v.strip_suffix('}').unwrap_or(v);
+    v.split([',', ' ', '\t'])
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The IANA number of a key exchange group named as in Libreswan's or strongSwan's proposals
+/// (`modp2048`, `dh14`, `ecp256`, `curve25519`, ...); `None` for anything else (`none` too).
+pub fn parse_ke_group(value: &str) -> Option<u16> {
+    let v = value.trim();
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return None;
+    }
+    let set = ike_core::proposal::parse(
+        ike_core::proposal::Protocol::Esp,
+        &format!("aes_gcm256;{v}"),
+    )
+    .ok()?;
+    match set.0.as_slice() {
+        [p] => match p.ke.as_slice() {
+            [g] if *g != 0 => Some(*g),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 fn valid_hostname(v: &str) -> bool {
     is_ldh_name(v, true)
 }
@@ -259,6 +300,15 @@ pub fn check(key: &Key, value: &str) -> Result<(), SettingsError> {
             }
         }
         Kind::File => {
+            let file_like = [".pem", ".crt", ".cer", ".der", ".p12", ".pfx"]
+                .iter()
+                .any(|ext| v.to_ascii_lowercase().ends_with(ext));
+            if key.name == "leftcert" && !v.contains('/') && !file_like {
+                return err(trf(
+                    "{value} is not a file; NetworkManager-ike reads certificates from PEM, DER or PKCS#12 files, not from an NSS database nickname",
+                    &[("value", &shown(v))],
+                ));
+            }
             if !v.starts_with('/') {
                 return err(trf(
                     "{value} is not an absolute file path",
@@ -288,6 +338,45 @@ pub fn check(key: &Key, value: &str) -> Result<(), SettingsError> {
             }
         }
         Kind::Ignored => {}
+        Kind::LocalAddress => {
+            if parse_local_address(v).is_err() {
+                return err(trf(
+                    "{value} is not accepted; use an IP address of this host, or %defaultroute to let the routing table choose (host names and interfaces are not supported)",
+                    &[("value", &shown(v))],
+                ));
+            }
+        }
+        Kind::SubnetSet => {
+            let list = subnet_set(v);
+            if list.is_empty() {
+                return err(tr("is empty; give subnets, e.g. {10.1.0.0/24,10.3.0.0/24}").into());
+            }
+            ike_core::ts::parse_ts_list(&list)
+                .map_err(|e| SettingsError::new(key.name, e.to_string()))?;
+        }
+        Kind::KeGroup => {
+            if parse_ke_group(v).is_none() {
+                return err(trf(
+                    "{value} is not a key exchange group we support; use e.g. modp2048, modp3072, ecp256, ecp384 or curve25519",
+                    &[("value", &shown(v))],
+                ));
+            }
+        }
+        Kind::RsaSigKey => {
+            if v != "%cert" {
+                return err(tr(
+                    "raw RSA keys are not supported; use certificates (only %cert is accepted: the key of the certificate)",
+                )
+                .into());
+            }
+        }
+        // The help says what is missing; as a message it has no final stop.
+        Kind::Unsupported => {
+            return err(key
+                .localized_help()
+                .trim_end_matches(['.', '。'])
+                .to_string())
+        }
     }
     Ok(())
 }

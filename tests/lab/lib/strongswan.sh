@@ -256,6 +256,9 @@ lab_charon_spawn() {
 	fi
 	local root
 	root=$(lab_charon_root "$name")
+	# A charon killed before (a restart scenario) leaves its socket: lab_charon_ready must wait
+	# for the new one.
+	rm -f "$d/charon.vici"
 	if [ -n "$root" ]; then
 		lab_daemon --env "STRONGSWAN_CONF=$d/strongswan.conf" --env "LAB_RUN=$LAB_RUN" "$name" "$role" \
 			"$LAB_DIR/lib/in-root" "$root" /usr/lib/ipsec/charon
