@@ -116,6 +116,11 @@ mod tests {
             // IPv6 outer: 20 octets more of header.
             (1500, true, false, GCM16, 1426),
             (1500, true, true, GCM16, 1418),
+            // CBC over IPv6: 1500 - 40 - 8 - 16 - 16 = 1420 rounds down to 1408, - 2.
+            (1500, true, false, cbc_sha256, 1406),
+            // A 1400-octet path (PPPoE, another tunnel), UDP-encapsulated GCM: 1400 - 20 - 8
+            // - 8 - 8 - 16 = 1340, - 2.
+            (1400, false, true, GCM16, 1338),
             // Too small for anything.
             (40, false, true, GCM16, 0),
         ];

@@ -190,6 +190,25 @@ mod tests {
     }
 
     #[test]
+    fn ipv4_pushed_with_only_ipv6_selectors_is_ignored() {
+        let remote = [n("::/0")];
+        let s = select(&remote, &[n("10.2.0.0/24")]);
+        assert!(!s.split_v4 && !s.split_v6);
+        assert_eq!(s.routes, [n("::/0")]);
+        assert_eq!(s.ignored, [(n("10.2.0.0/24"), Ignored::OutsideSelectors)]);
+    }
+
+    #[test]
+    fn pushed_inside_one_of_several_selectors() {
+        let remote = [n("10.0.0.0/16"), n("172.16.0.0/12")];
+        let s = select(&remote, &[n("172.20.1.0/24"), n("10.1.0.0/15")]);
+        // 10.1.0.0/15 normalizes to 10.0.0.0/15, wider than 10.0.0.0/16: not inside.
+        assert!(s.split_v4);
+        assert_eq!(s.routes, [n("172.20.1.0/24")]);
+        assert_eq!(s.ignored, [(n("10.0.0.0/15"), Ignored::OutsideSelectors)]);
+    }
+
+    #[test]
     fn nothing_usable_keeps_the_negotiated_networks() {
         let remote = [n("10.0.0.0/8")];
         let s = select(&remote, &[n("192.168.5.0/24")]);
