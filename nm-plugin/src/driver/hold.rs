@@ -131,6 +131,10 @@ impl Kernel for HoldingKernel {
     fn tunnel_device(&self) -> Option<(String, u32)> {
         self.inner.tunnel_device()
     }
+
+    fn pushed_subnets(&mut self, subnets: &[(std::net::IpAddr, u8)]) {
+        self.inner.pushed_subnets(subnets);
+    }
 }
 
 #[cfg(test)]

@@ -33,6 +33,9 @@ pub struct KernelSetup {
     pub route_based: Option<(RouteBased, IpAddr)>,
     /// NIC offload requests (`nic-offload`).
     pub offload: Offload,
+    /// Subnets the gateway pushes become the routes (`rightsubnet` left at its default, see
+    /// [`crate::kernel::split`]).
+    pub split_include: bool,
 }
 
 impl KernelSetup {
@@ -49,6 +52,7 @@ impl KernelSetup {
             },
             route_based: RouteBased::from_settings(settings, local).map(|rb| (rb, remote)),
             offload: settings.nic_offload.into(),
+            split_include: crate::kernel::split::allowed(&settings.remote_subnets),
         }
     }
 
@@ -63,6 +67,7 @@ impl KernelSetup {
             },
             route_based: None,
             offload: Offload::No,
+            split_include: false,
         }
     }
 }
@@ -102,6 +107,7 @@ pub fn xfrm_kernel() -> KernelFactory {
             crate::kernel::open_for_block(setup.block, Some(setup.routes)).map_err(failed)?;
         k.cleanup_on_drop = true;
         k.offload = setup.offload;
+        k.split_include = setup.split_include;
         if let Some((rb, gateway)) = &setup.route_based {
             k = k.with_route_based(rb, *gateway).map_err(failed)?;
         }

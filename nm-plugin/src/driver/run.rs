@@ -157,12 +157,24 @@ impl Runner {
     }
 
     /// Drains every output of the engine: datagrams, kernel operations, events.
+    ///
+    /// Events are taken before the kernel operations and sent after them: the subnets of a
+    /// configuration payload reach the kernel backend ([`Kernel::pushed_subnets`]) before the
+    /// policies of the Child SA that came with it are installed (their routes depend on
+    /// them), and the service still sees `ChildSaUp` only after its kernel state exists.
     pub async fn flush(&mut self) {
         loop {
             let mut progress = false;
             while let Some(t) = self.engine.poll_transmit() {
                 self.sockets.send(&t).await;
                 progress = true;
+            }
+            let mut events = Vec::new();
+            while let Some(ev) = self.engine.poll_event() {
+                if let Event::ConfigReceived { config, .. } = &ev {
+                    self.kernel.pushed_subnets(&config.subnets);
+                }
+                events.push(ev);
             }
             while let Some(mut op) = self.engine.poll_kernel_op() {
                 // UDP encapsulation uses the NAT-T socket's real port (see `engine_addr`).
@@ -179,7 +191,7 @@ impl Runner {
                 }
                 progress = true;
             }
-            while let Some(ev) = self.engine.poll_event() {
+            for ev in events {
                 let _ = self.events.send(ev);
                 progress = true;
             }

@@ -33,6 +33,12 @@ pub trait Kernel: Send {
         false
     }
 
+    /// The subnets the gateway pushed in its configuration payload (INTERNAL_IP4_SUBNET /
+    /// INTERNAL_IP6_SUBNET), given before the Child SA's policies are installed: a backend
+    /// that routes and allows split include routes only those inside the negotiated remote
+    /// networks (see [`super::split`]). Backends without routes ignore it.
+    fn pushed_subnets(&mut self, _subnets: &[(IpAddr, u8)]) {}
+
     /// The tunnel device of a route-based connection (name, MTU); `None` for policy-based.
     fn tunnel_device(&self) -> Option<(String, u32)> {
         None

@@ -1,9 +1,11 @@
 //! [`XfrmKernel`]: the [`Kernel`] backend that executes operations over XFRM netlink.
 
 use super::api::{log_sa_counters, Kernel, SaCounters, SaKey};
+use super::mtu::{self, EspShape};
 use super::netlink::NlSocket;
 use super::offload::{self, Offload};
 use super::route::{self, RouteConfig, Routes};
+use super::split;
 use super::xfrm::{self, PolicyParams, SaParams, SelectorSpec};
 use super::xfrmi::{self, XfrmInterface};
 use super::{Binding, KernelError, Ownership};
@@ -31,6 +33,14 @@ pub struct XfrmKernel {
     pub cleanup_on_drop: bool,
     /// NIC offload requests for new SAs.
     pub offload: Offload,
+    /// The profile leaves the remote networks to the gateway (`rightsubnet` at its default,
+    /// see [`split::allowed`]): subnets the gateway pushes replace the routes of the
+    /// negotiated selectors in our table ([`Kernel::pushed_subnets`]).
+    pub split_include: bool,
+    /// The subnets the gateway pushed, when `split_include`.
+    pushed: Option<Vec<(IpAddr, u8)>>,
+    /// The MTU inside the tunnel of the last outbound tunnel-mode SA (see [`mtu`]).
+    tunnel_mtu: Option<u32>,
 }
 
 impl Drop for XfrmKernel {
@@ -70,6 +80,9 @@ impl XfrmKernel {
             interface: None,
             cleanup_on_drop: false,
             offload: Offload::No,
+            split_include: false,
+            pushed: None,
+            tunnel_mtu: None,
         })
     }
 
@@ -118,6 +131,22 @@ impl XfrmKernel {
             }
         }
         Ok(self)
+    }
+
+    /// The MTU inside a policy-based tunnel to `gateway` over ESP `cipher` (see [`mtu`]):
+    /// the MTU of the device towards the gateway less the transform's overhead. `None` when
+    /// the device is unknown or the result is below [`mtu::MIN_ROUTE_MTU`].
+    fn route_mtu(
+        &mut self,
+        gateway: IpAddr,
+        encap: bool,
+        cipher: &ike_core::engine::EspCipher,
+    ) -> Option<u32> {
+        let (oif, _) = self.routes.as_mut()?.path_to(gateway).ok()?;
+        let link = xfrmi::link_mtu(oif).ok().flatten()?;
+        let m = mtu::route_mtu(link, gateway.is_ipv6(), encap, EspShape::of(cipher));
+        tracing::debug!("MTU inside the tunnel: {m:?} (device MTU {link})");
+        m
     }
 
     /// The XFRM interface of a route-based tunnel.
@@ -539,6 +568,12 @@ impl XfrmKernel {
                 selector,
                 ..
             } => {
+                if *direction == Direction::Out
+                    && *mode == ike_core::engine::Mode::Tunnel
+                    && self.interface.is_none()
+                {
+                    self.tunnel_mtu = self.route_mtu(*dst, encap.is_some(), cipher);
+                }
                 let p = SaParams {
                     reqid: *reqid,
                     spi: *spi,
@@ -584,10 +619,11 @@ impl XfrmKernel {
                     let dev = self.interface.as_ref().map(|i| i.index);
                     if let Some(r) = self.routes.as_mut() {
                         let (nets, src) = route_targets(&sels);
+                        let nets = routed(nets, self.pushed.as_deref());
                         let src = src.or_else(|| subnet_source(&sels, &route::local_addresses()));
                         match dev {
                             Some(d) => r.add_tunnel_dev(&nets, src, *tmpl_dst, d)?,
-                            None => r.add_tunnel(&nets, src, *tmpl_dst)?,
+                            None => r.add_tunnel(&nets, src, *tmpl_dst, self.tunnel_mtu)?,
                         }
                     }
                 }
@@ -602,12 +638,21 @@ impl XfrmKernel {
                 let sels = xfrm::selectors(src_ts, dst_ts);
                 if *dir == Direction::Out {
                     if let Some(r) = self.routes.as_mut() {
-                        r.remove_tunnel(&route_targets(&sels).0);
+                        r.remove_tunnel(&routed(route_targets(&sels).0, self.pushed.as_deref()));
                     }
                 }
                 self.delete_policies(*dir, &sels).map(|()| None)
             }
         }
+    }
+}
+
+/// The networks routed for the remote prefixes `nets` of a policy: with subnets the gateway
+/// pushed (split include), those of them inside `nets` (see [`split::select`]).
+fn routed(nets: Vec<(IpAddr, u8)>, pushed: Option<&[(IpAddr, u8)]>) -> Vec<(IpAddr, u8)> {
+    match pushed {
+        Some(p) => split::select(&nets, p).routes,
+        None => nets,
     }
 }
 
@@ -693,6 +738,13 @@ impl Kernel for XfrmKernel {
 
     fn waiting_for_address(&self) -> bool {
         self.routes.as_ref().is_some_and(Routes::has_pending)
+    }
+
+    fn pushed_subnets(&mut self, subnets: &[(IpAddr, u8)]) {
+        if !self.split_include {
+            return;
+        }
+        self.pushed = (!subnets.is_empty()).then(|| subnets.to_vec());
     }
 
     fn poll_events(&mut self) -> Vec<KernelEvent> {

@@ -31,12 +31,14 @@
 pub mod api;
 pub mod backend;
 pub mod cleanup;
+pub mod mtu;
 pub mod netlink;
 pub mod offload;
 pub mod owner;
 pub mod record;
 pub mod route;
 pub mod sockopt;
+pub mod split;
 pub mod xfrm;
 pub mod xfrmi;
 

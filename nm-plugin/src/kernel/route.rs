@@ -35,7 +35,8 @@ use super::netlink::NlSocket;
 use super::KernelError;
 use netlink_packet_core::{NetlinkPayload, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE};
 use netlink_packet_route::route::{
-    RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
+    RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteMetric, RouteProtocol,
+    RouteScope, RouteType,
 };
 use netlink_packet_route::rule::{RuleAction, RuleAttribute, RuleMessage};
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
@@ -84,12 +85,15 @@ enum Kind {
         oif: u32,
         gateway: Option<IpAddr>,
         src: Option<IpAddr>,
+        /// `RTAX_MTU`: the MTU inside the tunnel (see [`super::mtu`]).
+        mtu: Option<u32>,
     },
     /// Until `src` is a local address.
     Blackhole {
         src: IpAddr,
         oif: u32,
         gateway: Option<IpAddr>,
+        mtu: Option<u32>,
     },
     /// The gateway itself: continue with the next rule.
     Throw,
@@ -192,7 +196,12 @@ fn route_message(cfg: &RouteConfig, r: &Installed) -> RouteMessage {
         .push(RouteAttribute::Destination(RouteAddress::from(r.dst.0)));
     m.attributes.push(RouteAttribute::Priority(cfg.metric));
     match &r.kind {
-        Kind::Via { oif, gateway, src } => {
+        Kind::Via {
+            oif,
+            gateway,
+            src,
+            mtu,
+        } => {
             m.header.kind = RouteType::Unicast;
             m.header.scope = if gateway.is_some() {
                 RouteScope::Universe
@@ -207,6 +216,10 @@ fn route_message(cfg: &RouteConfig, r: &Installed) -> RouteMessage {
             if let Some(s) = src {
                 m.attributes
                     .push(RouteAttribute::PrefSource(RouteAddress::from(*s)));
+            }
+            if let Some(mtu) = mtu {
+                m.attributes
+                    .push(RouteAttribute::Metrics(vec![RouteMetric::Mtu(*mtu)]));
             }
         }
         Kind::Blackhole { .. } => {
@@ -381,14 +394,16 @@ impl Routes {
 
     /// Routes `nets` (the remote side of a tunnel-mode Child SA to `gateway`) in our table,
     /// with source `inner_src` when given (see the module documentation for blackholes and
-    /// throw routes), and makes sure the rule exists.
+    /// throw routes), and makes sure the rule exists. `mtu`, when given, is the routes'
+    /// `RTAX_MTU` (the MTU inside the tunnel, see [`super::mtu`]).
     pub fn add_tunnel(
         &mut self,
         nets: &[(IpAddr, u8)],
         inner_src: Option<IpAddr>,
         gateway: IpAddr,
+        mtu: Option<u32>,
     ) -> Result<(), KernelError> {
-        self.add_tunnel_via(nets, inner_src, gateway, None)
+        self.add_tunnel_via(nets, inner_src, gateway, None, mtu)
     }
 
     /// Like [`Routes::add_tunnel`], but through the device `dev` (an XFRM interface) instead
@@ -400,7 +415,7 @@ impl Routes {
         gateway: IpAddr,
         dev: u32,
     ) -> Result<(), KernelError> {
-        self.add_tunnel_via(nets, inner_src, gateway, Some(dev))
+        self.add_tunnel_via(nets, inner_src, gateway, Some(dev), None)
     }
 
     fn add_tunnel_via(
@@ -409,6 +424,7 @@ impl Routes {
         inner_src: Option<IpAddr>,
         gateway: IpAddr,
         dev: Option<u32>,
+        mtu: Option<u32>,
     ) -> Result<(), KernelError> {
         let Some(first) = nets.first() else {
             return Ok(());
@@ -440,11 +456,13 @@ impl Routes {
                     src,
                     oif,
                     gateway: gw,
+                    mtu,
                 },
                 src => Kind::Via {
                     oif,
                     gateway: gw,
                     src,
+                    mtu,
                 },
             };
             self.add(Installed { dst, kind }, false)?;
@@ -481,7 +499,13 @@ impl Routes {
             .cloned()
             .collect();
         for p in pending {
-            let Kind::Blackhole { src, oif, gateway } = p.kind else {
+            let Kind::Blackhole {
+                src,
+                oif,
+                gateway,
+                mtu,
+            } = p.kind
+            else {
                 continue;
             };
             let r = Installed {
@@ -490,6 +514,7 @@ impl Routes {
                     oif,
                     gateway,
                     src: Some(src),
+                    mtu,
                 },
             };
             match self.add(r, true) {
@@ -679,6 +704,7 @@ mod tests {
                 oif: 2,
                 gateway: Some("192.0.2.254".parse().unwrap()),
                 src: Some("10.3.0.1".parse().unwrap()),
+                mtu: Some(1438),
             },
         };
         let m = route_message(&cfg, &r);
@@ -686,6 +712,9 @@ mod tests {
         assert_eq!(route_table(&m), 2749);
         assert_eq!(route_metric(&m), 3);
         assert_eq!(m.header.kind, RouteType::Unicast);
+        assert!(m
+            .attributes
+            .contains(&RouteAttribute::Metrics(vec![RouteMetric::Mtu(1438)])));
         assert!(m
             .attributes
             .contains(&RouteAttribute::PrefSource(RouteAddress::Inet(
@@ -699,6 +728,7 @@ mod tests {
                     src: "10.3.0.1".parse().unwrap(),
                     oif: 2,
                     gateway: None,
+                    mtu: None,
                 },
             },
         );

@@ -18,8 +18,20 @@
 //!   default one, e.g. for DNS); as that route has no preferred source, IPv4 also gets
 //!   0.0.0.0/1 and 128.0.0.0/1 with the virtual address as source (as NetworkManager-libreswan
 //!   does). Otherwise `never-default` is true.
+//! * Split include: when the profile leaves `rightsubnet` at its default (`0.0.0.0/0`, see
+//!   [`crate::kernel::split::allowed`]) and the gateway pushes INTERNAL_IP4_SUBNET /
+//!   INTERNAL_IP6_SUBNET, the routes of a family are the pushed subnets that
+//!   [`crate::kernel::split::select`] takes, the same function that chooses the routes of our
+//!   table 2749, so NetworkManager and the kernel route the same networks. A split family has
+//!   no `/0`, hence `never-default` is true: the VPN does not become the default route.
+//! * MTU: a policy-based tunnel has no device, and NetworkManager applies `mtu` only to the
+//!   `tundev` it is given (there is no per-route MTU in the `routes` format), so the MTU
+//!   inside the tunnel is not sent; it is put on our table-2749 routes (`RTAX_MTU`, see
+//!   [`crate::kernel::mtu`]), which are the ones the traffic takes. Route-based tunnels send
+//!   their interface's MTU with `tundev`.
 //! * `can-persist` is false: the IKE SA does not survive a change of the underlying network.
 
+use crate::kernel::split;
 use ike_core::engine::ReceivedConfig;
 use ike_core::ts::range_to_cidrs;
 use ike_core::wire::TrafficSelector;
@@ -75,6 +87,9 @@ pub struct TunnelInfo {
     pub mtu: Option<u32>,
     /// A login banner, if the gateway sent one.
     pub banner: Option<String>,
+    /// The profile leaves the remote networks to the gateway (`rightsubnet` at its default):
+    /// pushed subnets become the routes (see [`crate::kernel::split`]).
+    pub split_include: bool,
 }
 
 /// The three dictionaries, in the order NetworkManager expects them: `config` first, then the
@@ -117,16 +132,40 @@ fn remote_cidrs(ts: &[TrafficSelector], v6: bool) -> Vec<(IpAddr, u8)> {
     out
 }
 
-/// Routes of one family: every remote CIDR except `/0` (the default route) and the gateway's
-/// own host route (NetworkManager adds its own route to the gateway). Returns the routes and
-/// whether all traffic goes through the tunnel.
-fn routes(ts: &[TrafficSelector], v6: bool, gateway: IpAddr) -> (Vec<(IpAddr, u8)>, bool) {
-    let cidrs = remote_cidrs(ts, v6);
+/// The networks routed through the tunnel: the remote selectors as CIDRs (both families) or,
+/// with split include and subnets pushed by the gateway, [`split::select`]'s choice.
+pub fn selection(info: &TunnelInfo) -> split::Selection {
+    let mut remote = remote_cidrs(&info.remote_ts, false);
+    remote.extend(remote_cidrs(&info.remote_ts, true));
+    let pushed = info
+        .config
+        .as_ref()
+        .map(|c| c.subnets.as_slice())
+        .unwrap_or_default();
+    if info.split_include && !pushed.is_empty() {
+        split::select(&remote, pushed)
+    } else {
+        split::Selection {
+            routes: remote,
+            ..split::Selection::default()
+        }
+    }
+}
+
+/// Routes of one family: every routed CIDR (see [`selection`]) except `/0` (the default
+/// route) and the gateway's own host route (NetworkManager adds its own route to the
+/// gateway). Returns the routes and whether all traffic goes through the tunnel.
+fn routes(info: &TunnelInfo, v6: bool) -> (Vec<(IpAddr, u8)>, bool) {
+    let cidrs: Vec<(IpAddr, u8)> = selection(info)
+        .routes
+        .into_iter()
+        .filter(|(a, _)| a.is_ipv6() == v6)
+        .collect();
     let full = cidrs.iter().any(|(_, p)| *p == 0);
     let host = if v6 { 128 } else { 32 };
     let list = cidrs
         .into_iter()
-        .filter(|(a, p)| *p != 0 && !(*a == gateway && *p == host))
+        .filter(|(a, p)| *p != 0 && !(*a == info.gateway && *p == host))
         .collect();
     (list, full)
 }
@@ -155,7 +194,7 @@ fn ip4_dict(
     if with_domains && !cfg.domains.is_empty() {
         d.insert(key::DOMAINS.into(), own(cfg.domains.clone())?);
     }
-    let (mut list, full) = routes(&info.remote_ts, false, info.gateway);
+    let (mut list, full) = routes(info, false);
     if full {
         // NetworkManager's own default route for the VPN has no preferred source, so the
         // kernel would pick the parent device's address and bypass the policies: cover the
@@ -204,7 +243,7 @@ fn ip6_dict(
     if with_domains && !cfg.domains.is_empty() {
         d.insert(key::DOMAINS.into(), own(cfg.domains.clone())?);
     }
-    let (list, full) = routes(&info.remote_ts, true, info.gateway);
+    let (list, full) = routes(info, true);
     let list: Vec<(Vec<u8>, u32, Vec<u8>, u32)> = list
         .into_iter()
         .filter_map(|(a, p)| match a {
@@ -328,6 +367,7 @@ mod tests {
             tundev: None,
             mtu: None,
             banner: None,
+            split_include: false,
         };
         let c = build(&info).unwrap();
         let mut keys: Vec<&str> = c.config.keys().map(String::as_str).collect();
@@ -401,6 +441,7 @@ mod tests {
             tundev: None,
             mtu: None,
             banner: None,
+            split_include: false,
         };
         let ip4 = build(&info).unwrap().ip4.unwrap();
         assert!(b(&ip4, "never-default"));
@@ -437,6 +478,7 @@ mod tests {
             tundev: None,
             mtu: None,
             banner: Some("welcome".into()),
+            split_include: false,
         };
         let c = build(&info).unwrap();
         assert_eq!(sig(&c.config["gateway"]), "ay");
@@ -474,11 +516,133 @@ mod tests {
             tundev: Some("ipsec7".into()),
             mtu: Some(1400),
             banner: None,
+            split_include: false,
         };
         let c = build(&info).unwrap();
         assert_eq!(announced(&c.config), (false, false));
         assert!(c.ip4.is_none() && c.ip6.is_none());
         assert_eq!(sig(&c.config["tundev"]), "s");
         assert_eq!(u(&c.config, "mtu"), 1400);
+    }
+
+    fn pushed(split_include: bool, subnets: &[&str]) -> TunnelInfo {
+        let mut cfg = virtual_v4();
+        cfg.subnets = subnets
+            .iter()
+            .map(|s| {
+                let (a, p) = s.split_once('/').unwrap();
+                (a.parse().unwrap(), p.parse().unwrap())
+            })
+            .collect();
+        TunnelInfo {
+            gateway: "192.0.2.1".parse().unwrap(),
+            config: Some(cfg),
+            remote_ts: vec![ts("0.0.0.0", "255.255.255.255")],
+            tundev: None,
+            mtu: None,
+            banner: None,
+            split_include,
+        }
+    }
+
+    fn ip4_routes(d: &VarDict) -> Vec<Vec<u32>> {
+        Vec::<Vec<u32>>::try_from(d["routes"].try_clone().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn pushed_subnets_are_the_routes_and_never_default_with_rightsubnet_default() {
+        let info = pushed(true, &["10.2.0.0/24", "10.3.7.9/16", "192.0.2.1/32"]);
+        let ip4 = build(&info).unwrap().ip4.unwrap();
+        assert!(b(&ip4, "never-default"));
+        let n = |a, b, c, d| ip4_u32(Ipv4Addr::new(a, b, c, d));
+        let src = n(10, 9, 0, 10);
+        // Host bits cleared; the gateway's own host route is left to NetworkManager; no /1s.
+        assert_eq!(
+            ip4_routes(&ip4),
+            vec![
+                vec![n(10, 2, 0, 0), 24, 0, 0, src],
+                vec![n(10, 3, 0, 0), 16, 0, 0, src],
+            ]
+        );
+        // The kernel's choice is the same function's.
+        assert!(selection(&info).split_v4);
+    }
+
+    #[test]
+    fn pushed_subnets_are_not_routes_with_an_explicit_rightsubnet() {
+        let ip4 = build(&pushed(false, &["10.2.0.0/24"]))
+            .unwrap()
+            .ip4
+            .unwrap();
+        assert!(!b(&ip4, "never-default"));
+        let src = ip4_u32(Ipv4Addr::new(10, 9, 0, 10));
+        assert_eq!(
+            ip4_routes(&ip4),
+            vec![
+                vec![0, 1, 0, 0, src],
+                vec![ip4_u32(Ipv4Addr::new(128, 0, 0, 0)), 1, 0, 0, src]
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pushed_default_route_keeps_the_full_tunnel() {
+        let ip4 = build(&pushed(true, &["10.2.0.0/24", "0.0.0.0/0"]))
+            .unwrap()
+            .ip4
+            .unwrap();
+        assert!(!b(&ip4, "never-default"));
+        assert_eq!(ip4_routes(&ip4).len(), 2);
+    }
+
+    #[test]
+    fn pushed_subnets_outside_narrow_selectors_are_not_routes() {
+        let mut info = pushed(true, &["10.2.0.0/24", "172.16.0.0/16"]);
+        info.remote_ts = vec![ts("10.0.0.0", "10.255.255.255")];
+        let ip4 = build(&info).unwrap().ip4.unwrap();
+        assert!(b(&ip4, "never-default"));
+        let src = ip4_u32(Ipv4Addr::new(10, 9, 0, 10));
+        assert_eq!(
+            ip4_routes(&ip4),
+            vec![vec![ip4_u32(Ipv4Addr::new(10, 2, 0, 0)), 24, 0, 0, src]]
+        );
+        let sel = selection(&info);
+        assert_eq!(sel.ignored.len(), 1);
+    }
+
+    #[test]
+    fn only_ipv6_pushed_leaves_ipv4_full() {
+        let mut info = pushed(true, &["2001:db8:2::/48"]);
+        info.config.as_mut().unwrap().addresses_v6 = vec![AssignedAddress {
+            addr: "2001:db8:1::10".parse().unwrap(),
+            prefix: 64,
+        }];
+        info.remote_ts
+            .push(ts("::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"));
+        let c = build(&info).unwrap();
+        let ip4 = c.ip4.unwrap();
+        assert!(!b(&ip4, "never-default"));
+        assert_eq!(ip4_routes(&ip4).len(), 2);
+        let ip6 = c.ip6.unwrap();
+        assert!(b(&ip6, "never-default"));
+        let routes =
+            Vec::<(Vec<u8>, u32, Vec<u8>, u32)>::try_from(ip6["routes"].try_clone().unwrap())
+                .unwrap();
+        assert_eq!(routes.len(), 1);
+        assert_eq!(routes[0].1, 48);
+    }
+
+    #[test]
+    fn no_config_tunnel_info_is_unchanged_by_split_include() {
+        let info = TunnelInfo {
+            gateway: "192.0.2.1".parse().unwrap(),
+            config: None,
+            remote_ts: vec![ts("10.0.0.0", "10.0.255.255")],
+            tundev: None,
+            mtu: None,
+            banner: None,
+            split_include: true,
+        };
+        assert_eq!(selection(&info).routes, [("10.0.0.0".parse().unwrap(), 16)]);
     }
 }

@@ -15,6 +15,7 @@ use super::icmp::IcmpSeen;
 use super::messages;
 use super::sanitize;
 use super::state::PluginFailure;
+use crate::kernel::split;
 use ike_core::engine::{DownReason, Event, Failure, IkeSaHandle, ReceivedConfig};
 use std::net::IpAddr;
 
@@ -35,6 +36,9 @@ pub struct Track {
     pub failed: bool,
     /// `dpdaction=restart`: a lost connection is established again (see [`restarts`]).
     pub restart: bool,
+    /// `rightsubnet` is left at its default: subnets the gateway pushes become the routes
+    /// (see [`crate::kernel::split`]).
+    pub split_include: bool,
     /// The connection is being established again after it was lost.
     pub restarting: bool,
     /// The configuration last given to NetworkManager (compared with the new one after a
@@ -53,9 +57,16 @@ impl Track {
             up: false,
             failed: false,
             restart: false,
+            split_include: false,
             restarting: false,
             sent: None,
         }
+    }
+
+    /// The same, routing the subnets the gateway pushes when `split_include`.
+    pub fn with_split_include(mut self, split_include: bool) -> Self {
+        self.split_include = split_include;
+        self
     }
 
     /// The same, re-establishing a lost connection with `dpdaction=restart` when `restart`.
@@ -113,6 +124,61 @@ pub struct Situation {
     /// ICMP port-unreachable errors seen before the IKE SA came up (named as the likely cause
     /// when the gateway never answers).
     pub icmp: Option<IcmpSeen>,
+}
+
+/// Log lines about the subnets the gateway pushed: which were not taken (and why), and how
+/// many are routed (see [`dicts::selection`]). Nothing when none was pushed.
+fn split_lines(info: &TunnelInfo) -> Vec<Action> {
+    let pushed = info.config.as_ref().map_or(0, |c| c.subnets.len());
+    if pushed == 0 {
+        return Vec::new();
+    }
+    if !info.split_include {
+        return vec![log(
+            Level::Info,
+            format!(
+                "the gateway pushed {pushed} subnet(s); rightsubnet is set, so they are not routed"
+            ),
+        )];
+    }
+    let sel = dicts::selection(info);
+    let mut out: Vec<Action> = sel
+        .ignored
+        .iter()
+        .map(|((a, p), why)| {
+            let attribute = if a.is_ipv4() {
+                "INTERNAL_IP4_SUBNET"
+            } else {
+                "INTERNAL_IP6_SUBNET"
+            };
+            let problem = match why {
+                split::Ignored::BadPrefix => messages::subnet_bad_prefix(),
+                split::Ignored::OutsideSelectors => messages::subnet_outside_selectors(),
+                split::Ignored::TooMany => messages::subnet_too_many(split::MAX_PUSHED),
+            };
+            log(
+                Level::Warn,
+                messages::ignored_from_gateway(attribute, &format!("{a}/{p}"), &problem),
+            )
+        })
+        .collect();
+    let family = |split: bool| {
+        if split {
+            "split"
+        } else {
+            "all negotiated networks"
+        }
+    };
+    out.push(log(
+        Level::Info,
+        format!(
+            "routes: {pushed} subnet(s) pushed, {} routed (IPv4: {}, IPv6: {})",
+            sel.routes.len(),
+            family(sel.split_v4),
+            family(sel.split_v6)
+        ),
+    ));
+    out
 }
 
 /// The level of a log line.
@@ -237,7 +303,9 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
                 tundev: track.tundev.as_ref().map(|(n, _)| n.clone()),
                 mtu: track.tundev.as_ref().map(|(_, m)| *m),
                 banner: None,
+                split_include: track.split_include,
             };
+            out.extend(split_lines(&info));
             if restarted {
                 let same = addresses(track.config.as_ref()) == addresses(track.sent.as_ref());
                 out.push(log(Level::Info, messages::restarted(same)));

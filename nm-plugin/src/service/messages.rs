@@ -403,6 +403,22 @@ pub fn not_a_server_address() -> String {
     tr("not a usable server address (unspecified, loopback, multicast or broadcast)").to_string()
 }
 
+/// Why a pushed subnet (INTERNAL_IP4_SUBNET / INTERNAL_IP6_SUBNET) is not routed: its prefix
+/// length is longer than the address.
+pub fn subnet_bad_prefix() -> String {
+    tr("the prefix length is longer than the address").to_string()
+}
+
+/// Why a pushed subnet is not routed: it lies outside the negotiated remote networks.
+pub fn subnet_outside_selectors() -> String {
+    tr("it is outside the networks the IPsec SA protects, so traffic routed to it would leave unencrypted").to_string()
+}
+
+/// Why a pushed subnet is not routed: the gateway pushed more than `max`.
+pub fn subnet_too_many(max: usize) -> String {
+    trf("only the first {max} subnets are routed", &[("max", &max)])
+}
+
 /// Why a virtual address from the gateway is dropped.
 pub fn not_a_host_address() -> String {
     tr("not a usable address for this host (unspecified, loopback, multicast or broadcast)")

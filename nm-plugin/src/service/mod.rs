@@ -16,7 +16,8 @@
 //! sent: the recording backend (IKE only, no protected traffic) is used only when
 //! `NM_IKE_KERNEL=record` asks for it (tests).
 //!
-//! Routes: we do **both**. The routes of the negotiated remote networks still go to
+//! Routes: we do **both**. The routes of the negotiated remote networks (or, with `rightsubnet`
+//! at its default, the subnets the gateway pushes: [`crate::kernel::split`]) still go to
 //! NetworkManager in `Ip4Config`/`Ip6Config` (NM shows them, puts them in `main` or in the
 //! user's `ipv4.route-table`, and applies `never-default` and the user's own routes), **and**
 //! the kernel layer installs them itself in the profile's `route-table` (default 2749) with a

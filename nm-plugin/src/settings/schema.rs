@@ -201,7 +201,7 @@ pub const KEYS: &[Key] = &[
     data("rekey", Kind::YesNo, Some("yes"), Ls, tr_noop("Rekey the IKE SA and the IPsec SAs before their lifetimes end; with no, an SA that reaches its lifetime ends, and when the IKE SA ends the connection ends.")),
     data("left", Kind::LocalAddress, Some("%defaultroute"), Ls, tr_noop("Our address: %defaultroute, %any or empty let the routing table choose our address towards the gateway; an IP address must be that address (connecting from another address is not supported yet).")),
     data("leftsubnet", Kind::Subnets, None, Ls, tr_noop("Local networks to protect (site-to-site); by default our (virtual) address.")),
-    data("rightsubnet", Kind::Subnets, Some("0.0.0.0/0"), Ls, tr_noop("Remote networks reachable through the tunnel; 0.0.0.0/0 sends all traffic.")),
+    data("rightsubnet", Kind::Subnets, Some("0.0.0.0/0"), Ls, tr_noop("Remote networks reachable through the tunnel; 0.0.0.0/0 sends all traffic. Left at its default, the subnets the gateway pushes (INTERNAL_IP4_SUBNET/INTERNAL_IP6_SUBNET) are routed instead of everything of their address family (split include).")),
     data("leftsubnets", Kind::SubnetSet, None, Ls, tr_noop("Several local networks, e.g. {10.1.0.0/24,10.3.0.0/24}, instead of leftsubnet; one Child SA carries them all.")),
     data("rightsubnets", Kind::SubnetSet, None, Ls, tr_noop("Several remote networks, e.g. {10.2.0.0/24,10.4.0.0/24}, instead of rightsubnet; one Child SA carries them all.")),
     data("leftprotoport", Kind::ProtoPort, None, Ls, tr_noop("Restrict the tunnel to a local protocol/port, e.g. 17/1701.")),

@@ -156,6 +156,7 @@ impl Controller {
         let setup = KernelSetup::for_connection(&settings, self.opts.block, local, remote.ip());
         let auth = settings.auth;
         let restart = settings.dpd_action == DpdAction::Restart;
+        let split_include = setup.split_include;
         drop(settings);
         // The kernel backend comes before the sockets: without one that protects traffic
         // nothing is sent and nothing is installed.
@@ -232,7 +233,9 @@ impl Controller {
         let attempt = core.attempt;
         let me = Arc::clone(self);
         let task = tokio::spawn(async move {
-            let track = Track::new(own, tundev).with_restart(restart);
+            let track = Track::new(own, tundev)
+                .with_restart(restart)
+                .with_split_include(split_include);
             let link = Link {
                 stop: stop_rx,
                 events: ev_rx,
