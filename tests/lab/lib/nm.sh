@@ -188,10 +188,14 @@ _lab_nm_has_addr() {
 lab_nm_strongswan_conf() {
 	local n="$LAB_RUN/nm" plugins=$LAB_CHARON_PLUGINS_DEFAULT
 	[ "${1:-}" != --libipsec ] || plugins="kernel-libipsec $plugins"
-	mkdir -p "$n"
+	# ca_dir: an empty folder. Without a gateway CA in the profile charon-nm otherwise loads the
+	# whole system bundle (/etc/ssl/certs) inside NetworkManager's Connect call, which took over
+	# 10 s in the emulated VM, longer than NetworkManager waits ("Timeout was reached").
+	mkdir -p "$n" "$n/charon-nm-ca"
 	cat >"$n/charon-nm.conf" <<-EOF
 		charon-nm {
 		  load = $plugins
+		  ca_dir = $n/charon-nm-ca
 		  filelog {
 		    lab {
 		      path = $n/charon-nm.log

@@ -2,8 +2,7 @@
 # shellcheck shell=bash
 # lab-vm: yes
 # lab-timeout: 300
-# lab-exclusive: yes
-# lab-description: anchor: nmcli -> NetworkManager -> NetworkManager-strongswan (charon-nm) -> charon gateway, PSK, virtual IP, kernel ESP, ping through, NM state activated (runs alone: charon-nm answers NetworkManager's Connect call only when the IKE SA is up, and under the load of concurrent scenarios in the emulated VM that took longer than NetworkManager waits)
+# lab-description: anchor: nmcli -> NetworkManager -> NetworkManager-strongswan (charon-nm) -> charon gateway, PSK, virtual IP, kernel ESP, ping through, NM state activated
 
 PSK="lab-anchor-psk-0123456789"
 
