@@ -26,8 +26,11 @@ scenario_run() {
 	[ "$(grep -c '^[<>]' "$o/vpn-data.diff")" = 2 ] && grep -qxF '< right = vpn.example.com' "$o/vpn-data.diff" &&
 		grep -qxF '> right = vpn2.example.com' "$o/vpn-data.diff" ||
 		lab_fail "vpn.data changed beyond the gateway (see vpn-data.diff)"
-	[ "$(lab_nmcli -s -g vpn.secrets connection show gs-edit)" = "pskvalue = $PSK" ] ||
-		lab_fail "the saved PSK changed"
+	# The secrets reach NetworkManager with the same Apply, but a moment may pass before
+	# `nmcli -s` sees them; wait for them, and show what was there when it fails.
+	lab_wait "$(lab_scale 10)" "the saved PSK, unchanged, in NetworkManager" eval \
+		"[ \"\$(lab_nmcli -s -g vpn.secrets connection show gs-edit)\" = \"pskvalue = \$PSK\" ] ||
+		{ lab_nmcli -s -g vpn.secrets,vpn.data connection show gs-edit >\"\$o/secrets-after.txt\" 2>&1; false; }"
 	grep -q "nm-ike-editor: editor factory: page for" "$LAB_RUN/gs-edit/gs-edit.out" ||
 		lab_fail "GNOME Settings did not create our page (see gs-edit/gs-edit.out)"
 }
