@@ -394,3 +394,38 @@ lab_nm_ike_up_fails() {
 lab_nm_log_wait() {
 	lab_wait "$(lab_scale "${2:-10}")" "NM log line /$1/" grep -Eq "$1" "$(lab_nm_dir)/nm.out"
 }
+
+# lab_dpd_restart_check VPN DELAY TIMEOUT KILL START CHECK: the gateway-restart half of the
+# dpdaction=restart scenarios. Kills the gateway with the command KILL, checks every second for
+# DELAY+TIMEOUT+3 s that NetworkManager keeps VPN activated while a ping wants out (never in the
+# clear: the capture is checked at the end), waits for our log to say the gateway stopped
+# answering, starts the gateway again with START and waits until traffic passes within
+# DELAY+TIMEOUT+5 s (prints the seconds); then the same virtual address, NM still activated, CHECK
+# (the gateway's own view of the new SA) and ESP on the wire.
+lab_dpd_restart_check() {
+	local vpn=$1 delay=$2 timeout=$3 kill_cmd=$4 start_cmd=$5 check_cmd=$6
+	local vip vip2 i state t0
+	vip=$(lab_nmcli -g IP4.ADDRESS connection show "$vpn" | cut -d/ -f1)
+	[ -n "$vip" ] || lab_fail "no virtual address before the restart"
+	lab_capture_start wire left wan0 -Q out
+	eval "$kill_cmd"
+	lab_log "gateway killed"
+	for i in $(seq 1 $((delay + timeout + 3))); do
+		state=$(lab_nm_con_state "$vpn" || true)
+		[ "$state" = activated ] || lab_fail "NetworkManager left 'activated' ($state) while the gateway was down"
+		lab_nsx left ping -c 1 -W 1 "$LAB_RHOST_IP" >/dev/null 2>&1 || true
+	done
+	lab_nm_log_wait "stopped answering" 10
+	eval "$start_cmd"
+	t0=$SECONDS
+	lab_log "gateway started again"
+	lab_wait "$(lab_scale $((delay + timeout + 5)))" "the tunnel to carry traffic again" \
+		lab_nsx left ping -c 1 -W 1 "$LAB_RHOST_IP"
+	lab_log "traffic passes again $((SECONDS - t0)) s after the gateway came back"
+	lab_capture_stop wire
+	lab_assert_nm_state "$vpn" activated
+	vip2=$(lab_nmcli -g IP4.ADDRESS connection show "$vpn" | cut -d/ -f1)
+	[ "$vip2" = "$vip" ] || lab_fail "the virtual address changed from $vip to $vip2"
+	eval "$check_cmd"
+	lab_assert_wire_protected 1 "left wan0" wire
+}

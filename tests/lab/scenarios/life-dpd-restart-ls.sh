@@ -32,35 +32,8 @@ scenario_run() {
 	lab_nm_vpn_up ikevpn
 	lab_timing vpn-up
 	lab_assert_ping left "$LAB_RHOST_IP"
-	local vip
-	vip=$(lab_nmcli -g IP4.ADDRESS connection show ikevpn | cut -d/ -f1)
-	[ -n "$vip" ] || lab_fail "no virtual address before the restart"
-
-	lab_capture_start wire left wan0 -Q out
-	kill -KILL "$(lab_daemon_pid gw)"
-	lab_log "pluto killed"
-	# Dead for a while: our checks notice (dpddelay + dpdtimeout), NetworkManager keeps the
-	# connection, and traffic that wants out meanwhile never leaves in the clear.
-	local i state
-	for i in $(seq 1 $((DELAY + TIMEOUT + 3))); do
-		state=$(lab_nm_con_state ikevpn || true)
-		[ "$state" = activated ] || lab_fail "NetworkManager left 'activated' ($state) while the gateway was down"
-		lab_nsx left ping -c 1 -W 1 "$LAB_RHOST_IP" >/dev/null 2>&1 || true
-	done
-	lab_nm_log_wait "stopped answering" 10
-	_pluto_gw
-	local t0=$SECONDS
-	lab_log "pluto started again"
-	lab_wait "$(lab_scale $((DELAY + TIMEOUT + 5)))" "the tunnel to carry traffic again" \
-		lab_nsx left ping -c 1 -W 1 "$LAB_RHOST_IP"
-	lab_log "traffic passes again $((SECONDS - t0)) s after the gateway came back"
-	lab_capture_stop wire
-	lab_assert_nm_state ikevpn activated
-	local vip2
-	vip2=$(lab_nmcli -g IP4.ADDRESS connection show ikevpn | cut -d/ -f1)
-	[ "$vip2" = "$vip" ] || lab_fail "the virtual address changed from $vip to $vip2"
-	lab_check "pluto trafficstatus shows no SA for rw after the restart" lab_pluto_has_sa gw rw
-	lab_assert_wire_protected 1 "left wan0" wire
+	lab_dpd_restart_check ikevpn "$DELAY" "$TIMEOUT" 'kill -KILL "$(lab_daemon_pid gw)"' _pluto_gw \
+		'lab_check "pluto trafficstatus shows no SA for rw after the restart" lab_pluto_has_sa gw rw'
 
 	lab_nmcli connection down ikevpn >/dev/null || lab_fail "nmcli connection down failed"
 	lab_ike_assert_clean left "after nmcli connection down"
