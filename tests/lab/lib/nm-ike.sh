@@ -429,3 +429,31 @@ lab_dpd_restart_check() {
 	eval "$check_cmd"
 	lab_assert_wire_protected 1 "left wan0" wire
 }
+
+# lab_vip_routed NET: sets LAB_VIP to left's virtual address (10.3.0.x, from the pool), waits for
+# our route to NET from it in table 2749 and asserts that NET is routed there by our rule.
+lab_vip_routed() {
+	local net=$1
+	LAB_VIP=$(lab_ip left -4 addr show | grep -Eo 'inet 10\.3\.0\.[0-9]+' | head -n1 | cut -d' ' -f2)
+	[ -n "$LAB_VIP" ] || lab_fail "the virtual address is not on the client"
+	lab_wait "$(lab_scale 10)" "our route to $net from $LAB_VIP in table 2749" eval \
+		"lab_ip left route show table 2749 | grep -q '^$net .*src $LAB_VIP'"
+	lab_ike_assert_routed left "$net"
+}
+
+# lab_nm_assert_vpn_routes VPN NET NOT_DST: NetworkManager's view of VPN (saved in
+# $LAB_OUT/VPN.txt): a virtual address from the pool, a route to NET, no route whose destination
+# matches the extended regex NOT_DST through the VPN (the base device's routes, via $LAB_LEFT_GW,
+# are listed too and fine), and no VPN gateway other than the base one.
+lab_nm_assert_vpn_routes() {
+	local vpn=$1 net=$2 not_dst=$3 f="$LAB_OUT/$1.txt"
+	lab_nmcli connection show "$vpn" >"$f"
+	grep -Eq '^IP4.ADDRESS\[1\]: +10\.3\.0\.[0-9]+/32' "$f" || lab_fail "NM shows no virtual address (see $vpn.txt)"
+	grep -Eq "^IP4.ROUTE\[[0-9]+\]: +dst = $net" "$f" || lab_fail "NM shows no route to $net (see $vpn.txt)"
+	if grep -E "^IP4.ROUTE\[[0-9]+\]: +dst = ($not_dst)" "$f" | grep -Fvq "nh = $LAB_LEFT_GW,"; then
+		lab_fail "NM shows a route to /$not_dst/ via the VPN (see $vpn.txt)"
+	fi
+	if grep -Eq '^IP4.GATEWAY: +[0-9]' "$f" && ! grep -Eq "^IP4.GATEWAY: +$LAB_LEFT_GW\$" "$f"; then
+		lab_fail "NM shows a VPN gateway other than the base one (see $vpn.txt)"
+	fi
+}

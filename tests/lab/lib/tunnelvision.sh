@@ -39,12 +39,7 @@ lab_tunnelvision_scenario() {
 	lab_nm_vpn_up ikevpn
 	lab_timing vpn-up
 	lab_assert_nm_state ikevpn activated
-	local vip
-	vip=$(lab_ip left -4 addr show | grep -Eo 'inet 10\.3\.0\.[0-9]+' | head -n1 | cut -d' ' -f2)
-	[ -n "$vip" ] || lab_fail "the virtual address is not on the client"
-	lab_wait "$(lab_scale 10)" "our route from $vip in table 2749" eval \
-		"lab_ip left route show table 2749 | grep -q '^$LAB_RIGHT_LAN .*src $vip'"
-	lab_ike_assert_routed left "$LAB_RIGHT_LAN"
+	lab_vip_routed "$LAB_RIGHT_LAN"
 	grep -Eq '^2749:.*lookup 2749 proto 78' "$LAB_OUT/left-rules.txt" || lab_fail "our rule is not at priority 2749: $(tr '\n' ';' <"$LAB_OUT/left-rules.txt")"
 
 	# The attack: a more specific route for the protected network via the rogue LAN router.

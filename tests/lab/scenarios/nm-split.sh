@@ -24,23 +24,9 @@ scenario_run() {
 	lab_timing vpn-up
 	lab_assert_nm_state ikevpn activated
 
-	lab_nmcli connection show ikevpn >"$LAB_OUT/ikevpn.txt"
-	grep -Eq '^IP4.ADDRESS\[1\]: +10\.3\.0\.[0-9]+/32' "$LAB_OUT/ikevpn.txt" || lab_fail "NM shows no virtual address (see ikevpn.txt)"
-	grep -Eq "^IP4.ROUTE\[[0-9]+\]: +dst = $LAB_RIGHT_LAN" "$LAB_OUT/ikevpn.txt" || lab_fail "NM shows no route to $LAB_RIGHT_LAN (see ikevpn.txt)"
-	# (NM 1.42 lists the base device's routes here too: its default via $LAB_LEFT_GW is fine)
-	if grep -E '^IP4.ROUTE\[[0-9]+\]: +dst = 0\.0\.0\.0/0' "$LAB_OUT/ikevpn.txt" | grep -Fvq "nh = $LAB_LEFT_GW,"; then
-		lab_fail "NM shows a default route via the VPN (see ikevpn.txt)"
-	fi
-	if grep -Eq '^IP4.GATEWAY: +[0-9]' "$LAB_OUT/ikevpn.txt" && ! grep -Eq "^IP4.GATEWAY: +$LAB_LEFT_GW\$" "$LAB_OUT/ikevpn.txt"; then
-		lab_fail "NM shows a VPN gateway other than the base one (see ikevpn.txt)"
-	fi
+	lab_nm_assert_vpn_routes ikevpn "$LAB_RIGHT_LAN" '0\.0\.0\.0/0'
 
-	local vip
-	vip=$(lab_ip left -4 addr show | grep -Eo 'inet 10\.3\.0\.[0-9]+' | head -n1 | cut -d' ' -f2)
-	[ -n "$vip" ] || lab_fail "the virtual address is not on the client"
-	lab_wait "$(lab_scale 10)" "our route from $vip in table 2749" eval \
-		"lab_ip left route show table 2749 | grep -q '^$LAB_RIGHT_LAN .*src $vip'"
-	lab_ike_assert_routed left "$LAB_RIGHT_LAN"
+	lab_vip_routed "$LAB_RIGHT_LAN"
 	lab_ip left route show table all >"$LAB_OUT/client-routes.txt" 2>&1 || true
 	# Table 2749: only the protected network (no default, nothing else).
 	local others
