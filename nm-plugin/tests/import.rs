@@ -514,3 +514,16 @@ fn seed_001_net1_imports_as_written() {
     assert_eq!(s.local_subnets.as_deref(), Some("192.168.1.0/24"));
     assert_eq!(s.remote_subnets, "192.168.2.0/24");
 }
+
+/// Only the proposals our export wrote for `dhgroup` give way to it: a file that names a group
+/// and other proposals is refused, never silently changed.
+#[test]
+fn dhgroup_with_other_proposals_is_refused() {
+    let text = "conn x\n    right=198.51.100.9\n    authby=secret\n    ike=aes128-sha1;modp1024\n    # nm-ike: dhgroup=modp3072\n";
+    match import::ipsec_conf::import_str(text, None, None) {
+        Err(ImportError::Invalid(errors)) => {
+            assert!(errors.iter().any(|e| e.key == "dhgroup"), "{errors:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -2,7 +2,9 @@
 
 use super::files::FileAccess;
 use crate::i18n::{tr, trf};
-use crate::settings::{AddrFamily, AuthMethod, Encapsulation, Fragmentation as SetFrag, Settings};
+use crate::settings::{
+    value, AddrFamily, AuthMethod, Encapsulation, Fragmentation as SetFrag, Settings,
+};
 use ike_core::engine::{
     ChildConfig, ConnectionConfig, Fragmentation, Identity, LocalAuth, Mode, PeerName, RemoteAuth,
     RequestConfig, RetransmitConfig, SecretBytes,
@@ -65,7 +67,7 @@ fn esp_proposals(settings: &Settings, ike: &[Proposal]) -> Result<Vec<Proposal>,
     }
     // `pfsgroup` (validation refuses it together with `esp` or `pfs=no`).
     if let Some(g) = settings.pfs_group {
-        return Ok(proposal::esp_with_pfs(&set, &[g]).0);
+        return Ok(value::esp_with_group(g).0);
     }
     let mut groups: Vec<u16> = Vec::new();
     for g in ike.iter().flat_map(|p| p.ke.iter().copied()) {
@@ -198,13 +200,10 @@ pub fn connection_config(
         }
         // `dhgroup`: our default algorithms with only that group.
         None => {
-            let mut set = proposal::default_ike().0;
-            if let Some(g) = settings.ike_group {
-                for p in &mut set {
-                    p.ke = vec![g];
-                }
-            }
-            set
+            settings
+                .ike_group
+                .map_or_else(proposal::default_ike, value::ike_with_group)
+                .0
         }
     };
     conn.esp_proposals = esp_proposals(settings, &conn.ike_proposals)?;

@@ -10,7 +10,7 @@
 //! backslashes or control characters are refused (config injection, CVE-2024-9050).
 
 use super::{safe_value, ImportError, NM_IKE_COMMENT};
-use crate::settings::{schema, Settings};
+use crate::settings::{schema, value, Settings};
 use ike_core::proposal::{self, Protocol};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -156,15 +156,10 @@ pub fn to_ipsec_conf(
             // Libreswan has no such keys: the default algorithms with that group, as the
             // service proposes them, and the key as a comment for our own import.
             "dhgroup" | "pfsgroup" => {
-                let (line, set) = if k == "dhgroup" {
-                    let mut set = proposal::default_ike();
-                    for p in &mut set.0 {
-                        p.ke = settings.ike_group.into_iter().collect();
-                    }
-                    ("ike", set)
-                } else {
-                    let g: Vec<u16> = settings.pfs_group.into_iter().collect();
-                    ("esp", proposal::esp_with_pfs(&proposal::default_esp(), &g))
+                let (line, set) = match (k.as_str(), settings.ike_group, settings.pfs_group) {
+                    ("dhgroup", Some(g), _) => ("ike", value::ike_with_group(g)),
+                    ("pfsgroup", _, Some(g)) => ("esp", value::esp_with_group(g)),
+                    _ => continue,
                 };
                 let _ = writeln!(conf, "    {line}={}", set.to_libreswan());
                 let _ = writeln!(conf, "    # {NM_IKE_COMMENT} {k}={v}");
@@ -244,10 +239,7 @@ pub fn to_swanctl(
         done.push("ike");
     } else if let Some(g) = s.ike_group {
         // `dhgroup`: our default algorithms with only that group, as the service proposes.
-        let mut set = proposal::default_ike();
-        for p in &mut set.0 {
-            p.ke = vec![g];
-        }
+        let set = value::ike_with_group(g);
         let _ = writeln!(o, "        proposals = {}", set.to_strongswan());
     }
     let mut line = |o: &mut String, key: &'static str, sw: &str, value: Option<String>| {
@@ -349,7 +341,7 @@ pub fn to_swanctl(
         let _ = writeln!(o, "                esp_proposals = {v}");
         let _ = writeln!(o, "                # {NM_IKE_COMMENT} esp={esp}");
     } else if let Some(g) = s.pfs_group {
-        let set = proposal::esp_with_pfs(&proposal::default_esp(), &[g]);
+        let set = value::esp_with_group(g);
         let _ = writeln!(o, "                esp_proposals = {}", set.to_strongswan());
     }
     let _ = writeln!(

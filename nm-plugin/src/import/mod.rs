@@ -21,7 +21,8 @@ pub mod ipsec_conf;
 pub mod swanctl;
 
 use crate::i18n::{tr, trf};
-use crate::settings::{Settings, SettingsError};
+use crate::settings::{value, Settings, SettingsError};
+use ike_core::proposal::Protocol;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -267,9 +268,32 @@ pub(crate) fn glob_match(pat: &[u8], name: &[u8]) -> bool {
 /// turning it silently into `restart` or `clear` would change what the connection does.
 pub(crate) fn finish(mut imported: Imported) -> Result<Imported, ImportError> {
     // Our export writes `dhgroup`/`pfsgroup` as a comment next to the proposals made from
-    // them (Libreswan and strongSwan have no such keys): the comment is what the profile said.
-    for (group, proposals) in [("dhgroup", "ike"), ("pfsgroup", "esp")] {
-        if imported.data.contains_key(group) {
+    // them (Libreswan and strongSwan have no such keys): when the proposals are exactly those,
+    // the comment is what the profile said. Anything else stays, and validation refuses the pair.
+    for (group, proposals, protocol, ours) in [
+        (
+            "dhgroup",
+            "ike",
+            Protocol::Ike,
+            value::ike_with_group as fn(u16) -> ike_core::proposal::ProposalSet,
+        ),
+        ("pfsgroup", "esp", Protocol::Esp, value::esp_with_group),
+    ] {
+        let Some(g) = imported
+            .data
+            .get(group)
+            .and_then(|v| value::parse_ke_group(v))
+        else {
+            continue;
+        };
+        // Compared as written back in one syntax: parsing fills in details (key lengths) that
+        // the written text leaves to the defaults.
+        let written = imported
+            .data
+            .get(proposals)
+            .and_then(|v| ike_core::proposal::parse(protocol, v).ok())
+            .map(|set| set.to_libreswan());
+        if written == Some(ours(g).to_libreswan()) {
             imported.data.remove(proposals);
         }
     }

@@ -116,6 +116,21 @@ pub fn parse_local_address(value: &str) -> Result<Option<IpAddr>, std::net::Addr
     }
 }
 
+/// Our default IKE proposals with only the key exchange group `group` (`dhgroup`): what the
+/// service proposes, and what the export writes for it.
+pub fn ike_with_group(group: u16) -> ike_core::proposal::ProposalSet {
+    let mut set = ike_core::proposal::default_ike();
+    for p in &mut set.0 {
+        p.ke = vec![group];
+    }
+    set
+}
+
+/// Our default ESP proposals with the PFS group `group` (`pfsgroup`), likewise.
+pub fn esp_with_group(group: u16) -> ike_core::proposal::ProposalSet {
+    ike_core::proposal::esp_with_pfs(&ike_core::proposal::default_esp(), &[group])
+}
+
 /// Libreswan's `{a,b}` / `{a b}` subnet set as our comma-separated list.
 pub fn subnet_set(value: &str) -> String {
     let v = value.trim();
