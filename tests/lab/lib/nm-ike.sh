@@ -4,7 +4,9 @@
 # Our own IKE engine in the lab, driven by the `nm-ike` command (nm-plugin/src/bin/nm-ike.rs).
 # Scenarios source this file themselves:  source "$LAB_DIR/lib/nm-ike.sh"
 #
-#   lab_ike_bin                          path of nm-ike (NM_IKE_BIN, else target/{debug,release})
+#   lab_ike_bin                          path of nm-ike (NM_IKE_BIN, else $LAB_BIN_DIR/nm-ike, else
+#                                        target/{debug,release}); nm-ike-service and
+#                                        nm-ike-auth-dialog are taken from the same folder
 #   lab_ike_profile NAME key=value...    write $LAB_RUN/NAME/NAME.toml: vpn.data keys; a key
 #                                        written secret.KEY=V goes to [secrets]; resp.KEY=V to
 #                                        [responder] (strings; dns/domains comma-separated)
@@ -21,7 +23,8 @@
 
 lab_ike_bin() {
 	local b
-	for b in "${NM_IKE_BIN:-}" "$LAB_REPO/target/debug/nm-ike" "$LAB_REPO/target/release/nm-ike"; do
+	for b in "${NM_IKE_BIN:-}" "${LAB_BIN_DIR:+$LAB_BIN_DIR/nm-ike}" "$LAB_REPO/target/debug/nm-ike" \
+		"$LAB_REPO/target/release/nm-ike"; do
 		[ -n "$b" ] && [ -x "$b" ] && { echo "$b"; return 0; }
 	done
 	lab_fail "nm-ike is not built (run: cargo build -p nm-plugin --bin nm-ike)"
@@ -252,8 +255,9 @@ lab_nm_ike_name_dir() {
 }
 
 # lab_nm_ike_editor_dir: where build-aux/build-editors.sh puts the editor libraries for the lab
-# (tests/check builds them; lab_nm_ike_editor_build builds them on demand)
-lab_nm_ike_editor_dir() { echo "${CARGO_TARGET_DIR:-$LAB_REPO/target}/editor-libs"; }
+# ($LAB_EDITOR_LIBS, else the target directory's editor-libs; tests/check builds them and hands
+# the lab a copy, lab_nm_ike_editor_build builds them on demand)
+lab_nm_ike_editor_dir() { echo "${LAB_EDITOR_LIBS:-${CARGO_TARGET_DIR:-$LAB_REPO/target}/editor-libs}"; }
 
 # lab_nm_ike_editor_build: builds the plugin and editor libraries (debug) unless present
 lab_nm_ike_editor_build() {
