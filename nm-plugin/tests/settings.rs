@@ -339,7 +339,7 @@ fn nat_keepalive_defaults_to_20_s_and_0_turns_it_off() {
 }
 
 #[test]
-fn mobike_and_dpdaction_hold_are_refused_as_not_supported_yet() {
+fn mobike_is_refused_as_not_supported_yet_and_dpdaction_hold_is_typed() {
     let psk = [("pskvalue", "x")];
     let e = errors(&[("right", "gw"), ("mobike", "yes")], &psk);
     assert_eq!(
@@ -347,11 +347,9 @@ fn mobike_and_dpdaction_hold_are_refused_as_not_supported_yet() {
         vec!["mobike: MOBIKE is not supported yet; use mobike=no (the tunnel works without it)"]
     );
     assert!(errors(&[("right", "gw"), ("mobike", "no")], &psk).is_empty());
-    let e = errors(&[("right", "gw"), ("dpdaction", "hold")], &psk);
-    assert_eq!(
-        e,
-        vec!["dpdaction: dpdaction=hold is not supported yet; use restart or clear"]
-    );
+    let s =
+        Settings::from_maps(&map(&[("right", "gw"), ("dpdaction", "hold")]), &map(&psk)).unwrap();
+    assert_eq!(s.dpd_action, DpdAction::Hold);
     let s = Settings::from_maps(&map(&[("right", "gw")]), &map(&psk)).unwrap();
     assert_eq!(s.dpd_action, DpdAction::Clear);
 }

@@ -209,3 +209,23 @@ where
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netlink_packet_xfrm::{ExpireMessage, XfrmMessage};
+
+    #[test]
+    fn only_the_kernel_s_messages_count() {
+        let expire = serialize(XfrmMessage::Expire(ExpireMessage::default()), 0, 0);
+        // Port id 0 is the kernel; any other sender is a process (even a privileged one).
+        let got = from_kernel::<XfrmMessage>(vec![
+            (0, expire.clone()),
+            (4242, expire.clone()),
+            (0, vec![0xff; 7]),
+            (0, expire),
+        ]);
+        assert_eq!(got.len(), 2);
+        assert!(from_kernel::<XfrmMessage>(vec![(1, vec![])]).is_empty());
+    }
+}
