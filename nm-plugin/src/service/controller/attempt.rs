@@ -416,7 +416,9 @@ impl Controller {
                         continue;
                     }
                     if let Some(trap) = r.trap.as_mut() {
-                        if !trap.due(tokio::time::Instant::now()) {
+                        let now = tokio::time::Instant::now();
+                        if !trap.due(now) {
+                            retry_at = trap.pending(now);
                             continue;
                         }
                         tracing::info!("{}", messages::hold_traffic());

@@ -87,6 +87,15 @@ impl Trap {
         self.next(now)
     }
 
+    /// When the next attempt starts, if traffic waits for one and none runs.
+    pub fn pending(&self, now: Instant) -> Option<Instant> {
+        if self.held && !self.attempting {
+            self.next(now)
+        } else {
+            None
+        }
+    }
+
     fn next(&self, now: Instant) -> Option<Instant> {
         self.demand
             .then(|| self.not_before.map_or(now, |t| t.max(now)))
@@ -164,6 +173,7 @@ mod tests {
             // Traffic right away: the attempt waits for the backoff.
             let next = t.traffic(now).unwrap();
             assert!(!t.due(next - Duration::from_millis(1)));
+            assert_eq!(t.pending(next - Duration::from_millis(1)), Some(next));
             waits.push((next - now).as_secs());
             // Traffic long after the backoff: at once.
             let mut late = t.clone();
