@@ -523,3 +523,35 @@ fn left_subnet_sets_and_groups_are_typed() {
         );
     }
 }
+
+#[test]
+fn nm_ike_up_refuses_dpdaction_hold_with_a_reason() {
+    // Holding a lost connection is the service's; the CLI says so instead of ending the
+    // connection on a loss as if the profile said clear.
+    let dir = std::env::temp_dir().join(format!("nm-ike-hold-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let profile = dir.join("h.toml");
+    std::fs::write(
+        &profile,
+        "name = \"h\"\n[data]\nright = \"192.0.2.1\"\ndpdaction = \"hold\"\n[secrets]\npskvalue = \"x\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &profile,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nm-ike"))
+        .args(["up", "--kernel", "record"])
+        .arg(&profile)
+        .env("LANGUAGE", "C")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("dpdaction=hold is carried out by nm-ike-service"),
+        "{text}"
+    );
+}
