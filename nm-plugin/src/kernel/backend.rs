@@ -814,7 +814,8 @@ impl Kernel for XfrmKernel {
                 m.payload
             {
                 let st = &x.expire.state;
-                if !self.ownership.owns_reqid(st.reqid) {
+                // A larval SA (SPI 0) of an ACQUIRE that timed out is no SA of the engine's.
+                if !self.ownership.owns_reqid(st.reqid) || st.id.spi == 0 {
                     continue;
                 }
                 let hard = x.expire.hard != 0;
