@@ -156,10 +156,10 @@ const FRAGMENTATION: &[(&str, &str)] = &[
     ("force", tr_noop("Always")),
     ("no", tr_noop("Never")),
 ];
-// `hold` is refused by the service until it is implemented, so it is not offered.
 const DPD_ACTIONS: &[(&str, &str)] = &[
     ("clear", tr_noop("Disconnect")),
     ("restart", tr_noop("Reconnect")),
+    ("hold", tr_noop("Reconnect when traffic needs it")),
 ];
 const ENCAPSULATION: &[(&str, &str)] = &[
     ("auto", tr_noop("When NAT is detected")),

@@ -187,14 +187,7 @@ mod tests {
                     // Every accepted value can be shown (a stored one is not lost on save).
                     for w in words {
                         let alias = fl.key == "authby" && matches!(*w, "rsasig" | "ecdsa");
-                        // Parsed only to be refused with "not supported yet": not offered (a
-                        // profile with it does not validate, and the dialog shows Disconnect).
-                        let refused = fl.key == "dpdaction" && *w == "hold";
-                        assert!(
-                            alias || refused || c.iter().any(|(v, _)| v == w),
-                            "{}: {w}",
-                            fl.key
-                        );
+                        assert!(alias || c.iter().any(|(v, _)| v == w), "{}: {w}", fl.key);
                     }
                 }
                 (Widget::Choice(_), kind) => panic!("{}: a choice for {kind:?}", fl.key),

@@ -169,7 +169,7 @@ fn the_issue_18_keys_are_in_the_advanced_dialog_sections() {
 
 #[test]
 fn every_offered_choice_is_accepted_by_the_service() {
-    // The editor offers only values the service supports (no dpdaction=hold, no mobike=yes).
+    // The editor offers only values the service supports (no mobike=yes).
     for fl in FIELDS {
         let fields::Widget::Choice(choices) = fl.widget else {
             continue;

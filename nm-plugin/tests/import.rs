@@ -199,7 +199,7 @@ fn profiles() -> Vec<(BTreeMap<String, String>, BTreeMap<String, String>)> {
                 ("mobike", "no"),
                 ("nat-keepalive", "45s"),
                 ("type", "tunnel"),
-                ("dpdaction", "clear"),
+                ("dpdaction", "hold"),
             ]),
             BTreeMap::new(),
         ),
@@ -431,20 +431,22 @@ fn strongswan_accepts_export() {
 }
 
 #[test]
-fn strongswan_trap_is_refused_as_dpdaction_hold() {
-    // dpd_action = trap is Libreswan's hold, which is not supported yet: the import says so
-    // rather than changing what the connection does.
+fn strongswan_trap_is_dpdaction_hold_both_ways() {
+    // dpd_action = trap is Libreswan's hold: policies kept, re-established on traffic.
     let dir = tempdir("trap");
     let path = dir.join("trap.conf");
     let text = std::fs::read_to_string(data("swanctl/swanctl.conf"))
         .unwrap()
         .replace("dpd_action = restart", "dpd_action = trap");
     std::fs::write(&path, text).unwrap();
-    let err = import::import_file(&path, None).unwrap_err().to_string();
-    assert!(
-        err.contains("dpdaction=hold is not supported yet; use restart or clear"),
-        "{err}"
-    );
+    let imp = import::import_file(&path, None).unwrap();
+    assert_eq!(get(&imp, "dpdaction"), Some("hold"));
+    let d = maps(&[("right", "192.0.2.1"), ("dpdaction", "hold")]);
+    let s = maps(&[("pskvalue", "k")]);
+    let out = export::to_swanctl("h", &d, &s).unwrap();
+    assert!(out.contains("dpd_action = trap"), "{out}");
+    let out = export::to_ipsec_conf("h", &d, &s).unwrap();
+    assert!(out.conf.contains("dpdaction=hold"), "{}", out.conf);
 }
 
 #[test]

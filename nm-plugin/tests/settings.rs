@@ -339,7 +339,7 @@ fn nat_keepalive_defaults_to_20_s_and_0_turns_it_off() {
 }
 
 #[test]
-fn mobike_and_dpdaction_hold_are_refused_as_not_supported_yet() {
+fn mobike_is_refused_as_not_supported_yet_and_dpdaction_hold_is_typed() {
     let psk = [("pskvalue", "x")];
     let e = errors(&[("right", "gw"), ("mobike", "yes")], &psk);
     assert_eq!(
@@ -347,11 +347,9 @@ fn mobike_and_dpdaction_hold_are_refused_as_not_supported_yet() {
         vec!["mobike: MOBIKE is not supported yet; use mobike=no (the tunnel works without it)"]
     );
     assert!(errors(&[("right", "gw"), ("mobike", "no")], &psk).is_empty());
-    let e = errors(&[("right", "gw"), ("dpdaction", "hold")], &psk);
-    assert_eq!(
-        e,
-        vec!["dpdaction: dpdaction=hold is not supported yet; use restart or clear"]
-    );
+    let s =
+        Settings::from_maps(&map(&[("right", "gw"), ("dpdaction", "hold")]), &map(&psk)).unwrap();
+    assert_eq!(s.dpd_action, DpdAction::Hold);
     let s = Settings::from_maps(&map(&[("right", "gw")]), &map(&psk)).unwrap();
     assert_eq!(s.dpd_action, DpdAction::Clear);
 }
@@ -524,4 +522,36 @@ fn left_subnet_sets_and_groups_are_typed() {
             "{data:?}: {e:?}"
         );
     }
+}
+
+#[test]
+fn nm_ike_up_refuses_dpdaction_hold_with_a_reason() {
+    // Holding a lost connection is the service's; the CLI says so instead of ending the
+    // connection on a loss as if the profile said clear.
+    let dir = std::env::temp_dir().join(format!("nm-ike-hold-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let profile = dir.join("h.toml");
+    std::fs::write(
+        &profile,
+        "name = \"h\"\n[data]\nright = \"192.0.2.1\"\ndpdaction = \"hold\"\n[secrets]\npskvalue = \"x\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &profile,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nm-ike"))
+        .args(["up", "--kernel", "record"])
+        .arg(&profile)
+        .env("LANGUAGE", "C")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("dpdaction=hold is carried out by nm-ike-service"),
+        "{text}"
+    );
 }

@@ -149,6 +149,11 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Up { profile, once } => {
             let p = Profile::load(profile)?;
             let settings = p.settings()?;
+            if settings.dpd_action == nm_plugin::settings::DpdAction::Hold {
+                // Holding (policies kept, re-established on traffic) is the service's: refused
+                // rather than ending the connection on a loss as if it said clear.
+                return Err(nm_plugin::service::messages::hold_needs_service());
+            }
             if settings.dpd_action == nm_plugin::settings::DpdAction::Restart {
                 // Re-establishing (policies kept, backoff) is the service's; this tool shows
                 // one connection's life.

@@ -36,6 +36,9 @@ pub struct KernelSetup {
     /// Subnets the gateway pushes become the routes (`rightsubnet` left at its default, see
     /// [`crate::kernel::split`]).
     pub split_include: bool,
+    /// `dpdaction=hold`: the backend reports the kernel's ACQUIREs for our policies (see
+    /// [`crate::kernel::acquire`]); a backend that cannot is not made.
+    pub acquires: bool,
 }
 
 impl KernelSetup {
@@ -53,6 +56,7 @@ impl KernelSetup {
             route_based: RouteBased::from_settings(settings, local).map(|rb| (rb, remote)),
             offload: settings.nic_offload.into(),
             split_include: crate::kernel::split::allowed(&settings.remote_subnets),
+            acquires: settings.dpd_action == crate::settings::DpdAction::Hold,
         }
     }
 
@@ -68,6 +72,7 @@ impl KernelSetup {
             route_based: None,
             offload: Offload::No,
             split_include: false,
+            acquires: false,
         }
     }
 }
@@ -108,6 +113,10 @@ pub fn xfrm_kernel() -> KernelFactory {
         k.cleanup_on_drop = true;
         k.offload = setup.offload;
         k.split_include = setup.split_include;
+        if setup.acquires {
+            // Without them a held connection would never come back: refuse it instead.
+            k.watch_acquires().map_err(failed)?;
+        }
         if let Some((rb, gateway)) = &setup.route_based {
             k = k.with_route_based(rb, *gateway).map_err(failed)?;
         }

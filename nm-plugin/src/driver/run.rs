@@ -222,6 +222,8 @@ impl Runner {
         let mut had_sa = self.engine.ike_sa_count() > 0;
         let mut tick = tokio::time::interval(KERNEL_TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // dpdaction=hold: the kernel's ACQUIREs for held policies go to the service.
+        let traffic = restart.as_ref().and_then(|r| r.traffic.clone());
         loop {
             for ev in self.kernel.poll_events() {
                 tracing::debug!("kernel event: {ev:?}");
@@ -257,6 +259,9 @@ impl Runner {
             };
             let local_ike = self.sockets.engine_addr(false);
             let local_natt = self.sockets.engine_addr(true);
+            let waiting_for_address = self.kernel.waiting_for_address();
+            let kernel = &mut self.kernel;
+            let acquires = std::future::poll_fn(|cx| kernel.poll_acquires(cx));
             tokio::select! {
                 r = self.sockets.ike.recv_from(&mut buf_ike) => match r {
                     Ok((n, from)) => {
@@ -281,7 +286,15 @@ impl Runner {
                     self.engine.handle_timeout(now);
                 }
                 _ = tick.tick() => {}
-                () = tokio::time::sleep(ADDRESS_POLL), if self.kernel.waiting_for_address() => {}
+                held = acquires, if traffic.is_some() => {
+                    if let Some(tx) = traffic.as_ref() {
+                        for a in held {
+                            tracing::debug!("ACQUIRE for a held policy (reqid {:#x})", a.reqid);
+                            let _ = tx.send(());
+                        }
+                    }
+                }
+                () = tokio::time::sleep(ADDRESS_POLL), if waiting_for_address => {}
                 req = next_initiate(&mut restart) => {
                     if let Some((conn, reply)) = req {
                         let now = self.now();
@@ -316,6 +329,9 @@ pub struct Restart {
     pub hold: Arc<PolicyHold>,
     /// Connections to initiate.
     pub initiate: mpsc::UnboundedReceiver<InitiateRequest>,
+    /// `dpdaction=hold`: told of every ACQUIRE that names a held policy (traffic wants
+    /// out), as the kernel backend reports them ([`Kernel::poll_acquires`]).
+    pub traffic: Option<mpsc::UnboundedSender<()>>,
 }
 
 async fn next_initiate(restart: &mut Option<Restart>) -> Option<InitiateRequest> {

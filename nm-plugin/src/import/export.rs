@@ -358,9 +358,10 @@ pub fn to_swanctl(
         "                rekey_time = {}",
         get("salifetime").unwrap_or("1h")
     );
-    // `hold` never validates (not supported yet), so only clear and restart are written.
+    // Libreswan's hold is strongSwan's trap (policies kept, re-established on traffic).
     let action = match get("dpdaction").unwrap_or("clear") {
         "restart" => "restart",
+        "hold" => "trap",
         _ => "clear",
     };
     let _ = writeln!(o, "                dpd_action = {action}");

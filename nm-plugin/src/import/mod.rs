@@ -264,8 +264,7 @@ pub(crate) fn glob_match(pat: &[u8], name: &[u8]) -> bool {
 /// `mobike=yes` (strongSwan's default, common in Libreswan files) is dropped and listed in
 /// [`Imported::ignored`]: we do not do MOBIKE yet, and the tunnel works without it (it only
 /// ends when our address changes), so refusing the whole import would help nobody.
-/// `dpdaction=hold` (strongSwan's `dpd_action = trap`) is kept and refused by validation:
-/// turning it silently into `restart` or `clear` would change what the connection does.
+/// `dpdaction=hold` is kept as written (strongSwan's `dpd_action = trap` imports as `hold`).
 pub(crate) fn finish(mut imported: Imported) -> Result<Imported, ImportError> {
     // Our export writes `dhgroup`/`pfsgroup` as a comment next to the proposals made from
     // them (Libreswan and strongSwan have no such keys): when the proposals are exactly those,

@@ -1,8 +1,10 @@
 //! What the driver asks of a kernel backend: the [`Kernel`] trait, the SAs it installed and
 //! their traffic counters, and the status lines that report them.
 
+use super::acquire::Acquire;
 use ike_core::engine::{Direction, KernelEvent, KernelOp};
 use std::net::IpAddr;
+use std::task::{Context, Poll};
 
 /// Something that executes kernel operations.
 pub trait Kernel: Send {
@@ -43,6 +45,17 @@ pub trait Kernel: Send {
     fn tunnel_device(&self) -> Option<(String, u32)> {
         None
     }
+
+    /// `dpdaction=hold`: the kernel's ACQUIREs for policies of ours queued since the last
+    /// call (see [`super::acquire`]), or `Pending` (the task is woken when more are queued).
+    /// Backends that do not watch for them are always `Pending`.
+    fn poll_acquires(&mut self, _cx: &mut Context<'_>) -> Poll<Vec<Acquire>> {
+        Poll::Pending
+    }
+
+    /// Removes the larval SAs (SPI 0) the kernel created for ACQUIREs of our policies, so
+    /// that the next packet is reported again and nothing of ours lingers.
+    fn remove_larvals(&mut self) {}
 }
 
 /// An SA we installed.

@@ -1,5 +1,6 @@
 //! [`XfrmKernel`]: the [`Kernel`] backend that executes operations over XFRM netlink.
 
+use super::acquire::{self, Acquire};
 use super::api::{log_sa_counters, Kernel, SaCounters, SaKey};
 use super::mtu::{self, EspShape};
 use super::netlink::NlSocket;
@@ -11,14 +12,18 @@ use super::xfrmi::{self, XfrmInterface};
 use super::{Binding, KernelError, Ownership};
 use ike_core::engine::{Direction, KernelEvent, KernelOp};
 use netlink_packet_core::{NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL};
-use netlink_packet_xfrm::{XfrmAttrs, XfrmMessage, XFRMNLGRP_EXPIRE};
+use netlink_packet_xfrm::{XfrmAttrs, XfrmMessage, XFRMNLGRP_ACQUIRE, XFRMNLGRP_EXPIRE};
 use netlink_sys::protocols::NETLINK_XFRM;
+use netlink_sys::{AsyncSocket, TokioSocket};
 use std::net::IpAddr;
+use std::task::{Context, Poll};
 
 /// Executes kernel operations with real XFRM state.
 pub struct XfrmKernel {
     sock: NlSocket,
     events: Option<NlSocket>,
+    /// `dpdaction=hold`: the ACQUIRE subscription (see [`XfrmKernel::watch_acquires`]).
+    acquires: Option<TokioSocket>,
     /// Tags for route-based tunnels.
     pub binding: Binding,
     /// Which reqids are ours.
@@ -71,6 +76,7 @@ impl XfrmKernel {
         Ok(XfrmKernel {
             sock,
             events,
+            acquires: None,
             binding: Binding::default(),
             ownership: Ownership::default(),
             priority_base: xfrm::POLICY_PRIORITY_BASE,
@@ -84,6 +90,46 @@ impl XfrmKernel {
             pushed: None,
             tunnel_mtu: None,
         })
+    }
+
+    /// Subscribes to the kernel's ACQUIRE messages (`dpdaction=hold`: traffic for a held
+    /// policy re-establishes the connection). Only held connections open it: every process
+    /// subscribed gets every ACQUIRE of the network namespace.
+    /// Needs a tokio runtime (the socket is read by the event loop).
+    pub fn watch_acquires(&mut self) -> Result<(), KernelError> {
+        let what = "cannot subscribe to XFRM acquire messages";
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(KernelError::Invalid(format!("{what}: no event loop")));
+        }
+        let mut s = TokioSocket::new(NETLINK_XFRM).map_err(|e| KernelError::io(what, e))?;
+        s.socket_mut()
+            .bind_auto()
+            .and_then(|_| s.socket_mut().add_membership(XFRMNLGRP_ACQUIRE))
+            .map_err(|e| KernelError::io(what, e))?;
+        self.acquires = Some(s);
+        Ok(())
+    }
+
+    /// Deletes the larval SAs (SPI 0) of our reqids that the kernel created for ACQUIREs.
+    pub fn remove_larvals(&mut self) {
+        let sas = match self.dump_sas() {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("{e}");
+                return;
+            }
+        };
+        for s in sas {
+            let info = &s.user_sa_info;
+            if info.id.spi != 0 || !self.ownership.owns_reqid(info.reqid) {
+                continue;
+            }
+            match super::cleanup::delete_listed_sa(self, &s, "removing a larval SA") {
+                Ok(()) => tracing::debug!("larval SA of reqid {:#x} removed", info.reqid),
+                Err(e) if is_gone(&e) => {}
+                Err(e) => tracing::warn!("{e}"),
+            }
+        }
     }
 
     /// Also routes the remote networks of tunnel-mode Child SAs in a dedicated table (see
@@ -497,6 +543,7 @@ impl XfrmKernel {
                 tracing::warn!("{e}");
             }
         }
+        self.remove_larvals();
         if let Some(i) = self.interface.as_mut() {
             i.remove();
         }
@@ -767,7 +814,8 @@ impl Kernel for XfrmKernel {
                 m.payload
             {
                 let st = &x.expire.state;
-                if !self.ownership.owns_reqid(st.reqid) {
+                // A larval SA (SPI 0) of an ACQUIRE that timed out is no SA of the engine's.
+                if !self.ownership.owns_reqid(st.reqid) || st.id.spi == 0 {
                     continue;
                 }
                 let hard = x.expire.hard != 0;
@@ -786,6 +834,39 @@ impl Kernel for XfrmKernel {
 
     fn cleanup(&mut self) {
         self.remove_all();
+    }
+
+    fn poll_acquires(&mut self, cx: &mut Context<'_>) -> Poll<Vec<Acquire>> {
+        let Some(sock) = self.acquires.as_mut() else {
+            return Poll::Pending;
+        };
+        // Everything queued, until the socket would block (which registers the waker).
+        let mut datagrams = Vec::new();
+        loop {
+            match sock.poll_recv_from_full(cx) {
+                Poll::Ready(Ok((data, from))) if !data.is_empty() => {
+                    datagrams.push((from.port_number(), data));
+                }
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(e)) => {
+                    // ENOBUFS (messages were lost) and the like: the next packet is reported
+                    // again; the loop polls again on its next turn.
+                    tracing::warn!("reading XFRM acquire messages: {e}");
+                    break;
+                }
+                Poll::Pending => break,
+            }
+        }
+        let ours = acquire::from_datagrams(datagrams, &self.ownership, &self.binding);
+        if ours.is_empty() {
+            Poll::Pending
+        } else {
+            Poll::Ready(ours)
+        }
+    }
+
+    fn remove_larvals(&mut self) {
+        XfrmKernel::remove_larvals(self);
     }
 
     fn counters(&mut self) -> Vec<SaCounters> {

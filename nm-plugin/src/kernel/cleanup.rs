@@ -4,7 +4,7 @@
 use super::backend::{template_reqid, XfrmKernel};
 use super::KernelError;
 use netlink_packet_xfrm::policy::DelGetMessage as PolicyDelGet;
-use netlink_packet_xfrm::state::DelGetMessage as StateDelGet;
+use netlink_packet_xfrm::state::{DelGetMessage as StateDelGet, ModifyMessage};
 use netlink_packet_xfrm::{UserPolicyId, UserSaId, XfrmAttrs, XfrmMessage};
 
 /// What [`remove_residue`] removed.
@@ -106,24 +106,11 @@ fn remove_residue_with<G>(
         }
     }
     for s in k.dump_sas()? {
-        let info = &s.user_sa_info;
-        let Some(_held) = guard(info.reqid) else {
+        let Some(_held) = guard(s.user_sa_info.reqid) else {
             continue;
         };
-        let msg = StateDelGet {
-            user_sa_id: UserSaId {
-                daddr: info.id.daddr,
-                spi: info.id.spi,
-                family: info.family,
-                proto: info.id.proto,
-            },
-            nlas: identity_attrs(&s.nlas)
-                .into_iter()
-                .filter(|a| matches!(a, XfrmAttrs::Mark(_)))
-                .collect(),
-        };
-        match k.send_raw(XfrmMessage::DeleteSa(msg), 0, "removing a stale SA") {
-            Ok(_) => done.sas += 1,
+        match delete_listed_sa(k, &s, "removing a stale SA") {
+            Ok(()) => done.sas += 1,
             Err(e) => tracing::warn!("{e}"),
         }
     }
@@ -135,4 +122,41 @@ fn remove_residue_with<G>(
         );
     }
     Ok(done)
+}
+
+/// Deletes an SA as a dump lists it. A larval SA (SPI 0: the kernel created it for an
+/// ACQUIRE) is given an SPI first, since ESP SAs are deleted by SPI (see
+/// [`super::acquire`]).
+pub fn delete_listed_sa(
+    k: &mut XfrmKernel,
+    s: &ModifyMessage,
+    what: &str,
+) -> Result<(), KernelError> {
+    let info = &s.user_sa_info;
+    let mut spi = info.id.spi;
+    if spi == 0 {
+        let msg = super::acquire::larval_spi_message(info, &s.nlas);
+        spi = k
+            .send_raw(XfrmMessage::AllocSpi(msg), 0, what)?
+            .iter()
+            .find_map(|r| match r {
+                XfrmMessage::AddSa(m) => Some(m.user_sa_info.id.spi),
+                _ => None,
+            })
+            .filter(|spi| *spi != 0)
+            .ok_or_else(|| KernelError::Invalid(format!("{what}: the kernel gave no SPI")))?;
+    }
+    let msg = StateDelGet {
+        user_sa_id: UserSaId {
+            daddr: info.id.daddr,
+            spi,
+            family: info.family,
+            proto: info.id.proto,
+        },
+        nlas: identity_attrs(&s.nlas)
+            .into_iter()
+            .filter(|a| matches!(a, XfrmAttrs::Mark(_)))
+            .collect(),
+    };
+    k.send_raw(XfrmMessage::DeleteSa(msg), 0, what).map(|_| ())
 }

@@ -28,6 +28,7 @@
 //! blocking `netlink-sys` socket (the [`api::Kernel`] trait the driver calls is synchronous).
 //! The recording backend ([`record`]) answers SPI allocations without a data plane (tests).
 
+pub mod acquire;
 pub mod api;
 pub mod backend;
 pub mod cleanup;

@@ -94,25 +94,55 @@ impl NlSocket {
         }
     }
 
-    /// Reads every message already queued (non-blocking sockets); an empty list when none.
-    pub fn poll<M>(&mut self) -> io::Result<Vec<NetlinkMessage<M>>>
-    where
-        M: NetlinkDeserializable + Debug,
-    {
+    /// Reads every datagram already queued (non-blocking sockets), each with the netlink port
+    /// id of its sender (0: the kernel); an empty list when none.
+    pub fn poll_datagrams(&mut self) -> io::Result<Vec<(u32, Vec<u8>)>> {
         let mut out = Vec::new();
         loop {
             match self.sock.recv_from_full() {
-                Ok((data, _)) => {
+                Ok((data, from)) => {
                     if data.is_empty() {
                         return Ok(out);
                     }
-                    out.extend(decode_all::<M>(&data)?);
+                    out.push((from.port_number(), data));
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(out),
                 Err(e) => return Err(e),
             }
         }
     }
+
+    /// Reads every message the **kernel** sent that is already queued (see
+    /// [`from_kernel`]); an empty list when none.
+    pub fn poll<M>(&mut self) -> io::Result<Vec<NetlinkMessage<M>>>
+    where
+        M: NetlinkDeserializable + Debug,
+    {
+        Ok(from_kernel(self.poll_datagrams()?))
+    }
+}
+
+/// The messages of the datagrams (sender port id, bytes) that the kernel sent (port id 0).
+/// A multicast group can also carry datagrams from processes allowed to send to it; those
+/// are dropped, as are datagrams that do not decode (both logged at debug).
+pub fn from_kernel<M>(datagrams: Vec<(u32, Vec<u8>)>) -> Vec<NetlinkMessage<M>>
+where
+    M: NetlinkDeserializable + Debug,
+{
+    let mut out = Vec::new();
+    for (pid, data) in datagrams {
+        if pid != 0 {
+            tracing::debug!(
+                "netlink: dropped a message sent by process port {pid}, not the kernel"
+            );
+            continue;
+        }
+        match decode_all::<M>(&data) {
+            Ok(m) => out.extend(m),
+            Err(e) => tracing::debug!("netlink: dropped an undecodable message: {e}"),
+        }
+    }
+    out
 }
 
 /// Serializes one request with the given flags and sequence number.
@@ -177,5 +207,25 @@ where
             io::ErrorKind::InvalidData,
             "cannot decode netlink message (truncated attribute)",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netlink_packet_xfrm::{ExpireMessage, XfrmMessage};
+
+    #[test]
+    fn only_the_kernel_s_messages_count() {
+        let expire = serialize(XfrmMessage::Expire(ExpireMessage::default()), 0, 0);
+        // Port id 0 is the kernel; any other sender is a process (even a privileged one).
+        let got = from_kernel::<XfrmMessage>(vec![
+            (0, expire.clone()),
+            (4242, expire.clone()),
+            (0, vec![0xff; 7]),
+            (0, expire),
+        ]);
+        assert_eq!(got.len(), 2);
+        assert!(from_kernel::<XfrmMessage>(vec![(1, vec![])]).is_empty());
     }
 }

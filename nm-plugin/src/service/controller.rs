@@ -11,6 +11,7 @@
 
 mod attempt;
 mod ipconfig;
+mod trap;
 
 use super::dicts::VarDict;
 use super::errors::PluginError;
@@ -82,7 +83,7 @@ struct Active {
     sent: Arc<AtomicU64>,
     /// The engine's loop (aborted after a failure before the IKE SA is up: nothing to close).
     runner: Option<AbortHandle>,
-    /// `dpdaction=restart`: the hold on the lost connection's policies (ended when the
+    /// `dpdaction=restart` and `hold`: the hold on the lost connection's policies (ended when the
     /// connection closes, so that its policies go).
     hold: Option<Arc<crate::driver::hold::PolicyHold>>,
 }

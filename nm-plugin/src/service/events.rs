@@ -34,8 +34,12 @@ pub struct Track {
     pub up: bool,
     /// The connection failed (later failures are only logged at debug).
     pub failed: bool,
-    /// `dpdaction=restart`: a lost connection is established again (see [`restarts`]).
+    /// `dpdaction=restart` (or `hold`): a lost connection is established again (see
+    /// [`restarts`]).
     pub restart: bool,
+    /// `dpdaction=hold`: it is established again when traffic wants out (the same decisions
+    /// as `restart`; the controller waits for the traffic).
+    pub hold: bool,
     /// `rightsubnet` is left at its default: subnets the gateway pushes become the routes
     /// (see [`crate::kernel::split`]).
     pub split_include: bool,
@@ -57,6 +61,7 @@ impl Track {
             up: false,
             failed: false,
             restart: false,
+            hold: false,
             split_include: false,
             restarting: false,
             sent: None,
@@ -72,6 +77,13 @@ impl Track {
     /// The same, re-establishing a lost connection with `dpdaction=restart` when `restart`.
     pub fn with_restart(mut self, restart: bool) -> Self {
         self.restart = restart;
+        self
+    }
+
+    /// The same, with `dpdaction=hold` when `hold` (which re-establishes as `restart` does).
+    pub fn with_hold(mut self, hold: bool) -> Self {
+        self.hold = hold;
+        self.restart |= hold;
         self
     }
 
@@ -208,8 +220,9 @@ pub enum Action {
     /// Ask NetworkManager for the pre-shared key again, with this message (see
     /// `Controller::reprompt`); when that is no longer possible, stop with LOGIN_FAILED.
     Reprompt(String),
-    /// `dpdaction=restart`: the connection was lost; keep it (NetworkManager stays activated,
-    /// the policies stay and block its traffic) and initiate it again after a backoff.
+    /// `dpdaction=restart` or `hold`: the connection was lost; keep it (NetworkManager stays
+    /// activated, the policies stay and block its traffic) and initiate it again after a
+    /// backoff (`hold`: when traffic wants out).
     Restart,
     /// The restarted connection is up again: the policies it did not replace can go, and
     /// the backoff starts over.
@@ -308,7 +321,8 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
             out.extend(split_lines(&info));
             if restarted {
                 let same = addresses(track.config.as_ref()) == addresses(track.sent.as_ref());
-                out.push(log(Level::Info, messages::restarted(same)));
+                let action = if track.hold { "hold" } else { "restart" };
+                out.push(log(Level::Info, messages::restarted(same, action)));
                 out.push(Action::Restarted);
                 if same {
                     return out;

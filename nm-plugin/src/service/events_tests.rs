@@ -439,6 +439,66 @@ fn dpdaction_restart_keeps_the_connection_and_initiates_it_again() {
 }
 
 #[test]
+fn dpdaction_hold_keeps_the_connection_like_restart_and_says_hold() {
+    let s = situation();
+    let mut t = Track::new(OWN, None).with_hold(true);
+    assert!(t.restart && t.hold);
+    on_event(&mut t, ike_up(OWN), &s);
+    on_event(
+        &mut t,
+        Event::ConfigReceived {
+            sa: OWN,
+            config: config_with("10.9.0.10"),
+        },
+        &s,
+    );
+    on_event(&mut t, child_up(OWN, 0x1000), &s);
+    // Dead gateway: kept (NetworkManager stays activated, the policies stay).
+    let a = on_event(&mut t, peer_dead(OWN), &s);
+    assert!(stops(&a).is_empty(), "{a:?}");
+    assert!(a.iter().any(|x| matches!(x, Action::Restart)), "{a:?}");
+    // An attempt that fails is held again.
+    let new = IkeSaHandle(2);
+    t.reinitiated(new);
+    let a = on_event(
+        &mut t,
+        Event::Failed {
+            sa: new,
+            failure: Failure::NoResponse {
+                tries: 4,
+                last_port: 500,
+            },
+        },
+        &s,
+    );
+    assert!(stops(&a).is_empty(), "{a:?}");
+    assert!(a.iter().any(|x| matches!(x, Action::Restart)), "{a:?}");
+    // A stranger's failure during the hold changes nothing.
+    let a = on_event(&mut t, peer_dead(IkeSaHandle(99)), &s);
+    assert!(stops(&a).is_empty() && !a.iter().any(|x| matches!(x, Action::Restart)));
+    // Up again with the same address: the log names hold, NetworkManager's view stays.
+    let newer = IkeSaHandle(3);
+    t.reinitiated(newer);
+    on_event(&mut t, ike_up(newer), &s);
+    on_event(
+        &mut t,
+        Event::ConfigReceived {
+            sa: newer,
+            config: config_with("10.9.0.10"),
+        },
+        &s,
+    );
+    let a = on_event(&mut t, child_up(newer, 0x2000), &s);
+    assert!(a.iter().any(|x| matches!(x, Action::Restarted)), "{a:?}");
+    assert!(!a.iter().any(|x| matches!(x, Action::SendConfig(_))));
+    assert!(
+        a.iter().any(|x| matches!(x, Action::Log(Level::Info, m)
+            if m.contains("up again (dpdaction=hold), with the same address"))),
+        "{a:?}"
+    );
+}
+
+#[test]
 fn a_restart_with_a_new_address_gives_networkmanager_the_new_configuration() {
     let mut t = up_restart_track();
     let s = situation();

@@ -322,22 +322,49 @@ pub fn restarting(delay: Duration) -> String {
     )
 }
 
-/// dpdaction=restart: initiating the connection again failed at once.
-pub fn restart_failed(detail: &str) -> String {
+/// dpdaction=restart or hold (`action`): initiating the connection again failed at once.
+pub fn restart_failed(action: &str, detail: &str) -> String {
     trf(
-        "dpdaction=restart: connecting again failed: {detail}",
-        &[("detail", &detail)],
+        "dpdaction={action}: connecting again failed: {detail}",
+        &[("action", &action), ("detail", &detail)],
     )
 }
 
-/// dpdaction=restart: the connection is up again.
-pub fn restarted(same_address: bool) -> String {
+/// dpdaction=restart or hold (`action`): the connection is up again.
+pub fn restarted(same_address: bool, action: &str) -> String {
     if same_address {
-        tr("The connection to the gateway is up again (dpdaction=restart), with the same address.")
-            .to_string()
+        trf(
+            "The connection to the gateway is up again (dpdaction={action}), with the same address.",
+            &[("action", &action)],
+        )
     } else {
-        tr("The connection to the gateway is up again (dpdaction=restart), with a new configuration from the gateway; NetworkManager is given it.").to_string()
+        trf("The connection to the gateway is up again (dpdaction={action}), with a new configuration from the gateway; NetworkManager is given it.", &[("action", &action)])
     }
+}
+
+/// dpdaction=hold: the connection was lost; it is held until traffic wants out.
+pub fn holding() -> String {
+    tr("dpdaction=hold: the tunnel's traffic stays blocked; the connection is established again when traffic wants to go through it.").to_string()
+}
+
+/// dpdaction=hold: an attempt to establish the connection again failed; the next one waits
+/// for traffic and at least `backoff`.
+pub fn hold_failed(backoff: Duration) -> String {
+    trf(
+        "dpdaction=hold: connecting to the gateway again failed; the next attempt waits for traffic and at least {secs} s. The tunnel's traffic stays blocked.",
+        &[("secs", &backoff.as_secs())],
+    )
+}
+
+/// dpdaction=hold: traffic wants to go through the held tunnel.
+pub fn hold_traffic() -> String {
+    tr("dpdaction=hold: traffic wants to go through the tunnel; connecting to the gateway again.")
+        .to_string()
+}
+
+/// `nm-ike up` refuses dpdaction=hold: holding a lost connection is the service's.
+pub fn hold_needs_service() -> String {
+    tr("dpdaction=hold is carried out by nm-ike-service (through NetworkManager); nm-ike up cannot hold a lost connection. Use dpdaction=clear or restart in this profile.").to_string()
 }
 
 /// The gateway removed the IPsec SA but kept the IKE SA.

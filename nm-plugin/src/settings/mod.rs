@@ -57,15 +57,17 @@ pub enum NicOffload {
     Auto,
 }
 
-/// What to do when the gateway stops answering liveness checks (`dpdaction`). Libreswan's
-/// `hold` (keep the policies and connect again when traffic wants out) needs the kernel's
-/// ACQUIRE messages and is refused at validation until that exists.
+/// What to do when the gateway stops answering liveness checks (`dpdaction`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DpdAction {
     /// End the connection.
     Clear,
     /// Keep the connection and its policies (traffic blocked) and connect again with backoff.
     Restart,
+    /// Keep the connection and its policies (traffic blocked) and connect again when traffic
+    /// wants out: the kernel's ACQUIRE for a held policy (Libreswan's `hold`, strongSwan's
+    /// `trap`); after a failed attempt, on new traffic and after the backoff.
+    Hold,
 }
 
 /// An address family (`hostaddrfamily`, `clientaddrfamily`).
@@ -367,12 +369,6 @@ impl Settings {
                 tr("names a group for perfect forward secrecy, but pfs=no turns it off; remove one of them"),
             ));
         }
-        if get_or("dpdaction") == "hold" {
-            errors.push(SettingsError::new(
-                "dpdaction",
-                tr("dpdaction=hold is not supported yet; use restart or clear"),
-            ));
-        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -427,6 +423,7 @@ impl Settings {
             client_family: get("clientaddrfamily").and_then(|v| AddrFamily::parse(&v)),
             dpd_action: match get_or("dpdaction").as_str() {
                 "restart" => DpdAction::Restart,
+                "hold" => DpdAction::Hold,
                 _ => DpdAction::Clear,
             },
             vti: get("vti-interface").zip(get("mark").and_then(|m| value::parse_mark(&m))),

@@ -150,7 +150,6 @@ pub const AUTHBY_VALUES: &[&str] = &["secret", "rsasig", "ecdsa", "cert"];
 /// Accepted `fragmentation` values.
 pub const FRAGMENTATION_VALUES: &[&str] = &["yes", "no", "force"];
 /// Accepted `dpdaction` values.
-/// `hold` is parsed so that it can be refused with a clear message (not supported yet).
 pub const DPDACTION_VALUES: &[&str] = &["clear", "hold", "restart"];
 /// Accepted `type` values.
 pub const TYPE_VALUES: &[&str] = &["tunnel", "transport"];
@@ -215,7 +214,7 @@ pub const KEYS: &[Key] = &[
     data("mobike", Kind::YesNo, Some("no"), Ls, tr_noop("MOBIKE (RFC 4555): not supported yet, so only no is accepted; without it the tunnel still works but ends when our address changes.")),
     data("dpddelay", Kind::Duration { min: 0, max: DAY }, Some("0"), Ls, tr_noop("Send a liveness check after this much silence; 0 disables dead peer detection.")),
     data("dpdtimeout", Kind::Duration { min: 1, max: DAY }, Some("150s"), Ls, tr_noop("With dead peer detection on (dpddelay above 0): the gateway counts as dead when a liveness check stays unanswered this long; it may be shorter than dpddelay.")),
-    data("dpdaction", Kind::Choice(DPDACTION_VALUES), Some("clear"), Ls, tr_noop("What to do when the gateway stops answering liveness checks: clear ends the connection; restart keeps it, blocks its traffic and connects again (1 s, 2 s, 4 s ... up to 30 s apart) until it is up or disconnected, asking for the same address; hold is not supported yet.")),
+    data("dpdaction", Kind::Choice(DPDACTION_VALUES), Some("clear"), Ls, tr_noop("What to do when the gateway stops answering liveness checks: clear ends the connection; restart keeps it, blocks its traffic and connects again (1 s, 2 s, 4 s ... up to 30 s apart) until it is up or disconnected, asking for the same address; hold keeps it and blocks its traffic too, but connects again only when traffic wants to go through the tunnel (the kernel reports the first blocked packet), asking for the same address; after a failed attempt it waits for traffic again and the same backoff.")),
     data("ipsec-interface", Kind::Integer { min: 1, max: 65_535 }, None, Ls, tr_noop("Route-based tunnel: XFRM interface id (the interface is named ipsec<N>).")),
     data("mark", Kind::Mark, None, Ike, tr_noop("Mark-based route-based tunnel (with vti-interface): the XFRM mark of the SAs and policies, value or value/mask, as in the OCI guide; distinct marks let two tunnels run at once.")),
     data("vti-interface", Kind::InterfaceName, None, Ike, tr_noop("Mark-based route-based tunnel: the VTI device to create, keyed with mark, through which the remote networks are routed.")),

@@ -2,6 +2,7 @@
 //! engine; see [`crate::driver::launch`]), the engine's events turned into plugin actions
 //! (see [`events`]), the re-prompt for a rejected secret, the ICMP watch, and its end.
 
+use super::trap::Trap;
 use super::{cancel, Active, Controller, Core, IpProgress, Out};
 use crate::driver::files::FileAccess;
 use crate::driver::hold::{HoldingKernel, PolicyHold};
@@ -38,13 +39,22 @@ fn psk_can_be_asked_again(auth: AuthMethod, flags: u64) -> bool {
 struct Link {
     stop: watch::Receiver<bool>,
     events: mpsc::UnboundedReceiver<Event>,
-    /// For the engine's loop: `dpdaction=restart`.
+    /// For the engine's loop: `dpdaction=restart` or `hold`.
     restart: Option<Restart>,
-    /// For [`Controller::drive`]: `dpdaction=restart`.
+    /// For [`Controller::drive`]: `dpdaction=restart` or `hold`.
     reconnect: Option<Reconnect>,
+    /// `dpdaction=hold`: traffic for a held policy (from the engine's loop).
+    traffic: Option<mpsc::UnboundedReceiver<()>>,
 }
 
-/// What an event meant for `dpdaction=restart`.
+async fn next_traffic(rx: &mut Option<mpsc::UnboundedReceiver<()>>) -> Option<()> {
+    match rx.as_mut() {
+        Some(r) => r.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// What an event meant for `dpdaction=restart` (and `hold`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Turn {
     Nothing,
@@ -63,7 +73,7 @@ pub fn restart_delay(failures: u32) -> Duration {
     Duration::from_secs(1u64 << failures.min(5)).min(RESTART_MAX_DELAY)
 }
 
-/// `dpdaction=restart`: how [`Controller::drive`] initiates the connection again.
+/// `dpdaction=restart` and `hold`: how [`Controller::drive`] initiates the connection again.
 struct Reconnect {
     /// The connection as first initiated.
     conn: ConnectionConfig,
@@ -71,15 +81,55 @@ struct Reconnect {
     initiate: mpsc::UnboundedSender<InitiateRequest>,
     /// Attempts since the connection was last up.
     failures: u32,
+    /// `dpdaction=hold`: attempts start only when traffic wants out (else `restart`).
+    trap: Option<Trap>,
+    /// The hold on the lost connection's policies (its larval SAs go after each attempt).
+    hold: Arc<PolicyHold>,
 }
 
 impl Reconnect {
+    /// The `dpdaction` value, for the log.
+    fn action(&self) -> &'static str {
+        if self.trap.is_some() {
+            "hold"
+        } else {
+            "restart"
+        }
+    }
+
     /// When to try next (and logs it).
     fn schedule(&mut self) -> tokio::time::Instant {
         let delay = restart_delay(self.failures);
         self.failures = self.failures.saturating_add(1);
         tracing::warn!("{}", messages::restarting(delay));
         tokio::time::Instant::now() + delay
+    }
+
+    /// The connection or an attempt to re-establish it was lost: when to try next.
+    /// `restart`: after the backoff. `hold`: when traffic wants out (and, after a failed
+    /// attempt, the backoff has passed); the larval SAs of the ACQUIREs so far go, so that
+    /// the next packet is reported again.
+    fn lost(&mut self) -> Option<tokio::time::Instant> {
+        let Some(trap) = self.trap.as_mut() else {
+            return Some(self.schedule());
+        };
+        let failed = trap.attempting();
+        let next = trap.lost(tokio::time::Instant::now());
+        if failed {
+            tracing::warn!("{}", messages::hold_failed(trap.backoff()));
+        } else {
+            tracing::warn!("{}", messages::holding());
+        }
+        self.hold.remove_larvals();
+        next
+    }
+
+    /// The connection is up again.
+    fn up(&mut self) {
+        self.failures = 0;
+        if let Some(t) = self.trap.as_mut() {
+            t.up();
+        }
     }
 
     /// The connection again, asking for the addresses NetworkManager was given (RFC 7296
@@ -155,7 +205,8 @@ impl Controller {
         .map_err(|e| PluginError::InvalidConnection(messages::profile_invalid(&[e])))?;
         let setup = KernelSetup::for_connection(&settings, self.opts.block, local, remote.ip());
         let auth = settings.auth;
-        let restart = settings.dpd_action == DpdAction::Restart;
+        let hold_on_loss = settings.dpd_action == DpdAction::Hold;
+        let restart = settings.dpd_action == DpdAction::Restart || hold_on_loss;
         let split_include = setup.split_include;
         drop(settings);
         // The kernel backend comes before the sockets: without one that protects traffic
@@ -182,7 +233,7 @@ impl Controller {
                 ""
             }
         );
-        // dpdaction=restart: the policies of a lost connection stay until it is back.
+        // dpdaction=restart and hold: the policies of a lost connection stay until it is back.
         let hold = restart.then(PolicyHold::new);
         if let Some(h) = &hold {
             kernel = Box::new(HoldingKernel::new(kernel, Arc::clone(h)));
@@ -201,22 +252,32 @@ impl Controller {
             kernel,
             ev_tx,
         );
-        let (reconnect, loop_restart) = match &hold {
+        let (reconnect, loop_restart, traffic) = match &hold {
             Some(h) => {
                 let (tx, rx) = mpsc::unbounded_channel();
+                let (traffic_tx, traffic_rx) = if hold_on_loss {
+                    let (a, b) = mpsc::unbounded_channel();
+                    (Some(a), Some(b))
+                } else {
+                    (None, None)
+                };
                 (
                     Some(Reconnect {
                         conn: conn.clone(),
                         initiate: tx,
                         failures: 0,
+                        trap: hold_on_loss.then(Trap::new),
+                        hold: Arc::clone(h),
                     }),
                     Some(Restart {
                         hold: Arc::clone(h),
                         initiate: rx,
+                        traffic: traffic_tx,
                     }),
+                    traffic_rx,
                 )
             }
-            None => (None, None),
+            None => (None, None, None),
         };
         let now = runner.now();
         let own = runner
@@ -235,12 +296,14 @@ impl Controller {
         let task = tokio::spawn(async move {
             let track = Track::new(own, tundev)
                 .with_restart(restart)
+                .with_hold(hold_on_loss)
                 .with_split_include(split_include);
             let link = Link {
                 stop: stop_rx,
                 events: ev_rx,
                 restart: loop_restart,
                 reconnect,
+                traffic,
             };
             me.drive(attempt, runner, link, track).await;
             let _ = done_tx.send(true);
@@ -309,6 +372,7 @@ impl Controller {
             mut events,
             restart,
             mut reconnect,
+            mut traffic,
         } = link;
         let run = tokio::spawn(async move {
             runner.run_with(stop, true, restart).await;
@@ -331,10 +395,18 @@ impl Controller {
                     let turn = self.on_event(attempt, ev, &mut track);
                     if let Some(r) = reconnect.as_mut() {
                         match turn {
-                            Turn::Restart => retry_at = Some(r.schedule()),
-                            Turn::Restarted => r.failures = 0,
+                            Turn::Restart => retry_at = r.lost(),
+                            Turn::Restarted => r.up(),
                             Turn::Nothing => {}
                         }
+                    }
+                }
+                Some(()) = next_traffic(&mut traffic) => {
+                    let Some(trap) = reconnect.as_mut().and_then(|r| r.trap.as_mut()) else {
+                        continue;
+                    };
+                    if let Some(at) = trap.traffic(tokio::time::Instant::now()) {
+                        retry_at = Some(retry_at.map_or(at, |t| t.min(at)));
                     }
                 }
                 () = wait => {
@@ -343,14 +415,25 @@ impl Controller {
                     if self.closing(attempt) {
                         continue;
                     }
+                    if let Some(trap) = r.trap.as_mut() {
+                        let now = tokio::time::Instant::now();
+                        if !trap.due(now) {
+                            retry_at = trap.pending(now);
+                            continue;
+                        }
+                        tracing::info!("{}", messages::hold_traffic());
+                    }
                     match r.initiate_again(&track).await {
                         Ok(own) => {
-                            tracing::info!("dpdaction=restart: connecting to the gateway again");
+                            tracing::info!(
+                                "dpdaction={}: connecting to the gateway again",
+                                r.action()
+                            );
                             track.reinitiated(own);
                         }
                         Err(e) => {
-                            tracing::warn!("{}", messages::restart_failed(&e));
-                            retry_at = Some(r.schedule());
+                            tracing::warn!("{}", messages::restart_failed(r.action(), &e));
+                            retry_at = r.lost();
                         }
                     }
                 }
