@@ -236,13 +236,7 @@ fn ike_up_and_rekeyed_child_send_the_configuration_once() {
 
 #[test]
 fn no_answer_after_icmp_errors_names_them() {
-    let f = Event::Failed {
-        sa: OWN,
-        failure: Failure::NoResponse {
-            tries: 4,
-            last_port: 500,
-        },
-    };
+    let f = no_response(OWN);
     let mut t = Track::new(OWN, None);
     let a = on_event(&mut t, f.clone(), &situation());
     assert!(
@@ -325,20 +319,37 @@ fn config_with(addr: &str) -> ReceivedConfig {
     }
 }
 
+/// Our IKE SA `sa` comes up, the gateway gives the virtual address 10.9.0.10 and the Child SA
+/// with inbound SPI `spi_in` is installed; returns the actions of that last event.
+fn come_up(t: &mut Track, sa: IkeSaHandle, spi_in: u32, s: &Situation) -> Vec<Action> {
+    on_event(t, ike_up(sa), s);
+    on_event(
+        t,
+        Event::ConfigReceived {
+            sa,
+            config: config_with("10.9.0.10"),
+        },
+        s,
+    );
+    on_event(t, child_up(sa, spi_in), s)
+}
+
+/// The gateway did not answer four tries on port 500.
+fn no_response(sa: IkeSaHandle) -> Event {
+    Event::Failed {
+        sa,
+        failure: Failure::NoResponse {
+            tries: 4,
+            last_port: 500,
+        },
+    }
+}
+
 /// A track with `dpdaction=restart` whose connection is up with the virtual address 10.9.0.10.
 fn up_restart_track() -> Track {
     let mut t = Track::new(OWN, None).with_restart(true);
     let s = situation();
-    on_event(&mut t, ike_up(OWN), &s);
-    on_event(
-        &mut t,
-        Event::ConfigReceived {
-            sa: OWN,
-            config: config_with("10.9.0.10"),
-        },
-        &s,
-    );
-    let a = on_event(&mut t, child_up(OWN, 0x1000), &s);
+    let a = come_up(&mut t, OWN, 0x1000, &s);
     assert!(
         a.iter().any(|x| matches!(x, Action::SendConfig(_))),
         "{a:?}"
@@ -404,32 +415,13 @@ fn dpdaction_restart_keeps_the_connection_and_initiates_it_again() {
     // Initiated again: the gateway is still away, so it is tried again.
     let new = IkeSaHandle(2);
     t.reinitiated(new);
-    let a = on_event(
-        &mut t,
-        Event::Failed {
-            sa: new,
-            failure: Failure::NoResponse {
-                tries: 4,
-                last_port: 500,
-            },
-        },
-        &s,
-    );
+    let a = on_event(&mut t, no_response(new), &s);
     assert!(stops(&a).is_empty(), "{a:?}");
     assert!(a.iter().any(|x| matches!(x, Action::Restart)), "{a:?}");
     // Then it answers and gives the same address: NetworkManager's configuration stays.
     let newer = IkeSaHandle(3);
     t.reinitiated(newer);
-    on_event(&mut t, ike_up(newer), &s);
-    on_event(
-        &mut t,
-        Event::ConfigReceived {
-            sa: newer,
-            config: config_with("10.9.0.10"),
-        },
-        &s,
-    );
-    let a = on_event(&mut t, child_up(newer, 0x2000), &s);
+    let a = come_up(&mut t, newer, 0x2000, &s);
     assert!(a.iter().any(|x| matches!(x, Action::Restarted)), "{a:?}");
     assert!(
         !a.iter().any(|x| matches!(x, Action::SendConfig(_))),
@@ -443,16 +435,7 @@ fn dpdaction_hold_keeps_the_connection_like_restart_and_says_hold() {
     let s = situation();
     let mut t = Track::new(OWN, None).with_hold(true);
     assert!(t.restart && t.hold);
-    on_event(&mut t, ike_up(OWN), &s);
-    on_event(
-        &mut t,
-        Event::ConfigReceived {
-            sa: OWN,
-            config: config_with("10.9.0.10"),
-        },
-        &s,
-    );
-    on_event(&mut t, child_up(OWN, 0x1000), &s);
+    come_up(&mut t, OWN, 0x1000, &s);
     // Dead gateway: kept (NetworkManager stays activated, the policies stay).
     let a = on_event(&mut t, peer_dead(OWN), &s);
     assert!(stops(&a).is_empty(), "{a:?}");
@@ -460,17 +443,7 @@ fn dpdaction_hold_keeps_the_connection_like_restart_and_says_hold() {
     // An attempt that fails is held again.
     let new = IkeSaHandle(2);
     t.reinitiated(new);
-    let a = on_event(
-        &mut t,
-        Event::Failed {
-            sa: new,
-            failure: Failure::NoResponse {
-                tries: 4,
-                last_port: 500,
-            },
-        },
-        &s,
-    );
+    let a = on_event(&mut t, no_response(new), &s);
     assert!(stops(&a).is_empty(), "{a:?}");
     assert!(a.iter().any(|x| matches!(x, Action::Restart)), "{a:?}");
     // A stranger's failure during the hold changes nothing.
@@ -479,16 +452,7 @@ fn dpdaction_hold_keeps_the_connection_like_restart_and_says_hold() {
     // Up again with the same address: the log names hold, NetworkManager's view stays.
     let newer = IkeSaHandle(3);
     t.reinitiated(newer);
-    on_event(&mut t, ike_up(newer), &s);
-    on_event(
-        &mut t,
-        Event::ConfigReceived {
-            sa: newer,
-            config: config_with("10.9.0.10"),
-        },
-        &s,
-    );
-    let a = on_event(&mut t, child_up(newer, 0x2000), &s);
+    let a = come_up(&mut t, newer, 0x2000, &s);
     assert!(a.iter().any(|x| matches!(x, Action::Restarted)), "{a:?}");
     assert!(!a.iter().any(|x| matches!(x, Action::SendConfig(_))));
     assert!(
@@ -564,17 +528,7 @@ fn restart_leaves_deliberate_ends_and_first_failures_alone() {
     assert!(a.iter().any(|x| matches!(x, Action::Restart)), "{a:?}");
     // A first connection that never came up fails as usual.
     let mut t = Track::new(OWN, None).with_restart(true);
-    let a = on_event(
-        &mut t,
-        Event::Failed {
-            sa: OWN,
-            failure: Failure::NoResponse {
-                tries: 4,
-                last_port: 500,
-            },
-        },
-        &s,
-    );
+    let a = on_event(&mut t, no_response(OWN), &s);
     assert_eq!(stops(&a), vec![PluginFailure::ConnectFailed]);
 }
 
