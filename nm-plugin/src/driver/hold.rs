@@ -286,29 +286,8 @@ mod tests {
     /// The kernel's ACQUIRE (as the kernel encodes it) for the outbound policy `src` ->
     /// 10.0.0.1 with template reqid `reqid`, sent by `pid`.
     fn acquire(pid: u32, reqid: u32, src: &str) -> (u32, Vec<u8>) {
-        use netlink_packet_xfrm::{
-            AcquireMessage, UserAcquire, UserPolicyInfo, UserTemplate, XfrmAttrs, XfrmMessage,
-            XFRM_POLICY_OUT,
-        };
         let sel = crate::kernel::xfrm::selectors(&ts(src), &ts("10.0.0.1"))[0].to_selector();
-        let mut t = UserTemplate::default();
-        t.reqid(reqid);
-        let msg = AcquireMessage {
-            acquire: UserAcquire {
-                seq: 1,
-                policy: UserPolicyInfo {
-                    selector: sel,
-                    direction: XFRM_POLICY_OUT,
-                    ..UserPolicyInfo::default()
-                },
-                ..UserAcquire::default()
-            },
-            nlas: vec![XfrmAttrs::Template(vec![t])],
-        };
-        (
-            pid,
-            crate::kernel::netlink::serialize(XfrmMessage::Acquire(msg), 0, 0),
-        )
+        crate::kernel::acquire::acquire_datagram(pid, reqid, sel, Vec::new())
     }
 
     fn poll(k: &mut HoldingKernel, datagrams: Vec<(u32, Vec<u8>)>) -> usize {

@@ -159,12 +159,42 @@ pub fn larval_spi_message(sa: &UserSaInfo, sa_nlas: &[XfrmAttrs]) -> AllocSpiMes
     }
 }
 
+/// Test support: the ACQUIRE datagram the kernel sends (ACQUIRE sequence number 77) for an
+/// outbound policy with selector `sel` and template reqid `reqid`, plus `nlas`, as sent by `pid`.
+#[cfg(test)]
+pub(crate) fn acquire_datagram(
+    pid: u32,
+    reqid: u32,
+    sel: Selector,
+    nlas: Vec<XfrmAttrs>,
+) -> (u32, Vec<u8>) {
+    use netlink_packet_xfrm::monitor::AcquireMessage;
+    use netlink_packet_xfrm::{UserAcquire, UserPolicyInfo, UserTemplate};
+    let mut t = UserTemplate::default();
+    t.reqid(reqid);
+    let mut all = vec![XfrmAttrs::Template(vec![t])];
+    all.extend(nlas);
+    let msg = AcquireMessage {
+        acquire: UserAcquire {
+            seq: 77,
+            policy: UserPolicyInfo {
+                selector: sel,
+                direction: XFRM_POLICY_OUT,
+                ..UserPolicyInfo::default()
+            },
+            ..UserAcquire::default()
+        },
+        nlas: all,
+    };
+    (
+        pid,
+        super::netlink::serialize(XfrmMessage::Acquire(msg), 0, 0),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::netlink::serialize;
-    use netlink_packet_xfrm::monitor::AcquireMessage;
-    use netlink_packet_xfrm::{UserAcquire, UserPolicyInfo, UserTemplate};
 
     fn ts(a: &str, b: &str) -> TrafficSelector {
         TrafficSelector::from_range(a.parse().unwrap(), b.parse().unwrap())
@@ -176,31 +206,6 @@ mod tests {
 
     fn lan() -> TrafficSelector {
         ts("10.2.0.0", "10.2.0.255")
-    }
-
-    fn acquire_datagram(
-        pid: u32,
-        reqid: u32,
-        sel: Selector,
-        nlas: Vec<XfrmAttrs>,
-    ) -> (u32, Vec<u8>) {
-        let mut t = UserTemplate::default();
-        t.reqid(reqid);
-        let mut all = vec![XfrmAttrs::Template(vec![t])];
-        all.extend(nlas);
-        let msg = AcquireMessage {
-            acquire: UserAcquire {
-                seq: 77,
-                policy: UserPolicyInfo {
-                    selector: sel,
-                    direction: XFRM_POLICY_OUT,
-                    ..UserPolicyInfo::default()
-                },
-                ..UserAcquire::default()
-            },
-            nlas: all,
-        };
-        (pid, serialize(XfrmMessage::Acquire(msg), 0, 0))
     }
 
     fn our_selector() -> Selector {
