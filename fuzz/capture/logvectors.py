@@ -59,7 +59,7 @@ def main():
             continue
         st["field"] = None
     with open(prefix + "-sk-vectors.txt", "w") as f:
-        f.write("# SK/SKF vectors from charon's log (see ike-core/fuzz/capture/logvectors.py)\n")
+        f.write("# SK/SKF vectors from charon's log (see fuzz/capture/logvectors.py)\n")
         for v in vectors:
             if "icv" not in v:
                 continue

@@ -12,7 +12,7 @@
 # charon logs at ike=4 / enc=3, so the derived SK_* keys and every SK/SKF plaintext, IV, AAD
 # and ICV are kept next to the captures (logvectors.py). The checked-in data lives in
 # ike-core/tests/data/swan-capture/; rebuild the fuzz seeds afterwards with
-#   mkseeds.py ike-core/tests/data/swan-capture ike-core/fuzz/corpus
+#   mkseeds.py ike-core/tests/data/swan-capture fuzz/corpus
 set -u
 OUT=${1:?usage: $0 OUTDIR}
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -23,10 +23,10 @@ fn spkis() -> &'static [Vec<u8>] {
     static S: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     S.get_or_init(|| {
         let keys: [&[u8]; 4] = [
-            include_bytes!("../../tests/vectors/certs/server_rsa.key.der"),
-            include_bytes!("../../tests/vectors/certs/client_p256.key.der"),
-            include_bytes!("../../tests/vectors/certs/server_p384.key.der"),
-            include_bytes!("../../tests/vectors/certs/client_ed25519.key.der"),
+            include_bytes!("../../ike-core/tests/vectors/certs/server_rsa.key.der"),
+            include_bytes!("../../ike-core/tests/vectors/certs/client_p256.key.der"),
+            include_bytes!("../../ike-core/tests/vectors/certs/server_p384.key.der"),
+            include_bytes!("../../ike-core/tests/vectors/certs/client_ed25519.key.der"),
         ];
         keys.iter()
             .map(|k| {

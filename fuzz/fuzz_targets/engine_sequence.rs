@@ -16,7 +16,7 @@
 //! installed is for one of the two addresses.
 #![no_main]
 
-#[path = "../../tests/forge/mod.rs"]
+#[path = "../../ike-core/tests/forge/mod.rs"]
 mod forge;
 
 use forge::Pair;
