@@ -399,6 +399,16 @@ lab_nm_log_wait() {
 	lab_wait "$(lab_scale "${2:-10}")" "NM log line /$1/" grep -Eq "$1" "$(lab_nm_dir)/nm.out"
 }
 
+# lab_nm_log_time REGEX: the time (NetworkManager's clock, seconds) of the first line of NM's log
+# that matches REGEX: our service's lines carry no time stamp, so it is that of the next line of
+# NetworkManager's own ("<debug> [1796529622.5856] ..."), a moment later.  For durations between
+# two events of our service that do not depend on how fast the scenario's shell polled.
+lab_nm_log_time() {
+	awk -v re="$1" 'found && match($0, /^<[a-z]+> *\[[0-9]+\.[0-9]+\]/) {
+		t = substr($0, RSTART, RLENGTH); sub(/^[^[]*\[/, "", t); sub(/\]$/, "", t); print t; exit
+	} !found && $0 ~ re { found = 1 }' "$(lab_nm_dir)/nm.out"
+}
+
 # lab_dpd_restart_check VPN DELAY TIMEOUT KILL START CHECK: the gateway-restart half of the
 # dpdaction=restart scenarios. Kills the gateway with the command KILL, checks every second for
 # DELAY+TIMEOUT+3 s that NetworkManager keeps VPN activated while a ping wants out (never in the

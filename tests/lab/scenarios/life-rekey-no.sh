@@ -19,9 +19,16 @@ scenario_run() {
 	lab_assert_ping left "$LAB_RHOST_IP"
 	lab_wait "$(lab_scale 45)" "NetworkManager to end the VPN" eval \
 		"[ \"\$(lab_nm_con_state ikevpn)\" != activated ]"
-	lab_log "the IKE SA was not renewed and the VPN ended $((SECONDS - t0)) s after it came up (ikelifetime ${LIFE} s)"
-	[ $((SECONDS - t0)) -ge $((LIFE - 5)) ] || lab_fail "the VPN ended after $((SECONDS - t0)) s, before the IKE SA lifetime of ${LIFE} s"
 	lab_nm_log_wait "rekey=no" 10
+	# How long the IKE SA lived, from our log's own order of events (NetworkManager's clock): not
+	# from when NetworkManager reported the VPN activated, which comes seconds later on a busy VM.
+	local born died lived
+	born=$(lab_nm_log_time "IKE SA established")
+	died=$(lab_nm_log_time "rekey=no")
+	lived=$(awk -v a="$born" -v b="$died" 'BEGIN { if (a == "" || b == "") print "?"; else printf "%.0f", b - a }')
+	lab_log "the IKE SA was not renewed and the VPN ended ${lived} s after the IKE SA was established (ikelifetime ${LIFE} s)"
+	[ "$lived" != "?" ] || lab_fail "NetworkManager's log has no time for the IKE SA's start or end"
+	[ "$lived" -ge $((LIFE - 2)) ] || lab_fail "the VPN ended ${lived} s after the IKE SA was established, before its lifetime of ${LIFE} s"
 	lab_wait "$(lab_scale 10)" "our SAs, policies and routes to go" eval "! lab_ike_residue left | grep -q ."
 	lab_ike_assert_clean left "after the IKE SA expired"
 }
