@@ -14,9 +14,19 @@
 #       DNS:gw.lab.test IP:192.0.2.2 email:alice@lab.test.  Subject: C=XX, O=NM-ike lab, CN=CN.
 #       The leaf has EKU serverAuth, clientAuth and ipsecIKE.
 
-# _lab_genkey TYPE OUT
+# _lab_genkey TYPE OUT: the scenario's next key of TYPE from the pool tests/lab/install-deps made
+# ($LAB_CACHE/keys/TYPE-N.pem, N counting per scenario, so that a scenario's keys all differ), or
+# a new one when the pool has none
 _lab_genkey() {
-	local type=$1 out=$2
+	local type=$1 out=$2 n=0
+	[ ! -f "$LAB_RUN/.keys-$type" ] || read -r n <"$LAB_RUN/.keys-$type"
+	n=$((n + 1))
+	echo "$n" >"$LAB_RUN/.keys-$type"
+	if [ -s "$LAB_CACHE/keys/$type-$n.pem" ]; then
+		cp "$LAB_CACHE/keys/$type-$n.pem" "$out" || lab_fail "copying key $type-$n failed"
+		chmod 600 "$out"
+		return 0
+	fi
 	case $type in
 	rsa) openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$out" ;;
 	rsa:*) openssl genpkey -quiet -algorithm RSA -pkeyopt "rsa_keygen_bits:${type#rsa:}" -out "$out" ;;
