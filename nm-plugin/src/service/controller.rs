@@ -11,6 +11,7 @@
 
 mod attempt;
 mod ipconfig;
+mod reconnect;
 mod trap;
 
 use super::dicts::VarDict;

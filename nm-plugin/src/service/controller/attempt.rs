@@ -2,13 +2,14 @@
 //! engine; see [`crate::driver::launch`]), the engine's events turned into plugin actions
 //! (see [`events`]), the re-prompt for a rejected secret, the ICMP watch, and its end.
 
+use super::reconnect::Reconnect;
 use super::trap::Trap;
 use super::{cancel, Active, Controller, Core, IpProgress, Out};
 use crate::driver::files::FileAccess;
 use crate::driver::hold::{HoldingKernel, PolicyHold};
 use crate::driver::launch::{self, BackendError, KernelSetup};
 use crate::driver::profile::connection_config;
-use crate::driver::run::{local_address_towards, InitiateRequest, Restart, Runner};
+use crate::driver::run::{local_address_towards, Restart, Runner};
 use crate::service::errors::PluginError;
 use crate::service::events::{self, Action, Level, Situation, Track};
 use crate::service::failure::FailureContext;
@@ -19,11 +20,11 @@ use crate::service::sockets::{self, IcmpWatch};
 use crate::service::state::{PluginFailure, ServiceState};
 use crate::settings::{AuthMethod, DpdAction, Settings};
 use crate::tool;
-use ike_core::engine::{ConnectionConfig, Event, IkeSaHandle};
+use ike_core::engine::Event;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot, watch};
+use std::time::Instant;
+use tokio::sync::{mpsc, watch};
 
 /// Whether the pre-shared key of a profile authenticating with `auth`, whose `pskvalue` has the
 /// secret flags `flags`, may be asked for again after the gateway rejected it: only a key the
@@ -62,102 +63,6 @@ enum Turn {
     Restart,
     /// It is up again.
     Restarted,
-}
-
-/// The longest wait between two attempts to re-establish a lost connection.
-pub const RESTART_MAX_DELAY: Duration = Duration::from_secs(30);
-
-/// The wait before attempt `failures` + 1 to re-establish a lost connection: 1 s, 2 s, 4 s
-/// ... up to [`RESTART_MAX_DELAY`].
-pub fn restart_delay(failures: u32) -> Duration {
-    Duration::from_secs(1u64 << failures.min(5)).min(RESTART_MAX_DELAY)
-}
-
-/// `dpdaction=restart` and `hold`: how [`Controller::drive`] initiates the connection again.
-struct Reconnect {
-    /// The connection as first initiated.
-    conn: ConnectionConfig,
-    /// To the engine's loop.
-    initiate: mpsc::UnboundedSender<InitiateRequest>,
-    /// Attempts since the connection was last up.
-    failures: u32,
-    /// `dpdaction=hold`: attempts start only when traffic wants out (else `restart`).
-    trap: Option<Trap>,
-    /// The hold on the lost connection's policies (its larval SAs go after each attempt).
-    hold: Arc<PolicyHold>,
-}
-
-impl Reconnect {
-    /// The `dpdaction` value, for the log.
-    fn action(&self) -> &'static str {
-        if self.trap.is_some() {
-            "hold"
-        } else {
-            "restart"
-        }
-    }
-
-    /// When to try next (and logs it).
-    fn schedule(&mut self) -> tokio::time::Instant {
-        let delay = restart_delay(self.failures);
-        self.failures = self.failures.saturating_add(1);
-        tracing::warn!("{}", messages::restarting(delay));
-        tokio::time::Instant::now() + delay
-    }
-
-    /// The connection or an attempt to re-establish it was lost: when to try next.
-    /// `restart`: after the backoff. `hold`: when traffic wants out (and, after a failed
-    /// attempt, the backoff has passed); the larval SAs of the ACQUIREs so far go, so that
-    /// the next packet is reported again.
-    fn lost(&mut self) -> Option<tokio::time::Instant> {
-        let Some(trap) = self.trap.as_mut() else {
-            return Some(self.schedule());
-        };
-        let failed = trap.attempting();
-        let next = trap.lost(tokio::time::Instant::now());
-        if failed {
-            tracing::warn!("{}", messages::hold_failed(trap.backoff()));
-        } else {
-            tracing::warn!("{}", messages::holding());
-        }
-        self.hold.remove_larvals();
-        next
-    }
-
-    /// The connection is up again.
-    fn up(&mut self) {
-        self.failures = 0;
-        if let Some(t) = self.trap.as_mut() {
-            t.up();
-        }
-    }
-
-    /// The connection again, asking for the addresses NetworkManager was given (RFC 7296
-    /// §3.15.1 lets a request carry them; the gateway may assign others).
-    fn config(&self, track: &Track) -> ConnectionConfig {
-        let mut conn = self.conn.clone();
-        if let Some(c) = &track.sent {
-            let r = &mut conn.request_config;
-            r.prefer_v4 = c.addresses_v4.iter().find_map(|a| match a.addr {
-                std::net::IpAddr::V4(v4) if r.ipv4 => Some(v4),
-                _ => None,
-            });
-            r.prefer_v6 = c.addresses_v6.iter().find_map(|a| match a.addr {
-                std::net::IpAddr::V6(v6) if r.ipv6 => Some(v6),
-                _ => None,
-            });
-        }
-        conn
-    }
-
-    async fn initiate_again(&mut self, track: &Track) -> Result<IkeSaHandle, String> {
-        let (tx, rx) = oneshot::channel();
-        self.initiate
-            .send((Box::new(self.config(track)), tx))
-            .map_err(|_| "the engine's loop has ended".to_string())?;
-        rx.await
-            .map_err(|_| "the engine's loop has ended".to_string())?
-    }
 }
 
 impl Controller {
@@ -647,19 +552,13 @@ mod tests {
     }
 
     #[test]
-    fn restart_backs_off_to_30_s() {
-        let secs: Vec<u64> = (0..8).map(|n| restart_delay(n).as_secs()).collect();
-        assert_eq!(secs, vec![1, 2, 4, 8, 16, 30, 30, 30]);
-        assert_eq!(restart_delay(u32::MAX), RESTART_MAX_DELAY);
-    }
-
-    #[test]
     fn the_controller_reads_no_raw_profile_keys() {
         // The profile is parsed once into typed settings; the controller uses those.
         for (file, text) in [
             ("controller.rs", include_str!("../controller.rs")),
             ("attempt.rs", include_str!("attempt.rs")),
             ("ipconfig.rs", include_str!("ipconfig.rs")),
+            ("reconnect.rs", include_str!("reconnect.rs")),
         ] {
             // Without whitespace (a chain may span lines); the needle is split so that this
             // test's own text does not match.

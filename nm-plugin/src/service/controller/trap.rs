@@ -2,10 +2,10 @@
 //! again. A lost connection keeps its policies (traffic is blocked) and NetworkManager keeps it
 //! activated; only traffic for one of its held policies (an ACQUIRE from the kernel, see
 //! [`crate::driver::hold`]) starts an attempt. After a failed attempt the next one waits for
-//! traffic again **and** for the backoff of [`super::attempt::restart_delay`] (1 s, 2 s, 4 s
+//! traffic again **and** for the backoff of [`super::reconnect::restart_delay`] (1 s, 2 s, 4 s
 //! ... up to 30 s).
 
-use super::attempt::restart_delay;
+use super::reconnect::restart_delay;
 use std::time::Duration;
 use tokio::time::Instant;
 
