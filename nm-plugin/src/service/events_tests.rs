@@ -275,13 +275,9 @@ fn gateway_text_is_checked_before_logs_and_networkmanager() {
     let cfg = Event::ConfigReceived {
         sa: OWN,
         config: ReceivedConfig {
-            addresses_v4: vec![ike_core::engine::AssignedAddress {
-                addr: "10.9.0.10".parse().unwrap(),
-                prefix: 32,
-            }],
             dns_v4: vec!["224.0.0.1".parse().unwrap(), "10.9.255.53".parse().unwrap()],
             domains: vec!["corp.example".into(), "evil\n.example".into()],
-            ..ReceivedConfig::default()
+            ..config_with("10.9.0.10")
         },
     };
     let b = on_event(&mut t, cfg, &s);

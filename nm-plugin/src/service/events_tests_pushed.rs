@@ -12,15 +12,11 @@ fn pushed_run(split_include: bool, subnets: &[(&str, u8)]) -> (NmConfig, Vec<Str
     let cfg = Event::ConfigReceived {
         sa: OWN,
         config: ReceivedConfig {
-            addresses_v4: vec![ike_core::engine::AssignedAddress {
-                addr: "10.9.0.10".parse().unwrap(),
-                prefix: 32,
-            }],
             subnets: subnets
                 .iter()
                 .map(|(a, p)| (a.parse().unwrap(), *p))
                 .collect(),
-            ..ReceivedConfig::default()
+            ..config_with("10.9.0.10")
         },
     };
     on_event(&mut t, cfg, &s);
