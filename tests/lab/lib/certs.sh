@@ -14,6 +14,19 @@
 #       DNS:gw.lab.test IP:192.0.2.2 email:alice@lab.test.  Subject: C=XX, O=NM-ike lab, CN=CN.
 #       The leaf has EKU serverAuth, clientAuth and ipsecIKE.
 
+# lab_key_new TYPE OUT: a new private key of TYPE (see lab_ca_create) in OUT, made by openssl;
+# fails (status 1) for an unknown TYPE.  Also used by tests/lab/install-deps for the key pool.
+lab_key_new() {
+	case $1 in
+	rsa) openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$2" ;;
+	rsa:*) openssl genpkey -quiet -algorithm RSA -pkeyopt "rsa_keygen_bits:${1#rsa:}" -out "$2" ;;
+	ecdsa) openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$2" ;;
+	ecdsa:*) openssl genpkey -quiet -algorithm EC -pkeyopt "ec_paramgen_curve:${1#ecdsa:}" -out "$2" ;;
+	ed25519) openssl genpkey -quiet -algorithm ED25519 -out "$2" ;;
+	*) return 1 ;;
+	esac
+}
+
 # _lab_genkey TYPE OUT: the scenario's next key of TYPE from the pool tests/lab/install-deps made
 # ($LAB_CACHE/keys/TYPE-N.pem, N counting per scenario, so that a scenario's keys all differ), or
 # a new one when the pool has none
@@ -24,17 +37,10 @@ _lab_genkey() {
 	echo "$n" >"$LAB_RUN/.keys-$type"
 	if [ -s "$LAB_CACHE/keys/$type-$n.pem" ]; then
 		cp "$LAB_CACHE/keys/$type-$n.pem" "$out" || lab_fail "copying key $type-$n failed"
-		chmod 600 "$out"
-		return 0
+	else
+		lab_key_new "$type" "$out" ||
+			lab_fail "openssl genpkey $type failed (types: rsa, rsa:BITS, ecdsa, ecdsa:CURVE, ed25519)"
 	fi
-	case $type in
-	rsa) openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$out" ;;
-	rsa:*) openssl genpkey -quiet -algorithm RSA -pkeyopt "rsa_keygen_bits:${type#rsa:}" -out "$out" ;;
-	ecdsa) openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$out" ;;
-	ecdsa:*) openssl genpkey -quiet -algorithm EC -pkeyopt "ec_paramgen_curve:${type#ecdsa:}" -out "$out" ;;
-	ed25519) openssl genpkey -quiet -algorithm ED25519 -out "$out" ;;
-	*) lab_fail "unknown key type '$type' (rsa, rsa:BITS, ecdsa, ecdsa:CURVE, ed25519)" ;;
-	esac || lab_fail "openssl genpkey $type failed"
 	chmod 600 "$out"
 }
 
