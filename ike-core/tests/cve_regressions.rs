@@ -14,7 +14,7 @@
     missing_docs
 )]
 
-mod forge;
+use crate::forge;
 
 use std::time::Duration;
 

@@ -295,8 +295,8 @@ fn checker_ignores_comments_downward_paths_and_lib_rs() {
     assert!(check_file("engine/x.rs", "use crate::sa::IkeSa;\nuse crate::ids;\n").is_empty());
 }
 
-/// Test binaries share code only through `tests/common/` (`mod common;`): a test file pulled
-/// into other binaries with a path attribute would run its tests once per binary.
+/// Test modules share code only through `tests/common/` and `tests/forge/`: a test file pulled
+/// in a second time with a path attribute would run its tests twice.
 #[test]
 fn no_test_file_is_included_into_another_test_binary() {
     let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
@@ -316,4 +316,38 @@ fn no_test_file_is_included_into_another_test_binary() {
         found.is_empty(),
         "move shared test code to tests/common/: {found:?}"
     );
+}
+
+/// The integration tests are one binary (`autotests = false`): a file in `tests/` that
+/// `tests/main.rs` does not declare would silently never run.
+#[test]
+fn every_test_file_is_a_module_of_the_test_binary() {
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let main = std::fs::read_to_string(tests.join("main.rs")).expect("tests/main.rs");
+    let declared: Vec<&str> = main
+        .lines()
+        .filter_map(|l| l.strip_prefix("mod ")?.strip_suffix(';'))
+        .collect();
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&tests).expect("tests/") {
+        let path = entry.expect("tests/ entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let module = if path.is_dir() {
+            if !path.join("mod.rs").exists() {
+                continue;
+            }
+            name.to_owned()
+        } else if let Some(stem) = name.strip_suffix(".rs") {
+            stem.to_owned()
+        } else {
+            continue;
+        };
+        if module != "main" && !declared.contains(&module.as_str()) {
+            missing.push(module);
+        }
+    }
+    assert!(missing.is_empty(), "declare in tests/main.rs: {missing:?}");
 }

@@ -10,7 +10,7 @@
     dead_code
 )]
 
-mod common;
+use crate::common;
 
 use std::net::IpAddr;
 use std::time::Duration;

@@ -9,7 +9,7 @@
     dead_code
 )]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -11,7 +11,7 @@
     dead_code
 )]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;

@@ -10,7 +10,7 @@
     clippy::needless_range_loop
 )]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

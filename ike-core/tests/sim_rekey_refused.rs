@@ -12,7 +12,7 @@
     clippy::needless_range_loop
 )]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

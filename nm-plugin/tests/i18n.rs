@@ -285,7 +285,12 @@ fn child_report() {
 /// Runs `child_report` with the given language variables; returns its texts by name.
 fn texts_with(vars: &[(&str, &str)], localedir: &Path) -> BTreeMap<String, String> {
     let mut cmd = Command::new(std::env::current_exe().expect("test binary"));
-    cmd.args(["child_report", "--exact", "--nocapture", "--test-threads=1"]);
+    cmd.args([
+        "i18n::child_report",
+        "--exact",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
     for v in ["LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"] {
         cmd.env_remove(v);
     }

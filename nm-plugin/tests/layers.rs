@@ -348,3 +348,30 @@ fn the_checker_lets_downward_imports_and_comments_pass() {
         assert_eq!(check(&fake(rel, text)), vec![], "{rel}: {text}");
     }
 }
+
+/// Integration tests are built only as declared (`autotests = false`): every file in `tests/`
+/// is a module of `tests/main.rs` or a `[[test]]` of its own in Cargo.toml, or it would
+/// silently never run.
+#[test]
+fn every_test_file_is_built() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let main = std::fs::read_to_string(root.join("tests/main.rs")).unwrap();
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(root.join("tests")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let Some(stem) = name.strip_suffix(".rs") else {
+            continue;
+        };
+        let declared = main.lines().any(|l| l == format!("mod {stem};"));
+        let own_binary = manifest.contains(&format!("path = \"tests/{name}\""));
+        if !declared && !own_binary {
+            missing.push(name.to_owned());
+        }
+    }
+    assert!(missing.is_empty(), "not built as a test: {missing:?}");
+}

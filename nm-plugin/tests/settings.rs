@@ -218,7 +218,7 @@ fn man_page_is_generated_from_the_schema_and_checked_in() {
         std::fs::write(path, &page).unwrap();
     }
     let on_disk = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(on_disk == page, "data/man/nm-settings-ike.5 is stale: run UPDATE_MAN=1 cargo test -p nm-plugin --test settings");
+    assert!(on_disk == page, "data/man/nm-settings-ike.5 is stale: run UPDATE_MAN=1 cargo test -p nm-plugin --test suite settings::");
 }
 
 #[test]

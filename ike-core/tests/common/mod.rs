@@ -1,6 +1,13 @@
 //! Two-engine simulation harness: virtual clock, seeded lossy network, optional NAT box, and
-//! the scenario builders ([`builders`]). Each test binary includes it with `mod common;`.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! the scenario builders ([`builders`]). `tests/main.rs` declares it; the test files use
+//! `crate::common`.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};

@@ -2,7 +2,13 @@
 //! `fuzzing` feature's `Engine::fuzzing_sk_ciphers`). Shared by tests/cve_regressions.rs and
 //! the `engine_sequence` fuzz target (which includes this file by path), so it depends on
 //! nothing but ike-core and std.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
