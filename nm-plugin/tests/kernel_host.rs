@@ -149,7 +149,6 @@ fn sa_install_fails_cleanly_or_works() {
             encap: None,
             cipher: EspCipher::Aead {
                 transform_id: 20,
-                name: "rfc4106(gcm(aes))",
                 key: SecretBytes::new(vec![7; 20]),
                 icv_bits: 128,
             },

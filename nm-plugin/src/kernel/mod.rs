@@ -32,6 +32,7 @@ pub mod acquire;
 pub mod api;
 pub mod backend;
 pub mod cleanup;
+pub mod esp_alg;
 pub mod mtu;
 pub mod netlink;
 pub mod offload;
