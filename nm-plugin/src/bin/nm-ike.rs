@@ -98,7 +98,7 @@ fn make_kernel(
 enum Command {
     /// Connect as initiator; runs in the foreground until Ctrl-C or SIGTERM, then deletes the SAs.
     Up {
-        /// The profile (TOML with [data] and [secrets] tables).
+        /// The profile (TOML with `[data]` and `[secrets]` tables).
         profile: PathBuf,
         /// Close again as soon as the Child SA is up (for tests).
         #[arg(long)]
