@@ -267,7 +267,7 @@ fn ike_sockets_bypass_a_catch_all_tunnel() {
             request: KernelRequest(1),
             reqid: 0x4e4d_0001,
             dir: Direction::Out,
-            src_ts: any.clone(),
+            src_ts: any,
             dst_ts: any,
             tmpl_src: ip("192.0.2.1"),
             tmpl_dst: ip("192.0.2.2"),

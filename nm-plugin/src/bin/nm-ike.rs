@@ -104,7 +104,7 @@ enum Command {
         #[arg(long)]
         once: bool,
     },
-    /// Answer initiators as responder, with a profile holding a [responder] table.
+    /// Answer initiators as responder, with a profile holding a `[responder]` table.
     Respond {
         /// The responder profile.
         profile: PathBuf,
