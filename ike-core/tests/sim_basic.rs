@@ -242,27 +242,12 @@ fn virtual_address_narrows_tsi_to_host() {
     assert_eq!(up(0), (vec![vip], vec![net]));
     assert_eq!(up(1), (vec![net], vec![vip]));
     let p0 = policies(&s.nodes[0].ops);
-    assert!(
-        p0.contains(&(Direction::Out, vip, net)),
-        "{p0:?}"
-    );
-    assert!(
-        p0.contains(&(Direction::In, net, vip)),
-        "{p0:?}"
-    );
+    assert!(p0.contains(&(Direction::Out, vip, net)), "{p0:?}");
+    assert!(p0.contains(&(Direction::In, net, vip)), "{p0:?}");
     let p1 = policies(&s.nodes[1].ops);
-    assert!(
-        p1.contains(&(Direction::Out, net, vip)),
-        "{p1:?}"
-    );
-    assert!(
-        p1.contains(&(Direction::In, vip, net)),
-        "{p1:?}"
-    );
-    assert!(
-        p1.contains(&(Direction::Fwd, vip, net)),
-        "{p1:?}"
-    );
+    assert!(p1.contains(&(Direction::Out, net, vip)), "{p1:?}");
+    assert!(p1.contains(&(Direction::In, vip, net)), "{p1:?}");
+    assert!(p1.contains(&(Direction::Fwd, vip, net)), "{p1:?}");
     for (_, a, b) in p0.iter().chain(&p1) {
         assert!(!a.start_addr.is_unspecified() && !b.start_addr.is_unspecified());
     }

@@ -97,9 +97,8 @@ impl Profile {
             .as_ref()
             .ok_or("the profile has no [responder] table")?;
         let id = |key: &str, v: &str| Identity::parse(v).map_err(|e| format!("{key}: {e}"));
-        let ts = |key: &str, v: &str| {
-            ike_core::ts::parse_ts_list(v).map_err(|e| format!("{key}: {e}"))
-        };
+        let ts =
+            |key: &str, v: &str| ike_core::ts::parse_ts_list(v).map_err(|e| format!("{key}: {e}"));
         let pool = |key: &str, v: &str| -> Result<AddressPool, String> {
             AddressPool::parse(v).map_err(|e| format!("{key}: {e}"))
         };

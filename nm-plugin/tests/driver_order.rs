@@ -6,15 +6,15 @@ use ike_core::crypto::SystemRng;
 use ike_core::engine::{Engine, EngineConfig, Event, KernelEvent, KernelOp};
 use nm_plugin::driver::files::FileAccess;
 use nm_plugin::driver::kernel::{Kernel, RecordingKernel};
+use nm_plugin::driver::launch::runner;
 use nm_plugin::driver::profile::connection_config;
-use nm_plugin::driver::run::{Runner, Sockets};
+use nm_plugin::driver::run::Sockets;
 use nm_plugin::settings::Settings;
-use nm_plugin::tool::Profile;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 /// A recording kernel that notes, for each SA it installs, how many datagrams its side had
@@ -55,47 +55,10 @@ impl Kernel for Watched {
     }
 }
 
-fn runner(
-    engine: Engine,
-    sockets: Sockets,
-    kernel: Box<dyn Kernel>,
-) -> (Runner, mpsc::UnboundedReceiver<Event>) {
-    let (events, rx) = mpsc::unbounded_channel();
-    (
-        Runner {
-            engine,
-            sockets,
-            kernel,
-            events,
-            start: Instant::now(),
-        },
-        rx,
-    )
-}
-
 #[tokio::test]
 async fn a_responder_installs_its_child_sa_before_the_ike_auth_answer_leaves() {
     let psk = "driver-order-test-key";
-    let profile: Profile = toml::from_str(&format!(
-        r#"
-name = "gw"
-[responder]
-listen = "127.0.0.1"
-local_id = "@gw.test"
-psk = "{psk}"
-local_ts = "0.0.0.0/0"
-pool_v4 = "10.78.0.10-10.78.0.20"
-"#
-    ))
-    .unwrap();
-    let (cfg, listen) = profile.responder().unwrap();
-    let gw_engine = Engine::new(
-        EngineConfig {
-            responders: vec![cfg],
-            ..EngineConfig::default()
-        },
-        Box::new(SystemRng::new()),
-    );
+    let (gw_engine, listen) = crate::service_dbus::responder_engine(psk, "[]");
     let gw_sockets = Sockets::bind(listen, 0, 0).await.unwrap();
     let gw_port = gw_sockets.local_ports().0;
     let installs = Arc::new(Mutex::new(Vec::new()));
@@ -105,7 +68,8 @@ pool_v4 = "10.78.0.10-10.78.0.20"
         installs: installs.clone(),
         deferred: Vec::new(),
     };
-    let (mut gw, _gw_events) = runner(gw_engine, gw_sockets, Box::new(gw_kernel));
+    let (gw_events, _gw_events) = mpsc::unbounded_channel();
+    let mut gw = runner(gw_engine, gw_sockets, Box::new(gw_kernel), gw_events);
     let (gw_stop, gw_stop_rx) = watch::channel(false);
     let gw_task = tokio::spawn(async move { gw.run(gw_stop_rx, false).await });
 
@@ -130,7 +94,8 @@ pool_v4 = "10.78.0.10-10.78.0.20"
     engine
         .initiate(ike_core::engine::Time::from_millis(0), conn)
         .unwrap();
-    let (mut client, mut client_events) = runner(engine, client_sockets, Box::new(client_kernel));
+    let (events, mut client_events) = mpsc::unbounded_channel();
+    let mut client = runner(engine, client_sockets, Box::new(client_kernel), events);
     let (client_stop, client_stop_rx) = watch::channel(false);
     let client_task = tokio::spawn(async move { client.run(client_stop_rx, false).await });
 
