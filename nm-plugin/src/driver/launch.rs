@@ -100,13 +100,17 @@ pub fn exempt_gateway(
     }
     crate::kernel::exempt_gateway(block, route_config(settings, block), remote)
         .map(Some)
-        .map_err(|e| {
-            crate::service::messages::gateway_exemption_failed(
-                &remote.to_string(),
-                settings.route_table,
-                &e.to_string(),
-            )
-        })
+        .map_err(|e| exemption_failed(&remote.to_string(), settings.route_table, &e.to_string()))
+}
+
+/// The throw route that keeps IKE and ESP to the connection's own gateway out of every tunnel
+/// route in our table could not be added: the connection fails rather than risk its IKE going
+/// into another connection's tunnel.
+pub fn exemption_failed(gateway: &str, table: u32, detail: &str) -> String {
+    crate::i18n::trf(
+        "Cannot keep the traffic to the gateway {gateway} out of the tunnels (throw route in routing table {table}): {detail}",
+        &[("gateway", &gateway), ("table", &table), ("detail", &detail)],
+    )
 }
 
 /// Why the kernel backend of a connection could not be made.

@@ -74,16 +74,6 @@ pub fn no_route(gateway: &str, detail: &str) -> String {
     )
 }
 
-/// The throw route that keeps IKE and ESP to the connection's own gateway out of every
-/// tunnel route in our table could not be added: the connection fails rather than risk its
-/// IKE going into another connection's tunnel.
-pub fn gateway_exemption_failed(gateway: &str, table: u32, detail: &str) -> String {
-    trf(
-        "Cannot keep the traffic to the gateway {gateway} out of the tunnels (throw route in routing table {table}): {detail}",
-        &[("gateway", &gateway), ("table", &table), ("detail", &detail)],
-    )
-}
-
 /// The IKE sockets could not be opened.
 pub fn sockets_failed(detail: &str) -> String {
     trf(
