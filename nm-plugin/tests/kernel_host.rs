@@ -387,8 +387,19 @@ fn a_gateway_exemption_keeps_its_gateway_out_of_another_tunnel() {
             1,
             "the rule stays with our routes"
         );
-        // Gone with their connections, and the rule with the last of them.
+        // Two exemptions of one process for the same route (an attempt that starts while the
+        // one before is still ending): the route stays until the last one ends.
+        let again = Routes::open(cfg(3))
+            .unwrap()
+            .exempt_gateway(ip("192.0.2.2"))
+            .unwrap();
         drop(own);
+        assert_eq!(
+            throws(&mut probe, "192.0.2.2"),
+            vec![EXEMPTION_METRIC_BASE + 3]
+        );
+        // Gone with their connections, and the rule with the last of them.
+        drop(again);
         drop(second);
         assert!(probe.dump_ours().unwrap().is_empty());
         assert!(probe.dump_rules().unwrap().is_empty());

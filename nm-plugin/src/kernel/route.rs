@@ -675,7 +675,11 @@ impl Routes {
             )));
         }
         self.cfg.metric += EXEMPTION_METRIC_BASE;
+        let key = (self.cfg.table, self.cfg.metric, gateway);
+        let mut live = live_exemptions();
         self.add(exemption(gateway), false)?;
+        *live.entry(key).or_insert(0) += 1;
+        drop(live);
         tracing::debug!(
             "{gateway} exempt from the tunnels' routes (throw route in table {}, metric {})",
             self.cfg.table,
@@ -773,9 +777,35 @@ impl std::fmt::Debug for GatewayExemption {
     }
 }
 
+/// The gateway exemptions of this process that are alive, by (table, metric, gateway): a
+/// connection attempt of the service can start while the loop of the one before is still
+/// ending, with the same block and often the same gateway, so the same route. It is deleted
+/// when the last of them ends.
+static LIVE_EXEMPTIONS: std::sync::Mutex<std::collections::BTreeMap<(u32, u32, IpAddr), usize>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+fn live_exemptions(
+) -> std::sync::MutexGuard<'static, std::collections::BTreeMap<(u32, u32, IpAddr), usize>> {
+    LIVE_EXEMPTIONS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl Drop for GatewayExemption {
     fn drop(&mut self) {
-        self.routes.remove_all();
+        let key = (self.routes.cfg.table, self.routes.cfg.metric, self.gateway);
+        let mut live = live_exemptions();
+        let left = live.get_mut(&key).map_or(0, |n| {
+            *n = n.saturating_sub(1);
+            *n
+        });
+        if left == 0 {
+            live.remove(&key);
+            self.routes.remove_all();
+        } else {
+            // Another exemption of this process still needs the same route.
+            self.routes.installed.clear();
+        }
     }
 }
 
