@@ -228,6 +228,23 @@ pub fn open_for_block(
     Ok(k)
 }
 
+/// Exempts `gateway` from the tunnel routes in `routes.table` for the process that claimed
+/// `block` (see [`route::Routes::exempt_gateway`]): a throw route with the block's exemption
+/// metric, removed when the returned guard is dropped. Fails unless this process holds the
+/// block's lock ([`owner::held`]).
+pub fn exempt_gateway(
+    block: u32,
+    routes: route::RouteConfig,
+    gateway: std::net::IpAddr,
+) -> Result<route::GatewayExemption, KernelError> {
+    owner::held(block).map_err(KernelError::Invalid)?;
+    route::Routes::open(route::RouteConfig {
+        metric: block,
+        ..routes
+    })?
+    .exempt_gateway(gateway)
+}
+
 /// Residue cleanup at the start of a process holding `claim`: removes the SAs, policies,
 /// routes, rules and interfaces of every reqid block no live process holds (see [`owner`]).
 /// Fails for an unlocked claim (nothing is removed then).
