@@ -328,6 +328,10 @@ impl Controller {
                         }
                         tracing::info!("{}", messages::hold_traffic());
                     }
+                    // A failure of this attempt names its own wait, not the connection's age.
+                    if let Some(a) = self.lock().active.as_mut().filter(|a| a.attempt == attempt) {
+                        a.started = Instant::now();
+                    }
                     match r.initiate_again(&track).await {
                         Ok(own) => {
                             tracing::info!(
