@@ -171,7 +171,7 @@ impl Controller {
                         conn: conn.clone(),
                         initiate: tx,
                         failures: 0,
-                        trap: hold_on_loss.then(Trap::new),
+                        trap: hold_on_loss.then(|| Trap::new().with_dpd_delay(conn.dpd_delay)),
                         hold: Arc::clone(h),
                     }),
                     Some(Restart {
