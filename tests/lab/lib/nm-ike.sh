@@ -259,13 +259,23 @@ lab_nm_ike_name_dir() {
 # the lab a copy, lab_nm_ike_editor_build builds them on demand)
 lab_nm_ike_editor_dir() { echo "${LAB_EDITOR_LIBS:-${CARGO_TARGET_DIR:-$LAB_REPO/target}/editor-libs}"; }
 
-# lab_nm_ike_editor_build: builds the plugin and editor libraries (debug) unless present
+# lab_nm_ike_editor_build [VARIANT...]: builds the plugin and editor libraries (debug) unless
+# present; VARIANT plugin, gtk4, gtk3 (default all three; nmcli connection import/export needs
+# only the plugin)
 lab_nm_ike_editor_build() {
-	local dir
+	local dir v missing=0
 	dir=$(lab_nm_ike_editor_dir)
-	[ -f "$dir/libnm-vpn-plugin-ike.so" ] && [ -f "$dir/libnm-gtk4-vpn-plugin-ike-editor.so" ] &&
-		[ -f "$dir/libnm-vpn-plugin-ike-editor.so" ] && return 0
-	"$LAB_REPO/build-aux/build-editors.sh" cargo "$LAB_REPO/Cargo.toml" "${CARGO_TARGET_DIR:-$LAB_REPO/target}" dev "$dir" \
+	[ $# -gt 0 ] || set -- plugin gtk4 gtk3
+	for v in "$@"; do
+		case $v in
+		plugin) [ -f "$dir/libnm-vpn-plugin-ike.so" ] || missing=1 ;;
+		gtk4) [ -f "$dir/libnm-gtk4-vpn-plugin-ike-editor.so" ] || missing=1 ;;
+		gtk3) [ -f "$dir/libnm-vpn-plugin-ike-editor.so" ] || missing=1 ;;
+		*) lab_fail "lab_nm_ike_editor_build: unknown variant $v" ;;
+		esac
+	done
+	[ "$missing" = 1 ] || return 0
+	"$LAB_REPO/build-aux/build-editors.sh" cargo "$LAB_REPO/Cargo.toml" "${CARGO_TARGET_DIR:-$LAB_REPO/target}" dev "$dir" "$@" \
 		>"$LAB_OUT/build-editors.log" 2>&1 || lab_fail "building the editor libraries failed (see build-editors.log)"
 }
 
