@@ -291,14 +291,10 @@ lab_nm_ike_plugin_lib() {
 # D-Bus policy included; LAB_NM_IKE_VPND is the .name directory (for clients: NM_VPN_PLUGIN_DIR).
 # On the host, whose kernel has no ESP, NM (and so nm-ike-service) gets NM_IKE_KERNEL=record unless
 # the options set NM_IKE_KERNEL themselves (--env NM_IKE_KERNEL=auto: the real, failing choice);
-# in the VM nothing is set (auto: XFRM). In the VM the service's binary is read once first: NM
-# gives a plugin 5 s to own its bus name, and a debug binary paged in over 9p under emulation on
-# a busy host took longer (measured 2026-12-06: "The VPN service did not start in time", with the
-# service's own start-up lines before its name).
+# in the VM nothing is set (auto: XFRM).
 lab_nm_ike_start() {
 	local role=$1 a kernel=()
 	shift
-	[ "$LAB_IN_VM" = 0 ] || cat "$(lab_nm_ike_service)" >/dev/null
 	if [ "$LAB_IN_VM" = 0 ]; then
 		kernel=(--env NM_IKE_KERNEL=record)
 		for a in "$@"; do
