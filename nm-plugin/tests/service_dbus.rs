@@ -931,3 +931,46 @@ async fn dpdaction_restart_keeps_the_connection_and_reconnects() {
     h.call(&conn, "Disconnect", &()).await.unwrap();
     sig.until_state(6).await;
 }
+
+/// A failed attempt to re-establish a lost connection (`dpdaction=restart`) names how long it
+/// waited for the gateway itself (its own tries, 1 s + 2 s here), not the time since
+/// NetworkManager first activated the connection (seed 001: "4 tries over 63 s" for an attempt
+/// of 15 s).
+#[tokio::test]
+async fn failed_restart_attempt_names_its_own_wait() {
+    let gw = Responder::start(PSK).await;
+    let h = Harness::start(&[]);
+    let conn = h.client().await;
+    let mut sig = h.signals(&conn).await;
+    let mut profile = gw.profile();
+    profile.extend([
+        ("dpddelay", "1s".to_string()),
+        ("dpdtimeout", "3s".to_string()),
+        ("dpdaction", "restart".to_string()),
+        ("retransmit-timeout", "1s".to_string()),
+        ("retransmit-tries", "2".to_string()),
+    ]);
+    h.connect_psk(&conn, &pairs(&profile)).await;
+    sig.until_state(4).await;
+    // The connection is a while old when the gateway goes.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    gw.vanish();
+    let needle = "did not answer on UDP port";
+    let log = wait_log(&h, needle, 30).await;
+    let line = log
+        .lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no failed attempt: {log}"));
+    let secs: u64 = line
+        .split("tries over ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no duration in {line}"));
+    assert!(line.contains("(2 tries over"), "{line}");
+    // 1 s + 2 s; the connection itself was more than 2 + 1 + 3 + 1 s old by then.
+    assert!((3..=5).contains(&secs), "{line}");
+    assert_eq!(h.state(&conn).await, 4, "NetworkManager keeps it activated");
+    h.call(&conn, "Disconnect", &()).await.unwrap();
+    sig.until_state(6).await;
+}

@@ -69,6 +69,9 @@ struct Active {
     closing: bool,
     gateway: String,
     remote: SocketAddr,
+    /// When the current attempt to reach the gateway began: the activation, then each attempt
+    /// of `dpdaction=restart`/`hold` to re-establish the connection (the wait that a failure
+    /// names).
     started: Instant,
     /// The profile, kept for a re-prompt after a rejected secret.
     maps: VpnMaps,

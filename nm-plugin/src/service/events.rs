@@ -320,9 +320,13 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
             };
             out.extend(split_lines(&info));
             if restarted {
-                let same = addresses(track.config.as_ref()) == addresses(track.sent.as_ref());
+                let now = addresses(track.config.as_ref());
+                let same = now == addresses(track.sent.as_ref());
                 let action = if track.hold { "hold" } else { "restart" };
-                out.push(log(Level::Info, messages::restarted(same, action)));
+                out.push(log(
+                    Level::Info,
+                    messages::restarted(same, now.is_empty(), action),
+                ));
                 out.push(Action::Restarted);
                 if same {
                     return out;

@@ -458,6 +458,35 @@ fn dpdaction_hold_keeps_the_connection_like_restart_and_says_hold() {
     );
 }
 
+/// Seed 001: a site-to-site connection (no virtual address) that comes back says so, without
+/// claiming "the same address".
+#[test]
+fn a_site_to_site_restart_names_no_address() {
+    let s = situation();
+    let mut t = Track::new(OWN, None).with_restart(true);
+    on_event(&mut t, ike_up(OWN), &s);
+    on_event(&mut t, child_up(OWN, 0x1000), &s);
+    let a = on_event(&mut t, peer_dead(OWN), &s);
+    assert!(a.iter().any(|x| matches!(x, Action::Restart)), "{a:?}");
+    let new = IkeSaHandle(2);
+    t.reinitiated(new);
+    on_event(&mut t, ike_up(new), &s);
+    let a = on_event(&mut t, child_up(new, 0x2000), &s);
+    assert!(a.iter().any(|x| matches!(x, Action::Restarted)), "{a:?}");
+    let info: Vec<&String> = a
+        .iter()
+        .filter_map(|x| match x {
+            Action::Log(Level::Info, m) if m.contains("up again") => Some(m),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        info,
+        ["The connection to the gateway is up again (dpdaction=restart)."],
+        "{a:?}"
+    );
+}
+
 #[test]
 fn a_restart_with_a_new_address_gives_networkmanager_the_new_configuration() {
     let mut t = up_restart_track();

@@ -330,9 +330,16 @@ pub fn restart_failed(action: &str, detail: &str) -> String {
     )
 }
 
-/// dpdaction=restart or hold (`action`): the connection is up again.
-pub fn restarted(same_address: bool, action: &str) -> String {
-    if same_address {
+/// dpdaction=restart or hold (`action`): the connection is up again. `same_address`: the
+/// gateway gave the addresses NetworkManager has; `no_address`: none was asked for or given
+/// (site to site).
+pub fn restarted(same_address: bool, no_address: bool, action: &str) -> String {
+    if same_address && no_address {
+        trf(
+            "The connection to the gateway is up again (dpdaction={action}).",
+            &[("action", &action)],
+        )
+    } else if same_address {
         trf(
             "The connection to the gateway is up again (dpdaction={action}), with the same address.",
             &[("action", &action)],

@@ -259,14 +259,32 @@ lab_nm_ike_name_dir() {
 # the lab a copy, lab_nm_ike_editor_build builds them on demand)
 lab_nm_ike_editor_dir() { echo "${LAB_EDITOR_LIBS:-${CARGO_TARGET_DIR:-$LAB_REPO/target}/editor-libs}"; }
 
-# lab_nm_ike_editor_build: builds the plugin and editor libraries (debug) unless present
+# lab_nm_ike_editor_build [VARIANT...]: builds the plugin and editor libraries (debug) unless
+# present; VARIANT plugin, gtk4, gtk3 (default all three; nmcli connection import/export needs
+# only the plugin)
 lab_nm_ike_editor_build() {
-	local dir
+	local dir v missing=0
 	dir=$(lab_nm_ike_editor_dir)
-	[ -f "$dir/libnm-vpn-plugin-ike.so" ] && [ -f "$dir/libnm-gtk4-vpn-plugin-ike-editor.so" ] &&
-		[ -f "$dir/libnm-vpn-plugin-ike-editor.so" ] && return 0
-	"$LAB_REPO/build-aux/build-editors.sh" cargo "$LAB_REPO/Cargo.toml" "${CARGO_TARGET_DIR:-$LAB_REPO/target}" dev "$dir" \
+	[ $# -gt 0 ] || set -- plugin gtk4 gtk3
+	for v in "$@"; do
+		case $v in
+		plugin) [ -f "$dir/libnm-vpn-plugin-ike.so" ] || missing=1 ;;
+		gtk4) [ -f "$dir/libnm-gtk4-vpn-plugin-ike-editor.so" ] || missing=1 ;;
+		gtk3) [ -f "$dir/libnm-vpn-plugin-ike-editor.so" ] || missing=1 ;;
+		*) lab_fail "lab_nm_ike_editor_build: unknown variant $v" ;;
+		esac
+	done
+	[ "$missing" = 1 ] || return 0
+	"$LAB_REPO/build-aux/build-editors.sh" cargo "$LAB_REPO/Cargo.toml" "${CARGO_TARGET_DIR:-$LAB_REPO/target}" dev "$dir" "$@" \
 		>"$LAB_OUT/build-editors.log" 2>&1 || lab_fail "building the editor libraries failed (see build-editors.log)"
+}
+
+# lab_nm_ike_plugin_lib: the GTK-free libnm plugin library that nmcli connection import/export
+# loads is there (lab_nm_ike_editor_dir): a scenario with "lab-libnm-plugin: yes" gets it from the
+# runner, which builds it before the VM boots (the guest sees the repository read-only).
+lab_nm_ike_plugin_lib() {
+	[ -f "$(lab_nm_ike_editor_dir)/libnm-vpn-plugin-ike.so" ] ||
+		lab_fail "no libnm plugin library in $(lab_nm_ike_editor_dir) (the scenario needs '# lab-libnm-plugin: yes', or run build-aux/build-editors.sh cargo Cargo.toml target dev target/editor-libs plugin)"
 }
 
 # lab_nm_ike_start ROLE [lab_nm_start options]: NM in ROLE with our plugin registered and our
@@ -409,37 +427,50 @@ lab_nm_log_time() {
 	} !found && $0 ~ re { found = 1 }' "$(lab_nm_dir)/nm.out"
 }
 
-# lab_dpd_restart_check VPN DELAY TIMEOUT KILL START CHECK: the gateway-restart half of the
-# dpdaction=restart scenarios. Kills the gateway with the command KILL, checks every second for
+# lab_dpd_restart_check [--site] VPN DELAY TIMEOUT KILL START CHECK: the gateway-restart half of
+# the dpdaction=restart scenarios. Kills the gateway with the command KILL, checks every second for
 # DELAY+TIMEOUT+3 s that NetworkManager keeps VPN activated while a ping wants out (never in the
 # clear: the capture is checked at the end), waits for our log to say the gateway stopped
 # answering, starts the gateway again with START and waits until traffic passes within
 # DELAY+TIMEOUT+5 s (prints the seconds); then the same virtual address, NM still activated, CHECK
-# (the gateway's own view of the new SA) and ESP on the wire.
+# (the gateway's own view of the new SA) and ESP on the wire. --site: a site-to-site connection
+# (leftsubnet, no virtual address): the pings go from lhost, the host in our LAN, to rhost, and
+# LAB_DPD_BACK_SECS is set to the seconds the tunnel took to carry traffic again.
 lab_dpd_restart_check() {
+	local site=0
+	if [ "$1" = --site ]; then
+		site=1
+		shift
+	fi
 	local vpn=$1 delay=$2 timeout=$3 kill_cmd=$4 start_cmd=$5 check_cmd=$6
-	local vip vip2 i state t0
-	vip=$(lab_nmcli -g IP4.ADDRESS connection show "$vpn" | cut -d/ -f1)
-	[ -n "$vip" ] || lab_fail "no virtual address before the restart"
+	local vip="" vip2="" i state t0 from=left
+	[ "$site" = 0 ] || from=lhost
+	if [ "$site" = 0 ]; then
+		vip=$(lab_nmcli -g IP4.ADDRESS connection show "$vpn" | cut -d/ -f1)
+		[ -n "$vip" ] || lab_fail "no virtual address before the restart"
+	fi
 	lab_capture_start wire left wan0 -Q out
 	eval "$kill_cmd"
 	lab_log "gateway killed"
 	for i in $(seq 1 $((delay + timeout + 3))); do
 		state=$(lab_nm_con_state "$vpn" || true)
 		[ "$state" = activated ] || lab_fail "NetworkManager left 'activated' ($state) while the gateway was down"
-		lab_nsx left ping -c 1 -W 1 "$LAB_RHOST_IP" >/dev/null 2>&1 || true
+		lab_nsx "$from" ping -c 1 -W 1 "$LAB_RHOST_IP" >/dev/null 2>&1 || true
 	done
 	lab_nm_log_wait "stopped answering" 10
 	eval "$start_cmd"
 	t0=$SECONDS
 	lab_log "gateway started again"
 	lab_wait "$(lab_scale $((delay + timeout + 5)))" "the tunnel to carry traffic again" \
-		lab_nsx left ping -c 1 -W 1 "$LAB_RHOST_IP"
-	lab_log "traffic passes again $((SECONDS - t0)) s after the gateway came back"
+		lab_nsx "$from" ping -c 1 -W 1 "$LAB_RHOST_IP"
+	LAB_DPD_BACK_SECS=$((SECONDS - t0))
+	lab_log "traffic passes again $LAB_DPD_BACK_SECS s after the gateway came back"
 	lab_capture_stop wire
 	lab_assert_nm_state "$vpn" activated
-	vip2=$(lab_nmcli -g IP4.ADDRESS connection show "$vpn" | cut -d/ -f1)
-	[ "$vip2" = "$vip" ] || lab_fail "the virtual address changed from $vip to $vip2"
+	if [ "$site" = 0 ]; then
+		vip2=$(lab_nmcli -g IP4.ADDRESS connection show "$vpn" | cut -d/ -f1)
+		[ "$vip2" = "$vip" ] || lab_fail "the virtual address changed from $vip to $vip2"
+	fi
 	eval "$check_cmd"
 	lab_assert_wire_protected 1 "left wan0" wire
 }

@@ -17,7 +17,7 @@ vpn_data() {
 
 scenario_run() {
 	lab_topo --left-unconfigured
-	lab_nm_ike_editor_build
+	lab_nm_ike_editor_build plugin
 	lab_swanctl_conn gw conn=rw local_addrs="$LAB_RIGHT_IP" local_id=gw.lab.test \
 		remote_id=client.lab.test psk="$PSK" local_ts="$LAB_RIGHT_LAN" remote_ts="$LAB_LEFT_LAN"
 	lab_charon_start gw right --libipsec

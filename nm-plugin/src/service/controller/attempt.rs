@@ -181,7 +181,7 @@ impl Controller {
                         conn: conn.clone(),
                         initiate: tx,
                         failures: 0,
-                        trap: hold_on_loss.then(Trap::new),
+                        trap: hold_on_loss.then(|| Trap::new().with_dpd_delay(conn.dpd_delay)),
                         hold: Arc::clone(h),
                     }),
                     Some(Restart {
@@ -340,6 +340,10 @@ impl Controller {
                             continue;
                         }
                         tracing::info!("{}", messages::hold_traffic());
+                    }
+                    // A failure of this attempt names its own wait, not the connection's age.
+                    if let Some(a) = self.lock().active.as_mut().filter(|a| a.attempt == attempt) {
+                        a.started = Instant::now();
                     }
                     match r.initiate_again(&track).await {
                         Ok(own) => {

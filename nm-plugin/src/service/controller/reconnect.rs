@@ -21,6 +21,20 @@ pub fn restart_delay(failures: u32) -> Duration {
     Duration::from_secs(1u64 << failures.min(5)).min(RESTART_MAX_DELAY)
 }
 
+/// The wait before attempt `failures` + 1 of `dpdaction=restart`: [`restart_delay`], but never
+/// longer than `dpd_delay`, the silence the profile tolerates before it acts. Each failed
+/// attempt has already waited for its retransmissions (15 s by default, the last 8 s of them
+/// after the last try), so a gateway that answers again is reached within `dpd_delay` + 8 s
+/// (seed 001: dpddelay=10 dpdtimeout=5, back within dpddelay + dpdtimeout + 5 s), also after
+/// a long outage, where the 30-s backoff alone allowed 38 s.
+pub fn restart_delay_within(failures: u32, dpd_delay: Option<Duration>) -> Duration {
+    let delay = restart_delay(failures);
+    match dpd_delay {
+        Some(d) if !d.is_zero() => delay.min(d),
+        _ => delay,
+    }
+}
+
 /// `dpdaction=restart` and `hold`: how [`Controller::drive`] initiates the connection again.
 pub(super) struct Reconnect {
     /// The connection as first initiated.
@@ -45,9 +59,10 @@ impl Reconnect {
         }
     }
 
-    /// When to try next (and logs it).
+    /// When to try next (and logs it): after the backoff, which never exceeds the profile's
+    /// `dpddelay` (see [`restart_delay_within`]).
     pub(super) fn schedule(&mut self) -> tokio::time::Instant {
-        let delay = restart_delay(self.failures);
+        let delay = restart_delay_within(self.failures, self.conn.dpd_delay);
         self.failures = self.failures.saturating_add(1);
         tracing::warn!("{}", messages::restarting(delay));
         tokio::time::Instant::now() + delay
@@ -117,5 +132,25 @@ mod tests {
         let secs: Vec<u64> = (0..8).map(|n| restart_delay(n).as_secs()).collect();
         assert_eq!(secs, vec![1, 2, 4, 8, 16, 30, 30, 30]);
         assert_eq!(restart_delay(u32::MAX), RESTART_MAX_DELAY);
+    }
+
+    #[test]
+    fn restart_backoff_never_exceeds_dpddelay() {
+        let ten = Some(Duration::from_secs(10));
+        let secs: Vec<u64> = (0..8)
+            .map(|n| restart_delay_within(n, ten).as_secs())
+            .collect();
+        assert_eq!(secs, vec![1, 2, 4, 8, 10, 10, 10, 10]);
+        let long = Some(Duration::from_secs(120));
+        assert_eq!(restart_delay_within(9, long), RESTART_MAX_DELAY);
+        assert_eq!(restart_delay_within(9, None), RESTART_MAX_DELAY);
+        assert_eq!(
+            restart_delay_within(9, Some(Duration::ZERO)),
+            RESTART_MAX_DELAY
+        );
+        assert_eq!(
+            restart_delay_within(0, Some(Duration::from_millis(500))),
+            Duration::from_millis(500)
+        );
     }
 }

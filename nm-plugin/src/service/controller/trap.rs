@@ -2,10 +2,10 @@
 //! again. A lost connection keeps its policies (traffic is blocked) and NetworkManager keeps it
 //! activated; only traffic for one of its held policies (an ACQUIRE from the kernel, see
 //! [`crate::driver::hold`]) starts an attempt. After a failed attempt the next one waits for
-//! traffic again **and** for the backoff of [`super::reconnect::restart_delay`] (1 s, 2 s, 4 s
-//! ... up to 30 s).
+//! traffic again **and** for the backoff of [`super::reconnect::restart_delay_within`] (1 s,
+//! 2 s, 4 s ... up to 30 s, never more than `dpddelay`).
 
-use super::reconnect::restart_delay;
+use super::reconnect::restart_delay_within;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -22,6 +22,8 @@ pub struct Trap {
     failures: u32,
     /// No attempt before this.
     not_before: Option<Instant>,
+    /// The profile's `dpddelay`: the backoff never exceeds it.
+    dpd_delay: Option<Duration>,
 }
 
 impl Default for Trap {
@@ -39,7 +41,14 @@ impl Trap {
             demand: false,
             failures: 0,
             not_before: None,
+            dpd_delay: None,
         }
+    }
+
+    /// The same, with the profile's `dpddelay` as the longest backoff.
+    pub fn with_dpd_delay(mut self, dpd_delay: Option<Duration>) -> Self {
+        self.dpd_delay = dpd_delay;
+        self
     }
 
     /// Whether an attempt is running.
@@ -68,7 +77,7 @@ impl Trap {
     pub fn backoff(&self) -> Duration {
         match self.failures {
             0 => Duration::ZERO,
-            n => restart_delay(n - 1),
+            n => restart_delay_within(n - 1, self.dpd_delay),
         }
     }
 
@@ -117,7 +126,7 @@ impl Trap {
 
     /// The connection is up again: the backoff starts over.
     pub fn up(&mut self) {
-        *self = Trap::new();
+        *self = Trap::new().with_dpd_delay(self.dpd_delay);
     }
 }
 
@@ -185,5 +194,28 @@ mod tests {
         t.up();
         t.lost(now);
         assert_eq!(t.traffic(now), Some(now));
+    }
+
+    #[test]
+    fn the_backoff_never_exceeds_dpddelay_also_after_up() {
+        let t0 = Instant::now();
+        let mut t = Trap::new().with_dpd_delay(Some(s(10)));
+        let mut now = t0;
+        let mut waits = Vec::new();
+        for round in 0..2 {
+            t.lost(now);
+            for _ in 0..6 {
+                let at = t.traffic(now).unwrap();
+                assert!(t.due(at));
+                now = at + s(15);
+                t.lost(now);
+                let next = t.traffic(now).unwrap();
+                waits.push((next - now).as_secs());
+                now = next;
+            }
+            assert_eq!(waits, vec![1, 2, 4, 8, 10, 10], "round {round}");
+            waits.clear();
+            t.up();
+        }
     }
 }
