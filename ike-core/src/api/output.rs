@@ -321,8 +321,11 @@ pub enum Event {
         spi_r: [u8; 8],
         /// Whether the exchange that created the new IKE SA was ours (we are its initiator).
         initiator: bool,
-        /// Whether both ends rekeyed the IKE SA at once: both exchanges completed (or ours
-        /// failed) and the nonces decided which new IKE SA stays; the other one is deleted.
+        /// Whether we saw both ends rekey the IKE SA at once (the peer's request arrived while
+        /// ours was in flight): both exchanges completed (or ours failed) and the nonces
+        /// decided which new IKE SA stays; the other one is deleted. When the peer's request
+        /// arrives only after our own rekey was answered, the peer sees the collision and we
+        /// a plain rekey.
         collision: bool,
     },
     /// A Child SA was removed.
