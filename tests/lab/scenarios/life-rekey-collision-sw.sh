@@ -2,14 +2,16 @@
 # shellcheck shell=bash
 # lab-vm: yes
 # lab-timeout: 420
-# lab-description: simultaneous IKE SA rekeys against charon (RFC 7296 §2.8.2): our IKE datagrams leave 3 s late (netem, ESP not delayed), our rekey at ~90 % of ikelifetime=60s is caught leaving (NFLOG) and charon is told to rekey at once (swanctl --rekey), so both CREATE_CHILD_SA requests cross; both logs name the collision and agree who won, one IKE SA is left on each side with the same SPIs, the Child SA is kept and a 0.2-s ping through it loses nothing
+# lab-description: simultaneous IKE SA rekeys against charon (RFC 7296 §2.8.2): our IKE datagrams leave 5 s late (netem, ESP not delayed), our rekey at ~90 % of ikelifetime=80s is caught leaving (NFLOG) and charon is told to rekey at once (swanctl --rekey), so both CREATE_CHILD_SA requests cross; both logs name the collision and agree who won, one IKE SA is left on each side with the same SPIs, the Child SA is kept and a 0.2-s ping through it loses nothing
 
 # shellcheck source=../lib/nm-ike.sh
 source "$LAB_DIR/lib/nm-ike.sh"
 PSK="lab-life-rekey-collision-sw-0123456789"
-# How long our IKE datagrams are held: charon's request must leave before ours arrives.
-DELAY_MS=3000
-PINGS=350
+# How long our IKE datagrams are held: charon's request must leave before ours arrives (the
+# scenario reacts within 1.5-3.5 s under emulation), and our rekey must be answered before our
+# IKE SA's lifetime ends (rekey at 85-90 % of ikelifetime=80s: 8 s left at least).
+DELAY_MS=5000
+PINGS=400
 
 # charon's IKE SAs of the connection rw, one line each ("rw: #N, ESTABLISHED, ...")
 gw_ike_lines() {
@@ -46,7 +48,7 @@ scenario_run() {
 	lab_charon_start gw right
 	lab_ike_profile client right="$LAB_RIGHT_IP" rightid=gw.lab.test leftid=client.lab.test \
 		leftsubnet="$LAB_LEFT_IP/32" rightsubnet="$LAB_RIGHT_LAN" leftmodecfgclient=no \
-		ike=aes256gcm16-prfsha384-x25519 esp=aes128gcm16 ikelifetime=60s secret.pskvalue="$PSK"
+		ike=aes256gcm16-prfsha384-x25519 esp=aes128gcm16 ikelifetime=80s secret.pskvalue="$PSK"
 	lab_ike_up client left --kernel xfrm
 	lab_ike_wait client CHILD_SA_UP 60
 	lab_timing "tunnel up"
@@ -65,8 +67,8 @@ scenario_run() {
 		}
 	EOF
 	lab_daemon ping left ping -n -c "$PINGS" -i 0.2 -W 2 "$LAB_RHOST_IP"
-	# Our rekey is due 51-54 s after the tunnel came up (90 % of 60 s minus up to 5 % jitter).
-	lab_nsx left timeout 100 tcpdump -i nflog:14 -c 1 -n -q -w "$LAB_OUT/our-first-ike.pcap" \
+	# Our rekey is due 68-72 s after the tunnel came up (90 % of 80 s minus up to 5 % jitter).
+	lab_nsx left timeout 130 tcpdump -i nflog:14 --immediate-mode -c 1 -n -q -w "$LAB_OUT/our-first-ike.pcap" \
 		>/dev/null 2>"$LAB_OUT/nflog.txt" || lab_fail "our IKE SA rekey request never left (see nflog.txt)"
 	local t0 t1
 	t0=$(date +%s.%N)
