@@ -52,8 +52,11 @@ fn bad(e: &Event) -> bool {
     )
 }
 
-/// Node `i`'s IKE SA rekeys reported so far: (SPIs, initiator, collision).
-fn rekeys(s: &Sim, i: usize) -> Vec<(([u8; 8], [u8; 8]), bool, bool)> {
+/// An IKE SA rekey as reported: (SPIs, initiator, collision).
+type Rekey = (([u8; 8], [u8; 8]), bool, bool);
+
+/// Node `i`'s IKE SA rekeys reported so far.
+fn rekeys(s: &Sim, i: usize) -> Vec<Rekey> {
     s.events(i)
         .into_iter()
         .filter_map(|e| match e {
