@@ -350,7 +350,7 @@ fn create_child_sa_before_auth_is_refused_cve_2014_2338() {
             }),
             esp,
             Payload::TsI(TsPayload {
-                selectors: vec![any.clone()],
+                selectors: vec![any],
             }),
             Payload::TsR(TsPayload {
                 selectors: vec![any],

@@ -206,7 +206,7 @@ fn policies(ops: &[KernelOp]) -> Vec<(Direction, TrafficSelector, TrafficSelecto
                 src_ts,
                 dst_ts,
                 ..
-            } => Some((*dir, src_ts.clone(), dst_ts.clone())),
+            } => Some((*dir, *src_ts, *dst_ts)),
             _ => None,
         })
         .collect()
@@ -239,30 +239,15 @@ fn virtual_address_narrows_tsi_to_host() {
             })
             .unwrap()
     };
-    assert_eq!(up(0), (vec![vip.clone()], vec![net.clone()]));
-    assert_eq!(up(1), (vec![net.clone()], vec![vip.clone()]));
+    assert_eq!(up(0), (vec![vip], vec![net]));
+    assert_eq!(up(1), (vec![net], vec![vip]));
     let p0 = policies(&s.nodes[0].ops);
-    assert!(
-        p0.contains(&(Direction::Out, vip.clone(), net.clone())),
-        "{p0:?}"
-    );
-    assert!(
-        p0.contains(&(Direction::In, net.clone(), vip.clone())),
-        "{p0:?}"
-    );
+    assert!(p0.contains(&(Direction::Out, vip, net)), "{p0:?}");
+    assert!(p0.contains(&(Direction::In, net, vip)), "{p0:?}");
     let p1 = policies(&s.nodes[1].ops);
-    assert!(
-        p1.contains(&(Direction::Out, net.clone(), vip.clone())),
-        "{p1:?}"
-    );
-    assert!(
-        p1.contains(&(Direction::In, vip.clone(), net.clone())),
-        "{p1:?}"
-    );
-    assert!(
-        p1.contains(&(Direction::Fwd, vip.clone(), net.clone())),
-        "{p1:?}"
-    );
+    assert!(p1.contains(&(Direction::Out, net, vip)), "{p1:?}");
+    assert!(p1.contains(&(Direction::In, vip, net)), "{p1:?}");
+    assert!(p1.contains(&(Direction::Fwd, vip, net)), "{p1:?}");
     for (_, a, b) in p0.iter().chain(&p1) {
         assert!(!a.start_addr.is_unspecified() && !b.start_addr.is_unspecified());
     }

@@ -31,7 +31,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if opts.clean_residue {
+    if opts.xfrm {
         tracing::info!("kernel backend: XFRM (SAs, policies, routes in the kernel)");
     }
     let rt = match tokio::runtime::Builder::new_current_thread()

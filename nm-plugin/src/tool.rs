@@ -1,6 +1,5 @@
 //! Support for the `nm-ike` command: TOML profiles, name resolution, event lines, logging.
 
-use crate::driver::profile::to_wire_ts;
 use crate::i18n::trf;
 use crate::settings::{AddrFamily, Settings};
 use ike_core::engine::{
@@ -98,11 +97,8 @@ impl Profile {
             .as_ref()
             .ok_or("the profile has no [responder] table")?;
         let id = |key: &str, v: &str| Identity::parse(v).map_err(|e| format!("{key}: {e}"));
-        let ts = |key: &str, v: &str| {
-            ike_core::ts::parse_ts_list(v)
-                .map(|l| l.iter().map(to_wire_ts).collect::<Vec<_>>())
-                .map_err(|e| format!("{key}: {e}"))
-        };
+        let ts =
+            |key: &str, v: &str| ike_core::ts::parse_ts_list(v).map_err(|e| format!("{key}: {e}"));
         let pool = |key: &str, v: &str| -> Result<AddressPool, String> {
             AddressPool::parse(v).map_err(|e| format!("{key}: {e}"))
         };

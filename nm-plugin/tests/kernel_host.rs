@@ -149,7 +149,6 @@ fn sa_install_fails_cleanly_or_works() {
             encap: None,
             cipher: EspCipher::Aead {
                 transform_id: 20,
-                name: "rfc4106(gcm(aes))",
                 key: SecretBytes::new(vec![7; 20]),
                 icv_bits: 128,
             },
@@ -268,7 +267,7 @@ fn ike_sockets_bypass_a_catch_all_tunnel() {
             request: KernelRequest(1),
             reqid: 0x4e4d_0001,
             dir: Direction::Out,
-            src_ts: any.clone(),
+            src_ts: any,
             dst_ts: any,
             tmpl_src: ip("192.0.2.1"),
             tmpl_dst: ip("192.0.2.2"),
@@ -295,4 +294,113 @@ fn ike_sockets_bypass_a_catch_all_tunnel() {
         assert!(k.dump_policies().unwrap().is_empty());
     });
     drop(peer_ns);
+}
+
+/// The route the kernel picks for `dst` now: its output device.
+fn oif_towards(routes: &mut nm_plugin::kernel::route::Routes, dst: &str) -> Option<u32> {
+    routes.path_to(ip(dst)).ok().map(|(oif, _)| oif)
+}
+
+#[test]
+fn a_gateway_exemption_keeps_its_gateway_out_of_another_tunnel() {
+    use nm_plugin::kernel::route::{RouteConfig, Routes, EXEMPTION_METRIC_BASE};
+    in_netns(|| {
+        // v0: the uplink towards both gateways; v1 stands in for the first connection's
+        // XFRM interface.
+        ip_cmd(&["link", "add", "v0", "type", "veth", "peer", "name", "v1"]);
+        ip_cmd(&["addr", "add", "192.0.2.1/24", "dev", "v0"]);
+        ip_cmd(&["link", "set", "v0", "up"]);
+        ip_cmd(&["link", "set", "v1", "up"]);
+        ip_cmd(&["route", "add", "203.0.113.0/24", "dev", "v0"]);
+        let v0 = nix::net::if_::if_nametoindex("v0").unwrap();
+        let v1 = nix::net::if_::if_nametoindex("v1").unwrap();
+        let cfg = |metric| RouteConfig {
+            metric,
+            ..RouteConfig::default()
+        };
+        // The first connection (block 3): 0.0.0.0/0 through its interface, gateway 192.0.2.2.
+        let mut first = Routes::open(cfg(3)).unwrap();
+        first
+            .add_tunnel_dev(&[(ip("0.0.0.0"), 0)], None, ip("192.0.2.2"), v1)
+            .unwrap();
+        // The second connection's gateway falls into the first tunnel...
+        let mut probe = Routes::open(cfg(0)).unwrap();
+        assert_eq!(oif_towards(&mut probe, "203.0.113.2"), Some(v1));
+        // ...until the second connection (block 4) exempts it.
+        let second = Routes::open(cfg(4))
+            .unwrap()
+            .exempt_gateway(ip("203.0.113.2"))
+            .unwrap();
+        assert_eq!(second.gateway(), ip("203.0.113.2"));
+        assert_eq!(oif_towards(&mut probe, "203.0.113.2"), Some(v0));
+        assert_eq!(oif_towards(&mut probe, "198.51.100.9"), Some(v1));
+        let local =
+            nm_plugin::driver::run::local_address_towards("203.0.113.2:500".parse().unwrap())
+                .unwrap();
+        assert_eq!(local, ip("192.0.2.1"));
+        // Ours: protocol 78, table 2749, the block's exemption metric.
+        let throws = |probe: &mut Routes, gw: &str| -> Vec<u32> {
+            let mut m: Vec<u32> = probe
+                .dump_ours()
+                .unwrap()
+                .iter()
+                .filter(|r| {
+                    r.header.kind == netlink_packet_route::route::RouteType::Throw
+                        && r.attributes.contains(
+                            &netlink_packet_route::route::RouteAttribute::Destination(
+                                netlink_packet_route::route::RouteAddress::from(ip(gw)),
+                            ),
+                        )
+                })
+                .filter_map(|r| {
+                    r.attributes.iter().find_map(|a| match a {
+                        netlink_packet_route::route::RouteAttribute::Priority(p) => Some(*p),
+                        _ => None,
+                    })
+                })
+                .collect();
+            m.sort_unstable();
+            m
+        };
+        assert_eq!(
+            throws(&mut probe, "203.0.113.2"),
+            vec![EXEMPTION_METRIC_BASE + 4]
+        );
+        // The first connection's own exemption is a route of its own next to its tunnel's
+        // throw route for the same gateway, and outlives the tunnel's routes.
+        let own = Routes::open(cfg(3))
+            .unwrap()
+            .exempt_gateway(ip("192.0.2.2"))
+            .unwrap();
+        assert_eq!(
+            throws(&mut probe, "192.0.2.2"),
+            vec![3, EXEMPTION_METRIC_BASE + 3]
+        );
+        first.remove_tunnel(&[(ip("0.0.0.0"), 0)]);
+        assert_eq!(
+            throws(&mut probe, "192.0.2.2"),
+            vec![EXEMPTION_METRIC_BASE + 3]
+        );
+        assert_eq!(
+            probe.dump_rules().unwrap().len(),
+            1,
+            "the rule stays with our routes"
+        );
+        // Two exemptions of one process for the same route (an attempt that starts while the
+        // one before is still ending): the route stays until the last one ends.
+        let again = Routes::open(cfg(3))
+            .unwrap()
+            .exempt_gateway(ip("192.0.2.2"))
+            .unwrap();
+        drop(own);
+        assert_eq!(
+            throws(&mut probe, "192.0.2.2"),
+            vec![EXEMPTION_METRIC_BASE + 3]
+        );
+        // Gone with their connections, and the rule with the last of them.
+        drop(again);
+        drop(second);
+        assert!(probe.dump_ours().unwrap().is_empty());
+        assert!(probe.dump_rules().unwrap().is_empty());
+    });
 }

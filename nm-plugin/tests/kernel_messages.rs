@@ -33,22 +33,19 @@ fn roundtrip(msg: XfrmMessage) -> (Vec<u8>, XfrmMessage) {
     }
 }
 
-fn aead(name: &'static str, key_len: usize, icv_bits: u32) -> EspCipher {
+fn aead(transform_id: u16, key_len: usize, icv_bits: u32) -> EspCipher {
     EspCipher::Aead {
-        transform_id: 20,
-        name,
+        transform_id,
         key: SecretBytes::new((0..key_len as u8).collect()),
         icv_bits,
     }
 }
 
-fn separate(integ: &'static str, integ_len: usize, trunc_bits: u32) -> EspCipher {
+fn separate(integ_id: u16, integ_len: usize, trunc_bits: u32) -> EspCipher {
     EspCipher::Separate {
         encr_id: 12,
-        encr_name: "cbc(aes)",
         encr_key: SecretBytes::new(vec![0x11; 16]),
-        integ_id: 12,
-        integ_name: integ,
+        integ_id,
         integ_key: SecretBytes::new(vec![0x22; integ_len]),
         trunc_bits,
     }
@@ -91,12 +88,15 @@ fn sa_roundtrip(p: &SaParams<'_>, b: &Binding) -> netlink_packet_xfrm::state::Mo
 
 #[test]
 fn aead_algorithms() {
-    for (name, key_len, icv) in [
-        ("rfc4106(gcm(aes))", 20, 128),
-        ("rfc4106(gcm(aes))", 36, 128),
-        ("rfc7539esp(chacha20,poly1305)", 36, 128),
+    // IANA ids in, the kernel's names out: AES-GCM-16 with 128- and 256-bit keys, AES-GCM-8,
+    // ChaCha20-Poly1305.
+    for (id, name, key_len, icv) in [
+        (20, "rfc4106(gcm(aes))", 20, 128),
+        (20, "rfc4106(gcm(aes))", 36, 128),
+        (18, "rfc4106(gcm(aes))", 20, 64),
+        (28, "rfc7539esp(chacha20,poly1305)", 36, 128),
     ] {
-        let c = aead(name, key_len, icv);
+        let c = aead(id, key_len, icv);
         let m = sa_roundtrip(&params(&c), &Binding::default());
         let a = m
             .nlas
@@ -139,15 +139,29 @@ fn aead_algorithms() {
     }
 }
 
+/// A transform the data plane has no kernel name for is refused with an error naming it, never
+/// installed as something else.
+#[test]
+fn a_transform_without_a_kernel_name_is_refused() {
+    for (c, want) in [
+        (aead(12, 20, 128), "ESP ENCR transform 12"),
+        (aead(0xffff, 20, 128), "ESP ENCR transform 65535"),
+        (separate(0xfffe, 32, 128), "ESP INTEG transform 65534"),
+    ] {
+        let err = xfrm::sa_message(&params(&c), &Binding::default()).unwrap_err();
+        assert!(err.to_string().contains(want), "{err}");
+    }
+}
+
 #[test]
 fn cbc_with_hmac() {
-    for (integ, len, trunc) in [
-        ("hmac(sha1)", 20, 96),
-        ("hmac(sha256)", 32, 128),
-        ("hmac(sha384)", 48, 192),
-        ("hmac(sha512)", 64, 256),
+    for (integ_id, integ, len, trunc) in [
+        (2, "hmac(sha1)", 20, 96),
+        (12, "hmac(sha256)", 32, 128),
+        (13, "hmac(sha384)", 48, 192),
+        (14, "hmac(sha512)", 64, 256),
     ] {
-        let c = separate(integ, len, trunc);
+        let c = separate(integ_id, len, trunc);
         let m = sa_roundtrip(&params(&c), &Binding::default());
         let e = m
             .nlas
@@ -175,7 +189,7 @@ fn cbc_with_hmac() {
 
 #[test]
 fn replay_window_and_esn() {
-    let c = aead("rfc4106(gcm(aes))", 20, 128);
+    let c = aead(20, 20, 128);
     // Legacy 32 is raised to 128 and needs XFRMA_REPLAY_ESN_VAL.
     let m = sa_roundtrip(&params(&c), &Binding::default());
     let r = m
@@ -228,7 +242,7 @@ fn replay_window_and_esn() {
 
 #[test]
 fn udp_encap_ports_on_the_wire() {
-    let c = aead("rfc4106(gcm(aes))", 20, 128);
+    let c = aead(20, 20, 128);
     let mut p = params(&c);
     p.encap = Some(UdpEncap {
         sport: 4500,
@@ -269,7 +283,7 @@ fn udp_encap_ports_on_the_wire() {
 
 #[test]
 fn ipv6_transport_with_selector_and_byte_and_packet_lifetimes() {
-    let c = aead("rfc4106(gcm(aes))", 36, 128);
+    let c = aead(20, 36, 128);
     let a = TrafficSelector::from_range(ip("2001:db8:2::1"), ip("2001:db8:2::1"));
     let b = TrafficSelector::from_range(ip("2001:db8:2::2"), ip("2001:db8:2::2"));
     let mut p = params(&c);
@@ -299,7 +313,7 @@ fn ipv6_transport_with_selector_and_byte_and_packet_lifetimes() {
 
 #[test]
 fn mixed_families_refused() {
-    let c = aead("rfc4106(gcm(aes))", 20, 128);
+    let c = aead(20, 20, 128);
     let mut p = params(&c);
     p.dst = ip("2001:db8::1");
     assert!(xfrm::sa_message(&p, &Binding::default()).is_err());
@@ -307,7 +321,7 @@ fn mixed_families_refused() {
 
 #[test]
 fn binding_adds_if_id_and_mark() {
-    let c = aead("rfc4106(gcm(aes))", 20, 128);
+    let c = aead(20, 20, 128);
     let b = Binding {
         if_id: Some(0x4e4d_0007),
         mark: Some((42, 0xffff_ffff)),
@@ -322,7 +336,7 @@ fn binding_adds_if_id_and_mark() {
 
 #[test]
 fn scrub_zeroes_keys() {
-    let c = separate("hmac(sha256)", 32, 128);
+    let c = separate(12, 32, 128);
     let mut m = xfrm::sa_message(&params(&c), &Binding::default()).unwrap();
     xfrm::scrub_sa(&mut m);
     for a in &m.nlas {
@@ -442,7 +456,7 @@ fn policies_with_template() {
 
 #[test]
 fn truncated_and_garbage_input_never_panics() {
-    let c = aead("rfc4106(gcm(aes))", 20, 128);
+    let c = aead(20, 20, 128);
     let body = xfrm::sa_message(&params(&c), &Binding::default()).unwrap();
     let bytes = serialize(XfrmMessage::AddSa(body), NLM_F_REQUEST, 1);
     for cut in 0..bytes.len() {

@@ -110,8 +110,61 @@ fn a_policy_someone_else_installed_since_is_not_deleted() {
     });
 }
 
+/// Serializes the tests that claim blocks: one of them points the run directory variable
+/// elsewhere for a moment, which a claim made meanwhile would follow.
+static RUN_DIR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn run_dir_lock() -> std::sync::MutexGuard<'static, ()> {
+    RUN_DIR
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[test]
+fn a_crashed_connection_s_gateway_exemption_is_removed_and_a_live_one_s_kept() {
+    use nm_plugin::kernel::owner;
+    use nm_plugin::kernel::route::RouteConfig;
+    let _serial = run_dir_lock();
+    let dir = std::env::temp_dir().join(format!("nm-ike-exemption-{}", std::process::id()));
+    std::env::set_var(owner::ENV_RUN_DIR, &dir);
+    in_netns(|| {
+        let cfg = RouteConfig::default();
+        // The crashed connection: its exemption stays behind when it dies (no drop), its
+        // block's lock goes with it.
+        let dead = owner::claim(10);
+        assert!(dead.is_locked(), "{:?}", dead.failure());
+        let left = nm_plugin::kernel::exempt_gateway(dead.block, cfg, ip("192.0.2.2")).unwrap();
+        std::mem::forget(left);
+        drop(dead);
+        // A live connection's exemption in another block.
+        let live = owner::claim(11);
+        let kept = nm_plugin::kernel::exempt_gateway(live.block, cfg, ip("203.0.113.2")).unwrap();
+        // Without the block's lock, no exemption.
+        assert!(nm_plugin::kernel::exempt_gateway(12, cfg, ip("198.51.100.2")).is_err());
+        // The next process cleans at start: the dead block's route goes, the live one's stays.
+        let next = owner::claim(10);
+        let r = nm_plugin::kernel::clean_at_start(&next).unwrap();
+        assert_eq!(r.routes, 1, "{r:?}");
+        let mut routes = nm_plugin::kernel::route::Routes::open(cfg).unwrap();
+        let ours = routes.dump_ours().unwrap();
+        assert_eq!(ours.len(), 1, "{ours:?}");
+        assert!(ours[0].attributes.contains(
+            &netlink_packet_route::route::RouteAttribute::Destination(
+                netlink_packet_route::route::RouteAddress::from(ip("203.0.113.2"))
+            )
+        ));
+        drop(kept);
+        assert!(routes.dump_ours().unwrap().is_empty());
+        drop(live);
+        drop(next);
+    });
+    std::env::remove_var(owner::ENV_RUN_DIR);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn no_kernel_state_without_a_block_lock() {
+    let _serial = run_dir_lock();
     in_netns(|| {
         // Block 60 is not held by this process: opening a backend for it is refused.
         let e = match nm_plugin::kernel::open_for_block(60, None) {

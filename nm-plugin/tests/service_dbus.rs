@@ -13,7 +13,8 @@ use futures_util::StreamExt;
 use ike_core::crypto::SystemRng;
 use ike_core::engine::{Engine, EngineConfig, Event};
 use nm_plugin::driver::kernel::RecordingKernel;
-use nm_plugin::driver::run::{Runner, Sockets};
+use nm_plugin::driver::launch::runner;
+use nm_plugin::driver::run::Sockets;
 use nm_plugin::tool::Profile;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
@@ -337,6 +338,35 @@ struct Responder {
     task: tokio::task::AbortHandle,
 }
 
+/// An in-process gateway's engine (`@gw.test` on 127.0.0.1, PSK `psk`, a pool in
+/// 10.77.0.0/24, two DNS servers, `domains` as a TOML array of INTERNAL_DNS_DOMAIN) and the
+/// address it listens on.
+pub(crate) fn responder_engine(psk: &str, domains: &str) -> (Engine, std::net::IpAddr) {
+    let toml = format!(
+        r#"
+name = "gw"
+[responder]
+listen = "127.0.0.1"
+local_id = "@gw.test"
+psk = "{psk}"
+local_ts = "0.0.0.0/0"
+pool_v4 = "10.77.0.10-10.77.0.20"
+dns = ["10.77.255.53", "10.77.255.54"]
+domains = {domains}
+"#
+    );
+    let profile: Profile = toml::from_str(&toml).unwrap();
+    let (cfg, listen) = profile.responder().unwrap();
+    let engine = Engine::new(
+        EngineConfig {
+            responders: vec![cfg],
+            ..EngineConfig::default()
+        },
+        Box::new(SystemRng::new()),
+    );
+    (engine, listen)
+}
+
 impl Responder {
     async fn start(psk: &str) -> Responder {
         Self::start_with(psk, r#"["corp.test"]"#).await
@@ -349,39 +379,13 @@ impl Responder {
 
     /// A responder on IKE port `port` (0: ephemeral).
     async fn start_on(psk: &str, domains: &str, port: u16) -> Responder {
-        let toml = format!(
-            r#"
-name = "gw"
-[responder]
-listen = "127.0.0.1"
-local_id = "@gw.test"
-psk = "{psk}"
-local_ts = "0.0.0.0/0"
-pool_v4 = "10.77.0.10-10.77.0.20"
-dns = ["10.77.255.53", "10.77.255.54"]
-domains = {domains}
-"#
-        );
-        let profile: Profile = toml::from_str(&toml).unwrap();
-        let (cfg, listen) = profile.responder().unwrap();
-        let engine = Engine::new(
-            EngineConfig {
-                responders: vec![cfg],
-                ..EngineConfig::default()
-            },
-            Box::new(SystemRng::new()),
-        );
+        let (engine, listen) = responder_engine(psk, domains);
         let sockets = Sockets::bind(listen, port, 0).await.unwrap();
         let port = sockets.local_ports().0;
         let (ev_tx, events) = mpsc::unbounded_channel();
         let (stop, stop_rx) = watch::channel(false);
-        let mut runner = Runner {
-            engine,
-            sockets,
-            kernel: Box::new(RecordingKernel::new(Box::new(SystemRng::new()))),
-            events: ev_tx,
-            start: Instant::now(),
-        };
+        let kernel = Box::new(RecordingKernel::new(Box::new(SystemRng::new())));
+        let mut runner = runner(engine, sockets, kernel, ev_tx);
         let task = tokio::spawn(async move { runner.run(stop_rx, false).await }).abort_handle();
         Responder {
             port,

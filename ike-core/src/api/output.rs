@@ -56,8 +56,6 @@ pub enum EspCipher {
     Aead {
         /// IANA transform id.
         transform_id: u16,
-        /// Linux XFRM algorithm name (`rfc4106(gcm(aes))`, ...).
-        name: &'static str,
         /// Key followed by the 4-byte salt.
         key: SecretBytes,
         /// ICV length in bits.
@@ -67,14 +65,10 @@ pub enum EspCipher {
     Separate {
         /// IANA ENCR transform id.
         encr_id: u16,
-        /// Linux XFRM encryption algorithm name (`cbc(aes)`, ...).
-        encr_name: &'static str,
         /// Encryption key.
         encr_key: SecretBytes,
         /// IANA INTEG transform id.
         integ_id: u16,
-        /// Linux XFRM authentication algorithm name (`hmac(sha256)`, ...).
-        integ_name: &'static str,
         /// Integrity key.
         integ_key: SecretBytes,
         /// Truncation length in bits.

@@ -51,6 +51,24 @@
 //!   [`Engine::set_wall_clock`] with each `now`); without it certificate authentication fails.
 //! - Randomness comes only from the injected [`Rng`], except inside aws-lc-rs signing (RSA-PSS
 //!   salts, ECDSA nonces), which draws from AWS-LC's own DRBG and takes no caller RNG.
+//!
+//! # Polling order
+//! After each `handle_*` call or [`Engine::initiate`], a driver drains the three queues until
+//! all are empty, in this order:
+//! 1. [`Engine::poll_event`]: take the events (act on a [`Event::ConfigReceived`]'s subnets
+//!    before step 2 installs the policies that depend on them) and keep them for step 4;
+//! 2. [`Engine::poll_kernel_op`]: execute each operation, feeding a [`KernelEvent`] it
+//!    yields (an allocated SPI) straight back with [`Engine::handle_kernel_event`];
+//! 3. [`Engine::poll_transmit`]: send the datagrams;
+//! 4. deliver the events kept in step 1; then start again at 1 while anything was produced,
+//!    and finally arm a timer for [`Engine::poll_timeout`].
+//!
+//! Kernel operations before datagrams is what keeps the first packets: a responder queues
+//! its IKE_AUTH answer and the [`KernelOp::InstallSa`] of the Child SA in the same call, and
+//! the initiator sends ESP as soon as it reads that answer, so the responder's SAs must be
+//! in the kernel before the answer leaves. Events last means a driver reports a Child SA up
+//! only once its kernel state exists. The queues are independent; within each, order is
+//! the order things happened.
 
 mod index;
 #[cfg(test)]
@@ -467,12 +485,14 @@ impl Engine {
         }
     }
 
-    /// The next datagram to send.
+    /// The next datagram to send (after the pending kernel operations: see the module's
+    /// "Polling order").
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.out.pop_transmit()
     }
 
-    /// The next kernel operation to execute.
+    /// The next kernel operation to execute (before the pending datagrams are sent: see the
+    /// module's "Polling order").
     pub fn poll_kernel_op(&mut self) -> Option<KernelOp> {
         self.out.pop_kernel_op()
     }

@@ -44,20 +44,13 @@ pub(crate) fn nonce(p: &[Payload]) -> Option<&[u8]> {
     })
 }
 
-fn to_ts(list: &[TrafficSelector]) -> Vec<ts::TrafficSelector> {
-    list.iter().map(ts::TrafficSelector::from).collect()
-}
-
 /// Responder narrowing of one side (RFC 7296 §2.9, [`ts::narrow_list`]): the offered
 /// selectors intersected with ours; empty means TS_UNACCEPTABLE.
 pub(crate) fn narrow_ts(
     offered: &[TrafficSelector],
     ours: &[TrafficSelector],
 ) -> Vec<TrafficSelector> {
-    ts::narrow_list(&to_ts(offered), &to_ts(ours))
-        .into_iter()
-        .map(TrafficSelector::from)
-        .collect()
+    ts::narrow_list(offered, ours)
 }
 
 /// Responder narrowing of both sides, with the packet-selector rule
@@ -68,10 +61,8 @@ pub(crate) fn narrow_both(
     local: &[TrafficSelector],
     remote: &[TrafficSelector],
 ) -> Option<(Vec<TrafficSelector>, Vec<TrafficSelector>)> {
-    let n =
-        ts::narrow_as_responder(&to_ts(tsi), &to_ts(tsr), &to_ts(local), &to_ts(remote)).ok()?;
-    let back = |v: Vec<ts::TrafficSelector>| v.into_iter().map(TrafficSelector::from).collect();
-    Some((back(n.tsi), back(n.tsr)))
+    let n = ts::narrow_as_responder(tsi, tsr, local, remote).ok()?;
+    Some((n.tsi, n.tsr))
 }
 
 /// Initiator: whether the responder's selectors lie within what we proposed (and neither side
@@ -82,11 +73,5 @@ pub(crate) fn ts_within(
     tsi: &[TrafficSelector],
     tsr: &[TrafficSelector],
 ) -> bool {
-    ts::check_responder_selectors(
-        &to_ts(proposed_tsi),
-        &to_ts(proposed_tsr),
-        &to_ts(tsi),
-        &to_ts(tsr),
-    )
-    .is_ok()
+    ts::check_responder_selectors(proposed_tsi, proposed_tsr, tsi, tsr).is_ok()
 }

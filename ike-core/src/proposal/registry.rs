@@ -330,6 +330,43 @@ pub static SUPPORTED: &[AlgInfo] = &[
     entry(Esn, esn::YES, None, "yes", "esn", "EXT_SEQ"),
 ];
 
+/// How a transform keys an ESP SA (RFC 7296 §2.17): the octets of KEYMAT it takes and the
+/// length in bits of its ICV (AEAD ciphers) or of its truncated output (integrity algorithms;
+/// 0 for a non-AEAD cipher).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EspKeying {
+    /// Octets of key material, salt included (AES-GCM and ChaCha20-Poly1305 take a 4-octet
+    /// salt after the key: RFC 4106 §8.1, RFC 7634 §3).
+    pub key_octets: usize,
+    /// ICV bits of an AEAD cipher or truncation bits of an integrity algorithm.
+    pub icv_bits: u32,
+}
+
+impl AlgInfo {
+    /// How this transform keys ESP, for the encryption and integrity transforms in the table.
+    #[must_use]
+    pub fn esp_keying(&self) -> Option<EspKeying> {
+        let key = |bits: Option<u16>| usize::from(bits.unwrap_or(0) / 8);
+        let (key_octets, icv_bits) = match (self.kind, self.id) {
+            (Encr, encr::AES_GCM_16) => (key(self.key_bits) + 4, 128),
+            (Encr, encr::AES_GCM_12) => (key(self.key_bits) + 4, 96),
+            (Encr, encr::AES_GCM_8) => (key(self.key_bits) + 4, 64),
+            (Encr, encr::CHACHA20_POLY1305) => (32 + 4, 128),
+            (Encr, encr::AES_CBC) => (key(self.key_bits), 0),
+            (Encr, encr::DES3) => (24, 0),
+            (Integ, integ::HMAC_SHA1_96) => (20, 96),
+            (Integ, integ::HMAC_SHA2_256_128) => (32, 128),
+            (Integ, integ::HMAC_SHA2_384_192) => (48, 192),
+            (Integ, integ::HMAC_SHA2_512_256) => (64, 256),
+            _ => return None,
+        };
+        Some(EspKeying {
+            key_octets,
+            icv_bits,
+        })
+    }
+}
+
 /// The registry entry for a transform, if we support it (key length must match exactly).
 #[must_use]
 pub fn lookup(kind: TransformKind, id: u16, key_bits: Option<u16>) -> Option<&'static AlgInfo> {

@@ -147,8 +147,8 @@ impl ChildSa {
                     }
                     for dir in dirs {
                         let (src_ts, dst_ts, tmpl_src, tmpl_dst) = match dir {
-                            Direction::Out => (l.clone(), r.clone(), self.local, self.remote),
-                            _ => (r.clone(), l.clone(), self.remote, self.local),
+                            Direction::Out => (*l, *r, self.local, self.remote),
+                            _ => (*r, *l, self.remote, self.local),
                         };
                         let request = ctx.next_request();
                         ctx.kernel(KernelOp::InstallPolicy {
@@ -178,8 +178,8 @@ impl ChildSa {
                     }
                     for dir in dirs {
                         let (src_ts, dst_ts) = match dir {
-                            Direction::Out => (l.clone(), r.clone()),
-                            _ => (r.clone(), l.clone()),
+                            Direction::Out => (*l, *r),
+                            _ => (*r, *l),
                         };
                         let request = ctx.next_request();
                         ctx.kernel(KernelOp::DeletePolicy {

@@ -1,7 +1,8 @@
 //! Key material of an IKE SA and its Child SAs, on top of the crypto module: the key schedule
 //! is [`crate::crypto::keys`], SK payload protection [`SkCipher`], prf+ [`crate::crypto::prf`].
-//! What stays here is the kernel's view of ESP algorithms (XFRM names, ESP-only transforms
-//! such as AES-CTR or AES-GCM-8/12 that IKE itself never uses).
+//! What stays here is the keying of ESP algorithms (key material lengths and ICV sizes of
+//! ESP-only transforms such as AES-CTR or AES-GCM-8/12 that IKE itself never uses); the
+//! kernel's names for them belong to the data plane, which maps the IANA ids.
 
 use crate::api::{EspCipher, IkeError, SecretBytes};
 use crate::crypto::keys::{IkeSaKeyInputs, IkeSaKeys, Role};
@@ -11,6 +12,7 @@ use crate::crypto::{
     SkCipher,
 };
 use crate::ctx::Ctx;
+use crate::proposal::registry::{self, TransformKind};
 use crate::proposal::Proposal;
 use crate::wire::{emit_encrypted, EncryptedLayout, Fragment, Header};
 
@@ -252,62 +254,41 @@ impl IkeKeys {
     }
 }
 
-/// An ESP encryption algorithm as the kernel needs it.
+/// An ESP encryption algorithm's keying: its id, key material length and ICV.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct EspEncr {
     pub id: u16,
-    pub name: &'static str,
     pub keymat_len: usize,
     /// ICV bits for AEADs, 0 otherwise.
     pub icv_bits: u32,
 }
 
-/// An ESP integrity algorithm as the kernel needs it.
+/// An ESP integrity algorithm's keying: its id, key length and truncation.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct EspInteg {
     pub id: u16,
-    pub name: &'static str,
     pub key_len: usize,
     pub trunc_bits: u32,
 }
 
+/// The keying of a negotiated ESP cipher, from the transform registry (the one table of what
+/// we support).
 fn esp_encr(id: u16, key_bits: Option<u16>) -> Option<EspEncr> {
-    use crate::ids::encr;
-    let kb = |d: u16| usize::from(key_bits.unwrap_or(d) / 8);
-    let (name, keymat_len, icv_bits) = match id {
-        encr::AES_GCM_16 => ("rfc4106(gcm(aes))", kb(128) + 4, 128),
-        encr::AES_GCM_12 => ("rfc4106(gcm(aes))", kb(128) + 4, 96),
-        encr::AES_GCM_8 => ("rfc4106(gcm(aes))", kb(128) + 4, 64),
-        encr::CHACHA20_POLY1305 => ("rfc7539esp(chacha20,poly1305)", 36, 128),
-        encr::AES_CBC => ("cbc(aes)", kb(128), 0),
-        encr::AES_CTR => ("rfc3686(ctr(aes))", kb(128) + 4, 0),
-        encr::DES3 => ("cbc(des3_ede)", 24, 0),
-        _ => return None,
-    };
+    let k = registry::lookup(TransformKind::Encr, id, key_bits)?.esp_keying()?;
     Some(EspEncr {
         id,
-        name,
-        keymat_len,
-        icv_bits,
+        keymat_len: k.key_octets,
+        icv_bits: k.icv_bits,
     })
 }
 
+/// The keying of a negotiated ESP integrity algorithm, from the transform registry.
 fn esp_integ(id: u16) -> Option<EspInteg> {
-    use crate::ids::integ;
-    let (name, key_len, trunc_bits) = match id {
-        integ::HMAC_MD5_96 => ("hmac(md5)", 16, 96),
-        integ::HMAC_SHA1_96 => ("hmac(sha1)", 20, 96),
-        integ::AES_XCBC_96 => ("xcbc(aes)", 16, 96),
-        integ::HMAC_SHA2_256_128 => ("hmac(sha256)", 32, 128),
-        integ::HMAC_SHA2_384_192 => ("hmac(sha384)", 48, 192),
-        integ::HMAC_SHA2_512_256 => ("hmac(sha512)", 64, 256),
-        _ => return None,
-    };
+    let k = registry::lookup(TransformKind::Integ, id, None)?.esp_keying()?;
     Some(EspInteg {
         id,
-        name,
-        key_len,
-        trunc_bits,
+        key_len: k.key_octets,
+        trunc_bits: k.icv_bits,
     })
 }
 
@@ -337,19 +318,49 @@ impl ChildKeys {
         match self.integ {
             None => EspCipher::Aead {
                 transform_id: self.encr.id,
-                name: self.encr.name,
                 key: ek.clone(),
                 icv_bits: self.encr.icv_bits,
             },
             Some(i) => EspCipher::Separate {
                 encr_id: self.encr.id,
-                encr_name: self.encr.name,
                 encr_key: ek.clone(),
                 integ_id: i.id,
-                integ_name: i.name,
                 integ_key: ak.clone(),
                 trunc_bits: i.trunc_bits,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every encryption and integrity transform of the registry keys ESP, so a proposal we
+    /// can negotiate is one we can key.
+    #[test]
+    fn every_registry_cipher_and_integrity_keys_esp() {
+        for a in registry::SUPPORTED {
+            match a.kind {
+                TransformKind::Encr => assert!(esp_encr(a.id, a.key_bits).is_some(), "{a:?}"),
+                TransformKind::Integ => assert!(esp_integ(a.id).is_some(), "{a:?}"),
+                _ => {}
+            }
+        }
+        // What the registry does not support is not keyed either (AES-CTR, HMAC-MD5).
+        assert!(esp_encr(crate::ids::encr::AES_CTR, Some(128)).is_none());
+        assert!(esp_integ(crate::ids::integ::HMAC_MD5_96).is_none());
+    }
+
+    /// Key material lengths: AES-GCM-16 with a 256-bit key takes 36 octets (key and salt),
+    /// AES-CBC-128 16, HMAC-SHA2-256-128 32 with a 128-bit ICV.
+    #[test]
+    fn esp_keymat_lengths() {
+        use crate::ids::{encr, integ};
+        let gcm = esp_encr(encr::AES_GCM_16, Some(256)).unwrap();
+        assert_eq!((gcm.keymat_len, gcm.icv_bits), (36, 128));
+        assert_eq!(esp_encr(encr::AES_CBC, Some(128)).unwrap().keymat_len, 16);
+        let sha = esp_integ(integ::HMAC_SHA2_256_128).unwrap();
+        assert_eq!((sha.key_len, sha.trunc_bits), (32, 128));
     }
 }

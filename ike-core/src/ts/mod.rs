@@ -308,6 +308,19 @@ impl TrafficSelector {
         }
     }
 
+    /// A selector over `start..=end` (both of one family), any protocol, all ports; unlike
+    /// [`TrafficSelector::range`] it does not check the order of the addresses.
+    #[must_use]
+    pub const fn from_range(start: IpAddr, end: IpAddr) -> Self {
+        Self {
+            ip_protocol: 0,
+            start_port: 0,
+            end_port: u16::MAX,
+            start_addr: start,
+            end_addr: end,
+        }
+    }
+
     /// Whether the addresses are IPv6.
     #[must_use]
     pub const fn is_ipv6(&self) -> bool {

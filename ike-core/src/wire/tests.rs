@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::*;
 use crate::ids::{
     auth_method, cert_encoding, cfg_attr, cfg_type, encr, exchange, id_type, integ, ke, notify,
-    payload as pt, prf, protocol, transform_type, ts_type,
+    payload as pt, prf, protocol, transform_type,
 };
 
 /// Hex with whitespace allowed.
@@ -47,7 +47,6 @@ fn ike_proposal() -> Proposal {
 
 fn ts_v4() -> TrafficSelector {
     TrafficSelector {
-        ts_type: ts_type::IPV4_ADDR_RANGE,
         ip_protocol: 6,
         start_port: 0,
         end_port: 65535,
@@ -58,7 +57,6 @@ fn ts_v4() -> TrafficSelector {
 
 fn ts_v6() -> TrafficSelector {
     TrafficSelector {
-        ts_type: ts_type::IPV6_ADDR_RANGE,
         ip_protocol: 0,
         start_port: 500,
         end_port: 4500,
@@ -801,10 +799,10 @@ fn malformed_traffic_selectors_are_rejected() {
     let Some(Payload::TsI(ts)) = ok.first() else {
         panic!()
     };
-    assert!(ts.selectors[0].ports_opaque());
-    // emit refuses inconsistent selectors
+    assert!(ts.selectors[0].has_opaque_ports());
+    // emit refuses inconsistent selectors (the family of the start address decides the type)
     let mut wrong = ts_v4();
-    wrong.ts_type = ts_type::IPV6_ADDR_RANGE;
+    wrong.end_addr = "2001:db8::1".parse().unwrap();
     assert!(TsPayload {
         selectors: vec![wrong]
     }

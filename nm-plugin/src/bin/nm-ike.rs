@@ -53,18 +53,10 @@ enum KernelKind {
     Record,
 }
 
-/// A kernel backend, the first reqid of its block, and the block's claim.
-type KernelChoice = (Box<dyn Kernel>, u32, Option<Claim>);
-
-/// The kernel backend, the first reqid of our block, and the block's claim (held while we
+/// The backend `kind` resolves to and, with XFRM, the claim of our reqid block (held while we
 /// run). With XFRM, first removes what earlier, killed runs left behind in reqid blocks no
-/// live process holds (see `nm_plugin::kernel::owner`). `setup` gives the backend its routes,
-/// route-based interface and offload for the block we get (see `nm_plugin::driver::launch`,
-/// which the service uses too).
-fn make_kernel(
-    kind: KernelKind,
-    setup: impl FnOnce(u32) -> KernelSetup,
-) -> Result<KernelChoice, String> {
+/// live process holds (see `nm_plugin::kernel::owner`).
+fn claim_backend(kind: KernelKind) -> Result<(Backend, Option<Claim>), String> {
     let choice = match kind {
         KernelKind::Auto => BackendChoice::Auto,
         KernelKind::Xfrm => BackendChoice::Xfrm,
@@ -86,25 +78,40 @@ fn make_kernel(
             Some(claim)
         }
     };
-    let block = claim.as_ref().map_or(0, |c| c.block);
+    Ok((backend, claim))
+}
+
+/// The block of `claim` (0 without one: the recording backend).
+fn block_of(claim: Option<&Claim>) -> u32 {
+    claim.map_or(0, |c| c.block)
+}
+
+/// The kernel backend `backend` for reqid block `block`, and the block's first reqid. `setup`
+/// gives the backend its routes, route-based interface and offload for the block (see
+/// `nm_plugin::driver::launch`, which the service uses too).
+fn make_kernel(
+    backend: Backend,
+    block: u32,
+    setup: impl FnOnce(u32) -> KernelSetup,
+) -> Result<(Box<dyn Kernel>, u32), String> {
     let kernel = launch::factory(Ok(backend))(&setup(block)).map_err(|e| match e {
         BackendError::NoEsp => nm_plugin::service::messages::no_esp(),
         BackendError::Failed(e) => e,
     })?;
-    Ok((kernel, owner::block_base(block), claim))
+    Ok((kernel, owner::block_base(block)))
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Connect as initiator; runs in the foreground until Ctrl-C or SIGTERM, then deletes the SAs.
     Up {
-        /// The profile (TOML with [data] and [secrets] tables).
+        /// The profile (TOML with `[data]` and `[secrets]` tables).
         profile: PathBuf,
         /// Close again as soon as the Child SA is up (for tests).
         #[arg(long)]
         once: bool,
     },
-    /// Answer initiators as responder, with a profile holding a [responder] table.
+    /// Answer initiators as responder, with a profile holding a `[responder]` table.
     Respond {
         /// The responder profile.
         profile: PathBuf,
@@ -166,6 +173,13 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 settings.gateway_port,
                 settings.host_family,
             )?;
+            let (backend, claim) = claim_backend(cli.kernel)?;
+            let block = block_of(claim.as_ref());
+            // Before our address towards the gateway is looked up and before the first
+            // datagram: IKE and ESP to this gateway never take a tunnel route of ours (another
+            // connection's 0.0.0.0/0 included). Removed once the connection has ended.
+            let exemption =
+                launch::exempt_gateway(&settings, block, remote.ip(), backend == Backend::Xfrm)?;
             let local =
                 local_address_towards(remote).map_err(|e| format!("no route to {remote}: {e}"))?;
             let conn = nm_plugin::driver::profile::connection_config(
@@ -175,18 +189,26 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 local,
                 &nm_plugin::driver::files::FileAccess::Direct,
             )?;
-            let (kernel, reqid_base, _claim) = make_kernel(cli.kernel, |block| {
+            let (kernel, reqid_base) = make_kernel(backend, block, |block| {
                 KernelSetup::for_connection(&settings, block, local, remote.ip())
             })?;
             let engine = launch::engine(reqid_base, Vec::new());
-            drive(engine, kernel, local, &cli, Some(conn), *once).await
+            let r = drive(engine, kernel, local, &cli, Some(conn), *once).await;
+            // After the teardown of the connection's routes, before the block is released.
+            drop(exemption);
+            drop(claim);
+            r
         }
         Command::Respond { profile } => {
             let p = Profile::load(profile)?;
             let (cfg, listen) = p.responder()?;
-            let (kernel, reqid_base, _claim) = make_kernel(cli.kernel, KernelSetup::responder)?;
+            let (backend, claim) = claim_backend(cli.kernel)?;
+            let (kernel, reqid_base) =
+                make_kernel(backend, block_of(claim.as_ref()), KernelSetup::responder)?;
             let engine = launch::engine(reqid_base, vec![cfg]);
-            drive(engine, kernel, listen, &cli, None, false).await
+            let r = drive(engine, kernel, listen, &cli, None, false).await;
+            drop(claim);
+            r
         }
     }
 }

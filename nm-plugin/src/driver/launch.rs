@@ -11,7 +11,7 @@ use super::run::{Runner, Sockets};
 use crate::kernel::api::{log_counters, Kernel};
 use crate::kernel::offload::Offload;
 use crate::kernel::record::RecordingKernel;
-use crate::kernel::route::RouteConfig;
+use crate::kernel::route::{GatewayExemption, RouteConfig};
 use crate::kernel::RouteBased;
 use crate::settings::Settings;
 use ike_core::crypto::SystemRng;
@@ -48,11 +48,7 @@ impl KernelSetup {
     pub fn for_connection(settings: &Settings, block: u32, local: IpAddr, remote: IpAddr) -> Self {
         KernelSetup {
             block,
-            routes: RouteConfig {
-                table: settings.route_table,
-                priority: settings.route_rule_priority,
-                metric: block,
-            },
+            routes: route_config(settings, block),
             route_based: RouteBased::from_settings(settings, local).map(|rb| (rb, remote)),
             offload: settings.nic_offload.into(),
             split_include: crate::kernel::split::allowed(&settings.remote_subnets),
@@ -75,6 +71,46 @@ impl KernelSetup {
             acquires: false,
         }
     }
+}
+
+/// The routes of a connection in reqid block `block`: the profile's table and rule priority,
+/// the block as metric.
+pub fn route_config(settings: &Settings, block: u32) -> RouteConfig {
+    RouteConfig {
+        table: settings.route_table,
+        priority: settings.route_rule_priority,
+        metric: block,
+    }
+}
+
+/// Exempts the gateway `remote` of a connection in reqid block `block` from the tunnel routes
+/// in the profile's table (see [`crate::kernel::route::Routes::exempt_gateway`]), for the XFRM
+/// backend (`xfrm`; the recording backend installs no routes, so there is nothing to exempt
+/// from: `None`). Call it before the local address towards the gateway is looked up and keep
+/// the guard until the connection has ended. The error says what failed; the connection must
+/// not go on without the exemption.
+pub fn exempt_gateway(
+    settings: &Settings,
+    block: u32,
+    remote: IpAddr,
+    xfrm: bool,
+) -> Result<Option<GatewayExemption>, String> {
+    if !xfrm {
+        return Ok(None);
+    }
+    crate::kernel::exempt_gateway(block, route_config(settings, block), remote)
+        .map(Some)
+        .map_err(|e| exemption_failed(&remote.to_string(), settings.route_table, &e.to_string()))
+}
+
+/// The throw route that keeps IKE and ESP to the connection's own gateway out of every tunnel
+/// route in our table could not be added: the connection fails rather than risk its IKE going
+/// into another connection's tunnel.
+pub fn exemption_failed(gateway: &str, table: u32, detail: &str) -> String {
+    crate::i18n::trf(
+        "Cannot keep the traffic to the gateway {gateway} out of the tunnels (throw route in routing table {table}): {detail}",
+        &[("gateway", &gateway), ("table", &table), ("detail", &detail)],
+    )
 }
 
 /// Why the kernel backend of a connection could not be made.

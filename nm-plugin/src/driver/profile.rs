@@ -14,18 +14,8 @@ use ike_core::wire::TrafficSelector;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-/// Converts a traffic selector from the `ts` module to the wire form the engine carries.
-pub fn to_wire_ts(ts: &ike_core::ts::TrafficSelector) -> TrafficSelector {
-    let mut w = TrafficSelector::from_range(ts.start_addr, ts.end_addr);
-    w.ip_protocol = ts.ip_protocol;
-    w.start_port = ts.start_port;
-    w.end_port = ts.end_port;
-    w
-}
-
 fn parse_ts(key: &str, value: &str) -> Result<Vec<TrafficSelector>, String> {
-    let list = ike_core::ts::parse_ts_list(value).map_err(|e| format!("{key}: {e}"))?;
-    Ok(list.iter().map(to_wire_ts).collect())
+    ike_core::ts::parse_ts_list(value).map_err(|e| format!("{key}: {e}"))
 }
 
 fn restrict(list: &mut [TrafficSelector], protoport: Option<&str>) {

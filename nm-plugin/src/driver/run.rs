@@ -156,19 +156,19 @@ impl Runner {
         tokio::time::Instant::from_std(self.start + Duration::from_millis(t.as_millis()))
     }
 
-    /// Drains every output of the engine: datagrams, kernel operations, events.
+    /// Drains every output of the engine: kernel operations, datagrams, events, in the order
+    /// [`Engine`] documents.
     ///
-    /// Events are taken before the kernel operations and sent after them: the subnets of a
-    /// configuration payload reach the kernel backend ([`Kernel::pushed_subnets`]) before the
-    /// policies of the Child SA that came with it are installed (their routes depend on
-    /// them), and the service still sees `ChildSaUp` only after its kernel state exists.
+    /// Kernel operations go before datagrams: a responder's inbound SA exists before its
+    /// IKE_AUTH answer leaves, so the initiator's first ESP packet (sent the moment it reads
+    /// that answer) is not dropped. Events are taken before the kernel operations and sent
+    /// after them: the subnets of a configuration payload reach the kernel backend
+    /// ([`Kernel::pushed_subnets`]) before the policies of the Child SA that came with it are
+    /// installed (their routes depend on them), and the service still sees `ChildSaUp` only
+    /// after its kernel state exists.
     pub async fn flush(&mut self) {
         loop {
             let mut progress = false;
-            while let Some(t) = self.engine.poll_transmit() {
-                self.sockets.send(&t).await;
-                progress = true;
-            }
             let mut events = Vec::new();
             while let Some(ev) = self.engine.poll_event() {
                 if let Event::ConfigReceived { config, .. } = &ev {
@@ -189,6 +189,10 @@ impl Runner {
                     let now = self.now();
                     self.engine.handle_kernel_event(now, ev);
                 }
+                progress = true;
+            }
+            while let Some(t) = self.engine.poll_transmit() {
+                self.sockets.send(&t).await;
                 progress = true;
             }
             for ev in events {

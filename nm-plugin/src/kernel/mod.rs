@@ -32,6 +32,7 @@ pub mod acquire;
 pub mod api;
 pub mod backend;
 pub mod cleanup;
+pub mod esp_alg;
 pub mod mtu;
 pub mod netlink;
 pub mod offload;
@@ -225,6 +226,23 @@ pub fn open_for_block(
         k = k.with_routes(cfg)?;
     }
     Ok(k)
+}
+
+/// Exempts `gateway` from the tunnel routes in `routes.table` for the process that claimed
+/// `block` (see [`route::Routes::exempt_gateway`]): a throw route with the block's exemption
+/// metric, removed when the returned guard is dropped. Fails unless this process holds the
+/// block's lock ([`owner::held`]).
+pub fn exempt_gateway(
+    block: u32,
+    routes: route::RouteConfig,
+    gateway: std::net::IpAddr,
+) -> Result<route::GatewayExemption, KernelError> {
+    owner::held(block).map_err(KernelError::Invalid)?;
+    route::Routes::open(route::RouteConfig {
+        metric: block,
+        ..routes
+    })?
+    .exempt_gateway(gateway)
 }
 
 /// Residue cleanup at the start of a process holding `claim`: removes the SAs, policies,

@@ -32,9 +32,9 @@ pub struct EspShape {
 }
 
 impl EspShape {
-    /// The shape of a negotiated cipher: AEADs (GCM, CCM, ChaCha20-Poly1305) and counter
-    /// mode have an 8-octet IV and 4-octet alignment; CBC has an IV and block of the cipher's
-    /// block size (16 for AES, 8 for 3DES); the ICV is the (truncated) tag length.
+    /// The shape of a negotiated cipher: AEADs (GCM, ChaCha20-Poly1305) have an 8-octet IV
+    /// and 4-octet alignment; CBC has an IV and block of the cipher's block size (16 for AES,
+    /// 8 for 3DES, [`super::esp_alg::encr_iv_block`]); the ICV is the (truncated) tag length.
     pub fn of(cipher: &EspCipher) -> Self {
         match cipher {
             EspCipher::Aead { icv_bits, .. } => EspShape {
@@ -43,17 +43,11 @@ impl EspShape {
                 icv: icv_bits / 8,
             },
             EspCipher::Separate {
-                encr_name,
+                encr_id,
                 trunc_bits,
                 ..
             } => {
-                let (iv, block) = if encr_name.contains("ctr") {
-                    (8, 4)
-                } else if encr_name.contains("des") || encr_name.contains("blowfish") {
-                    (8, 8)
-                } else {
-                    (16, 16)
-                };
+                let (iv, block) = super::esp_alg::encr_iv_block(*encr_id);
                 EspShape {
                     iv,
                     block,
@@ -156,17 +150,14 @@ mod tests {
         let key = || SecretBytes::new(vec![0; 16]);
         let gcm = EspCipher::Aead {
             transform_id: 20,
-            name: "rfc4106(gcm(aes))",
             key: key(),
             icv_bits: 128,
         };
         assert_eq!(EspShape::of(&gcm), GCM16);
         let cbc = EspCipher::Separate {
             encr_id: 12,
-            encr_name: "cbc(aes)",
             encr_key: key(),
             integ_id: 12,
-            integ_name: "hmac(sha256)",
             integ_key: key(),
             trunc_bits: 128,
         };

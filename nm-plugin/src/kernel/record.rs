@@ -57,6 +57,11 @@ impl Kernel for RecordingKernel {
     }
 }
 
+/// A transform's kernel name, or its IANA id where the kernel has none.
+fn alg_or_id(id: u16, name: fn(u16) -> Option<&'static str>) -> String {
+    name(id).map_or_else(|| format!("id{id}"), str::to_owned)
+}
+
 /// A one-line description of an operation, without keys.
 pub fn describe(op: &KernelOp) -> String {
     match op {
@@ -73,16 +78,23 @@ pub fn describe(op: &KernelOp) -> String {
             ..
         } => {
             let alg = match cipher {
-                ike_core::engine::EspCipher::Aead { name, icv_bits, .. } => {
+                ike_core::engine::EspCipher::Aead {
+                    transform_id,
+                    icv_bits,
+                    ..
+                } => {
+                    let name = alg_or_id(*transform_id, super::esp_alg::aead_name);
                     format!("{name}/{icv_bits}")
                 }
                 ike_core::engine::EspCipher::Separate {
-                    encr_name,
-                    integ_name,
+                    encr_id,
+                    integ_id,
                     trunc_bits,
                     ..
                 } => {
-                    format!("{encr_name}+{integ_name}/{trunc_bits}")
+                    let encr = alg_or_id(*encr_id, super::esp_alg::encr_name);
+                    let integ = alg_or_id(*integ_id, super::esp_alg::integ_name);
+                    format!("{encr}+{integ}/{trunc_bits}")
                 }
             };
             format!(

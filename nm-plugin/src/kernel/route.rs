@@ -11,7 +11,8 @@
 //! ```text
 //! 2749: from all lookup 2749 proto 78
 //! table 2749: 10.2.0.0/16 via <next hop to the gateway> dev <its device> src <virtual IP> proto 78 metric <block>
-//!             throw 198.51.100.7      (the gateway, only when a remote network contains it)
+//!             throw 198.51.100.7 proto 78 metric <block>         (the gateway, when a remote network contains it)
+//!             throw 198.51.100.7 proto 78 metric <64 + block>    (the gateway, while the connection lives)
 //! ```
 //!
 //! - The next hop is the one the kernel uses for the gateway when the tunnel comes up, so the
@@ -25,11 +26,20 @@
 //!   closed instead of leaking until the address appears, then the route is replaced by the
 //!   real one ([`Routes::retry_pending`], called every loop turn; the loop turns every few
 //!   milliseconds while a blackhole waits, see `Kernel::waiting_for_address`).
+//! - Each connection's own gateway is exempt from every tunnel route in the table, its own
+//!   and other connections' alike ([`Routes::exempt_gateway`]): before its first IKE datagram
+//!   and before its local address is looked up, a connection puts `throw <gateway>/32` (or
+//!   `/128`) into the table, which stays until the connection ends. Without it a second
+//!   connection whose gateway lies inside the remote networks of a first one (two OCI tunnels,
+//!   both `0.0.0.0/0`) would send its IKE, and then its ESP, into the first tunnel and never
+//!   reach its gateway.
 //! - Ownership: routes and the rule carry protocol [`ROUTE_PROTOCOL`] (78, unassigned in
-//!   `rt_protos`); a route's metric is the reqid block of the process that installed it, so
-//!   the residue cleanup of one process never removes the routes of another live one. The
-//!   rule is shared by all connections using the table; it is removed when the last of our
-//!   routes in the table is gone.
+//!   `rt_protos`); a route's metric is the reqid block of the process that installed it
+//!   (a gateway exemption: the block plus [`EXEMPTION_METRIC_BASE`], so that it is a route
+//!   of its own next to the tunnel's throw route for the same gateway), so the residue
+//!   cleanup of one process never removes the routes of another live one
+//!   ([`block_of_metric`]). The rule is shared by all connections using the table; it is
+//!   removed when the last of our routes in the table is gone.
 
 use super::netlink::NlSocket;
 use super::KernelError;
@@ -49,6 +59,23 @@ pub const DEFAULT_TABLE: u32 = 2749;
 pub const DEFAULT_RULE_PRIORITY: u32 = 2749;
 /// `rtm_protocol` of our routes and `FRA_PROTOCOL` of our rule.
 pub const ROUTE_PROTOCOL: u8 = 78;
+
+/// Added to a process's reqid block to make the metric of its gateway exemption (see
+/// [`Routes::exempt_gateway`]): metrics below it are tunnel routes of block `metric`, metrics
+/// from it up to twice it the exemption of block `metric - EXEMPTION_METRIC_BASE`.
+pub const EXEMPTION_METRIC_BASE: u32 = super::owner::BLOCKS;
+
+/// The reqid block that owns one of our routes with metric `metric` (a tunnel route or a
+/// gateway exemption); `None` for a metric none of our processes uses.
+pub fn block_of_metric(metric: u32) -> Option<u32> {
+    if metric < EXEMPTION_METRIC_BASE {
+        Some(metric)
+    } else if metric - EXEMPTION_METRIC_BASE < super::owner::BLOCKS {
+        Some(metric - EXEMPTION_METRIC_BASE)
+    } else {
+        None
+    }
+}
 
 /// Where routes go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -634,6 +661,36 @@ impl Routes {
         }
     }
 
+    /// Puts the throw route that exempts `gateway` from every tunnel route in our table (see
+    /// the module documentation), with this process's exemption metric (its block plus
+    /// [`EXEMPTION_METRIC_BASE`]). The route is removed when the returned guard is dropped.
+    /// Call it before the connection looks up its local address and sends its first
+    /// datagram; the rule is left to the tunnel routes (without them the table is not looked
+    /// up, and nothing needs the exemption).
+    pub fn exempt_gateway(mut self, gateway: IpAddr) -> Result<GatewayExemption, KernelError> {
+        if self.cfg.metric >= super::owner::BLOCKS {
+            return Err(KernelError::Invalid(format!(
+                "route metric {} is not a reqid block",
+                self.cfg.metric
+            )));
+        }
+        self.cfg.metric += EXEMPTION_METRIC_BASE;
+        let key = (self.cfg.table, self.cfg.metric, gateway);
+        let mut live = live_exemptions();
+        self.add(exemption(gateway), false)?;
+        *live.entry(key).or_insert(0) += 1;
+        drop(live);
+        tracing::debug!(
+            "{gateway} exempt from the tunnels' routes (throw route in table {}, metric {})",
+            self.cfg.table,
+            self.cfg.metric
+        );
+        Ok(GatewayExemption {
+            routes: self,
+            gateway,
+        })
+    }
+
     /// Residue cleanup: deletes our routes (any table) whose metric is a block for which
     /// `lock_dead` gives the lock of a dead block (held during the deletion), then our rules
     /// left without routes. Returns (routes, rules) removed.
@@ -643,7 +700,7 @@ impl Routes {
     ) -> Result<(usize, usize), KernelError> {
         let mut n = 0;
         for r in self.dump_ours()? {
-            let Some(_held) = lock_dead(route_metric(&r)) else {
+            let Some(_held) = block_of_metric(route_metric(&r)).and_then(lock_dead) else {
                 continue;
             };
             let mut d = RouteMessage::default();
@@ -675,6 +732,80 @@ impl Routes {
         self.drop_unused_rules();
         let after = self.dump_rules()?.len();
         Ok((n, before.saturating_sub(after)))
+    }
+}
+
+/// The route exempting `gateway`.
+fn exemption(gateway: IpAddr) -> Installed {
+    Installed {
+        dst: (gateway, host_len(gateway)),
+        kind: Kind::Throw,
+    }
+}
+
+/// The `RTM_NEWROUTE` body of the exemption of `gateway` for the process with routes `cfg`
+/// (its metric the block's exemption metric, see [`Routes::exempt_gateway`]).
+pub fn exemption_message(cfg: &RouteConfig, gateway: IpAddr) -> RouteMessage {
+    let cfg = RouteConfig {
+        metric: cfg.metric.saturating_add(EXEMPTION_METRIC_BASE),
+        ..*cfg
+    };
+    route_message(&cfg, &exemption(gateway))
+}
+
+/// A connection's own gateway exempt from the tunnel routes in our table (see
+/// [`Routes::exempt_gateway`]): the throw route lives as long as this value, and is removed
+/// on drop (with our rule when no route of ours is left in the table).
+pub struct GatewayExemption {
+    routes: Routes,
+    gateway: IpAddr,
+}
+
+impl GatewayExemption {
+    /// The gateway.
+    pub fn gateway(&self) -> IpAddr {
+        self.gateway
+    }
+}
+
+impl std::fmt::Debug for GatewayExemption {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayExemption")
+            .field("gateway", &self.gateway)
+            .field("cfg", &self.routes.cfg)
+            .finish()
+    }
+}
+
+/// The gateway exemptions of this process that are alive, by (table, metric, gateway): a
+/// connection attempt of the service can start while the loop of the one before is still
+/// ending, with the same block and often the same gateway, so the same route. It is deleted
+/// when the last of them ends.
+static LIVE_EXEMPTIONS: std::sync::Mutex<std::collections::BTreeMap<(u32, u32, IpAddr), usize>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+fn live_exemptions(
+) -> std::sync::MutexGuard<'static, std::collections::BTreeMap<(u32, u32, IpAddr), usize>> {
+    LIVE_EXEMPTIONS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Drop for GatewayExemption {
+    fn drop(&mut self) {
+        let key = (self.routes.cfg.table, self.routes.cfg.metric, self.gateway);
+        let mut live = live_exemptions();
+        let left = live.get_mut(&key).map_or(0, |n| {
+            *n = n.saturating_sub(1);
+            *n
+        });
+        if left == 0 {
+            live.remove(&key);
+            self.routes.remove_all();
+        } else {
+            // Another exemption of this process still needs the same route.
+            self.routes.installed.clear();
+        }
     }
 }
 
@@ -741,5 +872,45 @@ mod tests {
         assert!(is_ours_rule(&rule));
         assert_eq!(rule_table(&rule), 2749);
         assert!(rule.attributes.contains(&RuleAttribute::Priority(2749)));
+    }
+
+    #[test]
+    fn a_gateway_exemption_is_a_throw_route_of_ours_with_its_own_metric() {
+        let cfg = RouteConfig {
+            table: 2749,
+            priority: 2749,
+            metric: 3,
+        };
+        let gw: IpAddr = "203.0.113.2".parse().unwrap();
+        let m = exemption_message(&cfg, gw);
+        assert_eq!(m.header.kind, RouteType::Throw);
+        assert_eq!(m.header.destination_prefix_length, 32);
+        assert_eq!(u8::from(m.header.protocol), ROUTE_PROTOCOL);
+        assert_eq!(route_table(&m), 2749);
+        assert!(m
+            .attributes
+            .contains(&RouteAttribute::Destination(RouteAddress::Inet(
+                "203.0.113.2".parse().unwrap()
+            ))));
+        // Not the tunnel's own throw route for the gateway (metric 3): a route of its own.
+        assert_eq!(route_metric(&m), EXEMPTION_METRIC_BASE + 3);
+        assert_eq!(block_of_metric(route_metric(&m)), Some(3));
+        assert!(!m.attributes.iter().any(|a| matches!(
+            a,
+            RouteAttribute::Oif(_) | RouteAttribute::Gateway(_) | RouteAttribute::PrefSource(_)
+        )));
+        let v6 = exemption_message(&cfg, "2001:db8:2::2".parse().unwrap());
+        assert_eq!(v6.header.destination_prefix_length, 128);
+        assert_eq!(v6.header.address_family, AddressFamily::Inet6);
+    }
+
+    #[test]
+    fn route_metrics_name_their_block() {
+        assert_eq!(block_of_metric(0), Some(0));
+        assert_eq!(block_of_metric(63), Some(63));
+        assert_eq!(block_of_metric(64), Some(0));
+        assert_eq!(block_of_metric(64 + 63), Some(63));
+        assert_eq!(block_of_metric(128), None);
+        assert_eq!(block_of_metric(u32::MAX), None);
     }
 }

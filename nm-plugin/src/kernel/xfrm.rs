@@ -4,7 +4,7 @@
 //! Every builder here is tested by encoding the message, decoding it again with the
 //! parser of `netlink-packet-xfrm` and comparing attributes (`nm-plugin/tests/kernel_messages.rs`).
 
-use super::{Binding, KernelError};
+use super::{esp_alg, Binding, KernelError};
 use ike_core::engine::{Direction, EspCipher, Lifetime, Mode, UdpEncap};
 use ike_core::ts::range_to_cidrs;
 use ike_core::wire::TrafficSelector;
@@ -97,6 +97,20 @@ pub fn alg_name(name: &str) -> Result<[u8; ALG_NAME_LEN], KernelError> {
 pub fn alg_name_str(field: &[u8]) -> String {
     let end = field.iter().position(|b| *b == 0).unwrap_or(field.len());
     String::from_utf8_lossy(field.get(..end).unwrap_or(&[])).into_owned()
+}
+
+/// The kernel name of a negotiated transform, or an error naming the transform the data plane
+/// cannot install (never another algorithm in its place).
+fn known(
+    kind: &str,
+    id: u16,
+    name: fn(u16) -> Option<&'static str>,
+) -> Result<&'static str, KernelError> {
+    name(id).ok_or_else(|| {
+        KernelError::Invalid(format!(
+            "{kind} transform {id} has no kernel algorithm name"
+        ))
+    })
 }
 
 fn key_bits(key: &[u8]) -> Result<u32, KernelError> {
@@ -302,31 +316,29 @@ pub fn sa_message(p: &SaParams<'_>, binding: &Binding) -> Result<ModifyMessage, 
     let mut nlas = Vec::new();
     match p.cipher {
         EspCipher::Aead {
-            name,
+            transform_id,
             key,
             icv_bits,
-            ..
         } => nlas.push(XfrmAttrs::EncryptionAlgAead(AlgAead {
-            alg_name: alg_name(name)?,
+            alg_name: alg_name(known("ESP ENCR", *transform_id, esp_alg::aead_name)?)?,
             alg_key_len: key_bits(key.expose())?,
             alg_icv_len: *icv_bits,
             alg_key: key.expose().to_vec(),
         })),
         EspCipher::Separate {
-            encr_name,
+            encr_id,
             encr_key,
-            integ_name,
+            integ_id,
             integ_key,
             trunc_bits,
-            ..
         } => {
             nlas.push(XfrmAttrs::EncryptionAlg(Alg {
-                alg_name: alg_name(encr_name)?,
+                alg_name: alg_name(known("ESP ENCR", *encr_id, esp_alg::encr_name)?)?,
                 alg_key_len: key_bits(encr_key.expose())?,
                 alg_key: encr_key.expose().to_vec(),
             }));
             nlas.push(XfrmAttrs::AuthenticationAlgTrunc(AlgAuth {
-                alg_name: alg_name(integ_name)?,
+                alg_name: alg_name(known("ESP INTEG", *integ_id, esp_alg::integ_name)?)?,
                 alg_key_len: key_bits(integ_key.expose())?,
                 alg_trunc_len: *trunc_bits,
                 alg_key: integ_key.expose().to_vec(),

@@ -136,7 +136,7 @@ pub async fn serve(bus_name: &str, mut opts: Options) -> Result<(), String> {
     let preferred = crate::kernel::owner::preferred_block(options::connection_number(bus_name));
     let claim = crate::kernel::owner::claim(preferred);
     opts.block = claim.block;
-    let clean_residue = opts.clean_residue;
+    let clean_residue = opts.xfrm;
     let (out_tx, out_rx) = mpsc::unbounded_channel();
     let (quit_tx, mut quit_rx) = watch::channel(false);
     let persist = opts.persist;

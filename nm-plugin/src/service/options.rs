@@ -75,8 +75,10 @@ pub struct Options {
     /// This process's reqid block: its engine numbers Child SAs from the block's first reqid,
     /// its routes carry the block as metric (see [`crate::kernel::owner`]).
     pub block: u32,
-    /// The kernel backend is XFRM: clean the residue of dead processes at start.
-    pub clean_residue: bool,
+    /// The kernel backend is XFRM: clean the residue of dead processes at start, and exempt
+    /// each connection's gateway from the tunnel routes (see
+    /// [`crate::driver::launch::exempt_gateway`]).
+    pub xfrm: bool,
     /// The program started (as `PROGRAM --read-private-file USER FILE`) to read the files of
     /// private profiles with their users' rights (see [`crate::driver::files`]).
     pub file_reader: std::path::PathBuf,
@@ -103,7 +105,7 @@ impl Options {
             ports: PortPolicy::from_env()?,
             kernel,
             block: 0,
-            clean_residue: xfrm,
+            xfrm,
             // An empty path (no /proc/self/exe) is refused when a private profile's file is read.
             file_reader: crate::driver::files::reader_program().unwrap_or_default(),
         })

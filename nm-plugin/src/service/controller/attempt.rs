@@ -10,6 +10,7 @@ use crate::driver::hold::{HoldingKernel, PolicyHold};
 use crate::driver::launch::{self, BackendError, KernelSetup};
 use crate::driver::profile::connection_config;
 use crate::driver::run::{local_address_towards, Restart, Runner};
+use crate::kernel::route::GatewayExemption;
 use crate::service::errors::PluginError;
 use crate::service::events::{self, Action, Level, Situation, Track};
 use crate::service::failure::FailureContext;
@@ -46,6 +47,9 @@ struct Link {
     reconnect: Option<Reconnect>,
     /// `dpdaction=hold`: traffic for a held policy (from the engine's loop).
     traffic: Option<mpsc::UnboundedReceiver<()>>,
+    /// The gateway's exemption from the tunnel routes: dropped (removed) after the loop's
+    /// teardown, or when the loop's task is aborted.
+    exemption: Option<GatewayExemption>,
 }
 
 async fn next_traffic(rx: &mut Option<mpsc::UnboundedReceiver<()>>) -> Option<()> {
@@ -91,6 +95,12 @@ impl Controller {
         } else {
             format!("{} ({})", settings.gateway, remote.ip())
         };
+        // Before our address towards the gateway is looked up and before the first datagram:
+        // IKE and ESP to this gateway never take a tunnel route of ours (another connection's
+        // 0.0.0.0/0 included). Removed when the connection's loop has ended (see `drive`).
+        let exemption =
+            launch::exempt_gateway(&settings, self.opts.block, remote.ip(), self.opts.xfrm)
+                .map_err(PluginError::LaunchFailed)?;
         let local = local_address_towards(remote)
             .map_err(|e| PluginError::LaunchFailed(messages::no_route(&gateway, &e.to_string())))?;
         let files = FileAccess::from_permissions(&maps.permissions, self.opts.file_reader.clone())
@@ -209,6 +219,7 @@ impl Controller {
                 restart: loop_restart,
                 reconnect,
                 traffic,
+                exemption,
             };
             me.drive(attempt, runner, link, track).await;
             let _ = done_tx.send(true);
@@ -278,10 +289,12 @@ impl Controller {
             restart,
             mut reconnect,
             mut traffic,
+            exemption,
         } = link;
         let run = tokio::spawn(async move {
             runner.run_with(stop, true, restart).await;
             launch::teardown(runner.kernel.as_mut());
+            drop(exemption);
         });
         if let Some(a) = self.lock().active.as_mut().filter(|a| a.attempt == attempt) {
             a.runner = Some(run.abort_handle());
