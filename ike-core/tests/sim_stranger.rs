@@ -121,7 +121,8 @@ fn responder_failure_for_unmatched_request_names_no_existing_sa() {
             | Event::ChildSaDown { sa, .. }
             | Event::IkeSaUp { sa, .. }
             | Event::ChildSaUp { sa, .. }
-            | Event::ConfigReceived { sa, .. } => *sa,
+            | Event::ConfigReceived { sa, .. }
+            | Event::IkeSaRekeyed { sa, .. } => *sa,
         };
         assert_ne!(sa, live, "event attributed to the live SA: {e:?}");
     }

@@ -226,6 +226,11 @@ fn ts_list(list: &[ike_core::wire::TrafficSelector]) -> String {
         .join(",")
 }
 
+/// Eight octets (an IKE SPI) as 16 lower-case hex digits, as `swanctl --list-sas` shows them.
+fn hex8(b: &[u8; 8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 /// One machine-readable line per event (`KIND key=value ...`).
 pub fn event_line(ev: &Event) -> String {
     match ev {
@@ -252,6 +257,11 @@ pub fn event_line(ev: &Event) -> String {
                 .join(","),
             config.dns_v4.iter().chain(&config.dns_v6).map(ToString::to_string).collect::<Vec<_>>().join(","),
             config.domains.join(",")
+        ),
+        Event::IkeSaRekeyed { spi_i, spi_r, initiator, collision, .. } => format!(
+            "IKE_SA_REKEYED spi_i={} spi_r={} initiator={initiator} collision={collision}",
+            hex8(spi_i),
+            hex8(spi_r)
         ),
         Event::ChildSaDown { child, spi_in, rekeyed, .. } => {
             format!("CHILD_SA_DOWN child={child} spi_in={spi_in:08x} rekeyed={rekeyed}")

@@ -303,6 +303,25 @@ pub enum Event {
         /// The configuration.
         config: ReceivedConfig,
     },
+    /// The IKE SA was rekeyed: it switched to new SPIs and keys in place, keeping its handle,
+    /// its configuration and its Child SAs (the old IKE SA is deleted by the initiator of the
+    /// rekey). Emitted once per rekey, also when both ends rekeyed at once (RFC 7296 §2.8.2).
+    IkeSaRekeyed {
+        /// The SA (the same handle as before).
+        sa: IkeSaHandle,
+        /// The new IKE SA's initiator SPI.
+        spi_i: [u8; 8],
+        /// The new IKE SA's responder SPI.
+        spi_r: [u8; 8],
+        /// Whether the exchange that created the new IKE SA was ours (we are its initiator).
+        initiator: bool,
+        /// Whether we saw both ends rekey the IKE SA at once (the peer's request arrived while
+        /// ours was in flight): both exchanges completed (or ours failed) and the nonces
+        /// decided which new IKE SA stays; the other one is deleted. When the peer's request
+        /// arrives only after our own rekey was answered, the peer sees the collision and we
+        /// a plain rekey.
+        collision: bool,
+    },
     /// A Child SA was removed.
     ChildSaDown {
         /// The IKE SA.

@@ -3,14 +3,14 @@
 //!
 //! Lifecycle notes for drivers:
 //! - An [`IkeSaHandle`] stays valid across IKE SA rekeys (the SA switches SPIs and keys in
-//!   place, see [`Engine::ike_sa_spis`]; no event is emitted). IKE SAs are rekeyed at about
+//!   place, see [`Engine::ike_sa_spis`], and [`Event::IkeSaRekeyed`] reports the new SPIs). IKE SAs are rekeyed at about
 //!   90 % of `ike_lifetime` (or on [`Engine::rekey_ike`]); one whose lifetime ends first is
 //!   closed (a Delete is sent) with [`Failure::IkeLifetimeExpired`]: `rekey_disabled: false`
 //!   when our rekeys were refused or failed until then.
 //! - When both ends rekey the IKE SA at once, both exchanges complete (RFC 7296 §2.8.2): the
 //!   new IKE SA of the exchange holding the lowest of the four nonces is deleted by its
-//!   initiator, the other one survives with the handle and every Child SA, and no event is
-//!   emitted. Colliding Child SA rekeys are resolved the same way (§2.8.1).
+//!   initiator, the other one survives with the handle and every Child SA, and one
+//!   [`Event::IkeSaRekeyed`] with `collision: true` reports it. Colliding Child SA rekeys are resolved the same way (§2.8.1).
 //! - Child SAs are rekeyed when the kernel reports [`KernelEvent::SaExpired`] with
 //!   `hard: false` (the soft limit of [`KernelOp::InstallSa`] is 85-90 % of the lifetime). A
 //!   rekeyed Child SA keeps its reqid, so only SAs are installed and deleted, never

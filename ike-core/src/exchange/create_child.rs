@@ -704,7 +704,7 @@ fn ike_response(
     let new = own_rekey_result(sa, new_spi, ni, ke, ke_group, p)?;
     sa.init.invalid_ke_tries = 0;
     sa.ike_ke_hint = None;
-    let mut shell = switch_ike_sa(sa, ctx, new);
+    let mut shell = switch_ike_sa(sa, ctx, new, false);
     informational::start(&mut shell, ctx, ReqKind::DeleteIke);
     shell.state = IkeState::Deleting;
     sa.spawned.push(shell);
@@ -789,7 +789,12 @@ fn bare_shell(sa: &IkeSa, ctx: &Ctx<'_>, initiator: bool) -> IkeSa {
 /// Moves `sa` to the new IKE SA (SPIs, keys, message IDs); returns the old one as a silent
 /// shell holding the old SPIs, keys, message IDs and outstanding request. Rekeys of the IKE
 /// SA still waiting to start are dropped: it was just rekeyed.
-pub(crate) fn switch_ike_sa(sa: &mut IkeSa, ctx: &mut Ctx<'_>, new: NewIkeSa) -> IkeSa {
+pub(crate) fn switch_ike_sa(
+    sa: &mut IkeSa,
+    ctx: &mut Ctx<'_>,
+    new: NewIkeSa,
+    collision: bool,
+) -> IkeSa {
     let mut shell = bare_shell(sa, ctx, sa.initiator);
     shell.spi_i = sa.spi_i;
     shell.spi_r = sa.spi_r;
@@ -814,6 +819,13 @@ pub(crate) fn switch_ike_sa(sa: &mut IkeSa, ctx: &mut Ctx<'_>, new: NewIkeSa) ->
     sa.queue.retain(|k| *k != ReqKind::RekeyIke);
     sa.retry.retain(|(_, k)| *k != ReqKind::RekeyIke);
     schedule_ike_lifetime(sa, ctx);
+    ctx.event(Event::IkeSaRekeyed {
+        sa: sa.handle,
+        spi_i: sa.spi_i,
+        spi_r: sa.spi_r,
+        initiator: sa.initiator,
+        collision,
+    });
     shell
 }
 
@@ -1126,7 +1138,7 @@ fn ike_request(
         return Ok(());
     }
     // The old IKE SA stays as a shell to answer retransmissions and the peer's Delete.
-    let shell = switch_ike_sa(sa, ctx, new);
+    let shell = switch_ike_sa(sa, ctx, new, false);
     sa.spawned.push(shell);
     Ok(())
 }

@@ -35,7 +35,7 @@ pub(crate) fn own_rekey_answered(sa: &mut IkeSa, ctx: &mut Ctx<'_>, ours: Option
         Some(ours) if ours.min_nonce >= peer.min_nonce => {
             // Ours survives: we delete the old IKE SA; the peer deletes the one it created,
             // whose shell here answers that Delete.
-            let mut old = switch_ike_sa(sa, ctx, ours);
+            let mut old = switch_ike_sa(sa, ctx, ours, true);
             informational::start(&mut old, ctx, ReqKind::DeleteIke);
             old.state = IkeState::Deleting;
             let redundant = shell_of(sa, ctx, *peer);
@@ -44,7 +44,7 @@ pub(crate) fn own_rekey_answered(sa: &mut IkeSa, ctx: &mut Ctx<'_>, ours: Option
         }
         Some(ours) => {
             // Ours holds the lowest nonce: we delete it; the peer deletes the old IKE SA.
-            let old = switch_ike_sa(sa, ctx, *peer);
+            let old = switch_ike_sa(sa, ctx, *peer, true);
             let mut redundant = shell_of(sa, ctx, ours);
             informational::start(&mut redundant, ctx, ReqKind::DeleteIke);
             redundant.state = IkeState::Deleting;
@@ -53,7 +53,7 @@ pub(crate) fn own_rekey_answered(sa: &mut IkeSa, ctx: &mut Ctx<'_>, ours: Option
         }
         None => {
             // Only the peer's rekey created an IKE SA; the peer deletes the old one.
-            let old = switch_ike_sa(sa, ctx, *peer);
+            let old = switch_ike_sa(sa, ctx, *peer, true);
             sa.spawned.push(old);
         }
     }
@@ -66,7 +66,7 @@ pub(crate) fn old_deleted(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
     let Some(peer) = sa.peer_ike_rekey.take() else {
         return false;
     };
-    let mut old = switch_ike_sa(sa, ctx, *peer);
+    let mut old = switch_ike_sa(sa, ctx, *peer, true);
     old.pending = None;
     old.state = IkeState::Dead;
     old.expire = Some(ctx.now() + Duration::from_secs(10));

@@ -385,6 +385,21 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
                 DownReason::Failed(failure) => ike_sa_failed(track, &failure, s),
             }
         }
+        Event::IkeSaRekeyed {
+            sa,
+            spi_i,
+            spi_r,
+            initiator,
+            collision,
+        } => {
+            if sa != track.own {
+                return foreign(sa, "IKE SA rekey");
+            }
+            vec![log(
+                Level::Info,
+                ike_rekey_line(&spi_i, &spi_r, initiator, collision),
+            )]
+        }
         Event::ChildSaDown {
             sa,
             rekeyed,
@@ -486,6 +501,23 @@ fn addresses(c: Option<&ReceivedConfig>) -> Vec<IpAddr> {
             .collect()
     })
     .unwrap_or_default()
+}
+
+/// The log line of an IKE SA rekey: the new SPIs, whose rekey it was, and whether both
+/// ends rekeyed at once (RFC 7296 §2.8.2).
+fn ike_rekey_line(spi_i: &[u8; 8], spi_r: &[u8; 8], initiator: bool, collision: bool) -> String {
+    let hex = |b: &[u8; 8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let by = if initiator { "us" } else { "the gateway" };
+    let how = if collision {
+        format!("; both ends rekeyed at once, the nonces kept the IKE SA made by {by}")
+    } else {
+        format!(" by {by}")
+    };
+    format!(
+        "IKE SA rekeyed{how}: SPIs {}_i {}_r",
+        hex(spi_i),
+        hex(spi_r)
+    )
 }
 
 fn foreign(sa: IkeSaHandle, what: &str) -> Vec<Action> {

@@ -362,6 +362,38 @@ fn peer_dead(sa: IkeSaHandle) -> Event {
     }
 }
 
+#[test]
+fn an_ike_sa_rekey_is_logged_and_keeps_the_tunnel() {
+    let s = situation();
+    let mut t = up_track();
+    let rekeyed = |sa, initiator, collision| Event::IkeSaRekeyed {
+        sa,
+        spi_i: [0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef],
+        spi_r: [0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10],
+        initiator,
+        collision,
+    };
+    let a = on_event(&mut t, rekeyed(OWN, true, false), &s);
+    assert!(stops(&a).is_empty(), "{a:?}");
+    assert!(
+        a.iter().any(|x| matches!(x, Action::Log(Level::Info, m)
+            if m == "IKE SA rekeyed by us: SPIs 0123456789abcdef_i fedcba9876543210_r")),
+        "{a:?}"
+    );
+    let a = on_event(&mut t, rekeyed(OWN, false, true), &s);
+    assert!(stops(&a).is_empty(), "{a:?}");
+    assert!(
+        a.iter().any(|x| matches!(x, Action::Log(Level::Info, m)
+            if m.contains("both ends rekeyed at once")
+                && m.contains("made by the gateway")
+                && m.contains("0123456789abcdef_i"))),
+        "{a:?}"
+    );
+    assert!(t.up && !t.failed);
+    let a = on_event(&mut t, rekeyed(OTHER, true, true), &s);
+    assert!(a.iter().all(|x| matches!(x, Action::Log(Level::Debug, _))));
+}
+
 fn warnings(a: &[Action]) -> Vec<String> {
     a.iter()
         .filter_map(|x| match x {

@@ -125,6 +125,19 @@ lab_nat_packets() {
 		sed -n 's/.*counter packets \([0-9]*\) .*masquerade.*/\1/p' | head -n1
 }
 
+# lab_delay_udp ROLE IF DELAY: UDP leaving ROLE's IF (IKE on 500/4500, also UDP-encapsulated ESP)
+#   waits DELAY (tc syntax, e.g. 3000ms) in a netem band; everything else (ESP, ICMP, ARP) is not
+#   delayed.  Used to hold IKE requests in flight, e.g. to make both peers' requests cross.
+lab_delay_udp() {
+	local role=$1 dev=$2 delay=$3
+	# one process for all of it; the priomap never picks band 4, only the filter does
+	lab_nsx "$role" sh -c "
+		tc qdisc add dev $dev root handle 1: prio bands 4 priomap 1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1 &&
+		tc qdisc add dev $dev parent 1:4 handle 40: netem delay $delay &&
+		tc filter add dev $dev parent 1: protocol ip prio 1 u32 match ip protocol 17 0xff flowid 1:4" ||
+		lab_fail "tc netem delay on $role $dev failed (sch_netem, sch_prio, cls_u32 missing?)"
+}
+
 # lab_ping ROLE DST [PING-ARGS...]: 3 quick pings (IPv4 or IPv6), returns ping's status
 lab_ping() {
 	local role=$1 dst=$2
