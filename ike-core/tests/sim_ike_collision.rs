@@ -52,26 +52,6 @@ fn bad(e: &Event) -> bool {
     )
 }
 
-/// An IKE SA rekey as reported: (SPIs, initiator, collision).
-type Rekey = (([u8; 8], [u8; 8]), bool, bool);
-
-/// Node `i`'s IKE SA rekeys reported so far.
-fn rekeys(s: &Sim, i: usize) -> Vec<Rekey> {
-    s.events(i)
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::IkeSaRekeyed {
-                spi_i,
-                spi_r,
-                initiator,
-                collision,
-                ..
-            } => Some(((*spi_i, *spi_r), *initiator, *collision)),
-            _ => None,
-        })
-        .collect()
-}
-
 /// `rounds` forced collisions, each given `settle` to complete; the old and redundant IKE
 /// SAs must be gone by then when `gone`. Each round is reported once on each side with the
 /// surviving SPIs, as made by exactly one of the two, and as a collision (by both sides
@@ -87,7 +67,7 @@ fn collide(
     let mut seen = BTreeSet::new();
     let mut spis = s.nodes[0].engine.ike_sa_spis(h[0]).unwrap();
     seen.insert(spis);
-    let base = [rekeys(s, 0).len(), rekeys(s, 1).len()];
+    let base = [s.ike_rekeys(0).len(), s.ike_rekeys(1).len()];
     for round in 0..rounds {
         let now = s.now;
         s.nodes[0].engine.rekey_ike(now, h[0]);
@@ -104,7 +84,7 @@ fn collide(
         let b = s.nodes[1].engine.ike_sa_spis(h[1]).unwrap();
         assert_eq!(a, b, "round {round}");
         assert_ne!(a, spis, "round {round}: not rekeyed");
-        let reported = [rekeys(s, 0), rekeys(s, 1)];
+        let reported = [s.ike_rekeys(0), s.ike_rekeys(1)];
         let last = [reported[0].last(), reported[1].last()];
         assert_eq!(reported[0].len(), base[0] + round + 1, "round {round}");
         assert_eq!(reported[1].len(), base[1] + round + 1, "round {round}");

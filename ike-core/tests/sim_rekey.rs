@@ -329,20 +329,7 @@ fn ike_rekey_explicit_from_either_side() {
         // Both sides report the rekey once, with the new SPIs, as made by `who`, no collision.
         let spis = s.nodes[who].engine.ike_sa_spis(h).unwrap();
         for i in 0..2 {
-            let rekeys: Vec<_> = s
-                .events(i)
-                .into_iter()
-                .filter_map(|e| match e {
-                    Event::IkeSaRekeyed {
-                        spi_i,
-                        spi_r,
-                        initiator,
-                        collision,
-                        ..
-                    } => Some(((*spi_i, *spi_r), *initiator, *collision)),
-                    _ => None,
-                })
-                .collect();
+            let rekeys = s.ike_rekeys(i);
             assert_eq!(rekeys, vec![(spis, i == who, false)], "node {i}");
         }
         for i in 0..2 {

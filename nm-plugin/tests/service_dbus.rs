@@ -888,13 +888,9 @@ async fn wait_log(h: &Harness, needle: &str, secs: u64) -> String {
     }
 }
 
-#[tokio::test]
-async fn dpdaction_restart_keeps_the_connection_and_reconnects() {
-    let gw = Responder::start(PSK).await;
-    let port = gw.port;
-    let h = Harness::start(&[]);
-    let conn = h.client().await;
-    let mut sig = h.signals(&conn).await;
+/// `gw`'s profile with `dpdaction=restart`: a liveness check after 1 s of silence, 3 s for
+/// its answer, attempts of two tries 1 s apart.
+fn restart_profile(gw: &Responder) -> Vec<(&'static str, String)> {
     let mut profile = gw.profile();
     profile.extend([
         ("dpddelay", "1s".to_string()),
@@ -903,6 +899,17 @@ async fn dpdaction_restart_keeps_the_connection_and_reconnects() {
         ("retransmit-timeout", "1s".to_string()),
         ("retransmit-tries", "2".to_string()),
     ]);
+    profile
+}
+
+#[tokio::test]
+async fn dpdaction_restart_keeps_the_connection_and_reconnects() {
+    let gw = Responder::start(PSK).await;
+    let port = gw.port;
+    let h = Harness::start(&[]);
+    let conn = h.client().await;
+    let mut sig = h.signals(&conn).await;
+    let profile = restart_profile(&gw);
     h.connect_psk(&conn, &pairs(&profile)).await;
     sig.until_state(4).await;
 
@@ -942,14 +949,7 @@ async fn failed_restart_attempt_names_its_own_wait() {
     let h = Harness::start(&[]);
     let conn = h.client().await;
     let mut sig = h.signals(&conn).await;
-    let mut profile = gw.profile();
-    profile.extend([
-        ("dpddelay", "1s".to_string()),
-        ("dpdtimeout", "3s".to_string()),
-        ("dpdaction", "restart".to_string()),
-        ("retransmit-timeout", "1s".to_string()),
-        ("retransmit-tries", "2".to_string()),
-    ]);
+    let profile = restart_profile(&gw);
     h.connect_psk(&conn, &pairs(&profile)).await;
     sig.until_state(4).await;
     // The connection is a while old when the gateway goes.

@@ -18,6 +18,10 @@ use ike_core::engine::{Engine, EngineConfig, Event, IkeSaHandle, KernelEvent, Ke
 mod builders;
 pub use builders::*;
 
+/// An IKE SA rekey as reported: (SPIs, whether this node initiated it, whether it saw a
+/// collision).
+pub type IkeRekey = (([u8; 8], [u8; 8]), bool, bool);
+
 /// Deterministic splitmix64.
 #[derive(Clone)]
 pub struct SimRng(pub u64);
@@ -313,8 +317,26 @@ impl Sim {
         self.drain();
     }
 
+    /// Node `i`'s events so far.
     pub fn events(&self, i: usize) -> Vec<&Event> {
         self.nodes[i].events.iter().map(|(_, e)| e).collect()
+    }
+
+    /// Node `i`'s IKE SA rekeys reported so far ([`Event::IkeSaRekeyed`]).
+    pub fn ike_rekeys(&self, i: usize) -> Vec<IkeRekey> {
+        self.events(i)
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::IkeSaRekeyed {
+                    spi_i,
+                    spi_r,
+                    initiator,
+                    collision,
+                    ..
+                } => Some(((*spi_i, *spi_r), *initiator, *collision)),
+                _ => None,
+            })
+            .collect()
     }
 
     pub fn has_event(&self, i: usize, f: impl Fn(&Event) -> bool) -> bool {
