@@ -102,6 +102,24 @@ lab_ike_wait() {
 	done
 }
 
+# lab_ike_rekey_sw_tunnel PSK IKELIFETIME: on lab_topo_client_gw, charon on gw (connection rw,
+# AES-GCM with x25519, no rekeying of its own, nothing started by it) and our client `client`
+# up to it with the XFRM kernel and the given ikelifetime; returns once its Child SA is up. The
+# IKE SA rekey scenarios start from here.
+lab_ike_rekey_sw_tunnel() {
+	local psk=$1 life=$2
+	lab_swanctl_conn gw conn=rw local_addrs="$LAB_RIGHT_IP" local_id=gw.lab.test \
+		remote_id=client.lab.test psk="$psk" local_ts="$LAB_RIGHT_LAN" \
+		proposals=aes256gcm16-prfsha384-x25519 esp_proposals=aes128gcm16 child.start_action=none \
+		rekey_time=0 child.rekey_time=0
+	lab_charon_start gw right
+	lab_ike_profile client right="$LAB_RIGHT_IP" rightid=gw.lab.test leftid=client.lab.test \
+		leftsubnet="$LAB_LEFT_IP/32" rightsubnet="$LAB_RIGHT_LAN" leftmodecfgclient=no \
+		ike=aes256gcm16-prfsha384-x25519 esp=aes128gcm16 ikelifetime="$life" secret.pskvalue="$psk"
+	lab_ike_up client left --kernel xfrm
+	lab_ike_wait client CHILD_SA_UP 60
+}
+
 lab_ike_expect_failure() {
 	local name=$1 pattern=$2 timeout=${3:-30}
 	local deadline=$((SECONDS + $(lab_scale "$timeout"))) line

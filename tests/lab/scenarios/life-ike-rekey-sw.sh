@@ -10,16 +10,7 @@ PSK="lab-life-ike-rekey-sw-0123456789"
 
 scenario_run() {
 	lab_topo_client_gw
-	lab_swanctl_conn gw conn=rw local_addrs="$LAB_RIGHT_IP" local_id=gw.lab.test \
-		remote_id=client.lab.test psk="$PSK" local_ts="$LAB_RIGHT_LAN" \
-		proposals=aes256gcm16-prfsha384-x25519 esp_proposals=aes128gcm16 child.start_action=none \
-		rekey_time=0 child.rekey_time=0
-	lab_charon_start gw right
-	lab_ike_profile client right="$LAB_RIGHT_IP" rightid=gw.lab.test leftid=client.lab.test \
-		leftsubnet="$LAB_LEFT_IP/32" rightsubnet="$LAB_RIGHT_LAN" leftmodecfgclient=no \
-		ike=aes256gcm16-prfsha384-x25519 esp=aes128gcm16 ikelifetime=60s secret.pskvalue="$PSK"
-	lab_ike_up client left --kernel xfrm
-	lab_ike_wait client CHILD_SA_UP 60
+	lab_ike_rekey_sw_tunnel "$PSK" 60s
 	local first
 	first=$(lab_ike_event client CHILD_SA_UP | sed -n 's/.*spi_in=\([0-9a-f]*\).*/\1/p')
 	lab_charon_sas gw >"$LAB_OUT/gw-sas-before.txt"
