@@ -48,7 +48,10 @@ scenario_run() {
 	lab_ip left route show table all >"$LAB_OUT/client-routes.txt" 2>&1 || true
 	local installed others mtu
 	installed=$(grep -c 'proto 78' "$LAB_OUT/left-table-2749.txt" || true)
-	others=$(grep -Ev "^$LAB_RIGHT_LAN " "$LAB_OUT/left-table-2749.txt" || true)
+	# Besides the network: the connection's exemption of its own gateway (throw, kernel/route.rs).
+	grep -q "^throw $LAB_RIGHT_IP proto 78 " "$LAB_OUT/left-table-2749.txt" ||
+		lab_fail "no throw route for the gateway $LAB_RIGHT_IP in table 2749"
+	others=$(grep -Ev "^($LAB_RIGHT_LAN|throw $LAB_RIGHT_IP) " "$LAB_OUT/left-table-2749.txt" || true)
 	[ -z "$others" ] || lab_fail "table 2749 holds more than the pushed $LAB_RIGHT_LAN: $(echo "$others" | tr '\n' ';')"
 	mtu=$(sed -nE "s|^$LAB_RIGHT_LAN .* mtu ([0-9]+).*|\\1|p" "$LAB_OUT/left-table-2749.txt" | head -n1)
 	# AES-GCM-16 over IPv4 without UDP encapsulation on a 1500-octet veth: 1500 - 20 (IP)

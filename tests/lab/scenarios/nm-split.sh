@@ -30,7 +30,10 @@ scenario_run() {
 	lab_ip left route show table all >"$LAB_OUT/client-routes.txt" 2>&1 || true
 	# Table 2749: only the protected network (no default, nothing else).
 	local others
-	others=$(grep -Ev "^$LAB_RIGHT_LAN " "$LAB_OUT/left-table-2749.txt" || true)
+	# Besides the network: the connection's exemption of its own gateway (throw, kernel/route.rs).
+	grep -q "^throw $LAB_RIGHT_IP proto 78 " "$LAB_OUT/left-table-2749.txt" ||
+		lab_fail "no throw route for the gateway $LAB_RIGHT_IP in table 2749"
+	others=$(grep -Ev "^($LAB_RIGHT_LAN|throw $LAB_RIGHT_IP) " "$LAB_OUT/left-table-2749.txt" || true)
 	[ -z "$others" ] || lab_fail "table 2749 holds more than $LAB_RIGHT_LAN: $(echo "$others" | tr '\n' ';')"
 	# The only default route is main's, through the base connection, not the VPN.
 	local defaults
