@@ -74,6 +74,15 @@ pub fn no_route(gateway: &str, detail: &str) -> String {
     )
 }
 
+/// The gateway's address did not answer (or has no route): its address `next` of the other
+/// family is tried.
+pub fn fallback_address(next: std::net::IpAddr) -> String {
+    trf(
+        "Trying the gateway's other address {address}",
+        &[("address", &next)],
+    )
+}
+
 /// The IKE sockets could not be opened.
 pub fn sockets_failed(detail: &str) -> String {
     trf(

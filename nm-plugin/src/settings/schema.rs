@@ -208,7 +208,7 @@ pub const KEYS: &[Key] = &[
     data("narrowing", Kind::YesNo, Some("yes"), Ls, tr_noop("Accept traffic selectors the gateway narrows to a subset of ours.")),
     data("type", Kind::Choice(TYPE_VALUES), Some("tunnel"), Ls, tr_noop("IPsec mode: tunnel, or transport (host to host).")),
     data("leftmodecfgclient", Kind::YesNo, Some("yes"), Ls, tr_noop("Ask the gateway for a virtual address, DNS servers and domains (configuration payload).")),
-    data("hostaddrfamily", Kind::Choice(FAMILY_VALUES), None, Ls, tr_noop("Address family of the gateway address: a host name is resolved to an address of this family (an error when it has none), and an address written in right must be of it; by default the first address the resolver returns.")),
+    data("hostaddrfamily", Kind::Choice(FAMILY_VALUES), None, Ls, tr_noop("Address family of the gateway address: a host name is resolved to an address of this family (an error when it has none), and an address written in right must be of it; by default the first address the resolver returns, and when that address does not answer before the IKE SA is up (or has no route) and the name also has an address of the other family, that address.")),
     data("clientaddrfamily", Kind::Choice(FAMILY_VALUES), None, Ls, tr_noop("Address family of the virtual address to request (with leftmodecfgclient=yes); by default IPv4 and/or IPv6 as the gateway's address and rightsubnet suggest.")),
     data("fragmentation", Kind::Choice(FRAGMENTATION_VALUES), Some("yes"), Ls, tr_noop("IKE fragmentation (RFC 7383): yes, no, or force.")),
     data("mobike", Kind::YesNo, Some("no"), Ls, tr_noop("MOBIKE (RFC 4555): not supported yet, so only no is accepted; without it the tunnel still works but ends when our address changes.")),
