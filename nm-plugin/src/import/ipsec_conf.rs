@@ -551,6 +551,8 @@ fn map_conn(
                 });
             }
             "rightikeport" => put("rightport", v),
+            // Libreswan's "never give up" is our 0 (until NetworkManager gives up).
+            "keyingtries" if v == "%forever" => put("keyingtries", "0"),
             "lifetime" | "keylife" if raw("salifetime").is_none() => put("salifetime", v),
             "ike_lifetime" if raw("ikelifetime").is_none() => put("ikelifetime", v),
             "ipsec-interface" => match v {

@@ -92,9 +92,9 @@ struct Active {
     /// `dpdaction=restart` and `hold`: the hold on the lost connection's policies (ended when the
     /// connection closes, so that its policies go).
     hold: Option<Arc<crate::driver::hold::PolicyHold>>,
-    /// The gateway's other addresses to try, in order, when this one does not answer before
-    /// the IKE SA is up (see [`Controller::fall_back`]).
-    fallback: Vec<SocketAddr>,
+    /// The gateway's addresses and the tries left, for another try when this one does not
+    /// answer before the IKE SA is up (see [`Controller::fall_back`]).
+    plan: fallback::GatewayPlan,
 }
 
 #[derive(Default)]

@@ -136,8 +136,8 @@ pub struct Situation {
     /// ICMP port-unreachable errors seen before the IKE SA came up (named as the likely cause
     /// when the gateway never answers).
     pub icmp: Option<IcmpSeen>,
-    /// The gateway's next address (of the other family) to try when this one does not answer
-    /// before the IKE SA is up.
+    /// The address of the next try (the gateway's other address, or the same again with
+    /// `keyingtries`) when this one does not answer before the IKE SA is up.
     pub fallback: Option<IpAddr>,
 }
 
@@ -231,8 +231,8 @@ pub enum Action {
     /// the backoff starts over.
     Restarted,
     /// The gateway's address did not answer before the IKE SA came up: end this attempt and
-    /// start over with its next address ([`Situation::fallback`]); NetworkManager keeps
-    /// waiting.
+    /// try again ([`Situation::fallback`]: its other address, or the same with
+    /// `keyingtries`); NetworkManager keeps waiting.
     FallBack,
 }
 
@@ -466,8 +466,10 @@ fn ike_sa_failed(track: &mut Track, failure: &Failure, s: &Situation) -> Vec<Act
     if let (Some(next), Failure::NoResponse { .. }, false) = (s.fallback, failure, track.ike_up) {
         return vec![
             log(Level::Warn, explain(failure, &s.failure)),
-            log(Level::Debug, format!("engine failure: {failure}")),
-            log(Level::Info, messages::fallback_address(next)),
+            log(
+                Level::Debug,
+                format!("engine failure: {failure}; next try: {next}"),
+            ),
             Action::FallBack,
         ];
     }

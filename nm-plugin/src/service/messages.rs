@@ -83,6 +83,21 @@ pub fn fallback_address(next: std::net::IpAddr) -> String {
     )
 }
 
+/// Another try to reach the gateway (`keyingtries`): `round` of `rounds` (0: no limit).
+pub fn keying_try(round: u32, rounds: u32) -> String {
+    if rounds == 0 {
+        trf(
+            "Trying the gateway again (try {try}; keyingtries=0: until NetworkManager gives up)",
+            &[("try", &round)],
+        )
+    } else {
+        trf(
+            "Trying the gateway again (try {try} of {tries}, keyingtries={tries})",
+            &[("try", &round), ("tries", &rounds)],
+        )
+    }
+}
+
 /// The IKE sockets could not be opened.
 pub fn sockets_failed(detail: &str) -> String {
     trf(

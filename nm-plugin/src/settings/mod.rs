@@ -210,6 +210,8 @@ pub struct Settings {
     pub retransmit_timeout: Duration,
     /// Number of retransmissions.
     pub retransmit_tries: u32,
+    /// Tries to establish the connection (`keyingtries`); 0: until NetworkManager gives up.
+    pub keying_tries: u32,
     /// Keys that were accepted for compatibility but have no effect.
     pub ignored: Vec<String>,
 }
@@ -439,6 +441,7 @@ impl Settings {
             route_rule_priority: u32::try_from(int("route-rule-priority")).unwrap_or(2749),
             retransmit_timeout: dur("retransmit-timeout"),
             retransmit_tries: u32::try_from(int("retransmit-tries")).unwrap_or(4),
+            keying_tries: u32::try_from(int("keyingtries")).unwrap_or(1),
             ignored,
         })
     }

@@ -225,6 +225,7 @@ pub const KEYS: &[Key] = &[
     data("route-rule-priority", Kind::RulePriority, Some("2749"), Ike, tr_noop("Priority of the routing rule that sends traffic to the tunnel's table.")),
     data("retransmit-timeout", Kind::Duration { min: 1, max: 60 }, Some("1s"), Ike, tr_noop("Time before the first retransmission of an IKE request; it doubles on each try.")),
     data("retransmit-tries", Kind::Integer { min: 1, max: 10 }, Some("4"), Ike, tr_noop("Transmissions of each IKE request (the first included) before the gateway counts as not answering; with the defaults that is after 15 s.")),
+    data("keyingtries", Kind::Integer { min: 0, max: 100 }, Some("1"), Ls, tr_noop("How many times nm-ike-service tries to establish the connection before the activation fails. A try goes to each of the gateway's addresses in turn (see hostaddrfamily); another try follows only when the gateway did not answer (no answer within the retransmissions, or ICMP errors saying nothing listens), never after it refused us. 0: until NetworkManager gives up (vpn.timeout). nm-ike up tries once.")),
     data("nm-connect-mode", Kind::Choice(CONNECT_MODE_VALUES), Some("up"), Ls, tr_noop("Connect at once (up); on-demand is not supported and behaves like up.")),
     data("leftsendcert", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility; we always send our certificate.")),
     data("rightcert", Kind::Unsupported, None, Ls, tr_noop("pinning the gateway's certificate is not supported yet; remove rightcert and set rightca to the CA that issued the gateway's certificate.")),

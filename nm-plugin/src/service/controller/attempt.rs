@@ -2,6 +2,7 @@
 //! engine; see [`crate::driver::launch`]), the engine's events turned into plugin actions
 //! (see [`events`]), the re-prompt for a rejected secret, the ICMP watch, and its end.
 
+use super::fallback::GatewayPlan;
 use super::reconnect::Reconnect;
 use super::trap::Trap;
 use super::{cancel, Active, Controller, Core, IpProgress, Out};
@@ -90,21 +91,23 @@ impl Controller {
                 .await
                 .map_err(|e| PluginError::LaunchFailed(messages::resolve_failed(&e.to_string())))?
                 .map_err(|e| PluginError::LaunchFailed(messages::resolve_failed(&e)))?;
-        self.launch(maps, settings, remotes).await
+        let plan = GatewayPlan::new(remotes, settings.keying_tries);
+        self.launch(maps, settings, plan).await
     }
 
-    /// Starts the engine towards the first of `remotes` (the gateway's addresses to try, see
-    /// [`tool::resolve_candidates`]); the others are kept for [`Controller::fall_back`]. An
-    /// address without a route to it is passed over at once.
+    /// Starts the engine towards the current address of `plan` (the gateway's addresses to
+    /// try, see [`tool::resolve_candidates`], and the tries left); the plan is kept for
+    /// [`Controller::fall_back`]. An address without a route to it is passed over at once
+    /// (within one round of the addresses).
     pub(super) async fn launch(
         self: &Arc<Self>,
         maps: VpnMaps,
         settings: Settings,
-        remotes: Vec<std::net::SocketAddr>,
+        mut plan: GatewayPlan,
     ) -> Result<(), PluginError> {
-        let mut remotes = std::collections::VecDeque::from(remotes);
+        let mut passed_over = 0;
         let (remote, gateway, exemption, local) = loop {
-            let Some(remote) = remotes.pop_front() else {
+            let Some(remote) = plan.current() else {
                 return Err(PluginError::LaunchFailed(messages::resolve_failed(
                     &settings.gateway,
                 )));
@@ -125,11 +128,13 @@ impl Controller {
                 Ok(local) => break (remote, gateway, exemption, local),
                 Err(e) => {
                     let msg = messages::no_route(&gateway, &e.to_string());
-                    let Some(next) = remotes.front() else {
+                    passed_over += 1;
+                    // No route to any address: another round would find none either.
+                    if passed_over >= plan.addresses() || !plan.advance() {
                         return Err(PluginError::LaunchFailed(msg));
-                    };
+                    }
                     tracing::warn!("{msg}");
-                    tracing::info!("{}", messages::fallback_address(next.ip()));
+                    tracing::info!("{}", plan.next_try_line(remote));
                 }
             }
         };
@@ -282,7 +287,7 @@ impl Controller {
             sent,
             runner: None,
             hold,
-            fallback: remotes.into(),
+            plan,
         });
         core.ip = IpProgress::default();
         self.set_state(&mut core, ServiceState::Starting);
@@ -418,7 +423,7 @@ impl Controller {
             },
             can_reprompt: Self::can_reprompt(&core),
             icmp: active.icmp.seen(),
-            fallback: active.fallback.first().map(|a| a.ip()),
+            fallback: active.plan.peek().map(|a| a.ip()),
         };
         let mut turn = Turn::Nothing;
         for action in events::on_event(track, ev, &situation) {

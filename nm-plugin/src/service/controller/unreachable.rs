@@ -45,8 +45,7 @@ impl Controller {
             "{}",
             messages::no_ike_service(&a.gateway, port, a.icmp.consecutive(), a.started.elapsed())
         );
-        if let Some(next) = a.fallback.first() {
-            tracing::info!("{}", messages::fallback_address(next.ip()));
+        if a.plan.peek().is_some() {
             self.fall_back(&mut core);
             return false;
         }

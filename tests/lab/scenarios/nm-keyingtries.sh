@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+# lab-vm: yes
+# lab-timeout: 300
+# lab-description: keyingtries: with the gateway's IKE daemon not running, keyingtries=1 fails the activation after one try; with keyingtries=4 the daemon started after our first try was refused is reached by a later try and nmcli up succeeds (the journal names each new try); prints the seconds of both
+
+# shellcheck source=../lib/nm-ike.sh
+source "$LAB_DIR/lib/nm-ike.sh"
+PSK="lab-nm-keyingtries-0123456789"
+
+scenario_run() {
+	lab_topo --left-unconfigured --rhost
+	lab_swanctl_conn gw conn=rw local_addrs="$LAB_RIGHT_IP" local_id=gw.lab.test \
+		remote_id=client.lab.test psk="$PSK" local_ts="$LAB_RIGHT_LAN" ike.pools=p4 \
+		esp_proposals=aes128gcm16
+	lab_swanctl_raw gw pools "  p4 {
+    addrs = $LAB_POOL
+  }"
+	lab_nm_ike_client
+	local data="right=$LAB_RIGHT_IP, rightid=gw.lab.test, leftid=client.lab.test, rightsubnet=$LAB_RIGHT_LAN, esp=aes_gcm128, retransmit-timeout=1s, retransmit-tries=3, pskvalue-flags=0"
+
+	# One try (the default), no IKE daemon: the activation fails after it.
+	lab_nm_ike_add once "$data, keyingtries=1" "pskvalue=$PSK"
+	local once
+	once=$(lab_nm_ike_up_fails once "$LAB_OUT/once-up.txt" 60)
+	! grep -q "Trying the gateway again" "$(lab_nm_dir)/nm.out" ||
+		lab_fail "keyingtries=1 tried again"
+	lab_log "keyingtries=1 without a gateway: failed after $once s"
+
+	# Four tries: the daemon starts once our first try was answered with ICMP errors.
+	lab_nm_ike_add tries "$data, keyingtries=4" "pskvalue=$PSK"
+	local t0=$SECONDS
+	lab_nmcli --wait "$(lab_scale 90)" connection up tries >"$LAB_OUT/tries-up.txt" 2>&1 &
+	local up=$!
+	lab_nm_log_wait "No IKE service at the gateway|did not answer on UDP port" 30
+	lab_charon_start gw right
+	wait "$up" || lab_fail "nmcli connection up tries failed: $(tr '\n' ' ' <"$LAB_OUT/tries-up.txt")"
+	local took=$((SECONDS - t0))
+	lab_nm_wait_addrs tries
+	lab_assert_nm_state tries activated
+	grep -Eo "Trying the gateway again \(try [0-9] of 4, keyingtries=4\)" "$(lab_nm_dir)/nm.out" >"$LAB_OUT/tries.txt" ||
+		lab_fail "the journal names no new try"
+	lab_check "charon's CHILD_SA is not INSTALLED" lab_charon_child_installed gw c
+	lab_wait "$(lab_scale 10)" "our route in table 2749" eval \
+		"lab_ip left route show table 2749 | grep -q '^$LAB_RIGHT_LAN'"
+	lab_assert_ping left "$LAB_RHOST_IP"
+	lab_log "keyingtries=4, gateway daemon started late: ACTIVATED after $took s ($(wc -l <"$LAB_OUT/tries.txt") more tries)"
+	printf 'once_failed_after_s=%s\ntries_activated_after_s=%s\n' "$once" "$took" >"$LAB_OUT/figures.txt"
+
+	lab_nmcli connection down tries >/dev/null || lab_fail "nmcli connection down failed"
+	lab_ike_assert_clean left "after nmcli connection down"
+}
