@@ -334,6 +334,12 @@ impl Settings {
         }
         // dpdtimeout may be shorter than dpddelay (Libreswan allows it: the check is sent after
         // dpddelay of silence and may stay unanswered for dpdtimeout).
+        if get_or("nm-connect-mode") == "ondemand" {
+            errors.push(SettingsError::new(
+                "nm-connect-mode",
+                tr("connecting on demand (when traffic first wants through the tunnel) is not supported yet; use nm-connect-mode=up"),
+            ));
+        }
         if get_or("mobike") == "yes" {
             errors.push(SettingsError::new(
                 "mobike",
