@@ -33,7 +33,19 @@ scenario_run() {
 	lab_nmcli --wait "$(lab_scale 90)" connection up tries >"$LAB_OUT/tries-up.txt" 2>&1 &
 	local up=$!
 	lab_nm_log_wait "No IKE service at the gateway|did not answer on UDP port" 30
+	# The daemon "comes up" at once, its connections loaded: until then the gateway answers
+	# IKE with ICMP port unreachable, as a host without the daemon does (a daemon that answers
+	# before its configuration is loaded refuses us, and a refusal is never tried again).
+	lab_nsx right nft -f - <<-EOF || lab_fail "nft setup on the gateway failed"
+		table ip lab_no_ike {
+			chain input {
+				type filter hook input priority 0; policy accept;
+				udp dport { 500, 4500 } reject with icmp type port-unreachable
+			}
+		}
+	EOF
 	lab_charon_start gw right
+	lab_nsx right nft delete table ip lab_no_ike || lab_fail "cannot remove the gateway's nft table"
 	wait "$up" || lab_fail "nmcli connection up tries failed: $(tr '\n' ' ' <"$LAB_OUT/tries-up.txt")"
 	local took=$((SECONDS - t0))
 	lab_nm_wait_addrs tries
