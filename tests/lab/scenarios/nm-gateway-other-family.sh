@@ -11,12 +11,7 @@ NAME=gw-dual.lab.test
 
 scenario_run() {
 	lab_topo --left-unconfigured --rhost
-	lab_swanctl_conn gw conn=rw local_addrs="$LAB_RIGHT_IP" local_id=gw.lab.test \
-		remote_id=client.lab.test psk="$PSK" local_ts="$LAB_RIGHT_LAN" ike.pools=p4 \
-		esp_proposals=aes128gcm16
-	lab_swanctl_raw gw pools "  p4 {
-    addrs = $LAB_POOL
-  }"
+	lab_nm_ike_pool_charon "$PSK"
 	lab_charon_start gw right
 	# The gateway's IPv6 address is reachable (ping6 answers) but IKE over IPv6 is dropped
 	# without an ICMP error: a gateway that "does not answer" on that family.

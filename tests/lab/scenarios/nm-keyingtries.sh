@@ -10,12 +10,7 @@ PSK="lab-nm-keyingtries-0123456789"
 
 scenario_run() {
 	lab_topo --left-unconfigured --rhost
-	lab_swanctl_conn gw conn=rw local_addrs="$LAB_RIGHT_IP" local_id=gw.lab.test \
-		remote_id=client.lab.test psk="$PSK" local_ts="$LAB_RIGHT_LAN" ike.pools=p4 \
-		esp_proposals=aes128gcm16
-	lab_swanctl_raw gw pools "  p4 {
-    addrs = $LAB_POOL
-  }"
+	lab_nm_ike_pool_charon "$PSK"
 	lab_nm_ike_client
 	local data="right=$LAB_RIGHT_IP, rightid=gw.lab.test, leftid=client.lab.test, rightsubnet=$LAB_RIGHT_LAN, esp=aes_gcm128, retransmit-timeout=1s, retransmit-tries=3, pskvalue-flags=0"
 
