@@ -83,17 +83,18 @@ pub fn fallback_address(next: std::net::IpAddr) -> String {
     )
 }
 
-/// Another try to reach the gateway (`keyingtries`): `round` of `rounds` (0: no limit).
-pub fn keying_try(round: u32, rounds: u32) -> String {
+/// Another try to reach the gateway (`keyingtries`) in `secs` seconds: `round` of `rounds`
+/// (0: no limit).
+pub fn keying_try(round: u32, rounds: u32, secs: u64) -> String {
     if rounds == 0 {
         trf(
-            "Trying the gateway again (try {try}; keyingtries=0: until NetworkManager gives up)",
-            &[("try", &round)],
+            "Trying the gateway again in {secs} s (try {try}; keyingtries=0: until NetworkManager gives up)",
+            &[("secs", &secs), ("try", &round)],
         )
     } else {
         trf(
-            "Trying the gateway again (try {try} of {tries}, keyingtries={tries})",
-            &[("try", &round), ("tries", &rounds)],
+            "Trying the gateway again in {secs} s (try {try} of {tries}, keyingtries={tries})",
+            &[("secs", &secs), ("try", &round), ("tries", &rounds)],
         )
     }
 }

@@ -68,11 +68,23 @@ impl GatewayPlan {
         true
     }
 
+    /// How long to wait before the current try (after [`GatewayPlan::advance`]): nothing
+    /// within a round (the other address at once), then 1 s, 2 s, 4 s ... at most 30 s before
+    /// each new round, so that `keyingtries=0` against a gateway without its daemon (refused
+    /// at once by ICMP errors) does not try without pause.
+    pub(crate) fn wait(&self) -> Duration {
+        if self.at != 0 || self.round < 2 {
+            return Duration::ZERO;
+        }
+        let exp = (self.round - 2).min(5);
+        Duration::from_secs((1u64 << exp).min(30))
+    }
+
     /// The log line of the next try (after [`GatewayPlan::advance`]).
     pub(crate) fn next_try_line(&self, previous: SocketAddr) -> String {
         match self.current() {
             Some(a) if a != previous => messages::fallback_address(a.ip()),
-            _ => messages::keying_try(self.round, self.rounds),
+            _ => messages::keying_try(self.round, self.rounds, self.wait().as_secs()),
         }
     }
 }
@@ -111,6 +123,7 @@ impl Controller {
             // The old attempt's kernel backend must be gone (its lock on our kernel state
             // released, what it allocated removed) before the next one starts.
             let _ = tokio::time::timeout(Duration::from_secs(5), done.wait_for(|d| *d)).await;
+            tokio::time::sleep(plan.wait()).await;
             let r = match Settings::from_maps(&maps.data, &maps.secrets) {
                 Ok(settings) => me.launch(maps, settings, plan).await,
                 Err(errs) => {
@@ -172,6 +185,17 @@ mod tests {
     }
 
     #[test]
+    fn new_rounds_back_off_and_the_other_address_does_not_wait() {
+        let mut p = GatewayPlan::new(addrs(), 0);
+        let mut waits = Vec::new();
+        while p.advance() && waits.len() < 16 {
+            waits.push(p.wait().as_secs());
+        }
+        // Other address at once; then the first again after 1 s, 2 s, 4 s ... at most 30 s.
+        assert_eq!(waits, [0, 1, 0, 2, 0, 4, 0, 8, 0, 16, 0, 30, 0, 30, 0, 30]);
+    }
+
+    #[test]
     fn the_next_try_is_named() {
         let mut p = GatewayPlan::new(addrs(), 2);
         assert!(p.advance());
@@ -179,6 +203,9 @@ mod tests {
         let mut again = GatewayPlan::new(vec![addrs()[1]], 3);
         assert!(again.advance());
         let line = again.next_try_line(addrs()[1]);
-        assert!(line.contains('2') && line.contains('3'), "{line}");
+        assert!(
+            line.contains("try 2 of 3") && line.contains("in 1 s"),
+            "{line}"
+        );
     }
 }
