@@ -6,6 +6,7 @@ use super::kernel::{describe, Kernel};
 pub use crate::kernel::api::{log_counters, log_sa_counters};
 use ike_core::engine::{ConnectionConfig, Engine, Event, IkeSaHandle, KernelOp, Time, Transmit};
 use ike_core::natt::NATT_PORT;
+use ike_core::wire::is_nat_keepalive;
 use std::io;
 use std::net::{IpAddr, SocketAddr, UdpSocket as StdUdpSocket};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -137,6 +138,30 @@ pub struct Runner {
     pub events: mpsc::UnboundedSender<Event>,
     /// The loop's time origin.
     pub start: Instant,
+    /// The engine's NAT-keepalives: sent, or left to the kernel.
+    pub keepalives: KeepaliveTally,
+}
+
+/// What became of the engine's NAT-keepalives (logged when the loop ends).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeepaliveTally {
+    /// Sent by the service.
+    pub sent: u64,
+    /// Not sent: the kernel sends them on this path ([`Kernel::kernel_keepalives`]).
+    pub left_to_kernel: u64,
+}
+
+impl KeepaliveTally {
+    /// Logs the tally (at the end of a connection), when there was any keepalive.
+    pub fn log(&self) {
+        if self.sent > 0 || self.left_to_kernel > 0 {
+            tracing::info!(
+                "NAT-keepalives: {} sent by the service, {} left to the kernel",
+                self.sent,
+                self.left_to_kernel
+            );
+        }
+    }
 }
 
 impl Runner {
@@ -171,8 +196,15 @@ impl Runner {
             let mut progress = false;
             let mut events = Vec::new();
             while let Some(ev) = self.engine.poll_event() {
-                if let Event::ConfigReceived { config, .. } = &ev {
-                    self.kernel.pushed_subnets(&config.subnets);
+                match &ev {
+                    Event::ConfigReceived { config, .. } => {
+                        self.kernel.pushed_subnets(&config.subnets);
+                    }
+                    // Before the Child SA's kernel operations of the same turn.
+                    Event::IkeSaUp {
+                        remote, nat, encap, ..
+                    } if *encap && nat.local_behind => self.kernel.behind_nat(*remote),
+                    _ => {}
                 }
                 events.push(ev);
             }
@@ -192,8 +224,17 @@ impl Runner {
                 progress = true;
             }
             while let Some(t) = self.engine.poll_transmit() {
-                self.sockets.send(&t).await;
                 progress = true;
+                if t.local_port == NATT_PORT && is_nat_keepalive(&t.payload) {
+                    if self.kernel.kernel_keepalives(t.remote) {
+                        self.keepalives.left_to_kernel += 1;
+                        tracing::debug!("NAT-keepalive to {} left to the kernel", t.remote);
+                        continue;
+                    }
+                    self.keepalives.sent += 1;
+                    tracing::debug!("NAT-keepalive sent to {} by the service", t.remote);
+                }
+                self.sockets.send(&t).await;
             }
             for ev in events {
                 let _ = self.events.send(ev);
@@ -239,6 +280,7 @@ impl Runner {
             had_sa |= count > 0;
             if let Some(since) = closing_since {
                 if count == 0 || since.elapsed() >= CLOSE_GRACE {
+                    self.keepalives.log();
                     return;
                 }
             } else if exit_when_idle
@@ -246,6 +288,7 @@ impl Runner {
                 && count == 0
                 && !restart.as_ref().is_some_and(|r| r.hold.holding())
             {
+                self.keepalives.log();
                 return;
             }
             let mut deadline = self.engine.poll_timeout().map(|t| self.instant_of(t));
