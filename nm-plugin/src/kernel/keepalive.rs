@@ -135,7 +135,9 @@ impl KeepaliveOffload {
     /// For a profile's `nat-keepalive` (zero: off) on the kernel `release` (`None`:
     /// unknown, so no offload).
     pub fn new(interval: Duration, release: Option<&str>) -> Self {
-        let secs = u32::try_from(interval.as_secs()).unwrap_or(u32::MAX);
+        // The kernel counts whole seconds: a fraction rounds up (never more often than asked).
+        let whole = interval.as_secs() + u64::from(interval.subsec_nanos() > 0);
+        let secs = u32::try_from(whole).unwrap_or(u32::MAX);
         let support = match release {
             Some(r) if release_supports(r) => Support::Unknown,
             Some(r) => Support::No(format!(
@@ -378,6 +380,10 @@ mod tests {
             dport: 1024,
         });
         assert_eq!(k.wanted(Direction::Out, gw, other), None);
+        // A fraction of a second rounds up.
+        let mut frac = KeepaliveOffload::new(Duration::from_millis(1500), Some("6.12.0"));
+        frac.behind_nat(peer);
+        assert_eq!(frac.wanted(Direction::Out, gw, encap()), Some(2));
         // nat-keepalive=0: never.
         let mut off = KeepaliveOffload::new(Duration::ZERO, Some("6.12.0"));
         off.behind_nat(peer);
