@@ -32,7 +32,7 @@ bench_gateway() {
 	# reach it in the clear (NetworkManager's base connection routes everything via right)
 	lab_nsx right nft -f - <<-'EOF' || lab_fail "nft: the IPsec-only forward rule failed"
 		table ip bench {
-			chain fwd {
+			chain ipsec_only {
 				type filter hook forward priority 0; policy accept;
 				iifname "wan0" meta ipsec missing counter drop
 			}

@@ -54,7 +54,7 @@ _bench_p8_round() {
 	# meets a gateway without connections
 	lab_nsx right nft -f - <<-'EOF' || lab_fail "nft: blocking IKE failed"
 		table ip bench_hold {
-			chain in {
+			chain hold_ike {
 				type filter hook input priority 0; policy accept;
 				udp dport { 500, 4500 } drop
 			}
