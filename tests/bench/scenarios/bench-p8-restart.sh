@@ -44,7 +44,10 @@ _bench_p8_round() {
 	pid=$(lab_daemon_pid "$probe")
 	seen=$(_bench_p8_noticed "$who")
 
-	kill -KILL "$(lab_daemon_pid gw)"
+	local gw
+	gw=$(lab_daemon_pid gw)
+	kill -KILL "$gw"
+	wait "$gw" 2>/dev/null || true # reaped here, so that the shell reports nothing
 	lab_log "$who round $round: gateway killed"
 	lab_wait "$(lab_scale 60)" "the $who client to notice that the gateway is gone" \
 		eval '[ "$(_bench_p8_noticed "$who")" -gt "$seen" ]'
