@@ -8,7 +8,8 @@
 # Run by tests/bench/run (LAB_SCENARIO_PATH=tests/bench/scenarios) inside the lab VM (kernel ESP).
 # One round per entry of LAB_BENCH_P8_WAITS (seconds, default "3 8 5"), for each client in turn
 # (odd rounds ours first): the client connects, a probe pings rhost through the tunnel every
-# 0.1 s (`ping -D`, a timestamp per answer), the gateway is killed (SIGKILL); once the client has
+# 0.1 s (`ping -D`, a timestamp per answer), the gateway is killed (SIGKILL) and its kernel's
+# XFRM states and policies are flushed (a restarted machine has none); once the client has
 # noticed (ours: "stopped answering" in NetworkManager's log; charon: "giving up after" in its
 # log) and the round's wait has passed, the gateway is started again with IKE blocked by a
 # firewall rule until `swanctl --load-all` has returned; the rule goes (the gateway answers
@@ -48,6 +49,11 @@ _bench_p8_round() {
 	gw=$(lab_daemon_pid gw)
 	kill -KILL "$gw"
 	wait "$gw" 2>/dev/null || true # reaped here, so that the shell reports nothing
+	# the gateway's kernel forgets its SAs too, as when its machine restarts: charon leaves them
+	# behind when it is killed, and they would keep carrying the traffic (charon's DPD counts
+	# traffic as life, so the charon client would never notice the restart)
+	lab_ip right xfrm state flush
+	lab_ip right xfrm policy flush
 	lab_log "$who round $round: gateway killed"
 	lab_wait "$(lab_scale 60)" "the $who client to notice that the gateway is gone" \
 		eval '[ "$(_bench_p8_noticed "$who")" -gt "$seen" ]'
