@@ -5,8 +5,8 @@
 Usage: report.py RESULTS_DIR PARTS
        report.py criterion TARGET/criterion OUT.json   (collect criterion means)
 
-RESULTS_DIR holds what the run wrote (p1.txt, floor.txt, p2.txt, scale.txt, p5-*.json);
-PARTS is the comma-separated list of parts that were run (P1,...,P5).  Prints one line per
+RESULTS_DIR holds what the run wrote (p1.txt, floor.txt, p2.txt, scale.txt, p5.txt, p8.txt,
+m1-*.json); PARTS is the comma-separated list of parts that were run (P1,...,P5,P8,M1).  Prints one line per
 figure, `NAME ours=X anchor=Y ratio=Z`, then a markdown table, and writes both to
 RESULTS_DIR/figures.txt and RESULTS_DIR/table.md.  Exit status 1 when a figure of a selected
 part could not be measured (its line then says ours=n/a or anchor=n/a).
@@ -175,21 +175,74 @@ def p4(rep, d):
     return rows
 
 
+def zero_ratio(ours, anchor):
+    """The ratio of two counts whose anchor may be 0: n/a for 0/0, inf for x/0."""
+    if ours is None or anchor is None:
+        return None
+    if anchor == 0:
+        return NA if ours == 0 else "inf"
+    return ours / anchor
+
+
 def p5(rep, d):
+    rows = {}
+    for line in read_lines(os.path.join(d, "p5.txt")):
+        who, _, rest = line.partition(" ")
+        if who in ("ours", "charon"):
+            rows[who] = kv_line(rest)
+    o, c = rows.get("ours", {}), rows.get("charon", {})
+    lost_o, lost_c = o.get("lost"), c.get("lost")
+    n = int(o.get("rekeys", c.get("rekeys", 0)))
+    anchor = "strongSwan charon 5.9.8 as the client (kernel ESP)"
+    rep.add("p5_rekey_lost_packets", lost_o, lost_c,
+            {"unit": f"echo requests lost across {n} Child SA rekeys by the gateway (ping -i 0.01)",
+             "anchor_is": anchor}, ratio=zero_ratio(lost_o, lost_c), fmt="{:.0f}")
+    rep.add("p5_rekey_pings_sent", o.get("sent"), c.get("sent"),
+            {"unit": "echo requests sent meanwhile (context)", "anchor_is": anchor},
+            ratio="-", fmt="{:.0f}")
+    return rows
+
+
+def p8(rep, d):
+    data = {"ours": [], "charon": []}
+    for r in (l.split() for l in read_lines(os.path.join(d, "p8.txt"))):
+        if len(r) == 4 and r[0] in data:
+            try:
+                data[r[0]].append(float(r[3]))
+            except ValueError:
+                pass
+
+    def med(k):
+        return float(statistics.median(data[k])) if data[k] else None
+
+    def mx(k):
+        return float(max(data[k])) if data[k] else None
+
+    n = min(len(data["ours"]), len(data["charon"]))
+    anchor = "strongSwan charon 5.9.8 as the client (dpd_action=restart)"
+    rep.add("p8_back_after_restart_s", med("ours"), med("charon"),
+            {"unit": f"s from the gateway answering again to traffic, median of {n}",
+             "anchor_is": anchor}, fmt="{:.2f}")
+    rep.add("p8_back_after_restart_max_s", mx("ours"), mx("charon"),
+            {"unit": f"s, the slowest of {n} rounds", "anchor_is": anchor}, fmt="{:.2f}")
+    return data
+
+
+def m1(rep, d):
     try:
-        with open(os.path.join(d, "p5-new.json"), encoding="utf-8") as f:
+        with open(os.path.join(d, "m1-new.json"), encoding="utf-8") as f:
             new = json.load(f)
     except (OSError, ValueError):
         new = {}
     try:
-        with open(os.path.join(d, "p5-prev.json"), encoding="utf-8") as f:
+        with open(os.path.join(d, "m1-prev.json"), encoding="utf-8") as f:
             prev = json.load(f)
     except (OSError, ValueError):
         prev = {}
     if not new:
-        rep.add("p5_criterion", None, None, {"unit": "ns", "anchor_is": "previous run"})
+        rep.add("m1_criterion", None, None, {"unit": "ns", "anchor_is": "previous run"})
     for k in sorted(new):
-        rep.add(f"p5_{k}_ns", new[k], prev.get(k),
+        rep.add(f"m1_{k}_ns", new[k], prev.get(k),
                 {"unit": "ns / iteration (criterion mean)",
                  "anchor_is": "previous run on this machine", "anchor_required": False},
                 fmt="{:.0f}")
@@ -230,19 +283,23 @@ def main():
         p4(rep, d)
     if "P5" in parts:
         p5(rep, d)
+    if "P8" in parts:
+        p8(rep, d)
+    if "M1" in parts:
+        m1(rep, d)
     lines = [f"{n} ours={o} anchor={a} ratio={r}" for n, o, a, r, _ in rep.figures]
     table = ["| figure | ours | anchor | ratio | unit | anchor is |",
              "| --- | ---: | ---: | ---: | --- | --- |"]
-    # the short table: every P1-P3 figure, P4 at the largest size, a few P5 figures
+    # the short table: every P1-P3, P5 and P8 figure, P4 at the largest size, a few M1 figures
     p4_last = [n for n, *_ in rep.figures if n.startswith("p4_") and "@" in n]
     p4_last = p4_last[-1].split("@")[-1] if p4_last else None
-    p5_keep = ("codec_parse_ike_sa_init_req", "codec_parse_ike_auth_req_inner",
+    m1_keep = ("codec_parse_ike_sa_init_req", "codec_parse_ike_auth_req_inner",
                "codec_emit_ike_auth_resp_inner", "crypto_ike_sa_keys_skeyseed+sk",
                "crypto_x25519_keygen+dh")
     for n, o, a, r, w in rep.figures:
         if n.startswith("p4_") and "@" in n and n.split("@")[-1] != p4_last:
             continue
-        if n.startswith("p5_") and not any(n == f"p5_{k}_ns" for k in p5_keep):
+        if n.startswith("m1_") and not any(n == f"m1_{k}_ns" for k in m1_keep):
             continue
         table.append(f"| {n} | {o} | {a} | {r} | {w.get('unit', '')} | {w.get('anchor_is', '')} |")
     print("\n".join(lines))
