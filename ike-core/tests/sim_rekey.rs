@@ -492,3 +492,77 @@ fn traffic_limits_reach_the_kernel_and_survive_a_rekey() {
         _ => true,
     }));
 }
+
+/// Where in node `i`'s kernel operations the outbound SA with SPI `spi` was installed.
+fn out_install_at(s: &Sim, i: usize, spi: u32) -> Option<usize> {
+    s.nodes[i].ops.iter().position(
+        |o| matches!(o, KernelOp::InstallSa { spi: x, direction: Direction::Out, .. } if *x == spi),
+    )
+}
+
+/// Node 0 rekeys the Child SA; runs until node 0 has the new one (the answer arrived) and
+/// returns node 0's new inbound SPI (node 1's new outbound SPI) and node 1's old inbound SPI.
+fn rekey_by_node_0(s: &mut Sim) -> (u32, u32) {
+    let before = live_children(s, 0);
+    let old_1 = *live_children(s, 1).first().unwrap();
+    soft_expire(s, 0);
+    assert!(s.run_until(Duration::from_secs(10), |s| live_children(s, 0)
+        .iter()
+        .any(|x| !before.contains(x))));
+    let new_0 = *live_children(s, 0)
+        .iter()
+        .find(|x| !before.contains(x))
+        .unwrap();
+    (new_0, old_1)
+}
+
+#[test]
+fn the_peer_s_rekey_keeps_our_traffic_on_the_old_sa_until_it_deletes_it() {
+    let mut held_seen = 0;
+    for seed in 0..20 {
+        let mut s = setup(300 + seed, None);
+        let (new_out_1, old_in_1) = rekey_by_node_0(&mut s);
+        // Node 1 answered: its new inbound SA is in, its new outbound SA not yet (node 0's
+        // Delete of the old SA is still on its way).
+        let in_ops = |s: &Sim| {
+            s.nodes[1].ops.iter().any(|o| {
+                matches!(o, KernelOp::InstallSa { direction: Direction::In, reqid, .. } if *reqid > 0)
+            })
+        };
+        assert!(in_ops(&s));
+        if live_children(&s, 1).contains(&old_in_1) {
+            assert_eq!(out_install_at(&s, 1, new_out_1), None, "seed {seed}");
+            held_seen += 1;
+        }
+        s.run_for(Duration::from_secs(2));
+        assert!(!live_children(&s, 1).contains(&old_in_1));
+        // Installed when the old SA went: just before the old outbound SA is deleted.
+        let at = out_install_at(&s, 1, new_out_1).expect("new outbound SA installed");
+        let old_out_1 = spi_out(&s, 1, old_in_1);
+        let del = s.nodes[1]
+            .ops
+            .iter()
+            .position(|o| matches!(o, KernelOp::DeleteSa { spi, .. } if *spi == old_out_1))
+            .unwrap();
+        assert_eq!(at + 1, del, "seed {seed}");
+        assert!(one_consistent_child(&s));
+        assert_matching_keys(&s);
+    }
+    assert!(held_seen > 0, "the Delete always arrived before the check");
+}
+
+#[test]
+fn a_peer_that_never_deletes_the_old_sa_gets_our_traffic_on_the_new_one_after_5_s() {
+    let mut s = setup(330, None);
+    let (new_out_1, old_in_1) = rekey_by_node_0(&mut s);
+    // Node 0's Delete (and everything else it sends) is lost.
+    s.drop_in_flight(0);
+    s.blackhole = Some(0);
+    s.run_for(Duration::from_secs(4));
+    assert_eq!(out_install_at(&s, 1, new_out_1), None);
+    assert!(live_children(&s, 1).contains(&old_in_1));
+    s.run_for(Duration::from_secs(2));
+    assert!(out_install_at(&s, 1, new_out_1).is_some());
+    // The old SA stays until the peer deletes it or it expires.
+    assert!(live_children(&s, 1).contains(&old_in_1));
+}

@@ -32,6 +32,10 @@ use super::{dispatch, informational, nego};
 /// How many INVALID_KE_PAYLOAD retries a rekey gets.
 const MAX_KE_RETRIES: u32 = 2;
 
+/// How long the outbound SA of a Child SA the peer rekeyed is kept back at most when the
+/// peer's Delete of the old SA does not come (see [`crate::sa::child_sa::HeldOutbound`]).
+pub(crate) const HOLD_OUTBOUND_MAX: core::time::Duration = core::time::Duration::from_secs(5);
+
 fn notify_p(ty: u16) -> Payload {
     Payload::Notify(NotifyPayload::new(ty, Vec::new()))
 }
@@ -109,6 +113,7 @@ fn successor(
         rekeying: false,
         our_rekey: None,
         peer_rekey: None,
+        held_out: None,
     }
 }
 
@@ -119,6 +124,10 @@ pub(crate) fn remove_child(sa: &mut IkeSa, ctx: &mut Ctx<'_>, idx: usize) -> Opt
     }
     let mut c = sa.children.remove(idx);
     sa.rekey_failures.retain(|(s, _)| *s != c.spi_in);
+    // A successor whose outbound SA was kept back takes over the traffic before this one goes.
+    for s in sa.children.iter_mut().filter(|s| s.reqid == c.reqid) {
+        s.release_out(ctx);
+    }
     let sibling = sa.children.iter_mut().find(|s| s.reqid == c.reqid);
     let replaced = c.rekeyed || sibling.is_some();
     if let Some(s) = sibling {
@@ -262,6 +271,13 @@ pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
         queue_ike_rekey(sa);
     }
     let now = ctx.now();
+    for c in sa
+        .children
+        .iter_mut()
+        .filter(|c| c.held_out.as_ref().is_some_and(|h| h.until <= now))
+    {
+        c.release_out(ctx);
+    }
     let (due, rest): (Vec<_>, Vec<_>) = sa.retry.drain(..).partition(|(t, _)| *t <= now);
     sa.retry = rest;
     for (_, kind) in due {
@@ -1057,7 +1073,9 @@ fn finish_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi_in: u32) {
     }
     old.rekeyed = true;
     old.peer_rekey = Some((w.ni.as_slice().min(w.nr.as_slice()).to_vec(), spi_in));
-    new.install(ctx, &w.keys, &sa.profile.child_limits(), esn, false);
+    // Our traffic stays on the old SA until the peer has the new one (its Delete of the old).
+    let until = ctx.now() + HOLD_OUTBOUND_MAX;
+    new.install_holding_out(ctx, &w.keys, &sa.profile.child_limits(), esn, until);
     ctx.event(new.up_event(sa.handle));
     sa.children.push(new);
 }

@@ -394,6 +394,7 @@ pub(crate) fn install_child(
         rekeying: false,
         our_rekey: None,
         peer_rekey: None,
+        held_out: None,
     };
     child.install(ctx, keys, &sa.profile.child_limits(), esn, true);
     ctx.event(child.up_event(sa.handle));

@@ -2,7 +2,9 @@
 
 use std::net::IpAddr;
 
-use crate::api::{Direction, EspCipher, Event, IkeSaHandle, KernelOp, Lifetime, Mode, UdpEncap};
+use crate::api::{
+    Direction, EspCipher, Event, IkeSaHandle, KernelOp, Lifetime, Mode, Time, UdpEncap,
+};
 use crate::ctx::Ctx;
 use crate::proposal::Proposal;
 use crate::wire::TrafficSelector;
@@ -36,6 +38,20 @@ pub(crate) struct ChildSa {
     pub our_rekey: Option<(Vec<u8>, u32)>,
     /// The peer's rekey we answered: the lowest nonce of that exchange and the new inbound SPI.
     pub peer_rekey: Option<(Vec<u8>, u32)>,
+    /// The outbound SA of a Child SA made by the peer's rekey, not yet in the kernel (see
+    /// [`ChildSa::install_holding_out`]).
+    pub held_out: Option<HeldOutbound>,
+}
+
+/// The outbound SA of a Child SA the peer rekeyed, kept back: the peer installs its new
+/// inbound SA only when our answer arrives, so our traffic stays on the old SA until the peer
+/// deletes it (or this SA's siblings go some other way), at the latest until `until`.
+#[derive(Debug, Clone)]
+pub(crate) struct HeldOutbound {
+    /// The `InstallSa` of the outbound SA.
+    pub op: KernelOp,
+    /// When it is installed even without the peer's Delete.
+    pub until: Time,
 }
 
 /// A Child SA being negotiated (SPI allocation pending or request in flight).
@@ -66,15 +82,14 @@ impl ChildSa {
         keys.cipher(&self.proposal, outbound)
     }
 
-    /// Emits the install operations: inbound SA, outbound SA, then policies.
-    pub fn install(
+    /// The `InstallSa` operations of the inbound and the outbound SA.
+    fn sa_ops(
         &self,
         ctx: &mut Ctx<'_>,
         keys: &ChildKeys,
         limits: &ChildLimits,
         esn: bool,
-        with_policies: bool,
-    ) {
+    ) -> (KernelOp, KernelOp) {
         // Soft limits at 85-90 % of the hard ones so both ends rarely rekey at once.
         let r = ctx
             .random(4)
@@ -107,7 +122,7 @@ impl ChildSa {
             dport: e.sport,
         });
         let request = ctx.next_request();
-        ctx.kernel(KernelOp::InstallSa {
+        let inbound = KernelOp::InstallSa {
             request,
             reqid: self.reqid,
             spi: self.spi_in,
@@ -121,9 +136,9 @@ impl ChildSa {
             replay_window,
             lifetime,
             selector: selector(&self.remote_ts, &self.local_ts),
-        });
+        };
         let request = ctx.next_request();
-        ctx.kernel(KernelOp::InstallSa {
+        let outbound = KernelOp::InstallSa {
             request,
             reqid: self.reqid,
             spi: self.spi_out,
@@ -137,7 +152,22 @@ impl ChildSa {
             replay_window,
             lifetime,
             selector: selector(&self.local_ts, &self.remote_ts),
-        });
+        };
+        (inbound, outbound)
+    }
+
+    /// Emits the install operations: inbound SA, outbound SA, then policies.
+    pub fn install(
+        &self,
+        ctx: &mut Ctx<'_>,
+        keys: &ChildKeys,
+        limits: &ChildLimits,
+        esn: bool,
+        with_policies: bool,
+    ) {
+        let (inbound, outbound) = self.sa_ops(ctx, keys, limits, esn);
+        ctx.kernel(inbound);
+        ctx.kernel(outbound);
         if with_policies {
             for l in &self.local_ts {
                 for r in &self.remote_ts {
@@ -167,7 +197,35 @@ impl ChildSa {
         }
     }
 
-    /// Emits the teardown operations in reverse order: policies, outbound SA, inbound SA.
+    /// Installs the inbound SA of a Child SA made by the peer's rekey and keeps its outbound
+    /// SA back until [`ChildSa::release_out`] (the peer deleted the old SA) or `until` (see
+    /// [`HeldOutbound`]): until then our traffic leaves on the old SA, which the peer still
+    /// has, instead of on one the peer may not have installed yet.
+    pub fn install_holding_out(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        keys: &ChildKeys,
+        limits: &ChildLimits,
+        esn: bool,
+        until: Time,
+    ) {
+        let (inbound, outbound) = self.sa_ops(ctx, keys, limits, esn);
+        ctx.kernel(inbound);
+        self.held_out = Some(HeldOutbound {
+            op: outbound,
+            until,
+        });
+    }
+
+    /// Installs the outbound SA kept back by [`ChildSa::install_holding_out`], if any.
+    pub fn release_out(&mut self, ctx: &mut Ctx<'_>) {
+        if let Some(h) = self.held_out.take() {
+            ctx.kernel(h.op);
+        }
+    }
+
+    /// Emits the teardown operations in reverse order: policies, outbound SA, inbound SA (an
+    /// outbound SA still held back was never installed).
     pub fn uninstall(&self, ctx: &mut Ctx<'_>) {
         if self.owns_policies {
             for l in &self.local_ts {
@@ -193,13 +251,15 @@ impl ChildSa {
                 }
             }
         }
-        let request = ctx.next_request();
-        ctx.kernel(KernelOp::DeleteSa {
-            request,
-            spi: self.spi_out,
-            dst: self.remote,
-            src: self.local,
-        });
+        if self.held_out.is_none() {
+            let request = ctx.next_request();
+            ctx.kernel(KernelOp::DeleteSa {
+                request,
+                spi: self.spi_out,
+                dst: self.remote,
+                src: self.local,
+            });
+        }
         let request = ctx.next_request();
         ctx.kernel(KernelOp::DeleteSa {
             request,

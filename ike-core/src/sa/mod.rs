@@ -247,6 +247,11 @@ impl IkeSa {
             min(self.ike_rekey_at);
             min(self.ike_hard_at);
             min(self.retry.iter().map(|(t, _)| *t).min());
+            min(self
+                .children
+                .iter()
+                .filter_map(|c| c.held_out.as_ref().map(|h| h.until))
+                .min());
         }
         min(self.dpd_at());
         min(self.keepalive_at());

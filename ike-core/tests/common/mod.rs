@@ -254,6 +254,12 @@ impl Sim {
             .handle_datagram(now, to, p.from, &p.data);
     }
 
+    /// Loses every datagram of node `i` still on its way.
+    pub fn drop_in_flight(&mut self, i: usize) {
+        let addr = self.nodes[i].addr;
+        self.net.retain(|p| p.from.ip() != addr);
+    }
+
     /// Advance one step; false when nothing is left to do before `limit`.
     pub fn step(&mut self, limit: Time) -> bool {
         self.drain();
