@@ -71,6 +71,7 @@
 //! the order things happened.
 
 mod index;
+mod reauth;
 #[cfg(test)]
 mod refused_tests;
 #[cfg(feature = "fuzzing")]
@@ -122,6 +123,8 @@ pub struct Engine {
     /// `None` until a secret could be drawn.
     cookies: Option<CookieJar>,
     leases: Leases,
+    /// Reauthentications under way: new IKE SA -> the IKE SA it replaces.
+    reauths: HashMap<IkeSaHandle, IkeSaHandle>,
 }
 
 impl core::fmt::Debug for Engine {
@@ -153,6 +156,7 @@ impl Engine {
             next_handle: 1,
             cookies,
             leases: Leases::default(),
+            reauths: HashMap::new(),
         }
     }
 
@@ -190,6 +194,7 @@ impl Engine {
                 .map_err(|e| ConfigError::BadCredential(e.detail().to_string()))?;
         }
         let profile = Arc::new(Profile::from_initiator(&conn));
+        let conn = Arc::new(conn);
         let handle = self.alloc_handle();
         let mut ctx = Ctx::new(
             now,
@@ -198,12 +203,13 @@ impl Engine {
             &self.cfg,
             &mut self.leases,
         );
-        let sa = exchange::ike_sa_init::initiate(&mut ctx, handle, profile, &conn).map_err(
+        let mut sa = exchange::ike_sa_init::initiate(&mut ctx, handle, profile, &conn).map_err(
             |e| match e {
                 IkeError::Local { fault, detail } => ConfigError::Local { fault, detail },
                 IkeError::Peer { detail, .. } => ConfigError::Invalid(detail),
             },
         )?;
+        sa.origin = Some(conn);
         self.by_spi.insert(sa.spi_i, handle);
         self.index.update(handle, &sa);
         self.sas.insert(handle, sa);
@@ -273,7 +279,7 @@ impl Engine {
             &mut self.leases,
         );
         f(sa, &mut ctx);
-        self.after_sa_call(handle);
+        self.after_sa_call(now, handle);
     }
 
     fn responder_init(
@@ -345,7 +351,7 @@ impl Engine {
         }
     }
 
-    fn after_sa_call(&mut self, handle: IkeSaHandle) {
+    fn after_sa_call(&mut self, now: Time, handle: IkeSaHandle) {
         let Some(sa) = self.sas.get_mut(&handle) else {
             return;
         };
@@ -387,6 +393,7 @@ impl Engine {
         } else if let Some(sa) = self.sas.get(&handle) {
             self.index.update(handle, sa);
         }
+        self.reauth_after(now, handle);
     }
 
     fn remove(&mut self, handle: IkeSaHandle) {
@@ -423,8 +430,9 @@ impl Engine {
             let gone = exchange::dispatch::on_timer(sa, &mut ctx);
             if gone {
                 self.remove(handle);
+                self.reauth_after(now, handle);
             } else {
-                self.after_sa_call(handle);
+                self.after_sa_call(now, handle);
             }
         }
     }
