@@ -480,7 +480,12 @@ pub(crate) fn on_request(
     });
     let mut cp_reply = None;
     if let Some(c) = cp_req {
-        match cp::serve(ctx.leases(), sa.handle, &sa.profile.serve, c) {
+        let peer_text = sa
+            .remote_id
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        match cp::serve(ctx.leases(), sa.handle, &peer_text, &sa.profile.serve, c) {
             Ok(r) => cp_reply = Some(r),
             Err(e) => {
                 child_err = Some((e.notify().unwrap_or(notify::INTERNAL_ADDRESS_FAILURE), None));

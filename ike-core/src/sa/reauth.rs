@@ -65,9 +65,7 @@ pub(crate) fn grace(lifetime: Duration) -> Duration {
 /// The wait before the next try after `failures` failed reauthentications.
 pub(crate) fn retry_delay(failures: u32) -> Duration {
     let shift = failures.saturating_sub(1).min(16);
-    RETRY_FIRST
-        .saturating_mul(1u32 << shift)
-        .min(RETRY_MAX)
+    RETRY_FIRST.saturating_mul(1u32 << shift).min(RETRY_MAX)
 }
 
 impl Reauth {
@@ -111,7 +109,10 @@ mod tests {
     fn margin_is_a_tenth_bounded() {
         assert_eq!(margin(Duration::from_secs(60)), Duration::from_secs(10));
         assert_eq!(margin(Duration::from_secs(600)), Duration::from_secs(60));
-        assert_eq!(margin(Duration::from_secs(28_800)), Duration::from_secs(300));
+        assert_eq!(
+            margin(Duration::from_secs(28_800)),
+            Duration::from_secs(300)
+        );
         assert_eq!(margin(Duration::from_secs(12)), Duration::from_secs(6));
     }
 
