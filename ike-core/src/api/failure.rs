@@ -119,12 +119,13 @@ pub enum Failure {
         rekey_disabled: bool,
     },
     /// The authentication lifetime (RFC 4478 AUTH_LIFETIME) ended before a reauthentication
-    /// replaced the IKE SA: ours failed `attempts` times (the last failure in `last`), or, on
-    /// a responder that set the lifetime, the initiator did not reauthenticate.
+    /// replaced the IKE SA: `attempts` of ours did not succeed (the last failure in `last`),
+    /// or, on a responder that set the lifetime, the initiator did not reauthenticate.
     AuthLifetimeExpired {
-        /// Reauthentications we tried and that failed (0 on a responder).
+        /// Reauthentications we started that did not succeed, including one still
+        /// unanswered when the lifetime ended (0 on a responder).
         attempts: u32,
-        /// Why the last one failed.
+        /// Why the last one that failed did (`None` when none failed before the end).
         last: Option<Box<Failure>>,
     },
     /// A reauthentication of ours failed (reported with
@@ -277,10 +278,10 @@ impl fmt::Display for Failure {
                      reauthenticated"
                 )?;
                 if *attempts > 0 {
-                    write!(f, ": reauthentication failed {attempts} time(s)")?;
+                    write!(f, ": {attempts} reauthentication(s) did not succeed")?;
                 }
                 if let Some(l) = last {
-                    write!(f, ", last: {l}")?;
+                    write!(f, ", the last failure: {l}")?;
                 }
                 Ok(())
             }

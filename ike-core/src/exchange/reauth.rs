@@ -81,7 +81,7 @@ pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
     let now = ctx.now();
     if r.deadline <= now {
         let f = Failure::AuthLifetimeExpired {
-            attempts: r.failures,
+            attempts: r.failures + u32::from(r.in_flight.is_some()),
             last: r.last.take().map(Box::new),
         };
         // The engine abandons a reauthentication still in flight once this SA is closing.

@@ -105,6 +105,22 @@ pub fn explain(f: &Failure, ctx: &FailureContext) -> String {
         Failure::NatWithoutEncapsulation { local_behind } => {
             messages::nat_without_encapsulation(*local_behind)
         }
+        Failure::AuthLifetimeExpired { attempts, last } => messages::auth_lifetime_expired(
+            *attempts,
+            last.as_deref().map(|l| explain(l, ctx)).as_deref(),
+        ),
+        Failure::ReauthFailed { attempt, cause } => {
+            messages::reauth_failed(*attempt, &explain(cause, ctx))
+        }
+        Failure::VirtualAddressChanged { held, offered } => {
+            let list = |v: &[std::net::IpAddr]| {
+                v.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            messages::virtual_address_changed(&list(held), &list(offered))
+        }
         Failure::Kernel(s) => messages::kernel_failed(s),
         Failure::Local { fault, detail } => messages::local_fault(*fault, detail),
         // Causes added to the engine later: its own text.
