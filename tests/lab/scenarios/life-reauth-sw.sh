@@ -8,7 +8,7 @@
 source "$LAB_DIR/lib/nm-ike.sh"
 PSK="lab-life-reauth-sw-0123456789"
 REAUTHS=2
-PINGS=300 # 0.5 s apart: 150 s, long enough for two reauthentications 44-50 s apart
+PINGS=230 # 0.5 s apart: 115 s, two reauthentications 44-50 s apart, a third not before 132 s
 MAX_LOST_PER_REAUTH=2
 DONE_LINE="authenticated again as the gateway asked"
 
@@ -19,6 +19,26 @@ _ike_sas() {
 
 _reauths_seen() {
 	grep -c "$DONE_LINE" "$(lab_nm_dir)/nm.out" 2>/dev/null || true
+}
+
+# From charon's log (times of day in seconds): "established N T" when IKE SA rw[N] came up and
+# "deleted N T" when charon started deleting it, one per line.
+_charon_ike_times() {
+	sed -n 's/^\([0-9]*\):\([0-9]*\):\([0-9]*\) .*IKE_SA rw\[\([0-9]*\)\] established.*/established \4 \1 \2 \3/p
+		s/^\([0-9]*\):\([0-9]*\):\([0-9]*\) .*deleting IKE_SA rw\[\([0-9]*\)\].*/deleted \4 \1 \2 \3/p' \
+		"$(lab_charon_dir gw)/charon.log" | awk '{ print $1, $2, ($3 * 3600 + $4 * 60 + $5) }'
+}
+
+# The newest IKE SA of connection rw in a `swanctl --list-sas` output: "#N SPI_i SPI_r".
+_newest_ike_sa() {
+	_ike_sas "$1" | sort -n | tail -n1
+}
+
+# charon shows exactly one IKE SA of rw (the old one's Delete may take a moment).
+_one_ike_sa() {
+	lab_charon_sas gw >"$LAB_OUT/gw-sas-end.txt" 2>&1
+	_ike_sas "$LAB_OUT/gw-sas-end.txt" >"$LAB_OUT/gw-ike-end.txt"
+	[ "$(wc -l <"$LAB_OUT/gw-ike-end.txt")" = 1 ]
 }
 
 scenario_run() {
@@ -55,6 +75,7 @@ scenario_run() {
 			at+=("$SECONDS")
 			lab_log "reauthentication $n seen $((SECONDS - t_up)) s after the connection came up"
 			lab_charon_sas gw >"$LAB_OUT/gw-sas-$n.txt"
+			_newest_ike_sa "$LAB_OUT/gw-sas-$n.txt" >"$LAB_OUT/gw-ike-$n.txt"
 		done
 		sleep 1
 	done
@@ -62,16 +83,13 @@ scenario_run() {
 	[ "$n" -ge "$REAUTHS" ] || lab_fail "only $n of $REAUTHS reauthentications in $((SECONDS - t_up)) s (see NetworkManager's log)"
 
 	# charon: a new IKE SA (new SPIs) each time, one IKE SA at the end.
-	lab_charon_sas gw >"$LAB_OUT/gw-sas-end.txt"
-	_ike_sas "$LAB_OUT/gw-sas-end.txt" >"$LAB_OUT/gw-ike-end.txt"
-	[ "$(wc -l <"$LAB_OUT/gw-ike-end.txt")" = 1 ] ||
+	lab_retry "$(lab_scale 5)" _one_ike_sa ||
 		lab_fail "charon shows $(wc -l <"$LAB_OUT/gw-ike-end.txt") IKE SAs at the end, expected 1 (see gw-sas-end.txt)"
-	local spis
-	spis=$(cat "$LAB_OUT"/gw-ike-0.txt "$LAB_OUT/gw-ike-end.txt" | cut -d' ' -f2,3 | sort -u | wc -l)
-	[ "$spis" = 2 ] || lab_fail "charon's IKE SA at the end has the first one's SPIs (see gw-sas-0.txt, gw-sas-end.txt)"
-	local ids
-	ids=$(cut -d' ' -f1 "$LAB_OUT/gw-ike-end.txt")
-	[ "${ids:-0}" -gt "$(cut -d' ' -f1 "$LAB_OUT/gw-ike-0.txt")" ] || lab_fail "charon's IKE SA is still #$ids"
+	local spis i
+	spis=$(for i in $(seq 0 "$n"); do cut -d' ' -f2,3 "$LAB_OUT/gw-ike-$i.txt"; done | sort -u | grep -c .)
+	[ "$spis" = $((n + 1)) ] ||
+		lab_fail "charon's IKE SA did not get new SPIs at each reauthentication (see gw-sas-*.txt)"
+	lab_log "charon's IKE SAs: $(for i in $(seq 0 "$n"); do tr '\n' ' ' <"$LAB_OUT/gw-ike-$i.txt"; echo -n '; '; done)end: $(cat "$LAB_OUT/gw-ike-end.txt")"
 	lab_check "charon's CHILD_SA is not INSTALLED after the reauthentications" lab_charon_child_installed gw c
 
 	# Our kernel: only the current SAs (the Child SA of the last reauthentication), the
@@ -99,7 +117,21 @@ scenario_run() {
 	local received lost gap
 	received=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$LAB_OUT/ping.txt")
 	lost=$((PINGS - ${received:-0}))
-	gap=$((at[1] - at[0]))
+	# charon's clock: when each IKE SA came up, and that the one before it was deleted only
+	# after that (make-before-break).
+	_charon_ike_times >"$LAB_OUT/gw-ike-times.txt"
+	local k up_k up_next del_k
+	for k in $(seq 1 "$n"); do
+		up_k=$(awk -v k="$k" '$1 == "established" && $2 == k { print $3; exit }' "$LAB_OUT/gw-ike-times.txt")
+		up_next=$(awk -v k="$((k + 1))" '$1 == "established" && $2 == k { print $3; exit }' "$LAB_OUT/gw-ike-times.txt")
+		del_k=$(awk -v k="$k" '$1 == "deleted" && $2 == k { print $3; exit }' "$LAB_OUT/gw-ike-times.txt")
+		[ -n "$up_k" ] && [ -n "$up_next" ] && [ -n "$del_k" ] ||
+			lab_fail "charon's log does not show IKE SA #$k, #$((k + 1)) and the deletion of #$k (see gw-ike-times.txt)"
+		[ "$del_k" -ge "$up_next" ] || lab_fail "charon deleted IKE SA #$k before #$((k + 1)) was up"
+		lab_log "IKE SA #$((k + 1)) up $((up_next - up_k)) s after #$k (charon's clock), #$k deleted $((del_k - up_next)) s later"
+	done
+	gap=$(awk '$1 == "established" && $2 == 2 { a = $3 } $1 == "established" && $2 == 3 { b = $3 } END { if (a && b) print b - a }' "$LAB_OUT/gw-ike-times.txt")
+	[ -n "$gap" ] || gap="$((at[1] - at[0])) (as polled)"
 	lab_log "measured: $lost of $PINGS pings lost across $n reauthentications ($((lost / n)) per reauthentication, at most $MAX_LOST_PER_REAUTH allowed); $gap s between reauthentications 1 and 2; virtual address $vip kept"
 	echo "reauths=$n lost=$lost pings=$PINGS seconds_between=$gap vip=$vip" >"$LAB_OUT/figures.txt"
 	[ "$lost" -le $((MAX_LOST_PER_REAUTH * n)) ] ||
