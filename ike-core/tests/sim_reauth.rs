@@ -280,3 +280,60 @@ fn a_responder_deletes_an_ike_sa_that_is_not_reauthenticated() {
         "{after:?}"
     );
 }
+
+/// Whether a datagram is an IKE_SA_INIT request (a new IKE SA).
+fn is_init_request(bytes: &[u8]) -> bool {
+    ike_core::wire::Message::parse(bytes).is_ok_and(|m| {
+        m.header.exchange_type == ike_core::ids::exchange::IKE_SA_INIT && !m.header.flags.response
+    })
+}
+
+#[test]
+fn an_auth_lifetime_in_an_informational_request_is_answered_and_schedules_the_reauthentication() {
+    use crate::forge::{chain_with_raw, Pair};
+    use ike_core::ids::exchange;
+    use ike_core::wire::{NotifyPayload, Payload};
+    let mut p = Pair::established(21);
+    let h = p.handle(0).unwrap();
+    // A malformed one (three octets) is answered, reported and ignored.
+    let bad = Payload::Notify(NotifyPayload::new(
+        ike_core::ids::notify::AUTH_LIFETIME,
+        vec![0, 0, 30],
+    ));
+    let (first, chain) = chain_with_raw(&[bad], &[]);
+    let req = p
+        .forge(0, exchange::INFORMATIONAL, false, 0, first, &chain)
+        .unwrap();
+    p.queue.clear();
+    p.inject(0, &req);
+    assert_eq!(p.queue.len(), 1, "the request is answered");
+    assert!(p.events[0].iter().any(|e| matches!(
+        e,
+        Event::ExchangeFailed { failure: Failure::ProtocolError(m), .. } if m.contains("AUTH_LIFETIME")
+    )));
+    // The gateway asks for a reauthentication within 30 s: it starts 10 s before the end.
+    let (first, chain) = chain_with_raw(&[Payload::Notify(NotifyPayload::auth_lifetime(30))], &[]);
+    let req = p
+        .forge(0, exchange::INFORMATIONAL, false, 1, first, &chain)
+        .unwrap();
+    p.queue.clear();
+    p.inject(0, &req);
+    assert_eq!(p.queue.len(), 1, "the request is answered");
+    p.queue.clear();
+    p.advance(Duration::from_secs(19));
+    assert!(!p.queue.iter().any(|(_, b)| is_init_request(b)));
+    p.advance(Duration::from_secs(2));
+    assert!(
+        p.queue.iter().any(|(_, b)| is_init_request(b)),
+        "no reauthentication started"
+    );
+    p.pump(64, |_, _, _| true);
+    assert!(
+        p.events[0]
+            .iter()
+            .any(|e| matches!(e, Event::IkeSaReauthenticated { sa, .. } if *sa == h)),
+        "{:?}",
+        p.events[0]
+    );
+    assert!(p.events[0].iter().all(|e| e.sa() == h));
+}

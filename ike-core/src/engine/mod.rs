@@ -21,6 +21,19 @@
 //!   (no IKE SA rekey at 90 %, nothing on a soft Child SA expiry); the IKE SA ends at its
 //!   lifetime with `IkeLifetimeExpired { rekey_disabled: true }`, Child SAs at their hard
 //!   expiry. Rekeys the peer starts are answered, and [`Engine::rekey_ike`] still rekeys.
+//! - Reauthentication (RFC 7296 §2.8.3) when the peer sets an authentication lifetime
+//!   (AUTH_LIFETIME, RFC 4478, in the IKE_AUTH response or an INFORMATIONAL request): as the
+//!   original initiator we start a new IKE SA a tenth of the lifetime (10 s to 5 min) before it
+//!   ends, with the same configuration, asking for the virtual addresses we hold. Its Child SA
+//!   takes over the old one's reqid and policies; once it is installed the new IKE SA takes over
+//!   the handle ([`Event::IkeSaReauthenticated`], then [`Event::ChildSaUp`] for the new and
+//!   [`Event::ChildSaDown`] with `rekeyed: true` for the old Child SAs) and the old IKE SA is
+//!   deleted silently. A failed reauthentication ([`Event::ExchangeFailed`] with
+//!   [`Failure::ReauthFailed`]; other virtual addresses count as a failure) keeps the old IKE SA
+//!   and is retried after 2 s, 4 s, ... (at most 60 s); at the end of the lifetime the IKE SA
+//!   fails with [`Failure::AuthLifetimeExpired`]. A responder with
+//!   [`ResponderConfig::auth_lifetime`] sends AUTH_LIFETIME and deletes IKE SAs still there a
+//!   grace after it.
 //! - Liveness: after `dpd_delay` without a valid message from the peer (any valid message
 //!   counts) an empty INFORMATIONAL request checks it. Unanswered, the IKE SA fails with
 //!   [`Failure::PeerDead`] (`silent_for`: time since the last message from the peer) and its

@@ -256,3 +256,98 @@ pub(crate) fn complete(old: &mut IkeSa, new: &mut IkeSa, ctx: &mut Ctx<'_>) {
     old.shell = true;
     informational::close(old, ctx);
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+    use crate::api::{ConnectionConfig, Identity, LocalAuth, Mode, RemoteAuth, SecretBytes, Time};
+    use crate::proposal::{Proposal, Protocol};
+    use crate::sa::child_sa::ChildSa;
+    use crate::sa::profile::Profile;
+    use std::net::{IpAddr, SocketAddr};
+
+    /// An established new IKE SA of a reauthentication holding `assigned`, with one Child SA.
+    fn new_sa(assigned: &[&str]) -> IkeSa {
+        let remote: SocketAddr = "192.0.2.1:500".parse().unwrap();
+        let psk = || SecretBytes::from_slice(b"k");
+        let conn = ConnectionConfig::new(
+            "c",
+            remote,
+            Identity::parse("@c").unwrap(),
+            LocalAuth::Psk(psk()),
+            RemoteAuth::Psk(psk()),
+        );
+        let local: SocketAddr = "192.0.2.2:500".parse().unwrap();
+        let mut sa = ike_sa_init::new_sa(
+            IkeSaHandle(2),
+            true,
+            Arc::new(Profile::from_initiator(&conn)),
+            local,
+            remote,
+            Time::from_millis(0),
+        );
+        sa.state = IkeState::Established;
+        sa.assigned = assigned.iter().map(|a| a.parse().unwrap()).collect();
+        sa.children.push(ChildSa {
+            name: "c".into(),
+            reqid: 1,
+            spi_in: 1,
+            spi_out: 2,
+            proposal: Proposal::new(Protocol::Esp),
+            local_ts: vec![],
+            remote_ts: vec![],
+            mode: Mode::Tunnel,
+            local: local.ip(),
+            remote: remote.ip(),
+            encap: None,
+            owns_policies: false,
+            rekeyed: false,
+            deleting: false,
+            rekeying: false,
+            our_rekey: None,
+            peer_rekey: None,
+        });
+        sa
+    }
+
+    fn held(a: &[&str]) -> Vec<IpAddr> {
+        a.iter().map(|x| x.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn the_same_addresses_complete_it_others_fail_it_naming_both() {
+        assert!(matches!(
+            progress(&new_sa(&["10.3.0.1"]), &[], &held(&["10.3.0.1"])),
+            Progress::Done
+        ));
+        // Without a virtual address nothing is compared.
+        assert!(matches!(progress(&new_sa(&[]), &[], &[]), Progress::Done));
+        match progress(&new_sa(&["10.3.0.9"]), &[], &held(&["10.3.0.1"])) {
+            Progress::Failed(Failure::VirtualAddressChanged { held, offered }) => {
+                assert_eq!(held, vec!["10.3.0.1".parse::<IpAddr>().unwrap()]);
+                assert_eq!(offered, vec!["10.3.0.9".parse::<IpAddr>().unwrap()]);
+            }
+            _ => panic!("a different address must fail the reauthentication"),
+        }
+    }
+
+    #[test]
+    fn a_failure_event_or_a_missing_child_sa_fails_it() {
+        let sa = new_sa(&[]);
+        let ev = Event::ExchangeFailed {
+            sa: sa.handle,
+            failure: Failure::TsUnacceptable,
+        };
+        assert!(matches!(
+            progress(&sa, &[ev], &[]),
+            Progress::Failed(Failure::TsUnacceptable)
+        ));
+        let mut bare = new_sa(&[]);
+        bare.children.clear();
+        assert!(matches!(progress(&bare, &[], &[]), Progress::Failed(_)));
+        let mut early = new_sa(&[]);
+        early.state = IkeState::AuthPending;
+        assert!(matches!(progress(&early, &[], &[]), Progress::Pending));
+    }
+}
