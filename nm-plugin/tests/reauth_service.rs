@@ -6,6 +6,12 @@
 //! connection: no stop, no new configuration for NetworkManager, the old IKE SA's deletion
 //! ends nothing; when the gateway stops answering the reauthentication, the connection ends
 //! at the authentication lifetime with a message that names it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use ike_core::crypto::DeterministicRng;
 use ike_core::engine::{Engine, EngineConfig, Event, KernelEvent, KernelOp, Time, Transmit};
