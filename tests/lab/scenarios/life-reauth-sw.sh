@@ -53,6 +53,9 @@ scenario_run() {
 	lab_nm_ike_client
 	lab_nm_ike_add ikevpn "right=$LAB_RIGHT_IP, rightid=gw.lab.test, leftid=client.lab.test, rightsubnet=$LAB_RIGHT_LAN, esp=aes_gcm128, pskvalue-flags=0" \
 		"pskvalue=$PSK"
+	# NetworkManager gives a VPN service a few seconds to appear on the bus; read its binary
+	# once (over 9p, under emulation) so that a busy host does not spend them loading it.
+	cat "$(lab_nm_ike_service)" >/dev/null
 	lab_nm_vpn_up ikevpn
 	local vip
 	vip=$(lab_nmcli -g IP4.ADDRESS connection show ikevpn | cut -d/ -f1)
