@@ -384,6 +384,12 @@ pub const FIELDS: &[Field] = &[
         Section::Liveness,
         Widget::Number,
     ),
+    f(
+        "keyingtries",
+        tr_noop("Connection tries (0: until NetworkManager gives up)"),
+        Section::Liveness,
+        Widget::Number,
+    ),
     // NAT and transport.
     f(
         "encapsulation",

@@ -187,6 +187,45 @@ pub fn resolve(host: &str, port: u16, family: Option<AddrFamily>) -> Result<Sock
     pick_address(host, addrs, family)
 }
 
+/// The addresses of the gateway to try, in order: the one [`resolve`] picks, then, when
+/// `family` (`hostaddrfamily`) is not set and `host` is a name with addresses of both
+/// families, the first address of the other family (tried when the first does not answer).
+/// An address literal or a set family gives one address.
+pub fn resolve_candidates(
+    host: &str,
+    port: u16,
+    family: Option<AddrFamily>,
+) -> Result<Vec<SocketAddr>, String> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(vec![pick_address(
+            host,
+            [SocketAddr::new(ip, port)],
+            family,
+        )?]);
+    }
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve the gateway {host}: {e}"))?
+        .collect();
+    candidates(host, addrs, family)
+}
+
+/// [`resolve_candidates`] once the name has resolved to `addrs`.
+pub fn candidates(
+    host: &str,
+    addrs: Vec<SocketAddr>,
+    family: Option<AddrFamily>,
+) -> Result<Vec<SocketAddr>, String> {
+    let first = pick_address(host, addrs.iter().copied(), family)?;
+    let mut out = vec![first];
+    if family.is_none() {
+        if let Some(other) = addrs.iter().find(|a| a.is_ipv4() != first.is_ipv4()) {
+            out.push(*other);
+        }
+    }
+    Ok(out)
+}
+
 /// The first of `addrs` (what `host` resolved to) of `family`, or the first at all without
 /// one.
 pub fn pick_address(
@@ -337,6 +376,38 @@ mod tests {
             "{e}"
         );
         assert!(pick_address(host, [], None).is_err());
+    }
+
+    #[test]
+    fn a_name_with_both_families_gives_the_other_family_as_the_fallback() {
+        let host = "vpn.example.org";
+        let both = candidates(host, addrs(), None).unwrap();
+        assert_eq!(
+            both,
+            [
+                "[2001:db8::1]:500".parse::<SocketAddr>().unwrap(),
+                "192.0.2.1:500".parse().unwrap()
+            ]
+        );
+        let v4_first: Vec<SocketAddr> = addrs().into_iter().rev().collect();
+        assert_eq!(
+            candidates(host, v4_first, None).unwrap(),
+            [
+                "192.0.2.2:500".parse::<SocketAddr>().unwrap(),
+                "[2001:db8::1]:500".parse().unwrap()
+            ]
+        );
+        // One family only, or hostaddrfamily set: no fallback.
+        let only_v4: Vec<SocketAddr> = addrs().into_iter().skip(1).collect();
+        assert_eq!(candidates(host, only_v4, None).unwrap().len(), 1);
+        assert_eq!(
+            candidates(host, addrs(), Some(AddrFamily::V4)).unwrap(),
+            ["192.0.2.1:500".parse::<SocketAddr>().unwrap()]
+        );
+        assert_eq!(
+            resolve_candidates("2001:db8::7", 500, None).unwrap(),
+            ["[2001:db8::7]:500".parse::<SocketAddr>().unwrap()]
+        );
     }
 
     #[test]

@@ -47,7 +47,9 @@ fn libreswan_site_to_site_psk() {
         imp.secrets.get("pskvalue").map(String::as_str),
         Some("branch-hq shared secret")
     );
-    assert_eq!(imp.ignored, vec!["auto", "keyingtries"]);
+    // keyingtries=%forever: ours until NetworkManager gives up.
+    assert_eq!(get(&imp, "keyingtries"), Some("0"));
+    assert_eq!(imp.ignored, vec!["auto"]);
 }
 
 #[test]
@@ -174,6 +176,7 @@ fn profiles() -> Vec<(BTreeMap<String, String>, BTreeMap<String, String>)> {
                 ("dpddelay", "30s"),
                 ("dpdtimeout", "120s"),
                 ("dpdaction", "restart"),
+                ("keyingtries", "3"),
                 ("ipsec-interface", "7"),
                 ("encapsulation", "yes"),
                 ("route-table", "300"),
@@ -428,6 +431,28 @@ fn strongswan_accepts_export() {
         "swanctl refused:\n{out}"
     );
     assert!(!out.contains("loading connection 'rt' failed"), "{out}");
+}
+
+#[test]
+fn keyingtries_travels_both_ways() {
+    let dir = tempdir("keyingtries");
+    let path = dir.join("tries.conf");
+    let text = std::fs::read_to_string(data("swanctl/swanctl.conf"))
+        .unwrap()
+        .replace(
+            "dpd_delay = 30s",
+            "dpd_delay = 30s\n        keyingtries = 5",
+        );
+    assert!(text.contains("keyingtries = 5"));
+    std::fs::write(&path, text).unwrap();
+    let imp = import::import_file(&path, None).unwrap();
+    assert_eq!(get(&imp, "keyingtries"), Some("5"));
+    let d = maps(&[("right", "192.0.2.1"), ("keyingtries", "0")]);
+    let s = maps(&[("pskvalue", "k")]);
+    let out = export::to_swanctl("h", &d, &s).unwrap();
+    assert!(out.contains("        keyingtries = 0"), "{out}");
+    let out = export::to_ipsec_conf("h", &d, &s).unwrap();
+    assert!(out.conf.contains("keyingtries=0"), "{}", out.conf);
 }
 
 #[test]

@@ -281,6 +281,90 @@ fn udp_encap_ports_on_the_wire() {
     assert!(found);
 }
 
+/// The (type, value) of every attribute after `xfrm_usersa_info` in a NEWSA datagram.
+fn wire_attrs(bytes: &[u8]) -> Vec<(u16, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut off = 16 + 224; // nlmsghdr + xfrm_usersa_info
+    while off + 4 <= bytes.len() {
+        let len = u16::from_ne_bytes([bytes[off], bytes[off + 1]]) as usize;
+        let ty = u16::from_ne_bytes([bytes[off + 2], bytes[off + 3]]);
+        out.push((ty, bytes[off + 4..off + len].to_vec()));
+        off += (len + 3) & !3;
+    }
+    out
+}
+
+#[test]
+fn kernel_keepalives_are_asked_only_on_outbound_encapsulated_sas() {
+    use nm_plugin::kernel::api::SaKey;
+    use nm_plugin::kernel::keepalive::{self, KeepaliveOffload};
+    use std::net::SocketAddr;
+    use std::time::Duration;
+    let c = aead(20, 20, 128);
+    let encap = Some(UdpEncap {
+        sport: 4500,
+        dport: 4500,
+    });
+    let peer = SocketAddr::new(ip("192.0.2.2"), 4500);
+    let mut ka = KeepaliveOffload::new(Duration::from_secs(20), Some("6.12.48+deb13-amd64"));
+    ka.behind_nat(peer);
+    for (dir, encap, esn, asked) in [
+        (Direction::Out, encap, false, true),
+        (Direction::Out, encap, true, true),
+        (Direction::In, encap, false, false),
+        (Direction::Out, None, false, false),
+    ] {
+        let mut p = params(&c);
+        p.encap = encap;
+        p.esn = esn;
+        if dir == Direction::In {
+            (p.src, p.dst) = (p.dst, p.src);
+        }
+        let mut body = xfrm::sa_message(&p, &Binding::default()).unwrap();
+        let wanted = ka.wanted(dir, p.dst, p.encap);
+        assert_eq!(wanted.is_some(), asked, "{dir:?} encap={encap:?}");
+        if let Some(secs) = wanted {
+            keepalive::request(&mut body, secs);
+        }
+        let (bytes, back) = roundtrip(XfrmMessage::AddSa(body));
+        let attrs = wire_attrs(&bytes);
+        let find = |t: u16| {
+            attrs
+                .iter()
+                .find(|(ty, _)| *ty == t)
+                .map(|(_, v)| v.clone())
+        };
+        let XfrmMessage::AddSa(m) = back else {
+            panic!()
+        };
+        if !asked {
+            assert_eq!(find(33), None, "no XFRMA_SA_DIR on {dir:?} encap={encap:?}");
+            assert_eq!(find(34), None, "no interval on {dir:?} encap={encap:?}");
+            continue;
+        }
+        // XFRMA_SA_DIR = XFRM_SA_DIR_OUT, XFRMA_NAT_KEEPALIVE_INTERVAL = 20 s.
+        assert_eq!(find(33), Some(vec![2]));
+        assert_eq!(find(34), Some(20u32.to_ne_bytes().to_vec()));
+        assert_eq!(keepalive::interval_of(&m.nlas), Some(20));
+        // What the kernel refuses with direction out: any replay window.
+        assert_eq!(m.user_sa_info.replay_window, 0);
+        for a in &m.nlas {
+            if let XfrmAttrs::ReplayStateEsn(r) = a {
+                assert_eq!((r.replay_window, r.bmp_len, r.seq, r.seq_hi), (0, 0, 0, 0));
+            }
+        }
+        // The kernel reports the interval back: from now on it covers the peer.
+        let key = SaKey {
+            spi: p.spi,
+            src: p.src,
+            dst: p.dst,
+            direction: dir,
+        };
+        assert!(ka.read_back(key, peer, 20, keepalive::interval_of(&m.nlas)));
+        assert!(ka.covers(peer));
+    }
+}
+
 #[test]
 fn ipv6_transport_with_selector_and_byte_and_packet_lifetimes() {
     let c = aead(20, 36, 128);

@@ -347,6 +347,13 @@ fn mobike_is_refused_as_not_supported_yet_and_dpdaction_hold_is_typed() {
         vec!["mobike: MOBIKE is not supported yet; use mobike=no (the tunnel works without it)"]
     );
     assert!(errors(&[("right", "gw"), ("mobike", "no")], &psk).is_empty());
+    // On-demand connecting (Libreswan's auto=ondemand) is refused the same way.
+    let e = errors(&[("right", "gw"), ("nm-connect-mode", "ondemand")], &psk);
+    assert!(
+        e.len() == 1 && e[0].starts_with("nm-connect-mode: ") && e[0].contains("not supported yet"),
+        "{e:?}"
+    );
+    assert!(errors(&[("right", "gw"), ("nm-connect-mode", "up")], &psk).is_empty());
     let s =
         Settings::from_maps(&map(&[("right", "gw"), ("dpdaction", "hold")]), &map(&psk)).unwrap();
     assert_eq!(s.dpd_action, DpdAction::Hold);

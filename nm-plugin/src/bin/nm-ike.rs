@@ -168,6 +168,13 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     "dpdaction=restart is carried out by nm-ike-service; nm-ike up ends when the connection is lost"
                 );
             }
+            if settings.keying_tries != 1 {
+                // Like restart: further tries are the service's (NetworkManager waits for them).
+                tracing::warn!(
+                    "keyingtries={} is carried out by nm-ike-service; nm-ike up tries once",
+                    settings.keying_tries
+                );
+            }
             let remote = tool::resolve(
                 &settings.gateway,
                 settings.gateway_port,

@@ -205,6 +205,14 @@ impl Kernel for HoldingKernel {
     fn remove_larvals(&mut self) {
         self.inner.remove_larvals();
     }
+
+    fn behind_nat(&mut self, peer: std::net::SocketAddr) {
+        self.inner.behind_nat(peer);
+    }
+
+    fn kernel_keepalives(&self, peer: std::net::SocketAddr) -> bool {
+        self.inner.kernel_keepalives(peer)
+    }
 }
 
 #[cfg(test)]
@@ -413,5 +421,29 @@ mod tests {
         k.execute(&delete("100.64.0.9"));
         assert_eq!(k.kept(), 0);
         assert_eq!(log.lock().unwrap().len(), 4);
+    }
+
+    /// Covers the keepalives to the peers it was told we are behind a NAT from.
+    struct Keepalives(Vec<std::net::SocketAddr>);
+
+    impl Kernel for Keepalives {
+        fn execute(&mut self, _op: &KernelOp) -> Option<KernelEvent> {
+            None
+        }
+        fn behind_nat(&mut self, peer: std::net::SocketAddr) {
+            self.0.push(peer);
+        }
+        fn kernel_keepalives(&self, peer: std::net::SocketAddr) -> bool {
+            self.0.contains(&peer)
+        }
+    }
+
+    #[test]
+    fn the_kernel_s_keepalives_are_seen_through_the_hold() {
+        let peer: std::net::SocketAddr = "192.0.2.2:4500".parse().unwrap();
+        let mut k = HoldingKernel::new(Box::new(Keepalives(Vec::new())), PolicyHold::new());
+        assert!(!k.kernel_keepalives(peer));
+        k.behind_nat(peer);
+        assert!(k.kernel_keepalives(peer));
     }
 }

@@ -9,6 +9,7 @@
 use super::backend::{Backend, NoEsp};
 use super::run::{Runner, Sockets};
 use crate::kernel::api::{log_counters, Kernel};
+use crate::kernel::keepalive::KeepaliveOffload;
 use crate::kernel::offload::Offload;
 use crate::kernel::record::RecordingKernel;
 use crate::kernel::route::{GatewayExemption, RouteConfig};
@@ -18,7 +19,7 @@ use ike_core::crypto::SystemRng;
 use ike_core::engine::{Engine, EngineConfig, Event, ResponderConfig};
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 /// What the kernel backend of one connection needs to know.
@@ -33,6 +34,9 @@ pub struct KernelSetup {
     pub route_based: Option<(RouteBased, IpAddr)>,
     /// NIC offload requests (`nic-offload`).
     pub offload: Offload,
+    /// `nat-keepalive` (zero: off): outbound UDP-encapsulated SAs behind a NAT ask the
+    /// kernel to send the keepalives (see [`crate::kernel::keepalive`]).
+    pub nat_keepalive: Duration,
     /// Subnets the gateway pushes become the routes (`rightsubnet` left at its default, see
     /// [`crate::kernel::split`]).
     pub split_include: bool,
@@ -51,6 +55,7 @@ impl KernelSetup {
             routes: route_config(settings, block),
             route_based: RouteBased::from_settings(settings, local).map(|rb| (rb, remote)),
             offload: settings.nic_offload.into(),
+            nat_keepalive: settings.nat_keepalive,
             split_include: crate::kernel::split::allowed(&settings.remote_subnets),
             acquires: settings.dpd_action == crate::settings::DpdAction::Hold,
         }
@@ -67,6 +72,7 @@ impl KernelSetup {
             },
             route_based: None,
             offload: Offload::No,
+            nat_keepalive: Duration::ZERO,
             split_include: false,
             acquires: false,
         }
@@ -148,6 +154,10 @@ pub fn xfrm_kernel() -> KernelFactory {
             crate::kernel::open_for_block(setup.block, Some(setup.routes)).map_err(failed)?;
         k.cleanup_on_drop = true;
         k.offload = setup.offload;
+        k.keepalives = KeepaliveOffload::new(
+            setup.nat_keepalive,
+            crate::kernel::keepalive::running_release().as_deref(),
+        );
         k.split_include = setup.split_include;
         if setup.acquires {
             // Without them a held connection would never come back: refuse it instead.
@@ -197,6 +207,7 @@ pub fn runner(
         kernel,
         events,
         start: Instant::now(),
+        keepalives: Default::default(),
     }
 }
 

@@ -6,6 +6,7 @@ use super::kernel::{describe, Kernel};
 pub use crate::kernel::api::{log_counters, log_sa_counters};
 use ike_core::engine::{ConnectionConfig, Engine, Event, IkeSaHandle, KernelOp, Time, Transmit};
 use ike_core::natt::NATT_PORT;
+use ike_core::wire::is_nat_keepalive;
 use std::io;
 use std::net::{IpAddr, SocketAddr, UdpSocket as StdUdpSocket};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -137,6 +138,30 @@ pub struct Runner {
     pub events: mpsc::UnboundedSender<Event>,
     /// The loop's time origin.
     pub start: Instant,
+    /// The engine's NAT-keepalives: sent, or left to the kernel.
+    pub keepalives: KeepaliveTally,
+}
+
+/// What became of the engine's NAT-keepalives (logged when the loop ends).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeepaliveTally {
+    /// Sent by the service.
+    pub sent: u64,
+    /// Not sent: the kernel sends them on this path ([`Kernel::kernel_keepalives`]).
+    pub left_to_kernel: u64,
+}
+
+impl KeepaliveTally {
+    /// Logs the tally (at the end of a connection), when there was any keepalive.
+    pub fn log(&self) {
+        if self.sent > 0 || self.left_to_kernel > 0 {
+            tracing::info!(
+                "NAT-keepalives: {} sent by the service, {} left to the kernel",
+                self.sent,
+                self.left_to_kernel
+            );
+        }
+    }
 }
 
 impl Runner {
@@ -171,9 +196,7 @@ impl Runner {
             let mut progress = false;
             let mut events = Vec::new();
             while let Some(ev) = self.engine.poll_event() {
-                if let Event::ConfigReceived { config, .. } = &ev {
-                    self.kernel.pushed_subnets(&config.subnets);
-                }
+                tell_kernel(self.kernel.as_mut(), &ev);
                 events.push(ev);
             }
             while let Some(mut op) = self.engine.poll_kernel_op() {
@@ -192,8 +215,20 @@ impl Runner {
                 progress = true;
             }
             while let Some(t) = self.engine.poll_transmit() {
-                self.sockets.send(&t).await;
                 progress = true;
+                match keepalive_sender(&t, self.kernel.as_ref()) {
+                    Some(KeepaliveSender::Kernel) => {
+                        self.keepalives.left_to_kernel += 1;
+                        tracing::debug!("NAT-keepalive to {} left to the kernel", t.remote);
+                        continue;
+                    }
+                    Some(KeepaliveSender::Service) => {
+                        self.keepalives.sent += 1;
+                        tracing::debug!("NAT-keepalive sent to {} by the service", t.remote);
+                    }
+                    None => {}
+                }
+                self.sockets.send(&t).await;
             }
             for ev in events {
                 let _ = self.events.send(ev);
@@ -239,6 +274,7 @@ impl Runner {
             had_sa |= count > 0;
             if let Some(since) = closing_since {
                 if count == 0 || since.elapsed() >= CLOSE_GRACE {
+                    self.keepalives.log();
                     return;
                 }
             } else if exit_when_idle
@@ -246,6 +282,7 @@ impl Runner {
                 && count == 0
                 && !restart.as_ref().is_some_and(|r| r.hold.holding())
             {
+                self.keepalives.log();
                 return;
             }
             let mut deadline = self.engine.poll_timeout().map(|t| self.instant_of(t));
@@ -320,6 +357,40 @@ impl Runner {
     }
 }
 
+/// What the kernel backend learns from an engine event before the kernel operations of the
+/// same turn: the subnets a gateway pushed (their routes), and that we are behind a NAT
+/// towards a peer (its outbound SAs may ask the kernel for the NAT-keepalives).
+fn tell_kernel(kernel: &mut dyn Kernel, ev: &Event) {
+    match ev {
+        Event::ConfigReceived { config, .. } => kernel.pushed_subnets(&config.subnets),
+        Event::IkeSaUp {
+            remote, nat, encap, ..
+        } if *encap && nat.local_behind => kernel.behind_nat(*remote),
+        _ => {}
+    }
+}
+
+/// Who sends a NAT-keepalive the engine asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeepaliveSender {
+    /// The kernel already does on this path: the datagram is dropped.
+    Kernel,
+    /// The service.
+    Service,
+}
+
+/// Whether `t` is a NAT-keepalive, and who sends it.
+fn keepalive_sender(t: &Transmit, kernel: &dyn Kernel) -> Option<KeepaliveSender> {
+    if t.local_port != NATT_PORT || !is_nat_keepalive(&t.payload) {
+        return None;
+    }
+    Some(if kernel.kernel_keepalives(t.remote) {
+        KeepaliveSender::Kernel
+    } else {
+        KeepaliveSender::Service
+    })
+}
+
 /// A request to initiate a connection again, answered with its IKE SA's handle.
 pub type InitiateRequest = (
     Box<ConnectionConfig>,
@@ -353,5 +424,102 @@ fn note_recv_error(e: &io::Error) {
         tracing::debug!("ICMP port unreachable reported on an IKE socket");
     } else {
         tracing::warn!("receive failed: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::record::RecordingKernel;
+    use ike_core::crypto::SystemRng;
+    use ike_core::engine::{IkeSaHandle, KernelEvent, NatInfo};
+
+    /// A kernel that covers the keepalives of the peers it was told we are behind a NAT
+    /// from.
+    #[derive(Default)]
+    struct Covering {
+        behind: Vec<SocketAddr>,
+    }
+
+    impl Kernel for Covering {
+        fn execute(&mut self, _op: &KernelOp) -> Option<KernelEvent> {
+            None
+        }
+        fn behind_nat(&mut self, peer: SocketAddr) {
+            self.behind.push(peer);
+        }
+        fn kernel_keepalives(&self, peer: SocketAddr) -> bool {
+            self.behind.contains(&peer)
+        }
+    }
+
+    fn peer() -> SocketAddr {
+        "192.0.2.2:4500".parse().unwrap()
+    }
+
+    fn up(local_behind: bool, encap: bool) -> Event {
+        Event::IkeSaUp {
+            sa: IkeSaHandle(1),
+            name: "c".into(),
+            proposal: String::new(),
+            local: "198.51.100.2:4500".parse().unwrap(),
+            remote: peer(),
+            nat: NatInfo {
+                local_behind,
+                remote_behind: false,
+            },
+            encap,
+            remote_id: String::new(),
+        }
+    }
+
+    fn keepalive(to: SocketAddr) -> Transmit {
+        Transmit {
+            local_ip: None,
+            local_port: NATT_PORT,
+            remote: to,
+            payload: vec![0xFF],
+        }
+    }
+
+    #[test]
+    fn keepalives_the_kernel_covers_are_not_sent() {
+        let mut k = Covering::default();
+        assert_eq!(
+            keepalive_sender(&keepalive(peer()), &k),
+            Some(KeepaliveSender::Service)
+        );
+        // Only an encapsulated IKE SA with us behind a NAT tells the kernel.
+        tell_kernel(&mut k, &up(false, true));
+        tell_kernel(&mut k, &up(true, false));
+        assert!(k.behind.is_empty());
+        tell_kernel(&mut k, &up(true, true));
+        assert_eq!(k.behind, vec![peer()]);
+        assert_eq!(
+            keepalive_sender(&keepalive(peer()), &k),
+            Some(KeepaliveSender::Kernel)
+        );
+        // Another peer, or not a keepalive: not the kernel's.
+        let other: SocketAddr = "192.0.2.3:4500".parse().unwrap();
+        assert_eq!(
+            keepalive_sender(&keepalive(other), &k),
+            Some(KeepaliveSender::Service)
+        );
+        let mut ike = keepalive(peer());
+        ike.payload = vec![0, 0, 0, 0, 1];
+        assert_eq!(keepalive_sender(&ike, &k), None);
+        let mut on_500 = keepalive(peer());
+        on_500.local_port = 500;
+        assert_eq!(keepalive_sender(&on_500, &k), None);
+    }
+
+    #[test]
+    fn backends_without_the_offload_leave_every_keepalive_to_the_service() {
+        let mut k = RecordingKernel::new(Box::new(SystemRng::new()));
+        tell_kernel(&mut k, &up(true, true));
+        assert_eq!(
+            keepalive_sender(&keepalive(peer()), &k),
+            Some(KeepaliveSender::Service)
+        );
     }
 }

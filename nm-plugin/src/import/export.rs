@@ -56,6 +56,7 @@ const LIBRESWAN_KEYS: &[&str] = &[
     "dpddelay",
     "dpdtimeout",
     "dpdaction",
+    "keyingtries",
     "ipsec-interface",
     "mark",
     "vti-interface",
@@ -273,6 +274,12 @@ pub fn to_swanctl(
         get("dpddelay").map(str::to_string),
     );
     line(&mut o, "dpdtimeout", "dpd_timeout", None);
+    line(
+        &mut o,
+        "keyingtries",
+        "keyingtries",
+        get("keyingtries").map(str::to_string),
+    );
     line(
         &mut o,
         "encapsulation",

@@ -214,21 +214,7 @@ impl Parser {
         base: Option<&Path>,
         depth: usize,
     ) -> Result<(), ImportError> {
-        let Some(base) = base else {
-            return Err(syntax(
-                file,
-                lineno,
-                tr("include is not possible here").into(),
-            ));
-        };
-        if depth >= MAX_DEPTH {
-            return Err(syntax(
-                file,
-                lineno,
-                tr("includes are nested too deeply").into(),
-            ));
-        }
-        for path in expand_include(base, pattern) {
+        for path in included(pattern, file, lineno, base, depth)? {
             if path.extension().is_some_and(|e| e == "secrets") {
                 self.secrets_files.push(path);
                 continue;
@@ -239,6 +225,33 @@ impl Parser {
         }
         Ok(())
     }
+}
+
+/// The files an `include PATTERN` line at `file:lineno` names, relative to `base` (the
+/// including file's directory; `None` where an include is not possible), `depth` includes
+/// deep.
+fn included(
+    pattern: &str,
+    file: &str,
+    lineno: usize,
+    base: Option<&Path>,
+    depth: usize,
+) -> Result<Vec<PathBuf>, ImportError> {
+    let Some(base) = base else {
+        return Err(syntax(
+            file,
+            lineno,
+            tr("include is not possible here").into(),
+        ));
+    };
+    if depth >= MAX_DEPTH {
+        return Err(syntax(
+            file,
+            lineno,
+            tr("includes are nested too deeply").into(),
+        ));
+    }
+    Ok(expand_include(base, pattern))
 }
 
 fn shown(text: &str) -> String {
@@ -264,21 +277,9 @@ pub fn parse_secrets(
         let w = words(raw, file, lineno)?;
         let Some(first) = w.first() else { continue };
         if first == "include" {
-            let (Some(pattern), Some(base)) = (w.get(1), base) else {
-                return Err(syntax(
-                    file,
-                    lineno,
-                    tr("include is not possible here").into(),
-                ));
-            };
-            if depth >= MAX_DEPTH {
-                return Err(syntax(
-                    file,
-                    lineno,
-                    tr("includes are nested too deeply").into(),
-                ));
-            }
-            for path in expand_include(base, pattern) {
+            let pattern = w.get(1).map_or("", String::as_str);
+            let base = base.filter(|_| !pattern.is_empty());
+            for path in included(pattern, file, lineno, base, depth)? {
                 let text = read_file(&path)?;
                 let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
                 out.extend(parse_secrets(
@@ -551,6 +552,8 @@ fn map_conn(
                 });
             }
             "rightikeport" => put("rightport", v),
+            // Libreswan's "never give up" is our 0 (until NetworkManager gives up).
+            "keyingtries" if v == "%forever" => put("keyingtries", "0"),
             "lifetime" | "keylife" if raw("salifetime").is_none() => put("salifetime", v),
             "ike_lifetime" if raw("ikelifetime").is_none() => put("ikelifetime", v),
             "ipsec-interface" => match v {

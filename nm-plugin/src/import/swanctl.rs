@@ -357,6 +357,7 @@ pub fn import_str(
             "mobike" => put(&mut imp.data, "mobike", v),
             "dpd_delay" => put(&mut imp.data, "dpddelay", v),
             "dpd_timeout" => put(&mut imp.data, "dpdtimeout", v),
+            "keyingtries" => put(&mut imp.data, "keyingtries", v),
             "encap" => put(
                 &mut imp.data,
                 "encapsulation",

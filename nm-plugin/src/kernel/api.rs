@@ -3,7 +3,7 @@
 
 use super::acquire::Acquire;
 use ike_core::engine::{Direction, KernelEvent, KernelOp};
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::task::{Context, Poll};
 
 /// Something that executes kernel operations.
@@ -56,6 +56,18 @@ pub trait Kernel: Send {
     /// Removes the larval SAs (SPI 0) the kernel created for ACQUIREs of our policies, so
     /// that the next packet is reported again and nothing of ours lingers.
     fn remove_larvals(&mut self) {}
+
+    /// We are behind a NAT towards `peer` (an IKE SA came up UDP-encapsulated with
+    /// `peer` as its remote endpoint), given before its Child SAs are installed: a backend
+    /// that can asks the kernel to send the NAT-keepalives of the outbound SAs to it (see
+    /// [`super::keepalive`]). Backends without a data plane ignore it.
+    fn behind_nat(&mut self, _peer: SocketAddr) {}
+
+    /// Whether the kernel sends the NAT-keepalives to `peer` (an outbound SA to it carries
+    /// the interval): the driver then does not send the engine's.
+    fn kernel_keepalives(&self, _peer: SocketAddr) -> bool {
+        false
+    }
 }
 
 /// An SA we installed.

@@ -2,6 +2,7 @@
 
 use super::acquire::{self, Acquire};
 use super::api::{log_sa_counters, Kernel, SaCounters, SaKey};
+use super::keepalive::{self, KeepaliveOffload};
 use super::mtu::{self, EspShape};
 use super::netlink::NlSocket;
 use super::offload::{self, Offload};
@@ -15,7 +16,7 @@ use netlink_packet_core::{NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL};
 use netlink_packet_xfrm::{XfrmAttrs, XfrmMessage, XFRMNLGRP_ACQUIRE, XFRMNLGRP_EXPIRE};
 use netlink_sys::protocols::NETLINK_XFRM;
 use netlink_sys::{AsyncSocket, TokioSocket};
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::task::{Context, Poll};
 
 /// Executes kernel operations with real XFRM state.
@@ -38,6 +39,9 @@ pub struct XfrmKernel {
     pub cleanup_on_drop: bool,
     /// NIC offload requests for new SAs.
     pub offload: Offload,
+    /// NAT-keepalives sent by the kernel on outbound UDP-encapsulated SAs (see
+    /// [`keepalive`]).
+    pub keepalives: KeepaliveOffload,
     /// The profile leaves the remote networks to the gateway (`rightsubnet` at its default,
     /// see [`split::allowed`]): subnets the gateway pushes replace the routes of the
     /// negotiated selectors in our table ([`Kernel::pushed_subnets`]).
@@ -86,6 +90,7 @@ impl XfrmKernel {
             interface: None,
             cleanup_on_drop: false,
             offload: Offload::No,
+            keepalives: KeepaliveOffload::off(),
             split_include: false,
             pushed: None,
             tunnel_mtu: None,
@@ -261,6 +266,7 @@ impl XfrmKernel {
             p.dst
         );
         let mut body = xfrm::sa_message(p, &self.binding)?;
+        let keepalive = self.keepalives.wanted(direction, p.dst, p.encap);
         let peer = if direction == Direction::In {
             p.src
         } else {
@@ -271,7 +277,23 @@ impl XfrmKernel {
             body.nlas
                 .push(offload::attribute(dev, direction, p.dst.is_ipv6()));
         }
-        let mut r = self.send_sa(&body, direction, &what);
+        let mut r = match keepalive {
+            Some(secs) => {
+                // Asked with the keepalive interval first; refused, the same SA without it.
+                let mut asking = body.clone();
+                keepalive::request(&mut asking, secs);
+                let first = self.send_sa(&asking, direction, &what);
+                xfrm::scrub_sa(&mut asking);
+                match first {
+                    Err(e) => {
+                        self.keepalives.refused(p.spi, &e.to_string());
+                        self.send_sa(&body, direction, &what)
+                    }
+                    ok => ok,
+                }
+            }
+            None => self.send_sa(&body, direction, &what),
+        };
         if offload_dev.is_some() {
             if let Err(e) = &r {
                 self.offload_fallback(p.spi, &format!("the kernel refused it: {e}"));
@@ -289,6 +311,15 @@ impl XfrmKernel {
             direction,
         };
         self.sas.push(key);
+        if let (Some(secs), Some(e)) = (keepalive, p.encap) {
+            let peer = SocketAddr::new(p.dst, e.dport);
+            let reported = self
+                .read_sa(&key)
+                .and_then(|m| keepalive::interval_of(&m.nlas));
+            self.keepalives.read_back(key, peer, secs, reported);
+        } else if let (Direction::Out, Some(e)) = (direction, p.encap) {
+            self.keepalives.not_asked(SocketAddr::new(p.dst, e.dport));
+        }
         if let Some(dev) = offload_dev {
             match self.read_sa(&key).map(|m| offload::device_of(&m.nlas)) {
                 Some(Some(d)) => tracing::info!(
@@ -382,6 +413,7 @@ impl XfrmKernel {
             Err(e) => return Err(e),
         }
         self.sas.retain(|s| !(s.spi == spi && s.dst == dst));
+        self.keepalives.forget(spi, dst);
         Ok(())
     }
 
@@ -538,6 +570,7 @@ impl XfrmKernel {
             }
         }
         let sas = std::mem::take(&mut self.sas);
+        self.keepalives.forget_all();
         for sa in sas {
             if let Err(e) = self.delete_sa(sa.spi, sa.src, sa.dst) {
                 tracing::warn!("{e}");
@@ -821,6 +854,9 @@ impl Kernel for XfrmKernel {
                 let hard = x.expire.hard != 0;
                 if hard {
                     let spi = st.id.spi;
+                    for k in self.sas.iter().filter(|s| s.spi == spi) {
+                        self.keepalives.forget(spi, k.dst);
+                    }
                     self.sas.retain(|s| s.spi != spi);
                 }
                 out.push(KernelEvent::SaExpired {
@@ -875,6 +911,14 @@ impl Kernel for XfrmKernel {
 
     fn tunnel_device(&self) -> Option<(String, u32)> {
         self.interface.as_ref().map(|i| (i.name.clone(), i.mtu))
+    }
+
+    fn behind_nat(&mut self, peer: SocketAddr) {
+        self.keepalives.behind_nat(peer);
+    }
+
+    fn kernel_keepalives(&self, peer: SocketAddr) -> bool {
+        self.keepalives.covers(peer)
     }
 }
 

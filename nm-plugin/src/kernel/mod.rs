@@ -33,6 +33,7 @@ pub mod api;
 pub mod backend;
 pub mod cleanup;
 pub mod esp_alg;
+pub mod keepalive;
 pub mod mtu;
 pub mod netlink;
 pub mod offload;

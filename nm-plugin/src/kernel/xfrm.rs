@@ -8,7 +8,6 @@ use super::{esp_alg, Binding, KernelError};
 use ike_core::engine::{Direction, EspCipher, Lifetime, Mode, UdpEncap};
 use ike_core::ts::range_to_cidrs;
 use ike_core::wire::TrafficSelector;
-use netlink_packet_core::DefaultNla;
 use netlink_packet_xfrm::policy::{DelGetMessage as PolicyDelGet, ModifyMessage as PolicyModify};
 pub use netlink_packet_xfrm::state::ModifyMessage;
 use netlink_packet_xfrm::state::{AllocSpiMessage, DelGetMessage as StateDelGet};
@@ -508,14 +507,4 @@ pub fn delete_policy_message(
         user_policy_id: id,
         nlas,
     }
-}
-
-/// `XFRMA_SA_DIR` (kernel 6.10+), not known to netlink-packet-xfrm 0.5: a raw attribute
-/// (1 = in, 2 = out). Older kernels ignore unknown attributes of SA messages.
-pub fn sa_dir_attr(dir: Direction) -> XfrmAttrs {
-    let v = match dir {
-        Direction::Out => 2u8,
-        _ => 1u8,
-    };
-    XfrmAttrs::Other(DefaultNla::new(40, vec![v]))
 }

@@ -10,9 +10,11 @@
 //! configuration signals are in `controller/ipconfig.rs`.
 
 mod attempt;
+mod fallback;
 mod ipconfig;
 mod reconnect;
 mod trap;
+mod unreachable;
 
 use super::dicts::VarDict;
 use super::errors::PluginError;
@@ -90,6 +92,9 @@ struct Active {
     /// `dpdaction=restart` and `hold`: the hold on the lost connection's policies (ended when the
     /// connection closes, so that its policies go).
     hold: Option<Arc<crate::driver::hold::PolicyHold>>,
+    /// The gateway's addresses and the tries left, for another try when this one does not
+    /// answer before the IKE SA is up (see [`Controller::fall_back`]).
+    plan: fallback::GatewayPlan,
 }
 
 #[derive(Default)]

@@ -138,6 +138,9 @@ pub struct Situation {
     /// ICMP port-unreachable errors seen before the IKE SA came up (named as the likely cause
     /// when the gateway never answers).
     pub icmp: Option<IcmpSeen>,
+    /// The address of the next try (the gateway's other address, or the same again with
+    /// `keyingtries`) when this one does not answer before the IKE SA is up.
+    pub fallback: Option<IpAddr>,
 }
 
 /// Log lines about the subnets the gateway pushed: which were not taken (and why), and how
@@ -229,6 +232,10 @@ pub enum Action {
     /// The restarted connection is up again: the policies it did not replace can go, and
     /// the backoff starts over.
     Restarted,
+    /// The gateway's address did not answer before the IKE SA came up: end this attempt and
+    /// try again ([`Situation::fallback`]: its other address, or the same with
+    /// `keyingtries`); NetworkManager keeps waiting.
+    FallBack,
 }
 
 /// A log line; text from the gateway in it is made printable and bounded.
@@ -469,6 +476,16 @@ fn ike_sa_failed(track: &mut Track, failure: &Failure, s: &Situation) -> Vec<Act
         return vec![log(Level::Debug, format!("after close: {failure}"))];
     }
     track.failed = true;
+    if let (Some(next), Failure::NoResponse { .. }, false) = (s.fallback, failure, track.ike_up) {
+        return vec![
+            log(Level::Warn, explain(failure, &s.failure)),
+            log(
+                Level::Debug,
+                format!("engine failure: {failure}; next try: {next}"),
+            ),
+            Action::FallBack,
+        ];
+    }
     if restarts(track, failure) {
         return vec![
             log(Level::Warn, explain(failure, &s.failure)),

@@ -17,6 +17,7 @@ fn situation() -> Situation {
         },
         can_reprompt: false,
         icmp: None,
+        fallback: None,
     }
 }
 
@@ -603,3 +604,6 @@ fn restart_leaves_deliberate_ends_and_first_failures_alone() {
 /// Subnets a gateway pushes in its configuration payload.
 #[path = "events_tests_pushed.rs"]
 mod pushed;
+
+#[path = "events_tests_fallback.rs"]
+mod fallback;

@@ -74,6 +74,31 @@ pub fn no_route(gateway: &str, detail: &str) -> String {
     )
 }
 
+/// The gateway's address did not answer (or has no route): its address `next` of the other
+/// family is tried.
+pub fn fallback_address(next: std::net::IpAddr) -> String {
+    trf(
+        "Trying the gateway's other address {address}",
+        &[("address", &next)],
+    )
+}
+
+/// Another try to reach the gateway (`keyingtries`) in `secs` seconds: `round` of `rounds`
+/// (0: no limit).
+pub fn keying_try(round: u32, rounds: u32, secs: u64) -> String {
+    if rounds == 0 {
+        trf(
+            "Trying the gateway again in {secs} s (try {try}; keyingtries=0: until NetworkManager gives up)",
+            &[("secs", &secs), ("try", &round)],
+        )
+    } else {
+        trf(
+            "Trying the gateway again in {secs} s (try {try} of {tries}, keyingtries={tries})",
+            &[("secs", &secs), ("try", &round), ("tries", &rounds)],
+        )
+    }
+}
+
 /// The IKE sockets could not be opened.
 pub fn sockets_failed(detail: &str) -> String {
     trf(

@@ -210,6 +210,8 @@ pub struct Settings {
     pub retransmit_timeout: Duration,
     /// Number of retransmissions.
     pub retransmit_tries: u32,
+    /// Tries to establish the connection (`keyingtries`); 0: until NetworkManager gives up.
+    pub keying_tries: u32,
     /// Keys that were accepted for compatibility but have no effect.
     pub ignored: Vec<String>,
 }
@@ -332,6 +334,12 @@ impl Settings {
         }
         // dpdtimeout may be shorter than dpddelay (Libreswan allows it: the check is sent after
         // dpddelay of silence and may stay unanswered for dpdtimeout).
+        if get_or("nm-connect-mode") == "ondemand" {
+            errors.push(SettingsError::new(
+                "nm-connect-mode",
+                tr("connecting on demand (when traffic first wants through the tunnel) is not supported yet; use nm-connect-mode=up"),
+            ));
+        }
         if get_or("mobike") == "yes" {
             errors.push(SettingsError::new(
                 "mobike",
@@ -439,6 +447,7 @@ impl Settings {
             route_rule_priority: u32::try_from(int("route-rule-priority")).unwrap_or(2749),
             retransmit_timeout: dur("retransmit-timeout"),
             retransmit_tries: u32::try_from(int("retransmit-tries")).unwrap_or(4),
+            keying_tries: u32::try_from(int("keyingtries")).unwrap_or(1),
             ignored,
         })
     }

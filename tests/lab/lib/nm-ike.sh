@@ -358,6 +358,20 @@ lab_nm_ike_client() {
 	lab_nm_base_up wan0 "$LAB_LEFT_IP/24" "$LAB_LEFT_GW"
 }
 
+# lab_nm_ike_pool_charon PSK [POOL_LINES]: the configuration (not started) of lab_nm_ike_pool_gateway's
+# charon "gw" on right: conn rw (PSK, ids gw.lab.test / client.lab.test, the right LAN, ESP
+# AES-GCM-128) with the pool p4 of $LAB_POOL plus POOL_LINES (swanctl pool attributes).
+lab_nm_ike_pool_charon() {
+	local psk=$1 extra=${2:-}
+	lab_swanctl_conn gw conn=rw local_addrs="$LAB_RIGHT_IP" local_id=gw.lab.test \
+		remote_id=client.lab.test psk="$psk" local_ts="$LAB_RIGHT_LAN" ike.pools=p4 \
+		esp_proposals=aes128gcm16
+	lab_swanctl_raw gw pools "  p4 {
+    addrs = $LAB_POOL${extra:+
+$extra}
+  }"
+}
+
 # lab_nm_ike_pool_gateway PSK [DATA]: charon on right (PSK, an address pool with DNS 10.2.0.53 and
 # the domain corp.lab.test, the right LAN behind it, ESP AES-GCM-128), NetworkManager with our
 # plugin on left with wan0 up, and our profile ikevpn (ids, rightsubnet = the right LAN, saved PSK,
@@ -365,14 +379,8 @@ lab_nm_ike_client() {
 lab_nm_ike_pool_gateway() {
 	local psk=$1 data=${2:-}
 	lab_topo --left-unconfigured --rhost
-	lab_swanctl_conn gw conn=rw local_addrs="$LAB_RIGHT_IP" local_id=gw.lab.test \
-		remote_id=client.lab.test psk="$psk" local_ts="$LAB_RIGHT_LAN" ike.pools=p4 \
-		esp_proposals=aes128gcm16
-	lab_swanctl_raw gw pools "  p4 {
-    addrs = $LAB_POOL
-    dns = 10.2.0.53
-    25 = corp.lab.test
-  }"
+	lab_nm_ike_pool_charon "$psk" "    dns = 10.2.0.53
+    25 = corp.lab.test"
 	lab_charon_start gw right
 	lab_nm_ike_client
 	lab_nm_ike_add ikevpn "right=$LAB_RIGHT_IP, rightid=gw.lab.test, leftid=client.lab.test, rightsubnet=$LAB_RIGHT_LAN, esp=aes_gcm128, pskvalue-flags=0${data:+, $data}" \

@@ -53,12 +53,13 @@ lab_nm_vpn_name_file() {
 #   --vpn-dir DIR        same as lab_nm_vpn_dir DIR
 #   --dbus-include FILE  <include> FILE in the bus config (e.g. our D-Bus policy; repeatable)
 #   --log-domains SPEC   NM [logging] domains (default VPN:DEBUG,VPN_PLUGIN:DEBUG,DEVICE:DEBUG)
+#   --hosts FILE         NM and the plugins it spawns see FILE as /etc/hosts (names of test gateways)
 #   Sets and exports DBUS_SYSTEM_BUS_ADDRESS (the private bus) for the rest of the scenario.
 lab_nm_start() {
 	local role=$1
 	shift
 	LAB_NM_ROLE=$role
-	local ifaces=() envs=() includes=() domains="VPN:DEBUG,VPN_PLUGIN:DEBUG,DEVICE:DEBUG"
+	local ifaces=() envs=() includes=() domains="VPN:DEBUG,VPN_PLUGIN:DEBUG,DEVICE:DEBUG" hosts=""
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--iface) ifaces+=("$2") ;;
@@ -66,6 +67,7 @@ lab_nm_start() {
 		--vpn-dir) lab_nm_vpn_dir "$2" ;;
 		--dbus-include) includes+=("$2") ;;
 		--log-domains) domains=$2 ;;
+		--hosts) hosts=$2 ;;
 		*) lab_fail "lab_nm_start: unknown option $1" ;;
 		esac
 		shift 2
@@ -115,6 +117,8 @@ lab_nm_start() {
 	export DBUS_SYSTEM_BUS_ADDRESS=$bus
 
 	local setup="mount -t tmpfs tmpfs /var/lib/NetworkManager && mount -o remount,ro /sys"
+	# NetworkManager and what it starts (our service) resolve names with this hosts file.
+	[ -z "$hosts" ] || setup+=" && mount --bind $hosts /etc/hosts"
 	if compgen -G "$n/vpn.d/*.name" >/dev/null; then
 		setup+=" && mount -t overlay -o lowerdir=$n/vpn.d:/usr/lib/NetworkManager/VPN overlay /usr/lib/NetworkManager/VPN"
 	fi

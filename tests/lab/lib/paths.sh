@@ -12,6 +12,8 @@
 #   LAB_USER            an unprivileged system user (private-profile scenarios)
 #   LAB_DEBIAN13        Debian 13 (trixie) roots made with mmdebstrap, entered with lib/in-root:
 #                       $LAB_DEBIAN13/strongswan (strongSwan 6), $LAB_DEBIAN13/libreswan (Libreswan 5)
+#   LAB_DEBIAN13_KERNEL Debian 13's kernel package unpacked (boot/vmlinuz-*, usr/lib/modules/*),
+#                       booted for the scenarios with "lab-vm-kernel: debian13"
 
 : "${LAB_DIR:?LAB_DIR must be set before sourcing paths.sh}"
 LAB_REPO=$(cd "$LAB_DIR/../.." && pwd)
@@ -21,4 +23,5 @@ LAB_VENV=${LAB_VENV:-$LAB_CACHE/venv}
 LAB_HOME=${LAB_HOME:-${TMPDIR:-/tmp}/nm-ike-lab}
 LAB_USER=${LAB_USER:-nm-ike-lab}
 LAB_DEBIAN13=${LAB_DEBIAN13:-$LAB_CACHE/debian13}
-export LAB_DIR LAB_REPO LAB_CACHE LAB_LIBRESWAN_ROOT LAB_VENV LAB_HOME LAB_USER LAB_DEBIAN13
+LAB_DEBIAN13_KERNEL=${LAB_DEBIAN13_KERNEL:-$LAB_CACHE/debian13-kernel}
+export LAB_DIR LAB_REPO LAB_CACHE LAB_LIBRESWAN_ROOT LAB_VENV LAB_HOME LAB_USER LAB_DEBIAN13 LAB_DEBIAN13_KERNEL

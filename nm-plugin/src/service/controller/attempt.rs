@@ -2,6 +2,7 @@
 //! engine; see [`crate::driver::launch`]), the engine's events turned into plugin actions
 //! (see [`events`]), the re-prompt for a rejected secret, the ICMP watch, and its end.
 
+use super::fallback::GatewayPlan;
 use super::reconnect::Reconnect;
 use super::trap::Trap;
 use super::{cancel, Active, Controller, Core, IpProgress, Out};
@@ -22,7 +23,6 @@ use crate::service::state::{PluginFailure, ServiceState};
 use crate::settings::{AuthMethod, DpdAction, Settings};
 use crate::tool;
 use ike_core::engine::Event;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{mpsc, watch};
@@ -86,23 +86,58 @@ impl Controller {
         let host = settings.gateway.clone();
         let port = settings.gateway_port;
         let family = settings.host_family;
-        let remote = tokio::task::spawn_blocking(move || tool::resolve(&host, port, family))
-            .await
-            .map_err(|e| PluginError::LaunchFailed(messages::resolve_failed(&e.to_string())))?
-            .map_err(|e| PluginError::LaunchFailed(messages::resolve_failed(&e)))?;
-        let gateway = if settings.gateway == remote.ip().to_string() {
-            remote.ip().to_string()
-        } else {
-            format!("{} ({})", settings.gateway, remote.ip())
+        let remotes =
+            tokio::task::spawn_blocking(move || tool::resolve_candidates(&host, port, family))
+                .await
+                .map_err(|e| PluginError::LaunchFailed(messages::resolve_failed(&e.to_string())))?
+                .map_err(|e| PluginError::LaunchFailed(messages::resolve_failed(&e)))?;
+        let plan = GatewayPlan::new(remotes, settings.keying_tries);
+        self.launch(maps, settings, plan).await
+    }
+
+    /// Starts the engine towards the current address of `plan` (the gateway's addresses to
+    /// try, see [`tool::resolve_candidates`], and the tries left); the plan is kept for
+    /// [`Controller::fall_back`]. An address without a route to it is passed over at once
+    /// (within one round of the addresses).
+    pub(super) async fn launch(
+        self: &Arc<Self>,
+        maps: VpnMaps,
+        settings: Settings,
+        mut plan: GatewayPlan,
+    ) -> Result<(), PluginError> {
+        let mut passed_over = 0;
+        let (remote, gateway, exemption, local) = loop {
+            let Some(remote) = plan.current() else {
+                return Err(PluginError::LaunchFailed(messages::resolve_failed(
+                    &settings.gateway,
+                )));
+            };
+            let gateway = if settings.gateway == remote.ip().to_string() {
+                remote.ip().to_string()
+            } else {
+                format!("{} ({})", settings.gateway, remote.ip())
+            };
+            // Before our address towards the gateway is looked up and before the first
+            // datagram: IKE and ESP to this gateway never take a tunnel route of ours (another
+            // connection's 0.0.0.0/0 included). Removed when the connection's loop has ended
+            // (see `drive`).
+            let exemption =
+                launch::exempt_gateway(&settings, self.opts.block, remote.ip(), self.opts.xfrm)
+                    .map_err(PluginError::LaunchFailed)?;
+            match local_address_towards(remote) {
+                Ok(local) => break (remote, gateway, exemption, local),
+                Err(e) => {
+                    let msg = messages::no_route(&gateway, &e.to_string());
+                    passed_over += 1;
+                    // No route to any address: another round would find none either.
+                    if passed_over >= plan.addresses() || !plan.advance() {
+                        return Err(PluginError::LaunchFailed(msg));
+                    }
+                    tracing::warn!("{msg}");
+                    tracing::info!("{}", plan.next_try_line(remote));
+                }
+            }
         };
-        // Before our address towards the gateway is looked up and before the first datagram:
-        // IKE and ESP to this gateway never take a tunnel route of ours (another connection's
-        // 0.0.0.0/0 included). Removed when the connection's loop has ended (see `drive`).
-        let exemption =
-            launch::exempt_gateway(&settings, self.opts.block, remote.ip(), self.opts.xfrm)
-                .map_err(PluginError::LaunchFailed)?;
-        let local = local_address_towards(remote)
-            .map_err(|e| PluginError::LaunchFailed(messages::no_route(&gateway, &e.to_string())))?;
         let files = FileAccess::from_permissions(&maps.permissions, self.opts.file_reader.clone())
             .map_err(|e| PluginError::InvalidConnection(messages::profile_invalid(&[e])))?;
         if let FileAccess::AsUsers { users, .. } = &files {
@@ -252,6 +287,7 @@ impl Controller {
             sent,
             runner: None,
             hold,
+            plan,
         });
         core.ip = IpProgress::default();
         self.set_state(&mut core, ServiceState::Starting);
@@ -387,6 +423,7 @@ impl Controller {
             },
             can_reprompt: Self::can_reprompt(&core),
             icmp: active.icmp.seen(),
+            fallback: active.plan.peek().map(|a| a.ip()),
         };
         let mut turn = Turn::Nothing;
         for action in events::on_event(track, ev, &situation) {
@@ -432,6 +469,7 @@ impl Controller {
                     h.release();
                 }
             }
+            Action::FallBack => self.fall_back(core),
         }
     }
 
@@ -478,52 +516,11 @@ impl Controller {
         true
     }
 
-    /// An ICMP port unreachable quoting one of our IKE datagrams arrived. Before the IKE SA is
-    /// up it ends the attempt only when errors answered consecutive transmissions (see
-    /// [`super::icmp`]); otherwise the engine keeps waiting for a valid answer. Returns false
-    /// when the watch can end (attempt over or IKE SA up).
-    fn on_port_unreachable(self: &Arc<Self>, attempt: u64, port: u16) -> bool {
-        let mut core = self.lock();
-        let Some(a) = core
-            .active
-            .as_mut()
-            .filter(|a| a.attempt == attempt && !a.closing)
-        else {
-            return false;
-        };
-        if a.ike_up {
-            tracing::debug!(
-                "ICMP port unreachable for UDP port {port} after the IKE SA is up: ignored"
-            );
-            return false;
-        }
-        let sent = a.sent.load(Ordering::Relaxed);
-        let before = a.icmp.seen();
-        if !a.icmp.record(sent, port) {
-            // Once per answered transmission: a flood of forged errors does not flood the log.
-            if a.icmp.seen() != before {
-                tracing::info!(
-                    "ICMP port unreachable for UDP port {port} from {} (datagram {sent}); waiting for a valid answer",
-                    a.gateway
-                );
-            }
-            return true;
-        }
-        a.icmp_watch = None;
-        tracing::warn!(
-            "{}",
-            messages::no_ike_service(&a.gateway, port, a.icmp.consecutive(), a.started.elapsed())
-        );
-        self.begin_stop(&mut core, Some(PluginFailure::ConnectFailed));
-        Self::end_half_open(&mut core);
-        false
-    }
-
     /// After a failure before the IKE SA came up there is nothing to close with the gateway:
     /// end the engine's loop at once (its kernel backend removes what it allocated when
     /// dropped), so NetworkManager sees STOPPED right after the failure instead of after the
     /// close grace period.
-    fn end_half_open(core: &mut Core) {
+    pub(super) fn end_half_open(core: &mut Core) {
         if let Some(a) = core.active.as_mut().filter(|a| !a.ike_up) {
             if let Some(h) = a.runner.take() {
                 h.abort();
