@@ -182,6 +182,7 @@ fn situation() -> Situation {
         },
         can_reprompt: false,
         icmp: None,
+        fallback: None,
     }
 }
 
