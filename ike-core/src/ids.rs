@@ -331,6 +331,8 @@ pub mod notify {
     pub const ERROR_MAX: u16 = 16383;
     /// INITIAL_CONTACT.
     pub const INITIAL_CONTACT: u16 = 16384;
+    /// AUTH_LIFETIME (RFC 4478): seconds until the sender wants the IKE SA reauthenticated.
+    pub const AUTH_LIFETIME: u16 = 16403;
     /// SET_WINDOW_SIZE.
     pub const SET_WINDOW_SIZE: u16 = 16385;
     /// ADDITIONAL_TS_POSSIBLE.

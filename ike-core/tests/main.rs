@@ -28,6 +28,7 @@ mod sim_liveness;
 mod sim_matrix;
 mod sim_no_encap;
 mod sim_pool;
+mod sim_reauth;
 mod sim_rekey;
 mod sim_rekey_off;
 mod sim_rekey_refused;

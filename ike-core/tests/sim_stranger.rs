@@ -114,16 +114,7 @@ fn responder_failure_for_unmatched_request_names_no_existing_sa() {
     s.run_for(Duration::from_secs(5));
     let new: Vec<&Event> = s.nodes[1].events[before..].iter().map(|(_, e)| e).collect();
     for e in &new {
-        let sa = match e {
-            Event::Failed { sa, .. }
-            | Event::ExchangeFailed { sa, .. }
-            | Event::IkeSaDown { sa, .. }
-            | Event::ChildSaDown { sa, .. }
-            | Event::IkeSaUp { sa, .. }
-            | Event::ChildSaUp { sa, .. }
-            | Event::ConfigReceived { sa, .. }
-            | Event::IkeSaRekeyed { sa, .. } => *sa,
-        };
+        let sa = e.sa();
         assert_ne!(sa, live, "event attributed to the live SA: {e:?}");
     }
     assert_eq!(s.nodes[1].engine.ike_sa_count(), 1);

@@ -62,6 +62,9 @@ pub struct ResponderProfile {
     /// Accept transport mode.
     #[serde(default)]
     pub allow_transport: bool,
+    /// Seconds within which initiators must reauthenticate (AUTH_LIFETIME, RFC 4478); an IKE
+    /// SA not replaced by then (plus a grace of a tenth, 10 s to 5 min) is deleted.
+    pub auth_lifetime: Option<u64>,
 }
 
 impl Profile {
@@ -156,6 +159,16 @@ impl Profile {
             fragment_size: 1280,
             dpd_delay: None,
             retransmit: ike_core::engine::RetransmitConfig::default(),
+            auth_lifetime: match r.auth_lifetime {
+                None => None,
+                Some(s) if (1..=u64::from(u32::MAX)).contains(&s) => Some(Duration::from_secs(s)),
+                Some(s) => {
+                    return Err(format!(
+                        "auth_lifetime: {s} s is not between 1 and {} seconds",
+                        u32::MAX
+                    ))
+                }
+            },
         };
         Ok((cfg, r.listen))
     }
@@ -301,6 +314,13 @@ pub fn event_line(ev: &Event) -> String {
             "IKE_SA_REKEYED spi_i={} spi_r={} initiator={initiator} collision={collision}",
             hex8(spi_i),
             hex8(spi_r)
+        ),
+        Event::IkeSaReauthenticated { old_spis, spis, proposal, .. } => format!(
+            "IKE_SA_REAUTHENTICATED spi_i={} spi_r={} old_spi_i={} old_spi_r={} proposal={proposal}",
+            hex8(&spis.0),
+            hex8(&spis.1),
+            hex8(&old_spis.0),
+            hex8(&old_spis.1)
         ),
         Event::ChildSaDown { child, spi_in, rekeyed, .. } => {
             format!("CHILD_SA_DOWN child={child} spi_in={spi_in:08x} rekeyed={rekeyed}")

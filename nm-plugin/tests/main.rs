@@ -12,6 +12,7 @@ mod kernel_messages;
 mod layers;
 mod pkcs12;
 mod private_files;
+mod reauth_service;
 mod route_limits;
 mod service_dbus;
 mod settings;

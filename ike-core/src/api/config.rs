@@ -285,6 +285,12 @@ pub struct ResponderConfig {
     pub dpd_delay: Option<Duration>,
     /// Retransmission schedule for requests we send.
     pub retransmit: RetransmitConfig,
+    /// Ask initiators to reauthenticate within this time (RFC 4478: AUTH_LIFETIME in the
+    /// IKE_AUTH response, whole seconds). An IKE SA that is not replaced by a new one by
+    /// then plus a grace of a tenth of it (10 s to 5 min) is deleted with
+    /// [`Failure::AuthLifetimeExpired`](super::Failure::AuthLifetimeExpired). `None`: no
+    /// authentication lifetime.
+    pub auth_lifetime: Option<Duration>,
 }
 
 /// Global engine configuration.

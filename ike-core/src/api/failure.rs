@@ -118,6 +118,33 @@ pub enum Failure {
         /// failed.
         rekey_disabled: bool,
     },
+    /// The authentication lifetime (RFC 4478 AUTH_LIFETIME) ended before a reauthentication
+    /// replaced the IKE SA: `attempts` of ours did not succeed (the last failure in `last`),
+    /// or, on a responder that set the lifetime, the initiator did not reauthenticate.
+    AuthLifetimeExpired {
+        /// Reauthentications we started that did not succeed, including one still
+        /// unanswered when the lifetime ended (0 on a responder).
+        attempts: u32,
+        /// Why the last one that failed did (`None` when none failed before the end).
+        last: Option<Box<Failure>>,
+    },
+    /// A reauthentication of ours failed (reported with
+    /// [`Event::ExchangeFailed`](super::Event::ExchangeFailed)): the IKE SA stays and it is
+    /// tried again until the authentication lifetime ends.
+    ReauthFailed {
+        /// Failed reauthentications so far (this one included).
+        attempt: u32,
+        /// Why this one failed.
+        cause: Box<Failure>,
+    },
+    /// A reauthentication got other virtual addresses than the ones the connection holds
+    /// (the new IKE SA is deleted and the old one kept).
+    VirtualAddressChanged {
+        /// The addresses the connection holds.
+        held: Vec<std::net::IpAddr>,
+        /// The addresses the gateway assigned to the new IKE SA.
+        offered: Vec<std::net::IpAddr>,
+    },
     /// A NAT was detected on the path while UDP encapsulation is turned off.
     NatWithoutEncapsulation {
         /// True when we are the one behind the NAT (false: the peer is).
@@ -151,6 +178,9 @@ impl Failure {
             | Failure::DeletedByPeer
             | Failure::PeerDead { .. }
             | Failure::IkeLifetimeExpired { .. }
+            | Failure::AuthLifetimeExpired { .. }
+            | Failure::ReauthFailed { .. }
+            | Failure::VirtualAddressChanged { .. }
             | Failure::NatWithoutEncapsulation { .. }
             | Failure::Kernel(_)
             | Failure::Local { .. } => None,
@@ -240,6 +270,39 @@ impl fmt::Display for Failure {
                 } else {
                     write!(f, "the IKE SA lifetime ended before a rekey succeeded")
                 }
+            }
+            Failure::AuthLifetimeExpired { attempts, last } => {
+                write!(
+                    f,
+                    "the authentication lifetime (AUTH_LIFETIME) ended before the IKE SA was \
+                     reauthenticated"
+                )?;
+                if *attempts > 0 {
+                    write!(f, ": {attempts} reauthentication(s) did not succeed")?;
+                }
+                if let Some(l) = last {
+                    write!(f, ", the last failure: {l}")?;
+                }
+                Ok(())
+            }
+            Failure::ReauthFailed { attempt, cause } => write!(
+                f,
+                "reauthentication attempt {attempt} failed ({cause}); the IKE SA stays until \
+                 its authentication lifetime ends"
+            ),
+            Failure::VirtualAddressChanged { held, offered } => {
+                let list = |v: &[std::net::IpAddr]| {
+                    v.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
+                write!(
+                    f,
+                    "the gateway assigned {} at reauthentication instead of the held {}",
+                    list(offered),
+                    list(held)
+                )
             }
             Failure::NatWithoutEncapsulation { local_behind } => write!(
                 f,

@@ -322,6 +322,22 @@ pub enum Event {
         /// a plain rekey.
         collision: bool,
     },
+    /// The IKE SA was reauthenticated (RFC 7296 §2.8.3, asked for by the peer's AUTH_LIFETIME,
+    /// RFC 4478): a new IKE SA was set up with IKE_SA_INIT and IKE_AUTH, its Child SA
+    /// installed, then the old IKE SA deleted (make-before-break). The new IKE SA takes over
+    /// the handle, so this is the same connection; [`Event::ChildSaUp`] for the new Child SAs
+    /// and [`Event::ChildSaDown`] with `rekeyed: true` for the old ones follow, with the same
+    /// handle. The virtual addresses stay the same (otherwise the reauthentication fails).
+    IkeSaReauthenticated {
+        /// The SA (the same handle as before).
+        sa: IkeSaHandle,
+        /// The old IKE SA's SPIs (initiator's, responder's), deleted now.
+        old_spis: ([u8; 8], [u8; 8]),
+        /// The new IKE SA's SPIs.
+        spis: ([u8; 8], [u8; 8]),
+        /// The new IKE SA's proposal, human-readable.
+        proposal: String,
+    },
     /// A Child SA was removed.
     ChildSaDown {
         /// The IKE SA.
@@ -363,4 +379,21 @@ pub enum Event {
         /// What failed.
         failure: Failure,
     },
+}
+
+impl Event {
+    /// The IKE SA the event is about.
+    pub fn sa(&self) -> IkeSaHandle {
+        match self {
+            Event::IkeSaUp { sa, .. }
+            | Event::ChildSaUp { sa, .. }
+            | Event::ConfigReceived { sa, .. }
+            | Event::IkeSaRekeyed { sa, .. }
+            | Event::IkeSaReauthenticated { sa, .. }
+            | Event::ChildSaDown { sa, .. }
+            | Event::IkeSaDown { sa, .. }
+            | Event::Failed { sa, .. }
+            | Event::ExchangeFailed { sa, .. } => *sa,
+        }
+    }
 }

@@ -18,6 +18,8 @@ pub(crate) struct Leases {
     live: BTreeSet<IpAddr>,
     /// The addresses each IKE SA holds.
     by_sa: HashMap<IkeSaHandle, Vec<IpAddr>>,
+    /// The peer identity of each IKE SA that holds addresses.
+    peer_of: HashMap<IkeSaHandle, String>,
 }
 
 /// Whether `addr` is the network or broadcast address (IPv4, prefixes up to /30) or the
@@ -101,8 +103,59 @@ impl Leases {
         Ok(a)
     }
 
+    /// Records the identity of the peer of `sa` (see [`Leases::lease_requested`]).
+    pub fn note_peer(&mut self, sa: IkeSaHandle, peer: &str) {
+        self.peer_of.insert(sa, peer.to_string());
+    }
+
+    /// Leases the address `want` of `cfg` to `sa`, whose peer authenticated as `peer`: when
+    /// it is free, or when another IKE SA of the same peer identity holds it (a
+    /// reauthentication asks for the address its old IKE SA holds, RFC 7296 §2.8.3; it moves
+    /// to the new IKE SA, as strongSwan hands an identity its lease again). `None` when
+    /// neither (outside the pool, reserved, or another peer's): the caller leases any address.
+    /// Peers that share one identity can take each other's addresses this way.
+    pub fn lease_requested(
+        &mut self,
+        sa: IkeSaHandle,
+        cfg: &AddressPool,
+        want: IpAddr,
+        peer: &str,
+    ) -> Option<IpAddr> {
+        if !cfg.range.contains(want) || reserved(want, cfg.prefix) || want.is_unspecified() {
+            return None;
+        }
+        self.note_peer(sa, peer);
+        if let Some(held) = self.by_sa.get(&sa) {
+            if held.iter().any(|a| cfg.range.contains(*a)) {
+                return held.iter().find(|a| cfg.range.contains(**a)).copied();
+            }
+        }
+        if self.live.contains(&want) {
+            let holder = self
+                .by_sa
+                .iter()
+                .find(|(_, v)| v.contains(&want))
+                .map(|(h, _)| *h)?;
+            if holder == sa
+                || peer.is_empty()
+                || self.peer_of.get(&holder).map(String::as_str) != Some(peer)
+            {
+                return None;
+            }
+            if let Some(v) = self.by_sa.get_mut(&holder) {
+                v.retain(|a| *a != want);
+            }
+        } else {
+            self.pool_mut(cfg).allocate_specific(want).ok()?;
+            self.live.insert(want);
+        }
+        self.by_sa.entry(sa).or_default().push(want);
+        Some(want)
+    }
+
     /// Returns every address `sa` holds.
     pub fn release_sa(&mut self, sa: IkeSaHandle) {
+        self.peer_of.remove(&sa);
         let Some(addrs) = self.by_sa.remove(&sa) else {
             return;
         };
@@ -127,6 +180,32 @@ impl Leases {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_requested_address_moves_only_between_ike_sas_of_the_same_peer() {
+        let p = pool("10.3.0.10-10.3.0.20", 32);
+        let mut l = Leases::default();
+        let want: IpAddr = "10.3.0.15".parse().unwrap();
+        assert_eq!(
+            l.lease_requested(IkeSaHandle(1), &p, want, "alice"),
+            Some(want)
+        );
+        // Another identity cannot take it; the same one (a reauthentication) can.
+        assert_eq!(l.lease_requested(IkeSaHandle(2), &p, want, "mallory"), None);
+        assert_eq!(
+            l.lease_requested(IkeSaHandle(3), &p, want, "alice"),
+            Some(want)
+        );
+        // The old IKE SA going does not free the address the new one holds.
+        l.release_sa(IkeSaHandle(1));
+        assert_eq!(l.in_use(), 1);
+        assert_eq!(l.lease_requested(IkeSaHandle(4), &p, want, "bob"), None);
+        l.release_sa(IkeSaHandle(3));
+        assert_eq!(l.in_use(), 0);
+        // Outside the pool: not given.
+        let out: IpAddr = "10.9.0.1".parse().unwrap();
+        assert_eq!(l.lease_requested(IkeSaHandle(5), &p, out, "alice"), None);
+    }
 
     fn pool(s: &str, prefix: u8) -> AddressPool {
         AddressPool {

@@ -44,6 +44,15 @@ impl Outputs {
     pub fn pop_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
+
+    /// Takes the queued events of the IKE SA `sa` out of the queue (a reauthentication's new
+    /// IKE SA reports through the one it replaces).
+    pub fn take_events_of(&mut self, sa: crate::api::IkeSaHandle) -> Vec<Event> {
+        let (theirs, rest): (VecDeque<Event>, VecDeque<Event>) =
+            self.events.drain(..).partition(|e| e.sa() == sa);
+        self.events = rest;
+        theirs.into()
+    }
 }
 
 /// What exchange and SA code may touch during one engine call.

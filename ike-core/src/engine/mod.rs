@@ -21,6 +21,19 @@
 //!   (no IKE SA rekey at 90 %, nothing on a soft Child SA expiry); the IKE SA ends at its
 //!   lifetime with `IkeLifetimeExpired { rekey_disabled: true }`, Child SAs at their hard
 //!   expiry. Rekeys the peer starts are answered, and [`Engine::rekey_ike`] still rekeys.
+//! - Reauthentication (RFC 7296 §2.8.3) when the peer sets an authentication lifetime
+//!   (AUTH_LIFETIME, RFC 4478, in the IKE_AUTH response or an INFORMATIONAL request): as the
+//!   original initiator we start a new IKE SA a tenth of the lifetime (10 s to 5 min) before it
+//!   ends, with the same configuration, asking for the virtual addresses we hold. Its Child SA
+//!   takes over the old one's reqid and policies; once it is installed the new IKE SA takes over
+//!   the handle ([`Event::IkeSaReauthenticated`], then [`Event::ChildSaUp`] for the new and
+//!   [`Event::ChildSaDown`] with `rekeyed: true` for the old Child SAs) and the old IKE SA is
+//!   deleted silently. A failed reauthentication ([`Event::ExchangeFailed`] with
+//!   [`Failure::ReauthFailed`]; other virtual addresses count as a failure) keeps the old IKE SA
+//!   and is retried after 2 s, 4 s, ... (at most 60 s); at the end of the lifetime the IKE SA
+//!   fails with [`Failure::AuthLifetimeExpired`]. A responder with
+//!   [`ResponderConfig::auth_lifetime`] sends AUTH_LIFETIME and deletes IKE SAs still there a
+//!   grace after it.
 //! - Liveness: after `dpd_delay` without a valid message from the peer (any valid message
 //!   counts) an empty INFORMATIONAL request checks it. Unanswered, the IKE SA fails with
 //!   [`Failure::PeerDead`] (`silent_for`: time since the last message from the peer) and its
@@ -71,6 +84,7 @@
 //! the order things happened.
 
 mod index;
+mod reauth;
 #[cfg(test)]
 mod refused_tests;
 #[cfg(feature = "fuzzing")]
@@ -122,6 +136,8 @@ pub struct Engine {
     /// `None` until a secret could be drawn.
     cookies: Option<CookieJar>,
     leases: Leases,
+    /// Reauthentications under way: new IKE SA -> the IKE SA it replaces.
+    reauths: HashMap<IkeSaHandle, IkeSaHandle>,
 }
 
 impl core::fmt::Debug for Engine {
@@ -153,6 +169,7 @@ impl Engine {
             next_handle: 1,
             cookies,
             leases: Leases::default(),
+            reauths: HashMap::new(),
         }
     }
 
@@ -190,6 +207,7 @@ impl Engine {
                 .map_err(|e| ConfigError::BadCredential(e.detail().to_string()))?;
         }
         let profile = Arc::new(Profile::from_initiator(&conn));
+        let conn = Arc::new(conn);
         let handle = self.alloc_handle();
         let mut ctx = Ctx::new(
             now,
@@ -198,12 +216,13 @@ impl Engine {
             &self.cfg,
             &mut self.leases,
         );
-        let sa = exchange::ike_sa_init::initiate(&mut ctx, handle, profile, &conn).map_err(
+        let mut sa = exchange::ike_sa_init::initiate(&mut ctx, handle, profile, &conn).map_err(
             |e| match e {
                 IkeError::Local { fault, detail } => ConfigError::Local { fault, detail },
                 IkeError::Peer { detail, .. } => ConfigError::Invalid(detail),
             },
         )?;
+        sa.origin = Some(conn);
         self.by_spi.insert(sa.spi_i, handle);
         self.index.update(handle, &sa);
         self.sas.insert(handle, sa);
@@ -273,7 +292,7 @@ impl Engine {
             &mut self.leases,
         );
         f(sa, &mut ctx);
-        self.after_sa_call(handle);
+        self.after_sa_call(now, handle);
     }
 
     fn responder_init(
@@ -345,7 +364,7 @@ impl Engine {
         }
     }
 
-    fn after_sa_call(&mut self, handle: IkeSaHandle) {
+    fn after_sa_call(&mut self, now: Time, handle: IkeSaHandle) {
         let Some(sa) = self.sas.get_mut(&handle) else {
             return;
         };
@@ -387,6 +406,7 @@ impl Engine {
         } else if let Some(sa) = self.sas.get(&handle) {
             self.index.update(handle, sa);
         }
+        self.reauth_after(now, handle);
     }
 
     fn remove(&mut self, handle: IkeSaHandle) {
@@ -423,8 +443,9 @@ impl Engine {
             let gone = exchange::dispatch::on_timer(sa, &mut ctx);
             if gone {
                 self.remove(handle);
+                self.reauth_after(now, handle);
             } else {
-                self.after_sa_call(handle);
+                self.after_sa_call(now, handle);
             }
         }
     }

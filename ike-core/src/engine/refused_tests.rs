@@ -49,6 +49,7 @@ fn responder() -> ResponderConfig {
         fragment_size: 1280,
         dpd_delay: None,
         retransmit: RetransmitConfig::default(),
+        auth_lifetime: None,
     }
 }
 

@@ -54,6 +54,7 @@ pub(crate) fn request(r: &RequestConfig) -> CpPayload {
 pub(crate) fn serve(
     leases: &mut Leases,
     sa: IkeSaHandle,
+    peer: &str,
     s: &ServeConfig,
     req: &CpPayload,
 ) -> Result<CpPayload, IkeError> {
@@ -66,10 +67,13 @@ pub(crate) fn serve(
         });
     }
     let wants = |t: u16| req.attrs.iter().any(|a| a.attr_type == t);
+    leases.note_peer(sa, peer);
     let mut attrs = Vec::new();
     if wants(cfg_attr::INTERNAL_IP4_ADDRESS) {
         let p = s.pool_v4.as_ref().ok_or_else(no_pool)?;
-        let Ok(IpAddr::V4(a)) = leases.lease(sa, p) else {
+        let asked = requested(req, cfg_attr::INTERNAL_IP4_ADDRESS)
+            .and_then(|w| leases.lease_requested(sa, p, w, peer));
+        let Ok(IpAddr::V4(a)) = asked.map_or_else(|| leases.lease(sa, p), Ok) else {
             return Err(exhausted());
         };
         attrs.push(CfgAttribute {
@@ -86,7 +90,9 @@ pub(crate) fn serve(
     }
     if wants(cfg_attr::INTERNAL_IP6_ADDRESS) {
         let p = s.pool_v6.as_ref().ok_or_else(no_pool)?;
-        let Ok(IpAddr::V6(a)) = leases.lease(sa, p) else {
+        let asked = requested(req, cfg_attr::INTERNAL_IP6_ADDRESS)
+            .and_then(|w| leases.lease_requested(sa, p, w, peer));
+        let Ok(IpAddr::V6(a)) = asked.map_or_else(|| leases.lease(sa, p), Ok) else {
             return Err(exhausted());
         };
         let mut v = a.octets().to_vec();
@@ -144,6 +150,16 @@ pub(crate) fn serve(
         cfg_type: cfg_type::REPLY,
         attrs,
     })
+}
+
+/// The address a CFG_REQUEST asks for in attribute `ty` (a value of 4 octets for IPv4, 16
+/// plus a prefix length for IPv6), if any.
+fn requested(req: &CpPayload, ty: u16) -> Option<IpAddr> {
+    let a = req.attrs.iter().find(|a| a.attr_type == ty)?;
+    match ty {
+        cfg_attr::INTERNAL_IP4_ADDRESS => a.ipv4().map(IpAddr::V4),
+        _ => a.ipv6_prefix().map(|(ip, _)| IpAddr::V6(ip)),
+    }
 }
 
 /// Reads a CFG_REPLY.

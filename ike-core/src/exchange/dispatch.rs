@@ -12,7 +12,7 @@ use crate::sa::transport::Opened;
 use crate::sa::{IkeSa, IkeState, ReqKind};
 use crate::wire::{Message, Payload};
 
-use super::{create_child, ike_auth, ike_sa_init, informational, liveness};
+use super::{create_child, ike_auth, ike_sa_init, informational, liveness, reauth};
 
 /// Fails the SA: Failed event (fatal: the IKE SA goes), kernel state removed, IkeSaDown; kept
 /// briefly as Dead to absorb retransmissions. A rekeyed IKE SA's silent shell reports nothing.
@@ -299,7 +299,7 @@ pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
         fail(sa, ctx, f, true);
         return false;
     }
-    if create_child::on_timer(sa, ctx) {
+    if reauth::on_timer(sa, ctx) || create_child::on_timer(sa, ctx) {
         return false;
     }
     start_queued(sa, ctx);

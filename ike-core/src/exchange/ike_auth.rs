@@ -277,6 +277,7 @@ pub(crate) fn on_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, p: &[Payload]) -> R
     verify_peer(sa, ctx, idr, auth, p)?;
     sa.remote_id = peer;
     report_up(sa, ctx);
+    super::reauth::on_auth_lifetime(sa, ctx, p);
     // The first Child SA.
     if let Some(n) = first_notify_error(p) {
         let f = child_failure(sa, n.notify_type, None);
@@ -286,9 +287,11 @@ pub(crate) fn on_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, p: &[Payload]) -> R
         Payload::Cp(c) => Some(c),
         _ => None,
     }) {
+        let config = cp::parse_reply(c);
+        sa.assigned = crate::sa::reauth::addresses(&config);
         ctx.event(Event::ConfigReceived {
             sa: sa.handle,
-            config: cp::parse_reply(c),
+            config,
         });
     }
     let spi_in = sa
@@ -370,7 +373,10 @@ pub(crate) fn install_child(
     keys: &ChildKeys,
 ) {
     let (local_ts, remote_ts) = if sa.initiator { (tsi, tsr) } else { (tsr, tsi) };
-    let reqid = ctx.next_reqid();
+    // A reauthentication's Child SA with the old one's selectors takes over its reqid and
+    // policies (handed over when the old IKE SA goes).
+    let reused = super::reauth::reused_reqid(sa, &local_ts, &remote_ts);
+    let reqid = reused.unwrap_or_else(|| ctx.next_reqid());
     let encap = sa.encap.then(|| crate::api::UdpEncap {
         sport: sa.local_port(),
         dport: sa.remote.port(),
@@ -388,7 +394,7 @@ pub(crate) fn install_child(
         local: sa.local.ip(),
         remote: sa.remote.ip(),
         encap,
-        owns_policies: true,
+        owns_policies: reused.is_none(),
         rekeyed: false,
         deleting: false,
         rekeying: false,
@@ -396,7 +402,7 @@ pub(crate) fn install_child(
         peer_rekey: None,
         held_out: None,
     };
-    child.install(ctx, keys, &sa.profile.child_limits(), esn, true);
+    child.install(ctx, keys, &sa.profile.child_limits(), esn, reused.is_none());
     ctx.event(child.up_event(sa.handle));
     sa.children.push(child);
 }
@@ -475,7 +481,12 @@ pub(crate) fn on_request(
     });
     let mut cp_reply = None;
     if let Some(c) = cp_req {
-        match cp::serve(ctx.leases(), sa.handle, &sa.profile.serve, c) {
+        let peer_text = sa
+            .remote_id
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        match cp::serve(ctx.leases(), sa.handle, &peer_text, &sa.profile.serve, c) {
             Ok(r) => cp_reply = Some(r),
             Err(e) => {
                 child_err = Some((e.notify().unwrap_or(notify::INTERNAL_ADDRESS_FAILURE), None));
@@ -553,7 +564,7 @@ pub(crate) fn on_request(
         return Ok(());
     }
     // Authenticated, but no Child SA.
-    let mut out = our_response_head(sa, ctx)?;
+    let mut out = response_head_with_lifetime(sa, ctx)?;
     if let Some((ty, theirs)) = child_err {
         out.push(Payload::Notify(NotifyPayload::new(ty, Vec::new())));
         sa.respond(ctx, exchange::IKE_AUTH, msg_id, &out)?;
@@ -576,6 +587,13 @@ fn our_response_head(sa: &IkeSa, ctx: &Ctx<'_>) -> Result<Vec<Payload>, Failure>
     Ok(out)
 }
 
+/// The responder's IKE_AUTH answer head with the AUTH_LIFETIME it asks for (RFC 4478).
+fn response_head_with_lifetime(sa: &mut IkeSa, ctx: &Ctx<'_>) -> Result<Vec<Payload>, Failure> {
+    let mut out = our_response_head(sa, ctx)?;
+    out.extend(super::reauth::responder_notify(sa, ctx));
+    Ok(out)
+}
+
 /// Responder: the Child SA's SPI arrived; answer IKE_AUTH and install.
 pub(crate) fn finish_response(
     sa: &mut IkeSa,
@@ -589,7 +607,7 @@ pub(crate) fn finish_response(
     let (Some(acc), Some(msg_id)) = (pc.accepted, pc.answer_msg_id) else {
         return Err(IkeError::state("no accepted child").into());
     };
-    let mut out = our_response_head(sa, ctx)?;
+    let mut out = response_head_with_lifetime(sa, ctx)?;
     if let Some(c) = sa.pending_cp.take() {
         out.push(Payload::Cp(c));
     }

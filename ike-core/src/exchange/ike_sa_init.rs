@@ -77,6 +77,11 @@ pub(crate) fn new_sa(
         ike_rekey_failures: 0,
         last_tx: now,
         peer_ike_rekey: None,
+        origin: None,
+        reauth: None,
+        reauth_start: false,
+        reauth_of: None,
+        assigned: Vec::new(),
     }
 }
 

@@ -133,6 +133,8 @@ pub(crate) fn on_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Pa
         sa.expire = Some(ctx.now() + core::time::Duration::from_secs(10));
         return;
     }
+    // The gateway may set (or move) the authentication lifetime at any time (RFC 4478).
+    super::reauth::on_auth_lifetime(sa, ctx, p);
     let mut reply = Vec::new();
     let mut delete_ike = false;
     for d in p.iter().filter_map(|x| match x {

@@ -11,3 +11,4 @@ pub(crate) mod informational;
 pub(crate) mod liveness;
 pub(crate) mod msg;
 pub(crate) mod nego;
+pub(crate) mod reauth;

@@ -4,6 +4,7 @@ pub(crate) mod child_sa;
 pub(crate) mod keys;
 pub(crate) mod liveness;
 pub(crate) mod profile;
+pub(crate) mod reauth;
 pub(crate) mod transport;
 
 use std::collections::VecDeque;
@@ -222,6 +223,18 @@ pub(crate) struct IkeSa {
     pub last_tx: Time,
     /// The peer's IKE SA rekey we answered while ours was in flight (RFC 7296 §2.8.2).
     pub peer_ike_rekey: Option<Box<NewIkeSa>>,
+    /// The connection this IKE SA was initiated for (we are its original initiator and can
+    /// reauthenticate it); `None` for IKE SAs a peer started.
+    pub origin: Option<Arc<crate::api::ConnectionConfig>>,
+    /// The authentication lifetime (RFC 4478) and our reauthentication schedule.
+    pub reauth: Option<reauth::Reauth>,
+    /// A reauthentication is due: the engine starts its new IKE SA.
+    pub reauth_start: bool,
+    /// This IKE SA is the new one of a reauthentication (not reported until it replaces the
+    /// old one).
+    pub reauth_of: Option<reauth::ReauthLink>,
+    /// The virtual addresses the gateway assigned to this IKE SA (initiator).
+    pub assigned: Vec<std::net::IpAddr>,
 }
 
 impl IkeSa {
@@ -252,6 +265,12 @@ impl IkeSa {
                 .iter()
                 .filter_map(|c| c.held_out.as_ref().map(|h| h.until))
                 .min());
+            if !self.shell {
+                if let Some(r) = &self.reauth {
+                    min(Some(r.deadline));
+                    min(r.next_at);
+                }
+            }
         }
         min(self.dpd_at());
         min(self.keepalive_at());

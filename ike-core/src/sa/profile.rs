@@ -44,6 +44,8 @@ pub(crate) struct Profile {
     pub no_encap: bool,
     pub retransmit: RetransmitConfig,
     pub narrowing: bool,
+    /// Responder: the AUTH_LIFETIME (RFC 4478) sent to initiators.
+    pub auth_lifetime: Option<Duration>,
 }
 
 /// The responder's NAT-keepalive interval (our own connections configure theirs).
@@ -101,6 +103,7 @@ impl Profile {
             no_encap: c.no_encap,
             retransmit: c.retransmit,
             narrowing: c.narrowing,
+            auth_lifetime: None,
         }
     }
 
@@ -137,6 +140,7 @@ impl Profile {
             no_encap: false,
             retransmit: c.retransmit,
             narrowing: true,
+            auth_lifetime: c.auth_lifetime,
         }
     }
 }

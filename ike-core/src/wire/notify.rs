@@ -28,6 +28,29 @@ impl NotifyPayload {
         }
     }
 
+    /// An AUTH_LIFETIME notification (RFC 4478 §3): the lifetime in seconds, four octets in
+    /// network order.
+    pub fn auth_lifetime(secs: u32) -> Self {
+        Self::new(notify::AUTH_LIFETIME, secs.to_be_bytes().to_vec())
+    }
+
+    /// The seconds of an AUTH_LIFETIME notification; an error when its data is not exactly
+    /// four octets (or it is another notification).
+    pub fn auth_lifetime_secs(&self) -> Result<u32, WireError> {
+        if self.notify_type != notify::AUTH_LIFETIME {
+            return Err(WireError::Malformed {
+                payload: payload::NOTIFY,
+                reason: "not an AUTH_LIFETIME notify",
+            });
+        }
+        <[u8; 4]>::try_from(self.data.as_slice())
+            .map(u32::from_be_bytes)
+            .map_err(|_| WireError::Malformed {
+                payload: payload::NOTIFY,
+                reason: "AUTH_LIFETIME data is not 4 octets",
+            })
+    }
+
     /// True for error types (below 16384).
     pub fn is_error(&self) -> bool {
         self.notify_type <= notify::ERROR_MAX

@@ -1063,3 +1063,20 @@ fn single_octet_mutations_never_panic() {
         }
     }
 }
+
+#[test]
+fn auth_lifetime_notify_known_encoding_and_bad_lengths() {
+    // RFC 4478 §3: status type 16403 (0x4013), four octets of seconds in network order.
+    let n = NotifyPayload::auth_lifetime(3600);
+    let mut body = Vec::new();
+    n.emit(&mut body).unwrap();
+    assert_eq!(body, h("00 00 4013 00000e10"));
+    let back = NotifyPayload::parse(&body).unwrap();
+    assert_eq!(back.auth_lifetime_secs().unwrap(), 3600);
+    for data in [vec![], vec![0, 0, 0x0e], vec![0, 0, 0x0e, 0x10, 0]] {
+        let bad = NotifyPayload::new(notify::AUTH_LIFETIME, data);
+        assert!(bad.auth_lifetime_secs().is_err());
+    }
+    let other = NotifyPayload::new(notify::INITIAL_CONTACT, vec![0, 0, 0, 1]);
+    assert!(other.auth_lifetime_secs().is_err());
+}

@@ -52,6 +52,7 @@ pub fn responder_cfg(key: &str) -> ResponderConfig {
         fragment_size: 1280,
         dpd_delay: None,
         retransmit: RetransmitConfig::default(),
+        auth_lifetime: None,
     }
 }
 

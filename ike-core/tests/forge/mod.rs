@@ -59,6 +59,7 @@ pub fn responder() -> ResponderConfig {
         fragment_size: 1280,
         dpd_delay: None,
         retransmit: ike_core::engine::RetransmitConfig::default(),
+        auth_lifetime: None,
     }
 }
 

@@ -102,7 +102,8 @@ impl Track {
 /// connection (`dpdaction=restart`). Like Libreswan's and strongSwan's DPD action, it covers a
 /// gateway that stopped answering an established connection: a DPD timeout
 /// ([`Failure::PeerDead`]), a request (DPD, rekey) that stayed unanswered
-/// ([`Failure::NoResponse`]), and an IKE SA that expired because its rekeys failed. A
+/// ([`Failure::NoResponse`]), an IKE SA that expired because its rekeys failed, and one
+/// whose reauthentications failed until the gateway's authentication lifetime ended. A
 /// deliberate end is not restarted: the gateway deleting the IKE SA or removing the tunnel
 /// (an administrator's disconnect; strongSwan restarts those only with `close_action`), an
 /// IKE SA that expired with `rekey=no`, and a first connection that never came up. While
@@ -119,6 +120,7 @@ pub fn restarts(track: &Track, failure: &Failure) -> bool {
                         | Failure::IkeLifetimeExpired {
                             rekey_disabled: false
                         }
+                        | Failure::AuthLifetimeExpired { .. }
                 )))
 }
 
@@ -407,6 +409,17 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
                 ike_rekey_line(&spi_i, &spi_r, initiator, collision),
             )]
         }
+        Event::IkeSaReauthenticated {
+            sa, spis, proposal, ..
+        } => {
+            if sa != track.own {
+                return foreign(sa, "IKE SA reauthentication");
+            }
+            vec![log(
+                Level::Info,
+                messages::reauthenticated(&hex8(&spis.0), &hex8(&spis.1), &proposal),
+            )]
+        }
         Event::ChildSaDown {
             sa,
             rekeyed,
@@ -523,7 +536,7 @@ fn addresses(c: Option<&ReceivedConfig>) -> Vec<IpAddr> {
 /// The log line of an IKE SA rekey: the new SPIs, whose rekey it was, and whether both
 /// ends rekeyed at once (RFC 7296 §2.8.2).
 fn ike_rekey_line(spi_i: &[u8; 8], spi_r: &[u8; 8], initiator: bool, collision: bool) -> String {
-    let hex = |b: &[u8; 8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let hex = hex8;
     let by = if initiator { "us" } else { "the gateway" };
     let how = if collision {
         format!("; both ends rekeyed at once, the nonces kept the IKE SA made by {by}")
@@ -535,6 +548,11 @@ fn ike_rekey_line(spi_i: &[u8; 8], spi_r: &[u8; 8], initiator: bool, collision: 
         hex(spi_i),
         hex(spi_r)
     )
+}
+
+/// An IKE SPI as 16 hex digits.
+fn hex8(b: &[u8; 8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn foreign(sa: IkeSaHandle, what: &str) -> Vec<Action> {

@@ -584,6 +584,17 @@ fn restart_leaves_deliberate_ends_and_first_failures_alone() {
     };
     let a = on_event(&mut t, failed_rekeys, &s);
     assert!(a.iter().any(|x| matches!(x, Action::Restart)), "{a:?}");
+    // Reauthentications failed until the gateway's authentication lifetime ended: the same.
+    let mut t = up_restart_track();
+    let failed_reauths = Event::Failed {
+        sa: OWN,
+        failure: Failure::AuthLifetimeExpired {
+            attempts: 2,
+            last: None,
+        },
+    };
+    let a = on_event(&mut t, failed_reauths, &s);
+    assert!(a.iter().any(|x| matches!(x, Action::Restart)), "{a:?}");
     // A first connection that never came up fails as usual.
     let mut t = Track::new(OWN, None).with_restart(true);
     let a = on_event(&mut t, no_response(OWN), &s);

@@ -105,6 +105,22 @@ pub fn explain(f: &Failure, ctx: &FailureContext) -> String {
         Failure::NatWithoutEncapsulation { local_behind } => {
             messages::nat_without_encapsulation(*local_behind)
         }
+        Failure::AuthLifetimeExpired { attempts, last } => messages::auth_lifetime_expired(
+            *attempts,
+            last.as_deref().map(|l| explain(l, ctx)).as_deref(),
+        ),
+        Failure::ReauthFailed { attempt, cause } => {
+            messages::reauth_failed(*attempt, &explain(cause, ctx))
+        }
+        Failure::VirtualAddressChanged { held, offered } => {
+            let list = |v: &[std::net::IpAddr]| {
+                v.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            messages::virtual_address_changed(&list(held), &list(offered))
+        }
         Failure::Kernel(s) => messages::kernel_failed(s),
         Failure::Local { fault, detail } => messages::local_fault(*fault, detail),
         // Causes added to the engine later: its own text.
@@ -187,6 +203,56 @@ mod tests {
         for f in &others {
             assert_eq!(nm_reason(f), PluginFailure::ConnectFailed, "{f}");
         }
+    }
+
+    #[test]
+    fn reauthentication_failures_name_the_gateway_s_lifetime_and_the_cause() {
+        let none = explain(
+            &Failure::AuthLifetimeExpired {
+                attempts: 0,
+                last: None,
+            },
+            &ctx(),
+        );
+        assert!(
+            none.contains("AUTH_LIFETIME") && none.contains("ended before"),
+            "{none}"
+        );
+        let unanswered = explain(
+            &Failure::AuthLifetimeExpired {
+                attempts: 1,
+                last: None,
+            },
+            &ctx(),
+        );
+        assert!(unanswered.contains("(1 attempt(s))"), "{unanswered}");
+        let failed = Failure::AuthLifetimeExpired {
+            attempts: 3,
+            last: Some(Box::new(Failure::NoResponse {
+                tries: 4,
+                last_port: 4500,
+            })),
+        };
+        let text = explain(&failed, &ctx());
+        assert!(
+            text.contains("(3 attempt(s))")
+                && text.contains("vpn.example.org (192.0.2.1)")
+                && text.contains("4500"),
+            "{text}"
+        );
+        assert_eq!(nm_reason(&failed), PluginFailure::ConnectFailed);
+        let moved = Failure::ReauthFailed {
+            attempt: 2,
+            cause: Box::new(Failure::VirtualAddressChanged {
+                held: vec!["10.3.0.1".parse().unwrap()],
+                offered: vec!["10.3.0.9".parse().unwrap()],
+            }),
+        };
+        let text = explain(&moved, &ctx());
+        assert!(
+            text.contains("attempt 2") && text.contains("10.3.0.9") && text.contains("10.3.0.1"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -325,6 +325,47 @@ pub fn ike_lifetime_expired(rekey_disabled: bool) -> String {
     }
 }
 
+/// The gateway's authentication lifetime ended before a reauthentication succeeded
+/// (`Failure::AuthLifetimeExpired`): how many were tried, and why the last one failed.
+pub fn auth_lifetime_expired(attempts: u32, last: Option<&str>) -> String {
+    match (attempts, last) {
+        (0, _) => tr("The gateway's authentication lifetime (AUTH_LIFETIME) ended before the connection could be authenticated again.").to_string(),
+        (n, None) => trf(
+            "The gateway's authentication lifetime (AUTH_LIFETIME) ended before the gateway answered the reauthentication of the connection ({attempts} attempt(s)).",
+            &[("attempts", &n)],
+        ),
+        (n, Some(last)) => trf(
+            "The gateway's authentication lifetime (AUTH_LIFETIME) ended and authenticating the connection again did not succeed ({attempts} attempt(s)); the last failure: {last}",
+            &[("attempts", &n), ("last", &last)],
+        ),
+    }
+}
+
+/// One reauthentication failed (`Failure::ReauthFailed`); the tunnel stays and it is tried
+/// again.
+pub fn reauth_failed(attempt: u32, cause: &str) -> String {
+    trf(
+        "authenticating the connection again as the gateway asked (AUTH_LIFETIME) failed (attempt {attempt}), it is tried again until the authentication lifetime ends: {cause}",
+        &[("attempt", &attempt), ("cause", &cause)],
+    )
+}
+
+/// A reauthentication got other virtual addresses (`Failure::VirtualAddressChanged`).
+pub fn virtual_address_changed(held: &str, offered: &str) -> String {
+    trf(
+        "the gateway assigned {offered} when the connection was authenticated again, not the address {held} it holds; the connection keeps {held} and does not switch addresses under NetworkManager",
+        &[("held", &held), ("offered", &offered)],
+    )
+}
+
+/// The IKE SA was reauthenticated: the new IKE SA's SPIs and proposal.
+pub fn reauthenticated(spi_i: &str, spi_r: &str, proposal: &str) -> String {
+    trf(
+        "Connection authenticated again as the gateway asked (AUTH_LIFETIME): new IKE SA {spi_i}_i {spi_r}_r ({proposal}); the old one is deleted",
+        &[("spi_i", &spi_i), ("spi_r", &spi_r), ("proposal", &proposal)],
+    )
+}
+
 /// A NAT was detected while UDP encapsulation is off (`Failure::NatWithoutEncapsulation`).
 pub fn nat_without_encapsulation(local_behind: bool) -> String {
     let side = if local_behind {

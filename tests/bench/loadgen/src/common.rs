@@ -99,6 +99,7 @@ pub fn responder_cfg() -> Result<ResponderConfig, String> {
         fragment_size: 1280,
         dpd_delay: None,
         retransmit: RetransmitConfig::default(),
+        auth_lifetime: None,
     })
 }
 
