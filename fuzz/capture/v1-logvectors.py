@@ -4,6 +4,7 @@
 Usage: v1-logvectors.py CHARON.LOG OUTPREFIX
 
 Writes OUTPREFIX-iv-vectors.txt, one record a line, in log order:
+  key HEX                            the Phase 1 encryption key (charon's "encryption key Ka")
   initial-iv HEX                     the Phase 1 IV, hash(g^xi | g^xr) cut to the block size
   next-iv MID HEX                    the IV charon holds for message ID MID (decimal) after the
                                      last message (MID 0: Phase 1; the first line for a new MID
@@ -53,7 +54,9 @@ def main():
         if label == "mark":
             cur = {"kind": val}
             continue
-        if label == "initial IV":
+        if label == "encryption key Ka":
+            out.append(f"key {val}")
+        elif label == "initial IV":
             out.append(f"initial-iv {val}")
         elif label.startswith("next IV for MID "):
             out.append(f"next-iv {label.split()[-1]} {val}")

@@ -99,7 +99,7 @@ pub fn next_iv<E>(ciphertext: &[u8], block_size: usize) -> Result<Vec<u8>, IvErr
         len: ciphertext.len(),
         block: block_size,
     };
-    if ciphertext.len() % block_size != 0 {
+    if !ciphertext.len().is_multiple_of(block_size) {
         return Err(bad);
     }
     let start = ciphertext.len().checked_sub(block_size).ok_or(bad)?;

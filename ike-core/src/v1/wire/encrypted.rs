@@ -67,7 +67,7 @@ pub fn split_encrypted(
                 need: ENCRYPTED_OFFSET,
                 have: datagram.len(),
             })?;
-    if block_size == 0 || ciphertext.is_empty() || ciphertext.len() % block_size != 0 {
+    if block_size == 0 || ciphertext.is_empty() || !ciphertext.len().is_multiple_of(block_size) {
         return Err(WireError::Malformed {
             payload: header.next_payload,
             reason: "ciphertext is not a whole number of cipher blocks",
@@ -80,7 +80,12 @@ pub fn split_encrypted(
 }
 
 /// Pads a payload chain with zero octets up to a multiple of `block_size` (nothing when it
-/// already is one), as strongSwan and Libreswan do; returns the number of octets added.
+/// already is one, as Libreswan does); returns the number of octets added.
+///
+/// RFC 2409 defines no pad-length octet; receivers take the payload lengths and ignore the
+/// rest. strongSwan also pads with zeros but always adds at least one octet (a whole block
+/// when the chain is aligned); both forms are accepted by [`parse_decrypted`](super::parse_decrypted)
+/// and by both daemons.
 pub fn pad_plaintext(plaintext: &mut Vec<u8>, block_size: usize) -> Result<usize, WireError> {
     if block_size == 0 {
         return Err(WireError::Unencodable("block size 0"));

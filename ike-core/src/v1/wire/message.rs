@@ -168,7 +168,8 @@ pub fn parse_payload_chain(first: u8, bytes: &[u8]) -> Result<Vec<Payload>, Wire
 ///
 /// The declared payload lengths bound the content; whatever follows the last payload is
 /// padding and is accepted with any length and content (RFC 2409 has no pad-length octet:
-/// strongSwan and Libreswan pad with zeros up to the block size, others differ).
+/// Libreswan pads with 0 to block-1 zero octets, strongSwan with 1 to block zero octets,
+/// other implementations differ).
 pub fn parse_decrypted(first: u8, plaintext: &[u8]) -> Result<DecryptedChain, WireError> {
     let (payloads, padding) = walk(first, plaintext)?;
     Ok(DecryptedChain { payloads, padding })
