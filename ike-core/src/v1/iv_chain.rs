@@ -3,8 +3,8 @@
 //! ISAKMP messages carry no IV. Both peers derive it:
 //! - Phase 1 (Main or Aggressive Mode): the first encrypted message uses
 //!   `hash(g^xi | g^xr)` cut to the cipher's block size, where `g^xi` / `g^xr` are the
-//!   initiator's and responder's KE payload data and `hash` is the negotiated hash algorithm
-//!   (the PRF's hash when a PRF was negotiated; HMAC is not used here).
+//!   initiator's and responder's KE payload data and `hash` is the negotiated Hash Algorithm
+//!   (Phase 1 attribute class 2), a plain hash, not the HMAC PRF.
 //! - Every later message of the same exchange uses the last ciphertext block of the previous
 //!   message ([`next_iv`]), whichever peer sent it.
 //! - The first message of a Phase 2 exchange (Quick Mode, Informational, Transaction) uses

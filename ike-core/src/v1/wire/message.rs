@@ -7,6 +7,8 @@ use crate::wire::{len_u16, Reader, WireError};
 
 /// Length of the generic payload header (Next Payload, RESERVED, Payload Length).
 const GENERIC_LEN: usize = 4;
+/// Most zero octets accepted after the last payload of a message in the clear.
+pub const MAX_CLEAR_PADDING: usize = 3;
 
 /// What follows the ISAKMP header.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -33,6 +35,10 @@ pub struct Message {
     pub header: Header,
     /// The payloads, or the ciphertext.
     pub body: Body,
+    /// Zero octets after the last payload of a message in the clear, kept so that the message
+    /// emits byte-identical: Libreswan pads every message it sends to a multiple of 4 octets
+    /// (counted in the header length). 0 to [`MAX_CLEAR_PADDING`]; always 0 when encrypted.
+    pub padding: usize,
 }
 
 /// A decrypted payload chain ([`parse_decrypted`]).
@@ -45,12 +51,22 @@ pub struct DecryptedChain {
 }
 
 impl Message {
+    /// A message without padding.
+    pub fn new(header: Header, body: Body) -> Self {
+        Self {
+            header,
+            body,
+            padding: 0,
+        }
+    }
+
     /// Parses one ISAKMP message (a UDP payload without the non-ESP marker).
     ///
     /// Checks: major version 1 ([`WireError::BadVersion`]; the minor version is kept but not
     /// checked), header length equal to `bytes.len()` ([`WireError::LengthMismatch`]), and for
     /// a message in the clear every payload length within bounds, at most [`MAX_PAYLOADS`]
-    /// payloads and no bytes after the last payload. An encrypted message keeps its
+    /// payloads and after the last payload nothing but up to [`MAX_CLEAR_PADDING`] zero
+    /// octets (else [`WireError::TrailingData`]). An encrypted message keeps its
     /// ciphertext; its length against the block size is checked by
     /// [`crate::v1::wire::split_encrypted`].
     pub fn parse(bytes: &[u8]) -> Result<Self, WireError> {
@@ -68,32 +84,51 @@ impl Message {
             });
         }
         let rest = bytes.get(Header::LEN..).unwrap_or_default();
-        let body = if header.flags.encryption {
-            Body::Encrypted {
+        if header.flags.encryption {
+            let body = Body::Encrypted {
                 first_payload: header.next_payload,
                 ciphertext: rest.to_vec(),
-            }
-        } else {
-            Body::Clear(parse_payload_chain(header.next_payload, rest)?)
-        };
-        Ok(Self { header, body })
+            };
+            return Ok(Self::new(header, body));
+        }
+        let (payloads, left) = walk(header.next_payload, rest)?;
+        let tail = rest
+            .get(rest.len().saturating_sub(left)..)
+            .unwrap_or_default();
+        if left > MAX_CLEAR_PADDING || tail.iter().any(|b| *b != 0) {
+            return Err(WireError::TrailingData { len: left });
+        }
+        Ok(Self {
+            header,
+            body: Body::Clear(payloads),
+            padding: left,
+        })
     }
 
     /// Encodes the message, computing the header's Length, E flag and (for a message in the
-    /// clear) Next Payload, and every payload's Next Payload and Payload Length.
+    /// clear) Next Payload, and every payload's Next Payload and Payload Length; `padding` zero
+    /// octets follow the payloads of a message in the clear.
     ///
     /// Fails with [`WireError::Unencodable`] for values that do not fit their fields.
     pub fn emit(&self) -> Result<Vec<u8>, WireError> {
         let mut h = self.header.clone();
         let (first, rest) = match &self.body {
             Body::Clear(payloads) => {
+                if self.padding > MAX_CLEAR_PADDING {
+                    return Err(WireError::Unencodable("more than 3 octets of padding"));
+                }
                 h.flags.encryption = false;
-                emit_payload_chain(payloads)?
+                let (first, mut chain) = emit_payload_chain(payloads)?;
+                chain.resize(chain.len().saturating_add(self.padding), 0);
+                (first, chain)
             }
             Body::Encrypted {
                 first_payload,
                 ciphertext,
             } => {
+                if self.padding != 0 {
+                    return Err(WireError::Unencodable("padding outside the ciphertext"));
+                }
                 h.flags.encryption = true;
                 (*first_payload, ciphertext.clone())
             }

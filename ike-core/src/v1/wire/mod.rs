@@ -61,6 +61,7 @@ pub use header::{Flags, Header};
 pub use id_cert::{CertPayload, CertReqPayload, IdPayload, NatOaPayload};
 pub use message::{
     emit_payload_chain, parse_decrypted, parse_payload_chain, Body, DecryptedChain, Message,
+    MAX_CLEAR_PADDING,
 };
 pub use notify::{DeletePayload, NotifyPayload};
 pub use payload::Payload;

@@ -49,6 +49,7 @@ fn mm1_expected() -> Message {
             Flags::default(),
             0,
         ),
+        padding: 0,
         body: Body::Clear(vec![
             Payload::Sa(SaPayload {
                 doi: doi::IPSEC,
@@ -126,6 +127,36 @@ fn version_and_length_are_checked() {
             datagram: 0x6d
         })
     );
+}
+
+#[test]
+fn clear_messages_may_end_in_up_to_three_zero_octets() {
+    // Libreswan pads what it sends to a multiple of 4 octets
+    let with = |tail: &[u8]| {
+        let mut b = h(MM1);
+        b.extend_from_slice(tail);
+        let len = u32::try_from(b.len()).unwrap().to_be_bytes();
+        b[24..28].copy_from_slice(&len);
+        b
+    };
+    for n in 1..=MAX_CLEAR_PADDING {
+        let b = with(&vec![0; n]);
+        let m = Message::parse(&b).unwrap();
+        assert_eq!(m.padding, n);
+        assert_eq!(m.payloads(), mm1_expected().payloads());
+        assert_eq!(m.emit().unwrap(), b);
+    }
+    assert_eq!(
+        Message::parse(&with(&[0; 4])),
+        Err(WireError::TrailingData { len: 4 })
+    );
+    assert_eq!(
+        Message::parse(&with(&[0, 1])),
+        Err(WireError::TrailingData { len: 2 })
+    );
+    let mut m = mm1_expected();
+    m.padding = 4;
+    assert!(m.emit().is_err());
 }
 
 /// One of every payload kind, with values that exercise the variable parts.
@@ -239,6 +270,7 @@ fn quick_message() -> Message {
             0x1234_5678,
         ),
         body: Body::Clear(all_payloads()),
+        padding: 0,
     }
 }
 
@@ -553,6 +585,7 @@ fn encrypted_body_is_kept_and_split() {
             first_payload: pt::ID,
             ciphertext: (0..48).collect(),
         },
+        padding: 0,
     };
     let bytes = msg.emit().unwrap();
     assert_eq!(bytes[16], pt::ID);
@@ -582,6 +615,7 @@ fn encrypted_body_is_kept_and_split() {
             first_payload: pt::HASH,
             ciphertext: vec![],
         },
+        padding: 0,
     }
     .emit()
     .unwrap();
