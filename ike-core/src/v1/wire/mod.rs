@@ -3,7 +3,7 @@
 //!
 //! Sans-IO, allocation bounded by the input, and panic-free on any input: every length read
 //! from the wire is validated before use and every failure is a typed
-//! [`WireError`](crate::wire::WireError) (the IKEv2 codec's error type: its variants fit).
+//! [`WireError`] (the IKEv2 codec's error type: its variants fit).
 //!
 //! - [`Header`]: the 28-octet ISAKMP header (cookies, version 1.0, exchange type, E/C/A flags).
 //! - [`Payload`]: one typed struct per payload kind ([`SaPayload`] with [`Proposal`] and
