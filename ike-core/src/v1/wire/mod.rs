@@ -22,7 +22,7 @@
 //! Decrypting a received message:
 //! ```no_run
 //! # use ike_core::v1::wire::*;
-//! //! # fn cbc_decrypt(iv: &[u8], ct: &[u8]) -> Vec<u8> { unimplemented!() }
+//! # fn cbc_decrypt(iv: &[u8], ct: &[u8]) -> Vec<u8> { unimplemented!() }
 //! # fn f(datagram: &[u8], iv: &[u8]) -> Result<(), WireError> {
 //! let msg = Message::parse(datagram)?;
 //! if let Body::Encrypted { first_payload, .. } = msg.body {
