@@ -13,6 +13,7 @@
 # charon offers Quick Mode without PFS and pluto insists on PFS, so pluto answers Quick Mode
 # with an encrypted NO_PROPOSAL_CHOSEN notify (a Libreswan-built Phase 2 IV and padding) and no
 # kernel SA is ever installed; terminate then deletes the ISAKMP SA.
+#   ls-init: pluto initiates Main Mode (see the last scenario line)
 # The charon log (ike=4, enc=3) gives the keys, IVs and plaintexts of both directions
 # (v1-logvectors.py). The checked-in data lives in ike-core/tests/data/v1-capture/.
 set -u
@@ -81,7 +82,7 @@ secrets { ike-1 { id-1 = left@test
 EOC
 }
 
-pluto_conf() { # $1=ike $2=esp $3=aggressive yes|no
+pluto_conf() { # $1=ike $2=esp $3=aggressive yes|no $4=auto (add|start)
 cat > "$RUN/$R/ipsec.conf" <<EOC
 config setup
     logtime=yes
@@ -113,6 +114,7 @@ sw() { local op=$1; shift; STRONGSWAN_CONF=$RUN/$L/strongswan.conf swanctl $op -
 whack() { ip netns exec $R "$LS/usr/libexec/ipsec/whack" --ctlsocket "$RUN/$R/run/pluto.ctl" "$@"; }
 
 scenario() { # $1=name $2=charon proposal $3=charon esp $4=charon conn opts $5=pluto ike $6=pluto esp $7=aggressive
+             # $8=initiator (charon|pluto)
   local name=$1
   cleanup; TCPDUMP_PID=
   rm -rf "$RUN/$L" "$RUN/$R"; mkdir -p "$RUN/$L" "$RUN/$R"
@@ -140,11 +142,21 @@ scenario() { # $1=name $2=charon proposal $3=charon esp $4=charon conn opts $5=p
     --ctlsocket "$RUN/$R/run/pluto.ctl" --autoall > "$RUN/$R/addconn.out" 2>&1 || { cat "$RUN/$R/addconn.out"; return 1; }
   whack --listen >> "$RUN/$R/addconn.out" 2>&1
   sw --load-all --file "$RUN/$L/swanctl.conf" >/dev/null || return 1
-  sw --initiate --child c --timeout 30 > "$RUN/$L/initiate.log" 2>&1
-  echo "$name: initiate rc=$?"
-  sleep 0.5
-  sw --terminate --ike t --timeout 10 > "$RUN/$L/terminate.log" 2>&1
-  echo "$name: terminate rc=$?"
+  if [ "${8:-charon}" = pluto ]; then
+    timeout 30 ip netns exec $R "$LS/usr/libexec/ipsec/whack" --ctlsocket "$RUN/$R/run/pluto.ctl" \
+      --name t --initiate > "$RUN/$R/initiate.log" 2>&1
+    echo "$name: pluto initiate rc=$?"
+    sleep 0.5
+    timeout 10 ip netns exec $R "$LS/usr/libexec/ipsec/whack" --ctlsocket "$RUN/$R/run/pluto.ctl" \
+      --name t --terminate > "$RUN/$R/terminate.log" 2>&1
+    echo "$name: pluto terminate rc=$?"
+  else
+    sw --initiate --child c --timeout 30 > "$RUN/$L/initiate.log" 2>&1
+    echo "$name: initiate rc=$?"
+    sleep 0.5
+    sw --terminate --ike t --timeout 10 > "$RUN/$L/terminate.log" 2>&1
+    echo "$name: terminate rc=$?"
+  fi
   sleep 1
   kill "$TCPDUMP_PID"; wait "$TCPDUMP_PID" 2>/dev/null; TCPDUMP_PID=
   python3 "$HERE/v1-extract.py" "$RUN/$name.pcap" "$OUT" "$name" || return 1
@@ -154,3 +166,6 @@ scenario() { # $1=name $2=charon proposal $3=charon esp $4=charon conn opts $5=p
 
 scenario ls-main "aes128-sha256-modp2048" "aes128-sha256" "" "aes128-sha2_256-modp2048" "aes128-sha2_256" no
 scenario ls-aggr "aes256-sha1-modp2048" "aes256-sha1" "aggressive = yes" "aes256-sha1-modp2048" "aes256-sha1" yes
+# pluto initiates: Main Mode, then Quick Mode with PFS (a KE payload) and AES-256, which charon
+# (AES-128 only) refuses with NO_PROPOSAL_CHOSEN, so again no kernel SA is installed
+scenario ls-init "aes128-sha256-modp2048" "aes128-sha256" "" "aes128-sha2_256-modp2048" "aes256-sha2_256-modp2048" no pluto

@@ -15,7 +15,9 @@
 //! - `ls-main-*`, `ls-aggr-*` (`fuzz/capture/v1-capture-ls.sh`): the same charon initiating to
 //!   Libreswan 4.10's pluto, which refuses Quick Mode without PFS (encrypted NO_PROPOSAL_CHOSEN)
 //!   and deletes the ISAKMP SA; pluto pads messages in the clear to 4 octets and encrypted ones
-//!   with 0 to 15 zero octets.
+//!   with 0 to 15 zero octets;
+//! - `ls-init-*`: pluto initiating Main Mode to charon, then Quick Mode with PFS (a KE payload)
+//!   that charon refuses (NO_PROPOSAL_CHOSEN; pluto retransmits, then deletes).
 //!
 //! `*-iv-vectors.txt` hold what the initiator's charon logged: the Phase 1 key and IV, the IV
 //! after every message, and every plaintext it encrypted or decrypted. The messages in the
@@ -114,13 +116,21 @@ fn vectors(scenario: &str) -> Vec<Vector> {
         .collect()
 }
 
+/// True for the captured files Libreswan's pluto sent (it answers in `ls-main` / `ls-aggr`
+/// and initiates in `ls-init`).
+fn sent_by_pluto(name: &str) -> bool {
+    (name.starts_with("ls-init-") && name.contains("-i2r-"))
+        || ((name.starts_with("ls-main-") || name.starts_with("ls-aggr-"))
+            && name.contains("-r2i-"))
+}
+
 fn types(payloads: &[Payload]) -> Vec<u8> {
     payloads.iter().map(Payload::payload_type).collect()
 }
 
 #[test]
 fn every_capture_parses_and_emits_byte_identical() {
-    for scenario in ["main", "aggr"] {
+    for scenario in ["main", "aggr", "ls-main", "ls-aggr", "ls-init"] {
         for (name, bytes) in messages(scenario) {
             let msg = Message::parse(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(msg.emit().unwrap(), bytes, "{name}");
@@ -135,7 +145,7 @@ fn every_capture_parses_and_emits_byte_identical() {
                     "{name}"
                 );
                 // only Libreswan pads messages in the clear (to 4 octets)
-                let pluto = name.starts_with("ls-") && name.contains("-r2i-");
+                let pluto = sent_by_pluto(&name);
                 assert!(msg.padding == 0 || pluto, "{name}");
                 assert!(!pluto || bytes.len() % 4 == 0, "{name}");
             }
@@ -365,16 +375,16 @@ fn walk_encrypted(scenario: &str, suite: &Suite) -> Vec<(String, u8, Vec<Payload
     let mut phase1_iv_now = iv0;
     let mut ivs: HashMap<u32, Vec<u8>> = HashMap::new();
     let mut out = Vec::new();
-    let mut previous: Option<Vec<u8>> = None;
+    let mut seen: Vec<&[u8]> = Vec::new();
     for (name, bytes) in &msgs {
         let msg = Message::parse(bytes).unwrap();
         let Body::Encrypted { first_payload, .. } = msg.body else {
             continue;
         };
-        if previous.as_deref() == Some(bytes.as_slice()) {
+        if seen.contains(&bytes.as_slice()) {
             continue; // a retransmission does not move the chain
         }
-        previous = Some(bytes.clone());
+        seen.push(bytes);
         let parts = split_encrypted(bytes, BLOCK).unwrap();
         assert_eq!(parts.header, &bytes[..28]);
         assert_eq!(parts.ciphertext.len() + 28, bytes.len());
@@ -410,8 +420,7 @@ fn walk_encrypted(scenario: &str, suite: &Suite) -> Vec<(String, u8, Vec<Payload
             parse_decrypted(first_payload, &plain).unwrap_or_else(|e| panic!("{name}: {e}"));
         // strongSwan pads with 1 to 16 zero octets (a whole block when the chain is aligned),
         // Libreswan with 0 to 15
-        let sender_is_pluto = scenario.starts_with("ls-") && name.contains("-r2i-");
-        let pads = if sender_is_pluto {
+        let pads = if sent_by_pluto(name) {
             0..BLOCK
         } else {
             1..BLOCK + 1
@@ -574,6 +583,60 @@ fn libreswan_responder_messages() {
     );
 }
 
+#[test]
+fn libreswan_initiator_messages() {
+    // pluto initiates Main Mode to charon, then Quick Mode with PFS that charon refuses
+    let msgs = messages("ls-init");
+    let m1 = Message::parse(&msgs[0].1).unwrap();
+    let Payload::Sa(sa) = &m1.payloads().unwrap()[0] else {
+        panic!("SA first");
+    };
+    let t = &sa.proposals[0].transforms[0];
+    assert_eq!(t.attr(oakley_attr::HASH).unwrap().as_integer(), Some(4));
+    assert_eq!(
+        t.attr(oakley_attr::KEY_LENGTH).unwrap().as_integer(),
+        Some(128)
+    );
+    assert!(t.attr(oakley_attr::LIFE_DURATION).is_some());
+    let chains = walk_encrypted(
+        "ls-init",
+        &Suite {
+            hash: HashAlg::Sha256,
+            aes: AesKeySize::Aes128,
+        },
+    );
+    let kinds: Vec<(u8, Vec<u8>)> = chains.iter().map(|(_, x, p)| (*x, types(p))).collect();
+    assert_eq!(
+        kinds,
+        [
+            (exchange::MAIN, vec![pt::ID, pt::HASH]),
+            (exchange::MAIN, vec![pt::ID, pt::HASH]),
+            (
+                exchange::QUICK,
+                vec![pt::HASH, pt::SA, pt::NONCE, pt::KE, pt::ID, pt::ID]
+            ),
+            (exchange::INFORMATIONAL, vec![pt::HASH, pt::NOTIFY]),
+            (exchange::INFORMATIONAL, vec![pt::HASH, pt::DELETE]),
+        ]
+    );
+    // Quick Mode with PFS: an ESP proposal asking for MODP-2048 and a 256-octet KE
+    let Payload::Sa(qsa) = &chains[2].2[1] else {
+        panic!()
+    };
+    let qt = &qsa.proposals[0].transforms[0];
+    assert_eq!(qsa.proposals[0].protocol_id, protocol::ESP);
+    assert_eq!(
+        qt.attr(ike_core::v1::ids::ipsec_attr::GROUP_DESCRIPTION)
+            .unwrap()
+            .as_integer(),
+        Some(14)
+    );
+    let Payload::Ke(ke) = &chains[2].2[3] else {
+        panic!()
+    };
+    assert_eq!(ke.data.len(), 256);
+}
+
 /// Exchanges of one message, after which charon keeps no IV.
 fn exchange_ends(exchange_type: u8) -> bool {
     exchange_type == exchange::INFORMATIONAL
@@ -683,8 +746,9 @@ fn aggressive_mode_encrypted_messages_follow_the_iv_chain() {
 
 #[test]
 fn truncated_captures_fail_cleanly() {
-    for scenario in ["main", "aggr"] {
+    for scenario in ["main", "aggr", "ls-main", "ls-aggr", "ls-init"] {
         for (name, bytes) in messages(scenario) {
+            let padding = Message::parse(&bytes).unwrap().padding;
             for cut in 0..bytes.len() {
                 let mut m = bytes[..cut].to_vec();
                 assert!(Message::parse(&m).is_err(), "{name} cut {cut}");
@@ -692,7 +756,11 @@ fn truncated_captures_fail_cleanly() {
                     m[24..28].copy_from_slice(&u32::try_from(cut).unwrap().to_be_bytes());
                     // encrypted: parses (ciphertext is opaque) but no longer splits at 16
                     // unless the cut is on a block boundary; clear: the payload walk fails
+                    // unless only (Libreswan's) padding was cut
                     match Message::parse(&m) {
+                        Ok(msg) if !msg.is_encrypted() => {
+                            assert!(cut >= bytes.len() - padding, "{name} cut {cut}");
+                        }
                         Ok(msg) => {
                             assert!(msg.is_encrypted(), "{name} cut {cut}");
                             assert_eq!(
@@ -738,6 +806,6 @@ fn fuzz_seed_corpus_replays() {
         }
         n += 1;
     }
-    // 37 distinct captured messages; 23 encrypted ones whose plaintext charon logged
-    assert_eq!((n, null_cipher), (60, 23));
+    // 46 distinct captured messages; 28 encrypted ones whose plaintext charon logged
+    assert_eq!((n, null_cipher), (74, 28));
 }
