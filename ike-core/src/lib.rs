@@ -32,4 +32,5 @@ pub mod natt;
 pub mod proposal;
 pub(crate) mod sa;
 pub mod ts;
+pub mod v1;
 pub mod wire;

@@ -14,7 +14,7 @@
 //! | 0 | `ids` | IANA numbers, used by everything |
 //! | 1 | `ts`, `fragment` | traffic-selector arithmetic and fragment reassembly need no codec |
 //! | 2 | `wire` | the codecs (convert to and from `ts`'s selectors) |
-//! | 3 | `crypto`, `natt` | crypto provider and key derivation; NAT-D hashes over `wire` |
+//! | 3 | `crypto`, `natt`, `v1` | crypto provider and key derivation; NAT-D hashes over `wire`; the IKEv1 codec and IV chain (over `wire`'s reader and errors, hash passed in) |
 //! | 4 | `proposal`, `cookie` | transform registry and negotiation; COOKIE secrets over `crypto` |
 //! | 5 | `api` | the engine's vocabulary (config, events, kernel ops, failures, ...) |
 //! | 6 | `ctx` | the per-call context (output queues, RNG, leases) handed to SA code |
@@ -41,6 +41,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("wire", 2),
     ("crypto", 3),
     ("natt", 3),
+    ("v1", 3),
     ("proposal", 4),
     ("cookie", 4),
     ("api", 5),

@@ -36,6 +36,7 @@ mod sim_stranger;
 mod ts_narrow;
 mod ts_parse;
 mod ts_pool;
+mod v1_wire;
 mod wire_capture;
 mod wire_robustness;
 mod wycheproof_rsa;

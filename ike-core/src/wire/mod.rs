@@ -72,6 +72,9 @@ pub use sk::{
 };
 pub use ts::{TrafficSelector, TsPayload};
 
+// The checked reader and the length helpers, shared with the IKEv1 codec (`crate::v1::wire`).
+pub(crate) use reader::{len_u16, len_u8, put_u16, put_u32, Reader};
+
 /// Most payloads accepted in one message or one decrypted chain.
 pub const MAX_PAYLOADS: usize = 64;
 /// Most proposals accepted in one SA payload.
