@@ -185,9 +185,9 @@ fn main_mode_messages_in_the_clear() {
         assert_eq!(types(m.payloads().unwrap()), w);
     }
     // message 1: no responder cookie; message 2 carries one
-    assert_eq!(parsed[0].header.cookie_r, [0; 8]);
-    assert_ne!(parsed[1].header.cookie_r, [0; 8]);
-    assert_eq!(parsed[0].header.cookie_i, parsed[3].header.cookie_i);
+    assert_eq!(parsed[0].header.spi_r, [0; 8]);
+    assert_ne!(parsed[1].header.spi_r, [0; 8]);
+    assert_eq!(parsed[0].header.spi_i, parsed[3].header.spi_i);
     // the offer: one ISAKMP proposal, one KEY_IKE transform, all attributes basic
     let Payload::Sa(sa) = &parsed[0].payloads().unwrap()[0] else {
         panic!("SA first");

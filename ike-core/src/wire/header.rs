@@ -65,36 +65,57 @@ impl Flags {
     }
 }
 
-/// The fixed 28-octet IKE header.
+/// The flags octet of a 28-octet header: IKEv2's [`Flags`] or ISAKMP's
+/// [`crate::v1::wire::Flags`].
+pub trait HeaderFlags: Copy {
+    /// Decodes the flags octet, ignoring reserved bits.
+    fn from_byte(b: u8) -> Self;
+    /// Encodes the flags octet (reserved bits zero).
+    fn to_byte(self) -> u8;
+}
+
+impl HeaderFlags for Flags {
+    fn from_byte(b: u8) -> Self {
+        Flags::from_byte(b)
+    }
+    fn to_byte(self) -> u8 {
+        Flags::to_byte(self)
+    }
+}
+
+/// The fixed 28-octet header IKEv2 (RFC 7296 §3.1) and ISAKMP (RFC 2408 §3.1, whose
+/// cookies are the SPIs) share, with the flags `F` of the version: [`Header`] for IKEv2,
+/// [`crate::v1::wire::Header`] for IKEv1.
 ///
-/// When a whole [`crate::wire::Message`] is emitted, `next_payload` and `length` are computed
-/// from the payloads and the values stored here are ignored.
+/// When a whole message is emitted, `length` (and, for a message in the clear,
+/// `next_payload`) is computed from the payloads and the values stored here are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Header {
-    /// IKE SA Initiator's SPI.
+pub struct GenericHeader<F> {
+    /// IKE SA Initiator's SPI (ISAKMP: the initiator cookie).
     pub spi_i: [u8; 8],
-    /// IKE SA Responder's SPI (all zero in the first IKE_SA_INIT request).
+    /// IKE SA Responder's SPI (all zero in the first request of the exchange that makes it).
     pub spi_r: [u8; 8],
-    /// Type of the first payload ([`crate::ids::payload`]); 0 for none.
+    /// Type of the first payload ([`crate::ids::payload`], [`crate::v1::ids::payload`]); 0
+    /// for none.
     pub next_payload: u8,
-    /// Major version (2 for IKEv2).
+    /// Major version (2 for IKEv2, 1 for ISAKMP).
     pub major_version: u8,
-    /// Minor version (0 for RFC 7296; must be ignored on receipt).
+    /// Minor version (0; IKEv2 ignores it on receipt).
     pub minor_version: u8,
-    /// Exchange type ([`crate::ids::exchange`]).
+    /// Exchange type ([`crate::ids::exchange`], [`crate::v1::ids::exchange`]).
     pub exchange_type: u8,
-    /// I, V and R flags.
-    pub flags: Flags,
+    /// The flags (IKEv2: I, V and R; ISAKMP: E, C and A).
+    pub flags: F,
     /// Message ID.
     pub message_id: u32,
     /// Length of the whole message, header included.
     pub length: u32,
 }
 
-impl Header {
-    /// Length of the IKE header in octets.
-    pub const LEN: usize = 28;
+/// The IKEv2 header.
+pub type Header = GenericHeader<Flags>;
 
+impl Header {
     /// A header for IKEv2 (version 2.0) with zero `next_payload` and `length`.
     pub fn new(
         spi_i: [u8; 8],
@@ -116,10 +137,20 @@ impl Header {
         }
     }
 
-    /// Reads the first 28 octets of `bytes` as an IKE header.
+}
+
+/// Length of the 28-octet header in octets.
+const HEADER_LEN: usize = 28;
+
+impl<F: HeaderFlags> GenericHeader<F> {
+    /// Length of the header in octets.
+    pub const LEN: usize = HEADER_LEN;
+
+    /// Reads the first 28 octets of `bytes` as a header.
     ///
     /// Neither the version nor the length is checked here (so an `INVALID_MAJOR_VERSION`
-    /// answer can still quote the SPIs); [`crate::wire::Message::parse`] checks both.
+    /// answer can still quote the SPIs); the message parsers ([`crate::wire::Message::parse`],
+    /// [`crate::v1::wire::Message::parse`]) check both.
     pub fn parse(bytes: &[u8]) -> Result<Self, WireError> {
         let mut r = Reader::new(bytes);
         let spi_i = r.array::<8>()?;
@@ -127,7 +158,7 @@ impl Header {
         let next_payload = r.u8()?;
         let version = r.u8()?;
         let exchange_type = r.u8()?;
-        let flags = Flags::from_byte(r.u8()?);
+        let flags = F::from_byte(r.u8()?);
         let message_id = r.u32()?;
         let length = r.u32()?;
         Ok(Self {
@@ -146,10 +177,10 @@ impl Header {
     /// The 28 header octets, using the stored `next_payload` and `length`.
     ///
     /// Versions are truncated to their 4-bit fields.
-    pub fn to_bytes(&self) -> [u8; Self::LEN] {
+    pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
         let mut out = Vec::with_capacity(Self::LEN);
         self.emit(&mut out);
-        let mut arr = [0u8; Self::LEN];
+        let mut arr = [0u8; HEADER_LEN];
         for (dst, src) in arr.iter_mut().zip(out) {
             *dst = src;
         }

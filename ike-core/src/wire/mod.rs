@@ -56,7 +56,7 @@ mod tests;
 pub use basic::{EapPayload, KePayload, NoncePayload, UnknownPayload, VendorIdPayload};
 pub use cp::{CfgAttribute, CpPayload};
 pub use error::WireError;
-pub use header::{Flags, Header};
+pub use header::{Flags, GenericHeader, Header, HeaderFlags};
 pub use id_cert_auth::{AuthPayload, CertPayload, CertReqPayload, IdPayload};
 pub use message::{emit_payload_chain, parse_payload_chain, Message};
 pub use natt::{

@@ -18,7 +18,7 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use crate::wire::{put_u32, Reader, WireError};
+use crate::wire::{GenericHeader, HeaderFlags};
 
 /// The header flags (RFC 2408 §3.1). The five reserved bits are ignored on receipt and sent
 /// as zero.
@@ -65,47 +65,31 @@ impl Flags {
     }
 }
 
-/// The fixed 28-octet ISAKMP header.
-///
-/// When a whole [`crate::v1::wire::Message`] is emitted, `length` (and, for a message in the
-/// clear, `next_payload`) is computed and the value stored here is ignored.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Header {
-    /// Initiator cookie.
-    pub cookie_i: [u8; 8],
-    /// Responder cookie (all zero in the first message of Phase 1).
-    pub cookie_r: [u8; 8],
-    /// Type of the first payload ([`crate::v1::ids::payload`]); 0 for none.
-    pub next_payload: u8,
-    /// Major version (1 for ISAKMP).
-    pub major_version: u8,
-    /// Minor version (0).
-    pub minor_version: u8,
-    /// Exchange type ([`crate::v1::ids::exchange`]).
-    pub exchange_type: u8,
-    /// E, C and A flags.
-    pub flags: Flags,
-    /// Message ID (0 in Phase 1, random in Quick Mode, Informational and Transaction).
-    pub message_id: u32,
-    /// Length of the whole message, header included.
-    pub length: u32,
+impl HeaderFlags for Flags {
+    fn from_byte(b: u8) -> Self {
+        Flags::from_byte(b)
+    }
+    fn to_byte(self) -> u8 {
+        Flags::to_byte(self)
+    }
 }
 
-impl Header {
-    /// Length of the ISAKMP header in octets.
-    pub const LEN: usize = 28;
+/// The fixed 28-octet ISAKMP header: the IKEv2 header's layout (the cookies are its SPIs,
+/// [`crate::wire::GenericHeader`]) with ISAKMP's [`Flags`].
+pub type Header = GenericHeader<Flags>;
 
+impl Header {
     /// A version 1.0 header with zero `next_payload` and `length`.
     pub fn new(
-        cookie_i: [u8; 8],
-        cookie_r: [u8; 8],
+        spi_i: [u8; 8],
+        spi_r: [u8; 8],
         exchange_type: u8,
         flags: Flags,
         message_id: u32,
     ) -> Self {
         Self {
-            cookie_i,
-            cookie_r,
+            spi_i,
+            spi_r,
             next_payload: 0,
             major_version: 1,
             minor_version: 0,
@@ -114,45 +98,5 @@ impl Header {
             message_id,
             length: 0,
         }
-    }
-
-    /// Reads the first 28 octets of `bytes` as an ISAKMP header.
-    ///
-    /// Neither the version nor the length is checked here (so an answer can still quote
-    /// the cookies); [`crate::v1::wire::Message::parse`] checks both.
-    pub fn parse(bytes: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(bytes);
-        let cookie_i = r.array::<8>()?;
-        let cookie_r = r.array::<8>()?;
-        let next_payload = r.u8()?;
-        let version = r.u8()?;
-        let exchange_type = r.u8()?;
-        let flags = Flags::from_byte(r.u8()?);
-        let message_id = r.u32()?;
-        let length = r.u32()?;
-        Ok(Self {
-            cookie_i,
-            cookie_r,
-            next_payload,
-            major_version: version >> 4,
-            minor_version: version & 0x0f,
-            exchange_type,
-            flags,
-            message_id,
-            length,
-        })
-    }
-
-    /// Appends the 28 header octets to `out`, using the stored `next_payload` and `length`.
-    /// Versions are truncated to their 4-bit fields.
-    pub fn emit(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.cookie_i);
-        out.extend_from_slice(&self.cookie_r);
-        out.push(self.next_payload);
-        out.push(((self.major_version & 0x0f) << 4) | (self.minor_version & 0x0f));
-        out.push(self.exchange_type);
-        out.push(self.flags.to_byte());
-        put_u32(out, self.message_id);
-        put_u32(out, self.length);
     }
 }
