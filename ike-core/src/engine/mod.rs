@@ -83,6 +83,14 @@
 //! only once its kernel state exists. The queues are independent; within each, order is
 //! the order things happened.
 
+/// The [`Ctx`] of one call into an IKE SA, from the engine's fields (borrowed one by one, so
+/// that an SA of `self.sas` can be borrowed beside it).
+macro_rules! engine_ctx {
+    ($e:ident, $now:expr) => {
+        Ctx::new($now, &mut *$e.rng, &mut $e.out, &$e.cfg, &mut $e.leases)
+    };
+}
+
 mod index;
 mod reauth;
 #[cfg(test)]
@@ -209,13 +217,7 @@ impl Engine {
         let profile = Arc::new(Profile::from_initiator(&conn));
         let conn = Arc::new(conn);
         let handle = self.alloc_handle();
-        let mut ctx = Ctx::new(
-            now,
-            &mut *self.rng,
-            &mut self.out,
-            &self.cfg,
-            &mut self.leases,
-        );
+        let mut ctx = engine_ctx!(self, now);
         let mut sa = exchange::ike_sa_init::initiate(&mut ctx, handle, profile, &conn).map_err(
             |e| match e {
                 IkeError::Local { fault, detail } => ConfigError::Local { fault, detail },
@@ -284,13 +286,7 @@ impl Engine {
         let Some(sa) = self.sas.get_mut(&handle) else {
             return;
         };
-        let mut ctx = Ctx::new(
-            now,
-            &mut *self.rng,
-            &mut self.out,
-            &self.cfg,
-            &mut self.leases,
-        );
+        let mut ctx = engine_ctx!(self, now);
         f(sa, &mut ctx);
         self.after_sa_call(now, handle);
     }
@@ -309,13 +305,7 @@ impl Engine {
                 if sa.init.init_req == raw {
                     if let Some(c) = &sa.cached {
                         let dgs = c.datagrams.clone();
-                        let mut ctx = Ctx::new(
-                            now,
-                            &mut *self.rng,
-                            &mut self.out,
-                            &self.cfg,
-                            &mut self.leases,
-                        );
+                        let mut ctx = engine_ctx!(self, now);
                         sa.transmit(&mut ctx, &dgs);
                     }
                 }
@@ -335,13 +325,7 @@ impl Engine {
             }
         }
         let handle = IkeSaHandle(self.next_handle);
-        let mut ctx = Ctx::new(
-            now,
-            &mut *self.rng,
-            &mut self.out,
-            &self.cfg,
-            &mut self.leases,
-        );
+        let mut ctx = engine_ctx!(self, now);
         let made = exchange::ike_sa_init::respond(
             &mut ctx,
             handle,
@@ -433,13 +417,7 @@ impl Engine {
             let Some(sa) = self.sas.get_mut(&handle) else {
                 continue;
             };
-            let mut ctx = Ctx::new(
-                now,
-                &mut *self.rng,
-                &mut self.out,
-                &self.cfg,
-                &mut self.leases,
-            );
+            let mut ctx = engine_ctx!(self, now);
             let gone = exchange::dispatch::on_timer(sa, &mut ctx);
             if gone {
                 self.remove(handle);

@@ -48,13 +48,7 @@ impl Engine {
         let Some(old) = self.sas.get_mut(&old_h) else {
             return;
         };
-        let mut ctx = Ctx::new(
-            now,
-            &mut *self.rng,
-            &mut self.out,
-            &self.cfg,
-            &mut self.leases,
-        );
+        let mut ctx = engine_ctx!(self, now);
         let made = if full {
             Err(crate::api::Failure::Local {
                 fault: crate::api::LocalFault::State,
@@ -97,13 +91,7 @@ impl Engine {
                 self.reauths.remove(&new_h);
                 self.reauth_abandon(now, new_h);
                 if let Some(old) = self.sas.get_mut(&old_h) {
-                    let mut ctx = Ctx::new(
-                        now,
-                        &mut *self.rng,
-                        &mut self.out,
-                        &self.cfg,
-                        &mut self.leases,
-                    );
+                    let mut ctx = engine_ctx!(self, now);
                     reauth::attempt_failed(old, &mut ctx, f);
                     self.index.update(old_h, old);
                 }
@@ -116,13 +104,7 @@ impl Engine {
         let Some(new) = self.sas.get_mut(&new_h) else {
             return;
         };
-        let mut ctx = Ctx::new(
-            now,
-            &mut *self.rng,
-            &mut self.out,
-            &self.cfg,
-            &mut self.leases,
-        );
+        let mut ctx = engine_ctx!(self, now);
         reauth::abandon(new, &mut ctx);
         if new.state == IkeState::Dead && new.expire.is_none() {
             self.remove(new_h);
@@ -139,13 +121,7 @@ impl Engine {
         else {
             return;
         };
-        let mut ctx = Ctx::new(
-            now,
-            &mut *self.rng,
-            &mut self.out,
-            &self.cfg,
-            &mut self.leases,
-        );
+        let mut ctx = engine_ctx!(self, now);
         reauth::complete(&mut old, &mut new, &mut ctx);
         new.handle = old_h;
         old.handle = new_h;

@@ -136,7 +136,6 @@ impl Header {
             length: 0,
         }
     }
-
 }
 
 /// Length of the 28-octet header in octets.
