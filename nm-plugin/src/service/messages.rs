@@ -221,6 +221,16 @@ pub fn invalid_ke(group: u16) -> String {
     )
 }
 
+/// A measured wait in whole seconds, rounded: the engine's retransmission deadlines are in
+/// whole milliseconds of its own clock, so a schedule of 1 s + 2 s can end 2.999 s after the
+/// controller's clock started, which truncated would read "2 s".
+fn whole_secs(d: Duration) -> u64 {
+    d.as_millis()
+        .saturating_add(500)
+        .checked_div(1000)
+        .map_or(0, |s| u64::try_from(s).unwrap_or(u64::MAX))
+}
+
 /// The gateway never answered.
 pub fn no_response(gateway: &str, port: u16, tries: u32, waited: Duration) -> String {
     trf(
@@ -229,7 +239,7 @@ pub fn no_response(gateway: &str, port: u16, tries: u32, waited: Duration) -> St
             ("gateway", &gateway),
             ("port", &port),
             ("tries", &tries),
-            ("secs", &waited.as_secs()),
+            ("secs", &whole_secs(waited)),
         ],
     )
 }
@@ -243,7 +253,7 @@ pub fn no_ike_service(gateway: &str, port: u16, count: u32, waited: Duration) ->
             ("gateway", &gateway),
             ("port", &port),
             ("count", &count),
-            ("secs", &waited.as_secs()),
+            ("secs", &whole_secs(waited)),
         ],
     )
 }
@@ -264,7 +274,7 @@ pub fn no_response_after_icmp(
             ("gateway", &gateway),
             ("port", &port),
             ("tries", &tries),
-            ("secs", &waited.as_secs()),
+            ("secs", &whole_secs(waited)),
             ("icmp_port", &icmp_port),
             ("count", &icmp_count),
         ],
@@ -523,4 +533,19 @@ pub fn subnet_too_many(max: usize) -> String {
 pub fn not_a_host_address() -> String {
     tr("not a usable address for this host (unspecified, loopback, multicast or broadcast)")
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wait_is_named_in_rounded_seconds() {
+        // 1 s + 2 s of retransmissions that ended a millisecond early on the engine's clock.
+        let m = no_response("gw", 500, 2, Duration::from_millis(2_999));
+        assert!(m.contains("(2 tries over 3 s)"), "{m}");
+        let m = no_response("gw", 500, 4, Duration::from_millis(15_400));
+        assert!(m.contains("over 15 s"), "{m}");
+        assert_eq!(whole_secs(Duration::from_millis(499)), 0);
+    }
 }
