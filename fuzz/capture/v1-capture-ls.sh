@@ -18,24 +18,11 @@
 # (v1-logvectors.py). The checked-in data lives in ike-core/tests/data/v1-capture/.
 set -u
 OUT=${1:?usage: $0 OUTDIR}
-HERE=$(cd "$(dirname "$0")" && pwd)
 RUN=${RUN:-${TMPDIR:-/tmp}/ike-v1-capture-ls}
 LS=${LIBRESWAN_ROOT:-/var/cache/nm-ike-lab/libreswan}
 L=v1lsL; R=v1lsR
-mkdir -p "$OUT"
-TCPDUMP_PID=
-
-cleanup() {
-  [ -n "$TCPDUMP_PID" ] && kill "$TCPDUMP_PID" 2>/dev/null
-  for n in $L $R; do [ -f "$RUN/$n/pid" ] && kill "$(cat "$RUN/$n/pid")" 2>/dev/null; done
-  sleep 0.5
-  for n in $L $R; do
-    for p in $(ip netns pids $n 2>/dev/null); do kill "$p" 2>/dev/null; done
-  done
-  sleep 0.2
-  ip netns del $L 2>/dev/null; ip netns del $R 2>/dev/null
-}
-trap cleanup EXIT
+# shellcheck source=common.sh
+source "$(dirname "$0")/common.sh"
 
 charon_conf() { # $1=proposal $2=esp $3=extra conn opts
 cat > "$RUN/$L/strongswan.conf" <<EOC

@@ -12,23 +12,10 @@
 # The checked-in data lives in ike-core/tests/data/v1-capture/.
 set -u
 OUT=${1:?usage: $0 OUTDIR}
-HERE=$(cd "$(dirname "$0")" && pwd)
 RUN=${RUN:-${TMPDIR:-/tmp}/ike-v1-capture}
 L=v1capL; R=v1capR
-mkdir -p "$OUT"
-TCPDUMP_PID=
-
-cleanup() {
-  [ -n "$TCPDUMP_PID" ] && kill "$TCPDUMP_PID" 2>/dev/null
-  for n in $L $R; do [ -f "$RUN/$n/pid" ] && kill "$(cat "$RUN/$n/pid")" 2>/dev/null; done
-  sleep 0.5
-  for n in $L $R; do
-    for p in $(ip netns pids $n 2>/dev/null); do kill "$p" 2>/dev/null; done
-  done
-  sleep 0.2
-  ip netns del $L 2>/dev/null; ip netns del $R 2>/dev/null
-}
-trap cleanup EXIT
+# shellcheck source=common.sh
+source "$(dirname "$0")/common.sh"
 
 mkconf() { # $1=ns $2=local $3=remote $4=lts $5=rts $6=myid $7=peerid $8=proposal $9=esp $10=extra conn opts
 cat > "$RUN/$1/strongswan.conf" <<EOC
@@ -97,25 +84,7 @@ scenario() { # $1=name $2=ike proposal $3=esp proposal $4=initiator local_ts $5=
 pools { p4 { addrs = 10.3.0.0/28
              dns = 10.3.0.53 } }
 EOC
-  ip netns exec $L tcpdump -i vL -U -s 0 -w "$RUN/$name.pcap" 'udp port 500 or udp port 4500' \
-    > "$RUN/tcpdump.log" 2>&1 &
-  TCPDUMP_PID=$!
-  for n in $L $R; do
-    ip netns exec $n sh -c "mount -t tmpfs tmpfs /run && STRONGSWAN_CONF=$RUN/$n/strongswan.conf exec /usr/lib/ipsec/charon" \
-      > "$RUN/$n/stdout" 2>&1 &
-    echo $! > "$RUN/$n/pid"
-  done
-  for n in $L $R; do for _ in $(seq 1 100); do [ -S "$RUN/$n/charon.vici" ] && break; sleep 0.3; done; done
-  sleep 0.5
-  sw $R --load-all --file "$RUN/$R/swanctl.conf" >/dev/null || return 1
-  sw $L --load-all --file "$RUN/$L/swanctl.conf" >/dev/null || return 1
-  sw $L --initiate --child c --timeout 30 > "$RUN/$L/initiate.log" 2>&1
-  echo "$name: initiate rc=$?"
-  sleep 0.5
-  sw $L --terminate --ike t --timeout 10 > "$RUN/$L/terminate.log" 2>&1
-  echo "$name: terminate rc=$?"
-  sleep 1
-  kill "$TCPDUMP_PID"; wait "$TCPDUMP_PID" 2>/dev/null; TCPDUMP_PID=
+  charon_pair_run "$name" || return 1
   python3 "$HERE/v1-extract.py" "$RUN/$name.pcap" "$OUT" "$name" || return 1
   cp "$RUN/$L/charon.log" "$RUN/$name-L.log"; cp "$RUN/$R/charon.log" "$RUN/$name-R.log"
 }
