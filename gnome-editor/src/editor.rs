@@ -3,6 +3,11 @@
 //! of the toolkit it was built for, answers `get_widget`, and on `update_connection` takes the
 //! page's values through [`crate::model::to_profile`] — marking invalid fields on the page and
 //! returning an error instead of writing anything when one is invalid.
+//!
+//! One source for both libraries: the GTK 4 crate (gnome-editor/, current glib) compiles it
+//! as its `editor` module and the GTK 3 crate (gnome-editor/gtk3, glib 0.18) includes this
+//! file by path; each crate's `page` module supplies the toolkit's page and the GObject type
+//! name. It uses only the parts of the glib API that both glib versions have.
 
 use crate::model::{self, Invalid};
 use crate::nm;
@@ -46,10 +51,7 @@ mod imp {
 
     #[glib::object_subclass]
     impl ObjectSubclass for Editor {
-        #[cfg(feature = "gtk4")]
-        const NAME: &'static str = "NMIkeEditorGtk4";
-        #[cfg(not(feature = "gtk4"))]
-        const NAME: &'static str = "NMIkeEditorGtk3";
+        const NAME: &'static str = crate::page::EDITOR_TYPE_NAME;
         type Type = super::Editor;
         type ParentType = glib::Object;
         type Interfaces = (super::VpnEditorIface,);
@@ -108,7 +110,7 @@ unsafe fn from_ptr(editor: *mut nm::NMVpnEditor) -> Option<Editor> {
     obj.downcast::<Editor>().ok()
 }
 
-unsafe extern "C" fn get_widget(editor: *mut nm::NMVpnEditor) -> *mut glib::gobject_ffi::GObject {
+unsafe extern "C" fn get_widget(editor: *mut nm::NMVpnEditor) -> *mut nm::GObject {
     catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: libnm calls us with our own editor object.
         let Some(ed) = (unsafe { from_ptr(editor) }) else {
@@ -117,7 +119,10 @@ unsafe extern "C" fn get_widget(editor: *mut nm::NMVpnEditor) -> *mut glib::gobj
         let page = ed.imp().page.borrow();
         match page.as_ref() {
             // Transfer none: the page keeps the widget alive as long as the editor lives.
-            Some(p) => p.widget().to_glib_none().0,
+            Some(p) => {
+                let w: *mut glib::gobject_ffi::GObject = p.widget().to_glib_none().0;
+                w.cast()
+            }
             None => std::ptr::null_mut(),
         }
     }))
@@ -127,8 +132,8 @@ unsafe extern "C" fn get_widget(editor: *mut nm::NMVpnEditor) -> *mut glib::gobj
 unsafe extern "C" fn update_connection(
     editor: *mut nm::NMVpnEditor,
     conn: *mut nm::NMConnection,
-    error: *mut *mut glib::ffi::GError,
-) -> glib::ffi::gboolean {
+    error: *mut *mut nm::GError,
+) -> nm::gboolean {
     let r = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: libnm calls us with our own editor object.
         let ed =
@@ -157,13 +162,13 @@ unsafe extern "C" fn update_connection(
         }
     }));
     match r {
-        Ok(Ok(())) => glib::ffi::GTRUE,
+        Ok(Ok(())) => nm::GTRUE,
         Ok(Err(msg)) => {
             // SAFETY: `error` is libnm's GError** out-parameter.
             unsafe { nm::set_error(error, &msg.to_string()) };
-            glib::ffi::GFALSE
+            nm::GFALSE
         }
-        Err(_) => glib::ffi::GFALSE,
+        Err(_) => nm::GFALSE,
     }
 }
 
@@ -177,7 +182,7 @@ unsafe extern "C" fn update_connection(
 pub unsafe extern "C" fn nm_vpn_editor_factory_ike(
     _plugin: *mut nm::NMVpnEditorPlugin,
     conn: *mut nm::NMConnection,
-    error: *mut *mut glib::ffi::GError,
+    error: *mut *mut nm::GError,
 ) -> *mut nm::NMVpnEditor {
     let r = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: libnm passes a valid connection (or null for a new one).
@@ -191,17 +196,17 @@ pub unsafe extern "C" fn nm_vpn_editor_factory_ike(
             }
         });
         let mut values = model::values_from(&content.data, &content.secrets);
-        #[cfg(feature = "gtk4")]
-        let page: Box<dyn Page> = Box::new(crate::page_gtk4::Gtk4Page::new(&values, on_change));
-        #[cfg(not(feature = "gtk4"))]
-        let page: Box<dyn Page> = Box::new(crate::page_gtk3::Gtk3Page::new(&values, on_change));
+        let page = crate::page::new_page(&values, on_change);
         wipe(&mut values);
         let imp = ed.imp();
         *imp.page.borrow_mut() = Some(page);
         *imp.data.borrow_mut() = content.data;
         *imp.secrets.borrow_mut() = content.secrets;
-        // SAFETY: into_glib_ptr hands our reference to the caller (transfer full); the
-        // instance implements NMVpnEditor, so it is also the interface pointer.
+        // into_glib_ptr hands our reference to the caller (transfer full); the instance
+        // implements NMVpnEditor, so it is also the interface pointer. (An unsafe fn in glib
+        // 0.18, the GTK 3 build; safe in the current glib, hence the allow.)
+        #[allow(unused_unsafe)]
+        // SAFETY: see above: the pointer is a new reference the caller owns.
         let raw: *mut glib::gobject_ffi::GObject =
             unsafe { ed.upcast::<glib::Object>().into_glib_ptr() };
         raw.cast::<nm::NMVpnEditor>()

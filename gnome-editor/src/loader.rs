@@ -17,7 +17,7 @@ use std::path::PathBuf;
 pub type EditorFactory = unsafe extern "C" fn(
     *mut nm::NMVpnEditorPlugin,
     *mut nm::NMConnection,
-    *mut *mut glib::ffi::GError,
+    *mut *mut nm::GError,
 ) -> *mut nm::NMVpnEditor;
 
 /// The name of the exported editor factory.

@@ -164,7 +164,7 @@ fn build(
     main.set_widget_name(&name);
     if !help.is_empty() {
         main.set_tooltip_text(Some(&help));
-        main.update_property(&[gtk4::accessible::Property::Description(&help)]);
+        crate::a11y::describe(&main, &help);
     }
     (control, widget)
 }
@@ -174,13 +174,9 @@ fn build(
 /// labelled by its field's label, and so is the storage choice of a password (its current
 /// choice is read after the name).
 fn name_controls(control: &Control, label: &gtk4::Label) {
-    use gtk4::accessible::Relation;
-    let labelled = [label.upcast_ref::<gtk4::Accessible>()];
-    control
-        .main_widget()
-        .update_relation(&[Relation::LabelledBy(&labelled)]);
+    crate::a11y::labelled_by(&control.main_widget(), label);
     if let Control::Password(_, flags) = control {
-        flags.update_relation(&[Relation::LabelledBy(&labelled)]);
+        crate::a11y::labelled_by(flags, label);
     }
 }
 
@@ -344,21 +340,18 @@ impl FieldControl for Gtk4Control {
         let w = self.kind.main_widget();
         // The reason is the tooltip and, for screen readers (GTK 4.8 does not pass tooltips
         // on), the accessible description; the invalid state tells them the field is in error.
-        use gtk4::accessible::Property;
         match reason {
             Some(r) => {
                 w.add_css_class("error");
                 w.set_tooltip_text(Some(r));
-                w.update_property(&[Property::Description(r)]);
-                w.update_state(&[gtk4::accessible::State::Invalid(
-                    gtk4::AccessibleInvalidState::True,
-                )]);
+                crate::a11y::describe(&w, r);
+                crate::a11y::set_invalid(&w, true);
             }
             None => {
                 w.remove_css_class("error");
                 w.set_tooltip_text((!help.is_empty()).then_some(help));
-                w.update_property(&[Property::Description(help)]);
-                w.reset_state(gtk4::AccessibleState::Invalid);
+                crate::a11y::describe(&w, help);
+                crate::a11y::set_invalid(&w, false);
             }
         }
     }
@@ -394,4 +387,15 @@ impl Drop for Gtk4Page {
     fn drop(&mut self) {
         self.advanced.destroy();
     }
+}
+
+/// The GObject type name of this library's editor object.
+pub const EDITOR_TYPE_NAME: &str = "NMIkeEditorGtk4";
+
+/// A new page for the fields' `values`; `on_change` runs when the user edits one.
+pub fn new_page(
+    values: &BTreeMap<String, String>,
+    on_change: Box<dyn Fn()>,
+) -> Box<dyn crate::editor::Page> {
+    Box::new(Gtk4Page::new(values, on_change))
 }

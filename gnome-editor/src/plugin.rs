@@ -90,7 +90,7 @@ fn guarded<R>(default: R, f: impl FnOnce() -> R) -> R {
 unsafe extern "C" fn get_editor(
     plugin: *mut nm::NMVpnEditorPlugin,
     conn: *mut nm::NMConnection,
-    error: *mut *mut glib::ffi::GError,
+    error: *mut *mut nm::GError,
 ) -> *mut nm::NMVpnEditor {
     guarded(std::ptr::null_mut(), || {
         crate::trace(&format!(
@@ -117,7 +117,7 @@ unsafe extern "C" fn get_capabilities(_plugin: *mut nm::NMVpnEditorPlugin) -> u3
 unsafe extern "C" fn import_from_file(
     _plugin: *mut nm::NMVpnEditorPlugin,
     path: *const c_char,
-    error: *mut *mut glib::ffi::GError,
+    error: *mut *mut nm::GError,
 ) -> *mut nm::NMConnection {
     guarded(std::ptr::null_mut(), || {
         // SAFETY: libnm passes a NUL-terminated path.
@@ -137,17 +137,17 @@ unsafe extern "C" fn export_to_file(
     _plugin: *mut nm::NMVpnEditorPlugin,
     path: *const c_char,
     conn: *mut nm::NMConnection,
-    error: *mut *mut glib::ffi::GError,
-) -> glib::ffi::gboolean {
-    guarded(glib::ffi::GFALSE, || {
+    error: *mut *mut nm::GError,
+) -> nm::gboolean {
+    guarded(nm::GFALSE, || {
         // SAFETY: libnm passes a NUL-terminated path and a valid connection.
         let (path, content) = unsafe { (nm::arg(path), nm::read(conn)) };
         match crate::files::export(Path::new(&path), &content) {
-            Ok(()) => glib::ffi::GTRUE,
+            Ok(()) => nm::GTRUE,
             Err(e) => {
                 // SAFETY: `error` is libnm's GError** out-parameter.
                 unsafe { nm::set_error(error, &e) };
-                glib::ffi::GFALSE
+                nm::GFALSE
             }
         }
     })
@@ -171,15 +171,14 @@ unsafe extern "C" fn get_suggested_filename(
 /// `error` must be null or point to a null `GError *` (libnm's convention).
 #[no_mangle]
 pub unsafe extern "C" fn nm_vpn_editor_plugin_factory(
-    error: *mut *mut glib::ffi::GError,
+    error: *mut *mut nm::GError,
 ) -> *mut nm::NMVpnEditorPlugin {
     let p = guarded(std::ptr::null_mut(), || {
         crate::trace("plugin factory: NMIkeEditorPlugin created");
         let p: Plugin = glib::Object::new();
-        // SAFETY: into_glib_ptr hands our reference to the caller (transfer full); the
-        // instance implements NMVpnEditorPlugin, so it is also the interface pointer.
-        let raw: *mut glib::gobject_ffi::GObject =
-            unsafe { p.upcast::<glib::Object>().into_glib_ptr() };
+        // into_glib_ptr hands our reference to the caller (transfer full); the instance
+        // implements NMVpnEditorPlugin, so it is also the interface pointer.
+        let raw: *mut glib::gobject_ffi::GObject = p.upcast::<glib::Object>().into_glib_ptr();
         raw.cast::<nm::NMVpnEditorPlugin>()
     });
     if p.is_null() {

@@ -106,7 +106,7 @@ fn every_schema_key_is_a_field_or_listed_with_its_reason() {
         .collect();
     assert!(
         missing.is_empty(),
-        "schema keys without an editor field (add a field to gnome-editor/src/fields.rs, or \
+        "schema keys without an editor field (add a field to gnome-editor/model/src/fields.rs, or \
          list the key with its reason in NOT_FIELDS): {missing:?}"
     );
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 //! The GTK3 page (nm-connection-editor): the same fields, layout and behaviour as the GTK4 page
-//! ([`crate::page_gtk4`]), with GTK3 widgets (combo boxes instead of drop-downs, an entry with
+//! (gnome-editor/src/page_gtk4.rs), with GTK3 widgets (combo boxes instead of drop-downs, an entry with
 //! hidden text for passwords). Widgets are named `ike-<key>` (and `ike-<key>-flags`).
 
 use crate::editor::Page;
@@ -356,4 +356,15 @@ impl Drop for Gtk3Page {
         // holds the only other handle, is being dropped).
         unsafe { self.advanced.destroy() };
     }
+}
+
+/// The GObject type name of this library's editor object.
+pub const EDITOR_TYPE_NAME: &str = "NMIkeEditorGtk3";
+
+/// A new page for the fields' `values`; `on_change` runs when the user edits one.
+pub fn new_page(
+    values: &BTreeMap<String, String>,
+    on_change: Box<dyn Fn()>,
+) -> Box<dyn crate::editor::Page> {
+    Box::new(Gtk3Page::new(values, on_change))
 }

@@ -1,12 +1,75 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 //! The part of libnm's C API the editor plugin needs (hand-written: no maintained Rust binding
 //! of libnm exists), and safe wrappers reading and writing a connection's `vpn` setting.
+//!
+//! It uses no GLib binding crate: the GTK 4 page (current glib) and the GTK 3 page (glib
+//! 0.18, the last one gtk3-rs supports) both use this one module, and two versions of the
+//! `glib-sys` crate cannot share a build. The few GLib/GObject C types and functions needed
+//! are declared here with their C layouts (glib/gtypes.h, gobject/gtype.h, glib/gerror.h).
 
-use glib::ffi::{gboolean, gpointer, GType};
-use glib::prelude::*;
-use glib::translate::{FromGlibPtrNone, ToGlibPtr};
+#![allow(non_camel_case_types)]
+
 use std::collections::BTreeMap;
-use std::ffi::{c_char, CStr, CString};
+use std::ffi::{c_char, c_int, c_void, CStr, CString};
+
+/// `gboolean`.
+pub type gboolean = c_int;
+/// `gpointer`.
+pub type gpointer = *mut c_void;
+/// `GType` (a `gsize`).
+pub type GType = usize;
+/// `GQuark`.
+pub type GQuark = u32;
+/// `TRUE`.
+pub const GTRUE: gboolean = 1;
+/// `FALSE`.
+pub const GFALSE: gboolean = 0;
+
+/// `GTypeInterface`, the head of every interface vtable.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct GTypeInterface {
+    /// The interface type.
+    pub g_type: GType,
+    /// The instance type implementing it.
+    pub g_instance_type: GType,
+}
+
+/// `GError`.
+#[repr(C)]
+#[derive(Debug)]
+pub struct GError {
+    /// The error domain.
+    pub domain: GQuark,
+    /// The code within the domain.
+    pub code: c_int,
+    /// The message (UTF-8, NUL-terminated).
+    pub message: *mut c_char,
+}
+
+/// `GObject` (opaque here).
+#[repr(C)]
+pub struct GObject {
+    _private: [u8; 0],
+}
+
+#[link(name = "gobject-2.0")]
+extern "C" {
+    fn g_object_set(object: *mut GObject, first_property_name: *const c_char, ...);
+}
+
+#[link(name = "glib-2.0")]
+extern "C" {
+    fn g_free(mem: gpointer);
+    fn g_strdup(s: *const c_char) -> *mut c_char;
+    fn g_quark_from_static_string(s: *const c_char) -> GQuark;
+    fn g_set_error_literal(
+        err: *mut *mut GError,
+        domain: GQuark,
+        code: c_int,
+        message: *const c_char,
+    );
+}
 
 /// Our VPN service type (`vpn.service-type`).
 pub const SERVICE: &str = "org.freedesktop.NetworkManager.ike";
@@ -46,13 +109,13 @@ pub struct NMVpnPluginInfo {
 #[derive(Clone, Copy)]
 pub struct NMVpnEditorPluginInterface {
     /// The parent interface.
-    pub g_iface: glib::gobject_ffi::GTypeInterface,
+    pub g_iface: GTypeInterface,
     /// Returns the editor for a connection.
     pub get_editor: Option<
         unsafe extern "C" fn(
             *mut NMVpnEditorPlugin,
             *mut NMConnection,
-            *mut *mut glib::ffi::GError,
+            *mut *mut GError,
         ) -> *mut NMVpnEditor,
     >,
     /// Capability flags.
@@ -62,7 +125,7 @@ pub struct NMVpnEditorPluginInterface {
         unsafe extern "C" fn(
             *mut NMVpnEditorPlugin,
             *const c_char,
-            *mut *mut glib::ffi::GError,
+            *mut *mut GError,
         ) -> *mut NMConnection,
     >,
     /// Export a connection.
@@ -71,7 +134,7 @@ pub struct NMVpnEditorPluginInterface {
             *mut NMVpnEditorPlugin,
             *const c_char,
             *mut NMConnection,
-            *mut *mut glib::ffi::GError,
+            *mut *mut GError,
         ) -> gboolean,
     >,
     /// Suggested export file name.
@@ -89,19 +152,14 @@ pub struct NMVpnEditorPluginInterface {
 #[derive(Clone, Copy)]
 pub struct NMVpnEditorInterface {
     /// The parent interface.
-    pub g_iface: glib::gobject_ffi::GTypeInterface,
+    pub g_iface: GTypeInterface,
     /// The editor's widget (transfer none).
-    pub get_widget:
-        Option<unsafe extern "C" fn(*mut NMVpnEditor) -> *mut glib::gobject_ffi::GObject>,
+    pub get_widget: Option<unsafe extern "C" fn(*mut NMVpnEditor) -> *mut GObject>,
     /// Unused.
     pub placeholder: Option<unsafe extern "C" fn()>,
     /// Writes the fields into the connection; FALSE and an error when a field is invalid.
     pub update_connection: Option<
-        unsafe extern "C" fn(
-            *mut NMVpnEditor,
-            *mut NMConnection,
-            *mut *mut glib::ffi::GError,
-        ) -> gboolean,
+        unsafe extern "C" fn(*mut NMVpnEditor, *mut NMConnection, *mut *mut GError) -> gboolean,
     >,
     /// The `changed` signal's class handler.
     pub changed: Option<unsafe extern "C" fn(*mut NMVpnEditor)>,
@@ -242,11 +300,19 @@ pub unsafe fn write(
 ///
 /// # Safety
 /// `obj` must be a valid GObject with a string property `name`.
-unsafe fn set_string(obj: *mut glib::gobject_ffi::GObject, name: &str, value: &str) {
-    // SAFETY: `obj` is a valid GObject (caller contract); from_glib_none takes a new reference
-    // for the wrapper and drops it again.
-    let o: glib::Object = unsafe { glib::Object::from_glib_none(obj) };
-    o.set_property(name, value);
+unsafe fn set_string(obj: *mut GObject, name: &str, value: &str) {
+    let (name, value) = (cstring(name), cstring(value));
+    // SAFETY: `obj` is a valid GObject with this string property (caller contract); the
+    // variadic list is one (name, value) pair ended by NULL, as g_object_set requires, and
+    // GObject copies the string.
+    unsafe {
+        g_object_set(
+            obj,
+            name.as_ptr(),
+            value.as_ptr(),
+            std::ptr::null::<c_char>(),
+        )
+    };
 }
 
 /// A new connection (transfer full) of type vpn with our service type, a fresh UUID, id `id`,
@@ -266,7 +332,7 @@ pub fn new_connection(
         let uuid = nm_utils_uuid_generate();
         if !uuid.is_null() {
             let u = CStr::from_ptr(uuid).to_string_lossy().into_owned();
-            glib::ffi::g_free(uuid.cast());
+            g_free(uuid.cast());
             set_string(s_con.cast(), "uuid", &u);
         }
         nm_connection_add_setting(conn, s_con);
@@ -279,27 +345,25 @@ pub fn new_connection(
     }
 }
 
-/// Our GError domain (`nm-ike-editor-error-quark`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, glib::ErrorDomain)]
-#[error_domain(name = "nm-ike-editor-error")]
-pub enum EditorError {
-    /// Import, export or validation failed (the message says why).
-    Failed,
-}
+/// Our GError domain (`nm-ike-editor-error`); its only code, 0, means that import, export or
+/// validation failed (the message says why).
+pub const ERROR_DOMAIN: &CStr = c"nm-ike-editor-error";
 
 /// A `GError` in our domain with `message` (for the `GError **` out-parameters).
 ///
 /// # Safety
 /// `error` must be null or point to a `GError *` that is null.
-pub unsafe fn set_error(error: *mut *mut glib::ffi::GError, message: &str) {
+pub unsafe fn set_error(error: *mut *mut GError, message: &str) {
     if error.is_null() {
         return;
     }
-    let e = glib::Error::new(EditorError::Failed, message);
-    // SAFETY: `error` points to an unset GError* (caller contract); to_glib_full hands over a
-    // newly allocated copy that the caller frees.
+    let message = cstring(message);
+    // SAFETY: the domain name is a static NUL-terminated string; `error` points to an unset
+    // GError* (caller contract), which g_set_error_literal fills with a new GError the caller
+    // frees.
     unsafe {
-        *error = e.to_glib_full();
+        let domain = g_quark_from_static_string(ERROR_DOMAIN.as_ptr());
+        g_set_error_literal(error, domain, 0, message.as_ptr());
     }
 }
 
@@ -317,5 +381,7 @@ pub unsafe fn arg(s: *const c_char) -> String {
 
 /// A `g_malloc`ed copy of `s` (transfer full).
 pub fn to_glib_string(s: &str) -> *mut c_char {
-    s.to_glib_full()
+    let s = cstring(s);
+    // SAFETY: `s` is NUL-terminated; g_strdup returns a new g_malloc'ed copy.
+    unsafe { g_strdup(s.as_ptr()) }
 }

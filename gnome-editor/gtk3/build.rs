@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//! Keeps the library loaded once opened (`-z nodelete`): GObject types registered by a
+//! library must never be unloaded. (libnm itself is linked through nm-ike-editor-model.)
+
+fn main() {
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-z,nodelete");
+    println!("cargo:rerun-if-changed=build.rs");
+}
