@@ -32,6 +32,7 @@ mod sim_reauth;
 mod sim_rekey;
 mod sim_rekey_off;
 mod sim_rekey_refused;
+mod sim_revocation;
 mod sim_stranger;
 mod ts_narrow;
 mod ts_parse;

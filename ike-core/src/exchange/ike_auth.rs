@@ -87,7 +87,7 @@ fn verify_peer(
     id: &IdPayload,
     auth: &AuthPayload,
     p: &[Payload],
-) -> Result<(), Failure> {
+) -> Result<Option<String>, Failure> {
     let failed = |detail: String| Failure::AuthenticationFailed {
         by: AuthBy::Us,
         detail,
@@ -112,12 +112,14 @@ fn verify_peer(
                 &octets,
                 &auth.data,
             )
+            .map(|()| None)
             .map_err(|_| failed("pre-shared key mismatch".to_string()))
         }
         RemoteAuth::Certificate {
             trust_anchors,
             require_id_match,
             peer_name,
+            revocation,
         } => {
             let configured_id = sa.profile.remote_id.is_some();
             if sa.initiator && !configured_id && peer_name.is_none() {
@@ -138,6 +140,7 @@ fn verify_peer(
                 &cert::CertChecks {
                     id: Some((peer.as_ref(), id_check)),
                     name: peer_name.as_ref(),
+                    revocation,
                 },
                 trust_anchors,
                 cert::unix_now(ctx)?,
@@ -145,6 +148,16 @@ fn verify_peer(
                 &octets,
             )
         }
+    }
+}
+
+/// Reports a peer certificate accepted without a complete revocation check.
+fn report_unchecked(sa: &IkeSa, ctx: &mut Ctx<'_>, unchecked: Option<String>) {
+    if let Some(detail) = unchecked {
+        ctx.event(Event::RevocationUnchecked {
+            sa: sa.handle,
+            detail,
+        });
     }
 }
 
@@ -274,7 +287,8 @@ pub(crate) fn on_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, p: &[Payload]) -> R
             });
         }
     }
-    verify_peer(sa, ctx, idr, auth, p)?;
+    let unchecked = verify_peer(sa, ctx, idr, auth, p)?;
+    report_unchecked(sa, ctx, unchecked);
     sa.remote_id = peer;
     report_up(sa, ctx);
     super::reauth::on_auth_lifetime(sa, ctx, p);
@@ -465,7 +479,7 @@ pub(crate) fn on_request(
     profile.ike_proposals.clone_from(&sa.profile.ike_proposals);
     sa.profile = std::sync::Arc::new(profile);
     match verify_peer(sa, ctx, idi, auth, p) {
-        Ok(()) => {}
+        Ok(unchecked) => report_unchecked(sa, ctx, unchecked),
         // Our own fault (no wall clock, a crypto failure): not the peer's authentication
         // failing, so no AUTHENTICATION_FAILED is sent for it.
         Err(f @ Failure::Local { .. }) => return Err(f),

@@ -12,3 +12,4 @@ pub(crate) mod liveness;
 pub(crate) mod msg;
 pub(crate) mod nego;
 pub(crate) mod reauth;
+pub(crate) mod revocation;
