@@ -105,9 +105,10 @@ fn assert_refused(s: &Sim, what: &[&str]) {
         s.has_event(0, |e| matches!(
             e,
             Event::Failed {
-                failure: Failure::AuthenticationFailed { by: AuthBy::Us, detail },
+                failure: f @ (Failure::AuthenticationFailed { by: AuthBy::Us, .. }
+                    | Failure::CertificateRevoked { .. }),
                 ..
-            } if what.iter().all(|w| detail.contains(w))
+            } if what.iter().all(|w| f.to_string().contains(w))
         )),
         "{:?}",
         s.events(0)
@@ -129,6 +130,25 @@ fn a_revoked_gateway_certificate_is_refused_and_named() {
                 "is revoked",
                 "key compromise",
             ],
+        );
+        assert!(s.has_event(0, |e| matches!(
+            e,
+            Event::Failed { failure: Failure::CertificateRevoked { serial, .. }, .. } if serial == "1002"
+        )));
+        // The gateway was told (AUTHENTICATION_FAILED).
+        assert!(
+            s.has_event(1, |e| matches!(
+                e,
+                Event::Failed {
+                    failure: Failure::AuthenticationFailed {
+                        by: AuthBy::Peer,
+                        ..
+                    },
+                    ..
+                }
+            )),
+            "{:?}",
+            s.events(1)
         );
     }
 }

@@ -213,10 +213,10 @@ pub(crate) fn validate(
     anchors: &[Vec<u8>],
     revocation: &Revocation,
     now_secs: u64,
-) -> Result<(Vec<u8>, Option<String>), IkeError> {
+) -> Result<(Vec<u8>, Option<String>), Failure> {
     let (ee, rest) = chain
         .split_first()
-        .ok_or_else(|| bad_cert("the peer sent no certificate".into()))?;
+        .ok_or_else(|| auth_failed("the peer sent no certificate".into()))?;
     let anchor_ders: Vec<CertificateDer<'_>> = anchors
         .iter()
         .map(|a| CertificateDer::from(a.as_slice()))
@@ -226,13 +226,13 @@ pub(crate) fn validate(
         .filter_map(|a| webpki::anchor_from_trusted_cert(a).ok())
         .collect();
     if anchors.is_empty() {
-        return Err(IkeError::state("no usable trust anchor is configured"));
+        return Err(IkeError::state("no usable trust anchor is configured").into());
     }
-    let crls = revocation::parse(revocation)?;
+    let crls = revocation::parse(revocation).map_err(Failure::from)?;
     let crl_refs = crls.refs();
     let ee_der = CertificateDer::from(*ee);
     let cert = webpki::EndEntityCert::try_from(&ee_der)
-        .map_err(|e| bad_cert(format!("the peer's certificate is malformed: {e:?}")))?;
+        .map_err(|e| auth_failed(format!("the peer's certificate is malformed: {e:?}")))?;
     let intermediates: Vec<CertificateDer<'_>> =
         rest.iter().map(|c| CertificateDer::from(*c)).collect();
     let time = UnixTime::since_unix_epoch(core::time::Duration::from_secs(now_secs));
@@ -263,30 +263,25 @@ pub(crate) fn validate(
     }
     match result {
         Ok(()) => {}
-        Err(webpki::Error::CertRevoked) => {
-            return Err(bad_cert(format!(
-                "the peer's certificate is not trusted: {}",
-                crls.describe_revoked(chain)
-            )))
-        }
+        Err(webpki::Error::CertRevoked) => return Err(crls.revoked(chain)),
         Err(e) if revocation::is_unchecked(&e) => {
-            return Err(bad_cert(format!(
+            return Err(auth_failed(format!(
                 "the peer's certificate is not trusted: its revocation cannot be checked \
                  (strict): {}",
                 revocation::describe(&e)
             )))
         }
         Err(e) if revocation::is_crl_fault(&e) => {
-            return Err(IkeError::state(revocation::describe(&e)));
+            return Err(IkeError::state(revocation::describe(&e)).into());
         }
         Err(e) => {
-            return Err(bad_cert(format!(
+            return Err(auth_failed(format!(
                 "the peer's certificate is not trusted: {}",
                 describe(&e)
             )))
         }
     }
-    Ok((spki_of(ee)?, unchecked))
+    Ok((spki_of(ee).map_err(check_failed)?, unchecked))
 }
 
 /// Whether `id` is named by the certificate (RFC 4945 §3.1): FQDN, e-mail and IP identities
@@ -433,8 +428,7 @@ pub(crate) fn verify_peer(
         ));
     }
     let chain = peer_chain(p);
-    let (spki, unchecked) =
-        validate(&chain, anchors, checks.revocation, now_secs).map_err(check_failed)?;
+    let (spki, unchecked) = validate(&chain, anchors, checks.revocation, now_secs)?;
     let ee = chain
         .first()
         .ok_or_else(|| auth_failed("the peer sent no certificate".into()))?;

@@ -158,6 +158,7 @@ fn on_response(
                         f,
                         Failure::AuthenticationFailed { by: AuthBy::Us, .. }
                             | Failure::CertificateNameMismatch { .. }
+                            | Failure::CertificateRevoked { .. }
                     ) {
                         // Tell the responder, which considers the SA up (RFC 7296 §2.21.2).
                         informational::send_auth_failed(sa, ctx);

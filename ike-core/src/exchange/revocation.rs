@@ -18,7 +18,7 @@ use x509_cert::der::Decode;
 use x509_cert::ext::pkix::crl::CrlReason;
 use x509_cert::Certificate;
 
-use crate::api::{IkeError, Revocation};
+use crate::api::{AuthBy, Failure, IkeError, Revocation};
 
 /// The configured CRLs, parsed by rustls-webpki (borrowing the configuration's DER).
 pub(crate) struct Crls<'a> {
@@ -72,10 +72,10 @@ impl<'a> Crls<'a> {
         self.lists.iter().collect()
     }
 
-    /// The revoked certificate of `chain` described for a message: the first certificate that
-    /// a CRL of its issuer lists, with its subject, serial, revocation date and reason
-    /// (webpki says that the chain is revoked, not which certificate of it).
-    pub(crate) fn describe_revoked(&self, chain: &[&[u8]]) -> String {
+    /// The failure for a revoked `chain`: its first certificate that a CRL of its issuer
+    /// lists, with subject, serial, revocation date and reason (webpki says that the chain is
+    /// revoked, not which certificate of it).
+    pub(crate) fn revoked(&self, chain: &[&[u8]]) -> Failure {
         for cert in chain.iter().filter_map(|c| Certificate::from_der(c).ok()) {
             let tbs = &cert.tbs_certificate;
             for crl in self
@@ -99,20 +99,21 @@ impl<'a> Crls<'a> {
                         .flatten()
                         .find(|e| e.extn_id == CRL_REASON)
                         .and_then(|e| CrlReason::from_der(e.extn_value.as_bytes()).ok())
-                        .map(|r| format!(", reason {}", reason_name(r)))
-                        .unwrap_or_default();
-                    return format!(
-                        "the certificate \"{}\" (serial {}) is revoked by its issuer \"{}\" \
-                         (revoked {}{reason})",
-                        printable(&tbs.subject.to_string()),
-                        serial_hex(tbs.serial_number.as_bytes()),
-                        printable(&tbs.issuer.to_string()),
-                        r.revocation_date,
-                    );
+                        .map(|r| reason_name(r).to_string());
+                    return Failure::CertificateRevoked {
+                        subject: printable(&tbs.subject.to_string()),
+                        serial: serial_hex(tbs.serial_number.as_bytes()),
+                        issuer: printable(&tbs.issuer.to_string()),
+                        revoked_at: r.revocation_date.to_string(),
+                        reason,
+                    };
                 }
             }
         }
-        "a certificate of its chain is revoked".into()
+        Failure::AuthenticationFailed {
+            by: AuthBy::Us,
+            detail: "a certificate of the peer's chain is revoked".into(),
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-use crate::api::{IkeError, Revocation};
+use crate::api::{AuthBy, Failure, Revocation};
 use crate::exchange::cert::validate;
 
 fn file(name: &str) -> Vec<u8> {
@@ -18,7 +18,7 @@ fn now() -> u64 {
     t.trim().parse::<u64>().unwrap() + 86_400
 }
 
-fn check(cert: &str, crls: &[&str], strict: bool) -> Result<Option<String>, IkeError> {
+fn check(cert: &str, crls: &[&str], strict: bool) -> Result<Option<String>, Failure> {
     let rev = Revocation {
         crls: crls.iter().map(|c| file(c)).collect(),
         strict,
@@ -27,16 +27,20 @@ fn check(cert: &str, crls: &[&str], strict: bool) -> Result<Option<String>, IkeE
     validate(&[ee.as_slice()], &[file("ca.der")], &rev, now()).map(|(_, u)| u)
 }
 
-fn peer_detail(r: Result<Option<String>, IkeError>) -> String {
+fn peer_detail(r: Result<Option<String>, Failure>) -> String {
     match r {
-        Err(IkeError::Peer { detail, .. }) => detail,
+        Err(Failure::AuthenticationFailed {
+            by: AuthBy::Us,
+            detail,
+        }) => detail,
+        Err(f @ Failure::CertificateRevoked { .. }) => f.to_string(),
         other => panic!("not the peer's fault: {other:?}"),
     }
 }
 
-fn local_detail(r: Result<Option<String>, IkeError>) -> String {
+fn local_detail(r: Result<Option<String>, Failure>) -> String {
     match r {
-        Err(IkeError::Local { detail, .. }) => detail,
+        Err(Failure::Local { detail, .. }) => detail,
         other => panic!("not our fault: {other:?}"),
     }
 }
@@ -49,6 +53,24 @@ fn without_crls_nothing_is_checked() {
 #[test]
 fn a_listed_certificate_is_refused_and_named() {
     for strict in [false, true] {
+        let Err(Failure::CertificateRevoked {
+            subject,
+            serial,
+            issuer,
+            revoked_at,
+            reason,
+        }) = check("gw_revoked.der", &["crl_revoked.der"], strict)
+        else {
+            panic!("not refused as revoked");
+        };
+        assert_eq!(subject, "CN=gw-revoked.example.org,O=NM-ike test,C=XX");
+        assert_eq!(serial, "1002");
+        assert_eq!(issuer, "CN=Revocation Test CA,O=NM-ike test,C=XX");
+        assert!(
+            revoked_at.ends_with('Z') && revoked_at.contains('T'),
+            "{revoked_at}"
+        );
+        assert_eq!(reason.as_deref(), Some("key compromise"));
         let d = peer_detail(check("gw_revoked.der", &["crl_revoked.der"], strict));
         assert!(d.contains("CN=gw-revoked.example.org"), "{d}");
         assert!(d.contains("serial 1002"), "{d}");
@@ -131,7 +153,8 @@ fn unusable_crl_configurations_are_refused() {
         crls: Vec::new(),
         strict: true,
     };
-    assert!(local_detail(Err(super::parse(&none).err().unwrap())).contains("without any"));
+    let e = super::parse(&none).err().unwrap();
+    assert!(local_detail(Err(e.into())).contains("without any"));
 }
 
 #[test]
