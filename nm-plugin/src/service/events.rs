@@ -360,6 +360,12 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
             out
         }
         Event::ExchangeFailed { sa, failure } => on_exchange_failed(track, sa, &failure, s),
+        Event::RevocationUnchecked { sa, detail } => {
+            if sa != track.own {
+                return foreign(sa, "a revocation warning");
+            }
+            vec![log(Level::Warn, messages::revocation_unchecked(&detail))]
+        }
         Event::Failed { sa, failure } => {
             if sa != track.own {
                 return foreign_failure(sa, &failure);
