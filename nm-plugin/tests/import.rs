@@ -192,6 +192,10 @@ fn profiles() -> Vec<(BTreeMap<String, String>, BTreeMap<String, String>)> {
                 ("leftcert", "/etc/nm-ike/me.pem"),
                 ("leftkey", "/etc/nm-ike/me.key"),
                 ("rightca", "/etc/nm-ike/ca.pem"),
+                // No per-connection equivalent (Libreswan's crl-strict is in config setup):
+                // they travel as # nm-ike: comments.
+                ("rightcrl", "/etc/nm-ike/crls.pem"),
+                ("crl-strict", "yes"),
                 ("ikev2", "insist"),
                 ("leftmodecfgclient", "yes"),
                 ("narrowing", "yes"),
