@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 # lab-vm: no
 # lab-timeout: 150
-# lab-description: certificate revocation (rightcrl): a charon gateway whose certificate its CA has revoked is refused, the failure names the certificate (subject, serial) and nothing is installed; with the CA's other certificate the same profile, now with crl-strict=yes, connects
+# lab-description: certificate revocation (rightcrl): a charon gateway whose certificate its CA has revoked is refused, the failure names the certificate (subject, serial) and nothing is installed; with the CA's other certificate the same profile, now with crl-strict=yes, connects; through NetworkManager the revoked one fails with LOGIN_FAILED and our journal line names it
 
 # shellcheck source=../lib/nm-ike.sh
 source "$LAB_DIR/lib/nm-ike.sh"
@@ -16,7 +16,10 @@ gw_conn() {
 
 scenario_run() {
 	pki=$LAB_RUN/pki
-	lab_topo
+	lab_topo --left-unconfigured
+	# NetworkManager with our plugin brings wan0 up (used in 3.; nm-ike runs beside it in 1. and 2.).
+	# The host kernel has no ESP: IKE only (record), which is all this scenario is about.
+	lab_nm_ike_client --env NM_IKE_KERNEL=record
 	lab_ca_create "$pki" ecdsa
 	lab_cert_issue "$pki" gwrevoked ecdsa gw.lab.test DNS:gw.lab.test
 	lab_cert_issue "$pki" gwgood ecdsa gw.lab.test DNS:gw.lab.test
@@ -54,4 +57,17 @@ scenario_run() {
 	lab_check "charon's CHILD_SA is not INSTALLED" lab_charon_child_installed gw c
 	grep -q 'kernel: install-sa' "$LAB_RUN/good/good.out" || lab_fail "no SA was installed for the good gateway"
 	[ -z "$(lab_ike_event good REVOCATION_UNCHECKED)" ] || lab_fail "the revocation check was incomplete: $(lab_ike_event good REVOCATION_UNCHECKED)"
+	lab_daemon_stop good # (it holds our IKE ports)
+
+	# 3. The revoked certificate again, through NetworkManager: LOGIN_FAILED, our line names it.
+	gw_conn gwrevoked
+	lab_charon_load gw
+	lab_nm_ike_add ikevpn "right=$LAB_RIGHT_IP, rightid=gw.lab.test, leftid=client.lab.test, authby=cert, leftcert=$pki/client.crt, leftkey=$pki/client.key, rightca=$pki/ca.crt, rightcrl=$pki/ca.crl.der, rightsubnet=$LAB_RIGHT_LAN"
+	local secs
+	secs=$(lab_nm_ike_up_fails ikevpn "$LAB_OUT/nm-up.txt" 60)
+	lab_log "nmcli up failed after ${secs}s: $(tr '\n' ' ' <"$LAB_OUT/nm-up.txt")"
+	lab_nm_log_wait 'VPN plugin: failed: login-failed|plugin-failed.*login|vpn.*login-failed'
+	lab_nm_log_wait "certificate \"CN=gw\\.lab\\.test,O=NM-ike lab,C=XX\" \\(serial $serial\\) has been revoked"
+	grep -E "has been revoked" "$(lab_nm_dir)/nm.out" >"$LAB_OUT/nm-line.txt" || true
+	[ "$(lab_nm_con_state ikevpn 2>/dev/null || true)" != activated ] || lab_fail "ikevpn is activated"
 }
