@@ -325,7 +325,10 @@ mod tests {
         v.insert("rightcrl".into(), "/etc/ipsec.d/crls/ca.crl".into());
         v.insert("crl-strict".into(), "yes".into());
         let (d, _) = to_profile(&v, &m(&[]), &m(&[])).unwrap();
-        assert!(!d.contains_key("rightcrl") && !d.contains_key("crl-strict"), "{d:?}");
+        assert!(
+            !d.contains_key("rightcrl") && !d.contains_key("crl-strict"),
+            "{d:?}"
+        );
     }
 
     fn psk_values() -> BTreeMap<String, String> {
