@@ -52,7 +52,8 @@ impl fmt::Debug for MlKemKeyExchange {
 impl MlKemKeyExchange {
     /// Generates a fresh key pair.
     pub(crate) fn generate(group: KeGroup) -> Result<Self, CryptoError> {
-        let key = DecapsulationKey::generate(algorithm(group)?).map_err(|_| CryptoError::Internal)?;
+        let key =
+            DecapsulationKey::generate(algorithm(group)?).map_err(|_| CryptoError::Internal)?;
         Self::with_key(group, key)
     }
 
@@ -105,12 +106,18 @@ impl KeyExchange for MlKemKeyExchange {
 ///
 /// # Errors
 /// [`CryptoError::InvalidPublicValue`] for a key of the wrong length or that does not parse.
-pub fn encapsulate(group: KeGroup, peer_key: &[u8]) -> Result<(Vec<u8>, SharedSecret), CryptoError> {
+pub fn encapsulate(
+    group: KeGroup,
+    peer_key: &[u8],
+) -> Result<(Vec<u8>, SharedSecret), CryptoError> {
     if peer_key.len() != group.public_value_len() {
         return Err(CryptoError::InvalidPublicValue("wrong length"));
     }
     let ek = EncapsulationKey::new(algorithm(group)?, peer_key)
         .map_err(|_| CryptoError::InvalidPublicValue("not a valid encapsulation key"))?;
     let (ct, shared) = ek.encapsulate().map_err(|_| CryptoError::Internal)?;
-    Ok((ct.as_ref().to_vec(), SharedSecret::from_slice(shared.as_ref())))
+    Ok((
+        ct.as_ref().to_vec(),
+        SharedSecret::from_slice(shared.as_ref()),
+    ))
 }

@@ -114,7 +114,13 @@ pub(crate) fn proposal_libreswan(p: &Proposal) -> String {
             if !p.ke.is_empty() {
                 fields.push(joined(TransformKind::Ke, &p.ke));
             }
-            fields.join("-")
+            let mut s = fields.join("-");
+            for (n, list) in (1..).zip(p.addke.iter()) {
+                if !list.is_empty() {
+                    s.push_str(&format!(";addke{n}={}", joined(TransformKind::Ke, list)));
+                }
+            }
+            s
         }
         Protocol::Esp => {
             if !aead && !p.integ.is_empty() {

@@ -15,6 +15,9 @@
 //!   ([`super::default_ike`] / [`super::default_esp`]); a trailing `!` (ipsec.conf "strict")
 //!   is accepted and ignored: we never append defaults implicitly.
 //!
+//! - `keN_METHOD` (N = 1..7) is an RFC 9370 additional key exchange (`x25519-ke1_mlkem768`,
+//!   `ke2_none` makes it optional); IKE only for now.
+//!
 //! `aes` means AES-CBC-128, as in strongSwan. Keywords are case-insensitive.
 
 use super::registry::{
@@ -156,6 +159,20 @@ impl Ctx {
                     }
                 }
                 SwToken::Ke(id) => push_unique(&mut p.ke, id),
+                SwToken::AddKe(i, id) => {
+                    if !ike {
+                        return Err(ProposalError::NotSupported {
+                            token: tok.to_owned(),
+                            reason: "additional key exchanges in ESP proposals \
+                                     (IKE_FOLLOWUP_KE) are not supported yet",
+                            proposal: self.proposal,
+                            input: self.input.clone(),
+                        });
+                    }
+                    if let Some(list) = p.addke.get_mut(i) {
+                        push_unique(list, id);
+                    }
+                }
                 SwToken::Esn(id) => {
                     if ike {
                         return Err(self.err_unexpected(tok, "ESN applies to ESP proposals only"));
@@ -198,6 +215,13 @@ impl Ctx {
                 ));
             }
             p.ke.retain(|&g| g != ke::NONE);
+            if p.ke.iter().any(|&g| registry::is_kem(g)) {
+                return Err(self.err_unexpected(
+                    text,
+                    "ML-KEM is an additional key exchange: write it as ke1_mlkem768 after a \
+                     classic method such as x25519",
+                ));
+            }
             if p.ke.is_empty() {
                 return Err(self.err_missing(
                     TransformKind::Ke,
@@ -211,6 +235,10 @@ impl Ctx {
             // A lone `none` is the same as no KE keyword.
             if p.ke == [ke::NONE] {
                 p.ke.clear();
+            }
+            if p.ke.iter().any(|&g| registry::is_kem(g)) {
+                return Err(self
+                    .err_unexpected(text, "ML-KEM as the PFS group of ESP is not supported yet"));
             }
         }
         Ok(p)
