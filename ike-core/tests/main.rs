@@ -20,6 +20,7 @@ mod proposal_format;
 mod proposal_negotiate;
 mod proposal_parse;
 mod robustness;
+mod sim_addke;
 mod sim_basic;
 mod sim_certs;
 mod sim_failures;

@@ -65,6 +65,7 @@ fn ike_match_with_defaults() {
             prf: prf::HMAC_SHA2_384,
             integ: None,
             ke: ke::ECP384,
+            addke: [None; 7],
         }
     );
     assert!(sel.chosen.is_aead());
@@ -440,7 +441,8 @@ fn yamaha_and_oci_end_to_end() {
             key_bits: Some(128),
             prf: prf::HMAC_SHA1,
             integ: Some(integ::HMAC_SHA1_96),
-            ke: ke::MODP1024
+            ke: ke::MODP1024,
+            addke: [None; 7],
         }
     );
     let c = select_esp(&ours_esp, &esp_offer("aes128-sha1-modp1024", [9; 4]), &OURS)

@@ -1,4 +1,4 @@
-//! The exchanges: IKE_SA_INIT, IKE_AUTH, INFORMATIONAL, CREATE_CHILD_SA, and message dispatch.
+//! The exchanges: IKE_SA_INIT, IKE_INTERMEDIATE, IKE_AUTH, INFORMATIONAL, CREATE_CHILD_SA, and message dispatch.
 
 pub(crate) mod cert;
 pub(crate) mod cp;
@@ -8,6 +8,7 @@ pub(crate) mod ike_auth;
 pub(crate) mod ike_collision;
 pub(crate) mod ike_sa_init;
 pub(crate) mod informational;
+pub(crate) mod intermediate;
 pub(crate) mod liveness;
 pub(crate) mod msg;
 pub(crate) mod nego;

@@ -357,7 +357,7 @@ fn pick_addke(
         let theirs = peer.ids(t);
         *slot = match (mine.is_empty(), theirs.is_empty()) {
             (true, true) => None,
-            (true, false) => theirs.contains(&ke::NONE).then_some(ke::NONE),
+            (true, false) => Some(theirs.contains(&ke::NONE).then_some(ke::NONE)?),
             (false, true) => {
                 if mine.contains(&ke::NONE) {
                     None

@@ -41,6 +41,8 @@ pub(crate) enum IkeState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ReqKind {
     IkeSaInit,
+    /// IKE_INTERMEDIATE with an additional key exchange (RFC 9242, RFC 9370).
+    Intermediate,
     IkeAuth,
     Dpd,
     DeleteIke,
@@ -159,6 +161,16 @@ pub(crate) struct InitData {
     pub invalid_ke_tries: u32,
     /// The last unprotected answer not acted on (initiator, IKE_SA_INIT).
     pub unverified: Option<UnverifiedAnswer>,
+    /// RFC 9242 IntAuth_iN over the IKE_INTERMEDIATE requests (empty: none took place).
+    pub int_auth_i: Vec<u8>,
+    /// RFC 9242 IntAuth_rN over the IKE_INTERMEDIATE responses.
+    pub int_auth_r: Vec<u8>,
+    /// The Message ID of the IKE_AUTH request (IKE_AUTH_MID of IntAuth).
+    pub auth_mid: u32,
+    /// RFC 9370 additional key exchanges still to run: (transform type, method).
+    pub addke_pending: Vec<(u8, u16)>,
+    /// Initiator: the additional key exchange in flight.
+    pub addke_ke: Option<KePrivate>,
 }
 
 /// An IKE SA.
@@ -235,6 +247,9 @@ pub(crate) struct IkeSa {
     pub reauth_of: Option<reauth::ReauthLink>,
     /// The virtual addresses the gateway assigned to this IKE SA (initiator).
     pub assigned: Vec<std::net::IpAddr>,
+    /// The first inner payload type and the plaintext of the last IKE_INTERMEDIATE message
+    /// opened (for RFC 9242 IntAuth).
+    pub last_plain: Option<(u8, Vec<u8>)>,
 }
 
 impl IkeSa {
