@@ -10,6 +10,7 @@ mod crypto_auth;
 mod crypto_capture;
 mod crypto_dh;
 mod crypto_keys;
+mod crypto_mlkem;
 mod crypto_prf;
 mod crypto_sk;
 mod cve_regressions;

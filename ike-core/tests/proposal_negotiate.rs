@@ -275,7 +275,14 @@ fn mandatory_types_and_unknown_types() {
     addke.push(t(tt::ADDKE1, ke::NONE, None));
     let optional = OfferedProposal::new(1, protocol::IKE, vec![], addke);
     let sel = select_ike(&ours, &[optional], &OURS).unwrap();
-    assert!(sel.chosen.to_transforms().iter().all(|x| x.ttype <= tt::KE));
+    // NONE is chosen for the offered type and echoed; no additional key exchange runs.
+    assert_eq!(sel.chosen.addke[0], Some(ke::NONE));
+    assert!(sel.chosen.additional().is_empty());
+    assert!(sel
+        .chosen
+        .to_transforms()
+        .iter()
+        .all(|x| x.ttype <= tt::KE || x.id == ke::NONE));
     // ESP proposals are not considered for IKE.
     let esp = esp_offer("aes256gcm16", [1, 2, 3, 4]);
     assert!(select_ike(&ours, &esp, &OURS).is_err());

@@ -57,11 +57,18 @@ impl MlKemKeyExchange {
         Self::with_key(group, key)
     }
 
-    /// From a known decapsulation key (FIPS 203 `dk`, for known-answer tests).
+    /// From a known decapsulation key (FIPS 203 `dk`, for known-answer tests). aws-lc keeps
+    /// no encapsulation key for a key made from bytes; FIPS 203 §7.1 puts it inside `dk`
+    /// (`dk_PKE || ek || H(ek) || z`), where we take it from.
     pub(crate) fn from_private(group: KeGroup, dk: &[u8]) -> Result<Self, CryptoError> {
-        let key = DecapsulationKey::new(algorithm(group)?, dk)
-            .map_err(|_| CryptoError::InvalidPrivateKey("not an ML-KEM decapsulation key"))?;
-        Self::with_key(group, key)
+        let bad = CryptoError::InvalidPrivateKey("not an ML-KEM decapsulation key");
+        let key = DecapsulationKey::new(algorithm(group)?, dk).map_err(|_| bad.clone())?;
+        let pke = pke_len(group);
+        let public = dk
+            .get(pke..pke + group.public_value_len())
+            .ok_or(bad)?
+            .to_vec();
+        Ok(Self { group, key, public })
     }
 
     fn with_key(group: KeGroup, key: DecapsulationKey<AlgorithmId>) -> Result<Self, CryptoError> {
@@ -100,6 +107,28 @@ impl KeyExchange for MlKemKeyExchange {
     }
 }
 
+/// The length of the PKE decryption key at the start of `dk`: 384·k octets.
+fn pke_len(group: KeGroup) -> usize {
+    group.public_value_len() - 32
+}
+
+/// FIPS 203 §7.2 "modulus check" of an encapsulation key: every 12-bit coefficient of its
+/// first 384·k octets is below q = 3329 (aws-lc does not check it when parsing a raw key).
+fn modulus_check(group: KeGroup, ek: &[u8]) -> bool {
+    const Q: u16 = 3329;
+    ek.get(..pke_len(group)).is_some_and(|t| {
+        t.chunks_exact(3).all(|c| {
+            let &[b0, b1, b2] = c else {
+                return false;
+            };
+            let (b0, b1, b2) = (u16::from(b0), u16::from(b1), u16::from(b2));
+            let lo = b0 | ((b1 & 0x0f) << 8);
+            let hi = (b1 >> 4) | (b2 << 4);
+            lo < Q && hi < Q
+        })
+    })
+}
+
 /// The responder's side: encapsulates to the initiator's encapsulation key (exactly the
 /// parameter set's length; FIPS 203 §7.2 checks it, which aws-lc performs when parsing).
 /// Returns the ciphertext to send and the shared secret.
@@ -112,6 +141,11 @@ pub fn encapsulate(
 ) -> Result<(Vec<u8>, SharedSecret), CryptoError> {
     if peer_key.len() != group.public_value_len() {
         return Err(CryptoError::InvalidPublicValue("wrong length"));
+    }
+    if !modulus_check(group, peer_key) {
+        return Err(CryptoError::InvalidPublicValue(
+            "encapsulation key coefficients not reduced modulo q",
+        ));
     }
     let ek = EncapsulationKey::new(algorithm(group)?, peer_key)
         .map_err(|_| CryptoError::InvalidPublicValue("not a valid encapsulation key"))?;
