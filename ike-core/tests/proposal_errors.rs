@@ -137,7 +137,7 @@ fn other_known_unsupported_names() {
         "aes192gcm16",
         "aes128-sha256-ecp256bp",
         "aes128-sha256-modp2048s256",
-        "aes128-sha256-x25519-ke1_mlkem768",
+        "aes128-sha256-x25519-ke1_kyber768",
         "aes128-aesxcbc",
     ] {
         let e = parse_strongswan(Protocol::Esp, s).unwrap_err();

@@ -302,6 +302,7 @@ fn esp_match_returns_spi_and_number() {
             integ: None,
             ke: None,
             esn: false,
+            addke: [None; 7],
         }
     );
     assert_eq!(

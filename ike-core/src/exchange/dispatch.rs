@@ -12,7 +12,9 @@ use crate::sa::transport::Opened;
 use crate::sa::{IkeSa, IkeState, ReqKind};
 use crate::wire::{Message, Payload};
 
-use super::{create_child, ike_auth, ike_sa_init, informational, intermediate, liveness, reauth};
+use super::{
+    create_child, followup_ke, ike_auth, ike_sa_init, informational, intermediate, liveness, reauth,
+};
 
 /// Fails the SA: Failed event (fatal: the IKE SA goes), kernel state removed, IkeSaDown; kept
 /// briefly as Dead to absorb retransmissions. A rekeyed IKE SA's silent shell reports nothing.
@@ -178,6 +180,7 @@ fn on_response(
         ReqKind::RekeyChild { .. } | ReqKind::RekeyIke => {
             create_child::on_response(sa, ctx, &kind, &payloads);
         }
+        ReqKind::FollowupKe => followup_ke::on_response(sa, ctx, &payloads),
         ReqKind::DeleteChild { spis_in } => {
             create_child::on_delete_response(sa, ctx, &spis_in);
         }
@@ -250,6 +253,9 @@ fn on_request(
         }
         (exchange::CREATE_CHILD_SA, IkeState::Established) => {
             create_child::on_request(sa, ctx, id, &payloads);
+        }
+        (exchange::IKE_FOLLOWUP_KE, IkeState::Established) => {
+            followup_ke::on_request(sa, ctx, id, &payloads);
         }
         _ => {
             // Nothing else may change state before authentication (CVE-2014-2338).

@@ -83,6 +83,8 @@ pub(crate) fn new_sa(
         reauth_of: None,
         assigned: Vec::new(),
         last_plain: None,
+        followup_out: None,
+        followup_in: None,
     }
 }
 

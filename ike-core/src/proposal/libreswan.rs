@@ -23,8 +23,8 @@
 //! - ESN is not part of this syntax (Libreswan's separate `esn=` option): parsed ESP
 //!   proposals get ESN "no" only; apply `esn=` with [`super::ProposalSet::with_esn`].
 //!
-//! - RFC 9370 additional key exchanges (IKE only for now): further KE fields after the first
-//!   (`aes_gcm256-sha2_512-dh31-ml_kem_768`, `;dh31-ml_kem_768`) are ADDKE1, ADDKE2, ...;
+//! - RFC 9370 additional key exchanges (in ESP only next to a PFS group): further KE fields
+//!   after the first (`aes_gcm256-sha2_512-dh31-ml_kem_768`, `;dh31-ml_kem_768`) are ADDKE1, ADDKE2, ...;
 //!   `;addke1=ml_kem_768` names one explicitly (`none` makes it optional).
 //!
 //! Names are case-insensitive; duplicates are dropped.
@@ -447,6 +447,17 @@ impl Ctx {
                     break;
                 }
             }
+            // Only with an ML-KEM among the later fields (Libreswan's documented form): two
+            // classic groups in a row (`aes-sha2-ecp256-modp2048`) stay what they were, an
+            // error here, so that an undetected syntax falls back to strongSwan's reading.
+            let kem_later = trailing.iter().skip(1).any(|f| {
+                f.split('+')
+                    .any(|t| t.trim().to_ascii_lowercase().starts_with("ml"))
+            });
+            if trailing.len() > 1 && !kem_later {
+                ke_field = trailing.pop();
+                fields.append(&mut trailing);
+            }
             if let Some((first, rest)) = trailing.split_first() {
                 ke_field = Some(first);
                 for (i, part) in rest.iter().enumerate() {
@@ -482,13 +493,6 @@ impl Ctx {
             None => {}
         }
         for (i, text) in addke_text {
-            if !self.ike() {
-                return Err(self.not_supported(
-                    text,
-                    "additional key exchanges in ESP proposals (IKE_FOLLOWUP_KE) are not \
-                     supported yet",
-                ));
-            }
             if text.is_empty() {
                 return Err(self.empty(TransformKind::Ke));
             }
@@ -506,6 +510,12 @@ impl Ctx {
                 text,
                 "ML-KEM is an additional key exchange: write it after a classic method \
                  (dh31-ml_kem_768 or ;addke1=ml_kem_768)",
+            ));
+        }
+        if !self.ike() && p.has_addke() && !p.requires_pfs() {
+            return Err(self.unexpected(
+                text,
+                "additional key exchanges in ESP need a PFS method (;dh31-ml_kem_768)",
             ));
         }
         if !self.ike() {

@@ -339,11 +339,9 @@ impl Proposal {
                     .into(),
             ));
         }
-        if !ike && self.has_addke() {
+        if !ike && self.has_addke() && !self.requires_pfs() {
             return Err(bad(
-                "additional key exchanges in ESP proposals (IKE_FOLLOWUP_KE) are not \
-                 supported yet"
-                    .into(),
+                "additional key exchanges in ESP need a PFS key exchange method".into(),
             ));
         }
         if aead == 0 && self.integ.is_empty() {

@@ -27,10 +27,9 @@
 //! - [`NegotiateOptions::ke_hint`] (the group of the peer's KE payload) is chosen when it is
 //!   acceptable, avoiding a needless INVALID_KE_PAYLOAD round trip;
 //! - ESN (ESP): an empty list is read as "no" (lenient: RFC 7296 makes ESN mandatory);
-//! - RFC 9370 additional key exchanges (types 6-12), IKE: for each type, one method both
-//!   lists share (NONE included when both allow it); a type only one side lists is acceptable
-//!   only when that side allows NONE. ESP: acceptable only when the peer offers NONE (we do
-//!   not do IKE_FOLLOWUP_KE yet); ignored with [`NegotiateOptions::skip_ke`]. Any other
+//! - RFC 9370 additional key exchanges (types 6-12): for each type, one method both lists
+//!   share (NONE included when both allow it); a type only one side lists is acceptable only
+//!   when that side allows NONE; ignored with [`NegotiateOptions::skip_ke`]. Any other
 //!   unknown transform type makes the peer's proposal unacceptable (RFC 7296 §3.3.6).
 
 use super::format::format_transforms_strongswan;
@@ -228,6 +227,8 @@ pub struct ChosenEsp {
     pub ke: Option<u16>,
     /// Extended sequence numbers.
     pub esn: bool,
+    /// Additional key exchanges (RFC 9370), as in [`ChosenIke::addke`].
+    pub addke: [Option<u16>; ADDKE_COUNT],
 }
 
 impl ChosenEsp {
@@ -251,6 +252,11 @@ impl ChosenEsp {
         if let Some(g) = self.ke {
             v.push(TransformSpec::new(transform_type::KE, g, None));
         }
+        for (t, g) in (transform_type::ADDKE1..).zip(self.addke.iter()) {
+            if let Some(g) = g {
+                v.push(TransformSpec::new(t, *g, None));
+            }
+        }
         let e = if self.esn { esn::YES } else { esn::NO };
         v.push(TransformSpec::new(transform_type::ESN, e, None));
         v
@@ -264,6 +270,9 @@ impl ChosenEsp {
         p.integ = self.integ.into_iter().collect();
         p.ke = self.ke.into_iter().collect();
         p.esn = vec![if self.esn { esn::YES } else { esn::NO }];
+        for (slot, g) in p.addke.iter_mut().zip(self.addke.iter()) {
+            *slot = g.iter().copied().collect();
+        }
         p
     }
 }
@@ -325,18 +334,11 @@ fn without_none(list: &[u16]) -> Vec<u16> {
 }
 
 /// Whether the peer's extra transform types (beyond 1-5) can be accepted: additional key
-/// exchanges are for [`pick_addke`] (IKE), acceptable by choosing NONE (ESP) or ignored
-/// (`skip_ke`); anything else is not.
-fn extra_types_acceptable(peer: &OfferedProposal, ike: bool, skip_ke: bool) -> bool {
+/// exchanges are for [`pick_addke`] (or ignored with `skip_ke`); anything else is not.
+fn extra_types_acceptable(peer: &OfferedProposal) -> bool {
     peer.transforms.iter().all(|t| match t.ttype {
         transform_type::ENCR..=transform_type::ESN => true,
-        tt if addke_index(tt).is_some() => {
-            ike || skip_ke
-                || peer
-                    .transforms
-                    .iter()
-                    .any(|x| x.ttype == tt && x.id == ke::NONE)
-        }
+        tt if addke_index(tt).is_some() => true,
         _ => false,
     })
 }
@@ -387,7 +389,7 @@ fn pick_addke(
 
 fn match_pair(ours: &Proposal, peer: &OfferedProposal, opts: &NegotiateOptions) -> Option<Choice> {
     let ike = ours.protocol == Protocol::Ike;
-    if peer.protocol_id != ours.protocol.id() || !extra_types_acceptable(peer, ike, opts.skip_ke) {
+    if peer.protocol_id != ours.protocol.id() || !extra_types_acceptable(peer) {
         return None;
     }
     let pref = opts.preference;
@@ -438,13 +440,18 @@ fn match_pair(ours: &Proposal, peer: &OfferedProposal, opts: &NegotiateOptions) 
             &effective_esn(&peer.ids(transform_type::ESN)),
             pref,
         )?;
+        let addke = if opts.skip_ke {
+            [None; ADDKE_COUNT]
+        } else {
+            pick_addke(ours, peer, pref)?
+        };
         Some(Choice {
             encr,
             prf: None,
             integ,
             ke,
             esn: esn == esn::YES,
-            addke: [None; ADDKE_COUNT],
+            addke,
         })
     }
 }
@@ -528,7 +535,7 @@ fn no_proposal_chosen(
     if ke_mismatch {
         mismatched.push(transform_type::KE);
     }
-    if protocol == Protocol::Ike {
+    if protocol == Protocol::Ike || !opts.skip_ke {
         for (i, t) in (transform_type::ADDKE1..).enumerate().take(ADDKE_COUNT) {
             let mine: Vec<u16> = mine
                 .iter()
@@ -598,6 +605,7 @@ pub fn select_esp(
             integ: c.integ,
             ke: c.ke,
             esn: c.esn,
+            addke: c.addke,
         },
         number,
         spi,
@@ -716,6 +724,23 @@ pub fn verify_ike_response(
     if !ours.prf.contains(&prf) || ke == ke::NONE || !ours.ke.contains(&ke) || !integ_ok || extra {
         return Err(bad());
     }
+    let addke = returned_addke(ours, returned, bad)?;
+    Ok(ChosenIke {
+        encr: encr.id,
+        key_bits: encr.key_bits,
+        prf,
+        integ,
+        ke,
+        addke,
+    })
+}
+
+/// The additional key exchanges of a responder's answer, checked against our proposal.
+fn returned_addke(
+    ours: &Proposal,
+    returned: &OfferedProposal,
+    bad: impl Fn() -> NegotiationError,
+) -> Result<[Option<u16>; ADDKE_COUNT], NegotiationError> {
     let mut addke = [None; ADDKE_COUNT];
     for ((slot, mine), t) in addke
         .iter_mut()
@@ -734,14 +759,7 @@ pub fn verify_ike_response(
             _ => return Err(bad()),
         }
     }
-    Ok(ChosenIke {
-        encr: encr.id,
-        key_bits: encr.key_bits,
-        prf,
-        integ,
-        ke,
-        addke,
-    })
+    Ok(addke)
 }
 
 /// Initiator: checks the responder's answer for an ESP Child SA against what we sent.
@@ -777,10 +795,11 @@ pub fn verify_esp_response(
         .copied()
         .unwrap_or(esn::NO);
     let esn_ok = effective_esn(&ours.esn).contains(&esn_value);
-    let extra = returned
-        .transforms
-        .iter()
-        .any(|t| t.ttype > transform_type::ESN || t.ttype == 0 || t.ttype == transform_type::PRF);
+    let extra = returned.transforms.iter().any(|t| {
+        (t.ttype > transform_type::ESN && addke_index(t.ttype).is_none())
+            || t.ttype == 0
+            || t.ttype == transform_type::PRF
+    });
     if !integ_ok || !ke_ok || !esn_ok || extra {
         return Err(bad());
     }
@@ -790,6 +809,7 @@ pub fn verify_esp_response(
         integ,
         ke,
         esn: esn_value == esn::YES,
+        addke: returned_addke(ours, returned, bad)?,
     })
 }
 

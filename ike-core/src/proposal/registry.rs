@@ -785,6 +785,14 @@ pub fn strongswan_unsupported(name: &str) -> Option<&'static str> {
     if let Some((_, why)) = exact.iter().find(|(k, _)| *k == n) {
         return Some(why);
     }
+    // `ke1_kyber768`: an additional key exchange with a method we do not have.
+    if let Some((_, method)) = n
+        .strip_prefix("ke")
+        .and_then(|r| r.split_once('_'))
+        .filter(|(d, _)| matches!(*d, "1" | "2" | "3" | "4" | "5" | "6" | "7"))
+    {
+        return strongswan_unsupported(method);
+    }
     if n.starts_with("aes192gcm") {
         return Some("AES-GCM with 192-bit keys is not supported; use aes128gcm16 or aes256gcm16");
     }
