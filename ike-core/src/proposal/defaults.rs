@@ -139,6 +139,8 @@ pub fn without_pfs(set: &ProposalSet) -> ProposalSet {
             .map(|mut p| {
                 if p.protocol == Protocol::Esp {
                     p.ke.clear();
+                    // Additional key exchanges need PFS (RFC 9370 §2.2.4).
+                    p.addke = Default::default();
                 }
                 p
             })
