@@ -15,7 +15,7 @@
 //!
 //! With RFC 9370 additional key exchanges in the chosen proposal, the exchange goes on with
 //! IKE_FOLLOWUP_KE ([`super::followup_ke`]), which calls back the `finish_*` functions here
-//! with SK(0) | SK(1) | ... once the last key exchange is done.
+//! with SK(0) and SK(1), ... once the last key exchange is done.
 
 use core::time::Duration;
 
@@ -688,7 +688,7 @@ fn child_response(
         (ni, &nr),
         chosen,
         (tsi, tsr),
-        shared.as_ref(),
+        (shared.as_ref(), &[]),
     )
 }
 
@@ -701,7 +701,10 @@ pub(crate) fn finish_own_child_rekey(
     (ni, nr): (&[u8], &[u8]),
     chosen: crate::proposal::Proposal,
     (tsi, tsr): (Vec<TrafficSelector>, Vec<TrafficSelector>),
-    shared: Option<&crate::crypto::SharedSecret>,
+    (shared, additional): (
+        Option<&crate::crypto::SharedSecret>,
+        &[crate::crypto::SharedSecret],
+    ),
 ) -> Result<(), Failure> {
     let Some(old_idx) = sa.children.iter().position(|c| c.spi_in == old_spi_in) else {
         // The old Child SA went away meanwhile (hard expiry); nothing to replace.
@@ -712,7 +715,7 @@ pub(crate) fn finish_own_child_rekey(
         .get(old_idx)
         .ok_or_else(|| IkeError::state("child"))?;
     let keys = sa.keys.as_ref().ok_or_else(|| IkeError::state("no keys"))?;
-    let mut ck = keys.child_keys(&chosen, shared, ni, nr)?;
+    let mut ck = keys.child_keys_additional(&chosen, shared, ni, nr, additional)?;
     ck.initiator = true;
     sa.init.invalid_ke_tries = 0;
     let my_min = ni.min(nr).to_vec();
@@ -776,7 +779,7 @@ fn ike_response(
         };
         return followup_ke::start(sa, ctx, what, (ni.to_vec(), nr), shared, pending, p);
     }
-    finish_own_ike_rekey(sa, ctx, (new_spi, spi_r), (ni, &nr), chosen, &shared)
+    finish_own_ike_rekey(sa, ctx, (new_spi, spi_r), (ni, &nr), chosen, (&shared, &[]))
 }
 
 /// Initiator: switches to the IKE SA our rekey created and deletes the old one.
@@ -786,7 +789,7 @@ pub(crate) fn finish_own_ike_rekey(
     (spi_i, spi_r): ([u8; 8], [u8; 8]),
     (ni, nr): (&[u8], &[u8]),
     chosen: crate::proposal::Proposal,
-    shared: &crate::crypto::SharedSecret,
+    shared: (&crate::crypto::SharedSecret, &[crate::crypto::SharedSecret]),
 ) -> Result<(), Failure> {
     let new = new_ike_sa(sa, (spi_i, spi_r), true, (ni, nr), chosen, shared)?;
     sa.init.invalid_ke_tries = 0;
@@ -814,7 +817,14 @@ fn own_rekey_result(
             "IKE SA rekey collision with additional key exchanges".into(),
         ));
     }
-    new_ike_sa(sa, (new_spi, spi_r), true, (ni, &nr), chosen, &shared)
+    new_ike_sa(
+        sa,
+        (new_spi, spi_r),
+        true,
+        (ni, &nr),
+        chosen,
+        (&shared, &[]),
+    )
 }
 
 /// A new IKE SA from a rekey's SPIs, nonces and SK(0) | SK(1) | ... (RFC 7296 §2.18, RFC 9370).
@@ -824,13 +834,13 @@ fn new_ike_sa(
     initiator: bool,
     (ni, nr): (&[u8], &[u8]),
     chosen: crate::proposal::Proposal,
-    shared: &crate::crypto::SharedSecret,
+    shared: (&crate::crypto::SharedSecret, &[crate::crypto::SharedSecret]),
 ) -> Result<NewIkeSa, Failure> {
     let keys = sa
         .keys
         .as_ref()
         .ok_or_else(|| IkeError::state("no keys"))?
-        .rekeyed(&chosen, shared, ni, nr, &spi_i, &spi_r)?;
+        .rekeyed_additional(&chosen, shared, ni, nr, &spi_i, &spi_r)?;
     Ok(NewIkeSa {
         spi_i,
         spi_r,
@@ -1205,12 +1215,11 @@ pub(crate) fn finish_peer_child_rekey(
     ctx: &mut Ctx<'_>,
     mut w: CcsWait,
     spi_in: u32,
-    shared: &crate::crypto::SharedSecret,
+    (shared, additional): (&crate::crypto::SharedSecret, &[crate::crypto::SharedSecret]),
 ) {
-    let keys = sa
-        .keys
-        .as_ref()
-        .map(|k| k.child_keys(&w.accepted.proposal, Some(shared), &w.ni, &w.nr));
+    let keys = sa.keys.as_ref().map(|k| {
+        k.child_keys_additional(&w.accepted.proposal, Some(shared), &w.ni, &w.nr, additional)
+    });
     match keys {
         Some(Ok(mut ck)) => {
             ck.initiator = false;
@@ -1363,7 +1372,7 @@ pub(crate) fn finish_peer_ike_rekey(
     spis: ([u8; 8], [u8; 8]),
     nonces: (&[u8], &[u8]),
     chosen: crate::proposal::Proposal,
-    shared: &crate::crypto::SharedSecret,
+    shared: (&crate::crypto::SharedSecret, &[crate::crypto::SharedSecret]),
 ) {
     match new_ike_sa(sa, spis, false, nonces, chosen, shared) {
         Ok(new) => {

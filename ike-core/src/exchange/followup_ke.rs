@@ -10,8 +10,9 @@
 //! ```
 //!
 //! Nothing is created before the last key exchange: then the new IKE SA's SKEYSEED is
-//! `prf(SK_d, SK(0) | SK(1) | ... | Ni | Nr)` and a Child SA's KEYMAT
-//! `prf+(SK_d, SK(0) | SK(1) | ... | Ni | Nr)`; `create_child` finishes the exchange as it
+//! `prf(SK_d, SK(0) | Ni | Nr | SK(1) | ... | SK(n))` and a Child SA's KEYMAT
+//! `prf+(SK_d, SK(0) | Ni | Nr | SK(1) | ... | SK(n))`, the additional secrets after the
+//! nonces (found against strongSwan 6); `create_child` finishes the exchange as it
 //! does without additional key exchanges. The link data is ours to choose (16 random
 //! octets); an IKE_FOLLOWUP_KE with any other is answered STATE_NOT_FOUND.
 
@@ -19,7 +20,7 @@ use crate::api::{Event, Failure, IkeError};
 use crate::crypto::{KeGroup, SharedSecret};
 use crate::ctx::Ctx;
 use crate::ids::{exchange, notify};
-use crate::sa::followup::{concat, FollowupFor, FollowupIn, FollowupOut, FollowupThen};
+use crate::sa::followup::{FollowupFor, FollowupIn, FollowupOut, FollowupThen};
 use crate::sa::keys::{ke_finish, ke_start, provider};
 use crate::sa::{IkeSa, ReqKind};
 use crate::wire::{KePayload, NotifyPayload, Payload};
@@ -160,14 +161,29 @@ fn step(
         sa.followup_out = Some(f);
         return send_next(sa, ctx).map_err(Failure::from);
     }
-    let all = concat(&f.shared);
-    let FollowupOut { what, ni, nr, .. } = *f;
+    let FollowupOut {
+        what,
+        ni,
+        nr,
+        shared,
+        ..
+    } = *f;
+    let (first, rest) = shared
+        .split_first()
+        .ok_or_else(|| IkeError::state("no shared secret"))?;
     match what {
         FollowupFor::Ike {
             spi_i,
             spi_r,
             chosen,
-        } => create_child::finish_own_ike_rekey(sa, ctx, (spi_i, spi_r), (&ni, &nr), chosen, &all),
+        } => create_child::finish_own_ike_rekey(
+            sa,
+            ctx,
+            (spi_i, spi_r),
+            (&ni, &nr),
+            chosen,
+            (first, rest),
+        ),
         FollowupFor::Child {
             old_spi_in,
             new_spi_in,
@@ -182,7 +198,7 @@ fn step(
             (&ni, &nr),
             chosen,
             (tsi, tsr),
-            Some(&all),
+            (Some(first), rest),
         ),
     }
 }
@@ -287,18 +303,31 @@ pub(crate) fn on_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Pa
     if !dispatch::answer(sa, ctx, exchange::IKE_FOLLOWUP_KE, msg_id, &out) {
         return;
     }
-    let all = concat(&f.shared);
-    let FollowupIn { then, ni, nr, .. } = *f;
+    let FollowupIn {
+        then,
+        ni,
+        nr,
+        shared,
+        ..
+    } = *f;
+    let Some((first, rest)) = shared.split_first() else {
+        return;
+    };
     match then {
         FollowupThen::Ike {
             spi_i,
             spi_r,
             chosen,
-        } => {
-            create_child::finish_peer_ike_rekey(sa, ctx, (spi_i, spi_r), (&ni, &nr), *chosen, &all)
-        }
+        } => create_child::finish_peer_ike_rekey(
+            sa,
+            ctx,
+            (spi_i, spi_r),
+            (&ni, &nr),
+            *chosen,
+            (first, rest),
+        ),
         FollowupThen::Child { wait, spi_in } => {
-            create_child::finish_peer_child_rekey(sa, ctx, *wait, spi_in, &all);
+            create_child::finish_peer_child_rekey(sa, ctx, *wait, spi_in, (first, rest));
         }
     }
 }

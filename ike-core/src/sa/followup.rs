@@ -69,12 +69,3 @@ pub(crate) struct FollowupIn {
     /// The ADDITIONAL_KEY_EXCHANGE data we sent last.
     pub link: Vec<u8>,
 }
-
-/// SK(0) | SK(1) | ... as one secret (RFC 9370 §2.2.4: the new keys use them all, in order).
-pub(crate) fn concat(shared: &[SharedSecret]) -> SharedSecret {
-    let mut all = zeroize::Zeroizing::new(Vec::new());
-    for s in shared {
-        all.extend_from_slice(s.as_bytes());
-    }
-    SharedSecret::from_slice(&all)
-}
