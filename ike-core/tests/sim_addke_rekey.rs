@@ -198,3 +198,39 @@ fn esp_peer_without_the_additional_key_exchange_refuses_the_rekey_by_name() {
     )));
     assert_eq!(live(&s, 0), BTreeSet::from([spi]));
 }
+
+#[test]
+fn a_rekey_whose_followup_never_comes_is_dropped_by_the_responder() {
+    let mut s = setup(60, IKE, ESP, ESP);
+    let old = live(&s, 1);
+    let spi = *live(&s, 0).first().unwrap();
+    let now = s.now;
+    s.nodes[0]
+        .engine
+        .handle_kernel_event(now, KernelEvent::SaExpired { spi, hard: false });
+    // The CREATE_CHILD_SA goes and is answered (5 ms each way); then node 0 is cut off
+    // before its IKE_FOLLOWUP_KE arrives.
+    s.run_for(Duration::from_millis(12));
+    s.drop_in_flight(0);
+    s.blackhole = Some(0);
+    // The responder gives up after 20 s (node 0, cut off, gives up on its own after 15 s).
+    s.run_for(Duration::from_secs(21));
+    assert!(
+        s.has_event(1, |e| matches!(
+            e,
+            Event::ExchangeFailed {
+                failure: Failure::ProtocolError(t),
+                ..
+            } if t.contains("IKE_FOLLOWUP_KE")
+        )),
+        "{:?}",
+        s.events(1)
+    );
+    // Nothing was created at the gateway; the old Child SA is still there.
+    assert_eq!(live(&s, 1), old);
+    // The gateway's IKE SA and old Child SA stay.
+    assert!(!s.has_event(1, |e| matches!(
+        e,
+        Event::IkeSaDown { .. } | Event::ChildSaDown { .. }
+    )));
+}

@@ -324,6 +324,7 @@ pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
         fail(sa, ctx, f, true);
         return false;
     }
+    followup_ke::on_timer(sa, ctx);
     if reauth::on_timer(sa, ctx) || create_child::on_timer(sa, ctx) {
         return false;
     }

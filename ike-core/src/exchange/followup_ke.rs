@@ -31,6 +31,9 @@ use super::{create_child, dispatch};
 /// Length of the ADDITIONAL_KEY_EXCHANGE link data we send.
 const LINK_LEN: usize = 16;
 
+/// How long we wait, as responder, for the peer's next IKE_FOLLOWUP_KE.
+pub(crate) const FOLLOWUP_WAIT: core::time::Duration = core::time::Duration::from_secs(20);
+
 fn link_notify(data: Vec<u8>) -> Payload {
     Payload::Notify(NotifyPayload::new(notify::ADDITIONAL_KEY_EXCHANGE, data))
 }
@@ -230,8 +233,32 @@ pub(crate) fn answer_first(
         shared: vec![shared],
         pending,
         link,
+        deadline: ctx.now() + FOLLOWUP_WAIT,
     }));
     Ok(())
+}
+
+/// Responder: the peer's next IKE_FOLLOWUP_KE did not come in time: what its CREATE_CHILD_SA
+/// would have created is dropped (the old SAs stay) and reported.
+pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) {
+    if !sa
+        .followup_in
+        .as_ref()
+        .is_some_and(|f| f.deadline <= ctx.now())
+    {
+        return;
+    }
+    sa.followup_in = None;
+    if !sa.shell {
+        ctx.event(Event::ExchangeFailed {
+            sa: sa.handle,
+            failure: Failure::ProtocolError(format!(
+                "the peer's rekey stopped before its additional key exchanges were done (no \
+                 IKE_FOLLOWUP_KE within {} s); the old SAs stay",
+                FOLLOWUP_WAIT.as_secs()
+            )),
+        });
+    }
 }
 
 /// Responder: an IKE_FOLLOWUP_KE request.
@@ -294,6 +321,7 @@ pub(crate) fn on_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Pa
             return reply(sa, ctx, notify::TEMPORARY_FAILURE);
         };
         f.link.clone_from(&link);
+        f.deadline = ctx.now() + FOLLOWUP_WAIT;
         out.push(link_notify(link));
         if dispatch::answer(sa, ctx, exchange::IKE_FOLLOWUP_KE, msg_id, &out) {
             sa.followup_in = Some(f);

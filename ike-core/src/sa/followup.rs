@@ -68,4 +68,7 @@ pub(crate) struct FollowupIn {
     pub pending: Vec<(u8, u16)>,
     /// The ADDITIONAL_KEY_EXCHANGE data we sent last.
     pub link: Vec<u8>,
+    /// When the state is dropped if the next IKE_FOLLOWUP_KE has not come (RFC 9370 §2.2.4
+    /// asks the responder to give up after a while; 5 to 20 s is suggested).
+    pub deadline: crate::api::Time,
 }

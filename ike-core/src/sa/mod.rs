@@ -296,6 +296,7 @@ impl IkeSa {
                 }
             }
         }
+        min(self.followup_in.as_ref().map(|f| f.deadline));
         min(self.dpd_at());
         min(self.keepalive_at());
         t
