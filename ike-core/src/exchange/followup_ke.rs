@@ -241,10 +241,10 @@ pub(crate) fn answer_first(
 /// Responder: the peer's next IKE_FOLLOWUP_KE did not come in time: what its CREATE_CHILD_SA
 /// would have created is dropped (the old SAs stay) and reported.
 pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) {
-    if !sa
+    if sa
         .followup_in
         .as_ref()
-        .is_some_and(|f| f.deadline <= ctx.now())
+        .is_none_or(|f| f.deadline > ctx.now())
     {
         return;
     }
