@@ -253,3 +253,40 @@ pub(crate) fn on_request(
 fn describe(ttype: u8, group: u16) -> String {
     crate::proposal::registry::strongswan_display_name(ttype, group, None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::Flags;
+
+    /// RFC 9242 §3.3.2 "A": the IKE header with Next Payload SK and the length of header,
+    /// Encrypted payload header and plaintext only (no IV, padding or ICV), then the Encrypted
+    /// payload header with the length of its header and the plaintext. The layout charon 6
+    /// accepted in the lab (auth-addke-sw6).
+    #[test]
+    fn chunk_a_has_the_adjusted_lengths() {
+        let h = Header::new(
+            [1; 8],
+            [2; 8],
+            exchange::IKE_INTERMEDIATE,
+            Flags {
+                initiator: true,
+                version: false,
+                response: false,
+            },
+            1,
+        );
+        let a = chunk_a(&h, crate::ids::payload::KE, 1192).unwrap();
+        assert_eq!(a.len(), 28 + 4);
+        assert_eq!(&a[..16], &[[1u8; 8], [2u8; 8]].concat()[..]);
+        assert_eq!(a[16], crate::ids::payload::SK, "next payload SK, also when fragmented");
+        assert_eq!(a[17], 0x20, "version 2.0");
+        assert_eq!(a[18], exchange::IKE_INTERMEDIATE);
+        assert_eq!(a[19], 0x08, "initiator flag");
+        assert_eq!(&a[20..24], &1u32.to_be_bytes());
+        assert_eq!(&a[24..28], &(28u32 + 4 + 1192).to_be_bytes());
+        assert_eq!(&a[28..], &[crate::ids::payload::KE, 0, 0x04, 0xac]);
+        // A plaintext that cannot be described is refused, not wrapped.
+        assert!(chunk_a(&h, 0, usize::from(u16::MAX)).is_err());
+    }
+}
