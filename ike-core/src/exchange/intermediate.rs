@@ -279,7 +279,11 @@ mod tests {
         let a = chunk_a(&h, crate::ids::payload::KE, 1192).unwrap();
         assert_eq!(a.len(), 28 + 4);
         assert_eq!(&a[..16], &[[1u8; 8], [2u8; 8]].concat()[..]);
-        assert_eq!(a[16], crate::ids::payload::SK, "next payload SK, also when fragmented");
+        assert_eq!(
+            a[16],
+            crate::ids::payload::SK,
+            "next payload SK, also when fragmented"
+        );
         assert_eq!(a[17], 0x20, "version 2.0");
         assert_eq!(a[18], exchange::IKE_INTERMEDIATE);
         assert_eq!(a[19], 0x08, "initiator flag");
