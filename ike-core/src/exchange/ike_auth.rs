@@ -29,7 +29,7 @@ fn signed_octets(sa: &IkeSa, initiator_side: bool, id: &IdPayload) -> Result<Vec
     } else {
         (&sa.init.init_resp, &sa.init.ni)
     };
-    crypto::auth::signed_octets(
+    let mut octets = crypto::auth::signed_octets(
         crypto::default_provider(),
         keys.suite.prf,
         msg,
@@ -37,7 +37,10 @@ fn signed_octets(sa: &IkeSa, initiator_side: bool, id: &IdPayload) -> Result<Vec
         keys.sk_p(initiator_side),
         &id.auth_octets(),
     )
-    .map_err(IkeError::from)
+    .map_err(IkeError::from)?;
+    // RFC 9242 §3.3.2: IntAuth after the IKE_INTERMEDIATE exchanges, if any.
+    octets.extend_from_slice(&super::intermediate::int_auth_suffix(sa));
+    Ok(octets)
 }
 
 /// PSK AUTH value for `initiator_side` (whose ID is `id`).
@@ -181,6 +184,7 @@ pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), IkeError> {
 
 /// Initiator: the SPI arrived; send IKE_AUTH.
 pub(crate) fn send_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32) -> Result<(), IkeError> {
+    sa.init.auth_mid = sa.next_msg_id;
     let id = id_payload(&sa.profile.local_id);
     let auth = our_auth(sa, ctx, &id)?;
     let mut p = vec![Payload::IdI(id)];
@@ -439,6 +443,7 @@ pub(crate) fn on_request(
     let (Some(idi), Some(auth)) = (idi, auth) else {
         return Err(Failure::ProtocolError("IKE_AUTH without IDi/AUTH".into()));
     };
+    sa.init.auth_mid = msg_id;
     let peer = Identity::from_wire(idi.id_type, &idi.data);
     // Select the responder configuration by the initiator's identity.
     let chosen_cfg = ctx
