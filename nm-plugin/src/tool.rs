@@ -169,6 +169,9 @@ impl Profile {
                     ))
                 }
             },
+            // Our responder does not answer MOBIKE_SUPPORTED: `nm-ike respond` serves fixed lab
+            // peers, and only the initiator side of MOBIKE is offered to users.
+            mobike: false,
         };
         Ok((cfg, r.listen))
     }

@@ -12,7 +12,7 @@ use crate::sa::transport::Opened;
 use crate::sa::{IkeSa, IkeState, ReqKind};
 use crate::wire::{Message, Payload};
 
-use super::{create_child, ike_auth, ike_sa_init, informational, liveness, reauth};
+use super::{create_child, ike_auth, ike_sa_init, informational, liveness, mobike, reauth};
 
 /// Fails the SA: Failed event (fatal: the IKE SA goes), kernel state removed, IkeSaDown; kept
 /// briefly as Dead to absorb retransmissions. A rekeyed IKE SA's silent shell reports nothing.
@@ -144,6 +144,10 @@ fn on_response(
     };
     sa.pending = None;
     sa.last_rx = ctx.now();
+    // A gateway behind a NAT whose mapping changed (RFC 7296 §2.23).
+    if !matches!(kind, ReqKind::IkeAuth) {
+        mobike::follow_peer(sa, ctx, remote, false);
+    }
     match kind {
         ReqKind::IkeAuth => {
             if let Err(f) = ike_auth::on_response(sa, ctx, &payloads) {
@@ -175,6 +179,9 @@ fn on_response(
         }
         ReqKind::DeleteChild { spis_in } => {
             create_child::on_delete_response(sa, ctx, &spis_in);
+        }
+        ReqKind::UpdateAddresses { cookie2 } => {
+            mobike::on_response(sa, ctx, &cookie2, &payloads);
         }
         ReqKind::Dpd | ReqKind::DeleteGoneChild { .. } | ReqKind::IkeSaInit => {}
     }
@@ -209,16 +216,20 @@ fn on_request(
         Ok(Opened::Incomplete) | Err(_) => return,
     };
     sa.last_rx = ctx.now();
-    // Follow the peer's address (NAT mapping changes, floating to 4500).
+    // Follow the peer's address (NAT mapping changes, floating to 4500). Under MOBIKE, a
+    // float to 4500 is not a NAT: the update's NAT detection decides encapsulation.
     if local.port() == NATT_PORT && !sa.encap {
-        sa.encap = true;
+        if sa.mobike {
+            sa.floated = true;
+        } else {
+            sa.encap = true;
+        }
     }
-    if sa.remote != remote {
-        sa.remote = remote;
-    }
-    if sa.local.port() != local.port() {
+    if sa.local.port() != local.port() || mobike::is_update(sa, &payloads) {
         sa.local = local;
     }
+    let update = mobike::is_update(sa, &payloads);
+    mobike::follow_peer(sa, ctx, remote, update);
     sa.peer_next = sa.peer_next.wrapping_add(1);
     match (msg.header.exchange_type, sa.state) {
         (exchange::IKE_AUTH, IkeState::AuthPending) if !sa.initiator => {

@@ -82,6 +82,8 @@ pub(crate) fn new_sa(
         reauth_start: false,
         reauth_of: None,
         assigned: Vec::new(),
+        mobike: false,
+        floated: false,
     }
 }
 

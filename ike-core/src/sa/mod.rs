@@ -3,6 +3,7 @@
 pub(crate) mod child_sa;
 pub(crate) mod keys;
 pub(crate) mod liveness;
+pub(crate) mod mobike;
 pub(crate) mod profile;
 pub(crate) mod reauth;
 pub(crate) mod transport;
@@ -59,6 +60,10 @@ pub(crate) enum ReqKind {
     /// inbound SPIs).
     DeleteGoneChild {
         spis_in: Vec<u32>,
+    },
+    /// INFORMATIONAL with UPDATE_SA_ADDRESSES (RFC 4555 §3.5) and this COOKIE2.
+    UpdateAddresses {
+        cookie2: Vec<u8>,
     },
 }
 
@@ -235,6 +240,11 @@ pub(crate) struct IkeSa {
     pub reauth_of: Option<reauth::ReauthLink>,
     /// The virtual addresses the gateway assigned to this IKE SA (initiator).
     pub assigned: Vec<std::net::IpAddr>,
+    /// Both ends support MOBIKE (RFC 4555), negotiated in IKE_AUTH.
+    pub mobike: bool,
+    /// IKE runs on port 4500 without UDP encapsulation of ESP (a MOBIKE update floats IKE to
+    /// port 4500 before any NAT is known, RFC 4555 §3.5); `encap` implies port 4500 too.
+    pub floated: bool,
 }
 
 impl IkeSa {
