@@ -1,8 +1,8 @@
 //! MOBIKE (RFC 4555) and NAT rebinding on the virtual clock: the initiator's address changes
 //! (with and without a NAT on the new path) and the IKE SA moves with UPDATE_SA_ADDRESSES
 //! instead of being set up again; a NAT that forgets its mapping moves the gateway's
-//! encapsulation ports; without MOBIKE at either end nothing is sent and the caller is told
-//! to start over.
+//! encapsulation ports; without MOBIKE at either end the IKE SA fails with `PathChanged` and
+//! is deleted, so that a new one can be set up.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -231,9 +231,9 @@ fn nat_rebinding_moves_the_gateways_encapsulation_ports() {
 fn without_mobike_at_either_end_the_path_cannot_move() {
     let mut gw = responder_cfg("secret");
     gw.mobike = false;
-    for (conn, resp) in [
-        (mobike_conn(), gw),
-        (initiator_conn("secret"), responder_cfg("secret")),
+    for (conn, resp, offered) in [
+        (mobike_conn(), gw, true),
+        (initiator_conn("secret"), responder_cfg("secret"), false),
     ] {
         let mut s = sim(44, resp);
         let (h, _) = up(&mut s, conn);
@@ -246,7 +246,24 @@ fn without_mobike_at_either_end_the_path_cannot_move() {
             PathUpdate::NotSupported
         );
         s.run_for(Duration::from_secs(5));
-        assert_eq!(s.nodes[0].sent.len(), sent, "nothing sent");
+        // The IKE SA fails and is deleted from the new address: the gateway learns it at once.
+        assert!(s.has_event(0, |e| matches!(
+            e,
+            Event::Failed {
+                failure: Failure::PathChanged { offered: o },
+                ..
+            } if *o == offered
+        )));
+        assert!(s.nodes[0].sent[sent..]
+            .iter()
+            .all(|(f, _, _)| f.ip() == ip(A2)));
+        assert!(s.has_event(1, |e| matches!(
+            e,
+            Event::IkeSaDown {
+                reason: DownReason::DeletedByPeer,
+                ..
+            }
+        )));
         assert!(migrations(&s, 0).is_empty() && moved(&s, 0).is_empty());
     }
 }

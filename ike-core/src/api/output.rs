@@ -458,7 +458,8 @@ pub enum PathUpdate {
     /// The IKE SA already uses that address: nothing to do.
     Unchanged,
     /// MOBIKE was not negotiated (we did not offer it, or the peer did not support it): the
-    /// IKE SA cannot move, so the caller ends it and establishes a new one.
+    /// IKE SA cannot move. It failed with [`Failure::PathChanged`] and is being deleted
+    /// (a Delete from the new address); a new IKE SA is needed.
     NotSupported,
     /// No established IKE SA with that handle.
     NotEstablished,

@@ -50,7 +50,8 @@
 //!   UPDATE_SA_ADDRESSES (from port 4500, with fresh NAT detection and a COOKIE2); the answer
 //!   moves the Child SAs ([`KernelOp::MigrateSa`]) and [`Event::IkeSaMoved`] reports it. A
 //!   responder does the same when the update arrives. Without MOBIKE it returns
-//!   [`PathUpdate::NotSupported`] and sends nothing. A peer behind a NAT whose mapping
+//!   [`PathUpdate::NotSupported`], fails the IKE SA with [`Failure::PathChanged`] and deletes
+//!   it. A peer behind a NAT whose mapping
 //!   changes (an authenticated message from a new address or port) is followed, its Child
 //!   SAs' encapsulation moved the same way (RFC 7296 §2.23).
 //! - `no_encap = true`: NAT detection payloads are still sent; a NAT found in IKE_SA_INIT
@@ -489,8 +490,8 @@ impl Engine {
     /// [`ConnectionConfig::mobike`]), the IKE SA and its Child SAs move there without a new
     /// IKE SA: UPDATE_SA_ADDRESSES from port 4500 with fresh NAT detection and a COOKIE2, then
     /// [`KernelOp::MigrateSa`] for each Child SA and [`Event::IkeSaMoved`]. Without MOBIKE the
-    /// IKE SA cannot move and nothing is sent ([`PathUpdate::NotSupported`]): the caller ends
-    /// it and starts a new one.
+    /// IKE SA cannot move ([`PathUpdate::NotSupported`]): it fails with
+    /// [`Failure::PathChanged`] and is deleted, and the caller starts a new one.
     pub fn update_path(
         &mut self,
         now: Time,

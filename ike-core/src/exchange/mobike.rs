@@ -67,6 +67,19 @@ pub(crate) fn update_path(sa: &mut IkeSa, ctx: &mut Ctx<'_>, local: IpAddr) -> P
         return PathUpdate::Unchanged;
     }
     if !sa.mobike || !sa.initiator {
+        // The old path is gone: delete the IKE SA (from the new address) so that a new one
+        // can be set up; the peer learns it at once instead of after its liveness checks.
+        let f = Failure::PathChanged {
+            offered: sa.profile.mobike,
+        };
+        sa.local = SocketAddr::new(local, sa.local.port());
+        if !sa.shell {
+            ctx.event(crate::api::Event::Failed {
+                sa: sa.handle,
+                failure: f.clone(),
+            });
+        }
+        super::informational::close_with(sa, ctx, crate::api::DownReason::Failed(f));
         return PathUpdate::NotSupported;
     }
     if !sa.encap && !sa.floated {
