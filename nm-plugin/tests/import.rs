@@ -98,13 +98,14 @@ fn rhel_roadwarrior_cert() {
     let keys: Vec<&str> = imp.needs_file.iter().map(|n| n.key.as_str()).collect();
     assert_eq!(keys, vec!["leftcert", "leftkey"]);
     assert_eq!(imp.needs_file[0].reference, "laptop.example.com");
-    // mobike=yes is dropped (not supported yet; the tunnel works without it) and named.
-    assert_eq!(get(&imp, "mobike"), None);
+    // mobike=yes is kept: the connection follows our address.
+    assert_eq!(get(&imp, "mobike"), Some("yes"));
+    assert!(!imp.ignored.contains(&"mobike".to_string()));
     assert_eq!(get(&imp, "dpdaction"), Some("clear"));
     // %cert is what we do anyway.
     assert_eq!(get(&imp, "leftrsasigkey"), Some("%cert"));
     assert_eq!(get(&imp, "rightrsasigkey"), Some("%cert"));
-    for k in ["modecfgpull", "auto", "mobike"] {
+    for k in ["modecfgpull", "auto"] {
         assert!(
             imp.ignored.contains(&k.to_string()),
             "{k} in {:?}",
@@ -129,8 +130,8 @@ fn swanctl_pools_and_children() {
     assert_eq!(get(&imp, "salifetime"), Some("50m"));
     assert_eq!(get(&imp, "ikelifetime"), Some("6h"));
     assert_eq!(get(&imp, "dpdaction"), Some("restart"));
-    assert_eq!(get(&imp, "mobike"), None, "mobike = yes is dropped");
-    assert!(imp.ignored.contains(&"mobike".to_string()));
+    assert_eq!(get(&imp, "mobike"), Some("yes"), "mobike = yes is kept");
+    assert!(!imp.ignored.contains(&"mobike".to_string()));
     assert_eq!(get(&imp, "encapsulation"), Some("yes"));
     assert!(get(&imp, "ike").is_some() && get(&imp, "esp").is_some());
     assert_eq!(
