@@ -505,6 +505,22 @@ impl Engine {
         outcome
     }
 
+    /// The established IKE SAs this engine initiated (not a rekey's shell, not a
+    /// reauthentication's new IKE SA before it takes over): those [`Engine::update_path`]
+    /// moves.
+    pub fn initiated_established(&self) -> Vec<IkeSaHandle> {
+        self.sas
+            .iter()
+            .filter(|(_, sa)| {
+                sa.initiator
+                    && sa.state == IkeState::Established
+                    && !sa.shell
+                    && sa.reauth_of.is_none()
+            })
+            .map(|(h, _)| *h)
+            .collect()
+    }
+
     /// Whether MOBIKE (RFC 4555) was negotiated on IKE SA `handle`.
     pub fn mobike_active(&self, handle: IkeSaHandle) -> bool {
         self.sas.get(&handle).is_some_and(|sa| sa.mobike)
