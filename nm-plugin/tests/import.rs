@@ -173,7 +173,7 @@ fn profiles() -> Vec<(BTreeMap<String, String>, BTreeMap<String, String>)> {
                 ("type", "tunnel"),
                 ("leftmodecfgclient", "no"),
                 ("fragmentation", "force"),
-                ("mobike", "no"),
+                ("mobike", "yes"),
                 ("dpddelay", "30s"),
                 ("dpdtimeout", "120s"),
                 ("dpdaction", "restart"),
@@ -473,6 +473,39 @@ fn strongswan_trap_is_dpdaction_hold_both_ways() {
     assert!(out.contains("dpd_action = trap"), "{out}");
     let out = export::to_ipsec_conf("h", &d, &s).unwrap();
     assert!(out.conf.contains("dpdaction=hold"), "{}", out.conf);
+}
+
+#[test]
+fn mobike_travels_both_ways_and_follows_strongswans_default() {
+    let dir = tempdir("mobike");
+    let path = dir.join("mobike.conf");
+    let text = std::fs::read_to_string(data("swanctl/swanctl.conf")).unwrap();
+    // Without the line, strongSwan does MOBIKE (its default): so does the imported profile.
+    let without: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("mobike"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&path, &without).unwrap();
+    assert_eq!(
+        get(&import::import_file(&path, None).unwrap(), "mobike"),
+        Some("yes")
+    );
+    let off = text.replace("mobike = yes", "mobike = no");
+    assert!(off.contains("mobike = no"));
+    std::fs::write(&path, off).unwrap();
+    assert_eq!(
+        get(&import::import_file(&path, None).unwrap(), "mobike"),
+        Some("no")
+    );
+    for v in ["yes", "no"] {
+        let d = maps(&[("right", "192.0.2.1"), ("mobike", v)]);
+        let s = maps(&[("pskvalue", "k")]);
+        let out = export::to_swanctl("h", &d, &s).unwrap();
+        assert!(out.contains(&format!("mobike = {v}")), "{out}");
+        let out = export::to_ipsec_conf("h", &d, &s).unwrap();
+        assert!(out.conf.contains(&format!("mobike={v}")), "{}", out.conf);
+    }
 }
 
 #[test]
