@@ -433,6 +433,12 @@ pub const FIELDS: &[Field] = &[
         Section::Transport,
         Widget::Choice(FRAGMENTATION),
     ),
+    f(
+        "mobike",
+        tr_noop("Move with address changes (MOBIKE)"),
+        Section::Transport,
+        YES_NO,
+    ),
     // Routing.
     f(
         "ipsec-interface",

@@ -30,6 +30,7 @@ mod sim_failures;
 mod sim_ike_collision;
 mod sim_liveness;
 mod sim_matrix;
+mod sim_mobike;
 mod sim_no_encap;
 mod sim_pool;
 mod sim_reauth;

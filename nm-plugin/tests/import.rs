@@ -98,13 +98,14 @@ fn rhel_roadwarrior_cert() {
     let keys: Vec<&str> = imp.needs_file.iter().map(|n| n.key.as_str()).collect();
     assert_eq!(keys, vec!["leftcert", "leftkey"]);
     assert_eq!(imp.needs_file[0].reference, "laptop.example.com");
-    // mobike=yes is dropped (not supported yet; the tunnel works without it) and named.
-    assert_eq!(get(&imp, "mobike"), None);
+    // mobike=yes is kept: the connection follows our address.
+    assert_eq!(get(&imp, "mobike"), Some("yes"));
+    assert!(!imp.ignored.contains(&"mobike".to_string()));
     assert_eq!(get(&imp, "dpdaction"), Some("clear"));
     // %cert is what we do anyway.
     assert_eq!(get(&imp, "leftrsasigkey"), Some("%cert"));
     assert_eq!(get(&imp, "rightrsasigkey"), Some("%cert"));
-    for k in ["modecfgpull", "auto", "mobike"] {
+    for k in ["modecfgpull", "auto"] {
         assert!(
             imp.ignored.contains(&k.to_string()),
             "{k} in {:?}",
@@ -129,8 +130,8 @@ fn swanctl_pools_and_children() {
     assert_eq!(get(&imp, "salifetime"), Some("50m"));
     assert_eq!(get(&imp, "ikelifetime"), Some("6h"));
     assert_eq!(get(&imp, "dpdaction"), Some("restart"));
-    assert_eq!(get(&imp, "mobike"), None, "mobike = yes is dropped");
-    assert!(imp.ignored.contains(&"mobike".to_string()));
+    assert_eq!(get(&imp, "mobike"), Some("yes"), "mobike = yes is kept");
+    assert!(!imp.ignored.contains(&"mobike".to_string()));
     assert_eq!(get(&imp, "encapsulation"), Some("yes"));
     assert!(get(&imp, "ike").is_some() && get(&imp, "esp").is_some());
     assert_eq!(
@@ -172,7 +173,7 @@ fn profiles() -> Vec<(BTreeMap<String, String>, BTreeMap<String, String>)> {
                 ("type", "tunnel"),
                 ("leftmodecfgclient", "no"),
                 ("fragmentation", "force"),
-                ("mobike", "no"),
+                ("mobike", "yes"),
                 ("dpddelay", "30s"),
                 ("dpdtimeout", "120s"),
                 ("dpdaction", "restart"),
@@ -476,6 +477,39 @@ fn strongswan_trap_is_dpdaction_hold_both_ways() {
     assert!(out.contains("dpd_action = trap"), "{out}");
     let out = export::to_ipsec_conf("h", &d, &s).unwrap();
     assert!(out.conf.contains("dpdaction=hold"), "{}", out.conf);
+}
+
+#[test]
+fn mobike_travels_both_ways_and_follows_strongswans_default() {
+    let dir = tempdir("mobike");
+    let path = dir.join("mobike.conf");
+    let text = std::fs::read_to_string(data("swanctl/swanctl.conf")).unwrap();
+    // Without the line, strongSwan does MOBIKE (its default): so does the imported profile.
+    let without: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("mobike"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&path, &without).unwrap();
+    assert_eq!(
+        get(&import::import_file(&path, None).unwrap(), "mobike"),
+        Some("yes")
+    );
+    let off = text.replace("mobike = yes", "mobike = no");
+    assert!(off.contains("mobike = no"));
+    std::fs::write(&path, off).unwrap();
+    assert_eq!(
+        get(&import::import_file(&path, None).unwrap(), "mobike"),
+        Some("no")
+    );
+    for v in ["yes", "no"] {
+        let d = maps(&[("right", "192.0.2.1"), ("mobike", v)]);
+        let s = maps(&[("pskvalue", "k")]);
+        let out = export::to_swanctl("h", &d, &s).unwrap();
+        assert!(out.contains(&format!("mobike = {v}")), "{out}");
+        let out = export::to_ipsec_conf("h", &d, &s).unwrap();
+        assert!(out.conf.contains(&format!("mobike={v}")), "{}", out.conf);
+    }
 }
 
 #[test]

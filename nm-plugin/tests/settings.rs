@@ -339,14 +339,28 @@ fn nat_keepalive_defaults_to_20_s_and_0_turns_it_off() {
 }
 
 #[test]
-fn mobike_is_refused_as_not_supported_yet_and_dpdaction_hold_is_typed() {
+fn mobike_is_typed_refused_with_a_vti_device_and_dpdaction_hold_is_typed() {
     let psk = [("pskvalue", "x")];
-    let e = errors(&[("right", "gw"), ("mobike", "yes")], &psk);
+    for (v, want) in [("yes", true), ("no", false)] {
+        let s = Settings::from_maps(&map(&[("right", "gw"), ("mobike", v)]), &map(&psk)).unwrap();
+        assert_eq!(s.mobike, want);
+    }
+    let s = Settings::from_maps(&map(&[("right", "gw")]), &map(&psk)).unwrap();
+    assert!(!s.mobike, "default no");
+    let e = errors(
+        &[
+            ("right", "gw"),
+            ("mobike", "yes"),
+            ("vti-interface", "vti7"),
+            ("mark", "7"),
+        ],
+        &psk,
+    );
     assert_eq!(
         e,
-        vec!["mobike: MOBIKE is not supported yet; use mobike=no (the tunnel works without it)"]
+        vec!["mobike: MOBIKE with a VTI device (vti-interface) is not supported yet; use ipsec-interface or a policy-based tunnel, or mobike=no"]
     );
-    assert!(errors(&[("right", "gw"), ("mobike", "no")], &psk).is_empty());
+    assert!(errors(&[("right", "gw"), ("mobike", "maybe")], &psk).len() == 1);
     // On-demand connecting (Libreswan's auto=ondemand) is refused the same way.
     let e = errors(&[("right", "gw"), ("nm-connect-mode", "ondemand")], &psk);
     assert!(

@@ -178,6 +178,10 @@ pub struct ConnectionConfig {
     pub retransmit: RetransmitConfig,
     /// Accept narrowed traffic selectors from the responder.
     pub narrowing: bool,
+    /// Offer MOBIKE (RFC 4555: MOBIKE_SUPPORTED in IKE_AUTH). When the responder supports it
+    /// too, `Engine::update_path` moves the IKE SA and its Child SAs to a new local address
+    /// with UPDATE_SA_ADDRESSES; otherwise a path change needs a new IKE SA.
+    pub mobike: bool,
 }
 
 impl ConnectionConfig {
@@ -215,6 +219,7 @@ impl ConnectionConfig {
             no_encap: false,
             retransmit: RetransmitConfig::default(),
             narrowing: true,
+            mobike: false,
         }
     }
 }
@@ -308,6 +313,8 @@ pub struct ResponderConfig {
     /// [`Failure::AuthLifetimeExpired`](super::Failure::AuthLifetimeExpired). `None`: no
     /// authentication lifetime.
     pub auth_lifetime: Option<Duration>,
+    /// Answer MOBIKE_SUPPORTED (RFC 4555) and follow an initiator's UPDATE_SA_ADDRESSES.
+    pub mobike: bool,
 }
 
 /// Global engine configuration.

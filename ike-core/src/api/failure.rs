@@ -159,6 +159,13 @@ pub enum Failure {
         /// The addresses the gateway assigned to the new IKE SA.
         offered: Vec<std::net::IpAddr>,
     },
+    /// Our address towards the peer changed and the IKE SA cannot move there, because MOBIKE
+    /// (RFC 4555) is not in use: the IKE SA is deleted, a new one is needed.
+    PathChanged {
+        /// Whether we offered MOBIKE (false: it is turned off here; true: the peer does not
+        /// support it).
+        offered: bool,
+    },
     /// A NAT was detected on the path while UDP encapsulation is turned off.
     NatWithoutEncapsulation {
         /// True when we are the one behind the NAT (false: the peer is).
@@ -196,6 +203,7 @@ impl Failure {
             | Failure::ReauthFailed { .. }
             | Failure::VirtualAddressChanged { .. }
             | Failure::NatWithoutEncapsulation { .. }
+            | Failure::PathChanged { .. }
             | Failure::Kernel(_)
             | Failure::Local { .. } => None,
         }
@@ -335,6 +343,15 @@ impl fmt::Display for Failure {
                     list(held)
                 )
             }
+            Failure::PathChanged { offered } => write!(
+                f,
+                "our address changed and the IKE SA cannot move: {}",
+                if *offered {
+                    "the peer does not support MOBIKE"
+                } else {
+                    "MOBIKE is turned off"
+                }
+            ),
             Failure::NatWithoutEncapsulation { local_behind } => write!(
                 f,
                 "a NAT was detected ({} behind it) but UDP encapsulation is turned off",

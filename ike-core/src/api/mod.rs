@@ -24,7 +24,7 @@ pub use failure::{AuthBy, Failure, LocalFault, Phase};
 pub use identity::{Identity, IdentityParseError, PeerName};
 pub use output::{
     AssignedAddress, Direction, DownReason, EspCipher, Event, IkeSaHandle, KernelEvent, KernelOp,
-    KernelRequest, Lifetime, NatInfo, ReceivedConfig, Transmit, UdpEncap,
+    KernelRequest, Lifetime, NatInfo, PathUpdate, ReceivedConfig, Transmit, UdpEncap,
 };
 pub use retransmit::RetransmitConfig;
 pub use secret::SecretBytes;

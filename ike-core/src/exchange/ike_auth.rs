@@ -196,6 +196,7 @@ pub(crate) fn send_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32) -> Resul
         p.push(Payload::IdR(id_payload(r)));
     }
     p.push(Payload::Auth(auth));
+    super::mobike::offer(sa, &mut p);
     if sa.profile.request.any() {
         p.push(Payload::Cp(cp::request(&sa.profile.request)));
     }
@@ -294,6 +295,7 @@ pub(crate) fn on_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, p: &[Payload]) -> R
     let unchecked = verify_peer(sa, ctx, idr, auth, p)?;
     report_unchecked(sa, ctx, unchecked);
     sa.remote_id = peer;
+    super::mobike::on_auth_response(sa, p);
     report_up(sa, ctx);
     super::reauth::on_auth_lifetime(sa, ctx, p);
     // The first Child SA.
@@ -483,6 +485,7 @@ pub(crate) fn on_request(
     }
     profile.ike_proposals.clone_from(&sa.profile.ike_proposals);
     sa.profile = std::sync::Arc::new(profile);
+    super::mobike::on_auth_request(sa, p);
     match verify_peer(sa, ctx, idi, auth, p) {
         Ok(unchecked) => report_unchecked(sa, ctx, unchecked),
         // Our own fault (no wall clock, a crypto failure): not the peer's authentication
@@ -610,6 +613,12 @@ fn our_response_head(sa: &IkeSa, ctx: &Ctx<'_>) -> Result<Vec<Payload>, Failure>
 fn response_head_with_lifetime(sa: &mut IkeSa, ctx: &Ctx<'_>) -> Result<Vec<Payload>, Failure> {
     let mut out = our_response_head(sa, ctx)?;
     out.extend(super::reauth::responder_notify(sa, ctx));
+    if sa.mobike {
+        out.push(Payload::Notify(NotifyPayload::new(
+            notify::MOBIKE_SUPPORTED,
+            Vec::new(),
+        )));
+    }
     Ok(out)
 }
 

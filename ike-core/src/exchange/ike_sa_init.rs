@@ -85,6 +85,8 @@ pub(crate) fn new_sa(
         last_plain: None,
         followup_out: None,
         followup_in: None,
+        mobike: false,
+        floated: false,
     }
 }
 

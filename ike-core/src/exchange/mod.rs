@@ -12,6 +12,7 @@ pub(crate) mod ike_sa_init;
 pub(crate) mod informational;
 pub(crate) mod intermediate;
 pub(crate) mod liveness;
+pub(crate) mod mobike;
 pub(crate) mod msg;
 pub(crate) mod nego;
 pub(crate) mod reauth;

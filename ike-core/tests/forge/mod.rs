@@ -60,6 +60,7 @@ pub fn responder() -> ResponderConfig {
         dpd_delay: None,
         retransmit: ike_core::engine::RetransmitConfig::default(),
         auth_lifetime: None,
+        mobike: false,
     }
 }
 

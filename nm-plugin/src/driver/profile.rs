@@ -271,6 +271,7 @@ pub fn connection_config(
         max_total: Duration::from_secs(600),
     };
     conn.narrowing = settings.narrowing;
+    conn.mobike = settings.mobike;
     Ok(conn)
 }
 
@@ -320,6 +321,13 @@ mod tests {
             e.starts_with("left: 192.0.2.9") && e.contains("192.0.2.2"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn mobike_is_offered_only_when_asked_for() {
+        assert!(config(&[("mobike", "yes")]).mobike);
+        assert!(!config(&[("mobike", "no")]).mobike);
+        assert!(!config(&[]).mobike, "Libreswan's default: no");
     }
 
     #[test]

@@ -462,10 +462,12 @@ pub fn import_str(
             ign.push(k);
         }
     }
-    // strongSwan defaults that differ from ours (its default mobike = yes is not among them:
-    // we do not do MOBIKE, and an explicit `mobike = yes` is dropped with a note, see
-    // `finish`).
-    for (k, v) in [("leftmodecfgclient", "no"), ("ikelifetime", "4h")] {
+    // strongSwan defaults that differ from ours (Libreswan's and ours: mobike=no).
+    for (k, v) in [
+        ("leftmodecfgclient", "no"),
+        ("ikelifetime", "4h"),
+        ("mobike", "yes"),
+    ] {
         imp.data
             .entry(k.to_string())
             .or_insert_with(|| v.to_string());

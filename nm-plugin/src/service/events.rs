@@ -123,6 +123,7 @@ pub fn restarts(track: &Track, failure: &Failure) -> bool {
                             rekey_disabled: false
                         }
                         | Failure::AuthLifetimeExpired { .. }
+                        | Failure::PathChanged { .. }
                 )))
 }
 
@@ -415,6 +416,21 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
             vec![log(
                 Level::Info,
                 ike_rekey_line(&spi_i, &spi_r, initiator, collision),
+            )]
+        }
+        Event::IkeSaMoved {
+            sa,
+            local,
+            remote,
+            encap,
+            ..
+        } => {
+            if sa != track.own {
+                return foreign(sa, "IKE SA moved");
+            }
+            vec![log(
+                Level::Info,
+                messages::moved(&local.to_string(), &remote.to_string(), encap),
             )]
         }
         Event::IkeSaReauthenticated {

@@ -112,6 +112,7 @@ pub fn explain(f: &Failure, ctx: &FailureContext) -> String {
         Failure::NatWithoutEncapsulation { local_behind } => {
             messages::nat_without_encapsulation(*local_behind)
         }
+        Failure::PathChanged { offered } => messages::path_changed(*offered),
         Failure::AuthLifetimeExpired { attempts, last } => messages::auth_lifetime_expired(
             *attempts,
             last.as_deref().map(|l| explain(l, ctx)).as_deref(),

@@ -406,6 +406,29 @@ pub fn reauthenticated(spi_i: &str, spi_r: &str, proposal: &str) -> String {
     )
 }
 
+/// MOBIKE moved the connection to a new path (`Event::IkeSaMoved`): our endpoint, the
+/// gateway's, and whether ESP is UDP-encapsulated now.
+pub fn moved(local: &str, remote: &str, encap: bool) -> String {
+    let how = if encap {
+        tr("ESP is UDP-encapsulated")
+    } else {
+        tr("ESP is not encapsulated")
+    };
+    trf(
+        "The connection moved to a new path without a new IKE SA (MOBIKE): from {local} to the gateway at {remote}; {how}",
+        &[("local", &local), ("remote", &remote), ("how", &how)],
+    )
+}
+
+/// Our address changed and the IKE SA could not move (`Failure::PathChanged`).
+pub fn path_changed(offered: bool) -> String {
+    if offered {
+        tr("This computer's address towards the gateway changed, and the gateway does not support MOBIKE, so the connection could not move to the new path; it needs a new IKE SA (with dpdaction=restart it is established again by itself).").to_string()
+    } else {
+        tr("This computer's address towards the gateway changed, and MOBIKE is off (mobike=no), so the connection could not move to the new path; it needs a new IKE SA (with dpdaction=restart it is established again by itself). Set mobike=yes to keep it across address changes.").to_string()
+    }
+}
+
 /// A NAT was detected while UDP encapsulation is off (`Failure::NatWithoutEncapsulation`).
 pub fn nat_without_encapsulation(local_behind: bool) -> String {
     let side = if local_behind {

@@ -181,6 +181,8 @@ pub struct Settings {
     pub remote_protoport: Option<String>,
     /// Accept narrowed traffic selectors.
     pub narrowing: bool,
+    /// Offer MOBIKE (RFC 4555): the connection moves with our address.
+    pub mobike: bool,
     /// Transport mode instead of tunnel mode.
     pub transport_mode: bool,
     /// Request a virtual address, DNS and domains.
@@ -359,10 +361,11 @@ impl Settings {
                 tr("connecting on demand (when traffic first wants through the tunnel) is not supported yet; use nm-connect-mode=up"),
             ));
         }
-        if get_or("mobike") == "yes" {
+        if get_or("mobike") == "yes" && get("vti-interface").is_some() {
+            // The VTI device's endpoints are our old address: it cannot move with the SAs.
             errors.push(SettingsError::new(
                 "mobike",
-                tr("MOBIKE is not supported yet; use mobike=no (the tunnel works without it)"),
+                tr("MOBIKE with a VTI device (vti-interface) is not supported yet; use ipsec-interface or a policy-based tunnel, or mobike=no"),
             ));
         }
         for (one, set) in [
@@ -438,6 +441,7 @@ impl Settings {
             local_protoport: get("leftprotoport"),
             remote_protoport: get("rightprotoport"),
             narrowing: yes("narrowing"),
+            mobike: yes("mobike"),
             transport_mode: get_or("type") == "transport",
             modecfg: yes("leftmodecfgclient"),
             fragmentation: match get_or("fragmentation").as_str() {

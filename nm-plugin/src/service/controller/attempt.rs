@@ -202,6 +202,9 @@ impl Controller {
             kernel,
             ev_tx,
         );
+        // Our address towards the gateway is followed: MOBIKE moves the connection, without
+        // it the IKE SA ends (and dpdaction=restart sets up a new one from the new address).
+        runner.path = crate::driver::path::PathFollow::open(remote);
         let (reconnect, loop_restart, traffic) = match &hold {
             Some(h) => {
                 let (tx, rx) = mpsc::unbounded_channel();
