@@ -13,8 +13,8 @@ use crate::sa::{IkeSa, IkeState, ReqKind};
 use crate::wire::{Message, Payload};
 
 use super::{
-    create_child, followup_ke, ike_auth, ike_sa_init, informational, intermediate, liveness, mobike,
-    reauth,
+    create_child, followup_ke, ike_auth, ike_sa_init, informational, intermediate, liveness,
+    mobike, reauth,
 };
 
 /// Fails the SA: Failed event (fatal: the IKE SA goes), kernel state removed, IkeSaDown; kept
