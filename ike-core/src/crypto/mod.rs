@@ -9,6 +9,7 @@
 //!   AES-CBC + HMAC), [`SkLayout`] for lengths.
 //! - [`prf`]: prf and prf+; [`keys`]: SKEYSEED, SK_*, rekey, Child SA KEYMAT.
 //! - [`auth`]: signed octets, PSK AUTH, RFC 7427/4754 signature AUTH.
+//! - [`mschapv2`]: MS-CHAPv2 responses and its EAP master session key (RFC 2759, RFC 3079).
 //! - [`signature`]: [`SigningKey`], [`SignatureScheme`]; [`asn1_alg_id`]: RFC 7427
 //!   AlgorithmIdentifiers and SPKI/PKCS#8 key types; [`pem`]: PEM to DER.
 //!
@@ -24,6 +25,7 @@ pub mod dh;
 mod error;
 pub mod keys;
 mod modp;
+pub mod mschapv2;
 pub mod pem;
 pub mod prf;
 pub mod provider;
