@@ -22,6 +22,7 @@ mod proposal_parse;
 mod robustness;
 mod sim_basic;
 mod sim_certs;
+mod sim_eap;
 mod sim_failures;
 mod sim_ike_collision;
 mod sim_liveness;

@@ -1,9 +1,11 @@
-//! The exchanges: IKE_SA_INIT, IKE_AUTH, INFORMATIONAL, CREATE_CHILD_SA, and message dispatch.
+//! The exchanges: IKE_SA_INIT, IKE_AUTH (with EAP), INFORMATIONAL, CREATE_CHILD_SA, and message dispatch.
 
 pub(crate) mod cert;
 pub(crate) mod cp;
 pub(crate) mod create_child;
 pub(crate) mod dispatch;
+pub(crate) mod eap;
+pub(crate) mod eap_method;
 pub(crate) mod ike_auth;
 pub(crate) mod ike_collision;
 pub(crate) mod ike_sa_init;
