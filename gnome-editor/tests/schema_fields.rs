@@ -36,10 +36,6 @@ const NOT_FIELDS: &[(&str, &str)] = &[
         "refused: XAUTH is IKEv1, not implemented yet (the IKEv1 issue adds the field)",
     ),
     (
-        "leftusername",
-        "refused: user name authentication is not supported yet (the EAP issue adds the field)",
-    ),
-    (
         "xauthpassword",
         "refused: XAUTH is IKEv1, not implemented yet (the IKEv1 issue adds the field)",
     ),

@@ -22,9 +22,9 @@ pub struct FailureContext {
 /// cannot pass; the journal line tells them apart).
 pub fn nm_reason(f: &Failure) -> PluginFailure {
     match f {
-        Failure::AuthenticationFailed { .. } | Failure::CertificateNameMismatch { .. } => {
-            PluginFailure::LoginFailed
-        }
+        Failure::AuthenticationFailed { .. }
+        | Failure::CertificateNameMismatch { .. }
+        | Failure::EapRefused { .. } => PluginFailure::LoginFailed,
         Failure::PeerNotify { notify_type, .. }
             if *notify_type == notify::AUTHENTICATION_FAILED =>
         {
@@ -80,6 +80,7 @@ pub fn explain(f: &Failure, ctx: &FailureContext) -> String {
             expected,
             presented,
         } => messages::certificate_name_mismatch(expected, presented),
+        Failure::EapRefused { method, detail } => messages::eap_refused(method, detail),
         Failure::TsUnacceptable => messages::ts_unacceptable(),
         Failure::InternalAddressFailure => messages::internal_address_failure(),
         Failure::FailedCpRequired => messages::cp_required(),
