@@ -148,6 +148,7 @@ pub const AUTH_TYPES: &[(&str, &str)] = &[
         tr_noop("IKEv2 EAP (user name and password)"),
     ),
     ("eap-gtc", tr_noop("IKEv2 EAP-GTC (one-time code)")),
+    ("eap-md5", tr_noop("IKEv2 EAP-MD5 (user name and password)")),
 ];
 
 /// Secret storage choices (NetworkManager secret flags).

@@ -254,3 +254,29 @@ fn eap_client_needs_a_certificate_gateway() {
         "{r:?}"
     );
 }
+
+#[test]
+fn md5_right_and_wrong_password() {
+    let md5 = || Setup {
+        client_method: EapMethod::Md5,
+        server_method: EapMethod::Md5,
+        ..Setup::default()
+    };
+    assert_up(&run(8, md5()));
+    let s = run(
+        9,
+        Setup {
+            password: "nope",
+            ..md5()
+        },
+    );
+    assert_refused(&s, |f| {
+        matches!(
+            f,
+            Failure::EapRefused {
+                method: "eap-md5",
+                ..
+            }
+        )
+    });
+}

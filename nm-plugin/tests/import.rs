@@ -636,7 +636,7 @@ fn strongswan_ipsec_conf_eap_road_warrior_imports() {
     // A method we do not offer is refused, not turned into a PSK profile.
     std::fs::write(
         &conf,
-        "conn office\n    keyexchange=ikev2\n    right=vpn.example.com\n    leftauth=eap-md5\n    eap_identity=carol\n",
+        "conn office\n    keyexchange=ikev2\n    right=vpn.example.com\n    leftauth=eap-tls\n    eap_identity=carol\n",
     )
     .unwrap();
     assert!(import::import_file(&conf, None).is_err());

@@ -592,7 +592,7 @@ fn eap_profile_parses_and_refuses_what_does_not_fit() {
     .unwrap();
     assert_eq!(gtc.auth, AuthMethod::Eap(ike_core::engine::EapMethod::Gtc));
     // The user name is required; a PSK gateway is refused; leftusername alone does nothing
-    // and is refused; EAP-MD5 is not offered.
+    // and is refused; EAP-TLS is not offered yet.
     let e = errors(&[("right", "gw"), ("leftauth", "eap-mschapv2")], &[]);
     assert!(e.iter().any(|m| m.starts_with("leftusername: ")), "{e:?}");
     let e = errors(
@@ -616,7 +616,7 @@ fn eap_profile_parses_and_refuses_what_does_not_fit() {
     let e = errors(
         &[
             ("right", "gw"),
-            ("leftauth", "eap-md5"),
+            ("leftauth", "eap-tls"),
             ("leftusername", "carol"),
         ],
         &[],

@@ -34,6 +34,9 @@ pub enum EapMethod {
     /// EAP-GTC (type 6): the password (or a one-time code) itself, protected only by the IKE
     /// SA; no master session key.
     Gtc,
+    /// EAP-MD5-Challenge (type 4): the server learns nothing but an MD5 of the password and its
+    /// challenge; not mutual, no master session key.
+    Md5,
 }
 
 impl EapMethod {
@@ -42,14 +45,16 @@ impl EapMethod {
         match self {
             EapMethod::MsChapV2 => 26,
             EapMethod::Gtc => 6,
+            EapMethod::Md5 => 4,
         }
     }
 
-    /// The method's name as strongSwan writes it (`eap-mschapv2`, `eap-gtc`).
+    /// The method's name as strongSwan writes it (`eap-mschapv2`, `eap-gtc`, `eap-md5`).
     pub fn name(self) -> &'static str {
         match self {
             EapMethod::MsChapV2 => "eap-mschapv2",
             EapMethod::Gtc => "eap-gtc",
+            EapMethod::Md5 => "eap-md5",
         }
     }
 }

@@ -3,7 +3,8 @@
 //! 32 zero octets, 64 octets in all).
 //!
 //! MD4 (the NT password hash) and single DES (the challenge response) are not offered by
-//! aws-lc-rs; they come from the RustCrypto `md4` and `des` crates, here and nowhere else.
+//! aws-lc-rs; they come from the RustCrypto `md4` and `des` crates, here and nowhere else
+//! (as MD5 for EAP-MD5 does in [`super::eap_md5`]).
 //! SHA-1 comes from aws-lc-rs. Every intermediate secret is zeroized when dropped.
 
 use aws_lc_rs::digest;

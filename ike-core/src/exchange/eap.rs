@@ -164,6 +164,16 @@ pub(crate) fn client_response(
                         state(sa)?.answered = true;
                         (t, creds.password.expose().to_vec())
                     }
+                    EapMethod::Md5 => {
+                        let st = sa
+                            .eap
+                            .as_deref_mut()
+                            .ok_or_else(|| IkeError::state("EAP"))?;
+                        (
+                            t,
+                            eap_method::md5_peer(st, &creds, eap.identifier, &eap.data)?,
+                        )
+                    }
                 },
                 // Another method: say which one we do (legacy Nak, RFC 3748 §5.3.1).
                 t if t > NAK => (NAK, vec![method.eap_type()]),
@@ -187,7 +197,7 @@ pub(crate) fn client_response(
             let st = state(sa)?;
             let done = match method {
                 EapMethod::MsChapV2 => st.mschap.as_ref().is_some_and(|m| m.server_verified),
-                EapMethod::Gtc => st.answered,
+                EapMethod::Gtc | EapMethod::Md5 => st.answered,
             };
             if !done {
                 return Err(Failure::AuthenticationFailed {
@@ -301,12 +311,14 @@ pub(crate) fn server_request(
             let data = match server.method {
                 EapMethod::MsChapV2 => eap_method::mschapv2_challenge(st, ctx)?,
                 EapMethod::Gtc => b"Password: ".to_vec(),
+                EapMethod::Md5 => eap_method::md5_challenge(st, ctx)?,
             };
             ServerNext::Request(data)
         }
         t if t == server.method.eap_type() => match server.method {
             EapMethod::MsChapV2 => eap_method::mschapv2_server(st, &server.users, &eap.data)?,
             EapMethod::Gtc => eap_method::gtc_server(st, &server.users, &eap.data),
+            EapMethod::Md5 => eap_method::md5_server(st, &server.users, eap.identifier, &eap.data),
         },
         _ => ServerNext::Failure,
     };

@@ -278,6 +278,64 @@ pub(crate) fn mschapv2_server(
     }
 }
 
+/// Peer: the EAP-MD5 response to a request's Type-Data (Value-Size, Value, Name).
+pub(crate) fn md5_peer(
+    st: &mut EapState,
+    creds: &EapCredentials,
+    identifier: u8,
+    data: &[u8],
+) -> Result<Vec<u8>, Failure> {
+    let size = usize::from(*data.first().ok_or_else(|| malformed_md5("request"))?);
+    let challenge = data
+        .get(1..1 + size)
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| malformed_md5("challenge"))?;
+    st.answered = true;
+    let mut out = vec![16];
+    out.extend_from_slice(&crate::crypto::eap_md5::response(
+        identifier,
+        creds.password.expose(),
+        challenge,
+    ));
+    Ok(out)
+}
+
+fn malformed_md5(what: &str) -> Failure {
+    Failure::ProtocolError(format!("malformed EAP-MD5 {what}"))
+}
+
+/// Server: the EAP-MD5 challenge that starts the method.
+pub(crate) fn md5_challenge(st: &mut EapState, ctx: &mut Ctx<'_>) -> Result<Vec<u8>, Failure> {
+    let challenge: [u8; 16] = array(&ctx.random(16)?, 0, "random")?;
+    st.md5_challenge = Some(challenge);
+    let mut out = vec![16];
+    out.extend_from_slice(&challenge);
+    out.extend_from_slice(SERVER_NAME);
+    Ok(out)
+}
+
+/// Server: an EAP-MD5 response checked against the user's password.
+pub(crate) fn md5_server(
+    st: &EapState,
+    users: &[(String, crate::api::SecretBytes)],
+    identifier: u8,
+    data: &[u8],
+) -> ServerNext {
+    let user = st.user.as_deref().unwrap_or_default();
+    let got = data.get(1..17).filter(|_| data.first() == Some(&16));
+    match (users.iter().find(|(u, _)| u == user), got, st.md5_challenge) {
+        (Some((_, password)), Some(got), Some(challenge)) => {
+            let want = crate::crypto::eap_md5::response(identifier, password.expose(), &challenge);
+            if bool::from(want.ct_eq(got)) {
+                ServerNext::Success
+            } else {
+                ServerNext::Failure
+            }
+        }
+        _ => ServerNext::Failure,
+    }
+}
+
 /// Server: an EAP-GTC response (the password itself) checked against the user's.
 pub(crate) fn gtc_server(
     st: &EapState,

@@ -27,6 +27,8 @@ pub(crate) struct EapState {
     pub msk: Option<Secret>,
     /// The MS-CHAPv2 run, once a challenge was sent or answered.
     pub mschap: Option<MsChapRun>,
+    /// Responder: the EAP-MD5 challenge sent.
+    pub md5_challenge: Option<[u8; 16]>,
     /// Initiator: a method answered a request of the gateway (GTC), so an EAP-Success may end
     /// the method.
     pub answered: bool,

@@ -308,7 +308,7 @@ impl Settings {
             _ => AuthMethod::Certificate,
         };
         match get("leftauth").as_deref() {
-            Some(m @ ("eap-mschapv2" | "eap-gtc")) => {
+            Some(m @ ("eap-mschapv2" | "eap-gtc" | "eap-md5")) => {
                 if get("authby").as_deref() == Some("secret") {
                     errors.push(SettingsError::new(
                         "authby",
@@ -321,17 +321,17 @@ impl Settings {
                         tr("is required with leftauth=eap-... (the user name the gateway knows)"),
                     ));
                 }
-                auth = AuthMethod::Eap(if m == "eap-gtc" {
-                    ike_core::engine::EapMethod::Gtc
-                } else {
-                    ike_core::engine::EapMethod::MsChapV2
+                auth = AuthMethod::Eap(match m {
+                    "eap-gtc" => ike_core::engine::EapMethod::Gtc,
+                    "eap-md5" => ike_core::engine::EapMethod::Md5,
+                    _ => ike_core::engine::EapMethod::MsChapV2,
                 });
             }
             _ => {
                 if get("leftusername").is_some() {
                     errors.push(SettingsError::new(
                         "leftusername",
-                        tr("is used only with EAP; set leftauth=eap-mschapv2 (or eap-gtc), or remove leftusername"),
+                        tr("is used only with EAP; set leftauth=eap-mschapv2 (or eap-gtc, eap-md5), or remove leftusername"),
                     ));
                 }
             }

@@ -150,7 +150,7 @@ pub const IKEV2_VALUES: &[&str] = &["never", "no", "permit", "propose", "yes", "
 /// Accepted `authby` values.
 pub const AUTHBY_VALUES: &[&str] = &["secret", "rsasig", "ecdsa", "cert"];
 /// Accepted `leftauth` values: EAP methods (strongSwan's names).
-pub const LEFTAUTH_VALUES: &[&str] = &["eap-mschapv2", "eap-gtc"];
+pub const LEFTAUTH_VALUES: &[&str] = &["eap-mschapv2", "eap-gtc", "eap-md5"];
 /// Accepted `fragmentation` values.
 pub const FRAGMENTATION_VALUES: &[&str] = &["yes", "no", "force"];
 /// Accepted `dpdaction` values.
@@ -183,7 +183,7 @@ pub const KEYS: &[Key] = &[
     data("rightid", Kind::Identity, None, Ls, tr_noop("The gateway's IKE identity; by default its IP address or, with certificates, the host name or address in right, which its certificate must name (DNS or IP subjectAltName).")),
     data("leftid", Kind::Identity, None, Ls, tr_noop("Our IKE identity; by default our IP address or the subject of our certificate.")),
     data("authby", Kind::Choice(AUTHBY_VALUES), Some("secret"), Ls, tr_noop("How we authenticate: secret (pre-shared key) or a certificate (rsasig, ecdsa and cert all mean certificate).")),
-    data("leftauth", Kind::Choice(LEFTAUTH_VALUES), None, Ike, tr_noop("How we authenticate when it differs from authby, as strongSwan writes it: eap-mschapv2 (user name and password, EAP-MSCHAPv2) or eap-gtc (a password or one-time code, EAP-GTC), RFC 7296 §2.16. The gateway then authenticates with its certificate (rightca, rightid, the name in right, as for authby=cert), and authby may only be left out or name certificates.")),
+    data("leftauth", Kind::Choice(LEFTAUTH_VALUES), None, Ike, tr_noop("How we authenticate when it differs from authby, as strongSwan writes it: eap-mschapv2 (user name and password, EAP-MSCHAPv2), eap-gtc (a password or one-time code, EAP-GTC) or eap-md5 (user name and password, EAP-MD5, which does not prove the gateway knows the password), RFC 7296 §2.16. The gateway then authenticates with its certificate (rightca, rightid, the name in right, as for authby=cert), and authby may only be left out or name certificates.")),
     data("leftusername", Kind::UserName, None, Ls, tr_noop("Our user name for EAP (leftauth=eap-...), sent as the EAP identity; our IKE identity stays leftid.")),
     data("leftcert", Kind::File, None, Ls, tr_noop("Our certificate (PEM or DER file); for authby=cert.")),
     data("leftkey", Kind::File, None, Ike, tr_noop("The private key of our certificate (PEM or DER PKCS#8 file).")),

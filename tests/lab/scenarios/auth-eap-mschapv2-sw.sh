@@ -13,6 +13,9 @@ scenario_run() {
 	lab_topo --left-unconfigured --rhost
 	lab_eap_gateway "$USER_NAME" "$PASSWORD"
 	lab_nm_ike_client
+	# NetworkManager waits 5 s for the service's bus name; under emulation on a busy machine the
+	# first read of the debug binary over 9p can take most of that, so read it beforehand.
+	cat "$(lab_nm_ike_service)" >/dev/null
 	# The IKE identity (leftid) is not the EAP identity (leftusername).
 	lab_nm_ike_add ikevpn "right=$LAB_RIGHT_IP, rightid=gw.lab.test, rightca=$LAB_RUN/pki/ca.crt, leftid=laptop.lab.test, leftauth=eap-mschapv2, leftusername=$USER_NAME, rightsubnet=$LAB_RIGHT_LAN, esp=aes_gcm128, password-flags=0" \
 		"password=$PASSWORD"
