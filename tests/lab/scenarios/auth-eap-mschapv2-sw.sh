@@ -11,7 +11,7 @@ PASSWORD="lab-eap-mschapv2-Pa55word"
 
 scenario_run() {
 	lab_topo --left-unconfigured --rhost
-	lab_eap_gateway "$USER_NAME" "$PASSWORD"
+	lab_eap_gateway eap-mschapv2 "$USER_NAME" "$PASSWORD"
 	lab_nm_ike_client
 	# NetworkManager waits 5 s for the service's bus name; under emulation on a busy machine the
 	# first read of the debug binary over 9p can take most of that, so read it beforehand.

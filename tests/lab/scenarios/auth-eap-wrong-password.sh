@@ -11,7 +11,7 @@ PASSWORD="lab-eap-wrong-password-Right1"
 
 scenario_run() {
 	lab_topo --left-unconfigured
-	lab_eap_gateway "$USER_NAME" "$PASSWORD" --libipsec
+	lab_eap_gateway eap-mschapv2 "$USER_NAME" "$PASSWORD" --libipsec
 	lab_nm_ike_start left --iface wan0
 	# nmcli reads the same .name file; a wrapper records how the dialog is called.
 	local vpnd dialog calls
