@@ -126,8 +126,7 @@ fuzz_target!(|data: &[u8]| {
                     let len = usize::from(input.u8().unwrap_or(0));
                     inner = input.bytes(len).to_vec();
                 }
-                if let Some(m) = p.forge(to, exchange::IKE_AUTH, response, msg_id, first, &inner)
-                {
+                if let Some(m) = p.forge(to, exchange::IKE_AUTH, response, msg_id, first, &inner) {
                     p.inject(to, &m);
                 }
             }
@@ -148,6 +147,9 @@ fuzz_target!(|data: &[u8]| {
         let up = p.events[i]
             .iter()
             .any(|e| matches!(e, Event::IkeSaUp { .. }));
-        assert!(!installed || up, "engine {i} installed an SA without an IKE SA up");
+        assert!(
+            !installed || up,
+            "engine {i} installed an SA without an IKE SA up"
+        );
     }
 });
