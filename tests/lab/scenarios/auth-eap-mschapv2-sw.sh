@@ -30,9 +30,8 @@ scenario_run() {
 	grep -Eq "authentication of 'laptop.lab.test' with EAP successful" "$log" ||
 		lab_fail "charon did not verify our MSK-based AUTH"
 	lab_charon_sas gw >"$LAB_OUT/gw-sas.txt" 2>&1 || true
-	grep -q "remote-eap-id: $USER_NAME" "$LAB_OUT/gw-sas.txt" ||
-		grep -q "'$USER_NAME'" "$LAB_OUT/gw-sas.txt" ||
-		lab_fail "charon does not show the EAP identity $USER_NAME (see gw-sas.txt)"
+	grep -q "remote 'laptop.lab.test' @ $LAB_LEFT_IP\[[0-9]*\] EAP: '$USER_NAME'" "$LAB_OUT/gw-sas.txt" ||
+		lab_fail "charon does not show our IKE identity laptop.lab.test with the EAP identity $USER_NAME (see gw-sas.txt)"
 
 	local vip
 	vip=$(lab_ip left -4 addr show | grep -Eo 'inet 10\.3\.0\.[0-9]+' | head -n1 | cut -d' ' -f2)
