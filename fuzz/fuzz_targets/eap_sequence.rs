@@ -67,6 +67,7 @@ fn pair(method: EapMethod) -> Pair {
         trust_anchors: vec![CA.to_vec()],
         require_id_match: true,
         peer_name: None,
+        revocation: Default::default(),
     };
     let cfg = EngineConfig {
         // Inside the test PKI's validity (see ike-core/tests/sim_certs.rs).

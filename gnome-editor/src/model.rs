@@ -74,7 +74,8 @@ pub fn applies(key: &str, authby: &str) -> bool {
     let cert = !eap && authby != "secret";
     match key {
         "leftcert" | "leftkey" | "leftpkcs12" | "leftkey-password" => cert,
-        "rightca" => cert || eap,
+        // The gateway's certificate is checked the same way with EAP.
+        "rightca" | "rightcrl" | "crl-strict" => cert || eap,
         "pskvalue" => authby == "secret",
         "leftusername" | "password" => eap,
         _ => true,
@@ -329,6 +330,20 @@ mod tests {
         assert_eq!(
             values_from(&m(&[("authby", "rsasig")]), &m(&[]))["authby"],
             "cert"
+        );
+    }
+
+    #[test]
+    fn revocation_fields_belong_to_certificate_authentication() {
+        assert!(applies("rightcrl", "cert") && applies("crl-strict", "ecdsa"));
+        assert!(!applies("rightcrl", "secret") && !applies("crl-strict", "secret"));
+        let mut v = psk_values();
+        v.insert("rightcrl".into(), "/etc/ipsec.d/crls/ca.crl".into());
+        v.insert("crl-strict".into(), "yes".into());
+        let (d, _) = to_profile(&v, &m(&[]), &m(&[])).unwrap();
+        assert!(
+            !d.contains_key("rightcrl") && !d.contains_key("crl-strict"),
+            "{d:?}"
         );
     }
 

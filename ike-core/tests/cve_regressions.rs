@@ -412,6 +412,7 @@ fn cve_2021_45079_early_eap_success_is_refused() {
         trust_anchors: vec![der("ca.der")],
         require_id_match: true,
         peer_name: None,
+        revocation: Default::default(),
     };
     let cfg = EngineConfig {
         wall_clock_at_zero: Some(1_798_000_000 - 1000),

@@ -87,6 +87,7 @@ fn run(seed: u64, s: Setup) -> Sim {
         trust_anchors: vec![der(&format!("{}.der", s.trust))],
         require_id_match: true,
         peer_name: None,
+        revocation: Default::default(),
     };
     sim.nodes[0].engine.initiate(sim.now, c).unwrap();
     sim.run_until(Duration::from_secs(10), established);

@@ -26,6 +26,7 @@ pub mod dh;
 pub mod eap_md5;
 mod error;
 pub mod keys;
+pub mod mlkem;
 mod modp;
 pub mod mschapv2;
 pub mod pem;

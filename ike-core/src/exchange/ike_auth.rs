@@ -33,7 +33,7 @@ pub(crate) fn signed_octets(
     } else {
         (&sa.init.init_resp, &sa.init.ni)
     };
-    crypto::auth::signed_octets(
+    let mut octets = crypto::auth::signed_octets(
         crypto::default_provider(),
         keys.suite.prf,
         msg,
@@ -41,7 +41,10 @@ pub(crate) fn signed_octets(
         keys.sk_p(initiator_side),
         &id.auth_octets(),
     )
-    .map_err(IkeError::from)
+    .map_err(IkeError::from)?;
+    // RFC 9242 §3.3.2: IntAuth after the IKE_INTERMEDIATE exchanges, if any.
+    octets.extend_from_slice(&super::intermediate::int_auth_suffix(sa));
+    Ok(octets)
 }
 
 /// PSK AUTH value for `initiator_side` (whose ID is `id`).
@@ -93,7 +96,7 @@ pub(crate) fn verify_peer(
     id: &IdPayload,
     auth: &AuthPayload,
     p: &[Payload],
-) -> Result<(), Failure> {
+) -> Result<Option<String>, Failure> {
     let failed = |detail: String| Failure::AuthenticationFailed {
         by: AuthBy::Us,
         detail,
@@ -118,12 +121,14 @@ pub(crate) fn verify_peer(
                 &octets,
                 &auth.data,
             )
+            .map(|()| None)
             .map_err(|_| failed("pre-shared key mismatch".to_string()))
         }
         RemoteAuth::Certificate {
             trust_anchors,
             require_id_match,
             peer_name,
+            revocation,
         } => {
             let configured_id = sa.profile.remote_id.is_some();
             if sa.initiator && !configured_id && peer_name.is_none() {
@@ -144,6 +149,7 @@ pub(crate) fn verify_peer(
                 &cert::CertChecks {
                     id: Some((peer.as_ref(), id_check)),
                     name: peer_name.as_ref(),
+                    revocation,
                 },
                 trust_anchors,
                 cert::unix_now(ctx)?,
@@ -156,6 +162,16 @@ pub(crate) fn verify_peer(
         RemoteAuth::Eap(_) => Err(failed(
             "an AUTH payload came where EAP authentication is required".into(),
         )),
+    }
+}
+
+/// Reports a peer certificate accepted without a complete revocation check.
+fn report_unchecked(sa: &IkeSa, ctx: &mut Ctx<'_>, unchecked: Option<String>) {
+    if let Some(detail) = unchecked {
+        ctx.event(Event::RevocationUnchecked {
+            sa: sa.handle,
+            detail,
+        });
     }
 }
 
@@ -179,6 +195,7 @@ pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), IkeError> {
 
 /// Initiator: the SPI arrived; send IKE_AUTH.
 pub(crate) fn send_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32) -> Result<(), IkeError> {
+    sa.init.auth_mid = sa.next_msg_id;
     let id = id_payload(&sa.profile.local_id);
     // With EAP the first IKE_AUTH request has no AUTH (RFC 7296 §2.16).
     let eap = matches!(sa.profile.local_auth, LocalAuth::Eap(_));
@@ -271,7 +288,7 @@ pub(crate) fn on_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, p: &[Payload]) -> R
 /// returns the IDr and the identity in it.
 pub(crate) fn check_responder(
     sa: &IkeSa,
-    ctx: &Ctx<'_>,
+    ctx: &mut Ctx<'_>,
     p: &[Payload],
 ) -> Result<(IdPayload, Option<Identity>), Failure> {
     if find_notify(p, notify::AUTHENTICATION_FAILED).is_some() {
@@ -311,7 +328,8 @@ pub(crate) fn check_responder(
             });
         }
     }
-    verify_peer(sa, ctx, idr, auth, p)?;
+    let unchecked = verify_peer(sa, ctx, idr, auth, p)?;
+    report_unchecked(sa, ctx, unchecked);
     Ok((idr.clone(), peer))
 }
 
@@ -470,6 +488,7 @@ pub(crate) fn on_request(
     let Some(idi) = idi else {
         return Err(Failure::ProtocolError("IKE_AUTH without IDi".into()));
     };
+    sa.init.auth_mid = msg_id;
     let peer = Identity::from_wire(idi.id_type, &idi.data);
     // Select the responder configuration by the initiator's identity.
     let chosen_cfg = ctx
@@ -522,7 +541,7 @@ pub(crate) fn on_request(
         ));
     };
     match verify_peer(sa, ctx, idi, auth, p) {
-        Ok(()) => {}
+        Ok(unchecked) => report_unchecked(sa, ctx, unchecked),
         // Our own fault (no wall clock, a crypto failure): not the peer's authentication
         // failing, so no AUTHENTICATION_FAILED is sent for it.
         Err(f @ Failure::Local { .. }) => return Err(f),

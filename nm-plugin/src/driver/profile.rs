@@ -7,7 +7,7 @@ use crate::settings::{
 };
 use ike_core::engine::{
     ChildConfig, ConnectionConfig, Fragmentation, Identity, LocalAuth, Mode, PeerName, RemoteAuth,
-    RequestConfig, RetransmitConfig, SecretBytes,
+    RequestConfig, RetransmitConfig, Revocation, SecretBytes,
 };
 use ike_core::proposal::{self, Proposal, Protocol};
 use ike_core::wire::TrafficSelector;
@@ -83,7 +83,7 @@ fn gateway_name(gateway: &str) -> Result<PeerName, String> {
 }
 
 /// How the gateway's certificate is checked: the trust anchors (`rightca` or the system
-/// store) and the identity or name it must prove.
+/// store), the identity or name it must prove, and the CRLs (`rightcrl`).
 fn gateway_certificate(settings: &Settings, files: &FileAccess) -> Result<RemoteAuth, String> {
     let ca_path = settings
         .ca
@@ -108,6 +108,13 @@ fn gateway_certificate(settings: &Settings, files: &FileAccess) -> Result<Remote
         trust_anchors: files.read_certs("rightca", ca_path)?,
         require_id_match: settings.require_id_on_certificate,
         peer_name,
+        revocation: Revocation {
+            crls: match settings.crl.as_deref() {
+                Some(p) => files.read_crls("rightcrl", p)?,
+                None => Vec::new(),
+            },
+            strict: settings.crl_strict,
+        },
     })
 }
 

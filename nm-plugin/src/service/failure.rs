@@ -24,6 +24,7 @@ pub fn nm_reason(f: &Failure) -> PluginFailure {
     match f {
         Failure::AuthenticationFailed { .. }
         | Failure::CertificateNameMismatch { .. }
+        | Failure::CertificateRevoked { .. }
         | Failure::EapRefused { .. } => PluginFailure::LoginFailed,
         Failure::PeerNotify { notify_type, .. }
             if *notify_type == notify::AUTHENTICATION_FAILED =>
@@ -81,6 +82,13 @@ pub fn explain(f: &Failure, ctx: &FailureContext) -> String {
             presented,
         } => messages::certificate_name_mismatch(expected, presented),
         Failure::EapRefused { method, detail } => messages::eap_refused(method, detail),
+        Failure::CertificateRevoked {
+            subject,
+            serial,
+            issuer,
+            revoked_at,
+            reason,
+        } => messages::certificate_revoked(subject, serial, issuer, revoked_at, reason.as_deref()),
         Failure::TsUnacceptable => messages::ts_unacceptable(),
         Failure::InternalAddressFailure => messages::internal_address_failure(),
         Failure::FailedCpRequired => messages::cp_required(),
