@@ -27,12 +27,13 @@ const NOT_FIELDS: &[(&str, &str)] = &[
          field is how the gateway's certificate is checked)",
     ),
     (
-        "leftxauthusername",
-        "refused: XAUTH is IKEv1, not implemented yet (the IKEv1 issue adds the field)",
+        "leftauth",
+        "shown as the EAP entries of the Authentication choice (authby's field), which the \
+         model writes as leftauth",
     ),
     (
-        "leftusername",
-        "refused: user name authentication is not supported yet (the EAP issue adds the field)",
+        "leftxauthusername",
+        "refused: XAUTH is IKEv1, not implemented yet (the IKEv1 issue adds the field)",
     ),
     (
         "xauthpassword",
@@ -172,10 +173,16 @@ fn every_offered_choice_is_accepted_by_the_service() {
         for (value, _) in choices.iter().filter(|(v, _)| !v.is_empty()) {
             let mut data = std::collections::BTreeMap::new();
             data.insert("right".to_string(), "192.0.2.1".to_string());
-            if fl.key == "authby" && *value != "secret" {
-                data.insert("leftpkcs12".to_string(), "/etc/nm-ike/me.p12".to_string());
+            if fl.key == "authby" && value.starts_with("eap-") {
+                // The model writes an EAP method as leftauth (see model::to_profile).
+                data.insert("leftauth".to_string(), (*value).to_string());
+                data.insert("leftusername".to_string(), "carol".to_string());
+            } else {
+                if fl.key == "authby" && *value != "secret" {
+                    data.insert("leftpkcs12".to_string(), "/etc/nm-ike/me.p12".to_string());
+                }
+                data.insert(fl.key.to_string(), (*value).to_string());
             }
-            data.insert(fl.key.to_string(), (*value).to_string());
             let mut secrets = std::collections::BTreeMap::new();
             secrets.insert("pskvalue".to_string(), "x".to_string());
             let r = nm_plugin::settings::Settings::from_maps(&data, &secrets);

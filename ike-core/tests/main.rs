@@ -26,6 +26,7 @@ mod sim_addke;
 mod sim_addke_rekey;
 mod sim_basic;
 mod sim_certs;
+mod sim_eap;
 mod sim_failures;
 mod sim_ike_collision;
 mod sim_liveness;

@@ -593,6 +593,93 @@ fn dhgroup_with_other_proposals_is_refused() {
     }
 }
 
+fn eap_profile() -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    (
+        maps(&[
+            ("right", "vpn.example.com"),
+            ("rightid", "@vpn.example.com"),
+            ("leftauth", "eap-mschapv2"),
+            ("leftusername", "carol"),
+            ("rightca", "/etc/nm-ike/ca.pem"),
+            ("ikev2", "insist"),
+            ("leftmodecfgclient", "yes"),
+            ("narrowing", "yes"),
+            ("salifetime", "1h"),
+            ("rightsubnet", "0.0.0.0/0"),
+            ("ikelifetime", "8h"),
+            ("fragmentation", "yes"),
+            ("mobike", "no"),
+            ("type", "tunnel"),
+            ("dpdaction", "clear"),
+        ]),
+        maps(&[("password", "pa55 word")]),
+    )
+}
+
+#[test]
+fn eap_travels_through_swanctl_both_ways() {
+    let (d, s) = eap_profile();
+    let text = export::to_swanctl("rw", &d, &s).unwrap();
+    for line in [
+        "auth = eap-mschapv2",
+        "eap_id = carol",
+        "auth = pubkey",
+        "cacerts = /etc/nm-ike/ca.pem",
+        "eap-rw {",
+        "id = carol",
+        "secret = \"pa55 word\"",
+    ] {
+        assert!(text.contains(line), "{line} missing:\n{text}");
+    }
+    assert!(!text.contains("ike-rw"), "{text}");
+    let f = tempdir("eap-sw").join("rw.conf");
+    std::fs::write(&f, &text).unwrap();
+    let imp = import::import_file(&f, None).unwrap();
+    assert_eq!(imp.data, d, "{text}");
+    assert_eq!(imp.secrets, s);
+}
+
+#[test]
+fn eap_travels_through_ipsec_conf_both_ways() {
+    // Libreswan has no EAP-MSCHAPv2: the keys travel as nm-ike comments.
+    let (d, _) = eap_profile();
+    let out = export::to_ipsec_conf("rw", &d, &BTreeMap::new()).unwrap();
+    assert!(
+        out.conf.contains("# nm-ike: leftauth=eap-mschapv2"),
+        "{}",
+        out.conf
+    );
+    assert!(!out.conf.contains("authby"), "{}", out.conf);
+    let f = tempdir("eap-ls").join("rw.conf");
+    std::fs::write(&f, &out.conf).unwrap();
+    let imp = import::import_file(&f, None).unwrap();
+    assert_eq!(imp.data, d, "{}", out.conf);
+}
+
+#[test]
+fn strongswan_ipsec_conf_eap_road_warrior_imports() {
+    // strongSwan's ipsec.conf spelling of an EAP-MSCHAPv2 client.
+    let dir = tempdir("eap-sw-ipsec");
+    let conf = dir.join("ipsec.conf");
+    std::fs::write(
+        &conf,
+        "conn office\n    keyexchange=ikev2\n    right=vpn.example.com\n    rightid=@vpn.example.com\n    rightauth=pubkey\n    leftauth=eap-mschapv2\n    eap_identity=carol\n    leftsourceip=%config\n    rightsubnet=0.0.0.0/0\n    auto=add\n",
+    )
+    .unwrap();
+    let imp = import::import_file(&conf, None).unwrap();
+    assert_eq!(get(&imp, "leftauth"), Some("eap-mschapv2"));
+    assert_eq!(get(&imp, "leftusername"), Some("carol"));
+    assert_eq!(get(&imp, "authby"), None);
+    assert!(imp.secrets.is_empty());
+    // A method we do not offer is refused, not turned into a PSK profile.
+    std::fs::write(
+        &conf,
+        "conn office\n    keyexchange=ikev2\n    right=vpn.example.com\n    leftauth=eap-tls\n    eap_identity=carol\n",
+    )
+    .unwrap();
+    assert!(import::import_file(&conf, None).is_err());
+}
+
 /// RFC 9370 additional key exchanges travel both ways: swanctl `ke1_` tokens, Libreswan
 /// `;addke1=`, and back to the same profile.
 #[test]

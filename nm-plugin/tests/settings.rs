@@ -454,7 +454,6 @@ fn every_networkmanager_libreswan_key_is_known() {
     for (key, words) in [
         ("rightcert", "not supported yet"),
         ("leftxauthusername", "not supported yet"),
-        ("leftusername", "not supported yet"),
     ] {
         let e = errors(&[("right", "gw"), (key, "anything")], &psk);
         assert!(
@@ -575,4 +574,77 @@ fn nm_ike_up_refuses_dpdaction_hold_with_a_reason() {
         text.contains("dpdaction=hold is carried out by nm-ike-service"),
         "{text}"
     );
+}
+
+#[test]
+fn eap_profile_parses_and_refuses_what_does_not_fit() {
+    let s = Settings::from_maps(
+        &map(&[
+            ("right", "vpn.example.org"),
+            ("leftauth", "eap-mschapv2"),
+            ("leftusername", "DOMAIN\\carol"),
+        ]),
+        &map(&[("password", "pw")]),
+    )
+    .unwrap();
+    assert_eq!(
+        s.auth,
+        AuthMethod::Eap(ike_core::engine::EapMethod::MsChapV2)
+    );
+    assert_eq!(s.user.as_deref(), Some("DOMAIN\\carol"));
+    assert_eq!(format!("{:?}", s.password), "Some(Secret(<redacted>))");
+    // No certificate of ours is needed.
+    assert!(s.cert.is_none());
+    let gtc = Settings::from_maps(
+        &map(&[
+            ("right", "gw"),
+            ("leftauth", "eap-gtc"),
+            ("leftusername", "carol"),
+        ]),
+        &map(&[]),
+    )
+    .unwrap();
+    assert_eq!(gtc.auth, AuthMethod::Eap(ike_core::engine::EapMethod::Gtc));
+    // The user name is required; a PSK gateway is refused; leftusername alone does nothing
+    // and is refused; EAP-TLS is not offered yet.
+    let e = errors(&[("right", "gw"), ("leftauth", "eap-mschapv2")], &[]);
+    assert!(e.iter().any(|m| m.starts_with("leftusername: ")), "{e:?}");
+    let e = errors(
+        &[
+            ("right", "gw"),
+            ("leftauth", "eap-mschapv2"),
+            ("leftusername", "carol"),
+            ("authby", "secret"),
+        ],
+        &[],
+    );
+    assert!(e.iter().any(|m| m.starts_with("authby: ")), "{e:?}");
+    let e = errors(
+        &[("right", "gw"), ("leftusername", "carol")],
+        &[("pskvalue", "x")],
+    );
+    assert!(
+        e.len() == 1 && e[0].starts_with("leftusername: ") && e[0].contains("leftauth"),
+        "{e:?}"
+    );
+    let e = errors(
+        &[
+            ("right", "gw"),
+            ("leftauth", "eap-tls"),
+            ("leftusername", "carol"),
+        ],
+        &[],
+    );
+    assert!(e.iter().any(|m| m.starts_with("leftauth: ")), "{e:?}");
+    // The password is a secret, never data.
+    let e = errors(
+        &[
+            ("right", "gw"),
+            ("leftauth", "eap-gtc"),
+            ("leftusername", "carol"),
+            ("password", "pw"),
+        ],
+        &[],
+    );
+    assert!(e.iter().any(|m| m.starts_with("password: ")), "{e:?}");
 }

@@ -76,6 +76,14 @@ pub enum Failure {
         /// The names the certificate presents (`DNS:…`, `IP:…`, `email:…`), in order.
         presented: Vec<String>,
     },
+    /// The gateway refused our EAP user name or password (EAP-Failure, or an EAP method's own
+    /// failure message such as MS-CHAPv2's `E=691`).
+    EapRefused {
+        /// The EAP method (`eap-mschapv2`, ...).
+        method: &'static str,
+        /// What the gateway said, when it said anything (sanitized, printable ASCII).
+        detail: String,
+    },
     /// A certificate of the peer's chain is listed as revoked by a configured CRL
     /// ([`Revocation`](super::Revocation)); we send AUTHENTICATION_FAILED.
     CertificateRevoked {
@@ -188,7 +196,8 @@ impl Failure {
             Failure::NoProposalChosen { .. } => Some(notify::NO_PROPOSAL_CHOSEN),
             Failure::AuthenticationFailed { .. }
             | Failure::CertificateNameMismatch { .. }
-            | Failure::CertificateRevoked { .. } => Some(notify::AUTHENTICATION_FAILED),
+            | Failure::CertificateRevoked { .. }
+            | Failure::EapRefused { .. } => Some(notify::AUTHENTICATION_FAILED),
             Failure::TsUnacceptable => Some(notify::TS_UNACCEPTABLE),
             Failure::InternalAddressFailure => Some(notify::INTERNAL_ADDRESS_FAILURE),
             Failure::FailedCpRequired => Some(notify::FAILED_CP_REQUIRED),
@@ -252,6 +261,13 @@ impl fmt::Display for Failure {
                     write!(f, "no DNS name or IP address")?;
                 } else {
                     write!(f, "{}", presented.join(", "))?;
+                }
+                write!(f, ")")
+            }
+            Failure::EapRefused { method, detail } => {
+                write!(f, "the gateway refused the user name or password ({method}")?;
+                if !detail.is_empty() {
+                    write!(f, ": {detail}")?;
                 }
                 write!(f, ")")
             }

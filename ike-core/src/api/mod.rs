@@ -16,8 +16,8 @@ mod time;
 
 pub use config::{
     load_pem_certs, load_pem_crls, AddressPool, ChildConfig, ConfigError, ConnectionConfig,
-    EngineConfig, Fragmentation, LocalAuth, Mode, RemoteAuth, RequestConfig, ResponderConfig,
-    Revocation, ServeConfig,
+    EapCredentials, EapMethod, EapServer, EngineConfig, Fragmentation, LocalAuth, Mode, RemoteAuth,
+    RequestConfig, ResponderConfig, Revocation, ServeConfig,
 };
 pub(crate) use error::IkeError;
 pub use failure::{AuthBy, Failure, LocalFault, Phase};

@@ -113,8 +113,8 @@ use std::sync::Arc;
 
 pub use crate::api::{
     load_pem_certs, load_pem_crls, AddressPool, ChildConfig, ConfigError, ConnectionConfig,
-    EngineConfig, Fragmentation, LocalAuth, Mode, RemoteAuth, RequestConfig, ResponderConfig,
-    Revocation, ServeConfig,
+    EapCredentials, EapMethod, EapServer, EngineConfig, Fragmentation, LocalAuth, Mode, RemoteAuth,
+    RequestConfig, ResponderConfig, Revocation, ServeConfig,
 };
 pub use crate::api::{
     AssignedAddress, Direction, DownReason, EspCipher, Event, IkeSaHandle, KernelEvent, KernelOp,
@@ -218,6 +218,23 @@ impl Engine {
         if conn.force_encap && conn.no_encap {
             return Err(ConfigError::Invalid(
                 "forced UDP encapsulation and no UDP encapsulation at once".into(),
+            ));
+        }
+        if let LocalAuth::Eap(creds) = &conn.local_auth {
+            // The gateway must prove itself with its certificate before we answer EAP.
+            if !matches!(conn.remote_auth, RemoteAuth::Certificate { .. }) {
+                return Err(ConfigError::Invalid(
+                    "EAP needs the peer to authenticate with a certificate".into(),
+                ));
+            }
+            if creds.user.is_empty() {
+                return Err(ConfigError::Invalid("EAP needs a user name".into()));
+            }
+        }
+        if matches!(conn.remote_auth, RemoteAuth::Eap(_)) {
+            return Err(ConfigError::Invalid(
+                "EAP authenticates initiators; a connection we start cannot ask it of the peer"
+                    .into(),
             ));
         }
         if let LocalAuth::Certificate { chain, key } = &conn.local_auth {

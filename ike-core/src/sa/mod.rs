@@ -1,6 +1,7 @@
 //! IKE SA and Child SA state.
 
 pub(crate) mod child_sa;
+pub(crate) mod eap;
 pub(crate) mod followup;
 pub(crate) mod keys;
 pub(crate) mod liveness;
@@ -257,6 +258,8 @@ pub(crate) struct IkeSa {
     pub reauth_of: Option<reauth::ReauthLink>,
     /// The virtual addresses the gateway assigned to this IKE SA (initiator).
     pub assigned: Vec<std::net::IpAddr>,
+    /// EAP inside IKE_AUTH (RFC 7296 §2.16), while it runs and until the final AUTH.
+    pub eap: Option<Box<eap::EapState>>,
     /// Our CREATE_CHILD_SA's additional key exchanges under way (RFC 9370).
     pub followup_out: Option<Box<followup::FollowupOut>>,
     /// The peer's CREATE_CHILD_SA waiting for its IKE_FOLLOWUP_KE requests.

@@ -176,6 +176,21 @@ pub fn auth_rejected_by_gateway(detail: &str) -> String {
     )
 }
 
+/// The gateway refused our EAP user name or password.
+pub fn eap_refused(method: &str, detail: &str) -> String {
+    if detail.is_empty() {
+        trf(
+            "The gateway refused the user name or password ({method}): check leftusername and the password.",
+            &[("method", &method)],
+        )
+    } else {
+        trf(
+            "The gateway refused the user name or password ({method}: {detail}): check leftusername and the password.",
+            &[("method", &method), ("detail", &detail)],
+        )
+    }
+}
+
 /// We could not authenticate the gateway.
 pub fn auth_gateway_failed(detail: &str) -> String {
     trf(

@@ -22,6 +22,9 @@ pub enum AuthMethod {
     Psk,
     /// Certificate and private key (`authby=rsasig|ecdsa|cert`).
     Certificate,
+    /// A user name and password through EAP (`leftauth=eap-...`); the gateway proves itself
+    /// with its certificate.
+    Eap(ike_core::engine::EapMethod),
 }
 
 /// IKE fragmentation policy.
@@ -130,6 +133,10 @@ pub struct Settings {
     pub auth: AuthMethod,
     /// The PSK (`pskvalue` secret).
     pub psk: Option<Secret>,
+    /// Our EAP user name (`leftusername`).
+    pub user: Option<String>,
+    /// Our EAP password (`password` secret).
+    pub password: Option<Secret>,
     /// Our certificate file (`leftcert`).
     pub cert: Option<PathBuf>,
     /// Our private key file (`leftkey`).
@@ -302,10 +309,39 @@ impl Settings {
                 tr("IKEv1 is not supported; use ikev2=insist (or yes, propose, permit)"),
             ));
         }
-        let auth = match get_or("authby").as_str() {
+        let mut auth = match get_or("authby").as_str() {
             "secret" => AuthMethod::Psk,
             _ => AuthMethod::Certificate,
         };
+        match get("leftauth").as_deref() {
+            Some(m @ ("eap-mschapv2" | "eap-gtc" | "eap-md5")) => {
+                if get("authby").as_deref() == Some("secret") {
+                    errors.push(SettingsError::new(
+                        "authby",
+                        tr("authby=secret cannot be combined with leftauth=eap-...: with EAP the gateway authenticates with its certificate; remove authby"),
+                    ));
+                }
+                if get("leftusername").is_none() {
+                    errors.push(SettingsError::new(
+                        "leftusername",
+                        tr("is required with leftauth=eap-... (the user name the gateway knows)"),
+                    ));
+                }
+                auth = AuthMethod::Eap(match m {
+                    "eap-gtc" => ike_core::engine::EapMethod::Gtc,
+                    "eap-md5" => ike_core::engine::EapMethod::Md5,
+                    _ => ike_core::engine::EapMethod::MsChapV2,
+                });
+            }
+            _ => {
+                if get("leftusername").is_some() {
+                    errors.push(SettingsError::new(
+                        "leftusername",
+                        tr("is used only with EAP; set leftauth=eap-mschapv2 (or eap-gtc, eap-md5), or remove leftusername"),
+                    ));
+                }
+            }
+        }
         let file = |k: &str| get(k).map(PathBuf::from);
         if auth == AuthMethod::Certificate && get("leftpkcs12").is_none() {
             if get("leftcert").is_none() {
@@ -409,6 +445,8 @@ impl Settings {
             local_id: get("leftid"),
             auth,
             psk: secret("pskvalue"),
+            user: get("leftusername"),
+            password: secret("password"),
             cert: file("leftcert"),
             key: file("leftkey"),
             pkcs12: file("leftpkcs12"),

@@ -50,6 +50,8 @@ pub enum Kind {
     Mark,
     /// A network interface name (1-15 characters: letters, digits, `_`, `-`, `.`).
     InterfaceName,
+    /// A user name (EAP identity): 1 to 255 characters, as the gateway knows it.
+    UserName,
     /// Secret text (a PSK or a password); never logged.
     Secret,
     /// A NetworkManager-libreswan key we accept but do not act on.
@@ -147,6 +149,8 @@ use Origin::{Ike, Libreswan as Ls};
 pub const IKEV2_VALUES: &[&str] = &["never", "no", "permit", "propose", "yes", "insist"];
 /// Accepted `authby` values.
 pub const AUTHBY_VALUES: &[&str] = &["secret", "rsasig", "ecdsa", "cert"];
+/// Accepted `leftauth` values: EAP methods (strongSwan's names).
+pub const LEFTAUTH_VALUES: &[&str] = &["eap-mschapv2", "eap-gtc", "eap-md5"];
 /// Accepted `fragmentation` values.
 pub const FRAGMENTATION_VALUES: &[&str] = &["yes", "no", "force"];
 /// Accepted `dpdaction` values.
@@ -179,6 +183,8 @@ pub const KEYS: &[Key] = &[
     data("rightid", Kind::Identity, None, Ls, tr_noop("The gateway's IKE identity; by default its IP address or, with certificates, the host name or address in right, which its certificate must name (DNS or IP subjectAltName).")),
     data("leftid", Kind::Identity, None, Ls, tr_noop("Our IKE identity; by default our IP address or the subject of our certificate.")),
     data("authby", Kind::Choice(AUTHBY_VALUES), Some("secret"), Ls, tr_noop("How we authenticate: secret (pre-shared key) or a certificate (rsasig, ecdsa and cert all mean certificate).")),
+    data("leftauth", Kind::Choice(LEFTAUTH_VALUES), None, Ike, tr_noop("How we authenticate when it differs from authby, as strongSwan writes it: eap-mschapv2 (user name and password, EAP-MSCHAPv2), eap-gtc (a password or one-time code, EAP-GTC) or eap-md5 (user name and password, EAP-MD5, which does not prove the gateway knows the password), RFC 7296 §2.16. The gateway then authenticates with its certificate (rightca, rightid, the name in right, as for authby=cert), and authby may only be left out or name certificates.")),
+    data("leftusername", Kind::UserName, None, Ls, tr_noop("Our user name for EAP (leftauth=eap-...), sent as the EAP identity; our IKE identity stays leftid.")),
     data("leftcert", Kind::File, None, Ls, tr_noop("Our certificate (PEM or DER file); for authby=cert.")),
     data("leftkey", Kind::File, None, Ike, tr_noop("The private key of our certificate (PEM or DER PKCS#8 file).")),
     data("leftpkcs12", Kind::File, None, Ike, tr_noop("A PKCS#12 file with our certificate, key and chain, instead of leftcert and leftkey.")),
@@ -232,7 +238,6 @@ pub const KEYS: &[Key] = &[
     data("leftsendcert", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility; we always send our certificate.")),
     data("rightcert", Kind::Unsupported, None, Ls, tr_noop("pinning the gateway's certificate is not supported yet; remove rightcert and set rightca to the CA that issued the gateway's certificate.")),
     data("leftxauthusername", Kind::Unsupported, None, Ls, tr_noop("XAUTH user names are not supported yet (XAUTH belongs to IKEv1, which is not implemented); remove leftxauthusername.")),
-    data("leftusername", Kind::Unsupported, None, Ls, tr_noop("user name authentication (XAUTH or EAP) is not supported yet; remove leftusername and use a pre-shared key or a certificate.")),
     data("vendor", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility; no vendor quirks are needed for IKEv2.")),
     data("nm-auto-defaults", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility.")),
     data("Domain", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility (NetworkManager-libreswan shows it but does not use it).")),
@@ -240,6 +245,7 @@ pub const KEYS: &[Key] = &[
     data("xauthpasswordinputmodes", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility.")),
     secret("pskvalue", Ls, tr_noop("The pre-shared key (authby=secret).")),
     secret("leftkey-password", Ike, tr_noop("Password of the private key or PKCS#12 file.")),
+    secret("password", Ike, tr_noop("The EAP password (or one-time code) of leftusername; asked for when it is not saved.")),
     Key {
         name: "xauthpassword",
         kind: Kind::Unsupported,
