@@ -21,6 +21,62 @@ pub enum LocalAuth {
         /// PKCS#8 DER private key.
         key: SecretBytes,
     },
+    /// A user name and password through EAP (RFC 7296 §2.16), initiator only. The peer must
+    /// authenticate with its certificate ([`RemoteAuth::Certificate`]).
+    Eap(EapCredentials),
+}
+
+/// An EAP method (RFC 3748) for user name and password authentication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EapMethod {
+    /// EAP-MSCHAPv2 (type 26): mutual, gives a master session key.
+    MsChapV2,
+    /// EAP-GTC (type 6): the password (or a one-time code) itself, protected only by the IKE
+    /// SA; no master session key.
+    Gtc,
+    /// EAP-MD5-Challenge (type 4): the server learns nothing but an MD5 of the password and its
+    /// challenge; not mutual, no master session key.
+    Md5,
+}
+
+impl EapMethod {
+    /// The EAP type number (RFC 3748 §5, IANA).
+    pub fn eap_type(self) -> u8 {
+        match self {
+            EapMethod::MsChapV2 => 26,
+            EapMethod::Gtc => 6,
+            EapMethod::Md5 => 4,
+        }
+    }
+
+    /// The method's name as strongSwan writes it (`eap-mschapv2`, `eap-gtc`, `eap-md5`).
+    pub fn name(self) -> &'static str {
+        match self {
+            EapMethod::MsChapV2 => "eap-mschapv2",
+            EapMethod::Gtc => "eap-gtc",
+            EapMethod::Md5 => "eap-md5",
+        }
+    }
+}
+
+/// Our EAP identity and password.
+#[derive(Debug, Clone)]
+pub struct EapCredentials {
+    /// The method we answer with (others the gateway proposes are refused with a Nak).
+    pub method: EapMethod,
+    /// The EAP identity and user name (independent of the IKE identity).
+    pub user: String,
+    /// The password (or one-time code).
+    pub password: SecretBytes,
+}
+
+/// The users a responder accepts through EAP.
+#[derive(Debug, Clone)]
+pub struct EapServer {
+    /// The method the responder asks for.
+    pub method: EapMethod,
+    /// User names and their passwords.
+    pub users: Vec<(String, SecretBytes)>,
 }
 
 /// How we authenticate the peer.
@@ -39,7 +95,27 @@ pub enum RemoteAuth {
         /// this or a `remote_id`: without either, certificate authentication of the peer fails
         /// (any certificate from a trusted CA would do otherwise).
         peer_name: Option<PeerName>,
+        /// Revocation checking of the peer's chain (CRLs).
+        revocation: Revocation,
     },
+    /// Responder only: initiators authenticate with a user name and password through EAP
+    /// (RFC 7296 §2.16); their IKE identity is not authenticated by itself.
+    Eap(EapServer),
+}
+
+/// How the peer's certificate chain is checked for revocation: certificate revocation lists
+/// (RFC 5280 §5) handed in as DER, each checked against its issuer's key and against the wall
+/// clock (`Engine::set_wall_clock`). The engine fetches nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Revocation {
+    /// DER CRLs of the trust anchors and of intermediate CAs. Empty: no revocation check.
+    pub crls: Vec<Vec<u8>>,
+    /// Strict (Libreswan's `crl-strict=yes`): every certificate of the chain below the trust
+    /// anchor must be covered by an unexpired CRL of its issuer, or the peer's authentication
+    /// fails. Not strict: a missing or expired CRL is reported with
+    /// [`Event::RevocationUnchecked`](super::Event::RevocationUnchecked) and the certificate
+    /// accepted, unless a CRL, even an expired one, lists it.
+    pub strict: bool,
 }
 
 /// IPsec mode of a Child SA.
@@ -161,6 +237,10 @@ pub struct ConnectionConfig {
     pub retransmit: RetransmitConfig,
     /// Accept narrowed traffic selectors from the responder.
     pub narrowing: bool,
+    /// Offer MOBIKE (RFC 4555: MOBIKE_SUPPORTED in IKE_AUTH). When the responder supports it
+    /// too, `Engine::update_path` moves the IKE SA and its Child SAs to a new local address
+    /// with UPDATE_SA_ADDRESSES; otherwise a path change needs a new IKE SA.
+    pub mobike: bool,
 }
 
 impl ConnectionConfig {
@@ -198,6 +278,7 @@ impl ConnectionConfig {
             no_encap: false,
             retransmit: RetransmitConfig::default(),
             narrowing: true,
+            mobike: false,
         }
     }
 }
@@ -291,6 +372,8 @@ pub struct ResponderConfig {
     /// [`Failure::AuthLifetimeExpired`](super::Failure::AuthLifetimeExpired). `None`: no
     /// authentication lifetime.
     pub auth_lifetime: Option<Duration>,
+    /// Answer MOBIKE_SUPPORTED (RFC 4555) and follow an initiator's UPDATE_SA_ADDRESSES.
+    pub mobike: bool,
 }
 
 /// Global engine configuration.
@@ -376,6 +459,30 @@ pub enum ConfigError {
 /// # Errors
 /// [`ConfigError::BadCredential`] for malformed PEM or when no certificate is found.
 pub fn load_pem_certs(text: &str) -> Result<Vec<Vec<u8>>, ConfigError> {
+    let out = pem_blocks(text, &["CERTIFICATE", "X509 CERTIFICATE"])?;
+    if out.is_empty() {
+        return Err(ConfigError::BadCredential(
+            "no certificate in the PEM text".into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Decodes every `X509 CRL` block of PEM text into DER (certificate revocation lists; other
+/// blocks are skipped).
+///
+/// # Errors
+/// [`ConfigError::BadCredential`] for malformed PEM or when no CRL is found.
+pub fn load_pem_crls(text: &str) -> Result<Vec<Vec<u8>>, ConfigError> {
+    let out = pem_blocks(text, &["X509 CRL"])?;
+    if out.is_empty() {
+        return Err(ConfigError::BadCredential("no CRL in the PEM text".into()));
+    }
+    Ok(out)
+}
+
+/// The DER of every PEM block of `text` whose label is one of `labels`.
+fn pem_blocks(text: &str, labels: &[&str]) -> Result<Vec<Vec<u8>>, ConfigError> {
     const BEGIN: &str = "-----BEGIN ";
     let mut out = Vec::new();
     let mut rest = text;
@@ -387,15 +494,10 @@ pub fn load_pem_certs(text: &str) -> Result<Vec<Vec<u8>>, ConfigError> {
         let end = block_text
             .find(&end_marker)
             .ok_or_else(|| ConfigError::BadCredential("PEM: no END line".into()))?;
-        if block.label == "CERTIFICATE" || block.label == "X509 CERTIFICATE" {
+        if labels.contains(&block.label.as_str()) {
             out.push(block.der.to_vec());
         }
         rest = block_text.get(end + end_marker.len()..).unwrap_or_default();
-    }
-    if out.is_empty() {
-        return Err(ConfigError::BadCredential(
-            "no certificate in the PEM text".into(),
-        ));
     }
     Ok(out)
 }

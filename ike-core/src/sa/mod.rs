@@ -1,8 +1,11 @@
 //! IKE SA and Child SA state.
 
 pub(crate) mod child_sa;
+pub(crate) mod eap;
+pub(crate) mod followup;
 pub(crate) mod keys;
 pub(crate) mod liveness;
+pub(crate) mod mobike;
 pub(crate) mod profile;
 pub(crate) mod reauth;
 pub(crate) mod transport;
@@ -41,6 +44,8 @@ pub(crate) enum IkeState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ReqKind {
     IkeSaInit,
+    /// IKE_INTERMEDIATE with an additional key exchange (RFC 9242, RFC 9370).
+    Intermediate,
     IkeAuth,
     Dpd,
     DeleteIke,
@@ -51,6 +56,8 @@ pub(crate) enum ReqKind {
     },
     /// CREATE_CHILD_SA rekeying this IKE SA.
     RekeyIke,
+    /// IKE_FOLLOWUP_KE after our CREATE_CHILD_SA (RFC 9370; state in `IkeSa::followup_out`).
+    FollowupKe,
     /// INFORMATIONAL deleting Child SAs (our inbound SPIs).
     DeleteChild {
         spis_in: Vec<u32>,
@@ -59,6 +66,10 @@ pub(crate) enum ReqKind {
     /// inbound SPIs).
     DeleteGoneChild {
         spis_in: Vec<u32>,
+    },
+    /// INFORMATIONAL with UPDATE_SA_ADDRESSES (RFC 4555 §3.5) and this COOKIE2.
+    UpdateAddresses {
+        cookie2: Vec<u8>,
     },
 }
 
@@ -114,6 +125,8 @@ pub(crate) struct CcsWait {
     pub nr: Vec<u8>,
     pub ke_public: Option<(u16, Vec<u8>)>,
     pub keys: keys::ChildKeys,
+    /// RFC 9370 additional key exchanges still to come (IKE_FOLLOWUP_KE) and SK(0).
+    pub addke: Option<(Vec<(u8, u16)>, crate::crypto::SharedSecret)>,
 }
 
 /// The outstanding request (window size 1).
@@ -159,6 +172,16 @@ pub(crate) struct InitData {
     pub invalid_ke_tries: u32,
     /// The last unprotected answer not acted on (initiator, IKE_SA_INIT).
     pub unverified: Option<UnverifiedAnswer>,
+    /// RFC 9242 IntAuth_iN over the IKE_INTERMEDIATE requests (empty: none took place).
+    pub int_auth_i: Vec<u8>,
+    /// RFC 9242 IntAuth_rN over the IKE_INTERMEDIATE responses.
+    pub int_auth_r: Vec<u8>,
+    /// The Message ID of the IKE_AUTH request (IKE_AUTH_MID of IntAuth).
+    pub auth_mid: u32,
+    /// RFC 9370 additional key exchanges still to run: (transform type, method).
+    pub addke_pending: Vec<(u8, u16)>,
+    /// Initiator: the additional key exchange in flight.
+    pub addke_ke: Option<KePrivate>,
 }
 
 /// An IKE SA.
@@ -235,6 +258,20 @@ pub(crate) struct IkeSa {
     pub reauth_of: Option<reauth::ReauthLink>,
     /// The virtual addresses the gateway assigned to this IKE SA (initiator).
     pub assigned: Vec<std::net::IpAddr>,
+    /// EAP inside IKE_AUTH (RFC 7296 §2.16), while it runs and until the final AUTH.
+    pub eap: Option<Box<eap::EapState>>,
+    /// Our CREATE_CHILD_SA's additional key exchanges under way (RFC 9370).
+    pub followup_out: Option<Box<followup::FollowupOut>>,
+    /// The peer's CREATE_CHILD_SA waiting for its IKE_FOLLOWUP_KE requests.
+    pub followup_in: Option<Box<followup::FollowupIn>>,
+    /// The first inner payload type and the plaintext of the last IKE_INTERMEDIATE message
+    /// opened (for RFC 9242 IntAuth).
+    pub last_plain: Option<(u8, Vec<u8>)>,
+    /// Both ends support MOBIKE (RFC 4555), negotiated in IKE_AUTH.
+    pub mobike: bool,
+    /// IKE runs on port 4500 without UDP encapsulation of ESP (a MOBIKE update floats IKE to
+    /// port 4500 before any NAT is known, RFC 4555 §3.5); `encap` implies port 4500 too.
+    pub floated: bool,
 }
 
 impl IkeSa {
@@ -272,6 +309,7 @@ impl IkeSa {
                 }
             }
         }
+        min(self.followup_in.as_ref().map(|f| f.deadline));
         min(self.dpd_at());
         min(self.keepalive_at());
         t

@@ -123,6 +123,7 @@ pub fn restarts(track: &Track, failure: &Failure) -> bool {
                             rekey_disabled: false
                         }
                         | Failure::AuthLifetimeExpired { .. }
+                        | Failure::PathChanged { .. }
                 )))
 }
 
@@ -137,6 +138,10 @@ pub struct Situation {
     pub failure: FailureContext,
     /// A rejected secret can be asked for again (interactive activation, secret not saved).
     pub can_reprompt: bool,
+    /// The profile authenticates with EAP: only the gateway's refusal of the user name or
+    /// password ([`Failure::EapRefused`]) asks for the password again (a gateway whose
+    /// certificate fails is not fixed by another password).
+    pub eap: bool,
     /// ICMP port-unreachable errors seen before the IKE SA came up (named as the likely cause
     /// when the gateway never answers).
     pub icmp: Option<IcmpSeen>,
@@ -360,6 +365,12 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
             out
         }
         Event::ExchangeFailed { sa, failure } => on_exchange_failed(track, sa, &failure, s),
+        Event::RevocationUnchecked { sa, detail } => {
+            if sa != track.own {
+                return foreign(sa, "a revocation warning");
+            }
+            vec![log(Level::Warn, messages::revocation_unchecked(&detail))]
+        }
         Event::Failed { sa, failure } => {
             if sa != track.own {
                 return foreign_failure(sa, &failure);
@@ -409,6 +420,21 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
             vec![log(
                 Level::Info,
                 ike_rekey_line(&spi_i, &spi_r, initiator, collision),
+            )]
+        }
+        Event::IkeSaMoved {
+            sa,
+            local,
+            remote,
+            encap,
+            ..
+        } => {
+            if sa != track.own {
+                return foreign(sa, "IKE SA moved");
+            }
+            vec![log(
+                Level::Info,
+                messages::moved(&local.to_string(), &remote.to_string(), encap),
             )]
         }
         Event::IkeSaReauthenticated {
@@ -511,7 +537,8 @@ fn ike_sa_failed(track: &mut Track, failure: &Failure, s: &Situation) -> Vec<Act
         log(Level::Warn, cause.clone()),
         log(Level::Debug, format!("engine failure: {failure}")),
     ];
-    if reason == PluginFailure::LoginFailed && s.can_reprompt {
+    let secret_at_fault = !s.eap || matches!(failure, Failure::EapRefused { .. });
+    if reason == PluginFailure::LoginFailed && s.can_reprompt && secret_at_fault {
         out.push(Action::Reprompt(sanitize::printable(
             &cause,
             sanitize::MAX_LINE,

@@ -16,6 +16,7 @@ fn situation() -> Situation {
             waited: Duration::from_secs(1),
         },
         can_reprompt: false,
+        eap: false,
         icmp: None,
         fallback: None,
     }
@@ -223,6 +224,42 @@ fn a_failed_exchange_keeps_the_tunnel() {
     );
     let a = on_exchange_failed(&t, OTHER, &refused, &s);
     assert!(a.iter().all(|x| matches!(x, Action::Log(Level::Debug, _))));
+}
+
+#[test]
+fn an_incomplete_revocation_check_is_a_warning_and_a_revoked_gateway_a_login_failure() {
+    let s = situation();
+    let mut t = up_track();
+    let warn = |sa| Event::RevocationUnchecked {
+        sa,
+        detail: "the certificate revocation list of its issuer expired at 2027-01-01T00:00:00Z"
+            .into(),
+    };
+    let a = on_event(&mut t, warn(OWN), &s);
+    assert!(stops(&a).is_empty(), "{a:?}");
+    assert!(
+        a.iter().any(|x| matches!(x, Action::Log(Level::Warn, m)
+            if m.contains("without a complete revocation check") && m.contains("expired at"))),
+        "{a:?}"
+    );
+    let a = on_event(&mut t, warn(OTHER), &s);
+    assert!(a.iter().all(|x| matches!(x, Action::Log(Level::Debug, _))));
+    let revoked = Failure::CertificateRevoked {
+        subject: "CN=gw.example.org".into(),
+        serial: "1002".into(),
+        issuer: "CN=CA".into(),
+        revoked_at: "2026-12-07T02:45:40Z".into(),
+        reason: Some("key compromise".into()),
+    };
+    assert_eq!(
+        crate::service::failure::nm_reason(&revoked),
+        PluginFailure::LoginFailed
+    );
+    let m = crate::service::failure::explain(&revoked, &s.failure);
+    assert!(
+        m.contains("\"CN=gw.example.org\" (serial 1002)") && m.contains("key compromise"),
+        "{m}"
+    );
 }
 
 #[test]

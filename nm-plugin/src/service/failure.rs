@@ -22,9 +22,10 @@ pub struct FailureContext {
 /// cannot pass; the journal line tells them apart).
 pub fn nm_reason(f: &Failure) -> PluginFailure {
     match f {
-        Failure::AuthenticationFailed { .. } | Failure::CertificateNameMismatch { .. } => {
-            PluginFailure::LoginFailed
-        }
+        Failure::AuthenticationFailed { .. }
+        | Failure::CertificateNameMismatch { .. }
+        | Failure::CertificateRevoked { .. }
+        | Failure::EapRefused { .. } => PluginFailure::LoginFailed,
         Failure::PeerNotify { notify_type, .. }
             if *notify_type == notify::AUTHENTICATION_FAILED =>
         {
@@ -80,6 +81,14 @@ pub fn explain(f: &Failure, ctx: &FailureContext) -> String {
             expected,
             presented,
         } => messages::certificate_name_mismatch(expected, presented),
+        Failure::EapRefused { method, detail } => messages::eap_refused(method, detail),
+        Failure::CertificateRevoked {
+            subject,
+            serial,
+            issuer,
+            revoked_at,
+            reason,
+        } => messages::certificate_revoked(subject, serial, issuer, revoked_at, reason.as_deref()),
         Failure::TsUnacceptable => messages::ts_unacceptable(),
         Failure::InternalAddressFailure => messages::internal_address_failure(),
         Failure::FailedCpRequired => messages::cp_required(),
@@ -105,6 +114,7 @@ pub fn explain(f: &Failure, ctx: &FailureContext) -> String {
         Failure::NatWithoutEncapsulation { local_behind } => {
             messages::nat_without_encapsulation(*local_behind)
         }
+        Failure::PathChanged { offered } => messages::path_changed(*offered),
         Failure::AuthLifetimeExpired { attempts, last } => messages::auth_lifetime_expired(
             *attempts,
             last.as_deref().map(|l| explain(l, ctx)).as_deref(),

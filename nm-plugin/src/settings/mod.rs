@@ -22,6 +22,9 @@ pub enum AuthMethod {
     Psk,
     /// Certificate and private key (`authby=rsasig|ecdsa|cert`).
     Certificate,
+    /// A user name and password through EAP (`leftauth=eap-...`); the gateway proves itself
+    /// with its certificate.
+    Eap(ike_core::engine::EapMethod),
 }
 
 /// IKE fragmentation policy.
@@ -130,6 +133,10 @@ pub struct Settings {
     pub auth: AuthMethod,
     /// The PSK (`pskvalue` secret).
     pub psk: Option<Secret>,
+    /// Our EAP user name (`leftusername`).
+    pub user: Option<String>,
+    /// Our EAP password (`password` secret).
+    pub password: Option<Secret>,
     /// Our certificate file (`leftcert`).
     pub cert: Option<PathBuf>,
     /// Our private key file (`leftkey`).
@@ -142,6 +149,10 @@ pub struct Settings {
     pub ca: Option<PathBuf>,
     /// Require the gateway's ID in its certificate.
     pub require_id_on_certificate: bool,
+    /// CRL file for the gateway's chain (`rightcrl`).
+    pub crl: Option<PathBuf>,
+    /// A missing or expired CRL refuses the gateway (`crl-strict`).
+    pub crl_strict: bool,
     /// IKE proposals as written (`ike`); `None` = defaults.
     pub ike: Option<String>,
     /// ESP proposals as written (`esp`); `None` = defaults.
@@ -177,6 +188,8 @@ pub struct Settings {
     pub remote_protoport: Option<String>,
     /// Accept narrowed traffic selectors.
     pub narrowing: bool,
+    /// Offer MOBIKE (RFC 4555): the connection moves with our address.
+    pub mobike: bool,
     /// Transport mode instead of tunnel mode.
     pub transport_mode: bool,
     /// Request a virtual address, DNS and domains.
@@ -296,10 +309,39 @@ impl Settings {
                 tr("IKEv1 is not supported; use ikev2=insist (or yes, propose, permit)"),
             ));
         }
-        let auth = match get_or("authby").as_str() {
+        let mut auth = match get_or("authby").as_str() {
             "secret" => AuthMethod::Psk,
             _ => AuthMethod::Certificate,
         };
+        match get("leftauth").as_deref() {
+            Some(m @ ("eap-mschapv2" | "eap-gtc" | "eap-md5")) => {
+                if get("authby").as_deref() == Some("secret") {
+                    errors.push(SettingsError::new(
+                        "authby",
+                        tr("authby=secret cannot be combined with leftauth=eap-...: with EAP the gateway authenticates with its certificate; remove authby"),
+                    ));
+                }
+                if get("leftusername").is_none() {
+                    errors.push(SettingsError::new(
+                        "leftusername",
+                        tr("is required with leftauth=eap-... (the user name the gateway knows)"),
+                    ));
+                }
+                auth = AuthMethod::Eap(match m {
+                    "eap-gtc" => ike_core::engine::EapMethod::Gtc,
+                    "eap-md5" => ike_core::engine::EapMethod::Md5,
+                    _ => ike_core::engine::EapMethod::MsChapV2,
+                });
+            }
+            _ => {
+                if get("leftusername").is_some() {
+                    errors.push(SettingsError::new(
+                        "leftusername",
+                        tr("is used only with EAP; set leftauth=eap-mschapv2 (or eap-gtc, eap-md5), or remove leftusername"),
+                    ));
+                }
+            }
+        }
         let file = |k: &str| get(k).map(PathBuf::from);
         if auth == AuthMethod::Certificate && get("leftpkcs12").is_none() {
             if get("leftcert").is_none() {
@@ -314,6 +356,21 @@ impl Settings {
                     tr("is required with certificate authentication (or set leftpkcs12)"),
                 ));
             }
+        }
+        if auth == AuthMethod::Psk {
+            for k in ["rightcrl", "crl-strict"] {
+                if get(k).is_some() {
+                    errors.push(SettingsError::new(
+                        k,
+                        tr("is used only with certificate authentication (authby=rsasig, ecdsa or cert); remove it"),
+                    ));
+                }
+            }
+        } else if get_or("crl-strict") == "yes" && get("rightcrl").is_none() {
+            errors.push(SettingsError::new(
+                "crl-strict",
+                tr("yes needs rightcrl: without certificate revocation lists every gateway certificate would be refused"),
+            ));
         }
         match (get("mark"), get("vti-interface")) {
             (Some(_), None) => errors.push(SettingsError::new(
@@ -340,10 +397,11 @@ impl Settings {
                 tr("connecting on demand (when traffic first wants through the tunnel) is not supported yet; use nm-connect-mode=up"),
             ));
         }
-        if get_or("mobike") == "yes" {
+        if get_or("mobike") == "yes" && get("vti-interface").is_some() {
+            // The VTI device's endpoints are our old address: it cannot move with the SAs.
             errors.push(SettingsError::new(
                 "mobike",
-                tr("MOBIKE is not supported yet; use mobike=no (the tunnel works without it)"),
+                tr("MOBIKE with a VTI device (vti-interface) is not supported yet; use ipsec-interface or a policy-based tunnel, or mobike=no"),
             ));
         }
         for (one, set) in [
@@ -387,12 +445,16 @@ impl Settings {
             local_id: get("leftid"),
             auth,
             psk: secret("pskvalue"),
+            user: get("leftusername"),
+            password: secret("password"),
             cert: file("leftcert"),
             key: file("leftkey"),
             pkcs12: file("leftpkcs12"),
             key_password: secret("leftkey-password"),
             ca: file("rightca"),
             require_id_on_certificate: yes("require-id-on-certificate"),
+            crl: file("rightcrl"),
+            crl_strict: yes("crl-strict"),
             ike: get("ike"),
             esp: get("esp"),
             pfs: yes("pfs"),
@@ -417,6 +479,7 @@ impl Settings {
             local_protoport: get("leftprotoport"),
             remote_protoport: get("rightprotoport"),
             narrowing: yes("narrowing"),
+            mobike: yes("mobike"),
             transport_mode: get_or("type") == "transport",
             modecfg: yes("leftmodecfgclient"),
             fragmentation: match get_or("fragmentation").as_str() {
