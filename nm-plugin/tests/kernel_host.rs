@@ -23,12 +23,20 @@ fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
-/// Runs `f` on a thread inside a fresh network namespace; `None` when not root.
+/// One test at a time touches XFRM: this machine's kernel (gVisor) does not keep XFRM state
+/// apart per network namespace, so one test's cleanup of "our" policies removed another's
+/// catch-all policy while it was being checked (`ike_sockets_bypass_a_catch_all_tunnel`
+/// failed so under the parallel test runner, 2026-12-07).
+static XFRM_STATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs `f` on a thread inside a fresh network namespace, holding [`XFRM_STATE`]; `None`
+/// when not root.
 fn in_netns<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
     if !nix::unistd::geteuid().is_root() {
         eprintln!("skipped: needs root (CAP_NET_ADMIN) for a private network namespace");
         return None;
     }
+    let _one_at_a_time = XFRM_STATE.lock().unwrap_or_else(|e| e.into_inner());
     let h = std::thread::spawn(move || {
         nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).expect("unshare(CLONE_NEWNET)");
         f()
