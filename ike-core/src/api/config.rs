@@ -161,6 +161,8 @@ pub struct ConnectionConfig {
     pub retransmit: RetransmitConfig,
     /// Accept narrowed traffic selectors from the responder.
     pub narrowing: bool,
+    /// Use IKEv1 (Main Mode with a pre-shared key, then Quick Mode) instead of IKEv2.
+    pub ikev1: bool,
 }
 
 impl ConnectionConfig {
@@ -198,6 +200,7 @@ impl ConnectionConfig {
             no_encap: false,
             retransmit: RetransmitConfig::default(),
             narrowing: true,
+            ikev1: false,
         }
     }
 }

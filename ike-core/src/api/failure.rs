@@ -150,6 +150,13 @@ pub enum Failure {
         /// True when we are the one behind the NAT (false: the peer is).
         local_behind: bool,
     },
+    /// IKEv1: the gateway never answered our first Quick Mode message (it accepts none of our
+    /// Phase 2 proposals or networks; IKEv1 gateways often answer a refused Quick Mode with
+    /// silence).
+    QuickModeUnanswered {
+        /// What we offered, human-readable.
+        ours: Vec<String>,
+    },
     /// A fault of ours (random generator, crypto, local state), not of the peer: no notify is
     /// sent for it.
     Local {
@@ -183,6 +190,7 @@ impl Failure {
             | Failure::VirtualAddressChanged { .. }
             | Failure::NatWithoutEncapsulation { .. }
             | Failure::Kernel(_)
+            | Failure::QuickModeUnanswered { .. }
             | Failure::Local { .. } => None,
         }
     }
@@ -314,6 +322,12 @@ impl fmt::Display for Failure {
                 }
             ),
             Failure::Kernel(s) => write!(f, "kernel operation failed: {s}"),
+            Failure::QuickModeUnanswered { ours } => write!(
+                f,
+                "the gateway accepts none of our Phase 2 proposals or networks (no answer to \
+                 Quick Mode); ours: {}",
+                ours.join(", ")
+            ),
             Failure::Local { fault, detail } => write!(f, "{fault}: {detail}"),
         }
     }
