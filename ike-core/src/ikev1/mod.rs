@@ -17,7 +17,7 @@ pub(crate) mod info;
 pub mod keys;
 pub(crate) mod phase1;
 pub mod proposal;
-pub(crate) mod quick;
+pub mod quick;
 pub(crate) mod sa;
 
 use std::net::SocketAddr;

@@ -136,7 +136,21 @@ pub(crate) fn on_spi(sa: &mut V1Sa, ctx: &mut Ctx<'_>, spi_in: u32) -> Result<()
     let ni = ctx
         .random(NONCE_LEN)
         .map_err(|e| crypto(format!("{e:?}")))?;
-    let group = sa.esp_offer.first().and_then(|t| t.group);
+    // PFS: the Phase 1 group when the ESP proposals allow it, else their first group.
+    let groups: Vec<u16> = sa
+        .conn
+        .esp_proposals
+        .iter()
+        .flat_map(|p| p.ke.iter().copied())
+        .collect();
+    let group = if groups.contains(&p1.group.iana_id()) {
+        Some(p1.group)
+    } else {
+        sa.esp_offer.first().and_then(|t| t.group)
+    };
+    for t in &mut sa.esp_offer {
+        t.group = group;
+    }
     let dh = match group {
         Some(g) => Some(provider().start_ke(g, ctx.rng()).map_err(|e| crypto(e))?),
         None => None,
@@ -195,7 +209,7 @@ fn esp_proposal(t: &EspTransform) -> Proposal {
 }
 
 /// The failure when Quick Mode goes unanswered.
-pub fn unanswered(sa: &V1Sa) -> Failure {
+pub(crate) fn unanswered(sa: &V1Sa) -> Failure {
     Failure::QuickModeUnanswered {
         ours: sa.esp_offer.iter().map(ToString::to_string).collect(),
     }

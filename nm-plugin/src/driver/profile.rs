@@ -264,7 +264,35 @@ pub fn connection_config(
         max_total: Duration::from_secs(600),
     };
     conn.narrowing = settings.narrowing;
+    if settings.ikev1 {
+        ikev1(settings, &mut conn)?;
+    }
     Ok(conn)
+}
+
+/// IKEv1 (`ikev2=never`/`no`): the default IKE algorithms without AEAD ciphers (Phase 1
+/// protects its messages with a CBC cipher), and what the engine cannot do with IKEv1
+/// refused here, before anything is sent.
+fn ikev1(settings: &Settings, conn: &mut ConnectionConfig) -> Result<(), String> {
+    conn.ikev1 = true;
+    if settings.ike.is_none() {
+        for p in &mut conn.ike_proposals {
+            p.encr.retain(|e| !e.is_aead());
+        }
+        conn.ike_proposals.retain(|p| !p.encr.is_empty());
+    }
+    ike_core::ikev1::check_config(conn)?;
+    ike_core::ikev1::proposal::phase1_offer(&conn.ike_proposals)
+        .map_err(|e| format!("ike: {e}"))?;
+    ike_core::ikev1::proposal::esp_offer(&conn.esp_proposals).map_err(|e| format!("esp: {e}"))?;
+    for ts in conn
+        .children
+        .iter()
+        .flat_map(|c| c.local_ts.iter().chain(&c.remote_ts))
+    {
+        ike_core::ikev1::quick::ts_to_id(ts)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
