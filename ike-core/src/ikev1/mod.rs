@@ -28,7 +28,7 @@ use crate::ctx::Ctx;
 use crate::v1::ids::exchange;
 use crate::v1::wire::Message;
 
-pub use phase1::check_config;
+pub use phase1::{check_config, VID_DPD, VID_NATT_RFC3947};
 pub(crate) use sa::{State, V1Sa};
 
 /// What a call into an SA asks of the engine.
@@ -170,6 +170,9 @@ pub(crate) fn on_timer(sa: &mut V1Sa, ctx: &mut Ctx<'_>) {
                 let failure = match (sa.notified, sa.state) {
                     (Some((t, _)), _) => phase1::notify_failure(sa, t),
                     (None, State::Qm1) => quick::unanswered(sa),
+                    // The gateway answered Main Mode until our authentication, then went
+                    // silent: what IKEv1 gateways do when the pre-shared keys differ.
+                    (None, State::Mm5) => phase1::psk_mismatch(crate::api::AuthBy::Peer),
                     (None, _) => Failure::NoResponse {
                         tries: r.sent,
                         last_port: sa.remote.port(),

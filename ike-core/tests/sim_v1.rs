@@ -1,0 +1,392 @@
+//! IKEv1 simulations: our engine as initiator (Main Mode PSK, Quick Mode) against the minimal
+//! responder of `common/v1_responder.rs` on a virtual clock, with loss; the keys the engine
+//! hands the kernel are checked against the responder's own KEYMAT.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use ike_core::crypto::{DeterministicRng, Rng};
+use ike_core::engine::{
+    AuthBy, Direction, Engine, EngineConfig, EspCipher, Event, Failure, KernelEvent, KernelOp, Time,
+};
+use ike_core::proposal::{parse_libreswan, Protocol};
+use ike_core::v1::ids::{doi, exchange, protocol};
+use ike_core::v1::wire::{Body, DeletePayload, Flags, Header, Message, Payload};
+
+use crate::common::v1_responder::V1Responder;
+use crate::common::{initiator_conn, ip, test_rng, A, B};
+
+struct V1Sim {
+    now: Time,
+    eng: Engine,
+    resp: V1Responder,
+    rng: DeterministicRng,
+    events: Vec<Event>,
+    ops: Vec<KernelOp>,
+    next_spi: u32,
+    /// Initiator -> responder datagrams to drop, by their index (0 = the first sent).
+    drop: Vec<usize>,
+    sent: usize,
+}
+
+impl V1Sim {
+    fn new(psk_i: &str, psk_r: &str, ike: &str, esp: &str) -> Self {
+        let mut eng = Engine::new(EngineConfig::default(), test_rng(1));
+        let mut c = initiator_conn(psk_i);
+        c.ikev1 = true;
+        c.remote_id = None;
+        c.ike_proposals = parse_libreswan(Protocol::Ike, ike).unwrap().0;
+        c.esp_proposals = parse_libreswan(Protocol::Esp, esp).unwrap().0;
+        eng.initiate(Time::ZERO, c).unwrap();
+        V1Sim {
+            now: Time::ZERO,
+            eng,
+            resp: V1Responder::new(psk_r),
+            rng: DeterministicRng::from_u64(7),
+            events: Vec::new(),
+            ops: Vec::new(),
+            next_spi: 0xc000_0001,
+            drop: Vec::new(),
+            sent: 0,
+        }
+    }
+
+    fn local(port: u16) -> SocketAddr {
+        SocketAddr::new(ip(A), port)
+    }
+
+    /// Delivers a datagram from the responder to the engine.
+    fn to_engine(&mut self, dg: &[u8]) {
+        self.eng
+            .handle_datagram(self.now, Self::local(500), SocketAddr::new(ip(B), 500), dg);
+    }
+
+    /// Drains the engine's outputs; true if anything happened.
+    fn drain(&mut self) -> bool {
+        let mut any = false;
+        loop {
+            let mut progress = false;
+            while let Some(e) = self.eng.poll_event() {
+                self.events.push(e);
+                progress = true;
+            }
+            while let Some(op) = self.eng.poll_kernel_op() {
+                progress = true;
+                if let KernelOp::AllocateSpi { request, .. } = op {
+                    let spi = self.next_spi;
+                    self.next_spi += 1;
+                    self.eng
+                        .handle_kernel_event(self.now, KernelEvent::SpiAllocated { request, spi });
+                } else {
+                    self.ops.push(op);
+                }
+            }
+            while let Some(t) = self.eng.poll_transmit() {
+                progress = true;
+                let i = self.sent;
+                self.sent += 1;
+                if self.drop.contains(&i) {
+                    continue;
+                }
+                let payload = if t.local_port == 4500 {
+                    t.payload[4..].to_vec()
+                } else {
+                    t.payload.clone()
+                };
+                if let Some(answer) = self.resp.handle(&payload, &mut self.rng) {
+                    self.to_engine(&answer);
+                }
+            }
+            if !progress {
+                return any;
+            }
+            any = true;
+        }
+    }
+
+    /// Runs until `cond` or `max` of virtual time.
+    fn run(&mut self, max: Duration, cond: impl Fn(&V1Sim) -> bool) -> bool {
+        let end = Time::ZERO + max;
+        loop {
+            self.drain();
+            if cond(self) {
+                return true;
+            }
+            match self.eng.poll_timeout() {
+                Some(t) if t <= end => {
+                    self.now = self.now.max(t);
+                    self.eng.handle_timeout(self.now);
+                }
+                _ => return cond(self),
+            }
+        }
+    }
+
+    fn child_up(&self) -> bool {
+        self.events
+            .iter()
+            .any(|e| matches!(e, Event::ChildSaUp { .. }))
+    }
+
+    fn failure(&self) -> Option<&Failure> {
+        self.events.iter().find_map(|e| match e {
+            Event::Failed { failure, .. } => Some(failure),
+            _ => None,
+        })
+    }
+
+    fn installed(&self, dir: Direction) -> (u32, EspCipher) {
+        self.ops
+            .iter()
+            .find_map(|op| match op {
+                KernelOp::InstallSa {
+                    spi,
+                    direction,
+                    cipher,
+                    ..
+                } if *direction == dir => Some((*spi, cipher.clone())),
+                _ => None,
+            })
+            .expect("an InstallSa")
+    }
+}
+
+fn keys_of(c: &EspCipher) -> Vec<u8> {
+    match c {
+        EspCipher::Separate {
+            encr_key,
+            integ_key,
+            ..
+        } => [encr_key.expose(), integ_key.expose()].concat(),
+        EspCipher::Aead { key, .. } => key.expose().to_vec(),
+    }
+}
+
+fn check_keys(s: &V1Sim) {
+    let (in_spi, in_km, out_spi, out_km) = s.resp.keymat.clone().expect("Quick Mode completed");
+    let (spi, c) = s.installed(Direction::In);
+    assert_eq!(spi, in_spi);
+    let k = keys_of(&c);
+    assert_eq!(k, in_km[..k.len()], "inbound KEYMAT");
+    let (spi, c) = s.installed(Direction::Out);
+    assert_eq!(spi, out_spi);
+    let k = keys_of(&c);
+    assert_eq!(k, out_km[..k.len()], "outbound KEYMAT");
+}
+
+#[test]
+fn main_mode_and_quick_mode_with_pfs_install_the_responders_keys() {
+    let mut s = V1Sim::new(
+        "k",
+        "k",
+        "aes256-sha2_256;modp2048",
+        "aes128-sha2_256;modp2048",
+    );
+    assert!(
+        s.run(Duration::from_secs(30), V1Sim::child_up),
+        "{:?}",
+        s.events
+    );
+    assert!(s.resp.established);
+    check_keys(&s);
+    let (_, c) = s.installed(Direction::Out);
+    assert!(
+        matches!(c, EspCipher::Separate { encr_key, integ_key, trunc_bits: 128, .. } if encr_key.len() == 16 && integ_key.len() == 32)
+    );
+    // Policies follow the SAs: out, in, fwd.
+    let policies = s
+        .ops
+        .iter()
+        .filter(|o| matches!(o, KernelOp::InstallPolicy { .. }))
+        .count();
+    assert_eq!(policies, 3);
+    let up = s
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::IkeSaUp { proposal, .. } => Some(proposal.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(up.starts_with("IKEv1 AES-CBC-256"), "{up}");
+}
+
+#[test]
+fn quick_mode_without_pfs_and_sha1() {
+    let mut s = V1Sim::new("k", "k", "aes128-sha1;modp1024", "aes256-sha1");
+    assert!(
+        s.run(Duration::from_secs(30), V1Sim::child_up),
+        "{:?}",
+        s.events
+    );
+    check_keys(&s);
+}
+
+#[test]
+fn lost_messages_are_retransmitted() {
+    let mut s = V1Sim::new("k", "k", "aes256-sha2_256;ecp256", "aes256-sha2_256");
+    // Lose the first message 3, the first message 5 and the first Quick Mode message 1.
+    s.drop = vec![1, 3, 5];
+    assert!(
+        s.run(Duration::from_secs(30), V1Sim::child_up),
+        "{:?}",
+        s.events
+    );
+    check_keys(&s);
+    assert!(s.now > Time::ZERO);
+}
+
+#[test]
+fn different_pre_shared_keys_fail_saying_so() {
+    let mut s = V1Sim::new("ours", "theirs", "aes256-sha2_256;modp2048", "aes256-sha1");
+    assert!(s.run(Duration::from_secs(60), |s| s.failure().is_some()));
+    assert!(s.resp.hash_mismatch);
+    match s.failure().unwrap() {
+        Failure::AuthenticationFailed {
+            by: AuthBy::Peer,
+            detail,
+        } => {
+            assert!(detail.contains("pre-shared keys differ"), "{detail}")
+        }
+        f => panic!("{f:?}"),
+    }
+    assert!(!s.child_up());
+    assert!(s.ops.is_empty(), "nothing for the kernel: {:?}", s.ops);
+}
+
+#[test]
+fn an_unanswered_quick_mode_names_phase_2() {
+    let mut s = V1Sim::new("k", "k", "aes256-sha2_256;modp2048", "aes256-sha1");
+    s.resp.ignore_quick = true;
+    assert!(s.run(Duration::from_secs(60), |s| s.failure().is_some()));
+    let f = s.failure().unwrap();
+    assert!(matches!(f, Failure::QuickModeUnanswered { .. }), "{f:?}");
+    assert!(
+        f.to_string()
+            .contains("accepts none of our Phase 2 proposals or networks"),
+        "{f}"
+    );
+    assert_eq!(
+        s.resp.quick_requests, 4,
+        "the first try and three retransmissions"
+    );
+}
+
+#[test]
+fn a_quick_mode_before_phase_1_is_dropped() {
+    // CVE-2023-38711 pattern: a Quick Mode message with our cookie while Main Mode runs.
+    let mut s = V1Sim::new("k", "k", "aes256-sha2_256;modp2048", "aes256-sha1");
+    s.drop = vec![0]; // keep Main Mode at message 1
+    s.drain();
+    let (cky_i, _) = s.eng.ike_sa_spis(ike_core::engine::IkeSaHandle(1)).unwrap();
+    let forged = Message::new(
+        Header::new(
+            cky_i,
+            [9; 8],
+            exchange::QUICK,
+            Flags {
+                encryption: true,
+                ..Flags::default()
+            },
+            7,
+        ),
+        Body::Encrypted {
+            first_payload: 8,
+            ciphertext: vec![0; 32],
+        },
+    )
+    .emit()
+    .unwrap();
+    s.to_engine(&forged);
+    s.drain();
+    assert!(s.events.is_empty(), "{:?}", s.events);
+    assert!(s.ops.is_empty());
+    // Main Mode still completes afterwards.
+    s.drop.clear();
+    assert!(
+        s.run(Duration::from_secs(30), V1Sim::child_up),
+        "{:?}",
+        s.events
+    );
+}
+
+#[test]
+fn deletes_for_unknown_sas_are_ignored_and_ours_end_the_connection() {
+    let mut s = V1Sim::new("k", "k", "aes256-sha2_256;modp2048", "aes256-sha1");
+    assert!(s.run(Duration::from_secs(30), V1Sim::child_up));
+    // CVE-2023-38712 pattern: a Delete naming an SPI that is not ours.
+    let del = |proto, spi: Vec<u8>| {
+        Payload::Delete(DeletePayload {
+            doi: doi::IPSEC,
+            protocol_id: proto,
+            spi_size: spi.len() as u8,
+            spis: vec![spi],
+        })
+    };
+    let stranger = s
+        .resp
+        .informational(del(protocol::ESP, vec![1, 2, 3, 4]), 11);
+    s.to_engine(&stranger);
+    let bogus_isakmp = s.resp.informational(del(protocol::ISAKMP, vec![5; 16]), 12);
+    s.to_engine(&bogus_isakmp);
+    s.drain();
+    assert!(s.failure().is_none(), "{:?}", s.events);
+    // The gateway deletes its IPsec SA (its inbound SPI, our outbound one).
+    let (out_spi, _) = s.installed(Direction::Out);
+    let ours = s
+        .resp
+        .informational(del(protocol::ESP, out_spi.to_be_bytes().to_vec()), 13);
+    s.to_engine(&ours);
+    s.drain();
+    assert_eq!(s.failure(), Some(&Failure::DeletedByPeer));
+    assert!(s
+        .ops
+        .iter()
+        .any(|o| matches!(o, KernelOp::DeleteSa { spi, .. } if *spi == out_spi)));
+}
+
+#[test]
+fn close_sends_deletes_for_the_ipsec_sa_and_the_isakmp_sa() {
+    let mut s = V1Sim::new("k", "k", "aes256-sha2_256;modp2048", "aes256-sha1");
+    assert!(s.run(Duration::from_secs(30), V1Sim::child_up));
+    let (in_spi, _) = s.installed(Direction::In);
+    s.eng.close(s.now, ike_core::engine::IkeSaHandle(1));
+    s.drain();
+    assert_eq!(
+        s.resp.deletes,
+        vec![
+            (protocol::ESP, in_spi.to_be_bytes().to_vec()),
+            (protocol::ISAKMP, s.resp.isakmp_spi())
+        ]
+    );
+    assert!(s
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::IkeSaDown { .. })));
+    assert_eq!(s.eng.ike_sa_count(), 0);
+}
+
+#[test]
+fn ikev1_refuses_what_it_cannot_do_yet() {
+    let mut eng = Engine::new(EngineConfig::default(), test_rng(3));
+    let mut c = initiator_conn("k");
+    c.ikev1 = true;
+    c.ike_proposals = parse_libreswan(Protocol::Ike, "aes_gcm256-sha2_256;modp2048")
+        .unwrap()
+        .0;
+    let e = eng.initiate(Time::ZERO, c.clone()).unwrap_err().to_string();
+    assert!(e.contains("cannot protect IKEv1 Phase 1"), "{e}");
+    c.ike_proposals = parse_libreswan(Protocol::Ike, "aes256-sha2_256;modp2048")
+        .unwrap()
+        .0;
+    c.request_config.ipv4 = true;
+    let e = eng.initiate(Time::ZERO, c).unwrap_err().to_string();
+    assert!(e.contains("Mode Config"), "{e}");
+    let _ = Rng::fill(&mut DeterministicRng::from_u64(1), &mut [0u8; 1]);
+}
