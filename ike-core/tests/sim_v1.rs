@@ -62,7 +62,7 @@ impl V1Sim {
     }
 
     /// Delivers a datagram from the responder to the engine.
-    fn to_engine(&mut self, dg: &[u8]) {
+    fn deliver(&mut self, dg: &[u8]) {
         self.eng
             .handle_datagram(self.now, Self::local(500), SocketAddr::new(ip(B), 500), dg);
     }
@@ -100,7 +100,7 @@ impl V1Sim {
                     t.payload.clone()
                 };
                 if let Some(answer) = self.resp.handle(&payload, &mut self.rng) {
-                    self.to_engine(&answer);
+                    self.deliver(&answer);
                 }
             }
             if !progress {
@@ -303,7 +303,7 @@ fn a_quick_mode_before_phase_1_is_dropped() {
     )
     .emit()
     .unwrap();
-    s.to_engine(&forged);
+    s.deliver(&forged);
     s.drain();
     assert!(s.events.is_empty(), "{:?}", s.events);
     assert!(s.ops.is_empty());
@@ -332,9 +332,9 @@ fn deletes_for_unknown_sas_are_ignored_and_ours_end_the_connection() {
     let stranger = s
         .resp
         .informational(del(protocol::ESP, vec![1, 2, 3, 4]), 11);
-    s.to_engine(&stranger);
+    s.deliver(&stranger);
     let bogus_isakmp = s.resp.informational(del(protocol::ISAKMP, vec![5; 16]), 12);
-    s.to_engine(&bogus_isakmp);
+    s.deliver(&bogus_isakmp);
     s.drain();
     assert!(s.failure().is_none(), "{:?}", s.events);
     // The gateway deletes its IPsec SA (its inbound SPI, our outbound one).
@@ -342,7 +342,7 @@ fn deletes_for_unknown_sas_are_ignored_and_ours_end_the_connection() {
     let ours = s
         .resp
         .informational(del(protocol::ESP, out_spi.to_be_bytes().to_vec()), 13);
-    s.to_engine(&ours);
+    s.deliver(&ours);
     s.drain();
     assert_eq!(s.failure(), Some(&Failure::DeletedByPeer));
     assert!(s

@@ -40,9 +40,9 @@ pub(crate) fn send(sa: &mut V1Sa, ctx: &mut Ctx<'_>, body: Payload) -> Result<()
             .map_err(|e| super::sa::crypto(format!("{e:?}")))?;
         mid = r.iter().fold(0u32, |a, b| (a << 8) | u32::from(*b));
     }
-    let (_, rest) = emit_payload_chain(std::slice::from_ref(&body)).map_err(|e| state(e))?;
+    let (_, rest) = emit_payload_chain(std::slice::from_ref(&body)).map_err(state)?;
     let hash = keys::info_hash(provider(), p1.prf, &keys.skeyid_a, mid, &rest)
-        .map_err(|e| super::sa::crypto(e))?;
+        .map_err(super::sa::crypto)?;
     let iv = sa
         .phase2_iv(mid)
         .ok_or_else(|| super::sa::crypto("Phase 2 IV"))?;
@@ -115,7 +115,7 @@ pub(crate) fn on_informational(
         msg.header.message_id,
         &dec.rest,
     )
-    .map_err(|e| super::sa::crypto(e))?;
+    .map_err(super::sa::crypto)?;
     if !bool::from(subtle::ConstantTimeEq::ct_eq(
         want.as_bytes(),
         h.hash.as_slice(),
@@ -146,11 +146,7 @@ fn on_notify(sa: &mut V1Sa, ctx: &mut Ctx<'_>, n: &NotifyPayload) -> Result<(), 
                 send(sa, ctx, dpd_notify(sa, R_U_THERE_ACK, seq))?;
             }
         }
-        R_U_THERE_ACK => {
-            if seq.is_some_and(|s| s <= sa.dpd_seq) {
-                sa.dpd = None;
-            }
-        }
+        R_U_THERE_ACK if seq.is_some_and(|s| s <= sa.dpd_seq) => sa.dpd = None,
         t if t < 8192 && sa.state == State::Qm1 => {
             let f = match t {
                 NO_PROPOSAL_CHOSEN => Failure::NoProposalChosen {

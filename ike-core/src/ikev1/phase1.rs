@@ -183,9 +183,7 @@ pub(crate) fn on_mm2(
     sa.cky_r = msg.header.spi_r;
     sa.p1 = Some(p1);
     sa.local = Some(local);
-    let dh = provider()
-        .start_ke(p1.group, ctx.rng())
-        .map_err(|e| crypto(e))?;
+    let dh = provider().start_ke(p1.group, ctx.rng()).map_err(crypto)?;
     sa.gxi = dh.public_value().to_vec();
     sa.dh = Some(dh);
     sa.ni = ctx
@@ -213,7 +211,7 @@ pub(crate) fn on_mm2(
     ];
     let dg = Message::new(sa.header(exchange::MAIN, false, 0), Body::Clear(payloads))
         .emit()
-        .map_err(|e| state(e))?;
+        .map_err(state)?;
     sa.state = State::Mm3;
     sa.send_request(ctx, dg);
     Ok(())
@@ -250,7 +248,7 @@ pub(crate) fn on_mm4(sa: &mut V1Sa, ctx: &mut Ctx<'_>, msg: &Message) -> Result<
         .map_err(|e| Failure::ProtocolError(format!("bad key exchange value: {e}")))?;
     let psk = sa.secret_psk().ok_or_else(|| state("no pre-shared key"))?;
     let skeyid =
-        keys::skeyid_psk(provider(), p1.prf, psk.as_bytes(), &sa.ni, &nr).map_err(|e| crypto(e))?;
+        keys::skeyid_psk(provider(), p1.prf, psk.as_bytes(), &sa.ni, &nr).map_err(crypto)?;
     let k = Phase1Keys::derive(
         provider(),
         p1.prf,
@@ -260,7 +258,7 @@ pub(crate) fn on_mm4(sa: &mut V1Sa, ctx: &mut Ctx<'_>, msg: &Message) -> Result<
         &sa.cky_r,
         p1.encr.key_len(),
     )
-    .map_err(|e| crypto(e))?;
+    .map_err(crypto)?;
     sa.iv = iv_chain::phase1_iv(
         |parts| provider().hash(p1.prf.hash(), parts),
         &sa.gxi,
@@ -314,7 +312,7 @@ fn send_mm5(sa: &mut V1Sa, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
     let keys = sa.keys.as_ref().ok_or_else(|| state("no keys"))?;
     let id = our_id(sa);
     let mut id_b = Vec::new();
-    id.emit(&mut id_b).map_err(|e| state(e))?;
+    id.emit(&mut id_b).map_err(state)?;
     let hash = keys::hash_i(
         provider(),
         p1.prf,
@@ -326,7 +324,7 @@ fn send_mm5(sa: &mut V1Sa, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
         &sa.sa_i_b,
         &id_b,
     )
-    .map_err(|e| crypto(e))?;
+    .map_err(crypto)?;
     let mut spi = sa.cky_i.to_vec();
     spi.extend_from_slice(&sa.cky_r);
     let payloads = vec![
@@ -376,7 +374,7 @@ pub(crate) fn on_mm6(sa: &mut V1Sa, ctx: &mut Ctx<'_>, data: &[u8]) -> Result<bo
     let p1 = sa.p1.ok_or_else(|| state("no transform"))?;
     let keys = sa.keys.as_ref().ok_or_else(|| state("no keys"))?;
     let mut id_b = Vec::new();
-    id.emit(&mut id_b).map_err(|e| state(e))?;
+    id.emit(&mut id_b).map_err(state)?;
     let want = keys::hash_r(
         provider(),
         p1.prf,
@@ -388,7 +386,7 @@ pub(crate) fn on_mm6(sa: &mut V1Sa, ctx: &mut Ctx<'_>, data: &[u8]) -> Result<bo
         &sa.sa_i_b,
         &id_b,
     )
-    .map_err(|e| crypto(e))?;
+    .map_err(crypto)?;
     if !bool::from(want.as_bytes().ct_eq(&hash)) {
         return Err(psk_mismatch(AuthBy::Us));
     }

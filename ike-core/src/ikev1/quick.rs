@@ -122,8 +122,8 @@ pub(crate) fn on_spi(sa: &mut V1Sa, ctx: &mut Ctx<'_>, spi_in: u32) -> Result<()
     let (Some(l), Some(r)) = (child.local_ts.first(), child.remote_ts.first()) else {
         return Err(state("no selectors"));
     };
-    let idci = ts_to_id(l).map_err(|e| state(e))?;
-    let idcr = ts_to_id(r).map_err(|e| state(e))?;
+    let idci = ts_to_id(l).map_err(state)?;
+    let idcr = ts_to_id(r).map_err(state)?;
     let mut mid = [0u8; 4];
     while u32::from_be_bytes(mid) == 0 {
         let r = ctx.random(4).map_err(|e| crypto(format!("{e:?}")))?;
@@ -152,7 +152,7 @@ pub(crate) fn on_spi(sa: &mut V1Sa, ctx: &mut Ctx<'_>, spi_in: u32) -> Result<()
         t.group = group;
     }
     let dh = match group {
-        Some(g) => Some(provider().start_ke(g, ctx.rng()).map_err(|e| crypto(e))?),
+        Some(g) => Some(provider().start_ke(g, ctx.rng()).map_err(crypto)?),
         None => None,
     };
     let mode = match (child.mode, sa.encap) {
@@ -177,10 +177,10 @@ pub(crate) fn on_spi(sa: &mut V1Sa, ctx: &mut Ctx<'_>, spi_in: u32) -> Result<()
     }
     rest.push(Payload::Id(idci));
     rest.push(Payload::Id(idcr));
-    let (_, rest_b) = emit_payload_chain(&rest).map_err(|e| state(e))?;
+    let (_, rest_b) = emit_payload_chain(&rest).map_err(state)?;
     let keys = sa.keys.as_ref().ok_or_else(|| state("no keys"))?;
     let hash = keys::quick_hash1(provider(), p1.prf, &keys.skeyid_a, message_id, &rest_b)
-        .map_err(|e| crypto(e))?;
+        .map_err(crypto)?;
     let mut payloads = vec![Payload::Hash(HashPayload {
         hash: hash.as_bytes().to_vec(),
     })];
@@ -237,7 +237,7 @@ pub(crate) fn on_qm2(sa: &mut V1Sa, ctx: &mut Ctx<'_>, data: &[u8]) -> Result<bo
         &q.ni,
         &dec.rest,
     )
-    .map_err(|e| crypto(e))?;
+    .map_err(crypto)?;
     if !bool::from(want.as_bytes().ct_eq(&h.hash)) {
         return Ok(false);
     }
@@ -281,10 +281,7 @@ pub(crate) fn on_qm2(sa: &mut V1Sa, ctx: &mut Ctx<'_>, data: &[u8]) -> Result<bo
         let (Some(l), Some(r)) = (child_cfg.local_ts.first(), child_cfg.remote_ts.first()) else {
             return Err(state("no selectors"));
         };
-        let want_ids = [
-            ts_to_id(l).map_err(|e| state(e))?,
-            ts_to_id(r).map_err(|e| state(e))?,
-        ];
+        let want_ids = [ts_to_id(l).map_err(state)?, ts_to_id(r).map_err(state)?];
         if ids.as_slice() != want_ids.as_slice() {
             return Err(Failure::TsUnacceptable);
         }
@@ -324,7 +321,7 @@ pub(crate) fn on_qm2(sa: &mut V1Sa, ctx: &mut Ctx<'_>, data: &[u8]) -> Result<bo
             &nr,
             elen + alen,
         )
-        .map_err(|e| crypto(e))
+        .map_err(crypto)
     };
     let k_in = km(q.spi_in)?;
     let k_out = km(spi_out)?;
@@ -342,7 +339,7 @@ pub(crate) fn on_qm2(sa: &mut V1Sa, ctx: &mut Ctx<'_>, data: &[u8]) -> Result<bo
     };
     // HASH(3), under the IV that follows message 2.
     let h3 = keys::quick_hash3(provider(), p1.prf, &keys.skeyid_a, q.message_id, &q.ni, &nr)
-        .map_err(|e| crypto(e))?;
+        .map_err(crypto)?;
     let (dg, _) = sa.encrypt(
         sa.header(exchange::QUICK, true, q.message_id),
         &[Payload::Hash(HashPayload {

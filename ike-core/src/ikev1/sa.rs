@@ -168,12 +168,12 @@ impl V1Sa {
             .as_ref()
             .zip(self.p1)
             .ok_or_else(|| state("no keys"))?;
-        let (first, mut chain) = emit_payload_chain(payloads).map_err(|e| state(e))?;
-        pad_plaintext(&mut chain, BLOCK).map_err(|e| state(e))?;
+        let (first, mut chain) = emit_payload_chain(payloads).map_err(state)?;
+        pad_plaintext(&mut chain, BLOCK).map_err(state)?;
         let cbc = provider()
             .cbc(p1.encr, keys.enc_key.as_bytes())
-            .map_err(|e| crypto(e))?;
-        cbc.encrypt(iv, &mut chain).map_err(|e| crypto(e))?;
+            .map_err(crypto)?;
+        cbc.encrypt(iv, &mut chain).map_err(crypto)?;
         let next = iv_chain::next_iv::<()>(&chain, BLOCK).map_err(|_| state("short ciphertext"))?;
         let msg = Message::new(
             header,
@@ -182,7 +182,7 @@ impl V1Sa {
                 ciphertext: chain,
             },
         );
-        Ok((msg.emit().map_err(|e| state(e))?, next))
+        Ok((msg.emit().map_err(state)?, next))
     }
 
     /// Decrypts an encrypted message under `iv`: its payloads, the octets of the payloads

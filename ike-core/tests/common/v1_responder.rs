@@ -16,6 +16,9 @@ use ike_core::v1::wire::{
 
 const BLOCK: usize = 16;
 
+/// A Quick Mode in progress: (message id, IV, Ni, Nr, our SPI, their SPI, g^qm).
+type QuickState = (u32, Vec<u8>, Vec<u8>, Vec<u8>, u32, u32, Option<Vec<u8>>);
+
 /// What the responder learned and decided.
 #[derive(Default)]
 pub struct V1Responder {
@@ -40,7 +43,7 @@ pub struct V1Responder {
     /// HASH_I did not match.
     pub hash_mismatch: bool,
     /// Quick Mode: (message id, IV, Ni, Nr, our SPI, their SPI, g^qm).
-    quick: Option<(u32, Vec<u8>, Vec<u8>, Vec<u8>, u32, u32, Option<Vec<u8>>)>,
+    quick: Option<QuickState>,
     /// The KEYMAT of (the initiator's inbound SA, its outbound SA), once Quick Mode ended.
     pub keymat: Option<(u32, Vec<u8>, u32, Vec<u8>)>,
     /// Deletes received: (protocol, SPI).
@@ -371,11 +374,7 @@ impl V1Responder {
         Some(out)
     }
 
-    fn quick3(
-        &mut self,
-        data: &[u8],
-        q: (u32, Vec<u8>, Vec<u8>, Vec<u8>, u32, u32, Option<Vec<u8>>),
-    ) -> Option<Vec<u8>> {
+    fn quick3(&mut self, data: &[u8], q: QuickState) -> Option<Vec<u8>> {
         let prf = self.prf?;
         let (pl, _, _) = self.decrypt(data, &q.1)?;
         let k = self.keys.as_ref()?;

@@ -326,6 +326,35 @@ mod tests {
     }
 
     #[test]
+    fn ikev2_never_makes_an_ikev1_connection_without_aead_in_phase_1() {
+        let c = config(&[("ikev2", "never"), ("leftsubnet", "10.1.0.0/24")]);
+        assert!(c.ikev1);
+        assert!(!c.ike_proposals.is_empty());
+        assert!(c
+            .ike_proposals
+            .iter()
+            .all(|p| p.encr.iter().all(|e| !e.is_aead())));
+        assert!(!c.request_config.any(), "no Mode Config with IKEv1");
+        assert!(!c.rekey && !c.narrowing);
+        let c = config(&[
+            ("ikev2", "no"),
+            ("ike", "aes256-sha2_256;modp2048"),
+            ("esp", "aes256-sha1"),
+            ("leftsubnet", "10.1.0.0/24"),
+        ]);
+        assert!(c.ikev1);
+        assert!(!config(&[("leftsubnet", "10.1.0.0/24")]).ikev1);
+        // An AEAD cipher named for Phase 1 is refused, not dropped.
+        let e = try_config(&[
+            ("ikev2", "never"),
+            ("ike", "aes_gcm256-sha2_256;modp2048"),
+            ("leftsubnet", "10.1.0.0/24"),
+        ])
+        .unwrap_err();
+        assert!(e.contains("cannot protect IKEv1 Phase 1"), "{e}");
+    }
+
+    #[test]
     fn left_is_our_address_and_must_be_the_routed_one() {
         // The test's routed local address is 192.0.2.2.
         let ours: IpAddr = "192.0.2.2".parse().unwrap();

@@ -202,6 +202,14 @@ pub fn ts_unacceptable() -> String {
     tr("The gateway refused the networks we asked to tunnel (traffic selectors): compare leftsubnet and rightsubnet with the gateway's configuration.").to_string()
 }
 
+/// IKEv1: no answer to our first Quick Mode message.
+pub fn quick_mode_unanswered(ours: &[String]) -> String {
+    trf(
+        "The gateway accepts none of our Phase 2 proposals or networks: it did not answer our Quick Mode (IKEv1). We offered: {ours}. Compare esp, pfs, leftsubnet and rightsubnet with the gateway's configuration.",
+        &[("ours", &ours.join(", "))],
+    )
+}
+
 /// INTERNAL_ADDRESS_FAILURE.
 pub fn internal_address_failure() -> String {
     tr("The gateway could not assign us a virtual address (its address pool may be exhausted or not configured).").to_string()

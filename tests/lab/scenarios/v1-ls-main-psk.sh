@@ -10,6 +10,7 @@ PSK="lab-v1-ls-main-psk-0123456789"
 
 scenario_run() {
 	lab_topo_site2site
+	lab_pluto_setup gw ikev1-policy=accept
 	lab_pluto_conn gw site ikev2=no authby=secret psk="$PSK" \
 		left="$LAB_RIGHT_IP" leftid=@gw.lab.test leftsubnet="$LAB_RIGHT_LAN" \
 		right="$LAB_LEFT_IP" rightid=@site1.lab.test rightsubnet="$LAB_LEFT_LAN" \

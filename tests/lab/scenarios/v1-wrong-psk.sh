@@ -9,6 +9,7 @@ source "$LAB_DIR/lib/nm-ike.sh"
 
 scenario_run() {
 	lab_topo
+	lab_pluto_setup gw ikev1-policy=accept
 	lab_pluto_conn gw s2s ikev2=no authby=secret psk="lab-v1-gateway-key-0123456789" \
 		left="$LAB_RIGHT_IP" leftid=@gw.lab.test leftsubnet="$LAB_RIGHT_LAN" \
 		right="$LAB_LEFT_IP" rightid=@site1.lab.test rightsubnet="$LAB_LEFT_LAN" \
