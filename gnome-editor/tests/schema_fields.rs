@@ -10,8 +10,15 @@ use nm_plugin::settings::schema::{self, Kind, Place};
 const NOT_FIELDS: &[(&str, &str)] = &[
     (
         "ikev2",
-        "only IKEv2 is implemented: every accepted value means IKEv2, so a field would offer \
-         no choice (the IKEv1 issue adds the field with the protocol)",
+        "IKEv1 (never/no) works so far only with a pre-shared key and without Mode Config, \
+         rekeying or fragmentation, which the page's other fields would offer; it is chosen \
+         through nmcli or an imported ipsec.conf until the IKEv1 issue (17) adds the field \
+         with the rest of IKEv1",
+    ),
+    (
+        "aggrmode",
+        "refused: IKEv1 Aggressive Mode is not supported yet, only no is accepted, so a \
+         field would offer no choice",
     ),
     (
         "mobike",
@@ -33,7 +40,7 @@ const NOT_FIELDS: &[(&str, &str)] = &[
     ),
     (
         "leftxauthusername",
-        "refused: XAUTH is IKEv1, not implemented yet (the IKEv1 issue adds the field)",
+        "refused: XAUTH is not implemented yet (the IKEv1 issue adds the field)",
     ),
     (
         "leftusername",
@@ -41,7 +48,7 @@ const NOT_FIELDS: &[(&str, &str)] = &[
     ),
     (
         "xauthpassword",
-        "refused: XAUTH is IKEv1, not implemented yet (the IKEv1 issue adds the field)",
+        "refused: XAUTH is not implemented yet (the IKEv1 issue adds the field)",
     ),
     (
         "left",
