@@ -182,6 +182,8 @@ pub(crate) fn on_mm2(
     }
     sa.cky_r = msg.header.spi_r;
     sa.p1 = Some(p1);
+    // Our address as configured (a socket bound to the wildcard reports 0.0.0.0).
+    let local = SocketAddr::new(sa.conn.local_addr.unwrap_or(local.ip()), local.port());
     sa.local = Some(local);
     let dh = provider().start_ke(p1.group, ctx.rng()).map_err(crypto)?;
     sa.gxi = dh.public_value().to_vec();

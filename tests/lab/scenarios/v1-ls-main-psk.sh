@@ -26,8 +26,9 @@ scenario_run() {
 	lab_ike_up site1 left --kernel xfrm
 	lab_ike_wait site1 CHILD_SA_UP 60
 	lab_timing tunnel-up
-	lab_ls_assert_log gw "(ISAKMP SA established|established ISAKMP SA)"
-	lab_ls_assert_log gw "IPsec SA established tunnel mode"
+	lab_ls_assert_log gw "IKE SA established \{auth=PRESHARED_KEY cipher=AES_CBC_256 integ=HMAC_SHA2_256 group=MODP2048\}"
+	lab_ls_assert_log gw "Peer ID is ID_FQDN: '@site1.lab.test'"
+	lab_ls_assert_log gw "IPsec SA established tunnel mode \{ESP=>0x[0-9a-f]+ <0x[0-9a-f]+ xfrm=AES_CBC_256-HMAC_SHA1_96"
 	lab_check "pluto trafficstatus shows no SA for site" lab_pluto_has_sa gw site
 	lab_ike_event site1 IKE_SA_UP | grep -q "IKEv1" ||
 		lab_fail "our IKE_SA_UP does not say IKEv1: $(lab_ike_event site1 IKE_SA_UP)"
