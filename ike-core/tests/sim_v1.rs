@@ -261,6 +261,23 @@ fn different_pre_shared_keys_fail_saying_so() {
 }
 
 #[test]
+fn a_wrong_hash_r_fails_on_our_side() {
+    let mut s = V1Sim::new("k", "k", "aes256-sha2_256;modp2048", "aes256-sha1");
+    s.resp.bad_hash_r = true;
+    assert!(s.run(Duration::from_secs(60), |s| s.failure().is_some()));
+    match s.failure().unwrap() {
+        Failure::AuthenticationFailed {
+            by: AuthBy::Us,
+            detail,
+        } => {
+            assert!(detail.contains("pre-shared keys differ"), "{detail}")
+        }
+        f => panic!("{f:?}"),
+    }
+    assert!(s.ops.is_empty());
+}
+
+#[test]
 fn an_unanswered_quick_mode_names_phase_2() {
     let mut s = V1Sim::new("k", "k", "aes256-sha2_256;modp2048", "aes256-sha1");
     s.resp.ignore_quick = true;

@@ -44,9 +44,18 @@ const NONCE_LEN: usize = 32;
 
 /// The failure of a wrong pre-shared key, whichever side noticed it.
 pub fn psk_mismatch(by: AuthBy) -> Failure {
+    let detail = match by {
+        AuthBy::Us => {
+            "the pre-shared keys differ (the gateway's Main Mode hash does not match ours)"
+        }
+        AuthBy::Peer => {
+            "the pre-shared keys differ (the gateway could not read or verify our Main Mode \
+             authentication: it answered with an error or went silent)"
+        }
+    };
     Failure::AuthenticationFailed {
         by,
-        detail: "the pre-shared keys differ (IKEv1 Phase 1 hash mismatch)".into(),
+        detail: detail.into(),
     }
 }
 

@@ -25,6 +25,8 @@ pub struct V1Responder {
     pub psk: Vec<u8>,
     /// Never answer Quick Mode.
     pub ignore_quick: bool,
+    /// Send a wrong HASH_R (as a gateway with another key that still answered would).
+    pub bad_hash_r: bool,
     pub cky_i: [u8; 8],
     pub cky_r: [u8; 8],
     sa_i_b: Vec<u8>,
@@ -282,14 +284,13 @@ impl V1Responder {
             &ir_b,
         )
         .ok()?;
+        let mut hr = hr.as_bytes().to_vec();
+        if self.bad_hash_r {
+            hr[0] ^= 1;
+        }
         let (out, next2) = self.encrypt(
             self.header(exchange::MAIN, true, 0),
-            &[
-                Payload::Id(our_id),
-                Payload::Hash(HashPayload {
-                    hash: hr.as_bytes().to_vec(),
-                }),
-            ],
+            &[Payload::Id(our_id), Payload::Hash(HashPayload { hash: hr })],
             &next,
         );
         let _ = next;
