@@ -33,6 +33,13 @@ struct V1Sim {
     /// Initiator -> responder datagrams to drop, by their index (0 = the first sent).
     drop: Vec<usize>,
     sent: usize,
+    /// Before each real answer, this many mutated copies of it (robustness).
+    mutations: usize,
+    /// Mutate only encrypted answers (the unencrypted Main Mode messages 2 and 4 are not
+    /// authenticated: a well-formed forgery of them is taken like the real one, in IKEv1 as
+    /// in IKEv2's IKE_SA_INIT).
+    mutate_encrypted_only: bool,
+    mrng: crate::common::SimRng,
 }
 
 impl V1Sim {
@@ -54,6 +61,9 @@ impl V1Sim {
             next_spi: 0xc000_0001,
             drop: Vec::new(),
             sent: 0,
+            mutations: 0,
+            mutate_encrypted_only: false,
+            mrng: crate::common::SimRng(99),
         }
     }
 
@@ -100,6 +110,16 @@ impl V1Sim {
                     t.payload.clone()
                 };
                 if let Some(answer) = self.resp.handle(&payload, &mut self.rng) {
+                    let encrypted = answer.get(19).is_some_and(|f| f & 1 == 1);
+                    let n = if encrypted || !self.mutate_encrypted_only {
+                        self.mutations
+                    } else {
+                        0
+                    };
+                    for _ in 0..n {
+                        let m = self.mutate(&answer);
+                        self.deliver(&m);
+                    }
                     self.deliver(&answer);
                 }
             }
@@ -108,6 +128,29 @@ impl V1Sim {
             }
             any = true;
         }
+    }
+
+    /// A damaged copy of `dg`: bits flipped, truncated, extended or a payload header's length
+    /// changed; the cookies stay, so it reaches the SA.
+    fn mutate(&mut self, dg: &[u8]) -> Vec<u8> {
+        let mut m = dg.to_vec();
+        let r = self.mrng.next_u64();
+        let at = 16 + (r as usize >> 8) % (m.len() - 16);
+        match r % 5 {
+            0 => m[at] ^= 1 << ((r >> 40) % 8),
+            1 => m.truncate(at),
+            2 => m.extend_from_slice(&[0x41; 17]),
+            3 => {
+                // The first payload's length, and the header's, to something else.
+                m[30] = (r >> 16) as u8;
+                m[31] = (r >> 24) as u8;
+            }
+            _ => {
+                let n = m.len();
+                m[24..28].copy_from_slice(&(n as u32 ^ 0x10).to_be_bytes());
+            }
+        }
+        m
     }
 
     /// Runs until `cond` or `max` of virtual time.
@@ -215,6 +258,44 @@ fn main_mode_and_quick_mode_with_pfs_install_the_responders_keys() {
         })
         .unwrap();
     assert!(up.starts_with("IKEv1 AES-CBC-256"), "{up}");
+}
+
+#[test]
+fn damaged_answers_never_panic() {
+    for seed in 0..8u64 {
+        let mut s = V1Sim::new("k", "k", "aes128-sha2_256;ecp256", "aes128-sha2_256");
+        s.mrng = crate::common::SimRng(seed);
+        s.mutations = 8;
+        // Up, or failed for a reason; never a panic, never stuck.
+        assert!(
+            s.run(Duration::from_secs(120), |s| s.child_up()
+                || s.failure().is_some()),
+            "seed {seed}: {:?}",
+            s.events
+        );
+    }
+}
+
+#[test]
+fn damaged_encrypted_answers_never_end_the_connection() {
+    for seed in 0..6u64 {
+        let mut s = V1Sim::new(
+            "k",
+            "k",
+            "aes128-sha2_256;modp2048",
+            "aes128-sha2_256;ecp256",
+        );
+        s.mrng = crate::common::SimRng(seed);
+        s.mutations = 12;
+        s.mutate_encrypted_only = true;
+        assert!(
+            s.run(Duration::from_secs(60), V1Sim::child_up),
+            "seed {seed}: {:?}",
+            s.events
+        );
+        assert!(s.failure().is_none(), "seed {seed}: {:?}", s.events);
+        check_keys(&s);
+    }
 }
 
 #[test]

@@ -80,12 +80,8 @@ pub(crate) fn on_message(
         return out;
     }
     let result = match (h.exchange_type, sa.state) {
-        (exchange::MAIN, State::Mm1) if !msg.is_encrypted() => {
-            phase1::on_mm2(sa, ctx, local, &msg).map(|()| true)
-        }
-        (exchange::MAIN, State::Mm3) if !msg.is_encrypted() => {
-            phase1::on_mm4(sa, ctx, &msg).map(|()| true)
-        }
+        (exchange::MAIN, State::Mm1) if !msg.is_encrypted() => phase1::on_mm2(sa, ctx, local, &msg),
+        (exchange::MAIN, State::Mm3) if !msg.is_encrypted() => phase1::on_mm4(sa, ctx, &msg),
         (exchange::MAIN, State::Mm5) if msg.is_encrypted() => match phase1::on_mm6(sa, ctx, data) {
             Ok(true) => {
                 out.spi_request = quick::request_spi(sa, ctx);

@@ -30,6 +30,8 @@ use super::keys::{self, Phase1Keys};
 use super::proposal::{self, P1Transform};
 use super::sa::{crypto, state, State, V1Sa, BLOCK};
 
+const NO_PROPOSAL_CHOSEN: u16 = 14;
+
 /// Vendor ID of RFC 3947 NAT traversal: MD5("RFC 3947").
 pub const VID_NATT_RFC3947: [u8; 16] = [
     0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45, 0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f,
@@ -168,20 +170,23 @@ pub(crate) fn on_mm2(
     ctx: &mut Ctx<'_>,
     local: SocketAddr,
     msg: &Message,
-) -> Result<(), Failure> {
+) -> Result<bool, Failure> {
     let Some(payloads) = msg.payloads() else {
-        return Ok(());
+        return Ok(false);
     };
     let Some(chosen) = payloads.iter().find_map(|p| match p {
         Payload::Sa(s) => Some(s),
         _ => None,
     }) else {
-        return Ok(());
+        return Ok(false);
     };
     let Some((p1, _life)) = proposal::phase1_chosen(chosen, &sa.p1_offer) else {
-        return Err(Failure::ProtocolError(
-            "the gateway chose a Phase 1 transform we did not offer".into(),
-        ));
+        // Unauthenticated: weighed like an unprotected NO_PROPOSAL_CHOSEN (a stranger's
+        // answer never ends the attempt by itself).
+        if note_notify(sa, NO_PROPOSAL_CHOSEN) {
+            return Err(notify_failure(sa, NO_PROPOSAL_CHOSEN));
+        }
+        return Ok(false);
     };
     for p in payloads {
         if let Payload::VendorId(v) = p {
@@ -225,13 +230,13 @@ pub(crate) fn on_mm2(
         .map_err(state)?;
     sa.state = State::Mm3;
     sa.send_request(ctx, dg);
-    Ok(())
+    Ok(true)
 }
 
 /// Main Mode message 4: keys, NAT detection; sends message 5 (encrypted).
-pub(crate) fn on_mm4(sa: &mut V1Sa, ctx: &mut Ctx<'_>, msg: &Message) -> Result<(), Failure> {
+pub(crate) fn on_mm4(sa: &mut V1Sa, ctx: &mut Ctx<'_>, msg: &Message) -> Result<bool, Failure> {
     let Some(payloads) = msg.payloads() else {
-        return Ok(());
+        return Ok(false);
     };
     let (Some(p1), Some(local)) = (sa.p1, sa.local) else {
         return Err(state("Phase 1 transform unknown"));
@@ -248,15 +253,19 @@ pub(crate) fn on_mm4(sa: &mut V1Sa, ctx: &mut Ctx<'_>, msg: &Message) -> Result<
         }
     }
     let (Some(gxr), Some(nr)) = (ke, nonce) else {
-        return Ok(());
+        return Ok(false);
     };
+    // Unauthenticated until message 6: anything unusable is dropped, not fatal.
     if nr.len() < 8 || nr.len() > 256 {
-        return Err(Failure::ProtocolError("nonce of a bad length".into()));
+        return Ok(false);
     }
-    let dh = sa.dh.take().ok_or_else(|| state("no key exchange"))?;
-    let gxy = dh
-        .complete(&gxr)
-        .map_err(|e| Failure::ProtocolError(format!("bad key exchange value: {e}")))?;
+    let Some(dh) = sa.dh.as_ref() else {
+        return Err(state("no key exchange"));
+    };
+    let Ok(gxy) = dh.complete(&gxr) else {
+        return Ok(false);
+    };
+    sa.dh = None;
     let psk = sa.secret_psk().ok_or_else(|| state("no pre-shared key"))?;
     let skeyid =
         keys::skeyid_psk(provider(), p1.prf, psk.as_bytes(), &sa.ni, &nr).map_err(crypto)?;
@@ -306,7 +315,7 @@ pub(crate) fn on_mm4(sa: &mut V1Sa, ctx: &mut Ctx<'_>, msg: &Message) -> Result<
         sa.encap = true;
         sa.remote.set_port(NATT_PORT);
     }
-    send_mm5(sa, ctx)
+    send_mm5(sa, ctx).map(|()| true)
 }
 
 fn our_id(sa: &V1Sa) -> IdPayload {
@@ -399,7 +408,12 @@ pub(crate) fn on_mm6(sa: &mut V1Sa, ctx: &mut Ctx<'_>, data: &[u8]) -> Result<bo
     )
     .map_err(crypto)?;
     if !bool::from(want.as_bytes().ct_eq(&hash)) {
-        return Err(psk_mismatch(AuthBy::Us));
+        // Without integrity in CBC, a damaged or forged message 6 may decrypt to a chain:
+        // evidence, not proof; the real one may still come.
+        if note_notify(sa, HASH_MISMATCH) {
+            return Err(psk_mismatch(AuthBy::Us));
+        }
+        return Ok(false);
     }
     if let Some(expected) = &sa.conn.remote_id {
         let got = Identity::from_wire(id.id_type, &id.data);
@@ -445,6 +459,8 @@ pub(crate) fn note_undecryptable(sa: &mut V1Sa) -> bool {
 
 /// The pseudo notify type recorded for undecryptable answers to message 5.
 pub(crate) const MISMATCH: u16 = u16::MAX;
+/// The pseudo notify type recorded for a message 6 whose HASH_R does not match.
+pub(crate) const HASH_MISMATCH: u16 = u16::MAX - 1;
 
 /// Records an unprotected error notify (or [`MISMATCH`]); `true` when it answered two
 /// transmissions in a row, which is when it ends the attempt.
@@ -465,6 +481,7 @@ pub(crate) fn notify_failure(sa: &V1Sa, notify_type: u16) -> Failure {
             ours: sa.p1_offer.iter().map(ToString::to_string).collect(),
             theirs: None,
         },
+        (State::Mm5, HASH_MISMATCH) => psk_mismatch(AuthBy::Us),
         (State::Mm5, MISMATCH | 1 | 16 | 23 | 24) => psk_mismatch(AuthBy::Peer),
         (_, t) => Failure::PeerNotify {
             notify_type: t,
