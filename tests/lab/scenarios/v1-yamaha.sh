@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 # lab-vm: yes
 # lab-timeout: 240
-# lab-description: IKEv1 with a Yamaha RTX's parameter set, named explicitly (aes128-sha1;modp1024 in both phases, PFS, ISAKMP SA 28800 s, IPsec SA 3600 s, DPD every 3 s here): our nm-ike -> Libreswan pluto (ikev2=no); the SAs carry pings and the gateway answers our R-U-THERE checks while the tunnel stays up
+# lab-description: IKEv1 with a Yamaha RTX's parameter set, named explicitly (aes128-sha1-modp1024 in both phases, PFS, IP addresses as IDs, ISAKMP SA 28800 s, IPsec SA 3600 s, DPD every 3 s here): our nm-ike -> strongSwan charon (version 1; Debian's Libreswan has no modp1024); charon's IKEv1 SAs and ours carry pings and charon answers our R-U-THERE checks while the tunnel stays up
 
 # shellcheck source=../lib/nm-ike.sh
 source "$LAB_DIR/lib/nm-ike.sh"
@@ -10,14 +10,12 @@ PSK="lab-v1-yamaha-0123456789"
 
 scenario_run() {
 	lab_topo_site2site
-	lab_pluto_setup gw ikev1-policy=accept
-	lab_pluto_conn gw site ikev2=no authby=secret psk="$PSK" \
-		left="$LAB_RIGHT_IP" leftid="$LAB_RIGHT_IP" leftsubnet="$LAB_RIGHT_LAN" \
-		right="$LAB_LEFT_IP" rightid="$LAB_LEFT_IP" rightsubnet="$LAB_LEFT_LAN" \
-		"ike=aes128-sha1;modp1024" "esp=aes128-sha1;modp1024" pfs=yes \
-		ikelifetime=28800s salifetime=3600s
-	lab_pluto_start gw right
-	lab_route right "$LAB_LEFT_LAN" via "$LAB_LEFT_IP"
+	lab_swanctl_conn gw conn=site version=1 local_addrs="$LAB_RIGHT_IP" remote_addrs="$LAB_LEFT_IP" \
+		local_id="$LAB_RIGHT_IP" remote_id="$LAB_LEFT_IP" psk="$PSK" \
+		local_ts="$LAB_RIGHT_LAN" remote_ts="$LAB_LEFT_LAN" \
+		proposals=aes128-sha1-modp1024 esp_proposals=aes128-sha1-modp1024 \
+		ike.rekey_time=0 child.rekey_time=0 child.start_action=none
+	lab_charon_start gw right
 	lab_timing gateway-up
 
 	lab_ike_profile site1 right="$LAB_RIGHT_IP" ikev2=never \
@@ -27,13 +25,18 @@ scenario_run() {
 	lab_ike_up site1 left --kernel xfrm
 	lab_ike_wait site1 CHILD_SA_UP 60
 	lab_timing tunnel-up
-	lab_ls_assert_log gw "IKE SA established \{auth=PRESHARED_KEY cipher=AES_CBC_128 integ=HMAC_SHA1 group=MODP1024\}"
-	lab_ls_assert_log gw "IPsec SA established tunnel mode \{ESP=>0x[0-9a-f]+ <0x[0-9a-f]+ xfrm=AES_CBC_128-HMAC_SHA1_96"
+	lab_check "charon's CHILD_SA is not INSTALLED" lab_charon_child_installed gw c
+	lab_charon_sas gw >"$LAB_OUT/gw-sas.txt"
+	grep -q "IKEv1" "$LAB_OUT/gw-sas.txt" || lab_fail "charon's IKE SA is not IKEv1 (see gw-sas.txt)"
+	grep -q "AES_CBC-128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024" "$LAB_OUT/gw-sas.txt" ||
+		lab_fail "charon's IKE SA does not use aes128-sha1-modp1024 (see gw-sas.txt)"
+	grep -q "AES_CBC-128/HMAC_SHA1_96/MODP_1024" "$LAB_OUT/gw-sas.txt" ||
+		lab_fail "charon's IPsec SA does not use aes128-sha1 with PFS modp1024 (see gw-sas.txt)"
 	lab_assert_xfrm_state left 'enc cbc(aes)' 'auth-trunc hmac(sha1)' "src $LAB_LEFT_IP dst $LAB_RIGHT_IP"
 	lab_assert_ping lhost "$LAB_RHOST_IP"
 	lab_timing ping
 
-	# Liveness: with the tunnel idle for IKE, our R-U-THERE go out every 3 s and are answered.
+	# Liveness: our R-U-THERE checks go out every 3 s and are answered.
 	lab_capture_start ike left wan0 udp port 500 or udp port 4500
 	lab_wait "$(lab_scale 20)" "two answered liveness checks" eval \
 		'[ "$(lab_capture_count ike "src $LAB_RIGHT_IP and udp and udp[8:4] != 0")" -ge 2 ]'
