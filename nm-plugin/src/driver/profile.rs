@@ -271,7 +271,7 @@ pub fn connection_config(
 }
 
 /// IKEv1 (`ikev2=never`/`no`): the default IKE algorithms without AEAD ciphers (Phase 1
-/// protects its messages with a CBC cipher), and what the engine cannot do with IKEv1
+/// protects its messages with a CBC cipher), the default ESP ones without ChaCha20, and what the engine cannot do with IKEv1
 /// refused here, before anything is sent.
 fn ikev1(settings: &Settings, conn: &mut ConnectionConfig) -> Result<(), String> {
     conn.ikev1 = true;
@@ -280,6 +280,15 @@ fn ikev1(settings: &Settings, conn: &mut ConnectionConfig) -> Result<(), String>
             p.encr.retain(|e| !e.is_aead());
         }
         conn.ike_proposals.retain(|p| !p.encr.is_empty());
+    }
+    // ChaCha20-Poly1305 has no IKEv1 ESP transform: left out of the defaults (refused when
+    // named).
+    if settings.esp.is_none() {
+        for p in &mut conn.esp_proposals {
+            p.encr
+                .retain(|e| e.id != ike_core::ids::encr::CHACHA20_POLY1305);
+        }
+        conn.esp_proposals.retain(|p| !p.encr.is_empty());
     }
     ike_core::ikev1::check_config(conn)?;
     ike_core::ikev1::proposal::phase1_offer(&conn.ike_proposals)
