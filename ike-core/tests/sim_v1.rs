@@ -44,8 +44,16 @@ struct V1Sim {
 
 impl V1Sim {
     fn new(psk_i: &str, psk_r: &str, ike: &str, esp: &str) -> Self {
+        Self::with_conn(psk_r, initiator_conn(psk_i), ike, esp)
+    }
+
+    fn with_conn(
+        psk_r: &str,
+        mut c: ike_core::engine::ConnectionConfig,
+        ike: &str,
+        esp: &str,
+    ) -> Self {
         let mut eng = Engine::new(EngineConfig::default(), test_rng(1));
-        let mut c = initiator_conn(psk_i);
         c.ikev1 = true;
         c.remote_id = None;
         c.ike_proposals = parse_libreswan(Protocol::Ike, ike).unwrap().0;
@@ -339,6 +347,54 @@ fn different_pre_shared_keys_fail_saying_so() {
     }
     assert!(!s.child_up());
     assert!(s.ops.is_empty(), "nothing for the kernel: {:?}", s.ops);
+}
+
+#[test]
+fn a_hard_expiry_ends_the_connection_and_a_soft_one_does_not() {
+    let mut s = V1Sim::new("k", "k", "aes256-sha2_256;modp2048", "aes256-sha1");
+    assert!(s.run(Duration::from_secs(30), V1Sim::child_up));
+    let (out_spi, _) = s.installed(Direction::Out);
+    s.eng.handle_kernel_event(
+        s.now,
+        KernelEvent::SaExpired {
+            spi: out_spi,
+            hard: false,
+        },
+    );
+    s.drain();
+    assert!(s.failure().is_none());
+    s.eng.handle_kernel_event(
+        s.now,
+        KernelEvent::SaExpired {
+            spi: out_spi,
+            hard: true,
+        },
+    );
+    s.drain();
+    assert_eq!(s.failure(), Some(&Failure::IpsecLifetimeExpired));
+}
+
+#[test]
+fn an_unanswered_liveness_check_ends_the_connection() {
+    // The responder announces DPD but never answers R-U-THERE.
+    let mut eng_conn = initiator_conn("k");
+    eng_conn.dpd_delay = Some(Duration::from_secs(5));
+    eng_conn.dpd_timeout = Some(Duration::from_secs(10));
+    let mut s = V1Sim::with_conn("k", eng_conn, "aes256-sha2_256;modp2048", "aes256-sha1");
+    assert!(s.run(Duration::from_secs(30), V1Sim::child_up));
+    let up_at = s.now;
+    assert!(s.run(Duration::from_secs(60), |s| s.failure().is_some()));
+    assert!(
+        matches!(s.failure(), Some(Failure::PeerDead { .. })),
+        "{:?}",
+        s.failure()
+    );
+    let took = s.now.saturating_since(up_at);
+    assert!(
+        took >= Duration::from_secs(15) && took <= Duration::from_secs(17),
+        "{took:?}"
+    );
+    assert!(s.resp.informationals >= 3, "{}", s.resp.informationals);
 }
 
 #[test]

@@ -137,12 +137,7 @@ pub(crate) fn on_expire(sa: &mut V1Sa, ctx: &mut Ctx<'_>, spi: u32, hard: bool) 
         .as_ref()
         .is_some_and(|(c, _, _)| c.spi_in == spi || c.spi_out == spi);
     if ours && hard {
-        sa.fail(
-            ctx,
-            Failure::IkeLifetimeExpired {
-                rekey_disabled: true,
-            },
-        );
+        sa.fail(ctx, Failure::IpsecLifetimeExpired);
     }
     ours
 }

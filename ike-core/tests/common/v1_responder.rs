@@ -52,6 +52,8 @@ pub struct V1Responder {
     pub deletes: Vec<(u8, Vec<u8>)>,
     /// Quick Mode messages 1 received.
     pub quick_requests: u32,
+    /// Protected Informationals received (Deletes, R-U-THERE; never answered).
+    pub informationals: u32,
     last_in: Vec<u8>,
     last_out: Vec<u8>,
 }
@@ -418,6 +420,7 @@ impl V1Responder {
         let Payload::Hash(hh) = &pl[0] else { return };
         let want = keys::info_hash(p(), prf, &k.skeyid_a, h.message_id, &rest).unwrap();
         assert_eq!(want.as_bytes(), hh.hash.as_slice(), "Informational HASH");
+        self.informationals += 1;
         for x in &pl[1..] {
             if let Payload::Delete(d) = x {
                 for s in &d.spis {

@@ -343,6 +343,11 @@ pub fn ike_lifetime_expired(rekey_disabled: bool) -> String {
     }
 }
 
+/// IKEv1: the IPsec SA reached its lifetime; IKEv1 SAs are not rekeyed yet.
+pub fn ipsec_lifetime_expired() -> String {
+    tr("The IPsec SA reached the end of its lifetime (salifetime) and was not renewed: rekeying IKEv1 SAs is not supported yet. Connect again, or raise salifetime on both ends.").to_string()
+}
+
 /// The gateway's authentication lifetime ended before a reauthentication succeeded
 /// (`Failure::AuthLifetimeExpired`): how many were tried, and why the last one failed.
 pub fn auth_lifetime_expired(attempts: u32, last: Option<&str>) -> String {
