@@ -267,7 +267,43 @@ pub fn connection_config(
     if settings.ikev1 {
         ikev1(settings, &mut conn)?;
     }
+    let weak = weak_algorithms(&conn.ike_proposals, &conn.esp_proposals);
+    if !weak.is_empty() {
+        tracing::warn!(
+            "{}",
+            trf(
+                "weak algorithms named in the profile, kept only for old gateways: {list}",
+                &[("list", &weak.join(", "))],
+            )
+        );
+    }
     Ok(conn)
+}
+
+/// The weak algorithms (3DES, SHA-1, modp1024/1536: the registry's legacy ones) the
+/// proposals name, by their Libreswan names; the defaults name none, so these were asked for.
+pub fn weak_algorithms(ike: &[Proposal], esp: &[Proposal]) -> Vec<&'static str> {
+    use ike_core::proposal::registry::{lookup, TransformKind};
+    let mut out: Vec<&'static str> = Vec::new();
+    for p in ike.iter().chain(esp) {
+        let found = p
+            .encr
+            .iter()
+            .map(|e| lookup(TransformKind::Encr, e.id, e.key_bits))
+            .chain(p.prf.iter().map(|&i| lookup(TransformKind::Prf, i, None)))
+            .chain(
+                p.integ
+                    .iter()
+                    .map(|&i| lookup(TransformKind::Integ, i, None)),
+            )
+            .chain(p.ke.iter().map(|&i| lookup(TransformKind::Ke, i, None)));
+        for a in found.flatten().filter(|a| a.legacy) {
+            if !out.contains(&a.libreswan) {
+                out.push(a.libreswan);
+            }
+        }
+    }
+    out
 }
 
 /// IKEv1 (`ikev2=never`/`no`): the default IKE algorithms without AEAD ciphers (Phase 1
@@ -332,6 +368,21 @@ mod tests {
             "2001:db8::2".parse().unwrap()
         };
         connection_config("t", &settings, remote, local, &FileAccess::Direct)
+    }
+
+    #[test]
+    fn weak_algorithms_are_named_only_when_the_profile_asks_for_them() {
+        let c = config(&[]);
+        assert!(weak_algorithms(&c.ike_proposals, &c.esp_proposals).is_empty());
+        let c = config(&[
+            ("ikev2", "never"),
+            ("ike", "aes128-sha1;modp1024"),
+            ("esp", "aes128-sha1;modp1024"),
+            ("leftsubnet", "10.1.0.0/24"),
+        ]);
+        let weak = weak_algorithms(&c.ike_proposals, &c.esp_proposals);
+        assert!(weak.contains(&"modp1024"), "{weak:?}");
+        assert!(weak.iter().any(|w| w.starts_with("sha1")), "{weak:?}");
     }
 
     #[test]
