@@ -398,6 +398,30 @@ fn an_unanswered_liveness_check_ends_the_connection() {
 }
 
 #[test]
+fn a_refused_phase_1_names_what_we_offered() {
+    let mut s = V1Sim::new("k", "k", "aes256-sha2_256;modp2048+ecp256", "aes256-sha1");
+    s.resp.refuse_phase1 = true;
+    assert!(s.run(Duration::from_secs(60), |s| s.failure().is_some()));
+    match s.failure().unwrap() {
+        Failure::NoProposalChosen {
+            phase: ike_core::engine::Phase::Ike,
+            ours,
+            theirs: None,
+        } => assert_eq!(
+            ours,
+            &vec![
+                "AES-CBC-256/PRF-HMAC-SHA2-256/MODP-2048".to_string(),
+                "AES-CBC-256/PRF-HMAC-SHA2-256/ECP-256".to_string()
+            ]
+        ),
+        f => panic!("{f:?}"),
+    }
+    // It answered two transmissions before we believed it (a stranger's one notify does not
+    // decide).
+    assert!(s.now >= Time::from_millis(1000), "{:?}", s.now);
+}
+
+#[test]
 fn a_wrong_hash_r_fails_on_our_side() {
     let mut s = V1Sim::new("k", "k", "aes256-sha2_256;modp2048", "aes256-sha1");
     s.resp.bad_hash_r = true;

@@ -66,7 +66,8 @@ pub(crate) fn on_message(
     if sa.state != State::Mm1 && h.spi_r != sa.cky_r {
         return out;
     }
-    if h.spi_r == [0; 8] {
+    // A responder cookie of zero only on an unprotected notify refusing message 1.
+    if h.spi_r == [0; 8] && (h.exchange_type != exchange::INFORMATIONAL || msg.is_encrypted()) {
         return out;
     }
     // The gateway's retransmission of what we already answered: answer again.

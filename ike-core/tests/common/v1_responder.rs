@@ -25,6 +25,8 @@ pub struct V1Responder {
     pub psk: Vec<u8>,
     /// Never answer Quick Mode.
     pub ignore_quick: bool,
+    /// Refuse Main Mode message 1 with an unprotected NO-PROPOSAL-CHOSEN (responder cookie 0).
+    pub refuse_phase1: bool,
     /// Send a wrong HASH_R (as a gateway with another key that still answered would).
     pub bad_hash_r: bool,
     pub cky_i: [u8; 8],
@@ -164,6 +166,27 @@ impl V1Responder {
             return None;
         };
         self.cky_i = h.spi_i;
+        if self.refuse_phase1 {
+            let n = ike_core::v1::wire::NotifyPayload {
+                doi: doi::IPSEC,
+                protocol_id: protocol::ISAKMP,
+                spi: Vec::new(),
+                notify_type: 14,
+                data: Vec::new(),
+            };
+            return Message::new(
+                Header::new(
+                    h.spi_i,
+                    [0; 8],
+                    exchange::INFORMATIONAL,
+                    Flags::default(),
+                    0,
+                ),
+                Body::Clear(vec![Payload::Notify(n)]),
+            )
+            .emit()
+            .ok();
+        }
         rng.fill(&mut self.cky_r).ok()?;
         let mut b = Vec::new();
         sa.emit(&mut b).ok()?;
