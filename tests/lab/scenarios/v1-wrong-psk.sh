@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 # lab-vm: yes
 # lab-timeout: 180
-# lab-description: IKEv1 (ikev2=never) against Libreswan pluto with another pre-shared key: our nm-ike fails in Main Mode saying the pre-shared keys differ, and nothing is left in the kernel
+# lab-description: IKEv1 (ikev2=never) against Libreswan pluto with another pre-shared key: our nm-ike fails in Main Mode saying the pre-shared keys differ, and nothing is left in the kernel; then with Phase 1 algorithms pluto does not accept: the failure names what we offered
 
 # shellcheck source=../lib/nm-ike.sh
 source "$LAB_DIR/lib/nm-ike.sh"
@@ -22,4 +22,12 @@ scenario_run() {
 	lab_ike_up site1 left --kernel xfrm
 	lab_ike_expect_failure site1 "pre-shared keys differ" 60
 	lab_ike_assert_clean left "after the failure"
+
+	lab_ike_profile algs right="$LAB_RIGHT_IP" rightid=@gw.lab.test leftid=@site1.lab.test \
+		ikev2=never leftsubnet="$LAB_LEFT_LAN" rightsubnet="$LAB_RIGHT_LAN" leftmodecfgclient=no \
+		"ike=aes256-sha2_512;modp3072" "esp=aes128-sha2_256" retransmit-tries=3 \
+		secret.pskvalue="lab-v1-gateway-key-0123456789"
+	lab_ike_up algs left --kernel xfrm
+	lab_ike_expect_failure algs "no common IKE \(phase 1\) proposal; ours: AES-CBC-256/PRF-HMAC-SHA2-512/MODP-3072" 60
+	lab_ike_assert_clean left "after the refused proposal"
 }
