@@ -212,6 +212,35 @@ fn a_refused_phase_1_names_what_we_offered() {
 }
 
 #[test]
+fn forced_encapsulation_floats_to_4500_and_keeps_the_nat_open() {
+    let mut c = initiator_conn("k");
+    c.force_encap = true;
+    c.nat_keepalive = Some(Duration::from_secs(20));
+    let mut s = V1Sim::with_conn("k", c, "aes256-sha2_256;modp2048", "aes256-sha1");
+    assert!(s.run(Duration::from_secs(30), V1Sim::child_up));
+    let encap = s.ops.iter().find_map(|o| match o {
+        KernelOp::InstallSa {
+            direction: Direction::Out,
+            encap,
+            ..
+        } => Some(*encap),
+        _ => None,
+    });
+    assert_eq!(
+        encap,
+        Some(Some(ike_core::engine::UdpEncap {
+            sport: 4500,
+            dport: 4500
+        }))
+    );
+    let up = s.now;
+    s.run(Duration::from_secs(100), |_| false);
+    let after: Vec<_> = s.keepalives.iter().filter(|t| **t > up).collect();
+    assert!(after.len() >= 3, "{:?}", s.keepalives);
+    assert!(s.failure().is_none());
+}
+
+#[test]
 fn a_wrong_hash_r_fails_on_our_side() {
     let mut s = V1Sim::new("k", "k", "aes256-sha2_256;modp2048", "aes256-sha1");
     s.resp.bad_hash_r = true;

@@ -181,6 +181,9 @@ pub(crate) fn on_timer(sa: &mut V1Sa, ctx: &mut Ctx<'_>) {
         }
     }
     dpd_timer(sa, ctx);
+    if sa.keepalive_deadline().is_some_and(|t| now >= t) {
+        sa.send_keepalive(ctx);
+    }
 }
 
 fn dpd_timer(sa: &mut V1Sa, ctx: &mut Ctx<'_>) {

@@ -133,6 +133,7 @@ pub(crate) fn start(
         dpd: None,
         dpd_seq: 0,
         ike_expires: None,
+        last_sent: now,
     };
     let msg = Message::new(
         sa.header(exchange::MAIN, false, 0),
@@ -304,6 +305,10 @@ pub(crate) fn on_mm4(sa: &mut V1Sa, ctx: &mut Ctx<'_>, msg: &Message) -> Result<
                 .last()
                 .is_none_or(|h| !bool::from(h.as_slice().ct_eq(&them))),
         };
+    }
+    // Forced encapsulation: we claim to be behind a NAT (our NAT-D hash was of no address).
+    if sa.conn.force_encap && sa.peer_natt {
+        sa.nat.local_behind = true;
     }
     let nat = sa.nat.local_behind || sa.nat.remote_behind;
     if nat && sa.conn.no_encap {

@@ -107,10 +107,12 @@ pub(crate) struct V1Sa {
     pub dpd: Option<DpdCheck>,
     pub dpd_seq: u32,
     pub ike_expires: Option<Time>,
+    /// When we last sent the peer a datagram (for NAT-keepalives).
+    pub last_sent: Time,
 }
 
 impl V1Sa {
-    pub fn transmit_raw(&self, ctx: &mut Ctx<'_>, datagram: &[u8]) {
+    pub fn transmit_raw(&mut self, ctx: &mut Ctx<'_>, datagram: &[u8]) {
         let (port, payload) = if self.encap {
             let mut p = vec![0u8; 4];
             p.extend_from_slice(datagram);
@@ -124,6 +126,27 @@ impl V1Sa {
             remote: self.remote,
             payload,
         });
+        self.last_sent = ctx.now();
+    }
+
+    /// When a NAT-keepalive is due (RFC 3948 §2.3): behind a NAT (or with forced
+    /// encapsulation) on port 4500, `nat_keepalive` after the last datagram we sent.
+    pub fn keepalive_deadline(&self) -> Option<Time> {
+        if self.state == State::Dead || !self.encap || !self.nat.local_behind {
+            return None;
+        }
+        self.conn.nat_keepalive.map(|d| self.last_sent + d)
+    }
+
+    /// Sends a NAT-keepalive: the single octet 0xFF from port 4500.
+    pub fn send_keepalive(&mut self, ctx: &mut Ctx<'_>) {
+        ctx.transmit(Transmit {
+            local_ip: self.conn.local_addr,
+            local_port: NATT_PORT,
+            remote: self.remote,
+            payload: vec![crate::natt::NAT_KEEPALIVE],
+        });
+        self.last_sent = ctx.now();
     }
 
     /// Sends a request and arms its retransmission.
@@ -263,6 +286,7 @@ impl V1Sa {
             self.dpd.map(|d| d.next_send),
             self.dpd_idle_deadline(),
             self.ike_expires,
+            self.keepalive_deadline(),
         ]
         .into_iter()
         .flatten()

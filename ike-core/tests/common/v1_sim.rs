@@ -31,6 +31,8 @@ pub struct V1Sim {
     /// authenticated: a well-formed forgery of them is taken like the real one, in IKEv1 as
     /// in IKEv2's IKE_SA_INIT).
     pub mutate_encrypted_only: bool,
+    /// NAT-keepalives the engine sent (not delivered).
+    pub keepalives: Vec<Time>,
     pub mrng: SimRng,
 }
 
@@ -63,6 +65,7 @@ impl V1Sim {
             sent: 0,
             mutations: 0,
             mutate_encrypted_only: false,
+            keepalives: Vec::new(),
             mrng: SimRng(99),
         }
     }
@@ -99,6 +102,11 @@ impl V1Sim {
             }
             while let Some(t) = self.eng.poll_transmit() {
                 progress = true;
+                if t.payload == [0xFF] {
+                    assert_eq!(t.local_port, 4500);
+                    self.keepalives.push(self.now);
+                    continue;
+                }
                 let i = self.sent;
                 self.sent += 1;
                 if self.drop.contains(&i) {
