@@ -29,7 +29,7 @@ for variant in "$@"; do
 done
 # The plugin library must not link GTK (libnm loads it into GTK3 and GTK4 programs alike).
 if [ -f "$outdir/libnm-vpn-plugin-ike.so" ] && command -v readelf >/dev/null &&
-    readelf -d "$outdir/libnm-vpn-plugin-ike.so" | grep -q 'libgtk'; then
+    readelf -d "$outdir/libnm-vpn-plugin-ike.so" | grep 'libgtk' >/dev/null; then
     echo "build-editors: libnm-vpn-plugin-ike.so links GTK" >&2
     exit 1
 fi

@@ -223,6 +223,12 @@ pub const FIELDS: &[Field] = &[
         Widget::File,
     ),
     f(
+        "rightcrl",
+        tr_noop("Certificate revocation lists"),
+        Section::General,
+        Widget::File,
+    ),
+    f(
         "pskvalue",
         tr_noop("Pre-shared key"),
         Section::General,
@@ -244,6 +250,12 @@ pub const FIELDS: &[Field] = &[
     f(
         "require-id-on-certificate",
         tr_noop("Require the remote ID in the gateway's certificate"),
+        Section::Identity,
+        YES_NO,
+    ),
+    f(
+        "crl-strict",
+        tr_noop("Refuse the gateway without a current revocation list"),
         Section::Identity,
         YES_NO,
     ),

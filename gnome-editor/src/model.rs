@@ -69,7 +69,8 @@ pub fn values_from(
 pub fn applies(key: &str, authby: &str) -> bool {
     let cert = authby != "secret";
     match key {
-        "leftcert" | "leftkey" | "leftpkcs12" | "leftkey-password" | "rightca" => cert,
+        "leftcert" | "leftkey" | "leftpkcs12" | "leftkey-password" | "rightca" | "rightcrl"
+        | "crl-strict" => cert,
         "pskvalue" => !cert,
         _ => true,
     }
@@ -313,6 +314,20 @@ mod tests {
         assert_eq!(
             values_from(&m(&[("authby", "rsasig")]), &m(&[]))["authby"],
             "cert"
+        );
+    }
+
+    #[test]
+    fn revocation_fields_belong_to_certificate_authentication() {
+        assert!(applies("rightcrl", "cert") && applies("crl-strict", "ecdsa"));
+        assert!(!applies("rightcrl", "secret") && !applies("crl-strict", "secret"));
+        let mut v = psk_values();
+        v.insert("rightcrl".into(), "/etc/ipsec.d/crls/ca.crl".into());
+        v.insert("crl-strict".into(), "yes".into());
+        let (d, _) = to_profile(&v, &m(&[]), &m(&[])).unwrap();
+        assert!(
+            !d.contains_key("rightcrl") && !d.contains_key("crl-strict"),
+            "{d:?}"
         );
     }
 

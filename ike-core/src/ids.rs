@@ -327,6 +327,9 @@ pub mod notify {
     pub const TEMPORARY_FAILURE: u16 = 43;
     /// CHILD_SA_NOT_FOUND.
     pub const CHILD_SA_NOT_FOUND: u16 = 44;
+    /// STATE_NOT_FOUND (RFC 9370): an IKE_FOLLOWUP_KE for an exchange the responder does not
+    /// know (any more).
+    pub const STATE_NOT_FOUND: u16 = 47;
     /// Highest error type; status types start at 16384.
     pub const ERROR_MAX: u16 = 16383;
     /// INITIAL_CONTACT.
@@ -377,6 +380,9 @@ pub mod notify {
     pub const SIGNATURE_HASH_ALGORITHMS: u16 = 16431;
     /// INTERMEDIATE_EXCHANGE_SUPPORTED (RFC 9242).
     pub const INTERMEDIATE_EXCHANGE_SUPPORTED: u16 = 16438;
+    /// ADDITIONAL_KEY_EXCHANGE (RFC 9370): links IKE_FOLLOWUP_KE exchanges to their
+    /// CREATE_CHILD_SA.
+    pub const ADDITIONAL_KEY_EXCHANGE: u16 = 16441;
 }
 
 /// Hash algorithms for RFC 7427 signatures (SIGNATURE_HASH_ALGORITHMS).

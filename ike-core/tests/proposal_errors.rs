@@ -137,7 +137,7 @@ fn other_known_unsupported_names() {
         "aes192gcm16",
         "aes128-sha256-ecp256bp",
         "aes128-sha256-modp2048s256",
-        "aes128-sha256-x25519-ke1_mlkem768",
+        "aes128-sha256-x25519-ke1_kyber768",
         "aes128-aesxcbc",
     ] {
         let e = parse_strongswan(Protocol::Esp, s).unwrap_err();
@@ -383,13 +383,27 @@ fn auto_parse_reports_detected_syntax_error() {
 
 #[test]
 fn from_transforms_errors_and_validate() {
-    let e = Proposal::from_transforms(
+    // ADDKE1..7 are additional key exchanges (RFC 9370); type 13 is nothing we know.
+    let p = Proposal::from_transforms(
         Protocol::Ike,
         &[TransformSpec::new(transform_type::ADDKE1, 36, None)],
     )
+    .unwrap();
+    assert_eq!(p.addke[0], vec![36]);
+    let e =
+        Proposal::from_transforms(Protocol::Ike, &[TransformSpec::new(13, 36, None)]).unwrap_err();
+    assert_eq!(e, ProposalError::UnsupportedTransformType { ttype: 13 });
+    assert!(e.to_string().contains("transform type 13"), "{e}");
+    let e = Proposal::from_transforms(
+        Protocol::Ike,
+        &[TransformSpec::new(
+            transform_type::ADDKE1 + 1,
+            36,
+            Some(128),
+        )],
+    )
     .unwrap_err();
-    assert_eq!(e, ProposalError::UnsupportedTransformType { ttype: 6 });
-    assert!(e.to_string().contains("additional key exchange 1"), "{e}");
+    assert!(e.to_string().contains("additional key exchange 2"), "{e}");
     let e = Proposal::from_transforms(
         Protocol::Ike,
         &[TransformSpec::new(transform_type::PRF, 5, Some(128))],

@@ -192,6 +192,7 @@ fn ike_proposal() -> impl Strategy<Value = Proposal> {
                 integ: if aead { vec![] } else { integ },
                 ke,
                 esn: vec![],
+                addke: Default::default(),
             })
     })
 }
@@ -225,6 +226,7 @@ fn esp_proposal(esn_choices: bool) -> impl Strategy<Value = Proposal> {
                     ke
                 },
                 esn,
+                addke: Default::default(),
             })
     })
 }

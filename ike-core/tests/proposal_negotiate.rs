@@ -65,6 +65,7 @@ fn ike_match_with_defaults() {
             prf: prf::HMAC_SHA2_384,
             integ: None,
             ke: ke::ECP384,
+            addke: [None; 7],
         }
     );
     assert!(sel.chosen.is_aead());
@@ -274,7 +275,14 @@ fn mandatory_types_and_unknown_types() {
     addke.push(t(tt::ADDKE1, ke::NONE, None));
     let optional = OfferedProposal::new(1, protocol::IKE, vec![], addke);
     let sel = select_ike(&ours, &[optional], &OURS).unwrap();
-    assert!(sel.chosen.to_transforms().iter().all(|x| x.ttype <= tt::KE));
+    // NONE is chosen for the offered type and echoed; no additional key exchange runs.
+    assert_eq!(sel.chosen.addke[0], Some(ke::NONE));
+    assert!(sel.chosen.additional().is_empty());
+    assert!(sel
+        .chosen
+        .to_transforms()
+        .iter()
+        .all(|x| x.ttype <= tt::KE || x.id == ke::NONE));
     // ESP proposals are not considered for IKE.
     let esp = esp_offer("aes256gcm16", [1, 2, 3, 4]);
     assert!(select_ike(&ours, &esp, &OURS).is_err());
@@ -294,6 +302,7 @@ fn esp_match_returns_spi_and_number() {
             integ: None,
             ke: None,
             esn: false,
+            addke: [None; 7],
         }
     );
     assert_eq!(
@@ -440,7 +449,8 @@ fn yamaha_and_oci_end_to_end() {
             key_bits: Some(128),
             prf: prf::HMAC_SHA1,
             integ: Some(integ::HMAC_SHA1_96),
-            ke: ke::MODP1024
+            ke: ke::MODP1024,
+            addke: [None; 7],
         }
     );
     let c = select_esp(&ours_esp, &esp_offer("aes128-sha1-modp1024", [9; 4]), &OURS)

@@ -26,6 +26,7 @@ fn ike(encr: Vec<EncrAlg>, prf: Vec<u16>, integ: Vec<u16>, ke: Vec<u16>) -> Prop
         integ,
         ke,
         esn: vec![],
+        addke: Default::default(),
     }
 }
 
@@ -37,6 +38,7 @@ fn esp(encr: Vec<EncrAlg>, integ: Vec<u16>, ke: Vec<u16>, esn: Vec<u16>) -> Prop
         integ,
         ke,
         esn,
+        addke: Default::default(),
     }
 }
 

@@ -44,6 +44,7 @@ fn trust(cas: &[&str], require_id_match: bool) -> RemoteAuth {
         trust_anchors: cas.iter().map(|c| der(&format!("{c}.der"))).collect(),
         require_id_match,
         peer_name: None,
+        revocation: Revocation::default(),
     }
 }
 
@@ -421,6 +422,7 @@ fn trust_name(cas: &[&str], right: &str) -> RemoteAuth {
         trust_anchors: cas.iter().map(|c| der(&format!("{c}.der"))).collect(),
         require_id_match: true,
         peer_name: Some(PeerName::parse(right).unwrap()),
+        revocation: Revocation::default(),
     }
 }
 
@@ -702,6 +704,7 @@ fn unusable_trust_anchors_are_our_fault_not_the_peers() {
                 trust_anchors: vec![vec![0x30, 0x00]],
                 require_id_match: true,
                 peer_name: None,
+                revocation: Revocation::default(),
             },
             ..Setup::default()
         },

@@ -383,7 +383,14 @@ fn ikev1_refuses_what_it_cannot_do_yet() {
         .unwrap()
         .0;
     c.request_config.ipv4 = true;
-    let e = eng.initiate(Time::ZERO, c).unwrap_err().to_string();
+    let e = eng.initiate(Time::ZERO, c.clone()).unwrap_err().to_string();
     assert!(e.contains("Mode Config"), "{e}");
+    c.request_config.ipv4 = false;
+    c.ike_proposals =
+        ike_core::proposal::parse(Protocol::Ike, "aes256-sha256-modp2048-ke1_mlkem768")
+            .unwrap()
+            .0;
+    let e = eng.initiate(Time::ZERO, c).unwrap_err().to_string();
+    assert!(e.contains("additional key exchanges"), "{e}");
     let _ = Rng::fill(&mut DeterministicRng::from_u64(1), &mut [0u8; 1]);
 }

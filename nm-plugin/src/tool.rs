@@ -328,6 +328,7 @@ pub fn event_line(ev: &Event) -> String {
         Event::IkeSaDown { reason, .. } => format!("IKE_SA_DOWN reason={reason:?}"),
         Event::Failed { failure, .. } => format!("FAILED {failure}"),
         Event::ExchangeFailed { failure, .. } => format!("EXCHANGE_FAILED {failure}"),
+        Event::RevocationUnchecked { detail, .. } => format!("REVOCATION_UNCHECKED {detail}"),
     }
 }
 

@@ -192,6 +192,10 @@ fn profiles() -> Vec<(BTreeMap<String, String>, BTreeMap<String, String>)> {
                 ("leftcert", "/etc/nm-ike/me.pem"),
                 ("leftkey", "/etc/nm-ike/me.key"),
                 ("rightca", "/etc/nm-ike/ca.pem"),
+                // No per-connection equivalent (Libreswan's crl-strict is in config setup):
+                // they travel as # nm-ike: comments.
+                ("rightcrl", "/etc/nm-ike/crls.pem"),
+                ("crl-strict", "yes"),
                 ("ikev2", "insist"),
                 ("leftmodecfgclient", "yes"),
                 ("narrowing", "yes"),
@@ -572,5 +576,59 @@ fn libreswan_ikev1_conn_keeps_ikev1_and_refuses_its_aggressive_mode() {
             "{e:?}"
         ),
         other => panic!("{other:?}"),
+    }
+}
+
+/// RFC 9370 additional key exchanges travel both ways: swanctl `ke1_` tokens, Libreswan
+/// `;addke1=`, and back to the same profile.
+#[test]
+fn additional_key_exchanges_travel_both_ways() {
+    let (mut d, s) = profiles().remove(0);
+    d.insert(
+        "ike".into(),
+        "aes256gcm16-prfsha384-x25519-ke1_mlkem768".into(),
+    );
+    d.insert("esp".into(), "aes256gcm16-x25519-ke1_ecp384".into());
+    d.insert("pfs".into(), "yes".into());
+    let dir = tempdir("addke");
+    let text = export::to_swanctl("pq", &d, &s).unwrap();
+    assert!(
+        text.contains("proposals = aes256gcm16-prfsha384-x25519-ke1_mlkem768"),
+        "{text}"
+    );
+    assert!(
+        text.contains("esp_proposals = aes256gcm16-x25519-ke1_ecp384"),
+        "{text}"
+    );
+    let f = dir.join("pq-swanctl.conf");
+    std::fs::write(&f, &text).unwrap();
+    let imp = import::import_file(&f, None).unwrap();
+    assert_eq!(imp.data, d, "{text}");
+
+    let out = export::to_ipsec_conf("pq", &d, &s).unwrap();
+    assert!(
+        out.conf
+            .contains("ike=aes_gcm256-sha2_384-dh31;addke1=ml_kem_768"),
+        "{}",
+        out.conf
+    );
+    assert!(
+        out.conf.contains("esp=aes_gcm256;dh31;addke1=dh20"),
+        "{}",
+        out.conf
+    );
+    let conf = dir.join("pq.conf");
+    std::fs::write(&conf, &out.conf).unwrap();
+    if let Some(sec) = &out.secrets {
+        std::fs::write(dir.join("pq.secrets"), sec).unwrap();
+    }
+    let imp = import::import_file(&conf, None).unwrap();
+    let parsed =
+        |m: &BTreeMap<String, String>, k: &str, p| ike_core::proposal::parse(p, &m[k]).unwrap();
+    for (k, p) in [
+        ("ike", ike_core::proposal::Protocol::Ike),
+        ("esp", ike_core::proposal::Protocol::Esp),
+    ] {
+        assert_eq!(parsed(&imp.data, k, p), parsed(&d, k, p), "{}", out.conf);
     }
 }

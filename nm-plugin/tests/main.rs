@@ -5,6 +5,7 @@
 //! `tests/*.rs` must be declared here; `layers::every_test_file_is_built` checks that.
 
 mod cert_gateway_name;
+mod cert_revocation;
 mod driver_order;
 mod i18n;
 mod import;

@@ -39,7 +39,7 @@ libdir=$(meson introspect "$build" --buildoptions | python3 -c \
 for lib in libnm-vpn-plugin-ike.so libnm-gtk4-vpn-plugin-ike-editor.so libnm-vpn-plugin-ike-editor.so; do
     [ -f "$stage$prefix/$libdir/NetworkManager/$lib" ] || fail "$lib not installed in $prefix/$libdir/NetworkManager"
 done
-if readelf -d "$stage$prefix/$libdir/NetworkManager/libnm-vpn-plugin-ike.so" | grep -q 'NEEDED.*libgtk'; then
+if readelf -d "$stage$prefix/$libdir/NetworkManager/libnm-vpn-plugin-ike.so" | grep 'NEEDED.*libgtk' >/dev/null; then
     fail "the GTK-free plugin library links GTK"
 fi
 grep -q '^plugin=.*/NetworkManager/libnm-vpn-plugin-ike.so$' "$name" || fail "the .name file names no [libnm] plugin"

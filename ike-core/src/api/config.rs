@@ -39,7 +39,24 @@ pub enum RemoteAuth {
         /// this or a `remote_id`: without either, certificate authentication of the peer fails
         /// (any certificate from a trusted CA would do otherwise).
         peer_name: Option<PeerName>,
+        /// Revocation checking of the peer's chain (CRLs).
+        revocation: Revocation,
     },
+}
+
+/// How the peer's certificate chain is checked for revocation: certificate revocation lists
+/// (RFC 5280 §5) handed in as DER, each checked against its issuer's key and against the wall
+/// clock (`Engine::set_wall_clock`). The engine fetches nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Revocation {
+    /// DER CRLs of the trust anchors and of intermediate CAs. Empty: no revocation check.
+    pub crls: Vec<Vec<u8>>,
+    /// Strict (Libreswan's `crl-strict=yes`): every certificate of the chain below the trust
+    /// anchor must be covered by an unexpired CRL of its issuer, or the peer's authentication
+    /// fails. Not strict: a missing or expired CRL is reported with
+    /// [`Event::RevocationUnchecked`](super::Event::RevocationUnchecked) and the certificate
+    /// accepted, unless a CRL, even an expired one, lists it.
+    pub strict: bool,
 }
 
 /// IPsec mode of a Child SA.
@@ -379,6 +396,30 @@ pub enum ConfigError {
 /// # Errors
 /// [`ConfigError::BadCredential`] for malformed PEM or when no certificate is found.
 pub fn load_pem_certs(text: &str) -> Result<Vec<Vec<u8>>, ConfigError> {
+    let out = pem_blocks(text, &["CERTIFICATE", "X509 CERTIFICATE"])?;
+    if out.is_empty() {
+        return Err(ConfigError::BadCredential(
+            "no certificate in the PEM text".into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Decodes every `X509 CRL` block of PEM text into DER (certificate revocation lists; other
+/// blocks are skipped).
+///
+/// # Errors
+/// [`ConfigError::BadCredential`] for malformed PEM or when no CRL is found.
+pub fn load_pem_crls(text: &str) -> Result<Vec<Vec<u8>>, ConfigError> {
+    let out = pem_blocks(text, &["X509 CRL"])?;
+    if out.is_empty() {
+        return Err(ConfigError::BadCredential("no CRL in the PEM text".into()));
+    }
+    Ok(out)
+}
+
+/// The DER of every PEM block of `text` whose label is one of `labels`.
+fn pem_blocks(text: &str, labels: &[&str]) -> Result<Vec<Vec<u8>>, ConfigError> {
     const BEGIN: &str = "-----BEGIN ";
     let mut out = Vec::new();
     let mut rest = text;
@@ -390,15 +431,10 @@ pub fn load_pem_certs(text: &str) -> Result<Vec<Vec<u8>>, ConfigError> {
         let end = block_text
             .find(&end_marker)
             .ok_or_else(|| ConfigError::BadCredential("PEM: no END line".into()))?;
-        if block.label == "CERTIFICATE" || block.label == "X509 CERTIFICATE" {
+        if labels.contains(&block.label.as_str()) {
             out.push(block.der.to_vec());
         }
         rest = block_text.get(end + end_marker.len()..).unwrap_or_default();
-    }
-    if out.is_empty() {
-        return Err(ConfigError::BadCredential(
-            "no certificate in the PEM text".into(),
-        ));
     }
     Ok(out)
 }

@@ -76,6 +76,20 @@ pub enum Failure {
         /// The names the certificate presents (`DNS:…`, `IP:…`, `email:…`), in order.
         presented: Vec<String>,
     },
+    /// A certificate of the peer's chain is listed as revoked by a configured CRL
+    /// ([`Revocation`](super::Revocation)); we send AUTHENTICATION_FAILED.
+    CertificateRevoked {
+        /// The revoked certificate's subject (RFC 4514 string).
+        subject: String,
+        /// Its serial number in upper-case hex, as `openssl x509 -serial` prints it.
+        serial: String,
+        /// The issuer whose CRL lists it (RFC 4514 string).
+        issuer: String,
+        /// When it was revoked (RFC 3339, UTC).
+        revoked_at: String,
+        /// The reason the CRL gives, if any (e.g. "key compromise").
+        reason: Option<String>,
+    },
     /// TS_UNACCEPTABLE: the traffic selectors do not overlap.
     TsUnacceptable,
     /// INTERNAL_ADDRESS_FAILURE: no address could be assigned.
@@ -175,9 +189,9 @@ impl Failure {
     pub fn notify_type(&self) -> Option<u16> {
         match self {
             Failure::NoProposalChosen { .. } => Some(notify::NO_PROPOSAL_CHOSEN),
-            Failure::AuthenticationFailed { .. } | Failure::CertificateNameMismatch { .. } => {
-                Some(notify::AUTHENTICATION_FAILED)
-            }
+            Failure::AuthenticationFailed { .. }
+            | Failure::CertificateNameMismatch { .. }
+            | Failure::CertificateRevoked { .. } => Some(notify::AUTHENTICATION_FAILED),
             Failure::TsUnacceptable => Some(notify::TS_UNACCEPTABLE),
             Failure::InternalAddressFailure => Some(notify::INTERNAL_ADDRESS_FAILURE),
             Failure::FailedCpRequired => Some(notify::FAILED_CP_REQUIRED),
@@ -242,6 +256,23 @@ impl fmt::Display for Failure {
                     write!(f, "no DNS name or IP address")?;
                 } else {
                     write!(f, "{}", presented.join(", "))?;
+                }
+                write!(f, ")")
+            }
+            Failure::CertificateRevoked {
+                subject,
+                serial,
+                issuer,
+                revoked_at,
+                reason,
+            } => {
+                write!(
+                    f,
+                    "the peer's certificate \"{subject}\" (serial {serial}) is revoked by \
+                     \"{issuer}\" (revoked {revoked_at}"
+                )?;
+                if let Some(r) = reason {
+                    write!(f, ", reason {r}")?;
                 }
                 write!(f, ")")
             }

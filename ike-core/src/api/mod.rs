@@ -15,8 +15,9 @@ mod secret;
 mod time;
 
 pub use config::{
-    load_pem_certs, AddressPool, ChildConfig, ConfigError, ConnectionConfig, EngineConfig,
-    Fragmentation, LocalAuth, Mode, RemoteAuth, RequestConfig, ResponderConfig, ServeConfig,
+    load_pem_certs, load_pem_crls, AddressPool, ChildConfig, ConfigError, ConnectionConfig,
+    EngineConfig, Fragmentation, LocalAuth, Mode, RemoteAuth, RequestConfig, ResponderConfig,
+    Revocation, ServeConfig,
 };
 pub(crate) use error::IkeError;
 pub use failure::{AuthBy, Failure, LocalFault, Phase};

@@ -379,6 +379,15 @@ pub enum Event {
         /// What failed.
         failure: Failure,
     },
+    /// The peer's certificate was accepted although its revocation could not be checked
+    /// completely (a CRL was missing or expired, [`Revocation::strict`](super::Revocation)
+    /// off): emitted before [`Event::IkeSaUp`]. Not fatal: drivers log it as a warning.
+    RevocationUnchecked {
+        /// The SA.
+        sa: IkeSaHandle,
+        /// What could not be checked, and why.
+        detail: String,
+    },
 }
 
 impl Event {
@@ -393,7 +402,8 @@ impl Event {
             | Event::ChildSaDown { sa, .. }
             | Event::IkeSaDown { sa, .. }
             | Event::Failed { sa, .. }
-            | Event::ExchangeFailed { sa, .. } => *sa,
+            | Event::ExchangeFailed { sa, .. }
+            | Event::RevocationUnchecked { sa, .. } => *sa,
         }
     }
 }

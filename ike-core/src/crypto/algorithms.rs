@@ -408,6 +408,12 @@ pub enum KeGroup {
     Ecp521,
     /// Curve25519, group 31 (RFC 8031).
     Curve25519,
+    /// ML-KEM-512, key exchange method 35 (FIPS 203, RFC 9370 additional key exchanges).
+    MlKem512,
+    /// ML-KEM-768, key exchange method 36.
+    MlKem768,
+    /// ML-KEM-1024, key exchange method 37.
+    MlKem1024,
 }
 
 impl KeGroup {
@@ -436,6 +442,9 @@ impl KeGroup {
             ids::ke::ECP384 => Some(KeGroup::Ecp384),
             ids::ke::ECP521 => Some(KeGroup::Ecp521),
             ids::ke::CURVE25519 => Some(KeGroup::Curve25519),
+            ids::ke::MLKEM512 => Some(KeGroup::MlKem512),
+            ids::ke::MLKEM768 => Some(KeGroup::MlKem768),
+            ids::ke::MLKEM1024 => Some(KeGroup::MlKem1024),
             _ => None,
         }
     }
@@ -452,6 +461,9 @@ impl KeGroup {
             KeGroup::Ecp384 => ids::ke::ECP384,
             KeGroup::Ecp521 => ids::ke::ECP521,
             KeGroup::Curve25519 => ids::ke::CURVE25519,
+            KeGroup::MlKem512 => ids::ke::MLKEM512,
+            KeGroup::MlKem768 => ids::ke::MLKEM768,
+            KeGroup::MlKem1024 => ids::ke::MLKEM1024,
         }
     }
 
@@ -467,8 +479,30 @@ impl KeGroup {
         )
     }
 
-    /// Exact length of the KE payload data: the prime length for MODP, x||y for ECP
-    /// (RFC 5903 §7), 32 bytes for Curve25519 (RFC 8031 §3.1).
+    /// Whether this is a key encapsulation mechanism (ML-KEM): the initiator sends an
+    /// encapsulation key, the responder a ciphertext.
+    pub fn is_kem(self) -> bool {
+        matches!(
+            self,
+            KeGroup::MlKem512 | KeGroup::MlKem768 | KeGroup::MlKem1024
+        )
+    }
+
+    /// Exact length of the responder's KE payload data: the same as
+    /// [`KeGroup::public_value_len`] for Diffie-Hellman groups, the ciphertext for ML-KEM
+    /// (FIPS 203 §8: 768, 1088, 1568 octets).
+    pub fn responder_value_len(self) -> usize {
+        match self {
+            KeGroup::MlKem512 => 768,
+            KeGroup::MlKem768 => 1088,
+            KeGroup::MlKem1024 => 1568,
+            other => other.public_value_len(),
+        }
+    }
+
+    /// Exact length of the (initiator's) KE payload data: the prime length for MODP, x||y
+    /// for ECP (RFC 5903 §7), 32 bytes for Curve25519 (RFC 8031 §3.1), the encapsulation key
+    /// for ML-KEM (800, 1184, 1568 octets).
     pub fn public_value_len(self) -> usize {
         match self {
             KeGroup::Modp1024 => 128,
@@ -480,6 +514,9 @@ impl KeGroup {
             KeGroup::Ecp384 => 96,
             KeGroup::Ecp521 => 132,
             KeGroup::Curve25519 => 32,
+            KeGroup::MlKem512 => 800,
+            KeGroup::MlKem768 => 1184,
+            KeGroup::MlKem1024 => 1568,
         }
     }
 
@@ -490,6 +527,7 @@ impl KeGroup {
             KeGroup::Ecp384 => 48,
             KeGroup::Ecp521 => 66,
             KeGroup::Curve25519 => 32,
+            KeGroup::MlKem512 | KeGroup::MlKem768 | KeGroup::MlKem1024 => 32,
             modp => modp.public_value_len(),
         }
     }
@@ -507,6 +545,9 @@ impl fmt::Display for KeGroup {
             KeGroup::Ecp384 => "ECP-384",
             KeGroup::Ecp521 => "ECP-521",
             KeGroup::Curve25519 => "Curve25519",
+            KeGroup::MlKem512 => "ML-KEM-512",
+            KeGroup::MlKem768 => "ML-KEM-768",
+            KeGroup::MlKem1024 => "ML-KEM-1024",
         })
     }
 }

@@ -13,10 +13,11 @@ use zeroize::Zeroizing;
 use super::algorithms::{AesKeySize, Encr, HashAlg, KeGroup};
 use super::dh::{EcKeyExchange, KeyExchange};
 use super::error::CryptoError;
+use super::mlkem::MlKemKeyExchange;
 use super::modp::ModpKeyExchange;
 use super::provider::{Aead, CbcCipher, CryptoProvider, HmacKey};
 use super::rng::Rng;
-use super::secret::Secret;
+use super::secret::{Secret, SharedSecret};
 use super::signature::{self, PrivateKeyDer, SignatureScheme, SigningKey};
 
 /// The crypto provider backed by aws-lc-rs.
@@ -225,6 +226,8 @@ impl CryptoProvider for AwsLcProvider {
     ) -> Result<Box<dyn KeyExchange>, CryptoError> {
         if group.is_modp() {
             Ok(Box::new(ModpKeyExchange::generate(group, rng)?))
+        } else if group.is_kem() {
+            Ok(Box::new(MlKemKeyExchange::generate(group)?))
         } else {
             Ok(Box::new(EcKeyExchange::generate(group, rng)?))
         }
@@ -237,9 +240,25 @@ impl CryptoProvider for AwsLcProvider {
     ) -> Result<Box<dyn KeyExchange>, CryptoError> {
         if group.is_modp() {
             Ok(Box::new(ModpKeyExchange::from_private(group, private)?))
+        } else if group.is_kem() {
+            Ok(Box::new(MlKemKeyExchange::from_private(group, private)?))
         } else {
             Ok(Box::new(EcKeyExchange::from_private(group, private)?))
         }
+    }
+
+    fn respond_ke(
+        &self,
+        group: KeGroup,
+        peer_public: &[u8],
+        rng: &mut dyn Rng,
+    ) -> Result<(Vec<u8>, SharedSecret), CryptoError> {
+        if group.is_kem() {
+            return super::mlkem::encapsulate(group, peer_public);
+        }
+        let ke = self.start_ke(group, rng)?;
+        let shared = ke.complete(peer_public)?;
+        Ok((ke.public_value().to_vec(), shared))
     }
 
     fn hash(&self, alg: HashAlg, data: &[&[u8]]) -> Result<Vec<u8>, CryptoError> {

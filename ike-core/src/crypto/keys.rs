@@ -179,6 +179,27 @@ impl IkeSaKeys {
         Self::derive(provider, new_suite, &seed, inputs)
     }
 
+    /// As [`IkeSaKeys::derive_rekey`] after RFC 9370 additional key exchanges (§2.2.4):
+    /// `SKEYSEED = prf(SK_d (old), SK(0) | Ni | Nr | SK(1) | ... | SK(n))`, the additional
+    /// shared secrets after the nonces.
+    ///
+    /// # Errors
+    /// As [`IkeSaKeys::derive`].
+    pub fn derive_rekey_additional(
+        provider: &dyn CryptoProvider,
+        old_prf: Prf,
+        old_sk_d: &Secret,
+        new_suite: &IkeSuite,
+        shared: &SharedSecret,
+        additional: &[SharedSecret],
+        inputs: &IkeSaKeyInputs<'_>,
+    ) -> Result<Self, CryptoError> {
+        let mut parts: Vec<&[u8]> = vec![shared.as_bytes(), inputs.ni, inputs.nr];
+        parts.extend(additional.iter().map(SharedSecret::as_bytes));
+        let seed = prf(provider, old_prf, old_sk_d.as_bytes(), &parts)?;
+        Self::derive(provider, new_suite, &seed, inputs)
+    }
+
     /// Our SK_p (for our AUTH): SK_pi as initiator, SK_pr as responder.
     pub fn own_sk_p(&self, role: Role) -> &Secret {
         match role {

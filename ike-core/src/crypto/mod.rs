@@ -23,6 +23,7 @@ mod der;
 pub mod dh;
 mod error;
 pub mod keys;
+pub mod mlkem;
 mod modp;
 pub mod pem;
 pub mod prf;

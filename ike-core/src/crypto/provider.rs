@@ -10,7 +10,7 @@ use super::algorithms::{Encr, HashAlg, KeGroup};
 use super::dh::KeyExchange;
 use super::error::CryptoError;
 use super::rng::Rng;
-use super::secret::Secret;
+use super::secret::{Secret, SharedSecret};
 use super::signature::{PrivateKeyDer, SignatureScheme, SigningKey};
 
 /// A keyed HMAC instance.
@@ -87,9 +87,26 @@ pub trait CryptoProvider: Send + Sync + fmt::Debug {
         rng: &mut dyn Rng,
     ) -> Result<Box<dyn KeyExchange>, CryptoError>;
 
+    /// The responder's side of a key exchange: our KE payload data and the shared secret,
+    /// from the initiator's value. For Diffie-Hellman groups that is a fresh key pair and the
+    /// agreement; for ML-KEM the encapsulation (ciphertext) to the initiator's key.
+    ///
+    /// # Errors
+    /// The errors of `start_ke` and [`KeyExchange::complete`].
+    fn respond_ke(
+        &self,
+        group: KeGroup,
+        peer_public: &[u8],
+        rng: &mut dyn Rng,
+    ) -> Result<(Vec<u8>, SharedSecret), CryptoError> {
+        let ke = self.start_ke(group, rng)?;
+        let shared = ke.complete(peer_public)?;
+        Ok((ke.public_value().to_vec(), shared))
+    }
+
     /// Builds a key exchange from a known private value (for known-answer tests): the X25519
-    /// scalar (32 bytes), the ECP private scalar (big-endian, field length), or the MODP
-    /// exponent (big-endian, 1..=64 bytes).
+    /// scalar (32 bytes), the ECP private scalar (big-endian, field length), the MODP
+    /// exponent (big-endian, 1..=64 bytes), or the ML-KEM decapsulation key (FIPS 203 `dk`).
     ///
     /// # Errors
     /// [`CryptoError::InvalidPrivateKey`] and the errors of `start_ke`.

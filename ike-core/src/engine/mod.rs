@@ -104,8 +104,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use crate::api::{
-    load_pem_certs, AddressPool, ChildConfig, ConfigError, ConnectionConfig, EngineConfig,
-    Fragmentation, LocalAuth, Mode, RemoteAuth, RequestConfig, ResponderConfig, ServeConfig,
+    load_pem_certs, load_pem_crls, AddressPool, ChildConfig, ConfigError, ConnectionConfig,
+    EngineConfig, Fragmentation, LocalAuth, Mode, RemoteAuth, RequestConfig, ResponderConfig,
+    Revocation, ServeConfig,
 };
 pub use crate::api::{
     AssignedAddress, Direction, DownReason, EspCipher, Event, IkeSaHandle, KernelEvent, KernelOp,
@@ -225,6 +226,10 @@ impl Engine {
         }
         if let LocalAuth::Certificate { chain, key } = &conn.local_auth {
             exchange::cert::load_key(chain, key.expose())
+                .map_err(|e| ConfigError::BadCredential(e.detail().to_string()))?;
+        }
+        if let RemoteAuth::Certificate { revocation, .. } = &conn.remote_auth {
+            exchange::revocation::parse(revocation)
                 .map_err(|e| ConfigError::BadCredential(e.detail().to_string()))?;
         }
         let profile = Arc::new(Profile::from_initiator(&conn));

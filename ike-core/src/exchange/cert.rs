@@ -8,7 +8,8 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::SubjectAltName;
 use x509_cert::Certificate;
 
-use crate::api::{AuthBy, Failure, Identity, IkeError, PeerName};
+use super::revocation;
+use crate::api::{AuthBy, Failure, Identity, IkeError, PeerName, Revocation};
 use crate::crypto::auth::{
     choose_signature_scheme, sign_auth, verify_auth, SignatureAuth, SUPPORTED_SIGNATURE_HASHES,
 };
@@ -203,16 +204,19 @@ fn describe(e: &webpki::Error) -> String {
     }
 }
 
-/// Validates the peer's chain (end entity first) against the trust anchors at `now_secs`.
-/// Returns the end entity's DER SubjectPublicKeyInfo.
+/// Validates the peer's chain (end entity first) against the trust anchors at `now_secs`,
+/// with revocation checked against the configured CRLs. Returns the end entity's DER
+/// SubjectPublicKeyInfo, and what could not be checked for revocation when a relaxed check
+/// accepted the chain without a current CRL.
 pub(crate) fn validate(
     chain: &[&[u8]],
     anchors: &[Vec<u8>],
+    revocation: &Revocation,
     now_secs: u64,
-) -> Result<Vec<u8>, IkeError> {
+) -> Result<(Vec<u8>, Option<String>), Failure> {
     let (ee, rest) = chain
         .split_first()
-        .ok_or_else(|| bad_cert("the peer sent no certificate".into()))?;
+        .ok_or_else(|| auth_failed("the peer sent no certificate".into()))?;
     let anchor_ders: Vec<CertificateDer<'_>> = anchors
         .iter()
         .map(|a| CertificateDer::from(a.as_slice()))
@@ -222,30 +226,62 @@ pub(crate) fn validate(
         .filter_map(|a| webpki::anchor_from_trusted_cert(a).ok())
         .collect();
     if anchors.is_empty() {
-        return Err(IkeError::state("no usable trust anchor is configured"));
+        return Err(IkeError::state("no usable trust anchor is configured").into());
     }
+    let crls = revocation::parse(revocation).map_err(Failure::from)?;
+    let crl_refs = crls.refs();
     let ee_der = CertificateDer::from(*ee);
     let cert = webpki::EndEntityCert::try_from(&ee_der)
-        .map_err(|e| bad_cert(format!("the peer's certificate is malformed: {e:?}")))?;
+        .map_err(|e| auth_failed(format!("the peer's certificate is malformed: {e:?}")))?;
     let intermediates: Vec<CertificateDer<'_>> =
         rest.iter().map(|c| CertificateDer::from(*c)).collect();
     let time = UnixTime::since_unix_epoch(core::time::Duration::from_secs(now_secs));
-    cert.verify_for_usage(
-        webpki::ALL_VERIFICATION_ALGS,
-        &anchors,
-        &intermediates,
-        time,
-        IkeEku,
-        None,
-        None,
-    )
-    .map_err(|e| {
-        bad_cert(format!(
-            "the peer's certificate is not trusted: {}",
-            describe(&e)
-        ))
-    })?;
-    spki_of(ee)
+    let verify = |strict: bool| {
+        cert.verify_for_usage(
+            webpki::ALL_VERIFICATION_ALGS,
+            &anchors,
+            &intermediates,
+            time,
+            IkeEku,
+            revocation::options(&crl_refs, strict),
+            None,
+        )
+        .map(|_| ())
+    };
+    // Strict first; a relaxed check only when strict found just a missing or expired CRL, so
+    // that what was not checked can be said.
+    let mut unchecked = None;
+    let mut result = verify(!crls.is_empty());
+    if let Err(e) = &result {
+        if !crls.strict() && revocation::is_unchecked(e) {
+            unchecked = Some(format!(
+                "the revocation of the peer's certificate was not checked completely: {}",
+                revocation::describe(e)
+            ));
+            result = verify(false);
+        }
+    }
+    match result {
+        Ok(()) => {}
+        Err(webpki::Error::CertRevoked) => return Err(crls.revoked(chain)),
+        Err(e) if revocation::is_unchecked(&e) => {
+            return Err(auth_failed(format!(
+                "the peer's certificate is not trusted: its revocation cannot be checked \
+                 (strict): {}",
+                revocation::describe(&e)
+            )))
+        }
+        Err(e) if revocation::is_crl_fault(&e) => {
+            return Err(IkeError::state(revocation::describe(&e)).into());
+        }
+        Err(e) => {
+            return Err(auth_failed(format!(
+                "the peer's certificate is not trusted: {}",
+                describe(&e)
+            )))
+        }
+    }
+    Ok((spki_of(ee).map_err(check_failed)?, unchecked))
 }
 
 /// Whether `id` is named by the certificate (RFC 4945 §3.1): FQDN, e-mail and IP identities
@@ -355,6 +391,8 @@ pub(crate) struct CertChecks<'a> {
     pub(crate) id: Option<(Option<&'a Identity>, bool)>,
     /// The host name or address the certificate must name.
     pub(crate) name: Option<&'a PeerName>,
+    /// How its chain is checked for revocation.
+    pub(crate) revocation: &'a Revocation,
 }
 
 fn auth_failed(detail: String) -> Failure {
@@ -374,7 +412,8 @@ fn check_failed(e: IkeError) -> Failure {
     }
 }
 
-/// Verifies the peer's certificate-based AUTH: chain, identity or name, signature.
+/// Verifies the peer's certificate-based AUTH: chain (with revocation), identity or name,
+/// signature. Returns what could not be checked for revocation, if anything (a relaxed check).
 pub(crate) fn verify_peer(
     p: &[Payload],
     checks: &CertChecks<'_>,
@@ -382,14 +421,14 @@ pub(crate) fn verify_peer(
     now_secs: u64,
     auth: &AuthPayload,
     octets: &[u8],
-) -> Result<(), Failure> {
+) -> Result<Option<String>, Failure> {
     if auth.method == crate::ids::auth_method::PSK {
         return Err(auth_failed(
             "the peer authenticated with a pre-shared key, a certificate is required".into(),
         ));
     }
     let chain = peer_chain(p);
-    let spki = validate(&chain, anchors, now_secs).map_err(check_failed)?;
+    let (spki, unchecked) = validate(&chain, anchors, checks.revocation, now_secs)?;
     let ee = chain
         .first()
         .ok_or_else(|| auth_failed("the peer sent no certificate".into()))?;
@@ -416,7 +455,7 @@ pub(crate) fn verify_peer(
         &spki,
         octets,
     )
-    .map(|_| ())
+    .map(|_| unchecked)
     .map_err(|e| auth_failed(format!("the peer's signature does not verify: {e}")))
 }
 

@@ -12,6 +12,10 @@
 //! nonces (RFC 7296 §2.8.2, [`super::ike_collision`]). With rekeying off (`rekey = false`)
 //! we start no rekey (the peer's are answered): the IKE SA ends at its lifetime, a Child SA at
 //! its hard kernel expiry.
+//!
+//! With RFC 9370 additional key exchanges in the chosen proposal, the exchange goes on with
+//! IKE_FOLLOWUP_KE ([`super::followup_ke`]), which calls back the `finish_*` functions here
+//! with SK(0) and SK(1), ... once the last key exchange is done.
 
 use core::time::Duration;
 
@@ -19,15 +23,17 @@ use crate::api::{DownReason, Event, Failure, IkeError, KernelOp, Mode, Phase, Ud
 use crate::ctx::Ctx;
 use crate::ids::{exchange, notify, protocol};
 use crate::sa::child_sa::{AcceptedChild, ChildSa};
+use crate::sa::followup::{FollowupFor, FollowupThen};
 use crate::sa::keys::{ke_finish, ke_start};
 use crate::sa::{CcsOut, CcsWait, IkeSa, IkeState, NewIkeSa, ReqKind, SpiWait};
 use crate::wire::{KePayload, NoncePayload, NotifyPayload, Payload, TrafficSelector, TsPayload};
 
 use super::ike_sa_init::{new_sa, NONCE_LEN};
+use super::intermediate::additional;
 use super::msg::{
     find_notify, first_notify_error, ke_payload, narrow_ts, nonce, sa_payload, ts_within,
 };
-use super::{dispatch, informational, nego};
+use super::{dispatch, followup_ke, informational, nego};
 
 /// How many INVALID_KE_PAYLOAD retries a rekey gets.
 const MAX_KE_RETRIES: u32 = 2;
@@ -662,11 +668,57 @@ fn child_response(
     if mode != old.mode {
         return Err(perr("peer changed the IPsec mode in a rekey"));
     }
+    let pending = additional(&chosen);
+    if !pending.is_empty() {
+        let shared = shared.ok_or_else(|| perr("additional key exchanges without PFS"))?;
+        let what = FollowupFor::Child {
+            old_spi_in,
+            new_spi_in,
+            spi_out,
+            chosen,
+            tsi,
+            tsr,
+        };
+        return followup_ke::start(sa, ctx, what, (ni.to_vec(), nr), shared, pending, p);
+    }
+    finish_own_child_rekey(
+        sa,
+        ctx,
+        (old_spi_in, new_spi_in, spi_out),
+        (ni, &nr),
+        chosen,
+        (tsi, tsr),
+        (shared.as_ref(), &[]),
+    )
+}
+
+/// Initiator: installs the Child SA our rekey created and deletes the old one (or the new
+/// one, when a collision made it redundant).
+pub(crate) fn finish_own_child_rekey(
+    sa: &mut IkeSa,
+    ctx: &mut Ctx<'_>,
+    (old_spi_in, new_spi_in, spi_out): (u32, u32, u32),
+    (ni, nr): (&[u8], &[u8]),
+    chosen: crate::proposal::Proposal,
+    (tsi, tsr): (Vec<TrafficSelector>, Vec<TrafficSelector>),
+    (shared, additional): (
+        Option<&crate::crypto::SharedSecret>,
+        &[crate::crypto::SharedSecret],
+    ),
+) -> Result<(), Failure> {
+    let Some(old_idx) = sa.children.iter().position(|c| c.spi_in == old_spi_in) else {
+        // The old Child SA went away meanwhile (hard expiry); nothing to replace.
+        return Ok(());
+    };
+    let old = sa
+        .children
+        .get(old_idx)
+        .ok_or_else(|| IkeError::state("child"))?;
     let keys = sa.keys.as_ref().ok_or_else(|| IkeError::state("no keys"))?;
-    let mut ck = keys.child_keys(&chosen, shared.as_ref(), ni, &nr)?;
+    let mut ck = keys.child_keys_additional(&chosen, shared, ni, nr, additional)?;
     ck.initiator = true;
     sa.init.invalid_ke_tries = 0;
-    let my_min = ni.min(nr.as_slice()).to_vec();
+    let my_min = ni.min(nr).to_vec();
     let mut new = successor(sa, old, new_spi_in, spi_out, chosen, tsi, tsr);
     let esn = new.proposal.esn.first() == Some(&crate::ids::esn::YES);
     new.install(ctx, &ck, &sa.profile.child_limits(), esn, false);
@@ -717,7 +769,29 @@ fn ike_response(
     if response_error(sa, ctx, Phase::Ike, &ReqKind::RekeyIke, ke_group, p)? {
         return Ok(());
     }
-    let new = own_rekey_result(sa, new_spi, ni, ke, ke_group, p)?;
+    let (chosen, spi_r, nr, shared) = own_rekey_answer(sa, ni, ke, ke_group, p)?;
+    let pending = additional(&chosen);
+    if !pending.is_empty() {
+        let what = FollowupFor::Ike {
+            spi_i: new_spi,
+            spi_r,
+            chosen,
+        };
+        return followup_ke::start(sa, ctx, what, (ni.to_vec(), nr), shared, pending, p);
+    }
+    finish_own_ike_rekey(sa, ctx, (new_spi, spi_r), (ni, &nr), chosen, (&shared, &[]))
+}
+
+/// Initiator: switches to the IKE SA our rekey created and deletes the old one.
+pub(crate) fn finish_own_ike_rekey(
+    sa: &mut IkeSa,
+    ctx: &mut Ctx<'_>,
+    (spi_i, spi_r): ([u8; 8], [u8; 8]),
+    (ni, nr): (&[u8], &[u8]),
+    chosen: crate::proposal::Proposal,
+    shared: (&crate::crypto::SharedSecret, &[crate::crypto::SharedSecret]),
+) -> Result<(), Failure> {
+    let new = new_ike_sa(sa, (spi_i, spi_r), true, (ni, nr), chosen, shared)?;
     sa.init.invalid_ke_tries = 0;
     sa.ike_ke_hint = None;
     let mut shell = switch_ike_sa(sa, ctx, new, false);
@@ -727,7 +801,8 @@ fn ike_response(
     Ok(())
 }
 
-/// The new IKE SA our rekey request negotiated, from the peer's answer.
+/// The new IKE SA our rekey request negotiated, from the peer's answer (a collision: its
+/// additional key exchanges are not run).
 fn own_rekey_result(
     sa: &IkeSa,
     new_spi: [u8; 8],
@@ -736,6 +811,63 @@ fn own_rekey_result(
     ke_group: u16,
     p: &[Payload],
 ) -> Result<NewIkeSa, Failure> {
+    let (chosen, spi_r, nr, shared) = own_rekey_answer(sa, ni, ke, ke_group, p)?;
+    if !additional(&chosen).is_empty() {
+        return Err(Failure::ProtocolError(
+            "IKE SA rekey collision with additional key exchanges".into(),
+        ));
+    }
+    new_ike_sa(
+        sa,
+        (new_spi, spi_r),
+        true,
+        (ni, &nr),
+        chosen,
+        (&shared, &[]),
+    )
+}
+
+/// A new IKE SA from a rekey's SPIs, nonces and SK(0) | SK(1) | ... (RFC 7296 §2.18, RFC 9370).
+fn new_ike_sa(
+    sa: &IkeSa,
+    (spi_i, spi_r): ([u8; 8], [u8; 8]),
+    initiator: bool,
+    (ni, nr): (&[u8], &[u8]),
+    chosen: crate::proposal::Proposal,
+    shared: (&crate::crypto::SharedSecret, &[crate::crypto::SharedSecret]),
+) -> Result<NewIkeSa, Failure> {
+    let keys = sa
+        .keys
+        .as_ref()
+        .ok_or_else(|| IkeError::state("no keys"))?
+        .rekeyed_additional(&chosen, shared, ni, nr, &spi_i, &spi_r)?;
+    Ok(NewIkeSa {
+        spi_i,
+        spi_r,
+        initiator,
+        keys,
+        chosen,
+        min_nonce: ni.min(nr).to_vec(),
+    })
+}
+
+/// The peer's answer to our IKE SA rekey: the chosen proposal, its SPI, its nonce and SK(0).
+fn own_rekey_answer(
+    sa: &IkeSa,
+    ni: &[u8],
+    ke: &crate::sa::keys::KePrivate,
+    ke_group: u16,
+    p: &[Payload],
+) -> Result<
+    (
+        crate::proposal::Proposal,
+        [u8; 8],
+        Vec<u8>,
+        crate::crypto::SharedSecret,
+    ),
+    Failure,
+> {
+    let _ = ni;
     let perr = |s: &str| Failure::ProtocolError(s.into());
     if let Some(n) = first_notify_error(p) {
         return Err(Failure::PeerNotify {
@@ -756,19 +888,7 @@ fn own_rekey_result(
     }
     let nr = nonce(p).ok_or_else(|| perr("bad nonce"))?.to_vec();
     let shared = ke_finish(ke, &kep.data)?;
-    let keys = sa
-        .keys
-        .as_ref()
-        .ok_or_else(|| IkeError::state("no keys"))?
-        .rekeyed(&chosen, &shared, ni, &nr, &new_spi, &spi_r)?;
-    Ok(NewIkeSa {
-        spi_i: new_spi,
-        spi_r,
-        initiator: true,
-        keys,
-        chosen,
-        min_nonce: ni.min(nr.as_slice()).to_vec(),
-    })
+    Ok((chosen, spi_r, nr, shared))
 }
 
 /// A silent shell of `sa`'s peer and addresses with the given IKE SA's SPIs and keys, kept
@@ -950,7 +1070,13 @@ fn child_request(
         .pending
         .as_ref()
         .is_some_and(|q| q.kind == ReqKind::RekeyIke);
-    if old.deleting || old.peer_rekey.is_some() || sa.ccs_wait.is_some() || ike_rekeying {
+    if old.deleting
+        || old.peer_rekey.is_some()
+        || sa.ccs_wait.is_some()
+        || ike_rekeying
+        || sa.followup_in.is_some()
+        || sa.followup_out.is_some()
+    {
         return Err(busy());
     }
     let (num, chosen, spi) = select(sa, ctx, Phase::Child, p)?;
@@ -993,6 +1119,18 @@ fn child_request(
     let keys = sa.keys.as_ref().ok_or_else(|| IkeError::state("no keys"))?;
     let mut ck = keys.child_keys(&chosen, shared.as_ref(), &ni, &nr)?;
     ck.initiator = false;
+    let pending = additional(&chosen);
+    let addke = if pending.is_empty() {
+        None
+    } else {
+        let shared = shared.ok_or_else(|| {
+            IkeError::refused(
+                notify::NO_PROPOSAL_CHOSEN,
+                "additional key exchanges without PFS",
+            )
+        })?;
+        Some((pending, shared))
+    };
     request_spi(sa, ctx, SpiWait::Respond);
     sa.ccs_wait = Some(CcsWait {
         msg_id,
@@ -1009,16 +1147,17 @@ fn child_request(
         nr,
         ke_public,
         keys: ck,
+        addke,
     });
     Ok(())
 }
 
 /// Our SPI for a CREATE_CHILD_SA answer arrived: answer and install.
 fn finish_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi_in: u32) {
-    let Some(w) = sa.ccs_wait.take() else {
+    let Some(mut w) = sa.ccs_wait.take() else {
         return;
     };
-    let Some(old_idx) = sa.children.iter().position(|c| c.spi_in == w.old_spi_in) else {
+    if !sa.children.iter().any(|c| c.spi_in == w.old_spi_in) {
         dispatch::answer(
             sa,
             ctx,
@@ -1027,8 +1166,8 @@ fn finish_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi_in: u32) {
             &[notify_p(notify::CHILD_SA_NOT_FOUND)],
         );
         return;
-    };
-    let acc = w.accepted;
+    }
+    let acc = &w.accepted;
     let mut out = Vec::new();
     if acc.mode == Mode::Transport {
         out.push(notify_p(notify::USE_TRANSPORT_MODE));
@@ -1039,7 +1178,7 @@ fn finish_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi_in: u32) {
         &spi_in.to_be_bytes(),
     )));
     out.push(Payload::Nonce(NoncePayload { data: w.nr.clone() }));
-    if let Some((group, data)) = w.ke_public {
+    if let Some((group, data)) = w.ke_public.clone() {
         out.push(Payload::Ke(KePayload { group, data }));
     }
     out.push(Payload::TsI(TsPayload {
@@ -1048,9 +1187,59 @@ fn finish_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi_in: u32) {
     out.push(Payload::TsR(TsPayload {
         selectors: acc.tsr.clone(),
     }));
+    if let Some((pending, shared)) = w.addke.take() {
+        let (msg_id, nonces) = (w.msg_id, (w.ni.clone(), w.nr.clone()));
+        let then = FollowupThen::Child {
+            wait: Box::new(w),
+            spi_in,
+        };
+        let r = followup_ke::answer_first(sa, ctx, msg_id, out, then, nonces, shared, pending);
+        if let Err(e) = r {
+            ctx.event(Event::ExchangeFailed {
+                sa: sa.handle,
+                failure: e.context("cannot answer the peer's request").into(),
+            });
+        }
+        return;
+    }
     if !dispatch::answer(sa, ctx, exchange::CREATE_CHILD_SA, w.msg_id, &out) {
         return;
     }
+    install_answered(sa, ctx, w, spi_in);
+}
+
+/// Responder: the last IKE_FOLLOWUP_KE of the peer's Child SA rekey was answered: its keys
+/// from SK(0) | SK(1) | ..., then installed as without additional key exchanges.
+pub(crate) fn finish_peer_child_rekey(
+    sa: &mut IkeSa,
+    ctx: &mut Ctx<'_>,
+    mut w: CcsWait,
+    spi_in: u32,
+    (shared, additional): (&crate::crypto::SharedSecret, &[crate::crypto::SharedSecret]),
+) {
+    let keys = sa.keys.as_ref().map(|k| {
+        k.child_keys_additional(&w.accepted.proposal, Some(shared), &w.ni, &w.nr, additional)
+    });
+    match keys {
+        Some(Ok(mut ck)) => {
+            ck.initiator = false;
+            w.keys = ck;
+            install_answered(sa, ctx, w, spi_in);
+        }
+        Some(Err(e)) => ctx.event(Event::ExchangeFailed {
+            sa: sa.handle,
+            failure: e.into(),
+        }),
+        None => {}
+    }
+}
+
+/// Responder: installs the Child SA of the peer's rekey we answered.
+fn install_answered(sa: &mut IkeSa, ctx: &mut Ctx<'_>, w: CcsWait, spi_in: u32) {
+    let Some(old_idx) = sa.children.iter().position(|c| c.spi_in == w.old_spi_in) else {
+        return;
+    };
+    let acc = w.accepted;
     let Some(old) = sa.children.get(old_idx) else {
         return;
     };
@@ -1102,6 +1291,8 @@ fn ike_request(
     if (sa.pending.is_some() && !colliding)
         || child_work_pending(sa)
         || sa.children.iter().any(|c| c.rekeying)
+        || sa.followup_in.is_some()
+        || sa.followup_out.is_some()
     {
         return Err(busy());
     }
@@ -1127,20 +1318,32 @@ fn ike_request(
     let spi_r = ctx.random_spi8()?;
     let (ke, public) = ke_start(ctx, group)?;
     let shared = ke_finish(&ke, &kep.data)?;
+    let out = vec![
+        Payload::Sa(nego::chosen_to_wire(&chosen, num, &spi_r)),
+        Payload::Nonce(NoncePayload { data: nr.clone() }),
+        Payload::Ke(KePayload {
+            group,
+            data: public,
+        }),
+    ];
+    let pending = additional(&chosen);
+    if !pending.is_empty() {
+        if colliding {
+            return Err(busy());
+        }
+        let then = FollowupThen::Ike {
+            spi_i,
+            spi_r,
+            chosen: Box::new(chosen),
+        };
+        return followup_ke::answer_first(sa, ctx, msg_id, out, then, (ni, nr), shared, pending);
+    }
     let keys = sa
         .keys
         .as_ref()
         .ok_or_else(|| IkeError::state("no keys"))?
         .rekeyed(&chosen, &shared, &ni, &nr, &spi_i, &spi_r)?;
     let min_nonce = ni.as_slice().min(nr.as_slice()).to_vec();
-    let out = vec![
-        Payload::Sa(nego::chosen_to_wire(&chosen, num, &spi_r)),
-        Payload::Nonce(NoncePayload { data: nr }),
-        Payload::Ke(KePayload {
-            group,
-            data: public,
-        }),
-    ];
     sa.respond(ctx, exchange::CREATE_CHILD_SA, msg_id, &out)?;
     let new = NewIkeSa {
         spi_i,
@@ -1159,6 +1362,28 @@ fn ike_request(
     let shell = switch_ike_sa(sa, ctx, new, false);
     sa.spawned.push(shell);
     Ok(())
+}
+
+/// Responder: the last IKE_FOLLOWUP_KE of the peer's IKE SA rekey was answered: switch to
+/// the new IKE SA (the old one stays as a shell for the peer's Delete).
+pub(crate) fn finish_peer_ike_rekey(
+    sa: &mut IkeSa,
+    ctx: &mut Ctx<'_>,
+    spis: ([u8; 8], [u8; 8]),
+    nonces: (&[u8], &[u8]),
+    chosen: crate::proposal::Proposal,
+    shared: (&crate::crypto::SharedSecret, &[crate::crypto::SharedSecret]),
+) {
+    match new_ike_sa(sa, spis, false, nonces, chosen, shared) {
+        Ok(new) => {
+            let shell = switch_ike_sa(sa, ctx, new, false);
+            sa.spawned.push(shell);
+        }
+        Err(f) => ctx.event(Event::ExchangeFailed {
+            sa: sa.handle,
+            failure: f,
+        }),
+    }
 }
 
 /// The response to our Delete of Child SAs: remove them.

@@ -12,7 +12,9 @@ use crate::sa::transport::Opened;
 use crate::sa::{IkeSa, IkeState, ReqKind};
 use crate::wire::{Message, Payload};
 
-use super::{create_child, ike_auth, ike_sa_init, informational, liveness, reauth};
+use super::{
+    create_child, followup_ke, ike_auth, ike_sa_init, informational, intermediate, liveness, reauth,
+};
 
 /// Fails the SA: Failed event (fatal: the IKE SA goes), kernel state removed, IkeSaDown; kept
 /// briefly as Dead to absorb retransmissions. A rekeyed IKE SA's silent shell reports nothing.
@@ -145,6 +147,11 @@ fn on_response(
     sa.pending = None;
     sa.last_rx = ctx.now();
     match kind {
+        ReqKind::Intermediate => {
+            if let Err(f) = intermediate::on_response(sa, ctx, &msg.header, &payloads) {
+                fail(sa, ctx, f, true);
+            }
+        }
         ReqKind::IkeAuth => {
             if let Err(f) = ike_auth::on_response(sa, ctx, &payloads) {
                 if sa.up_reported {
@@ -158,6 +165,7 @@ fn on_response(
                         f,
                         Failure::AuthenticationFailed { by: AuthBy::Us, .. }
                             | Failure::CertificateNameMismatch { .. }
+                            | Failure::CertificateRevoked { .. }
                     ) {
                         // Tell the responder, which considers the SA up (RFC 7296 §2.21.2).
                         informational::send_auth_failed(sa, ctx);
@@ -173,6 +181,7 @@ fn on_response(
         ReqKind::RekeyChild { .. } | ReqKind::RekeyIke => {
             create_child::on_response(sa, ctx, &kind, &payloads);
         }
+        ReqKind::FollowupKe => followup_ke::on_response(sa, ctx, &payloads),
         ReqKind::DeleteChild { spis_in } => {
             create_child::on_delete_response(sa, ctx, &spis_in);
         }
@@ -221,6 +230,20 @@ fn on_request(
     }
     sa.peer_next = sa.peer_next.wrapping_add(1);
     match (msg.header.exchange_type, sa.state) {
+        (exchange::IKE_INTERMEDIATE, IkeState::AuthPending) if !sa.initiator => {
+            if let Err(f) = intermediate::on_request(sa, ctx, &msg.header, id, &payloads) {
+                fail(sa, ctx, f, true);
+            }
+        }
+        (exchange::IKE_AUTH, IkeState::AuthPending)
+            if !sa.initiator && !sa.init.addke_pending.is_empty() =>
+        {
+            // RFC 9370: the additional key exchanges come first; skipping them is a downgrade.
+            let f = Failure::ProtocolError(
+                "IKE_AUTH before the additional key exchanges (IKE_INTERMEDIATE)".into(),
+            );
+            fail(sa, ctx, f, true);
+        }
         (exchange::IKE_AUTH, IkeState::AuthPending) if !sa.initiator => {
             if let Err(f) = ike_auth::on_request(sa, ctx, id, &payloads) {
                 fail(sa, ctx, f, true);
@@ -231,6 +254,9 @@ fn on_request(
         }
         (exchange::CREATE_CHILD_SA, IkeState::Established) => {
             create_child::on_request(sa, ctx, id, &payloads);
+        }
+        (exchange::IKE_FOLLOWUP_KE, IkeState::Established) => {
+            followup_ke::on_request(sa, ctx, id, &payloads);
         }
         _ => {
             // Nothing else may change state before authentication (CVE-2014-2338).
@@ -299,6 +325,7 @@ pub(crate) fn on_timer(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> bool {
         fail(sa, ctx, f, true);
         return false;
     }
+    followup_ke::on_timer(sa, ctx);
     if reauth::on_timer(sa, ctx) || create_child::on_timer(sa, ctx) {
         return false;
     }

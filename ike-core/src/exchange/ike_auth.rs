@@ -29,7 +29,7 @@ fn signed_octets(sa: &IkeSa, initiator_side: bool, id: &IdPayload) -> Result<Vec
     } else {
         (&sa.init.init_resp, &sa.init.ni)
     };
-    crypto::auth::signed_octets(
+    let mut octets = crypto::auth::signed_octets(
         crypto::default_provider(),
         keys.suite.prf,
         msg,
@@ -37,7 +37,10 @@ fn signed_octets(sa: &IkeSa, initiator_side: bool, id: &IdPayload) -> Result<Vec
         keys.sk_p(initiator_side),
         &id.auth_octets(),
     )
-    .map_err(IkeError::from)
+    .map_err(IkeError::from)?;
+    // RFC 9242 §3.3.2: IntAuth after the IKE_INTERMEDIATE exchanges, if any.
+    octets.extend_from_slice(&super::intermediate::int_auth_suffix(sa));
+    Ok(octets)
 }
 
 /// PSK AUTH value for `initiator_side` (whose ID is `id`).
@@ -87,7 +90,7 @@ fn verify_peer(
     id: &IdPayload,
     auth: &AuthPayload,
     p: &[Payload],
-) -> Result<(), Failure> {
+) -> Result<Option<String>, Failure> {
     let failed = |detail: String| Failure::AuthenticationFailed {
         by: AuthBy::Us,
         detail,
@@ -112,12 +115,14 @@ fn verify_peer(
                 &octets,
                 &auth.data,
             )
+            .map(|()| None)
             .map_err(|_| failed("pre-shared key mismatch".to_string()))
         }
         RemoteAuth::Certificate {
             trust_anchors,
             require_id_match,
             peer_name,
+            revocation,
         } => {
             let configured_id = sa.profile.remote_id.is_some();
             if sa.initiator && !configured_id && peer_name.is_none() {
@@ -138,6 +143,7 @@ fn verify_peer(
                 &cert::CertChecks {
                     id: Some((peer.as_ref(), id_check)),
                     name: peer_name.as_ref(),
+                    revocation,
                 },
                 trust_anchors,
                 cert::unix_now(ctx)?,
@@ -145,6 +151,16 @@ fn verify_peer(
                 &octets,
             )
         }
+    }
+}
+
+/// Reports a peer certificate accepted without a complete revocation check.
+fn report_unchecked(sa: &IkeSa, ctx: &mut Ctx<'_>, unchecked: Option<String>) {
+    if let Some(detail) = unchecked {
+        ctx.event(Event::RevocationUnchecked {
+            sa: sa.handle,
+            detail,
+        });
     }
 }
 
@@ -168,6 +184,7 @@ pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), IkeError> {
 
 /// Initiator: the SPI arrived; send IKE_AUTH.
 pub(crate) fn send_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32) -> Result<(), IkeError> {
+    sa.init.auth_mid = sa.next_msg_id;
     let id = id_payload(&sa.profile.local_id);
     let auth = our_auth(sa, ctx, &id)?;
     let mut p = vec![Payload::IdI(id)];
@@ -274,7 +291,8 @@ pub(crate) fn on_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, p: &[Payload]) -> R
             });
         }
     }
-    verify_peer(sa, ctx, idr, auth, p)?;
+    let unchecked = verify_peer(sa, ctx, idr, auth, p)?;
+    report_unchecked(sa, ctx, unchecked);
     sa.remote_id = peer;
     report_up(sa, ctx);
     super::reauth::on_auth_lifetime(sa, ctx, p);
@@ -425,6 +443,7 @@ pub(crate) fn on_request(
     let (Some(idi), Some(auth)) = (idi, auth) else {
         return Err(Failure::ProtocolError("IKE_AUTH without IDi/AUTH".into()));
     };
+    sa.init.auth_mid = msg_id;
     let peer = Identity::from_wire(idi.id_type, &idi.data);
     // Select the responder configuration by the initiator's identity.
     let chosen_cfg = ctx
@@ -465,7 +484,7 @@ pub(crate) fn on_request(
     profile.ike_proposals.clone_from(&sa.profile.ike_proposals);
     sa.profile = std::sync::Arc::new(profile);
     match verify_peer(sa, ctx, idi, auth, p) {
-        Ok(()) => {}
+        Ok(unchecked) => report_unchecked(sa, ctx, unchecked),
         // Our own fault (no wall clock, a crypto failure): not the peer's authentication
         // failing, so no AUTHENTICATION_FAILED is sent for it.
         Err(f @ Failure::Local { .. }) => return Err(f),

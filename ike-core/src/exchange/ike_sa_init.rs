@@ -82,6 +82,9 @@ pub(crate) fn new_sa(
         reauth_start: false,
         reauth_of: None,
         assigned: Vec::new(),
+        last_plain: None,
+        followup_out: None,
+        followup_in: None,
     }
 }
 
@@ -160,6 +163,12 @@ fn send_init(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), IkeError> {
     payloads.extend(nat_notifies(sa, ctx, sa.local, sa.remote)?);
     if sa.profile.fragmentation != Fragmentation::No {
         payloads.push(notify_p(notify::IKEV2_FRAGMENTATION_SUPPORTED, Vec::new()));
+    }
+    if super::intermediate::wanted(&sa.profile.ike_proposals) {
+        payloads.push(notify_p(
+            notify::INTERMEDIATE_EXCHANGE_SUPPORTED,
+            Vec::new(),
+        ));
     }
     if ctx.cfg().send_signature_hashes {
         payloads.push(super::cert::signature_hashes_notify());
@@ -353,6 +362,12 @@ pub(crate) fn on_response(
     if chosen.ke.first() != Some(&sa.init.ke_group) || kep.group != sa.init.ke_group {
         return Err(bad("KE group mismatch"));
     }
+    let additional = super::intermediate::additional(&chosen);
+    if !additional.is_empty() && find_notify(p, notify::INTERMEDIATE_EXCHANGE_SUPPORTED).is_none() {
+        return Err(bad(
+            "responder chose additional key exchanges without IKE_INTERMEDIATE",
+        ));
+    }
     let nr = nonce(p).ok_or_else(|| bad("bad nonce"))?;
     let spi_r = msg.header.spi_r;
     if spi_r == [0; 8] {
@@ -390,7 +405,8 @@ pub(crate) fn on_response(
         sa.remote = SocketAddr::new(sa.remote.ip(), NATT_PORT);
     }
     sa.init.init_resp = raw.to_vec();
-    super::ike_auth::start(sa, ctx).map_err(fatal)
+    sa.init.addke_pending = additional;
+    super::intermediate::next(sa, ctx).map_err(fatal)
 }
 
 /// Responder: a new IKE_SA_INIT request. Returns the new half-open SA, if any.
@@ -481,6 +497,26 @@ pub(crate) fn respond(
         return None;
     };
     let group = chosen.ke.first().copied()?;
+    let peer_intermediate = find_notify(p, notify::INTERMEDIATE_EXCHANGE_SUPPORTED).is_some();
+    let additional = super::intermediate::additional(&chosen);
+    if !additional.is_empty() && !peer_intermediate {
+        // RFC 9370 §2.2.1: additional key exchanges need IKE_INTERMEDIATE.
+        let failure = Failure::NoProposalChosen {
+            phase: Phase::Ike,
+            ours: nego::describe(&rc.ike_proposals),
+            theirs: Some(vec![
+                "(additional key exchanges without INTERMEDIATE_EXCHANGE_SUPPORTED)".into(),
+            ]),
+        };
+        if let Some(b) = plain(vec![notify_p(notify::NO_PROPOSAL_CHOSEN, Vec::new())]) {
+            send(ctx, b);
+        }
+        ctx.event(Event::Failed {
+            sa: handle,
+            failure,
+        });
+        return None;
+    }
     if kep.group != group {
         if let Some(b) = plain(vec![notify_p(
             notify::INVALID_KE_PAYLOAD,
@@ -531,6 +567,13 @@ pub(crate) fn respond(
     if sa.profile.fragmentation != Fragmentation::No {
         payloads.push(notify_p(notify::IKEV2_FRAGMENTATION_SUPPORTED, Vec::new()));
     }
+    if peer_intermediate {
+        payloads.push(notify_p(
+            notify::INTERMEDIATE_EXCHANGE_SUPPORTED,
+            Vec::new(),
+        ));
+    }
+    sa.init.addke_pending = additional;
     if ctx.cfg().send_signature_hashes {
         payloads.push(super::cert::signature_hashes_notify());
     }

@@ -57,7 +57,9 @@ pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>, kind: ReqKind) -> bool {
                 }
             };
         }
-        ReqKind::IkeSaInit | ReqKind::IkeAuth => return false,
+        ReqKind::IkeSaInit | ReqKind::Intermediate | ReqKind::IkeAuth | ReqKind::FollowupKe => {
+            return false
+        }
     };
     match sa.start_request(ctx, kind, exchange::INFORMATIONAL, &payloads) {
         Ok(()) => true,

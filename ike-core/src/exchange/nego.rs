@@ -9,7 +9,7 @@ use crate::proposal::{
 use crate::wire::{self, SaPayload, Transform};
 
 /// Builds SA payload proposals (numbered from 1) from ours; `spi` goes into every proposal.
-/// `strip_ke` drops KE transforms (the Child SA of IKE_AUTH).
+/// `strip_ke` drops KE and additional KE transforms (the Child SA of IKE_AUTH).
 pub(crate) fn to_wire(ours: &[Proposal], spi: &[u8], strip_ke: bool) -> SaPayload {
     let proposals = ours
         .iter()
@@ -21,6 +21,7 @@ pub(crate) fn to_wire(ours: &[Proposal], spi: &[u8], strip_ke: bool) -> SaPayloa
             }
             if strip_ke {
                 p.ke.clear();
+                p.addke = Default::default();
             }
             wire::Proposal {
                 num: u8::try_from(i + 1).unwrap_or(u8::MAX),
@@ -88,6 +89,7 @@ fn set(ours: &[Proposal], strip_ke: bool) -> ProposalSet {
             .map(|mut p| {
                 if strip_ke {
                     p.ke.clear();
+                    p.addke = Default::default();
                 }
                 p
             })

@@ -116,11 +116,26 @@ fn cipher(id: u16, bits: Option<u16>, what: &str) -> Result<Encr, Unsupported> {
         })
 }
 
+/// RFC 9370 additional key exchanges exist in IKEv2 only.
+fn no_addke(proposals: &[Proposal]) -> Result<(), Unsupported> {
+    if proposals.iter().any(|p| {
+        p.addke
+            .iter()
+            .any(|a| a.iter().any(|&g| g != ids::ke::NONE))
+    }) {
+        return Err(Unsupported(
+            "additional key exchanges (RFC 9370) are not supported with IKEv1".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// The Phase 1 transforms of `proposals`, in preference order.
 ///
 /// # Errors
 /// A cipher, hash or group IKEv1 cannot offer here (AEAD ciphers, 3DES, unknown groups).
 pub fn phase1_offer(proposals: &[Proposal]) -> Result<Vec<P1Transform>, Unsupported> {
+    no_addke(proposals)?;
     let mut out = Vec::new();
     for p in proposals {
         for e in &p.encr {
@@ -160,6 +175,7 @@ pub fn phase1_offer(proposals: &[Proposal]) -> Result<Vec<P1Transform>, Unsuppor
 /// # Errors
 /// Unsupported ciphers or integrity algorithms.
 pub fn esp_offer(proposals: &[Proposal]) -> Result<Vec<EspTransform>, Unsupported> {
+    no_addke(proposals)?;
     let group = proposals
         .iter()
         .flat_map(|p| p.ke.iter())

@@ -49,6 +49,7 @@ pub fn default_ike() -> ProposalSet {
         integ: Vec::new(),
         ke: DEFAULT_KE.to_vec(),
         esn: Vec::new(),
+        addke: Default::default(),
     };
     let cbc = Proposal {
         protocol: Protocol::Ike,
@@ -64,6 +65,7 @@ pub fn default_ike() -> ProposalSet {
         ],
         ke: DEFAULT_KE.to_vec(),
         esn: Vec::new(),
+        addke: Default::default(),
     };
     ProposalSet(vec![aead, cbc])
 }
@@ -79,6 +81,7 @@ pub fn default_esp() -> ProposalSet {
         integ,
         ke: Vec::new(),
         esn: DEFAULT_ESN.to_vec(),
+        addke: Default::default(),
     };
     ProposalSet(vec![
         esp(
@@ -136,6 +139,8 @@ pub fn without_pfs(set: &ProposalSet) -> ProposalSet {
             .map(|mut p| {
                 if p.protocol == Protocol::Esp {
                     p.ke.clear();
+                    // Additional key exchanges need PFS (RFC 9370 §2.2.4).
+                    p.addke = Default::default();
                 }
                 p
             })

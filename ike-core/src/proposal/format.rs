@@ -79,6 +79,15 @@ fn joined(kind: TransformKind, ids: &[u16]) -> String {
         .join("+")
 }
 
+/// Appends `;addkeN=...` for each additional key exchange type in use.
+fn push_addke(s: &mut String, p: &Proposal) {
+    for (n, list) in (1..).zip(p.addke.iter()) {
+        if !list.is_empty() {
+            s.push_str(&format!(";addke{n}={}", joined(TransformKind::Ke, list)));
+        }
+    }
+}
+
 /// A proposal in Libreswan syntax: IKE `ENCR-PRF[-INTEG]-KE` (INTEG only when it is not the
 /// PRF's family), ESP `ENCR[-INTEG][;KE]`.
 pub(crate) fn proposal_libreswan(p: &Proposal) -> String {
@@ -114,7 +123,9 @@ pub(crate) fn proposal_libreswan(p: &Proposal) -> String {
             if !p.ke.is_empty() {
                 fields.push(joined(TransformKind::Ke, &p.ke));
             }
-            fields.join("-")
+            let mut s = fields.join("-");
+            push_addke(&mut s, p);
+            s
         }
         Protocol::Esp => {
             if !aead && !p.integ.is_empty() {
@@ -125,6 +136,7 @@ pub(crate) fn proposal_libreswan(p: &Proposal) -> String {
                 s.push(';');
                 s.push_str(&joined(TransformKind::Ke, &p.ke));
             }
+            push_addke(&mut s, p);
             s
         }
     }

@@ -23,6 +23,10 @@
 //! - ESN is not part of this syntax (Libreswan's separate `esn=` option): parsed ESP
 //!   proposals get ESN "no" only; apply `esn=` with [`super::ProposalSet::with_esn`].
 //!
+//! - RFC 9370 additional key exchanges (in ESP only next to a PFS group): further KE fields
+//!   after the first (`aes_gcm256-sha2_512-dh31-ml_kem_768`, `;dh31-ml_kem_768`) are ADDKE1, ADDKE2, ...;
+//!   `;addke1=ml_kem_768` names one explicitly (`none` makes it optional).
+//!
 //! Names are case-insensitive; duplicates are dropped.
 
 use super::registry::{
@@ -336,31 +340,54 @@ impl Ctx {
                 input: self.input.clone(),
             });
         }
-        let (main, ke_text) = match text.split_once(';') {
-            Some((m, k)) => (m, Some(k.trim())),
-            None => (text, None),
-        };
-        let ke_text = match ke_text {
-            Some(k) if k.contains(';') => {
-                return Err(self.unexpected(
-                    k,
-                    "only one ';' field (the key exchange methods) is allowed",
-                ));
-            }
-            Some(k) if k.contains('-') => {
-                return Err(self.unexpected(k, "the key exchange field after ';' must come last"));
-            }
-            Some(k) => match k.split_once('=') {
-                Some((key, v)) if matches!(key.trim(), "ke" | "dh" | "pfs") => Some(v.trim()),
+        let mut segments = text.split(';');
+        let main = segments.next().unwrap_or_default();
+        let mut ke_text: Option<&str> = None;
+        let mut addke_text: Vec<(usize, &str)> = Vec::new();
+        for seg in segments {
+            let seg = seg.trim();
+            match seg.split_once('=') {
+                Some((key, v)) if matches!(key.trim(), "ke" | "dh" | "pfs" | "kem") => {
+                    if ke_text.is_some() {
+                        return Err(self.unexpected(seg, "the key exchange method is given twice"));
+                    }
+                    ke_text = Some(v.trim());
+                }
+                Some((key, v)) if key.trim().starts_with("addke") => {
+                    let n = key
+                        .trim()
+                        .strip_prefix("addke")
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .filter(|n| (1..=super::ADDKE_COUNT).contains(n));
+                    let Some(n) = n else {
+                        return Err(
+                            self.unexpected(seg, "additional key exchanges are addke1 to addke7")
+                        );
+                    };
+                    addke_text.push((n - 1, v.trim()));
+                }
                 Some(_) => {
                     return Err(
-                        self.unexpected(k, "key=value transform settings are not supported")
+                        self.unexpected(seg, "key=value transform settings are not supported")
                     );
                 }
-                None => Some(k),
-            },
-            None => None,
-        };
+                None if ke_text.is_none() => ke_text = Some(seg),
+                None => {
+                    return Err(self.unexpected(
+                        seg,
+                        "only one ';' field without a name (the key exchange methods) is allowed",
+                    ));
+                }
+            }
+        }
+        // `;dh19-ml_kem_768`: the methods after the first are ADDKE1, ADDKE2, ...
+        if let Some(k) = ke_text {
+            let mut parts = k.split('-');
+            ke_text = parts.next();
+            for (i, part) in parts.enumerate() {
+                addke_text.push((i, part.trim()));
+            }
+        }
         let all: Vec<&str> = main.split('-').map(str::trim).collect();
         let Some((&encr_field, mut rest)) = all.split_first() else {
             return Err(self.empty(TransformKind::Encr));
@@ -403,14 +430,38 @@ impl Ctx {
         // none/null in the integrity position of ESP is "no integrity", not KE).
         let mut ke_field: Option<&str> = ke_text;
         if ke_field.is_none() {
-            if let Some(last) = fields.last().copied() {
+            // IKE: several trailing KE fields are KE, ADDKE1, ADDKE2, ...
+            // (`aes-sha2-dh19-ml_kem_768`).
+            let mut trailing: Vec<&str> = Vec::new();
+            while let Some(last) = fields.last().copied() {
                 let lone_none_in_integ = fields.len() == 1
                     && last
                         .split('+')
                         .all(|t| is_none_name(&t.trim().to_ascii_lowercase()));
-                if !last.is_empty() && Self::is_ke_field(last) && !lone_none_in_integ {
-                    ke_field = Some(last);
-                    fields.pop();
+                if last.is_empty() || !Self::is_ke_field(last) || lone_none_in_integ {
+                    break;
+                }
+                trailing.insert(0, last);
+                fields.pop();
+                if !self.ike() {
+                    break;
+                }
+            }
+            // Only with an ML-KEM among the later fields (Libreswan's documented form): two
+            // classic groups in a row (`aes-sha2-ecp256-modp2048`) stay what they were, an
+            // error here, so that an undetected syntax falls back to strongSwan's reading.
+            let kem_later = trailing.iter().skip(1).any(|f| {
+                f.split('+')
+                    .any(|t| t.trim().to_ascii_lowercase().starts_with("ml"))
+            });
+            if trailing.len() > 1 && !kem_later {
+                ke_field = trailing.pop();
+                fields.append(&mut trailing);
+            }
+            if let Some((first, rest)) = trailing.split_first() {
+                ke_field = Some(first);
+                for (i, part) in rest.iter().enumerate() {
+                    addke_text.push((i, part));
                 }
             }
         }
@@ -440,6 +491,32 @@ impl Ctx {
             }
             None if self.ike() => p.ke = DEFAULT_KE.to_vec(),
             None => {}
+        }
+        for (i, text) in addke_text {
+            if text.is_empty() {
+                return Err(self.empty(TransformKind::Ke));
+            }
+            let mut list = Vec::new();
+            for t in self.tokens(text, TransformKind::Ke)? {
+                let id = self.lookup_in(t, LIBRESWAN_KE, TransformKind::Ke)?;
+                push_unique(&mut list, id);
+            }
+            if let Some(slot) = p.addke.get_mut(i) {
+                *slot = list;
+            }
+        }
+        if p.ke.iter().any(|&g| registry::is_kem(g)) {
+            return Err(self.unexpected(
+                text,
+                "ML-KEM is an additional key exchange: write it after a classic method \
+                 (dh31-ml_kem_768 or ;addke1=ml_kem_768)",
+            ));
+        }
+        if !self.ike() && p.has_addke() && !p.requires_pfs() {
+            return Err(self.unexpected(
+                text,
+                "additional key exchanges in ESP need a PFS method (;dh31-ml_kem_768)",
+            ));
         }
         if !self.ike() {
             p.esn = vec![esn::NO];

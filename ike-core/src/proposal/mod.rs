@@ -163,7 +163,14 @@ pub struct Proposal {
     pub ke: Vec<u16>,
     /// Extended sequence number values (ESP only; 0 = no, 1 = yes).
     pub esn: Vec<u16>,
+    /// RFC 9370 additional key exchanges: index 0 is ADDKE1 (transform type 6) ... index 6
+    /// ADDKE7 (type 12); each lists the acceptable methods (empty = not used, containing
+    /// [`crate::ids::ke::NONE`] = optional).
+    pub addke: [Vec<u16>; ADDKE_COUNT],
 }
+
+/// The number of additional key exchange transform types (ADDKE1..ADDKE7, RFC 9370).
+pub const ADDKE_COUNT: usize = 7;
 
 impl Proposal {
     /// An empty proposal for `protocol`, to be filled in.
@@ -176,7 +183,22 @@ impl Proposal {
             integ: Vec::new(),
             ke: Vec::new(),
             esn: Vec::new(),
+            addke: [
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+            ],
         }
+    }
+
+    /// Whether any additional key exchange (other than none) is listed.
+    #[must_use]
+    pub fn has_addke(&self) -> bool {
+        self.addke.iter().flatten().any(|&g| g != ke::NONE)
     }
 
     /// Whether the proposal's ciphers are AEAD (all of them; [`Proposal::validate`] rejects
@@ -209,6 +231,9 @@ impl Proposal {
         out.extend(simple(transform_type::PRF, &self.prf));
         out.extend(simple(transform_type::INTEG, &self.integ));
         out.extend(simple(transform_type::KE, &self.ke));
+        for (i, list) in (0u8..).zip(self.addke.iter()) {
+            out.extend(simple(transform_type::ADDKE1 + i, list));
+        }
         out.extend(simple(transform_type::ESN, &self.esn));
         out
     }
@@ -225,6 +250,17 @@ impl Proposal {
     ) -> Result<Self, ProposalError> {
         let mut p = Self::new(protocol);
         for t in transforms {
+            if let Some(slot) = addke_index(t.ttype).and_then(|i| p.addke.get_mut(i)) {
+                if let Some(key_len) = t.key_len {
+                    return Err(ProposalError::UnexpectedKeyLength {
+                        ttype: t.ttype,
+                        id: t.id,
+                        key_len,
+                    });
+                }
+                slot.push(t.id);
+                continue;
+            }
             let kind = TransformKind::from_ttype(t.ttype)
                 .ok_or(ProposalError::UnsupportedTransformType { ttype: t.ttype })?;
             if kind != TransformKind::Encr {
@@ -293,6 +329,21 @@ impl Proposal {
         check(TransformKind::Integ, &self.integ)?;
         check(TransformKind::Ke, &self.ke)?;
         check(TransformKind::Esn, &self.esn)?;
+        for list in &self.addke {
+            check(TransformKind::Ke, list)?;
+        }
+        if self.ke.iter().any(|&g| registry::is_kem(g)) {
+            return Err(bad(
+                "ML-KEM is only used as an additional key exchange (ke1_mlkem768), after a \
+                 classic one"
+                    .into(),
+            ));
+        }
+        if !ike && self.has_addke() && !self.requires_pfs() {
+            return Err(bad(
+                "additional key exchanges in ESP need a PFS key exchange method".into(),
+            ));
+        }
         if aead == 0 && self.integ.is_empty() {
             return Err(bad("a non-AEAD cipher needs an integrity algorithm".into()));
         }
@@ -336,6 +387,16 @@ impl Proposal {
 impl core::fmt::Display for Proposal {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(&self.to_strongswan())
+    }
+}
+
+/// The index into [`Proposal::addke`] of an ADDKE transform type (6..=12).
+#[must_use]
+pub const fn addke_index(ttype: u8) -> Option<usize> {
+    if ttype >= transform_type::ADDKE1 && ttype < transform_type::ADDKE1 + ADDKE_COUNT as u8 {
+        Some((ttype - transform_type::ADDKE1) as usize)
+    } else {
+        None
     }
 }
 

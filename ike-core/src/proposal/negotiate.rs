@@ -27,13 +27,17 @@
 //! - [`NegotiateOptions::ke_hint`] (the group of the peer's KE payload) is chosen when it is
 //!   acceptable, avoiding a needless INVALID_KE_PAYLOAD round trip;
 //! - ESN (ESP): an empty list is read as "no" (lenient: RFC 7296 makes ESN mandatory);
-//! - RFC 9370 additional key exchanges (types 6-12) are acceptable only when the peer offers
-//!   NONE for them (none is then chosen and nothing is sent); any other unknown transform type
-//!   makes the peer's proposal unacceptable (RFC 7296 §3.3.6).
+//! - RFC 9370 additional key exchanges (types 6-12): for each type, one method both lists
+//!   share (NONE included when both allow it); a type only one side lists is acceptable only
+//!   when that side allows NONE; ignored with [`NegotiateOptions::skip_ke`]. Any other
+//!   unknown transform type makes the peer's proposal unacceptable (RFC 7296 §3.3.6).
 
 use super::format::format_transforms_strongswan;
 use super::registry::{is_supported, strongswan_display_name, TransformKind};
-use super::{EncrAlg, NegotiationError, Proposal, ProposalSet, Protocol, TransformSpec};
+use super::{
+    addke_index, EncrAlg, NegotiationError, Proposal, ProposalSet, Protocol, TransformSpec,
+    ADDKE_COUNT,
+};
 use crate::ids::{esn, ke, transform_type};
 
 /// One proposal received from the peer (or returned by the responder), in neutral form.
@@ -146,9 +150,21 @@ pub struct ChosenIke {
     pub integ: Option<u16>,
     /// Key exchange method.
     pub ke: u16,
+    /// Additional key exchanges (RFC 9370), ADDKE1..7: `None` when the type is not in the
+    /// answer, `Some(0)` when NONE was chosen.
+    pub addke: [Option<u16>; ADDKE_COUNT],
 }
 
 impl ChosenIke {
+    /// The additional key exchanges to run, in order (transform type, method), NONE left out.
+    #[must_use]
+    pub fn additional(&self) -> Vec<(u8, u16)> {
+        (transform_type::ADDKE1..)
+            .zip(self.addke.iter())
+            .filter_map(|(t, g)| g.filter(|&g| g != ke::NONE).map(|g| (t, g)))
+            .collect()
+    }
+
     /// Whether the cipher is AEAD.
     #[must_use]
     pub const fn is_aead(&self) -> bool {
@@ -166,20 +182,26 @@ impl ChosenIke {
             v.push(TransformSpec::new(transform_type::INTEG, i, None));
         }
         v.push(TransformSpec::new(transform_type::KE, self.ke, None));
+        for (t, g) in (transform_type::ADDKE1..).zip(self.addke.iter()) {
+            if let Some(g) = g {
+                v.push(TransformSpec::new(t, *g, None));
+            }
+        }
         v
     }
 
     /// As a one-transform-per-type [`Proposal`].
     #[must_use]
     pub fn to_proposal(&self) -> Proposal {
-        Proposal {
-            protocol: Protocol::Ike,
-            encr: vec![EncrAlg::new(self.encr, self.key_bits)],
-            prf: vec![self.prf],
-            integ: self.integ.into_iter().collect(),
-            ke: vec![self.ke],
-            esn: Vec::new(),
+        let mut p = Proposal::new(Protocol::Ike);
+        p.encr = vec![EncrAlg::new(self.encr, self.key_bits)];
+        p.prf = vec![self.prf];
+        p.integ = self.integ.into_iter().collect();
+        p.ke = vec![self.ke];
+        for (slot, g) in p.addke.iter_mut().zip(self.addke.iter()) {
+            *slot = g.iter().copied().collect();
         }
+        p
     }
 }
 
@@ -205,6 +227,8 @@ pub struct ChosenEsp {
     pub ke: Option<u16>,
     /// Extended sequence numbers.
     pub esn: bool,
+    /// Additional key exchanges (RFC 9370), as in [`ChosenIke::addke`].
+    pub addke: [Option<u16>; ADDKE_COUNT],
 }
 
 impl ChosenEsp {
@@ -228,6 +252,11 @@ impl ChosenEsp {
         if let Some(g) = self.ke {
             v.push(TransformSpec::new(transform_type::KE, g, None));
         }
+        for (t, g) in (transform_type::ADDKE1..).zip(self.addke.iter()) {
+            if let Some(g) = g {
+                v.push(TransformSpec::new(t, *g, None));
+            }
+        }
         let e = if self.esn { esn::YES } else { esn::NO };
         v.push(TransformSpec::new(transform_type::ESN, e, None));
         v
@@ -236,14 +265,15 @@ impl ChosenEsp {
     /// As a one-transform-per-type [`Proposal`].
     #[must_use]
     pub fn to_proposal(&self) -> Proposal {
-        Proposal {
-            protocol: Protocol::Esp,
-            encr: vec![EncrAlg::new(self.encr, self.key_bits)],
-            prf: Vec::new(),
-            integ: self.integ.into_iter().collect(),
-            ke: self.ke.into_iter().collect(),
-            esn: vec![if self.esn { esn::YES } else { esn::NO }],
+        let mut p = Proposal::new(Protocol::Esp);
+        p.encr = vec![EncrAlg::new(self.encr, self.key_bits)];
+        p.integ = self.integ.into_iter().collect();
+        p.ke = self.ke.into_iter().collect();
+        p.esn = vec![if self.esn { esn::YES } else { esn::NO }];
+        for (slot, g) in p.addke.iter_mut().zip(self.addke.iter()) {
+            *slot = g.iter().copied().collect();
         }
+        p
     }
 }
 
@@ -264,6 +294,7 @@ struct Choice {
     integ: Option<u16>,
     ke: Option<u16>,
     esn: bool,
+    addke: [Option<u16>; ADDKE_COUNT],
 }
 
 fn pick<T: PartialEq + Copy>(ours: &[T], theirs: &[T], pref: Preference) -> Option<T> {
@@ -302,23 +333,65 @@ fn without_none(list: &[u16]) -> Vec<u16> {
     list.iter().copied().filter(|&x| x != 0).collect()
 }
 
-/// Whether the peer's extra transform types (beyond 1-5) can be accepted by choosing NONE.
+/// Whether the peer's extra transform types (beyond 1-5) can be accepted: additional key
+/// exchanges are for [`pick_addke`] (or ignored with `skip_ke`); anything else is not.
 fn extra_types_acceptable(peer: &OfferedProposal) -> bool {
     peer.transforms.iter().all(|t| match t.ttype {
         transform_type::ENCR..=transform_type::ESN => true,
-        tt if (transform_type::ADDKE1..=transform_type::ADDKE1 + 6).contains(&tt) => peer
-            .transforms
-            .iter()
-            .any(|x| x.ttype == tt && x.id == ke::NONE),
+        tt if addke_index(tt).is_some() => true,
         _ => false,
     })
 }
 
+/// Chooses the additional key exchanges of an IKE proposal pair; `None` when a type cannot
+/// be agreed on.
+fn pick_addke(
+    ours: &Proposal,
+    peer: &OfferedProposal,
+    pref: Preference,
+) -> Option<[Option<u16>; ADDKE_COUNT]> {
+    let mut out = [None; ADDKE_COUNT];
+    for ((slot, mine), t) in out
+        .iter_mut()
+        .zip(ours.addke.iter())
+        .zip(transform_type::ADDKE1..)
+    {
+        let theirs = peer.ids(t);
+        *slot = match (mine.is_empty(), theirs.is_empty()) {
+            (true, true) => None,
+            (true, false) => Some(theirs.contains(&ke::NONE).then_some(ke::NONE)?),
+            (false, true) => {
+                if mine.contains(&ke::NONE) {
+                    None
+                } else {
+                    return None;
+                }
+            }
+            (false, false) => Some(pick(mine, &theirs, pref)?),
+        };
+    }
+    // RFC 9370 §2.2.1: one method is not chosen for two types.
+    let chosen: Vec<u16> = out
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|&g| g != ke::NONE)
+        .collect();
+    if chosen
+        .iter()
+        .enumerate()
+        .any(|(i, g)| chosen.iter().take(i).any(|x| x == g))
+    {
+        return None;
+    }
+    Some(out)
+}
+
 fn match_pair(ours: &Proposal, peer: &OfferedProposal, opts: &NegotiateOptions) -> Option<Choice> {
+    let ike = ours.protocol == Protocol::Ike;
     if peer.protocol_id != ours.protocol.id() || !extra_types_acceptable(peer) {
         return None;
     }
-    let ike = ours.protocol == Protocol::Ike;
     let pref = opts.preference;
     let our_encr: Vec<EncrAlg> = ours
         .encr
@@ -341,12 +414,14 @@ fn match_pair(ours: &Proposal, peer: &OfferedProposal, opts: &NegotiateOptions) 
             opts.ke_hint,
             pref,
         )?;
+        let addke = pick_addke(ours, peer, pref)?;
         Some(Choice {
             encr,
             prf: Some(prf),
             integ,
             ke: Some(ke),
             esn: false,
+            addke,
         })
     } else {
         let ke = if opts.skip_ke {
@@ -365,12 +440,18 @@ fn match_pair(ours: &Proposal, peer: &OfferedProposal, opts: &NegotiateOptions) 
             &effective_esn(&peer.ids(transform_type::ESN)),
             pref,
         )?;
+        let addke = if opts.skip_ke {
+            [None; ADDKE_COUNT]
+        } else {
+            pick_addke(ours, peer, pref)?
+        };
         Some(Choice {
             encr,
             prf: None,
             integ,
             ke,
             esn: esn == esn::YES,
+            addke,
         })
     }
 }
@@ -454,6 +535,20 @@ fn no_proposal_chosen(
     if ke_mismatch {
         mismatched.push(transform_type::KE);
     }
+    if protocol == Protocol::Ike || !opts.skip_ke {
+        for (i, t) in (transform_type::ADDKE1..).enumerate().take(ADDKE_COUNT) {
+            let mine: Vec<u16> = mine
+                .iter()
+                .flat_map(|p| p.addke.get(i).cloned().unwrap_or_default())
+                .collect();
+            let theirs = collect_peer(t, <[u16]>::to_vec);
+            let required = !mine.is_empty() && !mine.contains(&ke::NONE);
+            let refused = !theirs.is_empty() && !theirs.contains(&ke::NONE) && mine.is_empty();
+            if (required && !theirs.iter().any(|g| mine.contains(g))) || refused {
+                mismatched.push(t);
+            }
+        }
+    }
     if protocol == Protocol::Esp
         && disjoint(
             &collect_peer(transform_type::ESN, effective_esn),
@@ -486,6 +581,7 @@ pub fn select_ike(
             prf: c.prf.unwrap_or_default(),
             integ: c.integ,
             ke: c.ke.unwrap_or_default(),
+            addke: c.addke,
         },
         number,
         spi,
@@ -509,6 +605,7 @@ pub fn select_esp(
             integ: c.integ,
             ke: c.ke,
             esn: c.esn,
+            addke: c.addke,
         },
         number,
         spi,
@@ -623,17 +720,46 @@ pub fn verify_ike_response(
     let extra = returned
         .transforms
         .iter()
-        .any(|t| t.ttype > transform_type::KE || t.ttype == 0);
+        .any(|t| (t.ttype > transform_type::KE && addke_index(t.ttype).is_none()) || t.ttype == 0);
     if !ours.prf.contains(&prf) || ke == ke::NONE || !ours.ke.contains(&ke) || !integ_ok || extra {
         return Err(bad());
     }
+    let addke = returned_addke(ours, returned, bad)?;
     Ok(ChosenIke {
         encr: encr.id,
         key_bits: encr.key_bits,
         prf,
         integ,
         ke,
+        addke,
     })
+}
+
+/// The additional key exchanges of a responder's answer, checked against our proposal.
+fn returned_addke(
+    ours: &Proposal,
+    returned: &OfferedProposal,
+    bad: impl Fn() -> NegotiationError,
+) -> Result<[Option<u16>; ADDKE_COUNT], NegotiationError> {
+    let mut addke = [None; ADDKE_COUNT];
+    for ((slot, mine), t) in addke
+        .iter_mut()
+        .zip(ours.addke.iter())
+        .zip(transform_type::ADDKE1..)
+    {
+        match returned.ids(t).as_slice() {
+            [] if mine.is_empty() || mine.contains(&ke::NONE) => {}
+            [g] if mine.contains(g) || (*g == ke::NONE && mine.is_empty()) => *slot = Some(*g),
+            [_, _, ..] => {
+                return Err(NegotiationError::ResponseTransformCount {
+                    ttype: t,
+                    count: returned.count(t),
+                })
+            }
+            _ => return Err(bad()),
+        }
+    }
+    Ok(addke)
 }
 
 /// Initiator: checks the responder's answer for an ESP Child SA against what we sent.
@@ -669,10 +795,11 @@ pub fn verify_esp_response(
         .copied()
         .unwrap_or(esn::NO);
     let esn_ok = effective_esn(&ours.esn).contains(&esn_value);
-    let extra = returned
-        .transforms
-        .iter()
-        .any(|t| t.ttype > transform_type::ESN || t.ttype == 0 || t.ttype == transform_type::PRF);
+    let extra = returned.transforms.iter().any(|t| {
+        (t.ttype > transform_type::ESN && addke_index(t.ttype).is_none())
+            || t.ttype == 0
+            || t.ttype == transform_type::PRF
+    });
     if !integ_ok || !ke_ok || !esn_ok || extra {
         return Err(bad());
     }
@@ -682,6 +809,7 @@ pub fn verify_esp_response(
         integ,
         ke,
         esn: esn_value == esn::YES,
+        addke: returned_addke(ours, returned, bad)?,
     })
 }
 

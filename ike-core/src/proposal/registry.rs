@@ -324,6 +324,30 @@ pub static SUPPORTED: &[AlgInfo] = &[
         "modp1024",
         "MODP_1024",
     )),
+    entry(
+        Ke,
+        ke::MLKEM768,
+        None,
+        "ml_kem_768",
+        "mlkem768",
+        "ML_KEM_768",
+    ),
+    entry(
+        Ke,
+        ke::MLKEM1024,
+        None,
+        "ml_kem_1024",
+        "mlkem1024",
+        "ML_KEM_1024",
+    ),
+    entry(
+        Ke,
+        ke::MLKEM512,
+        None,
+        "ml_kem_512",
+        "mlkem512",
+        "ML_KEM_512",
+    ),
     entry(Ke, ke::NONE, None, "none", "none", "NONE"),
     // Extended sequence numbers.
     entry(Esn, esn::NO, None, "no", "noesn", "NO_EXT_SEQ"),
@@ -379,6 +403,13 @@ pub fn lookup(kind: TransformKind, id: u16, key_bits: Option<u16>) -> Option<&'s
 #[must_use]
 pub fn is_supported(kind: TransformKind, id: u16, key_bits: Option<u16>, for_ike: bool) -> bool {
     lookup(kind, id, key_bits).is_some_and(|a| !(for_ike && a.esp_only))
+}
+
+/// Whether a key exchange method is a KEM (ML-KEM, 35..=37): usable as an additional key
+/// exchange only.
+#[must_use]
+pub const fn is_kem(ke_id: u16) -> bool {
+    matches!(ke_id, ke::MLKEM512 | ke::MLKEM768 | ke::MLKEM1024)
 }
 
 /// Whether an ENCR transform id is a combined-mode (AEAD) cipher (AES-GCM, AES-CCM,
@@ -533,6 +564,12 @@ pub(crate) const LIBRESWAN_KE: &[(&str, u16)] = &[
     ("curve25519", ke::CURVE25519),
     ("x25519", ke::CURVE25519),
     ("dh31", ke::CURVE25519),
+    ("ml_kem_512", ke::MLKEM512),
+    ("mlkem512", ke::MLKEM512),
+    ("ml_kem_768", ke::MLKEM768),
+    ("mlkem768", ke::MLKEM768),
+    ("ml_kem_1024", ke::MLKEM1024),
+    ("mlkem1024", ke::MLKEM1024),
     ("none", ke::NONE),
     ("null", ke::NONE),
     ("dh0", ke::NONE),
@@ -591,18 +628,6 @@ pub fn libreswan_unsupported(name: &str) -> Option<&'static str> {
         ("cast", "CAST is not supported"),
         ("mars", "MARS is not supported"),
         (
-            "ml_kem",
-            "ML-KEM (RFC 9370 additional key exchanges) is not supported yet",
-        ),
-        (
-            "mlkem",
-            "ML-KEM (RFC 9370 additional key exchanges) is not supported yet",
-        ),
-        (
-            "addke",
-            "additional key exchanges (RFC 9370) are not supported yet",
-        ),
-        (
             "sha2_256_96",
             "truncated SHA-256 (96 bits) is not supported",
         ),
@@ -626,6 +651,8 @@ pub(crate) enum SwToken {
     Ke(u16),
     /// ESN (0 = no, 1 = yes).
     Esn(u16),
+    /// An additional key exchange (RFC 9370): index 0..=6 (ADDKE1..7) and the method.
+    AddKe(usize, u16),
 }
 
 /// strongSwan tokens other than the generated AES-GCM family.
@@ -665,6 +692,9 @@ const STRONGSWAN_TOKENS: &[(&str, SwToken)] = &[
     ("ecp521", SwToken::Ke(ke::ECP521)),
     ("curve25519", SwToken::Ke(ke::CURVE25519)),
     ("x25519", SwToken::Ke(ke::CURVE25519)),
+    ("mlkem512", SwToken::Ke(ke::MLKEM512)),
+    ("mlkem768", SwToken::Ke(ke::MLKEM768)),
+    ("mlkem1024", SwToken::Ke(ke::MLKEM1024)),
     ("esn", SwToken::Esn(esn::YES)),
     ("noesn", SwToken::Esn(esn::NO)),
 ];
@@ -685,6 +715,15 @@ const GCM_SUFFIXES: &[(&str, u16)] = &[
 pub(crate) fn strongswan_token(token: &str) -> Option<SwToken> {
     if let Some((_, t)) = STRONGSWAN_TOKENS.iter().find(|(n, _)| *n == token) {
         return Some(*t);
+    }
+    // `ke1_mlkem768` .. `ke7_none`: additional key exchanges.
+    if let Some(rest) = token.strip_prefix("ke") {
+        let (n, method) = rest.split_once('_')?;
+        let n: usize = n.parse().ok().filter(|n| (1..=7).contains(n))?;
+        return match strongswan_token(method)? {
+            SwToken::Ke(id) => Some(SwToken::AddKe(n - 1, id)),
+            _ => None,
+        };
     }
     let rest = token.strip_prefix("aes")?;
     for bits in [128u16, 192, 256] {
@@ -746,39 +785,18 @@ pub fn strongswan_unsupported(name: &str) -> Option<&'static str> {
     if let Some((_, why)) = exact.iter().find(|(k, _)| *k == n) {
         return Some(why);
     }
+    // `ke1_kyber768`: an additional key exchange with a method we do not have.
+    if let Some((_, method)) = n
+        .strip_prefix("ke")
+        .and_then(|r| r.split_once('_'))
+        .filter(|(d, _)| matches!(*d, "1" | "2" | "3" | "4" | "5" | "6" | "7"))
+    {
+        return strongswan_unsupported(method);
+    }
     if n.starts_with("aes192gcm") {
         return Some("AES-GCM with 192-bit keys is not supported; use aes128gcm16 or aes256gcm16");
     }
     let prefixes: &[(&str, &str)] = &[
-        (
-            "ke1_",
-            "additional key exchanges (RFC 9370) are not supported yet",
-        ),
-        (
-            "ke2_",
-            "additional key exchanges (RFC 9370) are not supported yet",
-        ),
-        (
-            "ke3_",
-            "additional key exchanges (RFC 9370) are not supported yet",
-        ),
-        (
-            "ke4_",
-            "additional key exchanges (RFC 9370) are not supported yet",
-        ),
-        (
-            "ke5_",
-            "additional key exchanges (RFC 9370) are not supported yet",
-        ),
-        (
-            "ke6_",
-            "additional key exchanges (RFC 9370) are not supported yet",
-        ),
-        (
-            "ke7_",
-            "additional key exchanges (RFC 9370) are not supported yet",
-        ),
-        ("mlkem", "ML-KEM is not supported yet"),
         ("camellia", "Camellia is not supported"),
         ("blowfish", "Blowfish is not supported"),
         ("twofish", "Twofish is not supported"),
@@ -892,9 +910,6 @@ fn strongswan_unsupported_display(ttype: u8, id: u16, key: Option<u16>) -> Optio
         (transform_type::KE, 29) => "ecp384bp".to_owned(),
         (transform_type::KE, 30) => "ecp512bp".to_owned(),
         (transform_type::KE, 32) => "x448".to_owned(),
-        (transform_type::KE, 35) => "mlkem512".to_owned(),
-        (transform_type::KE, 36) => "mlkem768".to_owned(),
-        (transform_type::KE, 37) => "mlkem1024".to_owned(),
         _ => return None,
     };
     Some(s)

@@ -3,7 +3,8 @@
 //! Proposals are separated by `,`; each is a `-`-separated list of keywords from strongSwan's
 //! table (`aes256gcm16`, `sha384`, `prfsha384`, `ecp384`, `x25519`, `esn`...), each keyword
 //! naming one transform whatever its position. Following strongSwan's own checks:
-//! - IKE without a `prf...` keyword uses the PRFs of the integrity algorithms' families; an
+//! - IKE without a `prf...` keyword uses the PRFs of the integrity algorithms' families (also
+//!   with an AEAD cipher, whose integrity keywords are then dropped); an
 //!   IKE proposal must have a PRF and a key exchange method (`none` is dropped).
 //! - With AEAD ciphers integrity keywords are dropped; AEAD and classic ciphers cannot share a
 //!   proposal.
@@ -14,6 +15,9 @@
 //! - `default` (a whole proposal) expands to our default proposals
 //!   ([`super::default_ike`] / [`super::default_esp`]); a trailing `!` (ipsec.conf "strict")
 //!   is accepted and ignored: we never append defaults implicitly.
+//!
+//! - `keN_METHOD` (N = 1..7) is an RFC 9370 additional key exchange (`x25519-ke1_mlkem768`,
+//!   `ke2_none` makes it optional); in ESP only next to a PFS method.
 //!
 //! `aes` means AES-CBC-128, as in strongSwan. Keywords are case-insensitive.
 
@@ -156,6 +160,11 @@ impl Ctx {
                     }
                 }
                 SwToken::Ke(id) => push_unique(&mut p.ke, id),
+                SwToken::AddKe(i, id) => {
+                    if let Some(list) = p.addke.get_mut(i) {
+                        push_unique(list, id);
+                    }
+                }
                 SwToken::Esn(id) => {
                     if ike {
                         return Err(self.err_unexpected(tok, "ESN applies to ESP proposals only"));
@@ -179,6 +188,11 @@ impl Ctx {
             ));
         }
         let aead = first_aead.is_some();
+        // As strongSwan: without a `prf...` keyword the integrity keywords name the PRFs, also
+        // next to an AEAD cipher (`aes256gcm16-sha384` is AES-GCM with PRF_HMAC_SHA2_384).
+        if ike && p.prf.is_empty() {
+            p.prf = derive_list(&p.integ, registry::prf_for_integ);
+        }
         if aead {
             p.integ.clear();
         } else if p.integ.is_empty() {
@@ -198,6 +212,13 @@ impl Ctx {
                 ));
             }
             p.ke.retain(|&g| g != ke::NONE);
+            if p.ke.iter().any(|&g| registry::is_kem(g)) {
+                return Err(self.err_unexpected(
+                    text,
+                    "ML-KEM is an additional key exchange: write it as ke1_mlkem768 after a \
+                     classic method such as x25519",
+                ));
+            }
             if p.ke.is_empty() {
                 return Err(self.err_missing(
                     TransformKind::Ke,
@@ -211,6 +232,19 @@ impl Ctx {
             // A lone `none` is the same as no KE keyword.
             if p.ke == [ke::NONE] {
                 p.ke.clear();
+            }
+            if p.ke.iter().any(|&g| registry::is_kem(g)) {
+                return Err(self.err_unexpected(
+                    text,
+                    "ML-KEM is an additional key exchange: write it as ke1_mlkem768 after a \
+                     classic PFS method such as x25519",
+                ));
+            }
+            if p.has_addke() && !p.requires_pfs() {
+                return Err(self.err_unexpected(
+                    text,
+                    "additional key exchanges (keN_) in ESP need a PFS method such as x25519",
+                ));
             }
         }
         Ok(p)

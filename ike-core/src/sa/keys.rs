@@ -173,7 +173,8 @@ impl IkeKeys {
             .map_err(|e| IkeError::syntax(e.to_string()))
     }
 
-    /// Keys of the IKE SA replacing this one (RFC 7296 §2.18).
+    /// Keys of the IKE SA replacing this one (RFC 7296 §2.18), also the keys after an
+    /// IKE_INTERMEDIATE key exchange (RFC 9370 §2.2.2, the same formula).
     pub fn rekeyed(
         &self,
         p: &Proposal,
@@ -183,14 +184,29 @@ impl IkeKeys {
         spi_i: &[u8; 8],
         spi_r: &[u8; 8],
     ) -> Result<IkeKeys, IkeError> {
+        self.rekeyed_additional(p, (shared, &[]), ni, nr, spi_i, spi_r)
+    }
+
+    /// Keys of the IKE SA a rekey with RFC 9370 additional key exchanges creates:
+    /// `prf(SK_d, SK(0) | Ni | Nr | SK(1) | ... | SK(n))` (§2.2.4).
+    pub fn rekeyed_additional(
+        &self,
+        p: &Proposal,
+        (shared, additional): (&SharedSecret, &[SharedSecret]),
+        ni: &[u8],
+        nr: &[u8],
+        spi_i: &[u8; 8],
+        spi_r: &[u8; 8],
+    ) -> Result<IkeKeys, IkeError> {
         let suite = suite_of(p)?;
         let inputs = inputs(ni, nr, spi_i, spi_r);
-        let sk = IkeSaKeys::derive_rekey(
+        let sk = IkeSaKeys::derive_rekey_additional(
             provider(),
             self.suite.prf,
             &self.sk.sk_d,
             &suite,
             shared,
+            additional,
             &inputs,
         )?;
         IkeKeys::new(suite, sk)
@@ -213,6 +229,19 @@ impl IkeKeys {
         ni: &[u8],
         nr: &[u8],
     ) -> Result<ChildKeys, IkeError> {
+        self.child_keys_additional(esp, shared, ni, nr, &[])
+    }
+
+    /// Child SA keying material after RFC 9370 additional key exchanges:
+    /// prf+(SK_d, SK(0) | Ni | Nr | SK(1) | ... | SK(n)) (§2.2.4).
+    pub fn child_keys_additional(
+        &self,
+        esp: &Proposal,
+        shared: Option<&SharedSecret>,
+        ni: &[u8],
+        nr: &[u8],
+        additional: &[SharedSecret],
+    ) -> Result<ChildKeys, IkeError> {
         let bad = IkeError::state;
         let e = esp.encr.first().ok_or_else(|| bad("no ESP ENCR"))?;
         let encr = esp_encr(e.id, e.key_bits).ok_or_else(|| bad("unsupported ESP ENCR"))?;
@@ -230,6 +259,7 @@ impl IkeKeys {
         }
         seed.push(ni);
         seed.push(nr);
+        seed.extend(additional.iter().map(SharedSecret::as_bytes));
         let km = prf_plus(
             provider(),
             self.suite.prf,

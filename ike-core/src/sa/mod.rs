@@ -1,6 +1,7 @@
 //! IKE SA and Child SA state.
 
 pub(crate) mod child_sa;
+pub(crate) mod followup;
 pub(crate) mod keys;
 pub(crate) mod liveness;
 pub(crate) mod profile;
@@ -41,6 +42,8 @@ pub(crate) enum IkeState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ReqKind {
     IkeSaInit,
+    /// IKE_INTERMEDIATE with an additional key exchange (RFC 9242, RFC 9370).
+    Intermediate,
     IkeAuth,
     Dpd,
     DeleteIke,
@@ -51,6 +54,8 @@ pub(crate) enum ReqKind {
     },
     /// CREATE_CHILD_SA rekeying this IKE SA.
     RekeyIke,
+    /// IKE_FOLLOWUP_KE after our CREATE_CHILD_SA (RFC 9370; state in `IkeSa::followup_out`).
+    FollowupKe,
     /// INFORMATIONAL deleting Child SAs (our inbound SPIs).
     DeleteChild {
         spis_in: Vec<u32>,
@@ -114,6 +119,8 @@ pub(crate) struct CcsWait {
     pub nr: Vec<u8>,
     pub ke_public: Option<(u16, Vec<u8>)>,
     pub keys: keys::ChildKeys,
+    /// RFC 9370 additional key exchanges still to come (IKE_FOLLOWUP_KE) and SK(0).
+    pub addke: Option<(Vec<(u8, u16)>, crate::crypto::SharedSecret)>,
 }
 
 /// The outstanding request (window size 1).
@@ -159,6 +166,16 @@ pub(crate) struct InitData {
     pub invalid_ke_tries: u32,
     /// The last unprotected answer not acted on (initiator, IKE_SA_INIT).
     pub unverified: Option<UnverifiedAnswer>,
+    /// RFC 9242 IntAuth_iN over the IKE_INTERMEDIATE requests (empty: none took place).
+    pub int_auth_i: Vec<u8>,
+    /// RFC 9242 IntAuth_rN over the IKE_INTERMEDIATE responses.
+    pub int_auth_r: Vec<u8>,
+    /// The Message ID of the IKE_AUTH request (IKE_AUTH_MID of IntAuth).
+    pub auth_mid: u32,
+    /// RFC 9370 additional key exchanges still to run: (transform type, method).
+    pub addke_pending: Vec<(u8, u16)>,
+    /// Initiator: the additional key exchange in flight.
+    pub addke_ke: Option<KePrivate>,
 }
 
 /// An IKE SA.
@@ -235,6 +252,13 @@ pub(crate) struct IkeSa {
     pub reauth_of: Option<reauth::ReauthLink>,
     /// The virtual addresses the gateway assigned to this IKE SA (initiator).
     pub assigned: Vec<std::net::IpAddr>,
+    /// Our CREATE_CHILD_SA's additional key exchanges under way (RFC 9370).
+    pub followup_out: Option<Box<followup::FollowupOut>>,
+    /// The peer's CREATE_CHILD_SA waiting for its IKE_FOLLOWUP_KE requests.
+    pub followup_in: Option<Box<followup::FollowupIn>>,
+    /// The first inner payload type and the plaintext of the last IKE_INTERMEDIATE message
+    /// opened (for RFC 9242 IntAuth).
+    pub last_plain: Option<(u8, Vec<u8>)>,
 }
 
 impl IkeSa {
@@ -272,6 +296,7 @@ impl IkeSa {
                 }
             }
         }
+        min(self.followup_in.as_ref().map(|f| f.deadline));
         min(self.dpd_at());
         min(self.keepalive_at());
         t

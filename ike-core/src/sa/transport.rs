@@ -103,10 +103,16 @@ impl IkeSa {
             .encrypted_layout()
             .ok_or_else(|| IkeError::syntax("no encrypted payload"))?;
         let plain = keys.open(!self.initiator, raw, &layout)?;
+        let keep = msg.header.exchange_type == exchange::IKE_INTERMEDIATE;
         match layout.fragment {
-            None => parse_payload_chain(layout.inner_first_type, &plain)
-                .map(Opened::Payloads)
-                .map_err(|e| IkeError::syntax(e.to_string())),
+            None => {
+                if keep {
+                    self.last_plain = Some((layout.inner_first_type, plain.clone()));
+                }
+                parse_payload_chain(layout.inner_first_type, &plain)
+                    .map(Opened::Payloads)
+                    .map_err(|e| IkeError::syntax(e.to_string()))
+            }
             Some(f) => {
                 match self.reassembly.add(
                     msg.header.message_id,
@@ -118,9 +124,14 @@ impl IkeSa {
                     FragmentOutcome::Complete {
                         first_payload,
                         data,
-                    } => parse_payload_chain(first_payload, &data)
-                        .map(Opened::Payloads)
-                        .map_err(|e| IkeError::syntax(e.to_string())),
+                    } => {
+                        if keep {
+                            self.last_plain = Some((first_payload, data.clone()));
+                        }
+                        parse_payload_chain(first_payload, &data)
+                            .map(Opened::Payloads)
+                            .map_err(|e| IkeError::syntax(e.to_string()))
+                    }
                     FragmentOutcome::Incomplete => Ok(Opened::Incomplete),
                     FragmentOutcome::Rejected => Err(IkeError::syntax("bad fragment")),
                 }

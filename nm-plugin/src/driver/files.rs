@@ -116,6 +116,12 @@ impl FileAccess {
         Ok(self.read_parsed(FileKind::Certs, key, path, "")?.certs)
     }
 
+    /// The certificate revocation lists in `path` (PEM or DER) for the profile key `key`
+    /// (`rightcrl`).
+    pub fn read_crls(&self, key: &str, path: &Path) -> Result<Vec<Vec<u8>>, String> {
+        Ok(self.read_parsed(FileKind::Crls, key, path, "")?.certs)
+    }
+
     /// The PKCS#8 private key in `path` (PEM or DER) for the profile key `key` (`leftkey`).
     pub fn read_key(&self, key: &str, path: &Path) -> Result<SecretBytes, String> {
         self.read_parsed(FileKind::Key, key, path, "")?

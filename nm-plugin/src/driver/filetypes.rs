@@ -20,6 +20,9 @@ pub enum FileKind {
     Key,
     /// A PKCS#12 bundle (`leftpkcs12`) with its password.
     Pkcs12,
+    /// Certificate revocation lists (`rightcrl`): PEM with one or more `X509 CRL` blocks, or
+    /// one DER CRL (returned in [`Parsed::certs`]).
+    Crls,
 }
 
 impl FileKind {
@@ -29,21 +32,28 @@ impl FileKind {
             FileKind::Certs => "certs",
             FileKind::Key => "key",
             FileKind::Pkcs12 => "pkcs12",
+            FileKind::Crls => "crls",
         }
     }
 
     /// The kind named by `word`.
     pub fn from_word(word: &str) -> Option<FileKind> {
-        [FileKind::Certs, FileKind::Key, FileKind::Pkcs12]
-            .into_iter()
-            .find(|k| k.word() == word)
+        [
+            FileKind::Certs,
+            FileKind::Key,
+            FileKind::Pkcs12,
+            FileKind::Crls,
+        ]
+        .into_iter()
+        .find(|k| k.word() == word)
     }
 }
 
 /// DER certificates and/or a PKCS#8 key taken from a file.
 #[derive(Debug, Default)]
 pub struct Parsed {
-    /// Certificates, in file order (for PKCS#12: the key's chain, leaf first).
+    /// Certificates, in file order (for PKCS#12: the key's chain, leaf first); for
+    /// [`FileKind::Crls`] the CRLs.
     pub certs: Vec<Vec<u8>>,
     /// The private key (PKCS#8 DER), for [`FileKind::Key`] and [`FileKind::Pkcs12`].
     pub key: Option<SecretBytes>,
@@ -54,6 +64,10 @@ pub fn parse(kind: FileKind, bytes: &[u8], password: &str) -> Result<Parsed, Str
     match kind {
         FileKind::Certs => Ok(Parsed {
             certs: certs(bytes)?,
+            key: None,
+        }),
+        FileKind::Crls => Ok(Parsed {
+            certs: crls(bytes)?,
             key: None,
         }),
         FileKind::Key => Ok(Parsed {
@@ -110,6 +124,18 @@ pub fn certs(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     }
     if der_sequence(bytes).is_none() {
         return Err(tr("is neither PEM nor a DER certificate").to_string());
+    }
+    Ok(vec![bytes.to_vec()])
+}
+
+/// Certificate revocation lists from PEM (every `X509 CRL` block) or one DER CRL. Their
+/// content and signatures are checked by the engine.
+pub fn crls(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    if let Some(text) = pem_text(bytes) {
+        return ike_core::engine::load_pem_crls(text).map_err(|e| e.to_string());
+    }
+    if der_sequence(bytes).is_none() {
+        return Err(tr("is neither PEM nor a DER certificate revocation list").to_string());
     }
     Ok(vec![bytes.to_vec()])
 }
@@ -226,6 +252,27 @@ mod tests {
         let mut s = String::new();
         let _ = write!(s, "-----BEGIN {label}-----\n{b64}\n-----END {label}-----\n");
         s
+    }
+
+    #[test]
+    fn crls_from_pem_or_der() {
+        let two = format!(
+            "{}{}",
+            pem("X509 CRL", CERT_DER),
+            pem("X509 CRL", &[0x30, 0])
+        );
+        assert_eq!(
+            crls(two.as_bytes()).unwrap(),
+            [CERT_DER.to_vec(), vec![0x30, 0]]
+        );
+        assert_eq!(crls(CERT_DER).unwrap(), [CERT_DER.to_vec()]);
+        // A certificate file is not a CRL file, nor is anything else.
+        assert!(crls(pem("CERTIFICATE", CERT_DER).as_bytes()).is_err());
+        assert!(crls(b"garbage").is_err());
+        let p = parse(FileKind::Crls, CERT_DER, "").unwrap();
+        assert_eq!(p.certs, [CERT_DER.to_vec()]);
+        assert!(p.key.is_none());
+        assert_eq!(FileKind::from_word("crls"), Some(FileKind::Crls));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::settings::{
 };
 use ike_core::engine::{
     ChildConfig, ConnectionConfig, Fragmentation, Identity, LocalAuth, Mode, PeerName, RemoteAuth,
-    RequestConfig, RetransmitConfig, SecretBytes,
+    RequestConfig, RetransmitConfig, Revocation, SecretBytes,
 };
 use ike_core::proposal::{self, Proposal, Protocol};
 use ike_core::wire::TrafficSelector;
@@ -111,6 +111,13 @@ fn certificate_auth(
             trust_anchors: files.read_certs("rightca", ca_path)?,
             require_id_match: settings.require_id_on_certificate,
             peer_name: peer_name.clone(),
+            revocation: Revocation {
+                crls: match settings.crl.as_deref() {
+                    Some(p) => files.read_crls("rightcrl", p)?,
+                    None => Vec::new(),
+                },
+                strict: settings.crl_strict,
+            },
         })
     };
     if let Some(p12) = settings.pkcs12.as_deref() {

@@ -9,7 +9,8 @@
 //! conn's IDs and addresses.
 
 use super::{
-    expand_include, finish, read_file, ImportError, Imported, NeedsFile, MAX_DEPTH, NM_IKE_COMMENT,
+    expand_include, finish, pick_connection, read_file, ImportError, Imported, NeedsFile,
+    MAX_DEPTH, NM_IKE_COMMENT,
 };
 use crate::i18n::{tr, trf};
 use crate::settings::schema::{self, Kind, Place};
@@ -454,18 +455,7 @@ pub fn import_str(
 ) -> Result<Imported, ImportError> {
     let config = parse_str(text, path)?;
     let names = config.conn_names();
-    let name = match (pick, names.as_slice()) {
-        (Some(p), _) if names.iter().any(|n| n == p) => p.to_string(),
-        (Some(p), _) => {
-            return Err(ImportError::UnknownConnection {
-                name: p.to_string(),
-                found: names,
-            })
-        }
-        (None, []) => return Err(ImportError::NoConnection),
-        (None, [one]) => one.clone(),
-        (None, _) => return Err(ImportError::SeveralConnections(names)),
-    };
+    let name = pick_connection(pick, names)?;
     let entries = config.resolve(&name)?;
     map_conn(&name, &entries, &config.psks)
 }

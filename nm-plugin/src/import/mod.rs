@@ -168,6 +168,24 @@ pub fn import_file(path: &Path, conn: Option<&str>) -> Result<Imported, ImportEr
     }
 }
 
+/// The connection to import from a file defining `names`: the one asked for (`pick`), or
+/// the only one; several without a pick, none, or an unknown pick are errors.
+pub(crate) fn pick_connection(
+    pick: Option<&str>,
+    names: Vec<String>,
+) -> Result<String, ImportError> {
+    match (pick, names.as_slice()) {
+        (Some(p), _) if names.iter().any(|n| n == p) => Ok(p.to_string()),
+        (Some(p), _) => Err(ImportError::UnknownConnection {
+            name: p.to_string(),
+            found: names,
+        }),
+        (None, []) => Err(ImportError::NoConnection),
+        (None, [one]) => Ok(one.clone()),
+        (None, _) => Err(ImportError::SeveralConnections(names)),
+    }
+}
+
 /// Reads a (small, UTF-8) file.
 pub(crate) fn read_file(path: &Path) -> Result<String, ImportError> {
     let io = |e: &dyn fmt::Display| ImportError::Io {

@@ -7,7 +7,8 @@
 //! secret = } }`.
 
 use super::{
-    expand_include, finish, read_file, ImportError, Imported, NeedsFile, MAX_DEPTH, NM_IKE_COMMENT,
+    expand_include, finish, pick_connection, read_file, ImportError, Imported, NeedsFile,
+    MAX_DEPTH, NM_IKE_COMMENT,
 };
 use crate::i18n::{tr, trf};
 use crate::settings::schema::{self, Place};
@@ -300,18 +301,7 @@ pub fn import_str(
     let root = parse_str(text, path)?;
     let conns = root.section("connections").unwrap_or_default();
     let names = conns.names();
-    let name = match (pick, names.as_slice()) {
-        (Some(p), _) if names.iter().any(|n| n == p) => p.to_string(),
-        (Some(p), _) => {
-            return Err(ImportError::UnknownConnection {
-                name: p.to_string(),
-                found: names,
-            })
-        }
-        (None, []) => return Err(ImportError::NoConnection),
-        (None, [one]) => one.clone(),
-        (None, _) => return Err(ImportError::SeveralConnections(names)),
-    };
+    let name = pick_connection(pick, names)?;
     let conn = conns.section(&name).unwrap_or_default();
     let base = path.and_then(Path::parent);
     let mut imp = Imported {

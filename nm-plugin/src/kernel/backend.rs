@@ -221,17 +221,7 @@ impl XfrmKernel {
         flags: u16,
         what: &str,
     ) -> Result<Vec<XfrmMessage>, KernelError> {
-        let replies = self
-            .sock
-            .request(msg, flags)
-            .map_err(|e| KernelError::io(what, e))?;
-        Ok(replies
-            .into_iter()
-            .filter_map(|m| match m.payload {
-                netlink_packet_core::NetlinkPayload::InnerMessage(x) => Some(x),
-                _ => None,
-            })
-            .collect())
+        self.sock.ask(msg, flags, what)
     }
 
     /// `XFRM_MSG_ALLOCSPI`.

@@ -94,6 +94,35 @@ impl NlSocket {
         }
     }
 
+    /// [`NlSocket::request`] for the kernel layer: the replies' inner messages only, and a
+    /// failure as a [`KernelError`] that says `what` was being done.
+    pub fn ask<M>(
+        &mut self,
+        payload: M,
+        extra_flags: u16,
+        what: &str,
+    ) -> Result<Vec<M>, super::KernelError>
+    where
+        M: NetlinkSerializable + NetlinkDeserializable + Debug + Clone,
+    {
+        let replies = self
+            .request(payload, extra_flags)
+            .map_err(|e| super::KernelError::io(what, e))?;
+        Ok(replies
+            .into_iter()
+            .filter_map(|m| match m.payload {
+                NetlinkPayload::InnerMessage(x) => Some(x),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Opens an rtnetlink (`NETLINK_ROUTE`) socket for routes, rules and links.
+    pub fn open_route() -> Result<Self, super::KernelError> {
+        Self::open(netlink_sys::protocols::NETLINK_ROUTE)
+            .map_err(|e| super::KernelError::io("cannot open the rtnetlink socket", e))
+    }
+
     /// Reads every datagram already queued (non-blocking sockets), each with the netlink port
     /// id of its sender (0: the kernel); an empty list when none.
     pub fn poll_datagrams(&mut self) -> io::Result<Vec<(u32, Vec<u8>)>> {

@@ -43,14 +43,13 @@
 
 use super::netlink::NlSocket;
 use super::KernelError;
-use netlink_packet_core::{NetlinkPayload, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE};
+use netlink_packet_core::{NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE};
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteMetric, RouteProtocol,
     RouteScope, RouteType,
 };
 use netlink_packet_route::rule::{RuleAction, RuleAttribute, RuleMessage};
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
-use netlink_sys::protocols::NETLINK_ROUTE;
 use std::net::IpAddr;
 
 /// Default table for the tunnels' routes (the `route-table` key).
@@ -317,8 +316,7 @@ fn is_gone(e: &KernelError) -> bool {
 impl Routes {
     /// Opens the rtnetlink socket.
     pub fn open(cfg: RouteConfig) -> Result<Self, KernelError> {
-        let sock = NlSocket::open(NETLINK_ROUTE)
-            .map_err(|e| KernelError::io("cannot open the rtnetlink socket", e))?;
+        let sock = NlSocket::open_route()?;
         Ok(Routes {
             sock,
             cfg,
@@ -333,17 +331,7 @@ impl Routes {
         flags: u16,
         what: &str,
     ) -> Result<Vec<RouteNetlinkMessage>, KernelError> {
-        let replies = self
-            .sock
-            .request(msg, flags)
-            .map_err(|e| KernelError::io(what, e))?;
-        Ok(replies
-            .into_iter()
-            .filter_map(|m| match m.payload {
-                NetlinkPayload::InnerMessage(x) => Some(x),
-                _ => None,
-            })
-            .collect())
+        self.sock.ask(msg, flags, what)
     }
 
     /// The device and next hop the kernel uses for `dst` now.

@@ -29,12 +29,11 @@ use super::netlink::NlSocket;
 use super::KernelError;
 use crate::i18n::trf;
 use crate::settings::value::valid_interface_name;
-use netlink_packet_core::{NetlinkPayload, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL};
+use netlink_packet_core::{NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL};
 use netlink_packet_route::link::{
     InfoData, InfoKind, InfoVti, InfoXfrm, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
 };
 use netlink_packet_route::RouteNetlinkMessage;
-use netlink_sys::protocols::NETLINK_ROUTE;
 
 /// Prefix of the alias that marks an interface as ours.
 pub const ALIAS_PREFIX: &str = "nm-ike:block=";
@@ -261,21 +260,11 @@ fn send(
     flags: u16,
     what: &str,
 ) -> Result<Vec<RouteNetlinkMessage>, KernelError> {
-    let replies = sock
-        .request(msg, flags)
-        .map_err(|e| KernelError::io(what, e))?;
-    Ok(replies
-        .into_iter()
-        .filter_map(|m| match m.payload {
-            NetlinkPayload::InnerMessage(x) => Some(x),
-            _ => None,
-        })
-        .collect())
+    sock.ask(msg, flags, what)
 }
 
 fn open() -> Result<NlSocket, KernelError> {
-    NlSocket::open(NETLINK_ROUTE)
-        .map_err(|e| KernelError::io("cannot open the rtnetlink socket", e))
+    NlSocket::open_route()
 }
 
 /// The interface called `name`, if it exists.
@@ -511,6 +500,7 @@ pub fn remove_residue(
 mod tests {
     use super::*;
     use crate::kernel::netlink::{decode_one, serialize};
+    use netlink_packet_core::NetlinkPayload;
 
     fn roundtrip(m: &LinkMessage) -> LinkMessage {
         let buf = serialize(RouteNetlinkMessage::NewLink(m.clone()), 0, 1);

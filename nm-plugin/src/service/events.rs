@@ -10,6 +10,8 @@
 //! SA) are logged at debug and ignored: a stranger's datagram never closes the tunnel.
 
 use super::dicts::{self, NmConfig, TunnelInfo};
+pub use super::event_text::describe_config;
+use super::event_text::{hex8, ike_rekey_line, ts_text};
 use super::failure::{explain, nm_reason, FailureContext};
 use super::icmp::IcmpSeen;
 use super::messages;
@@ -358,6 +360,12 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
             out
         }
         Event::ExchangeFailed { sa, failure } => on_exchange_failed(track, sa, &failure, s),
+        Event::RevocationUnchecked { sa, detail } => {
+            if sa != track.own {
+                return foreign(sa, "a revocation warning");
+            }
+            vec![log(Level::Warn, messages::revocation_unchecked(&detail))]
+        }
         Event::Failed { sa, failure } => {
             if sa != track.own {
                 return foreign_failure(sa, &failure);
@@ -533,28 +541,6 @@ fn addresses(c: Option<&ReceivedConfig>) -> Vec<IpAddr> {
     .unwrap_or_default()
 }
 
-/// The log line of an IKE SA rekey: the new SPIs, whose rekey it was, and whether both
-/// ends rekeyed at once (RFC 7296 §2.8.2).
-fn ike_rekey_line(spi_i: &[u8; 8], spi_r: &[u8; 8], initiator: bool, collision: bool) -> String {
-    let hex = hex8;
-    let by = if initiator { "us" } else { "the gateway" };
-    let how = if collision {
-        format!("; both ends rekeyed at once, the nonces kept the IKE SA made by {by}")
-    } else {
-        format!(" by {by}")
-    };
-    format!(
-        "IKE SA rekeyed{how}: SPIs {}_i {}_r",
-        hex(spi_i),
-        hex(spi_r)
-    )
-}
-
-/// An IKE SPI as 16 hex digits.
-fn hex8(b: &[u8; 8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 fn foreign(sa: IkeSaHandle, what: &str) -> Vec<Action> {
     vec![log(
         Level::Debug,
@@ -567,43 +553,6 @@ fn foreign_failure(sa: IkeSaHandle, failure: &Failure) -> Vec<Action> {
         Level::Debug,
         format!("ignored: failure of another IKE SA (#{}): {failure}", sa.0),
     )]
-}
-
-fn ts_text(list: &[ike_core::wire::TrafficSelector]) -> String {
-    list.iter()
-        .flat_map(|t| ike_core::ts::range_to_cidrs(t.start_addr, t.end_addr))
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// A one-line summary of the configuration payload reply.
-pub fn describe_config(c: &ReceivedConfig) -> String {
-    let addrs: Vec<String> = c
-        .addresses_v4
-        .iter()
-        .chain(&c.addresses_v6)
-        .map(|a| format!("{}/{}", a.addr, a.prefix))
-        .collect();
-    let dns: Vec<String> = c
-        .dns_v4
-        .iter()
-        .chain(&c.dns_v6)
-        .map(ToString::to_string)
-        .collect();
-    let list = |v: Vec<String>| {
-        if v.is_empty() {
-            "none".to_string()
-        } else {
-            v.join(",")
-        }
-    };
-    format!(
-        "address {}, DNS {}, domains {}",
-        list(addrs),
-        list(dns),
-        list(c.domains.clone())
-    )
 }
 
 #[cfg(test)]

@@ -22,9 +22,9 @@ pub struct FailureContext {
 /// cannot pass; the journal line tells them apart).
 pub fn nm_reason(f: &Failure) -> PluginFailure {
     match f {
-        Failure::AuthenticationFailed { .. } | Failure::CertificateNameMismatch { .. } => {
-            PluginFailure::LoginFailed
-        }
+        Failure::AuthenticationFailed { .. }
+        | Failure::CertificateNameMismatch { .. }
+        | Failure::CertificateRevoked { .. } => PluginFailure::LoginFailed,
         Failure::PeerNotify { notify_type, .. }
             if *notify_type == notify::AUTHENTICATION_FAILED =>
         {
@@ -80,6 +80,13 @@ pub fn explain(f: &Failure, ctx: &FailureContext) -> String {
             expected,
             presented,
         } => messages::certificate_name_mismatch(expected, presented),
+        Failure::CertificateRevoked {
+            subject,
+            serial,
+            issuer,
+            revoked_at,
+            reason,
+        } => messages::certificate_revoked(subject, serial, issuer, revoked_at, reason.as_deref()),
         Failure::TsUnacceptable => messages::ts_unacceptable(),
         Failure::InternalAddressFailure => messages::internal_address_failure(),
         Failure::FailedCpRequired => messages::cp_required(),

@@ -197,6 +197,36 @@ pub fn certificate_name_mismatch(expected: &str, presented: &[String]) -> String
     )
 }
 
+/// A CRL of `rightcrl` lists the gateway's certificate (or one of its chain).
+pub fn certificate_revoked(
+    subject: &str,
+    serial: &str,
+    issuer: &str,
+    revoked_at: &str,
+    reason: Option<&str>,
+) -> String {
+    let reason = reason.unwrap_or("-");
+    trf(
+        "The gateway's certificate \"{subject}\" (serial {serial}) has been revoked by \"{issuer}\" (at {revoked_at}, reason: {reason}), so it is refused. The gateway needs a new certificate.",
+        &[
+            ("subject", &subject),
+            ("serial", &serial),
+            ("issuer", &issuer),
+            ("revoked_at", &revoked_at),
+            ("reason", &reason),
+        ],
+    )
+}
+
+/// The gateway's certificate was accepted without a complete revocation check
+/// (`crl-strict=no`).
+pub fn revocation_unchecked(detail: &str) -> String {
+    trf(
+        "The gateway's certificate was accepted without a complete revocation check ({detail}); update rightcrl, or set crl-strict=yes to refuse such certificates.",
+        &[("detail", &detail)],
+    )
+}
+
 /// TS_UNACCEPTABLE.
 pub fn ts_unacceptable() -> String {
     tr("The gateway refused the networks we asked to tunnel (traffic selectors): compare leftsubnet and rightsubnet with the gateway's configuration.").to_string()

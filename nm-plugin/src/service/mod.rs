@@ -33,6 +33,7 @@ pub mod controller;
 pub mod dbus;
 pub mod dicts;
 pub mod errors;
+mod event_text;
 pub mod events;
 pub mod failure;
 pub mod icmp;

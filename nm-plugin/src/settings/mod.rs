@@ -142,6 +142,10 @@ pub struct Settings {
     pub ca: Option<PathBuf>,
     /// Require the gateway's ID in its certificate.
     pub require_id_on_certificate: bool,
+    /// CRL file for the gateway's chain (`rightcrl`).
+    pub crl: Option<PathBuf>,
+    /// A missing or expired CRL refuses the gateway (`crl-strict`).
+    pub crl_strict: bool,
     /// IKE proposals as written (`ike`); `None` = defaults.
     pub ike: Option<String>,
     /// ESP proposals as written (`esp`); `None` = defaults.
@@ -366,6 +370,21 @@ impl Settings {
                 ));
             }
         }
+        if auth == AuthMethod::Psk {
+            for k in ["rightcrl", "crl-strict"] {
+                if get(k).is_some() {
+                    errors.push(SettingsError::new(
+                        k,
+                        tr("is used only with certificate authentication (authby=rsasig, ecdsa or cert); remove it"),
+                    ));
+                }
+            }
+        } else if get_or("crl-strict") == "yes" && get("rightcrl").is_none() {
+            errors.push(SettingsError::new(
+                "crl-strict",
+                tr("yes needs rightcrl: without certificate revocation lists every gateway certificate would be refused"),
+            ));
+        }
         match (get("mark"), get("vti-interface")) {
             (Some(_), None) => errors.push(SettingsError::new(
                 "mark",
@@ -444,6 +463,8 @@ impl Settings {
             key_password: secret("leftkey-password"),
             ca: file("rightca"),
             require_id_on_certificate: yes("require-id-on-certificate"),
+            crl: file("rightcrl"),
+            crl_strict: yes("crl-strict"),
             ike: get("ike"),
             esp: get("esp"),
             pfs: yes("pfs"),

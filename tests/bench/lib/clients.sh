@@ -76,6 +76,6 @@ bench_gw_child_rekey() {
 	# done when the old Child SA is gone and exactly one new one is installed
 	lab_wait "$(lab_scale 15)" "the gateway's Child SA #$before to be replaced" eval \
 		'ids=$(bench_gw_child_ids); [ "$(echo "$ids" | grep -c .)" = 1 ] && [ "$ids" != "$before" ] &&
-			! lab_charon_sas gw 2>/dev/null | grep -Eq "^ *c: #$before,"'
+			! lab_charon_sas gw 2>/dev/null | lab_grepq -E "^ *c: #$before,"'
 	BENCH_CHILD_ID=$(bench_gw_child_ids)
 }

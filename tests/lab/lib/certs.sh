@@ -13,6 +13,9 @@
 #       with the CA; friendly name NAME) signed by DIR/ca.  SANs are openssl syntax:
 #       DNS:gw.lab.test IP:192.0.2.2 email:alice@lab.test.  Subject: C=XX, O=NM-ike lab, CN=CN.
 #       The leaf has EKU serverAuth, clientAuth and ipsecIKE.
+#   lab_crl_create DIR [NAME...]
+#       DIR/ca.crl (PEM) and DIR/ca.crl.der: DIR/ca's certificate revocation list, next update in
+#       1 day, listing the certificates DIR/NAME.crt (reason keyCompromise); none without NAMEs.
 
 # lab_key_new TYPE OUT: a new private key of TYPE (see lab_ca_create) in OUT, made by openssl;
 # fails (status 1) for an unknown TYPE.  Also used by tests/lab/install-deps for the key pool.
@@ -100,4 +103,24 @@ lab_cert_issue() {
 		-name "$name" -passout pass: -out "$dir/$name.p12" 2>"$dir/$name.err" ||
 		lab_fail "PKCS#12 of $name failed: $(cat "$dir/$name.err")"
 	rm -f "$dir/$name.csr" "$dir/$name.err"
+}
+
+lab_crl_create() {
+	local dir=$1 name
+	shift
+	[ -f "$dir/ca.key" ] || lab_fail "lab_crl_create: no CA in $dir (lab_ca_create first)"
+	local db="$dir/crl-db"
+	rm -rf "$db" && mkdir -p "$db"
+	: >"$db/index.txt"
+	echo 01 >"$db/crlnumber"
+	printf '[ca]\ndefault_ca = c\n[c]\ndatabase = %s\ncrlnumber = %s\ndefault_md = sha256\n' \
+		"$db/index.txt" "$db/crlnumber" >"$db/ca.cnf"
+	for name in "$@"; do
+		openssl ca -config "$db/ca.cnf" -keyfile "$dir/ca.key" -cert "$dir/ca.crt" \
+			-revoke "$dir/$name.crt" -crl_reason keyCompromise 2>"$db/err" ||
+			lab_fail "revoking $name failed: $(cat "$db/err")"
+	done
+	openssl ca -config "$db/ca.cnf" -keyfile "$dir/ca.key" -cert "$dir/ca.crt" -gencrl \
+		-crldays 1 -out "$dir/ca.crl" 2>"$db/err" || lab_fail "CRL creation failed: $(cat "$db/err")"
+	openssl crl -in "$dir/ca.crl" -outform DER -out "$dir/ca.crl.der"
 }

@@ -21,6 +21,12 @@ LAB_SLOW=${LAB_SLOW:-$LAB_IN_VM}
 
 # ---- logging and failing -------------------------------------------------------------------------
 
+# lab_grepq ARGS...: `grep -q ARGS` for the end of a pipeline. A plain `grep -q` exits at its first
+# match; a writer that still has lines to write (ip flushes after each route) then dies of SIGPIPE,
+# and under the runner's pipefail the pipeline fails although it matched (nm-cert-ls failed so in
+# one CI run, 2026-12-07). This grep reads its whole input.
+lab_grepq() { grep "$@" >/dev/null; }
+
 # lab_log MSG...: timestamped line on stderr (the scenario log)
 lab_log() {
 	printf '[%(%H:%M:%S)T %6.2fs] %s\n' -1 "$(_lab_elapsed)" "$*" >&2

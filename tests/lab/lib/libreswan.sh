@@ -203,7 +203,7 @@ lab_pluto_status() { lab_whack "$1" --status; }
 
 # lab_pluto_has_sa NAME CONN: true if trafficstatus lists an IPsec SA of CONN
 lab_pluto_has_sa() {
-	lab_pluto_trafficstatus "$1" 2>/dev/null | grep -Fq "\"$2\""
+	lab_pluto_trafficstatus "$1" 2>/dev/null | lab_grepq -F "\"$2\""
 }
 
 # lab_pluto_sa_bytes NAME CONN in|out: byte counter of CONN's (first) IPsec SA

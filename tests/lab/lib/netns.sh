@@ -48,7 +48,7 @@ lab_ip() {
 
 # lab_has_addr ROLE REGEX: an IPv4 address matching REGEX (e.g. 'inet 10\.3\.0\.') is on ROLE
 lab_has_addr() {
-	lab_ip "$1" -4 addr show | grep -q "$2"
+	lab_ip "$1" -4 addr show | lab_grepq "$2"
 }
 
 # lab_wait_addr ROLE REGEX DESCRIPTION: waits (5 s, scaled) for lab_has_addr.  NetworkManager

@@ -126,7 +126,7 @@ lab_ike_expect_failure() {
 	while :; do
 		line=$(lab_ike_event "$name" FAILED)
 		if [ -n "$line" ]; then
-			echo "$line" | grep -Eq "$pattern" || lab_fail "$name failed differently: $line (expected /$pattern/)"
+			echo "$line" | lab_grepq -E "$pattern" || lab_fail "$name failed differently: $line (expected /$pattern/)"
 			return 0
 		fi
 		[ -z "$(lab_ike_event "$name" CHILD_SA_UP)" ] || lab_fail "$name came up although it should fail"
@@ -170,7 +170,7 @@ lab_ike_cert_scenario() {
 	grep -q "remote 'client.lab.test' @ $LAB_LEFT_IP" "$LAB_OUT/gw-sas.txt" || lab_fail "charon does not see client.lab.test"
 	grep -Eq "authentication of 'client.lab.test' with ($sigpattern).* successful" "$(lab_charon_dir gw)/charon.log" ||
 		lab_fail "charon's log shows no successful /$sigpattern/ authentication of client.lab.test"
-	lab_ike_event client IKE_SA_UP | grep -q "remote_id=gw.lab.test" || lab_fail "we did not authenticate gw.lab.test"
+	lab_ike_event client IKE_SA_UP | lab_grepq "remote_id=gw.lab.test" || lab_fail "we did not authenticate gw.lab.test"
 }
 
 # ---- data plane (kernel state we own) ---------------------------------------------------------------
@@ -230,7 +230,7 @@ lab_ike_assert_xfrmi() {
 	grep -q '[<,]UP[,>]' <<<"$link" || lab_fail "$ifn is not up"
 	mtu=$(sed -n 's/.* mtu \([0-9]*\) .*/\1/p' <<<"$link" | head -n1)
 	[ "${mtu:-0}" -ge 1280 ] && [ "$mtu" -lt 1500 ] || lab_fail "$ifn has MTU ${mtu:-?}, expected 1280..1499"
-	# (no "ip | grep -q": with pipefail, grep's early exit makes ip fail with SIGPIPE)
+	# (the here-string reads the whole dump first; see lab_grepq)
 	grep -qw "if_id $hex" <<<"$(lab_ip "$role" xfrm state)" || lab_fail "no SA bound to if_id $hex"
 	grep -qw "if_id $hex" <<<"$(lab_ip "$role" xfrm policy)" || lab_fail "no policy bound to if_id $hex"
 	lab_log "$ifn: xfrm if_id $hex, mtu $mtu, SAs and policies bound"
@@ -508,7 +508,7 @@ lab_vip_routed() {
 	LAB_VIP=$(lab_ip left -4 addr show | grep -Eo 'inet 10\.3\.0\.[0-9]+' | head -n1 | cut -d' ' -f2)
 	[ -n "$LAB_VIP" ] || lab_fail "the virtual address is not on the client"
 	lab_wait "$(lab_scale 10)" "our route to $net from $LAB_VIP in table 2749" eval \
-		"lab_ip left route show table 2749 | grep -q '^$net .*src $LAB_VIP'"
+		"lab_ip left route show table 2749 | lab_grepq '^$net .*src $LAB_VIP'"
 	lab_ike_assert_routed left "$net"
 }
 
@@ -521,7 +521,7 @@ lab_nm_assert_vpn_routes() {
 	lab_nmcli connection show "$vpn" >"$f"
 	grep -Eq '^IP4.ADDRESS\[1\]: +10\.3\.0\.[0-9]+/32' "$f" || lab_fail "NM shows no virtual address (see $vpn.txt)"
 	grep -Eq "^IP4.ROUTE\[[0-9]+\]: +dst = $net" "$f" || lab_fail "NM shows no route to $net (see $vpn.txt)"
-	if grep -E "^IP4.ROUTE\[[0-9]+\]: +dst = ($not_dst)" "$f" | grep -Fvq "nh = $LAB_LEFT_GW,"; then
+	if grep -E "^IP4.ROUTE\[[0-9]+\]: +dst = ($not_dst)" "$f" | lab_grepq -Fv "nh = $LAB_LEFT_GW,"; then
 		lab_fail "NM shows a route to /$not_dst/ via the VPN (see $vpn.txt)"
 	fi
 	if grep -Eq '^IP4.GATEWAY: +[0-9]' "$f" && ! grep -Eq "^IP4.GATEWAY: +$LAB_LEFT_GW\$" "$f"; then

@@ -127,7 +127,7 @@ lab_nm_start() {
 		NetworkManager --debug --config="$n/NetworkManager.conf" --config-dir="$n/conf.d" \
 		--state-file="$n/NetworkManager.state"
 	local deadline=$((SECONDS + $(lab_scale 30)))
-	until lab_nmcli -t -f RUNNING general 2>/dev/null | grep -q running; do
+	until lab_nmcli -t -f RUNNING general 2>/dev/null | lab_grepq running; do
 		lab_daemon_alive nm || lab_fail "NetworkManager died during startup: $(tail -n 3 "$n/nm.out" | tr '\n' ' ')"
 		[ "$SECONDS" -lt "$deadline" ] || lab_fail "NetworkManager did not come up"
 		sleep 0.3
@@ -184,7 +184,7 @@ lab_nm_wait_addrs() {
 }
 
 _lab_nm_has_addr() {
-	lab_ip "${LAB_NM_ROLE:-left}" addr show | grep -qF " $1/"
+	lab_ip "${LAB_NM_ROLE:-left}" addr show | lab_grepq -F " $1/"
 }
 
 # lab_nm_strongswan_conf [--libipsec]: strongswan.conf for charon-nm (NetworkManager-strongswan);

@@ -319,12 +319,12 @@ lab_charon_sas() {
 
 # lab_charon_child_installed NAME CHILD: true if CHILD_SA CHILD is INSTALLED
 lab_charon_child_installed() {
-	lab_charon_sas "$1" 2>/dev/null | grep -Eq "^ +$2: #[0-9]+, reqid [0-9]+, INSTALLED"
+	lab_charon_sas "$1" 2>/dev/null | lab_grepq -E "^ +$2: #[0-9]+, reqid [0-9]+, INSTALLED"
 }
 
 # lab_charon_ike_established NAME [IKE]: true if IKE_SA IKE (any if omitted) is ESTABLISHED
 lab_charon_ike_established() {
-	lab_charon_sas "$1" 2>/dev/null | grep -Eq "^${2:-[^ ]+}: #[0-9]+, ESTABLISHED"
+	lab_charon_sas "$1" 2>/dev/null | lab_grepq -E "^${2:-[^ ]+}: #[0-9]+, ESTABLISHED"
 }
 
 # lab_charon_dump NAME: writes the peer's view (SAs, connections, certificates) to $LAB_RUN/NAME/status.txt

@@ -24,7 +24,7 @@ scenario_run() {
 	lab_timing vpn-up
 
 	lab_assert_nm_state labvpn activated
-	lab_nmcli connection show labvpn | grep -Eq '^VPN.VPN-STATE: .*VPN connected' ||
+	lab_nmcli connection show labvpn | lab_grepq -E '^VPN.VPN-STATE: .*VPN connected' ||
 		lab_fail "VPN.VPN-STATE is not 'VPN connected'"
 	lab_check "child SA not INSTALLED on the gateway" lab_charon_child_installed gw c
 	lab_assert_xfrm_state left 'aead rfc4106(gcm(aes))' "src $LAB_LEFT_IP dst $LAB_RIGHT_IP"

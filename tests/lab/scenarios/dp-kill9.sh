@@ -45,7 +45,7 @@ scenario_run() {
 	after=$(lab_ike_spis left)
 	local spi
 	for spi in $before; do
-		if echo "$after" | grep -qx "$spi"; then lab_fail "stale SA $spi is still installed"; fi
+		if echo "$after" | lab_grepq -x "$spi"; then lab_fail "stale SA $spi is still installed"; fi
 	done
 	[ "$(echo "$after" | grep -c spi)" = 2 ] || lab_fail "expected exactly our 2 new SAs, have: $(echo "$after" | tr '\n' ' ')"
 	[ "$(lab_ip left -4 route show table all proto 78 | grep -c "^$LAB_RIGHT_LAN ")" = 1 ] ||

@@ -32,14 +32,14 @@ scenario_run() {
 	if grep -q 'mode tunnel' "$LAB_OUT/left-xfrm-state.txt"; then lab_fail "a tunnel-mode SA on our side"; fi
 	grep -q "src $LAB_LEFT_IP/32 dst $LAB_RIGHT_IP/32" "$LAB_OUT/left-xfrm-policy.txt" ||
 		lab_fail "no host-to-host policy on our side (see left-xfrm-policy.txt)"
-	grep -A3 "src $LAB_LEFT_IP/32 dst $LAB_RIGHT_IP/32" "$LAB_OUT/left-xfrm-policy.txt" | grep -q 'mode transport' ||
+	grep -A3 "src $LAB_LEFT_IP/32 dst $LAB_RIGHT_IP/32" "$LAB_OUT/left-xfrm-policy.txt" | lab_grepq 'mode transport' ||
 		lab_fail "our outbound policy's template is not transport mode"
 	lab_assert_xfrm_state right 'mode transport'
 	# Transport mode needs no route: nothing of ours in any table but the connection's exemption
 	# of its own gateway (a throw route, so that no tunnel route of ours can capture its IKE).
 	local ours
 	ours=$(lab_ip left route show table all proto 78)
-	echo "$ours" | grep -q "^throw $LAB_RIGHT_IP " || lab_fail "no throw route for the gateway: $ours"
+	echo "$ours" | lab_grepq "^throw $LAB_RIGHT_IP " || lab_fail "no throw route for the gateway: $ours"
 	[ -z "$(echo "$ours" | grep -v "^throw $LAB_RIGHT_IP ")" ] || lab_fail "routes installed for a transport-mode SA: $ours"
 
 	lab_capture_start wire left wan0 -Q out

@@ -26,5 +26,5 @@ scenario_run() {
 	lab_ike_wait client CHILD_SA_UP 60
 	lab_check "pluto trafficstatus shows no SA for rw" lab_pluto_has_sa right rw
 	lab_ls_assert_log right "established IKE SA; authenticated peer using .*(RSA|rsa).* and .*'CN=client.lab.test|'@client.lab.test'"
-	lab_ike_event client IKE_SA_UP | grep -q "remote_id=gw.lab.test" || lab_fail "we did not authenticate gw.lab.test"
+	lab_ike_event client IKE_SA_UP | lab_grepq "remote_id=gw.lab.test" || lab_fail "we did not authenticate gw.lab.test"
 }

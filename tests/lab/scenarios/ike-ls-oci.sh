@@ -24,6 +24,6 @@ scenario_run() {
 	lab_check "pluto trafficstatus shows no SA for oci" lab_pluto_has_sa right oci
 	lab_ls_assert_log right "sent IKE_SA_INIT reply \{cipher=AES_CBC_256 integ=HMAC_SHA2_384_192 prf=HMAC_SHA2_384 group=MODP1536\}"
 	lab_ls_assert_log right "established Child SA.*\[0\.0\.0\.0-255\.255\.255\.255:0-65535 0\] -> \[0\.0\.0\.0-255\.255\.255\.255:0-65535 0\] \{ESPinUDP=>.*xfrm=AES_GCM_16_256-NONE NATD=$LAB_LEFT_IP:4500"
-	lab_ike_event oci IKE_SA_UP | grep -q "remote=$LAB_RIGHT_IP:4500" || lab_fail "IKE did not move to 4500: $(lab_ike_event oci IKE_SA_UP)"
-	lab_ike_event oci CHILD_SA_UP | grep -q "encap=true" || lab_fail "ESP is not UDP-encapsulated: $(lab_ike_event oci CHILD_SA_UP)"
+	lab_ike_event oci IKE_SA_UP | lab_grepq "remote=$LAB_RIGHT_IP:4500" || lab_fail "IKE did not move to 4500: $(lab_ike_event oci IKE_SA_UP)"
+	lab_ike_event oci CHILD_SA_UP | lab_grepq "encap=true" || lab_fail "ESP is not UDP-encapsulated: $(lab_ike_event oci CHILD_SA_UP)"
 }

@@ -25,6 +25,6 @@ scenario_run() {
 	lab_ls_assert_log right "sent IKE_SA_INIT reply \{cipher=AES_GCM_16_256 integ=n/a prf=HMAC_SHA2_512 group=(DH19|DH31)\}"
 	lab_ls_assert_log right "established Child SA.*xfrm=AES_GCM_16_256-NONE"
 	# Our view agrees with pluto's.
-	lab_ike_event client IKE_SA_UP | grep -Eq "proposal=aes256gcm16-prfsha512-(ecp256|x25519)" ||
+	lab_ike_event client IKE_SA_UP | lab_grepq -E "proposal=aes256gcm16-prfsha512-(ecp256|x25519)" ||
 		lab_fail "we report another IKE proposal: $(lab_ike_event client IKE_SA_UP)"
 }

@@ -21,7 +21,7 @@ scenario_run() {
 	lab_timing tunnel-up
 	lab_check "pluto 5 trafficstatus shows no SA for s2s" lab_pluto_has_sa right s2s
 	lab_ls_assert_log right "established Child SA.*xfrm=AES_GCM_16_256"
-	lab_ike_event left CHILD_SA_UP | grep -q "local_ts=$LAB_LEFT_LAN remote_ts=$LAB_RIGHT_LAN" ||
+	lab_ike_event left CHILD_SA_UP | lab_grepq "local_ts=$LAB_LEFT_LAN remote_ts=$LAB_RIGHT_LAN" ||
 		lab_fail "our selectors differ: $(lab_ike_event left CHILD_SA_UP)"
 	lab_assert_ping left "$LAB_RIGHT_LAN_IP" -I "$LAB_LEFT_LAN_IP"
 	local in

@@ -27,5 +27,5 @@ scenario_run() {
 		lab_fail "charon got no virtual IP from our pool (see client-sas.txt)"
 	grep -Eq "remote +$LAB_RIGHT_LAN" "$LAB_OUT/client-sas.txt" || lab_fail "charon's remote selector is not $LAB_RIGHT_LAN"
 	lab_ike_wait gw CHILD_SA_UP 10
-	lab_ike_event gw IKE_SA_UP | grep -q "remote_id=client.lab.test" || lab_fail "we did not authenticate client.lab.test"
+	lab_ike_event gw IKE_SA_UP | lab_grepq "remote_id=client.lab.test" || lab_fail "we did not authenticate client.lab.test"
 }

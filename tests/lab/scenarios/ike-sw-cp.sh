@@ -34,10 +34,10 @@ scenario_run() {
 	child=$(lab_ike_event client CHILD_SA_UP)
 	lab_log "$cfg"
 	lab_log "$child"
-	echo "$cfg" | grep -Eq "addresses=10\.3\.0\.[0-9]+/32,fd00:3::[0-9a-f]+/[0-9]+" || lab_fail "virtual addresses missing: $cfg"
-	echo "$cfg" | grep -q "dns=10.2.0.53,fd00:2::53" || lab_fail "DNS servers missing: $cfg"
-	echo "$cfg" | grep -q "domains=corp.lab.test" || lab_fail "DNS domain missing: $cfg"
-	echo "$child" | grep -Eq "local_ts=10\.3\.0\.[0-9]+/32,fd00:3::[0-9a-f]+/128 remote_ts=$LAB_RIGHT_LAN,fd00:2::/64" ||
+	echo "$cfg" | lab_grepq -E "addresses=10\.3\.0\.[0-9]+/32,fd00:3::[0-9a-f]+/[0-9]+" || lab_fail "virtual addresses missing: $cfg"
+	echo "$cfg" | lab_grepq "dns=10.2.0.53,fd00:2::53" || lab_fail "DNS servers missing: $cfg"
+	echo "$cfg" | lab_grepq "domains=corp.lab.test" || lab_fail "DNS domain missing: $cfg"
+	echo "$child" | lab_grepq -E "local_ts=10\.3\.0\.[0-9]+/32,fd00:3::[0-9a-f]+/128 remote_ts=$LAB_RIGHT_LAN,fd00:2::/64" ||
 		lab_fail "selectors not narrowed to the virtual addresses: $child"
 	lab_charon_sas gw >"$LAB_OUT/gw-sas.txt"
 	grep -Eq "remote +10\.3\.0\.[0-9]+/32 fd00:3::[0-9a-f]+/128" "$LAB_OUT/gw-sas.txt" ||

@@ -21,11 +21,11 @@ scenario_run() {
 	lab_ike_wait client CHILD_SA_UP 30
 	lab_timing tunnel-up
 
-	lab_ike_event client IKE_SA_UP | grep -q "nat_local=true" ||
+	lab_ike_event client IKE_SA_UP | lab_grepq "nat_local=true" ||
 		lab_fail "we did not detect our NAT: $(lab_ike_event client IKE_SA_UP)"
-	lab_ike_event client IKE_SA_UP | grep -q "remote=$LAB_RIGHT_IP:4500" ||
+	lab_ike_event client IKE_SA_UP | lab_grepq "remote=$LAB_RIGHT_IP:4500" ||
 		lab_fail "IKE did not float to port 4500: $(lab_ike_event client IKE_SA_UP)"
-	lab_ike_event client CHILD_SA_UP | grep -q "encap=true" ||
+	lab_ike_event client CHILD_SA_UP | lab_grepq "encap=true" ||
 		lab_fail "the Child SA is not UDP-encapsulated: $(lab_ike_event client CHILD_SA_UP)"
 	lab_charon_sas gw >"$LAB_OUT/gw-sas.txt"
 	grep -q "remote 'client.lab.test' @ $LAB_LEFT_PUBLIC_IP\[4500\]" "$LAB_OUT/gw-sas.txt" ||

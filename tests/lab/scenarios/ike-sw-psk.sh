@@ -27,10 +27,10 @@ scenario_run() {
 	local vip
 	vip=$(lab_ike_event client CONFIG | sed -n 's/.*addresses=\([0-9.]*\)\/32.*/\1/p')
 	[ -n "$vip" ] || lab_fail "no virtual address received: $(lab_ike_event client CONFIG)"
-	lab_ike_event client CONFIG | grep -q "dns=10.2.0.53" || lab_fail "DNS not received: $(lab_ike_event client CONFIG)"
+	lab_ike_event client CONFIG | lab_grepq "dns=10.2.0.53" || lab_fail "DNS not received: $(lab_ike_event client CONFIG)"
 	grep -Eq "remote +$vip/32" "$sas" || lab_fail "charon's remote selector is not the virtual address $vip"
 	grep -Eq "local +$LAB_RIGHT_LAN" "$sas" || lab_fail "charon's local selector is not $LAB_RIGHT_LAN"
-	lab_ike_event client CHILD_SA_UP | grep -q "local_ts=$vip/32 remote_ts=$LAB_RIGHT_LAN" ||
+	lab_ike_event client CHILD_SA_UP | lab_grepq "local_ts=$vip/32 remote_ts=$LAB_RIGHT_LAN" ||
 		lab_fail "our selectors differ: $(lab_ike_event client CHILD_SA_UP)"
 
 	# Disconnect: we delete the IKE SA and charon drops it.

@@ -27,6 +27,6 @@ scenario_run() {
 	grep -q "ESP:AES_CBC-128/HMAC_SHA1_96" "$LAB_OUT/gw-sas.txt" || lab_fail "ESP is not aes128-sha1 (see gw-sas.txt)"
 	grep -Eq "local +$LAB_RIGHT_LAN" "$LAB_OUT/gw-sas.txt" || lab_fail "charon's local selector is not $LAB_RIGHT_LAN"
 	grep -Eq "remote +$LAB_LEFT_LAN" "$LAB_OUT/gw-sas.txt" || lab_fail "charon's remote selector is not $LAB_LEFT_LAN"
-	lab_ike_event rtx IKE_SA_UP | grep -q "proposal=aes128-sha1-modp1024" ||
+	lab_ike_event rtx IKE_SA_UP | lab_grepq "proposal=aes128-sha1-modp1024" ||
 		lab_fail "we report another IKE proposal: $(lab_ike_event rtx IKE_SA_UP)"
 }

@@ -31,7 +31,7 @@ scenario_run() {
 	grep -q "ESP:AES_GCM_16-256" "$sas" || lab_fail "ESP algorithm differs (see gw-sas.txt)"
 	vip=$(lab_ike_event client CONFIG | sed -n 's/.*addresses=\([0-9.]*\)\/32.*/\1/p')
 	[ -n "$vip" ] || lab_fail "no virtual address received: $(lab_ike_event client CONFIG)"
-	lab_ike_event client CONFIG | grep -q "dns=10.2.0.53" || lab_fail "DNS not received: $(lab_ike_event client CONFIG)"
+	lab_ike_event client CONFIG | lab_grepq "dns=10.2.0.53" || lab_fail "DNS not received: $(lab_ike_event client CONFIG)"
 	grep -Eq "remote +$vip/32" "$sas" || lab_fail "charon 6's remote selector is not the virtual address $vip"
 
 	lab_daemon_stop client 10

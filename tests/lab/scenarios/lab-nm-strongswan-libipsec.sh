@@ -23,11 +23,11 @@ scenario_run() {
 	lab_timing vpn-up
 
 	lab_assert_nm_state labvpn activated
-	lab_nmcli connection show labvpn | grep -Eq '^VPN.VPN-STATE: .*VPN connected' ||
+	lab_nmcli connection show labvpn | lab_grepq -E '^VPN.VPN-STATE: .*VPN connected' ||
 		lab_fail "VPN.VPN-STATE is not 'VPN connected'"
 	lab_check "child SA not INSTALLED on the gateway" lab_charon_child_installed gw c
 	lab_wait_addr left 'inet 10\.3\.0\.' "no virtual IP from $LAB_POOL on the client"
 	lab_assert_ping left "$LAB_RHOST_IP"
 	lab_timing ping
-	lab_charon_sas gw | grep -Eq 'in .* [1-9][0-9]* packets' || lab_fail "gateway child SA counted no inbound packets"
+	lab_charon_sas gw | lab_grepq -E 'in .* [1-9][0-9]* packets' || lab_fail "gateway child SA counted no inbound packets"
 }

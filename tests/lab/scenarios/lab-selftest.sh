@@ -38,7 +38,7 @@ scenario_run() {
 		lab_cert_issue "$pki/$t" gw "$t" gw.lab.test DNS:gw.lab.test "IP:$LAB_RIGHT_IP"
 		openssl verify -CAfile "$pki/$t/ca.crt" "$pki/$t/gw.crt" >/dev/null ||
 			lab_fail "$t leaf does not verify against its CA"
-		openssl x509 -in "$pki/$t/gw.crt" -noout -ext subjectAltName | grep -q "IP Address:$LAB_RIGHT_IP" ||
+		openssl x509 -in "$pki/$t/gw.crt" -noout -ext subjectAltName | lab_grepq "IP Address:$LAB_RIGHT_IP" ||
 			lab_fail "$t leaf lacks its IP SAN"
 		[ -s "$pki/$t/gw.p12" ] || lab_fail "$t leaf has no PKCS#12"
 	done

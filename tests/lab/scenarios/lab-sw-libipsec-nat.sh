@@ -42,5 +42,5 @@ scenario_run() {
 	lab_assert_ping left "$LAB_RHOST_IP"
 	lab_timing ping
 	[ "$(lab_nat_packets nat)" -gt "$nat_before" ] || lab_fail "IKE did not go through the NAT router"
-	lab_charon_sas client | grep -Eq 'in .*[1-9][0-9]* packets' || lab_fail "client child SA counted no inbound packets"
+	lab_charon_sas client | lab_grepq -E 'in .*[1-9][0-9]* packets' || lab_fail "client child SA counted no inbound packets"
 }

@@ -22,6 +22,6 @@ scenario_run() {
 	waited=$((SECONDS - t0))
 	lab_log "the dead gateway was noticed and the VPN ended after $waited s (dpddelay ${DELAY} s + dpdtimeout ${TIMEOUT} s)"
 	lab_nm_log_wait "stopped answering" 10
-	lab_wait "$(lab_scale 10)" "our SAs, policies and routes to go" eval "! lab_ike_residue left | grep -q ."
+	lab_wait "$(lab_scale 10)" "our SAs, policies and routes to go" eval "! lab_ike_residue left | lab_grepq ."
 	lab_ike_assert_clean left "after the dead gateway was cleared"
 }

@@ -16,7 +16,7 @@ our_sas() { lab_ip left xfrm state | grep -E "spi 0x[0-9a-f]{8} $OURS" | grep -v
 # larvals: the number of larval SAs of ours on left (created by the kernel for an ACQUIRE)
 larvals() { lab_ip left xfrm state | grep -Ec "spi 0x00000000 $OURS" || true; }
 # out_policy_held: our outbound policy to the right LAN is in the kernel
-out_policy_held() { lab_ip left xfrm policy list dir out | grep -A3 "dst $LAB_RIGHT_LAN" | grep -Eq "$OURS"; }
+out_policy_held() { lab_ip left xfrm policy list dir out | grep -A3 "dst $LAB_RIGHT_LAN" | lab_grepq -E "$OURS"; }
 # log_count REGEX: how many lines of NM's log (our plugin's included) match REGEX
 log_count() { grep -Ec "$1" "$(lab_nm_dir)/nm.out" || true; }
 # still_activated WHEN: NetworkManager still shows the VPN activated

@@ -24,7 +24,7 @@ scenario_run() {
 		ike=aes256gcm16-prfsha384-x25519 esp=aes128gcm16 secret.pskvalue="$PSK"
 	lab_ike_up client left --kernel xfrm
 	lab_ike_wait client CHILD_SA_UP 60
-	lab_ike_event client IKE_SA_UP | grep -q "nat_local=true" ||
+	lab_ike_event client IKE_SA_UP | lab_grepq "nat_local=true" ||
 		lab_fail "we did not detect our NAT: $(lab_ike_event client IKE_SA_UP)"
 	lab_assert_ping left "$LAB_RHOST_IP"
 

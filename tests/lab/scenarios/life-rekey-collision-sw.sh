@@ -23,7 +23,7 @@ gw_single_ike_sa() {
 	local lines
 	lines=$(gw_ike_lines)
 	[ "$(printf '%s\n' "$lines" | grep -c .)" = 1 ] &&
-		printf '%s\n' "$lines" | grep -q "ESTABLISHED, IKEv2, ${1}_i\*\? ${2}_r"
+		printf '%s\n' "$lines" | lab_grepq "ESTABLISHED, IKEv2, ${1}_i\*\? ${2}_r"
 }
 
 ping_done() {
@@ -84,7 +84,7 @@ scenario_run() {
 	spi_i=$(echo "$line" | sed -n 's/.* spi_i=\([0-9a-f]*\).*/\1/p')
 	spi_r=$(echo "$line" | sed -n 's/.* spi_r=\([0-9a-f]*\).*/\1/p')
 	ours=$(echo "$line" | sed -n 's/.* initiator=\([a-z]*\).*/\1/p')
-	echo "$line" | grep -q ' collision=true$' ||
+	echo "$line" | lab_grepq ' collision=true$' ||
 		lab_fail "our IKE SA was rekeyed without a collision (charon told ${react} s after our request left): $line"
 	local log
 	log="$(lab_charon_dir gw)/charon.log"

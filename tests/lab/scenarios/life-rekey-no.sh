@@ -29,6 +29,6 @@ scenario_run() {
 	lab_log "the IKE SA was not renewed and the VPN ended ${lived} s after the IKE SA was established (ikelifetime ${LIFE} s)"
 	[ "$lived" != "?" ] || lab_fail "NetworkManager's log has no time for the IKE SA's start or end"
 	[ "$lived" -ge $((LIFE - 2)) ] || lab_fail "the VPN ended ${lived} s after the IKE SA was established, before its lifetime of ${LIFE} s"
-	lab_wait "$(lab_scale 10)" "our SAs, policies and routes to go" eval "! lab_ike_residue left | grep -q ."
+	lab_wait "$(lab_scale 10)" "our SAs, policies and routes to go" eval "! lab_ike_residue left | lab_grepq ."
 	lab_ike_assert_clean left "after the IKE SA expired"
 }

@@ -39,7 +39,7 @@ scenario_run() {
 	lab_ip left rule >"$LAB_OUT/client-rules.txt" 2>&1 || true
 	lab_ip left route get "$LAB_RIGHT_LAN_IP" from "$LAB_LEFT_LAN_IP" >"$LAB_OUT/route-get.txt" 2>&1 || true
 	lab_log "route get $LAB_RIGHT_LAN_IP from $LAB_LEFT_LAN_IP: $(tr '\n' ' ' <"$LAB_OUT/route-get.txt")"
-	lab_ip left route show table 2749 | grep -q "^$LAB_RIGHT_LAN .*src $LAB_LEFT_LAN_IP" ||
+	lab_ip left route show table 2749 | lab_grepq "^$LAB_RIGHT_LAN .*src $LAB_LEFT_LAN_IP" ||
 		lab_fail "table 2749 has no route to $LAB_RIGHT_LAN with source $LAB_LEFT_LAN_IP (see client-routes.txt)"
 
 	local before

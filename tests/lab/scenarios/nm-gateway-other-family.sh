@@ -38,7 +38,7 @@ scenario_run() {
 		lab_nsx left ping -6 -c 1 -W 1 "$LAB_RIGHT_IP6"
 	# What the resolver gives NetworkManager's namespace, in order: IPv6 first.
 	lab_nsx left sh -c "mount --bind '$hosts' /etc/hosts && getent ahosts '$NAME'" >"$LAB_OUT/getent.txt" 2>&1 || true
-	head -n 1 "$LAB_OUT/getent.txt" | grep -q "^$LAB_RIGHT_IP6 " ||
+	head -n 1 "$LAB_OUT/getent.txt" | lab_grepq "^$LAB_RIGHT_IP6 " ||
 		lab_fail "the resolver does not give the IPv6 address first (see getent.txt)"
 
 	lab_nm_ike_add ikevpn "right=$NAME, rightid=gw.lab.test, leftid=client.lab.test, rightsubnet=$LAB_RIGHT_LAN, esp=aes_gcm128, retransmit-timeout=1s, retransmit-tries=3, pskvalue-flags=0" \
@@ -61,7 +61,7 @@ scenario_run() {
 	! grep -q "$LAB_RIGHT_IP6" "$LAB_OUT/routes6.txt" ||
 		lab_fail "the first attempt's route for the gateway's IPv6 address is left (see routes6.txt)"
 	lab_wait "$(lab_scale 10)" "our route in table 2749" eval \
-		"lab_ip left route show table 2749 | grep -q '^$LAB_RIGHT_LAN'"
+		"lab_ip left route show table 2749 | lab_grepq '^$LAB_RIGHT_LAN'"
 	lab_assert_ping left "$LAB_RHOST_IP"
 	lab_log "ACTIVATED $took s after nmcli up (IPv6 given up after its retransmissions, then IPv4)"
 	echo "seconds_to_activated=$took" >"$LAB_OUT/figures.txt"

@@ -110,7 +110,7 @@ scenario_run() {
 	EOF
 	nmcli_vpn connection import type ike file "$files/swanctl.conf" >"$LAB_OUT/import-swanctl.txt" 2>&1 ||
 		lab_fail "importing swanctl.conf failed: $(cat "$LAB_OUT/import-swanctl.txt")"
-	vpn_data branch | grep -Eqx "esp = aes_?gcm.*128.*|esp = aes128gcm16" || lab_fail "the swanctl import lacks the ESP proposal (AES-GCM-128)"
+	vpn_data branch | lab_grepq -Ex "esp = aes_?gcm.*128.*|esp = aes128gcm16" || lab_fail "the swanctl import lacks the ESP proposal (AES-GCM-128)"
 	lab_nm_vpn_up branch
 	lab_assert_nm_state branch activated
 	lab_nmcli connection down branch >/dev/null

@@ -54,7 +54,7 @@ scenario_run() {
 		lab_fail "the journal names no new try"
 	lab_check "charon's CHILD_SA is not INSTALLED" lab_charon_child_installed gw c
 	lab_wait "$(lab_scale 10)" "our route in table 2749" eval \
-		"lab_ip left route show table 2749 | grep -q '^$LAB_RIGHT_LAN'"
+		"lab_ip left route show table 2749 | lab_grepq '^$LAB_RIGHT_LAN'"
 	lab_assert_ping left "$LAB_RHOST_IP"
 	lab_log "keyingtries=6, gateway daemon up after our first try: ACTIVATED after $took s ($(wc -l <"$LAB_OUT/tries.txt") more tries)"
 	printf 'once_failed_after_s=%s\ntries_activated_after_s=%s\n' "$once" "$took" >"$LAB_OUT/figures.txt"

@@ -49,7 +49,7 @@ scenario_run() {
 	local ok=0
 	for _ in $(seq 1 50); do
 		if DBUS_SYSTEM_BUS_ADDRESS=$bus gdbus call --system --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
-			--method org.freedesktop.DBus.NameHasOwner "$NAME.Connection_1" 2>/dev/null | grep -q true; then ok=1; break; fi
+			--method org.freedesktop.DBus.NameHasOwner "$NAME.Connection_1" 2>/dev/null | lab_grepq true; then ok=1; break; fi
 		sleep 0.2
 	done
 	[ "$ok" = 1 ] || lab_fail "our service (root) could not own $NAME.Connection_1 under our policy: $(tail -n 3 "$LAB_RUN/service/service.out" | tr '\n' ' ')"

@@ -31,7 +31,7 @@ scenario_run() {
 	lab_nm_ike_add private "$data"
 	lab_nmcli connection modify private connection.permissions "user:$LAB_USER" ||
 		lab_fail "nmcli connection modify connection.permissions failed"
-	lab_nmcli -g connection.permissions connection show private | grep -q "$LAB_USER" ||
+	lab_nmcli -g connection.permissions connection show private | lab_grepq "$LAB_USER" ||
 		lab_fail "the profile is not private to $LAB_USER"
 
 	# 1. Root-only key, private profile: refused before any IKE traffic, with a clear reason.

@@ -23,7 +23,7 @@ scenario_run() {
 	lab_assert_xfrm_state left 'aead rfc4106(gcm(aes))' "src $LAB_LEFT_IP dst $LAB_RIGHT_IP" 'mode tunnel'
 	# Our route replaces its blackhole once NM has put the virtual address on wan0.
 	lab_wait "$(lab_scale 10)" "our route from $vip in table 2749" eval \
-		"lab_ip left route show table 2749 | grep -q '^$LAB_RIGHT_LAN .*src $vip'"
+		"lab_ip left route show table 2749 | lab_grepq '^$LAB_RIGHT_LAN .*src $vip'"
 	lab_ike_assert_routed left "$LAB_RIGHT_LAN"
 	lab_ip left route show table all >"$LAB_OUT/client-routes.txt" 2>&1 || true
 	lab_ip left rule >"$LAB_OUT/client-rules.txt" 2>&1 || true

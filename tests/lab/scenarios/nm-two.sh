@@ -34,7 +34,7 @@ scenario_run() {
 	[ "$n" = 2 ] || lab_fail "expected two nm-ike-service processes (one per connection), found ${n:-0}"
 
 	lab_wait "$(lab_scale 10)" "routes of both connections in table 2749" eval \
-		"lab_ip left route show table 2749 | grep -q '^$LAB_RIGHT_LAN .*src 10\.3\.0\.' && lab_ip left route show table 2749 | grep -q '^$NET2 .*src 10\.5\.0\.'"
+		"lab_ip left route show table 2749 | lab_grepq '^$LAB_RIGHT_LAN .*src 10\.3\.0\.' && lab_ip left route show table 2749 | lab_grepq '^$NET2 .*src 10\.5\.0\.'"
 	lab_ike_assert_routed left "$LAB_RIGHT_LAN"
 	lab_ike_assert_routed left "$NET2"
 	lab_ip left route show table all >"$LAB_OUT/client-routes.txt" 2>&1 || true
@@ -58,12 +58,12 @@ scenario_run() {
 	lab_nmcli connection down vpn1 >/dev/null || lab_fail "nmcli connection down vpn1 failed"
 	lab_wait "$(lab_scale 10)" "gw1 to drop the IKE SA" eval "! lab_charon_ike_established gw1 rw"
 	lab_wait "$(lab_scale 10)" "vpn1's SAs to go" eval \
-		"! lab_ip left xfrm state | grep -q 'dst $LAB_RIGHT_IP'"
+		"! lab_ip left xfrm state | lab_grepq 'dst $LAB_RIGHT_IP'"
 	lab_assert_nm_state vpn2 activated
 	lab_check "gw2's CHILD_SA is gone after vpn1 went down" lab_charon_child_installed gw2 c
 	lab_assert_xfrm_state left "src $LAB_LEFT_IP dst $GW2_IP"
 	lab_ike_assert_routed left "$NET2"
-	if lab_ip left route show table 2749 | grep -q "^$LAB_RIGHT_LAN "; then lab_fail "vpn1's route stayed in table 2749"; fi
+	if lab_ip left route show table 2749 | lab_grepq "^$LAB_RIGHT_LAN "; then lab_fail "vpn1's route stayed in table 2749"; fi
 	lab_capture_start wire2 left wan0 -Q out
 	lab_assert_ping left 10.4.0.1
 	lab_capture_stop wire2

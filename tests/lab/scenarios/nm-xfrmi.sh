@@ -22,7 +22,7 @@ scenario_run() {
 	vip=$(lab_ip left -4 addr show dev ipsec7 | grep -Eo 'inet 10\.3\.0\.[0-9]+' | head -n1 | cut -d' ' -f2)
 	[ -n "$vip" ] || lab_fail "NetworkManager did not put the virtual address on ipsec7"
 	lab_wait "$(lab_scale 10)" "our route via ipsec7 from $vip in table 2749" eval \
-		"lab_ip left route show table 2749 | grep -q '^$LAB_RIGHT_LAN dev ipsec7 .*src $vip'"
+		"lab_ip left route show table 2749 | lab_grepq '^$LAB_RIGHT_LAN dev ipsec7 .*src $vip'"
 	lab_ip left route show table all >"$LAB_OUT/client-routes.txt" 2>&1 || true
 
 	local before after

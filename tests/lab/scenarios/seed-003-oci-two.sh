@@ -35,7 +35,7 @@ oci_up() {
 	[ "$name" = "$profile" ] || cp "$LAB_RUN/$profile/$profile.toml" "$(lab_dir "$name")/$name.toml"
 	lab_ike_up "$name" left --kernel xfrm
 	lab_ike_wait "$name" CHILD_SA_UP 60
-	lab_ike_event "$name" CHILD_SA_UP | grep -q "encap=true" ||
+	lab_ike_event "$name" CHILD_SA_UP | lab_grepq "encap=true" ||
 		lab_fail "$name: ESP is not UDP-encapsulated: $(lab_ike_event "$name" CHILD_SA_UP)"
 }
 
@@ -101,7 +101,7 @@ scenario_run() {
 	# The second connection starts while the first one's 0.0.0.0/0 routes are in table 2749.
 	oci_up t2 t2
 	lab_timing tunnel2-up
-	lab_ike_event t2 IKE_SA_UP | grep -q "remote=$GW2:4500" ||
+	lab_ike_event t2 IKE_SA_UP | lab_grepq "remote=$GW2:4500" ||
 		lab_fail "tunnel 2's IKE SA is not with $GW2:4500: $(lab_ike_event t2 IKE_SA_UP)"
 	lab_check "pluto gw1 shows no SA for oci" lab_pluto_has_sa gw1 oci
 	lab_check "pluto gw2 shows no SA for oci" lab_pluto_has_sa gw2 oci

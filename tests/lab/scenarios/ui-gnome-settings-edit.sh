@@ -19,7 +19,7 @@ scenario_run() {
 	lab_gs_drive edit click-in:"gs-edit=Options…" tab:Identity has:Gateway shot:"$o/edit.png" \
 		set:Gateway=vpn2.example.com sensitive:Apply=1 shot:"$o/edited.png" click:Apply gone:Identity
 	lab_wait "$(lab_scale 10)" "the new gateway in NetworkManager" \
-		eval "lab_gs_vpn_data gs-edit | grep -qxF 'right = vpn2.example.com'"
+		eval "lab_gs_vpn_data gs-edit | lab_grepq -xF 'right = vpn2.example.com'"
 	lab_gs_vpn_data gs-edit >"$o/vpn-data-after.txt"
 	diff "$o/vpn-data-before.txt" "$o/vpn-data-after.txt" >"$o/vpn-data.diff" || true
 	# exactly one line changed: right

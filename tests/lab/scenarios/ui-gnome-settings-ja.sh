@@ -15,7 +15,7 @@ ja() {
 
 scenario_run() {
 	lab_require msgfmt
-	locale -a | grep -qix 'ja_JP.utf8' || lab_fail "the locale ja_JP.UTF-8 is missing (run tests/lab/install-deps)"
+	locale -a | lab_grepq -ix 'ja_JP.utf8' || lab_fail "the locale ja_JP.UTF-8 is missing (run tests/lab/install-deps)"
 	local loc=$LAB_RUN/locale
 	mkdir -p "$loc/ja/LC_MESSAGES"
 	msgfmt -o "$loc/ja/LC_MESSAGES/NetworkManager-ike.mo" "$LAB_REPO/po/ja.po"
