@@ -137,10 +137,18 @@ impl Field {
     }
 }
 
-/// Authentication types offered (the IKEv1 XAUTH and EAP types follow when the engine has them).
+/// Authentication types offered (IKEv1 XAUTH follows when the engine has it). The `eap-…`
+/// entries are `leftauth` values (the gateway then authenticates with its certificate);
+/// [`crate::model`] writes them there instead of `authby`.
 pub const AUTH_TYPES: &[(&str, &str)] = &[
     ("cert", tr_noop("IKEv2 (certificate)")),
     ("secret", tr_noop("IKEv2 (pre-shared key)")),
+    (
+        "eap-mschapv2",
+        tr_noop("IKEv2 EAP (user name and password)"),
+    ),
+    ("eap-gtc", tr_noop("IKEv2 EAP-GTC (one-time code)")),
+    ("eap-md5", tr_noop("IKEv2 EAP-MD5 (user name and password)")),
 ];
 
 /// Secret storage choices (NetworkManager secret flags).
@@ -231,6 +239,18 @@ pub const FIELDS: &[Field] = &[
     f(
         "pskvalue",
         tr_noop("Pre-shared key"),
+        Section::General,
+        Widget::Password,
+    ),
+    f(
+        "leftusername",
+        tr_noop("User name"),
+        Section::General,
+        Widget::Text,
+    ),
+    f(
+        "password",
+        tr_noop("Password"),
         Section::General,
         Widget::Password,
     ),
@@ -432,6 +452,12 @@ pub const FIELDS: &[Field] = &[
         tr_noop("IKE fragmentation"),
         Section::Transport,
         Widget::Choice(FRAGMENTATION),
+    ),
+    f(
+        "mobike",
+        tr_noop("Move with address changes (MOBIKE)"),
+        Section::Transport,
+        YES_NO,
     ),
     // Routing.
     f(

@@ -47,11 +47,12 @@ pub fn values_from(
             (Widget::Switch(on, _), None) => default.unwrap_or(on).to_string(),
             _ => String::new(),
         };
-        // Libreswan's rsasig/ecdsa mean a certificate too.
-        let v = if fl.key == "authby" && matches!(v.as_str(), "rsasig" | "ecdsa") {
-            "cert".to_string()
-        } else {
-            v
+        // Libreswan's rsasig/ecdsa mean a certificate too; an EAP method (`leftauth`) is
+        // one of the authentication choices.
+        let v = match (fl.key, data.get("leftauth")) {
+            ("authby", Some(eap)) if eap.starts_with("eap-") => eap.clone(),
+            ("authby", _) if matches!(v.as_str(), "rsasig" | "ecdsa") => "cert".to_string(),
+            _ => v,
         };
         out.insert(fl.key.to_string(), v);
         if fl.widget == Widget::Password {
@@ -65,13 +66,18 @@ pub fn values_from(
     out
 }
 
-/// Whether a field applies to the chosen authentication type (the pages hide the others).
+/// Whether a field applies to the chosen authentication type (the pages hide the others):
+/// `secret`, `cert` or an EAP method (`eap-…`, where the gateway's certificate is checked
+/// against the CA field too).
 pub fn applies(key: &str, authby: &str) -> bool {
-    let cert = authby != "secret";
+    let eap = authby.starts_with("eap-");
+    let cert = !eap && authby != "secret";
     match key {
-        "leftcert" | "leftkey" | "leftpkcs12" | "leftkey-password" | "rightca" | "rightcrl"
-        | "crl-strict" => cert,
-        "pskvalue" => !cert,
+        "leftcert" | "leftkey" | "leftpkcs12" | "leftkey-password" => cert,
+        // The gateway's certificate is checked the same way with EAP.
+        "rightca" | "rightcrl" | "crl-strict" => cert || eap,
+        "pskvalue" => authby == "secret",
+        "leftusername" | "password" => eap,
         _ => true,
     }
 }
@@ -124,6 +130,14 @@ pub fn to_profile(
             map.remove(fl.key);
         } else {
             map.insert(fl.key.to_string(), v.to_string());
+        }
+        // An EAP method is written as `leftauth` (with no `authby`, which would name the
+        // gateway's authentication too).
+        if fl.key == "authby" && authby.starts_with("eap-") {
+            data.remove("authby");
+            data.insert("leftauth".into(), authby.to_string());
+        } else if fl.key == "authby" {
+            data.remove("leftauth");
         }
         if let Some(flags) = flags {
             if applies(fl.key, authby) {
@@ -183,7 +197,9 @@ mod tests {
                     for (v, _) in c {
                         // "" (unset) only where the schema has no default to show instead.
                         let unset = v.is_empty() && k.default.is_none();
-                        assert!(unset || words.contains(v), "{}: {v}", fl.key);
+                        // The EAP methods are `leftauth` values.
+                        let eap = fl.key == "authby" && schema::LEFTAUTH_VALUES.contains(v);
+                        assert!(unset || eap || words.contains(v), "{}: {v}", fl.key);
                     }
                     // Every accepted value can be shown (a stored one is not lost on save).
                     for w in words {
@@ -337,6 +353,45 @@ mod tests {
         v.insert("authby".into(), "secret".into());
         v.insert("pskvalue".into(), "x".into());
         v
+    }
+
+    #[test]
+    fn eap_is_an_authentication_choice_written_as_leftauth() {
+        let mut v = values_from(&m(&[]), &m(&[]));
+        v.insert("right".into(), "vpn.example.com".into());
+        v.insert("authby".into(), "eap-mschapv2".into());
+        v.insert("leftusername".into(), "carol".into());
+        v.insert("password".into(), "pw".into());
+        v.insert("password-flags".into(), "0".into());
+        v.insert("pskvalue".into(), "left over".into());
+        v.insert("rightca".into(), "/etc/ipsec.d/cacerts/ca.pem".into());
+        let (d, s) = to_profile(&v, &m(&[("authby", "secret")]), &m(&[])).unwrap();
+        assert_eq!(d["leftauth"], "eap-mschapv2");
+        assert!(!d.contains_key("authby"), "{d:?}");
+        assert_eq!(d["leftusername"], "carol");
+        assert_eq!(d["rightca"], "/etc/ipsec.d/cacerts/ca.pem");
+        assert_eq!(s["password"], "pw");
+        assert!(!s.contains_key("pskvalue") && !d.contains_key("pskvalue-flags"));
+        // Back in the page the choice is EAP again.
+        let back = values_from(&d, &s);
+        assert_eq!(back["authby"], "eap-mschapv2");
+        assert_eq!(back["leftusername"], "carol");
+        // Without a user name the schema refuses it, on the user name field.
+        v.insert("leftusername".into(), String::new());
+        let e = to_profile(&v, &m(&[]), &m(&[])).unwrap_err();
+        assert!(e.iter().any(|i| i.key == "leftusername"), "{e:?}");
+        // Choosing a pre-shared key again drops leftauth and the EAP fields.
+        let mut p = back.clone();
+        p.insert("authby".into(), "secret".into());
+        p.insert("pskvalue".into(), "x".into());
+        let (d, s) = to_profile(&p, &d, &s).unwrap();
+        assert!(
+            !d.contains_key("leftauth") && !d.contains_key("leftusername"),
+            "{d:?}"
+        );
+        assert!(!s.contains_key("password") && !d.contains_key("password-flags"));
+        assert_eq!(d["authby"], "secret");
+        assert!(applies("rightca", "eap-gtc") && !applies("leftcert", "eap-gtc"));
     }
 
     #[test]

@@ -137,5 +137,14 @@ mod tests {
         apply_visibility(&c);
         assert!(!*row(&c, "pskvalue").shown.borrow());
         assert!(*row(&c, "leftcert").shown.borrow());
+        assert!(!*row(&c, "leftusername").shown.borrow());
+        let e = rows("eap-mschapv2");
+        apply_visibility(&e);
+        for key in ["leftusername", "password", "rightca"] {
+            assert!(*row(&e, key).shown.borrow(), "{key}");
+        }
+        for key in ["pskvalue", "leftcert", "leftkey-password"] {
+            assert!(!*row(&e, key).shown.borrow(), "{key}");
+        }
     }
 }

@@ -374,3 +374,99 @@ fn cve_2023_23009_malformed_ts_in_create_child_sa() {
         assert_eq!(p.queue.len(), 1, "{what}: no answer to INFORMATIONAL");
     }
 }
+
+/// CVE-2021-45079 (strongSwan): an EAP-Success before the EAP method completed made the client
+/// accept an unauthenticated gateway key. Here the gateway's second EAP request (the
+/// MS-CHAPv2 challenge) is replaced by an EAP-Success: our client must fail and never send an
+/// AUTH, and nothing comes up.
+#[test]
+fn cve_2021_45079_early_eap_success_is_refused() {
+    use ike_core::engine::{
+        AuthBy, EapCredentials, EapMethod, EapServer, EngineConfig, Failure, LocalAuth, RemoteAuth,
+        SecretBytes,
+    };
+    use ike_core::wire::{emit_payload_chain, EapPayload};
+    let der = |n: &str| {
+        std::fs::read(format!(
+            "{}/tests/vectors/certs/{n}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    let mut resp = forge::responder();
+    resp.local_auth = LocalAuth::Certificate {
+        chain: vec![der("server_rsa.der")],
+        key: SecretBytes::from_slice(&der("server_rsa.key.der")),
+    };
+    resp.remote_auth = RemoteAuth::Eap(EapServer {
+        method: EapMethod::MsChapV2,
+        users: vec![("carol".into(), SecretBytes::from_slice(b"pw"))],
+    });
+    let mut conn = forge::initiator();
+    conn.local_auth = LocalAuth::Eap(EapCredentials {
+        method: EapMethod::MsChapV2,
+        user: "carol".into(),
+        password: SecretBytes::from_slice(b"pw"),
+    });
+    conn.remote_auth = RemoteAuth::Certificate {
+        trust_anchors: vec![der("ca.der")],
+        require_id_match: true,
+        peer_name: None,
+        revocation: Default::default(),
+    };
+    let cfg = EngineConfig {
+        wall_clock_at_zero: Some(1_798_000_000 - 1000),
+        ..EngineConfig::default()
+    };
+    let mut p = Pair::with(45079, cfg, resp, conn);
+    let mut forged = false;
+    let mut auth_sent = false;
+    p.pump(40, |p, to, bytes| {
+        let Ok(m) = Message::parse(bytes) else {
+            return true;
+        };
+        if m.header.exchange_type != exchange::IKE_AUTH {
+            return true;
+        }
+        if to == 1
+            && p.open(1, bytes)
+                .is_some_and(|pl| pl.iter().any(|x| matches!(x, Payload::Auth(_))))
+        {
+            auth_sent = true;
+        }
+        if to == 0 && m.header.flags.response && m.header.message_id == 2 {
+            let success = Payload::Eap(EapPayload {
+                code: 3,
+                identifier: 7,
+                eap_type: None,
+                data: Vec::new(),
+            });
+            let (first, inner) = emit_payload_chain(&[success]).unwrap();
+            *bytes = p
+                .forge(0, exchange::IKE_AUTH, true, 2, first, &inner)
+                .unwrap();
+            forged = true;
+        }
+        true
+    });
+    assert!(forged, "{:?}", p.events[0]);
+    assert!(
+        !auth_sent,
+        "the client sent an AUTH after an early EAP-Success"
+    );
+    assert!(
+        p.events[0].iter().any(|e| matches!(
+            e,
+            Event::Failed {
+                failure: Failure::AuthenticationFailed { by: AuthBy::Us, detail },
+                ..
+            } if detail.contains("before the EAP method completed")
+        )),
+        "{:?}",
+        p.events[0]
+    );
+    assert!(!p.up(0) && !p.up(1));
+    assert!(!p.ops[0]
+        .iter()
+        .any(|o| matches!(o, KernelOp::InstallSa { .. })));
+}

@@ -110,7 +110,7 @@ fn replay(s: &Sim, i: usize) -> Kernel {
                 seen_first = true;
             }
             KernelOp::DeletePolicy { .. } => k.policies_deleted += 1,
-            KernelOp::AllocateSpi { .. } => {}
+            KernelOp::AllocateSpi { .. } | KernelOp::MigrateSa { .. } => {}
         }
         if seen_first {
             k.min_in = k.min_in.min(k.live.iter().filter(|(_, d)| *d).count());

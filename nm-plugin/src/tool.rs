@@ -169,6 +169,9 @@ impl Profile {
                     ))
                 }
             },
+            // Our responder does not answer MOBIKE_SUPPORTED: `nm-ike respond` serves fixed lab
+            // peers, and only the initiator side of MOBIKE is offered to users.
+            mobike: false,
         };
         Ok((cfg, r.listen))
     }
@@ -325,6 +328,10 @@ pub fn event_line(ev: &Event) -> String {
         Event::ChildSaDown { child, spi_in, rekeyed, .. } => {
             format!("CHILD_SA_DOWN child={child} spi_in={spi_in:08x} rekeyed={rekeyed}")
         }
+        Event::IkeSaMoved { local, remote, nat, encap, .. } => format!(
+            "IKE_SA_MOVED local={local} remote={remote} nat_local={} nat_remote={} encap={encap}",
+            nat.local_behind, nat.remote_behind
+        ),
         Event::IkeSaDown { reason, .. } => format!("IKE_SA_DOWN reason={reason:?}"),
         Event::Failed { failure, .. } => format!("FAILED {failure}"),
         Event::ExchangeFailed { failure, .. } => format!("EXCHANGE_FAILED {failure}"),

@@ -53,7 +53,7 @@ fn remote_auth(extra: &[(&str, &str)], with_ca: bool) -> Result<RemoteAuth, Stri
 fn peer_name(extra: &[(&str, &str)]) -> Option<PeerName> {
     match remote_auth(extra, true).unwrap() {
         RemoteAuth::Certificate { peer_name, .. } => peer_name,
-        RemoteAuth::Psk(_) => panic!("not certificate authentication"),
+        _ => panic!("not certificate authentication"),
     }
 }
 
@@ -88,7 +88,7 @@ fn with_rightid_the_identity_is_checked_instead() {
         RemoteAuth::Certificate {
             require_id_match, ..
         } => assert!(require_id_match),
-        RemoteAuth::Psk(_) => panic!("not certificate authentication"),
+        _ => panic!("not certificate authentication"),
     }
 }
 
@@ -117,4 +117,58 @@ fn no_id_check_needs_our_own_ca() {
         true,
     )
     .is_ok());
+}
+
+#[test]
+fn eap_checks_the_gateway_certificate_the_same_way() {
+    let ca = data("ca.crt");
+    let d: BTreeMap<String, String> = [
+        ("right", "VPN.example.com"),
+        ("leftauth", "eap-mschapv2"),
+        ("leftusername", "carol"),
+        ("rightca", ca.to_str().unwrap()),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let s: BTreeMap<String, String> = [("password".to_string(), "pw".to_string())].into();
+    let settings = Settings::from_maps(&d, &s).unwrap();
+    let conn = connection_config(
+        "eap",
+        &settings,
+        "192.0.2.2:500".parse().unwrap(),
+        "192.0.2.1".parse().unwrap(),
+        &FileAccess::Direct,
+    )
+    .unwrap();
+    match &conn.local_auth {
+        ike_core::engine::LocalAuth::Eap(c) => {
+            assert_eq!(c.user, "carol");
+            assert_eq!(c.method, ike_core::engine::EapMethod::MsChapV2);
+            assert!(c.password.ct_eq(b"pw"));
+        }
+        other => panic!("{other:?}"),
+    }
+    match &conn.remote_auth {
+        RemoteAuth::Certificate {
+            peer_name,
+            trust_anchors,
+            ..
+        } => {
+            assert_eq!(peer_name, &Some(PeerName::Fqdn("vpn.example.com".into())));
+            assert!(!trust_anchors.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+    // Without the password (not given by an agent) the connection is refused, not tried.
+    let none = Settings::from_maps(&d, &BTreeMap::new()).unwrap();
+    let e = connection_config(
+        "eap",
+        &none,
+        "192.0.2.2:500".parse().unwrap(),
+        "192.0.2.1".parse().unwrap(),
+        &FileAccess::Direct,
+    )
+    .unwrap_err();
+    assert!(e.starts_with("password: "), "{e}");
 }

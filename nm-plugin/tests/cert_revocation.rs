@@ -56,7 +56,7 @@ fn revocation(extra: &[(&str, &str)]) -> Result<Revocation, String> {
     )?;
     match conn.remote_auth {
         RemoteAuth::Certificate { revocation, .. } => Ok(revocation),
-        RemoteAuth::Psk(_) => panic!("not certificate authentication"),
+        _ => panic!("not certificate authentication"),
     }
 }
 

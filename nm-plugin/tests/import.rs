@@ -98,13 +98,14 @@ fn rhel_roadwarrior_cert() {
     let keys: Vec<&str> = imp.needs_file.iter().map(|n| n.key.as_str()).collect();
     assert_eq!(keys, vec!["leftcert", "leftkey"]);
     assert_eq!(imp.needs_file[0].reference, "laptop.example.com");
-    // mobike=yes is dropped (not supported yet; the tunnel works without it) and named.
-    assert_eq!(get(&imp, "mobike"), None);
+    // mobike=yes is kept: the connection follows our address.
+    assert_eq!(get(&imp, "mobike"), Some("yes"));
+    assert!(!imp.ignored.contains(&"mobike".to_string()));
     assert_eq!(get(&imp, "dpdaction"), Some("clear"));
     // %cert is what we do anyway.
     assert_eq!(get(&imp, "leftrsasigkey"), Some("%cert"));
     assert_eq!(get(&imp, "rightrsasigkey"), Some("%cert"));
-    for k in ["modecfgpull", "auto", "mobike"] {
+    for k in ["modecfgpull", "auto"] {
         assert!(
             imp.ignored.contains(&k.to_string()),
             "{k} in {:?}",
@@ -129,8 +130,8 @@ fn swanctl_pools_and_children() {
     assert_eq!(get(&imp, "salifetime"), Some("50m"));
     assert_eq!(get(&imp, "ikelifetime"), Some("6h"));
     assert_eq!(get(&imp, "dpdaction"), Some("restart"));
-    assert_eq!(get(&imp, "mobike"), None, "mobike = yes is dropped");
-    assert!(imp.ignored.contains(&"mobike".to_string()));
+    assert_eq!(get(&imp, "mobike"), Some("yes"), "mobike = yes is kept");
+    assert!(!imp.ignored.contains(&"mobike".to_string()));
     assert_eq!(get(&imp, "encapsulation"), Some("yes"));
     assert!(get(&imp, "ike").is_some() && get(&imp, "esp").is_some());
     assert_eq!(
@@ -172,7 +173,7 @@ fn profiles() -> Vec<(BTreeMap<String, String>, BTreeMap<String, String>)> {
                 ("type", "tunnel"),
                 ("leftmodecfgclient", "no"),
                 ("fragmentation", "force"),
-                ("mobike", "no"),
+                ("mobike", "yes"),
                 ("dpddelay", "30s"),
                 ("dpdtimeout", "120s"),
                 ("dpdaction", "restart"),
@@ -479,6 +480,39 @@ fn strongswan_trap_is_dpdaction_hold_both_ways() {
 }
 
 #[test]
+fn mobike_travels_both_ways_and_follows_strongswans_default() {
+    let dir = tempdir("mobike");
+    let path = dir.join("mobike.conf");
+    let text = std::fs::read_to_string(data("swanctl/swanctl.conf")).unwrap();
+    // Without the line, strongSwan does MOBIKE (its default): so does the imported profile.
+    let without: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("mobike"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&path, &without).unwrap();
+    assert_eq!(
+        get(&import::import_file(&path, None).unwrap(), "mobike"),
+        Some("yes")
+    );
+    let off = text.replace("mobike = yes", "mobike = no");
+    assert!(off.contains("mobike = no"));
+    std::fs::write(&path, off).unwrap();
+    assert_eq!(
+        get(&import::import_file(&path, None).unwrap(), "mobike"),
+        Some("no")
+    );
+    for v in ["yes", "no"] {
+        let d = maps(&[("right", "192.0.2.1"), ("mobike", v)]);
+        let s = maps(&[("pskvalue", "k")]);
+        let out = export::to_swanctl("h", &d, &s).unwrap();
+        assert!(out.contains(&format!("mobike = {v}")), "{out}");
+        let out = export::to_ipsec_conf("h", &d, &s).unwrap();
+        assert!(out.conf.contains(&format!("mobike={v}")), "{}", out.conf);
+    }
+}
+
+#[test]
 fn nat_keepalive_is_exported_as_a_comment_only() {
     // Libreswan's keep-alive and strongSwan's charon.keep_alive are global settings: the
     // exported conn carries the key as a comment that the importers read back.
@@ -577,6 +611,93 @@ fn libreswan_ikev1_conn_keeps_ikev1_and_refuses_its_aggressive_mode() {
         ),
         other => panic!("{other:?}"),
     }
+}
+
+fn eap_profile() -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    (
+        maps(&[
+            ("right", "vpn.example.com"),
+            ("rightid", "@vpn.example.com"),
+            ("leftauth", "eap-mschapv2"),
+            ("leftusername", "carol"),
+            ("rightca", "/etc/nm-ike/ca.pem"),
+            ("ikev2", "insist"),
+            ("leftmodecfgclient", "yes"),
+            ("narrowing", "yes"),
+            ("salifetime", "1h"),
+            ("rightsubnet", "0.0.0.0/0"),
+            ("ikelifetime", "8h"),
+            ("fragmentation", "yes"),
+            ("mobike", "no"),
+            ("type", "tunnel"),
+            ("dpdaction", "clear"),
+        ]),
+        maps(&[("password", "pa55 word")]),
+    )
+}
+
+#[test]
+fn eap_travels_through_swanctl_both_ways() {
+    let (d, s) = eap_profile();
+    let text = export::to_swanctl("rw", &d, &s).unwrap();
+    for line in [
+        "auth = eap-mschapv2",
+        "eap_id = carol",
+        "auth = pubkey",
+        "cacerts = /etc/nm-ike/ca.pem",
+        "eap-rw {",
+        "id = carol",
+        "secret = \"pa55 word\"",
+    ] {
+        assert!(text.contains(line), "{line} missing:\n{text}");
+    }
+    assert!(!text.contains("ike-rw"), "{text}");
+    let f = tempdir("eap-sw").join("rw.conf");
+    std::fs::write(&f, &text).unwrap();
+    let imp = import::import_file(&f, None).unwrap();
+    assert_eq!(imp.data, d, "{text}");
+    assert_eq!(imp.secrets, s);
+}
+
+#[test]
+fn eap_travels_through_ipsec_conf_both_ways() {
+    // Libreswan has no EAP-MSCHAPv2: the keys travel as nm-ike comments.
+    let (d, _) = eap_profile();
+    let out = export::to_ipsec_conf("rw", &d, &BTreeMap::new()).unwrap();
+    assert!(
+        out.conf.contains("# nm-ike: leftauth=eap-mschapv2"),
+        "{}",
+        out.conf
+    );
+    assert!(!out.conf.contains("authby"), "{}", out.conf);
+    let f = tempdir("eap-ls").join("rw.conf");
+    std::fs::write(&f, &out.conf).unwrap();
+    let imp = import::import_file(&f, None).unwrap();
+    assert_eq!(imp.data, d, "{}", out.conf);
+}
+
+#[test]
+fn strongswan_ipsec_conf_eap_road_warrior_imports() {
+    // strongSwan's ipsec.conf spelling of an EAP-MSCHAPv2 client.
+    let dir = tempdir("eap-sw-ipsec");
+    let conf = dir.join("ipsec.conf");
+    std::fs::write(
+        &conf,
+        "conn office\n    keyexchange=ikev2\n    right=vpn.example.com\n    rightid=@vpn.example.com\n    rightauth=pubkey\n    leftauth=eap-mschapv2\n    eap_identity=carol\n    leftsourceip=%config\n    rightsubnet=0.0.0.0/0\n    auto=add\n",
+    )
+    .unwrap();
+    let imp = import::import_file(&conf, None).unwrap();
+    assert_eq!(get(&imp, "leftauth"), Some("eap-mschapv2"));
+    assert_eq!(get(&imp, "leftusername"), Some("carol"));
+    assert_eq!(get(&imp, "authby"), None);
+    assert!(imp.secrets.is_empty());
+    // A method we do not offer is refused, not turned into a PSK profile.
+    std::fs::write(
+        &conf,
+        "conn office\n    keyexchange=ikev2\n    right=vpn.example.com\n    leftauth=eap-tls\n    eap_identity=carol\n",
+    )
+    .unwrap();
+    assert!(import::import_file(&conf, None).is_err());
 }
 
 /// RFC 9370 additional key exchanges travel both ways: swanctl `ke1_` tokens, Libreswan

@@ -155,6 +155,8 @@ fn ikev1_refuses_what_it_cannot_do_yet() {
             ("narrowing", "yes"),
             ("rightsubnets", "{10.1.0.0/24,10.2.0.0/24}"),
             ("aggrmode", "yes"),
+            ("mobike", "yes"),
+            ("leftusername", "carol"),
         ],
         &[],
     );
@@ -166,6 +168,8 @@ fn ikev1_refuses_what_it_cannot_do_yet() {
         ("narrowing", "does not narrow"),
         ("rightsubnets", "not supported yet"),
         ("aggrmode", "Aggressive Mode is not supported yet"),
+        ("mobike", "IKEv2 only"),
+        ("leftusername", "(XAUTH) is not supported yet"),
     ] {
         assert!(
             e.iter()
@@ -389,14 +393,28 @@ fn nat_keepalive_defaults_to_20_s_and_0_turns_it_off() {
 }
 
 #[test]
-fn mobike_is_refused_as_not_supported_yet_and_dpdaction_hold_is_typed() {
+fn mobike_is_typed_refused_with_a_vti_device_and_dpdaction_hold_is_typed() {
     let psk = [("pskvalue", "x")];
-    let e = errors(&[("right", "gw"), ("mobike", "yes")], &psk);
+    for (v, want) in [("yes", true), ("no", false)] {
+        let s = Settings::from_maps(&map(&[("right", "gw"), ("mobike", v)]), &map(&psk)).unwrap();
+        assert_eq!(s.mobike, want);
+    }
+    let s = Settings::from_maps(&map(&[("right", "gw")]), &map(&psk)).unwrap();
+    assert!(!s.mobike, "default no");
+    let e = errors(
+        &[
+            ("right", "gw"),
+            ("mobike", "yes"),
+            ("vti-interface", "vti7"),
+            ("mark", "7"),
+        ],
+        &psk,
+    );
     assert_eq!(
         e,
-        vec!["mobike: MOBIKE is not supported yet; use mobike=no (the tunnel works without it)"]
+        vec!["mobike: MOBIKE with a VTI device (vti-interface) is not supported yet; use ipsec-interface or a policy-based tunnel, or mobike=no"]
     );
-    assert!(errors(&[("right", "gw"), ("mobike", "no")], &psk).is_empty());
+    assert!(errors(&[("right", "gw"), ("mobike", "maybe")], &psk).len() == 1);
     // On-demand connecting (Libreswan's auto=ondemand) is refused the same way.
     let e = errors(&[("right", "gw"), ("nm-connect-mode", "ondemand")], &psk);
     assert!(
@@ -490,7 +508,6 @@ fn every_networkmanager_libreswan_key_is_known() {
     for (key, words) in [
         ("rightcert", "not supported yet"),
         ("leftxauthusername", "not supported yet"),
-        ("leftusername", "not supported yet"),
     ] {
         let e = errors(&[("right", "gw"), (key, "anything")], &psk);
         assert!(
@@ -611,4 +628,77 @@ fn nm_ike_up_refuses_dpdaction_hold_with_a_reason() {
         text.contains("dpdaction=hold is carried out by nm-ike-service"),
         "{text}"
     );
+}
+
+#[test]
+fn eap_profile_parses_and_refuses_what_does_not_fit() {
+    let s = Settings::from_maps(
+        &map(&[
+            ("right", "vpn.example.org"),
+            ("leftauth", "eap-mschapv2"),
+            ("leftusername", "DOMAIN\\carol"),
+        ]),
+        &map(&[("password", "pw")]),
+    )
+    .unwrap();
+    assert_eq!(
+        s.auth,
+        AuthMethod::Eap(ike_core::engine::EapMethod::MsChapV2)
+    );
+    assert_eq!(s.user.as_deref(), Some("DOMAIN\\carol"));
+    assert_eq!(format!("{:?}", s.password), "Some(Secret(<redacted>))");
+    // No certificate of ours is needed.
+    assert!(s.cert.is_none());
+    let gtc = Settings::from_maps(
+        &map(&[
+            ("right", "gw"),
+            ("leftauth", "eap-gtc"),
+            ("leftusername", "carol"),
+        ]),
+        &map(&[]),
+    )
+    .unwrap();
+    assert_eq!(gtc.auth, AuthMethod::Eap(ike_core::engine::EapMethod::Gtc));
+    // The user name is required; a PSK gateway is refused; leftusername alone does nothing
+    // and is refused; EAP-TLS is not offered yet.
+    let e = errors(&[("right", "gw"), ("leftauth", "eap-mschapv2")], &[]);
+    assert!(e.iter().any(|m| m.starts_with("leftusername: ")), "{e:?}");
+    let e = errors(
+        &[
+            ("right", "gw"),
+            ("leftauth", "eap-mschapv2"),
+            ("leftusername", "carol"),
+            ("authby", "secret"),
+        ],
+        &[],
+    );
+    assert!(e.iter().any(|m| m.starts_with("authby: ")), "{e:?}");
+    let e = errors(
+        &[("right", "gw"), ("leftusername", "carol")],
+        &[("pskvalue", "x")],
+    );
+    assert!(
+        e.len() == 1 && e[0].starts_with("leftusername: ") && e[0].contains("leftauth"),
+        "{e:?}"
+    );
+    let e = errors(
+        &[
+            ("right", "gw"),
+            ("leftauth", "eap-tls"),
+            ("leftusername", "carol"),
+        ],
+        &[],
+    );
+    assert!(e.iter().any(|m| m.starts_with("leftauth: ")), "{e:?}");
+    // The password is a secret, never data.
+    let e = errors(
+        &[
+            ("right", "gw"),
+            ("leftauth", "eap-gtc"),
+            ("leftusername", "carol"),
+            ("password", "pw"),
+        ],
+        &[],
+    );
+    assert!(e.iter().any(|m| m.starts_with("password: ")), "{e:?}");
 }

@@ -30,12 +30,12 @@ SERVICE = "org.freedesktop.NetworkManager.ike"
 LANG = os.environ.get("LANGUAGE", "en").split(":")[0] or "en"
 MAN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../data/man/nm-settings-ike.5")
 # Keys of nm-settings-ike(5) without a field, as gnome-editor/tests/schema_fields.rs lists them
-# with the reasons: ikev2, mobike and nm-connect-mode offer no choice yet, rightcert and the
+# with the reasons: ikev2 and nm-connect-mode offer no choice yet, rightcert and the
 # XAUTH/user name keys are refused as not supported yet, left, the subnet sets, the groups and
 # the rsasigkeys are NetworkManager-libreswan spellings of what other fields edit, the others
 # are libreswan keys the service accepts and ignores.
 NOT_FIELDS = {
-    "ikev2", "mobike", "nm-connect-mode", "leftsendcert", "rightcert", "vendor",
+    "ikev2", "nm-connect-mode", "leftsendcert", "rightcert", "vendor",
     "nm-auto-defaults", "Domain", "pskinputmodes", "xauthpasswordinputmodes",
     "leftxauthusername", "leftusername", "xauthpassword", "left", "leftsubnets",
     "rightsubnets", "dhgroup", "pfsgroup", "leftrsasigkey", "rightrsasigkey",

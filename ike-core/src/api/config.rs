@@ -21,6 +21,62 @@ pub enum LocalAuth {
         /// PKCS#8 DER private key.
         key: SecretBytes,
     },
+    /// A user name and password through EAP (RFC 7296 §2.16), initiator only. The peer must
+    /// authenticate with its certificate ([`RemoteAuth::Certificate`]).
+    Eap(EapCredentials),
+}
+
+/// An EAP method (RFC 3748) for user name and password authentication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EapMethod {
+    /// EAP-MSCHAPv2 (type 26): mutual, gives a master session key.
+    MsChapV2,
+    /// EAP-GTC (type 6): the password (or a one-time code) itself, protected only by the IKE
+    /// SA; no master session key.
+    Gtc,
+    /// EAP-MD5-Challenge (type 4): the server learns nothing but an MD5 of the password and its
+    /// challenge; not mutual, no master session key.
+    Md5,
+}
+
+impl EapMethod {
+    /// The EAP type number (RFC 3748 §5, IANA).
+    pub fn eap_type(self) -> u8 {
+        match self {
+            EapMethod::MsChapV2 => 26,
+            EapMethod::Gtc => 6,
+            EapMethod::Md5 => 4,
+        }
+    }
+
+    /// The method's name as strongSwan writes it (`eap-mschapv2`, `eap-gtc`, `eap-md5`).
+    pub fn name(self) -> &'static str {
+        match self {
+            EapMethod::MsChapV2 => "eap-mschapv2",
+            EapMethod::Gtc => "eap-gtc",
+            EapMethod::Md5 => "eap-md5",
+        }
+    }
+}
+
+/// Our EAP identity and password.
+#[derive(Debug, Clone)]
+pub struct EapCredentials {
+    /// The method we answer with (others the gateway proposes are refused with a Nak).
+    pub method: EapMethod,
+    /// The EAP identity and user name (independent of the IKE identity).
+    pub user: String,
+    /// The password (or one-time code).
+    pub password: SecretBytes,
+}
+
+/// The users a responder accepts through EAP.
+#[derive(Debug, Clone)]
+pub struct EapServer {
+    /// The method the responder asks for.
+    pub method: EapMethod,
+    /// User names and their passwords.
+    pub users: Vec<(String, SecretBytes)>,
 }
 
 /// How we authenticate the peer.
@@ -42,6 +98,9 @@ pub enum RemoteAuth {
         /// Revocation checking of the peer's chain (CRLs).
         revocation: Revocation,
     },
+    /// Responder only: initiators authenticate with a user name and password through EAP
+    /// (RFC 7296 §2.16); their IKE identity is not authenticated by itself.
+    Eap(EapServer),
 }
 
 /// How the peer's certificate chain is checked for revocation: certificate revocation lists
@@ -180,6 +239,10 @@ pub struct ConnectionConfig {
     pub narrowing: bool,
     /// Use IKEv1 (Main Mode with a pre-shared key, then Quick Mode) instead of IKEv2.
     pub ikev1: bool,
+    /// Offer MOBIKE (RFC 4555: MOBIKE_SUPPORTED in IKE_AUTH). When the responder supports it
+    /// too, `Engine::update_path` moves the IKE SA and its Child SAs to a new local address
+    /// with UPDATE_SA_ADDRESSES; otherwise a path change needs a new IKE SA.
+    pub mobike: bool,
 }
 
 impl ConnectionConfig {
@@ -218,6 +281,7 @@ impl ConnectionConfig {
             retransmit: RetransmitConfig::default(),
             narrowing: true,
             ikev1: false,
+            mobike: false,
         }
     }
 }
@@ -311,6 +375,8 @@ pub struct ResponderConfig {
     /// [`Failure::AuthLifetimeExpired`](super::Failure::AuthLifetimeExpired). `None`: no
     /// authentication lifetime.
     pub auth_lifetime: Option<Duration>,
+    /// Answer MOBIKE_SUPPORTED (RFC 4555) and follow an initiator's UPDATE_SA_ADDRESSES.
+    pub mobike: bool,
 }
 
 /// Global engine configuration.

@@ -76,6 +76,14 @@ pub enum Failure {
         /// The names the certificate presents (`DNS:…`, `IP:…`, `email:…`), in order.
         presented: Vec<String>,
     },
+    /// The gateway refused our EAP user name or password (EAP-Failure, or an EAP method's own
+    /// failure message such as MS-CHAPv2's `E=691`).
+    EapRefused {
+        /// The EAP method (`eap-mschapv2`, ...).
+        method: &'static str,
+        /// What the gateway said, when it said anything (sanitized, printable ASCII).
+        detail: String,
+    },
     /// A certificate of the peer's chain is listed as revoked by a configured CRL
     /// ([`Revocation`](super::Revocation)); we send AUTHENTICATION_FAILED.
     CertificateRevoked {
@@ -159,6 +167,13 @@ pub enum Failure {
         /// The addresses the gateway assigned to the new IKE SA.
         offered: Vec<std::net::IpAddr>,
     },
+    /// Our address towards the peer changed and the IKE SA cannot move there, because MOBIKE
+    /// (RFC 4555) is not in use: the IKE SA is deleted, a new one is needed.
+    PathChanged {
+        /// Whether we offered MOBIKE (false: it is turned off here; true: the peer does not
+        /// support it).
+        offered: bool,
+    },
     /// A NAT was detected on the path while UDP encapsulation is turned off.
     NatWithoutEncapsulation {
         /// True when we are the one behind the NAT (false: the peer is).
@@ -191,7 +206,8 @@ impl Failure {
             Failure::NoProposalChosen { .. } => Some(notify::NO_PROPOSAL_CHOSEN),
             Failure::AuthenticationFailed { .. }
             | Failure::CertificateNameMismatch { .. }
-            | Failure::CertificateRevoked { .. } => Some(notify::AUTHENTICATION_FAILED),
+            | Failure::CertificateRevoked { .. }
+            | Failure::EapRefused { .. } => Some(notify::AUTHENTICATION_FAILED),
             Failure::TsUnacceptable => Some(notify::TS_UNACCEPTABLE),
             Failure::InternalAddressFailure => Some(notify::INTERNAL_ADDRESS_FAILURE),
             Failure::FailedCpRequired => Some(notify::FAILED_CP_REQUIRED),
@@ -206,6 +222,7 @@ impl Failure {
             | Failure::ReauthFailed { .. }
             | Failure::VirtualAddressChanged { .. }
             | Failure::NatWithoutEncapsulation { .. }
+            | Failure::PathChanged { .. }
             | Failure::Kernel(_)
             | Failure::QuickModeUnanswered { .. }
             | Failure::IpsecLifetimeExpired
@@ -256,6 +273,13 @@ impl fmt::Display for Failure {
                     write!(f, "no DNS name or IP address")?;
                 } else {
                     write!(f, "{}", presented.join(", "))?;
+                }
+                write!(f, ")")
+            }
+            Failure::EapRefused { method, detail } => {
+                write!(f, "the gateway refused the user name or password ({method}")?;
+                if !detail.is_empty() {
+                    write!(f, ": {detail}")?;
                 }
                 write!(f, ")")
             }
@@ -347,6 +371,15 @@ impl fmt::Display for Failure {
                     list(held)
                 )
             }
+            Failure::PathChanged { offered } => write!(
+                f,
+                "our address changed and the IKE SA cannot move: {}",
+                if *offered {
+                    "the peer does not support MOBIKE"
+                } else {
+                    "MOBIKE is turned off"
+                }
+            ),
             Failure::NatWithoutEncapsulation { local_behind } => write!(
                 f,
                 "a NAT was detected ({} behind it) but UDP encapsulation is turned off",

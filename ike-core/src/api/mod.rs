@@ -16,15 +16,15 @@ mod time;
 
 pub use config::{
     load_pem_certs, load_pem_crls, AddressPool, ChildConfig, ConfigError, ConnectionConfig,
-    EngineConfig, Fragmentation, LocalAuth, Mode, RemoteAuth, RequestConfig, ResponderConfig,
-    Revocation, ServeConfig,
+    EapCredentials, EapMethod, EapServer, EngineConfig, Fragmentation, LocalAuth, Mode, RemoteAuth,
+    RequestConfig, ResponderConfig, Revocation, ServeConfig,
 };
 pub(crate) use error::IkeError;
 pub use failure::{AuthBy, Failure, LocalFault, Phase};
 pub use identity::{Identity, IdentityParseError, PeerName};
 pub use output::{
     AssignedAddress, Direction, DownReason, EspCipher, Event, IkeSaHandle, KernelEvent, KernelOp,
-    KernelRequest, Lifetime, NatInfo, ReceivedConfig, Transmit, UdpEncap,
+    KernelRequest, Lifetime, NatInfo, PathUpdate, ReceivedConfig, Transmit, UdpEncap,
 };
 pub use retransmit::RetransmitConfig;
 pub use secret::SecretBytes;

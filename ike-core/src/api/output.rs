@@ -164,6 +164,38 @@ pub enum KernelOp {
         /// Tunnel or transport.
         mode: Mode,
     },
+    /// Move a Child SA's inbound and outbound SA and its policies to new outer addresses and
+    /// UDP encapsulation, keeping SPIs, keys and sequence numbers (MOBIKE, RFC 4555; a NAT
+    /// mapping change, RFC 7296 §2.23). On Linux: XFRM_MSG_MIGRATE, per policy direction.
+    /// Encapsulation is only ever added or changed, never removed (an IKE SA that once used
+    /// UDP encapsulation keeps it).
+    MigrateSa {
+        /// Request id (for [`KernelEvent::OpFailed`]).
+        request: KernelRequest,
+        /// Reqid of the SAs and policies.
+        reqid: u32,
+        /// Inbound ESP SPI.
+        spi_in: u32,
+        /// Outbound ESP SPI.
+        spi_out: u32,
+        /// Tunnel or transport.
+        mode: Mode,
+        /// Our traffic selectors (the policies' local side).
+        local_ts: Vec<TrafficSelector>,
+        /// The peer's traffic selectors.
+        remote_ts: Vec<TrafficSelector>,
+        /// Our outer address before the move.
+        old_local: IpAddr,
+        /// The peer's outer address before the move.
+        old_remote: IpAddr,
+        /// Our outer address after the move.
+        new_local: IpAddr,
+        /// The peer's outer address after the move.
+        new_remote: IpAddr,
+        /// The outbound SA's UDP encapsulation after the move (the inbound SA's is the
+        /// reverse: source and destination ports swapped).
+        encap: Option<UdpEncap>,
+    },
     /// Delete an IPsec policy.
     DeletePolicy {
         /// Request id.
@@ -338,6 +370,22 @@ pub enum Event {
         /// The new IKE SA's proposal, human-readable.
         proposal: String,
     },
+    /// The IKE SA and its Child SAs moved to new addresses or ports (MOBIKE's
+    /// UPDATE_SA_ADDRESSES, RFC 4555, either side; or the peer's NAT mapping changed): the
+    /// kernel SAs were moved ([`KernelOp::MigrateSa`]) without a new IKE SA; SPIs, virtual
+    /// addresses and configuration stay.
+    IkeSaMoved {
+        /// The SA.
+        sa: IkeSaHandle,
+        /// Our endpoint now.
+        local: SocketAddr,
+        /// The peer's endpoint now.
+        remote: SocketAddr,
+        /// NAT detection on the new path.
+        nat: NatInfo,
+        /// UDP encapsulation of ESP in use.
+        encap: bool,
+    },
     /// A Child SA was removed.
     ChildSaDown {
         /// The IKE SA.
@@ -399,6 +447,7 @@ impl Event {
             | Event::ConfigReceived { sa, .. }
             | Event::IkeSaRekeyed { sa, .. }
             | Event::IkeSaReauthenticated { sa, .. }
+            | Event::IkeSaMoved { sa, .. }
             | Event::ChildSaDown { sa, .. }
             | Event::IkeSaDown { sa, .. }
             | Event::Failed { sa, .. }
@@ -406,4 +455,22 @@ impl Event {
             | Event::RevocationUnchecked { sa, .. } => *sa,
         }
     }
+}
+
+/// What [`Engine::update_path`](crate::engine::Engine::update_path) did with a new local
+/// address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathUpdate {
+    /// MOBIKE is in use: UPDATE_SA_ADDRESSES is (or will be, after the request in flight) on
+    /// its way; [`Event::IkeSaMoved`] follows once the peer answered, [`Event::Failed`] if it
+    /// does not.
+    Updating,
+    /// The IKE SA already uses that address: nothing to do.
+    Unchanged,
+    /// MOBIKE was not negotiated (we did not offer it, or the peer did not support it): the
+    /// IKE SA cannot move. It failed with [`Failure::PathChanged`] and is being deleted
+    /// (a Delete from the new address); a new IKE SA is needed.
+    NotSupported,
+    /// No established IKE SA with that handle.
+    NotEstablished,
 }

@@ -101,6 +101,9 @@ pub enum CryptoError {
     /// PEM input could not be decoded.
     #[error("invalid PEM: {0}")]
     InvalidPem(&'static str),
+    /// An input of an authentication method is unusable (an EAP password that is not UTF-8).
+    #[error("invalid input: {0}")]
+    InvalidInput(&'static str),
     /// An internal failure of the crypto library.
     #[error("internal crypto library failure")]
     Internal,

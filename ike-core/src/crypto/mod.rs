@@ -9,6 +9,8 @@
 //!   AES-CBC + HMAC), [`SkLayout`] for lengths.
 //! - [`prf`]: prf and prf+; [`keys`]: SKEYSEED, SK_*, rekey, Child SA KEYMAT.
 //! - [`auth`]: signed octets, PSK AUTH, RFC 7427/4754 signature AUTH.
+//! - [`eap_md5`]: the EAP-MD5-Challenge response (RFC 3748 §5.4).
+//! - [`mschapv2`]: MS-CHAPv2 responses and its EAP master session key (RFC 2759, RFC 3079).
 //! - [`signature`]: [`SigningKey`], [`SignatureScheme`]; [`asn1_alg_id`]: RFC 7427
 //!   AlgorithmIdentifiers and SPKI/PKCS#8 key types; [`pem`]: PEM to DER.
 //!
@@ -21,10 +23,12 @@ pub mod auth;
 mod aws_lc;
 mod der;
 pub mod dh;
+pub mod eap_md5;
 mod error;
 pub mod keys;
 pub mod mlkem;
 mod modp;
+pub mod mschapv2;
 pub mod pem;
 pub mod prf;
 pub mod provider;

@@ -45,6 +45,15 @@
 //!   single octet 0xFF from port 4500 to the peer after `nat_keepalive` (responders: 20 s)
 //!   without any datagram sent to the peer; any IKE datagram restarts that clock.
 //!   [`Engine::poll_timeout`] includes it.
+//! - MOBIKE (RFC 4555, [`ConnectionConfig::mobike`], [`ResponderConfig::mobike`]):
+//!   MOBIKE_SUPPORTED in IKE_AUTH. When our address changes, [`Engine::update_path`] sends
+//!   UPDATE_SA_ADDRESSES (from port 4500, with fresh NAT detection and a COOKIE2); the answer
+//!   moves the Child SAs ([`KernelOp::MigrateSa`]) and [`Event::IkeSaMoved`] reports it. A
+//!   responder does the same when the update arrives. Without MOBIKE it returns
+//!   [`PathUpdate::NotSupported`], fails the IKE SA with [`Failure::PathChanged`] and deletes
+//!   it. A peer behind a NAT whose mapping
+//!   changes (an authenticated message from a new address or port) is followed, its Child
+//!   SAs' encapsulation moved the same way (RFC 7296 §2.23).
 //! - `no_encap = true`: NAT detection payloads are still sent; a NAT found in IKE_SA_INIT
 //!   ends the attempt with [`Failure::NatWithoutEncapsulation`] before anything else is sent
 //!   or installed. With `force_encap` as well, [`Engine::initiate`] refuses the
@@ -105,12 +114,12 @@ use std::sync::Arc;
 
 pub use crate::api::{
     load_pem_certs, load_pem_crls, AddressPool, ChildConfig, ConfigError, ConnectionConfig,
-    EngineConfig, Fragmentation, LocalAuth, Mode, RemoteAuth, RequestConfig, ResponderConfig,
-    Revocation, ServeConfig,
+    EapCredentials, EapMethod, EapServer, EngineConfig, Fragmentation, LocalAuth, Mode, RemoteAuth,
+    RequestConfig, ResponderConfig, Revocation, ServeConfig,
 };
 pub use crate::api::{
     AssignedAddress, Direction, DownReason, EspCipher, Event, IkeSaHandle, KernelEvent, KernelOp,
-    KernelRequest, Lifetime, NatInfo, ReceivedConfig, Transmit, UdpEncap,
+    KernelRequest, Lifetime, NatInfo, PathUpdate, ReceivedConfig, Transmit, UdpEncap,
 };
 pub use crate::api::{AuthBy, Failure, LocalFault, Phase};
 pub use crate::api::{Identity, IdentityParseError, PeerName};
@@ -223,6 +232,23 @@ impl Engine {
                 .initiate(&mut ctx, handle, conn)
                 .map(|()| handle)
                 .map_err(ConfigError::Invalid);
+        }
+        if let LocalAuth::Eap(creds) = &conn.local_auth {
+            // The gateway must prove itself with its certificate before we answer EAP.
+            if !matches!(conn.remote_auth, RemoteAuth::Certificate { .. }) {
+                return Err(ConfigError::Invalid(
+                    "EAP needs the peer to authenticate with a certificate".into(),
+                ));
+            }
+            if creds.user.is_empty() {
+                return Err(ConfigError::Invalid("EAP needs a user name".into()));
+            }
+        }
+        if matches!(conn.remote_auth, RemoteAuth::Eap(_)) {
+            return Err(ConfigError::Invalid(
+                "EAP authenticates initiators; a connection we start cannot ask it of the peer"
+                    .into(),
+            ));
         }
         if let LocalAuth::Certificate { chain, key } = &conn.local_auth {
             exchange::cert::load_key(chain, key.expose())
@@ -527,6 +553,47 @@ impl Engine {
             exchange::create_child::rekey_ike_now(sa);
             exchange::dispatch::start_queued(sa, ctx);
         });
+    }
+
+    /// Our address on the path to the peer of IKE SA `handle` changed to `local` (the driver
+    /// watches addresses and routes). With MOBIKE negotiated (RFC 4555; we offer it with
+    /// [`ConnectionConfig::mobike`]), the IKE SA and its Child SAs move there without a new
+    /// IKE SA: UPDATE_SA_ADDRESSES from port 4500 with fresh NAT detection and a COOKIE2, then
+    /// [`KernelOp::MigrateSa`] for each Child SA and [`Event::IkeSaMoved`]. Without MOBIKE the
+    /// IKE SA cannot move ([`PathUpdate::NotSupported`]): it fails with
+    /// [`Failure::PathChanged`] and is deleted, and the caller starts a new one.
+    pub fn update_path(
+        &mut self,
+        now: Time,
+        handle: IkeSaHandle,
+        local: std::net::IpAddr,
+    ) -> PathUpdate {
+        let mut outcome = PathUpdate::NotEstablished;
+        self.with_sa(now, handle, |sa, ctx| {
+            outcome = exchange::mobike::update_path(sa, ctx, local);
+        });
+        outcome
+    }
+
+    /// The established IKE SAs this engine initiated (not a rekey's shell, not a
+    /// reauthentication's new IKE SA before it takes over): those [`Engine::update_path`]
+    /// moves.
+    pub fn initiated_established(&self) -> Vec<IkeSaHandle> {
+        self.sas
+            .iter()
+            .filter(|(_, sa)| {
+                sa.initiator
+                    && sa.state == IkeState::Established
+                    && !sa.shell
+                    && sa.reauth_of.is_none()
+            })
+            .map(|(h, _)| *h)
+            .collect()
+    }
+
+    /// Whether MOBIKE (RFC 4555) was negotiated on IKE SA `handle`.
+    pub fn mobike_active(&self, handle: IkeSaHandle) -> bool {
+        self.sas.get(&handle).is_some_and(|sa| sa.mobike)
     }
 
     /// Closes every IKE SA.

@@ -50,6 +50,7 @@ fn responder() -> ResponderConfig {
         dpd_delay: None,
         retransmit: RetransmitConfig::default(),
         auth_lifetime: None,
+        mobike: false,
     }
 }
 

@@ -916,6 +916,8 @@ fn bare_shell(sa: &IkeSa, ctx: &Ctx<'_>, initiator: bool) -> IkeSa {
     shell.up_reported = true;
     shell.nat = sa.nat;
     shell.encap = sa.encap;
+    shell.floated = sa.floated;
+    shell.mobike = sa.mobike;
     shell.peer_frag = sa.peer_frag;
     shell.remote_id = sa.remote_id.clone();
     shell.expire = Some(ctx.now() + Duration::from_secs(60));

@@ -13,7 +13,8 @@ use crate::sa::{IkeSa, IkeState, ReqKind};
 use crate::wire::{Message, Payload};
 
 use super::{
-    create_child, followup_ke, ike_auth, ike_sa_init, informational, intermediate, liveness, reauth,
+    create_child, followup_ke, ike_auth, ike_sa_init, informational, intermediate, liveness,
+    mobike, reauth,
 };
 
 /// Fails the SA: Failed event (fatal: the IKE SA goes), kernel state removed, IkeSaDown; kept
@@ -146,6 +147,10 @@ fn on_response(
     };
     sa.pending = None;
     sa.last_rx = ctx.now();
+    // A gateway behind a NAT whose mapping changed (RFC 7296 §2.23).
+    if !matches!(kind, ReqKind::IkeAuth) {
+        mobike::follow_peer(sa, ctx, remote, false);
+    }
     match kind {
         ReqKind::Intermediate => {
             if let Err(f) = intermediate::on_response(sa, ctx, &msg.header, &payloads) {
@@ -185,6 +190,9 @@ fn on_response(
         ReqKind::DeleteChild { spis_in } => {
             create_child::on_delete_response(sa, ctx, &spis_in);
         }
+        ReqKind::UpdateAddresses { cookie2 } => {
+            mobike::on_response(sa, ctx, &cookie2, &payloads);
+        }
         ReqKind::Dpd | ReqKind::DeleteGoneChild { .. } | ReqKind::IkeSaInit => {}
     }
 }
@@ -218,16 +226,20 @@ fn on_request(
         Ok(Opened::Incomplete) | Err(_) => return,
     };
     sa.last_rx = ctx.now();
-    // Follow the peer's address (NAT mapping changes, floating to 4500).
+    // Follow the peer's address (NAT mapping changes, floating to 4500). Under MOBIKE, a
+    // float to 4500 is not a NAT: the update's NAT detection decides encapsulation.
     if local.port() == NATT_PORT && !sa.encap {
-        sa.encap = true;
+        if sa.mobike {
+            sa.floated = true;
+        } else {
+            sa.encap = true;
+        }
     }
-    if sa.remote != remote {
-        sa.remote = remote;
-    }
-    if sa.local.port() != local.port() {
+    if sa.local.port() != local.port() || mobike::is_update(sa, &payloads) {
         sa.local = local;
     }
+    let update = mobike::is_update(sa, &payloads);
+    mobike::follow_peer(sa, ctx, remote, update);
     sa.peer_next = sa.peer_next.wrapping_add(1);
     match (msg.header.exchange_type, sa.state) {
         (exchange::IKE_INTERMEDIATE, IkeState::AuthPending) if !sa.initiator => {

@@ -13,7 +13,7 @@ use crate::wire::{AuthPayload, IdPayload, NotifyPayload, Payload, TsPayload};
 use super::msg::{find_notify, first_notify_error, narrow_both, narrow_ts, sa_payload, ts_within};
 use super::{cert, cp, nego};
 
-fn id_payload(id: &Identity) -> IdPayload {
+pub(crate) fn id_payload(id: &Identity) -> IdPayload {
     IdPayload {
         id_type: id.id_type(),
         data: id.data(),
@@ -22,7 +22,11 @@ fn id_payload(id: &Identity) -> IdPayload {
 
 /// InitiatorSignedOctets / ResponderSignedOctets for `initiator_side` (whose ID is `id`):
 /// its first message | the other side's nonce | prf(SK_p, ID').
-fn signed_octets(sa: &IkeSa, initiator_side: bool, id: &IdPayload) -> Result<Vec<u8>, IkeError> {
+pub(crate) fn signed_octets(
+    sa: &IkeSa,
+    initiator_side: bool,
+    id: &IdPayload,
+) -> Result<Vec<u8>, IkeError> {
     let keys = sa.keys.as_ref().ok_or_else(|| IkeError::state("no keys"))?;
     let (msg, nonce) = if initiator_side {
         (&sa.init.init_req, &sa.init.nr)
@@ -73,6 +77,8 @@ fn our_auth(sa: &IkeSa, ctx: &Ctx<'_>, id: &IdPayload) -> Result<AuthPayload, Ik
                 &octets,
             )
         }
+        // Only the AUTH after EAP (exchange/eap.rs) proves who we are.
+        LocalAuth::Eap(_) => Err(IkeError::state("no AUTH before EAP")),
     }
 }
 
@@ -80,11 +86,11 @@ fn our_auth(sa: &IkeSa, ctx: &Ctx<'_>, id: &IdPayload) -> Result<AuthPayload, Ik
 fn our_certs(sa: &IkeSa) -> Vec<Payload> {
     match &sa.profile.local_auth {
         LocalAuth::Certificate { chain, .. } => cert::cert_payloads(chain),
-        LocalAuth::Psk(_) => Vec::new(),
+        LocalAuth::Psk(_) | LocalAuth::Eap(_) => Vec::new(),
     }
 }
 
-fn verify_peer(
+pub(crate) fn verify_peer(
     sa: &IkeSa,
     ctx: &Ctx<'_>,
     id: &IdPayload,
@@ -151,6 +157,11 @@ fn verify_peer(
                 &octets,
             )
         }
+        // A responder's EAP users authenticate through exchange/eap.rs, never with an AUTH
+        // of their own; an initiator cannot ask EAP of its responder.
+        RemoteAuth::Eap(_) => Err(failed(
+            "an AUTH payload came where EAP authentication is required".into(),
+        )),
     }
 }
 
@@ -186,7 +197,13 @@ pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>) -> Result<(), IkeError> {
 pub(crate) fn send_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32) -> Result<(), IkeError> {
     sa.init.auth_mid = sa.next_msg_id;
     let id = id_payload(&sa.profile.local_id);
-    let auth = our_auth(sa, ctx, &id)?;
+    // With EAP the first IKE_AUTH request has no AUTH (RFC 7296 §2.16).
+    let eap = matches!(sa.profile.local_auth, LocalAuth::Eap(_));
+    let auth = if eap {
+        None
+    } else {
+        Some(our_auth(sa, ctx, &id)?)
+    };
     let mut p = vec![Payload::IdI(id)];
     p.extend(our_certs(sa));
     if let RemoteAuth::Certificate { trust_anchors, .. } = &sa.profile.remote_auth {
@@ -195,7 +212,8 @@ pub(crate) fn send_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, spi: u32) -> Resul
     if let Some(r) = &sa.profile.remote_id {
         p.push(Payload::IdR(id_payload(r)));
     }
-    p.push(Payload::Auth(auth));
+    p.extend(auth.map(Payload::Auth));
+    super::mobike::offer(sa, &mut p);
     if sa.profile.request.any() {
         p.push(Payload::Cp(cp::request(&sa.profile.request)));
     }
@@ -227,10 +245,12 @@ fn ts_of(p: &[Payload], initiator: bool) -> Option<&TsPayload> {
     })
 }
 
-fn report_up(sa: &mut IkeSa, ctx: &mut Ctx<'_>) {
+pub(crate) fn report_up(sa: &mut IkeSa, ctx: &mut Ctx<'_>) {
     sa.state = IkeState::Established;
     sa.expire = None;
     sa.up_reported = true;
+    // The EAP key (MSK) is not needed once both AUTH payloads are through.
+    sa.eap = None;
     super::create_child::schedule_ike_lifetime(sa, ctx);
     ctx.event(Event::IkeSaUp {
         sa: sa.handle,
@@ -254,6 +274,24 @@ fn report_up(sa: &mut IkeSa, ctx: &mut Ctx<'_>) {
 
 /// Initiator: the IKE_AUTH response.
 pub(crate) fn on_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, p: &[Payload]) -> Result<(), Failure> {
+    if matches!(sa.profile.local_auth, LocalAuth::Eap(_)) {
+        return match super::eap::client_response(sa, ctx, p)? {
+            super::eap::Step::Pending => Ok(()),
+            super::eap::Step::Authenticated => finish_initiator(sa, ctx, p),
+        };
+    }
+    let (_, peer) = check_responder(sa, ctx, p)?;
+    sa.remote_id = peer;
+    finish_initiator(sa, ctx, p)
+}
+
+/// Initiator: the responder's IDr and AUTH (its identity as configured, its proof verified);
+/// returns the IDr and the identity in it.
+pub(crate) fn check_responder(
+    sa: &IkeSa,
+    ctx: &mut Ctx<'_>,
+    p: &[Payload],
+) -> Result<(IdPayload, Option<Identity>), Failure> {
     if find_notify(p, notify::AUTHENTICATION_FAILED).is_some() {
         return Err(Failure::AuthenticationFailed {
             by: AuthBy::Peer,
@@ -293,7 +331,14 @@ pub(crate) fn on_response(sa: &mut IkeSa, ctx: &mut Ctx<'_>, p: &[Payload]) -> R
     }
     let unchecked = verify_peer(sa, ctx, idr, auth, p)?;
     report_unchecked(sa, ctx, unchecked);
-    sa.remote_id = peer;
+    Ok((idr.clone(), peer))
+}
+
+/// Initiator: the IKE SA is authenticated; the rest of the last IKE_AUTH response (the
+/// configuration payload and the first Child SA).
+fn finish_initiator(sa: &mut IkeSa, ctx: &mut Ctx<'_>, p: &[Payload]) -> Result<(), Failure> {
+    // MOBIKE_SUPPORTED comes in the response that completes IKE_AUTH (after EAP too).
+    super::mobike::on_auth_response(sa, p);
     report_up(sa, ctx);
     super::reauth::on_auth_lifetime(sa, ctx, p);
     // The first Child SA.
@@ -432,6 +477,9 @@ pub(crate) fn on_request(
     msg_id: u32,
     p: &[Payload],
 ) -> Result<(), Failure> {
+    if sa.eap.is_some() {
+        return super::eap::server_request(sa, ctx, msg_id, p);
+    }
     let idi = p.iter().find_map(|x| match x {
         Payload::IdI(i) => Some(i),
         _ => None,
@@ -440,8 +488,8 @@ pub(crate) fn on_request(
         Payload::Auth(a) => Some(a),
         _ => None,
     });
-    let (Some(idi), Some(auth)) = (idi, auth) else {
-        return Err(Failure::ProtocolError("IKE_AUTH without IDi/AUTH".into()));
+    let Some(idi) = idi else {
+        return Err(Failure::ProtocolError("IKE_AUTH without IDi".into()));
     };
     sa.init.auth_mid = msg_id;
     let peer = Identity::from_wire(idi.id_type, &idi.data);
@@ -483,6 +531,19 @@ pub(crate) fn on_request(
     }
     profile.ike_proposals.clone_from(&sa.profile.ike_proposals);
     sa.profile = std::sync::Arc::new(profile);
+    super::mobike::on_auth_request(sa, p);
+    let Some(auth) = auth else {
+        // No AUTH: the initiator asks for EAP (RFC 7296 §2.16), if we ask it of them.
+        if matches!(sa.profile.remote_auth, RemoteAuth::Eap(_)) {
+            sa.remote_id = peer;
+            return super::eap::server_start(sa, ctx, msg_id, p);
+        }
+        return Err(fail_auth(
+            sa,
+            ctx,
+            Failure::ProtocolError("IKE_AUTH without AUTH".into()),
+        ));
+    };
     match verify_peer(sa, ctx, idi, auth, p) {
         Ok(unchecked) => report_unchecked(sa, ctx, unchecked),
         // Our own fault (no wall clock, a crypto failure): not the peer's authentication
@@ -491,6 +552,17 @@ pub(crate) fn on_request(
         Err(f) => return Err(fail_auth(sa, ctx, f)),
     }
     sa.remote_id = peer;
+    accept_child(sa, ctx, msg_id, p)
+}
+
+/// Responder: the initiator is authenticated; negotiate the first Child SA and the
+/// configuration payload of its IKE_AUTH request `p`, then answer (once the SPI is there).
+pub(crate) fn accept_child(
+    sa: &mut IkeSa,
+    ctx: &mut Ctx<'_>,
+    msg_id: u32,
+    p: &[Payload],
+) -> Result<(), Failure> {
     // Child SA negotiation.
     let mut child_err: Option<(u16, Option<Vec<String>>)> = None;
     let mut accepted = None;
@@ -597,7 +669,11 @@ pub(crate) fn on_request(
     Ok(())
 }
 
-fn our_response_head(sa: &IkeSa, ctx: &Ctx<'_>) -> Result<Vec<Payload>, Failure> {
+pub(crate) fn our_response_head(sa: &IkeSa, ctx: &Ctx<'_>) -> Result<Vec<Payload>, Failure> {
+    // After EAP, the last answer carries only the AUTH made with the EAP key.
+    if let Some(auth) = super::eap::server_final_auth(sa)? {
+        return Ok(vec![Payload::Auth(auth)]);
+    }
     let id = id_payload(&sa.profile.local_id);
     let auth = our_auth(sa, ctx, &id)?;
     let mut out = vec![Payload::IdR(id)];
@@ -610,6 +686,12 @@ fn our_response_head(sa: &IkeSa, ctx: &Ctx<'_>) -> Result<Vec<Payload>, Failure>
 fn response_head_with_lifetime(sa: &mut IkeSa, ctx: &Ctx<'_>) -> Result<Vec<Payload>, Failure> {
     let mut out = our_response_head(sa, ctx)?;
     out.extend(super::reauth::responder_notify(sa, ctx));
+    if sa.mobike {
+        out.push(Payload::Notify(NotifyPayload::new(
+            notify::MOBIKE_SUPPORTED,
+            Vec::new(),
+        )));
+    }
     Ok(out)
 }
 

@@ -82,9 +82,12 @@ pub(crate) fn new_sa(
         reauth_start: false,
         reauth_of: None,
         assigned: Vec::new(),
+        eap: None,
         last_plain: None,
         followup_out: None,
         followup_in: None,
+        mobike: false,
+        floated: false,
     }
 }
 
@@ -584,7 +587,7 @@ pub(crate) fn respond(
         .iter()
         .filter_map(|r| match &r.remote_auth {
             crate::api::RemoteAuth::Certificate { trust_anchors, .. } => Some(trust_anchors),
-            crate::api::RemoteAuth::Psk(_) => None,
+            crate::api::RemoteAuth::Psk(_) | crate::api::RemoteAuth::Eap(_) => None,
         })
         .flatten()
         .cloned()

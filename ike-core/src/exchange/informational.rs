@@ -57,6 +57,7 @@ pub(crate) fn start(sa: &mut IkeSa, ctx: &mut Ctx<'_>, kind: ReqKind) -> bool {
                 }
             };
         }
+        ReqKind::UpdateAddresses { .. } => return super::mobike::start(sa, ctx),
         ReqKind::IkeSaInit | ReqKind::Intermediate | ReqKind::IkeAuth | ReqKind::FollowupKe => {
             return false
         }
@@ -137,7 +138,9 @@ pub(crate) fn on_request(sa: &mut IkeSa, ctx: &mut Ctx<'_>, msg_id: u32, p: &[Pa
     }
     // The gateway may set (or move) the authentication lifetime at any time (RFC 4478).
     super::reauth::on_auth_lifetime(sa, ctx, p);
-    let mut reply = Vec::new();
+    let Some(mut reply) = super::mobike::on_request(sa, ctx, p) else {
+        return;
+    };
     let mut delete_ike = false;
     for d in p.iter().filter_map(|x| match x {
         Payload::Delete(d) => Some(d),

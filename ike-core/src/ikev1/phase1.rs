@@ -66,7 +66,13 @@ pub fn check_config(conn: &ConnectionConfig) -> Result<(), String> {
     if !matches!(conn.local_auth, LocalAuth::Psk(_))
         || !matches!(conn.remote_auth, RemoteAuth::Psk(_))
     {
-        return Err("certificate authentication with IKEv1 is not supported yet".into());
+        return Err(
+            "IKEv1 works with pre-shared keys only so far; certificates and EAP are not supported yet"
+                .into(),
+        );
+    }
+    if conn.mobike {
+        return Err("MOBIKE exists in IKEv2 only".into());
     }
     if conn.request_config.any() {
         return Err("Mode Config (a virtual address) with IKEv1 is not supported yet".into());

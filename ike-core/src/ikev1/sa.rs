@@ -304,7 +304,7 @@ impl V1Sa {
     pub fn secret_psk(&self) -> Option<Secret> {
         match &self.conn.local_auth {
             crate::api::LocalAuth::Psk(p) => Some(Secret::from_slice(p.expose())),
-            crate::api::LocalAuth::Certificate { .. } => None,
+            _ => None,
         }
     }
 }

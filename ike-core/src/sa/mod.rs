@@ -1,9 +1,11 @@
 //! IKE SA and Child SA state.
 
 pub(crate) mod child_sa;
+pub(crate) mod eap;
 pub(crate) mod followup;
 pub(crate) mod keys;
 pub(crate) mod liveness;
+pub(crate) mod mobike;
 pub(crate) mod profile;
 pub(crate) mod reauth;
 pub(crate) mod transport;
@@ -64,6 +66,10 @@ pub(crate) enum ReqKind {
     /// inbound SPIs).
     DeleteGoneChild {
         spis_in: Vec<u32>,
+    },
+    /// INFORMATIONAL with UPDATE_SA_ADDRESSES (RFC 4555 §3.5) and this COOKIE2.
+    UpdateAddresses {
+        cookie2: Vec<u8>,
     },
 }
 
@@ -252,6 +258,8 @@ pub(crate) struct IkeSa {
     pub reauth_of: Option<reauth::ReauthLink>,
     /// The virtual addresses the gateway assigned to this IKE SA (initiator).
     pub assigned: Vec<std::net::IpAddr>,
+    /// EAP inside IKE_AUTH (RFC 7296 §2.16), while it runs and until the final AUTH.
+    pub eap: Option<Box<eap::EapState>>,
     /// Our CREATE_CHILD_SA's additional key exchanges under way (RFC 9370).
     pub followup_out: Option<Box<followup::FollowupOut>>,
     /// The peer's CREATE_CHILD_SA waiting for its IKE_FOLLOWUP_KE requests.
@@ -259,6 +267,11 @@ pub(crate) struct IkeSa {
     /// The first inner payload type and the plaintext of the last IKE_INTERMEDIATE message
     /// opened (for RFC 9242 IntAuth).
     pub last_plain: Option<(u8, Vec<u8>)>,
+    /// Both ends support MOBIKE (RFC 4555), negotiated in IKE_AUTH.
+    pub mobike: bool,
+    /// IKE runs on port 4500 without UDP encapsulation of ESP (a MOBIKE update floats IKE to
+    /// port 4500 before any NAT is known, RFC 4555 §3.5); `encap` implies port 4500 too.
+    pub floated: bool,
 }
 
 impl IkeSa {

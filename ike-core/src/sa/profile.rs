@@ -46,6 +46,8 @@ pub(crate) struct Profile {
     pub narrowing: bool,
     /// Responder: the AUTH_LIFETIME (RFC 4478) sent to initiators.
     pub auth_lifetime: Option<Duration>,
+    /// MOBIKE (RFC 4555) offered (initiator) or accepted (responder).
+    pub mobike: bool,
 }
 
 /// The responder's NAT-keepalive interval (our own connections configure theirs).
@@ -104,6 +106,7 @@ impl Profile {
             retransmit: c.retransmit,
             narrowing: c.narrowing,
             auth_lifetime: None,
+            mobike: c.mobike,
         }
     }
 
@@ -141,6 +144,7 @@ impl Profile {
             retransmit: c.retransmit,
             narrowing: true,
             auth_lifetime: c.auth_lifetime,
+            mobike: c.mobike,
         }
     }
 }

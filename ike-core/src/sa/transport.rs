@@ -71,7 +71,7 @@ impl IkeSa {
             Fragmentation::Yes => self.peer_frag,
             Fragmentation::Force => true,
         } && exchange_type != exchange::IKE_SA_INIT;
-        let marker = if self.encap { 4 } else { 0 };
+        let marker = if self.local_port() == NATT_PORT { 4 } else { 0 };
         let whole = Header::LEN + 4 + inner.len() + overhead + marker;
         if !frag_allowed || whole <= size {
             let dg = keys.seal(ctx, self.initiator, &header, first, None, &inner)?;
@@ -141,7 +141,7 @@ impl IkeSa {
 
     /// Local port in use (500, or 4500 once floated).
     pub fn local_port(&self) -> u16 {
-        if self.encap {
+        if self.encap || self.floated {
             NATT_PORT
         } else {
             self.local.port()

@@ -53,6 +53,7 @@ pub fn responder_cfg(key: &str) -> ResponderConfig {
         dpd_delay: None,
         retransmit: RetransmitConfig::default(),
         auth_lifetime: None,
+        mobike: true,
     }
 }
 

@@ -76,6 +76,13 @@ impl Nat {
         self.map.insert(port, port);
         self.rev.insert(port, port);
     }
+    /// The NAT forgets its mappings (a reboot, a conntrack flush): the next datagrams get new
+    /// public ports, and answers to the old ones are dropped.
+    pub fn rebind(&mut self) {
+        self.map.clear();
+        self.rev.clear();
+        self.next_port += 1000;
+    }
     fn out(&mut self, src: SocketAddr) -> SocketAddr {
         let p = *self.map.entry(src.port()).or_insert_with(|| {
             let p = self.next_port;

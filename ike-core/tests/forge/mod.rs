@@ -60,6 +60,7 @@ pub fn responder() -> ResponderConfig {
         dpd_delay: None,
         retransmit: ike_core::engine::RetransmitConfig::default(),
         auth_lifetime: None,
+        mobike: false,
     }
 }
 
@@ -104,14 +105,25 @@ pub struct Pair {
 impl Pair {
     /// Two engines with deterministic randomness; the initiator has started.
     pub fn new(seed: u64) -> Pair {
+        Pair::with(seed, EngineConfig::default(), responder(), initiator())
+    }
+
+    /// As [`Pair::new`], with the initiator's engine configuration `icfg` (also given to the
+    /// responder's engine, with `resp` as its only responder) and connection `conn`.
+    pub fn with(
+        seed: u64,
+        icfg: EngineConfig,
+        resp: ResponderConfig,
+        conn: ConnectionConfig,
+    ) -> Pair {
         let rcfg = EngineConfig {
-            responders: vec![responder()],
-            ..EngineConfig::default()
+            responders: vec![resp],
+            ..icfg.clone()
         };
         let mk = |cfg, s: u64| Engine::new(cfg, Box::new(DeterministicRng::from_u64(s)));
         let mut p = Pair {
             eng: [
-                mk(EngineConfig::default(), seed.wrapping_mul(2)),
+                mk(icfg, seed.wrapping_mul(2)),
                 mk(rcfg, seed.wrapping_mul(2).wrapping_add(1)),
             ],
             now: Time::from_millis(1_000_000),
@@ -123,7 +135,7 @@ impl Pair {
             rng: DeterministicRng::from_u64(seed ^ 0x5eed),
         };
         let now = p.now;
-        p.eng[0].initiate(now, initiator()).unwrap();
+        p.eng[0].initiate(now, conn).unwrap();
         p.collect();
         p
     }

@@ -225,6 +225,10 @@ fn flags(d: &Details, key: &str) -> u64 {
 /// Works out the prompt from the arguments and the profile.
 pub fn prompt(args: &Args, d: &Details) -> Prompt {
     let authby = d.data.get("authby").map_or("secret", |s| s.trim());
+    let eap = d
+        .data
+        .get("leftauth")
+        .is_some_and(|s| s.trim().starts_with("eap-"));
     let named: Vec<&str> = args
         .hints
         .iter()
@@ -240,8 +244,14 @@ pub fn prompt(args: &Args, d: &Details) -> Prompt {
     let mut candidates: Vec<(&'static str, String)> = Vec::new();
     let psk_label = || tr("Pre-shared key").to_string();
     let key_label = || tr("Private key password").to_string();
+    let password_label = || match d.data.get("leftusername").map(|u| u.trim()) {
+        Some(user) if !user.is_empty() => trf("Password of user “{user}”", &[("user", &user)]),
+        _ => tr("Password").to_string(),
+    };
     if named.is_empty() {
-        if authby == "secret" {
+        if eap {
+            candidates.push(("password", password_label()));
+        } else if authby == "secret" {
             candidates.push(("pskvalue", psk_label()));
         } else if flags(d, "leftkey-password") & (FLAG_AGENT_OWNED | FLAG_NOT_SAVED) != 0
             || d.secrets.contains_key("leftkey-password")
@@ -253,6 +263,7 @@ pub fn prompt(args: &Args, d: &Details) -> Prompt {
             match n {
                 "pskvalue" => candidates.push(("pskvalue", psk_label())),
                 "leftkey-password" => candidates.push(("leftkey-password", key_label())),
+                "password" => candidates.push(("password", password_label())),
                 _ => {}
             }
         }
@@ -561,6 +572,35 @@ mod tests {
         )
         .unwrap();
         assert!(!out.contains("[leftkey-password]"), "{out}");
+    }
+
+    #[test]
+    fn eap_password_is_asked_with_the_user_name() {
+        let eap = "DATA_KEY=leftauth\nDATA_VAL=eap-mschapv2\nDATA_KEY=leftusername\nDATA_VAL=carol\nDONE\n";
+        let out = run(&args(&["--external-ui-mode"]), &mut eap.as_bytes()).unwrap();
+        assert!(
+            out.contains("[password]\nValue=\nLabel=Password of user “carol”\nIsSecret=true\nShouldAsk=true\n"),
+            "{out}"
+        );
+        assert!(!out.contains("[pskvalue]"), "{out}");
+        // A re-prompt names the password and carries the cause.
+        let out = run(
+            &args(&[
+                "--external-ui-mode",
+                "-r",
+                "-t",
+                "password",
+                "-t",
+                "x-vpn-message:The gateway refused the user name or password",
+            ]),
+            &mut eap.as_bytes(),
+        )
+        .unwrap();
+        assert!(
+            out.contains("Description=The gateway refused the user name or password"),
+            "{out}"
+        );
+        assert!(out.contains("[password]"), "{out}");
     }
 
     #[test]

@@ -234,6 +234,10 @@ async fn drive(
     let (ev_tx, mut ev_rx) = mpsc::unbounded_channel();
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut runner = launch::runner(engine, sockets, kernel, ev_tx);
+    // An initiator follows its address towards the gateway (MOBIKE, or a clean end without).
+    runner.path = conn
+        .as_ref()
+        .and_then(|c| nm_plugin::driver::path::PathFollow::open(c.remote));
     let initiator = conn.is_some();
     if let Some(conn) = conn {
         let now = runner.now();

@@ -208,6 +208,7 @@ pub fn runner(
         events,
         start: Instant::now(),
         keepalives: Default::default(),
+        path: None,
     }
 }
 

@@ -6,5 +6,6 @@ pub mod filetypes;
 pub mod hold;
 pub mod kernel;
 pub mod launch;
+pub mod path;
 pub mod profile;
 pub mod run;

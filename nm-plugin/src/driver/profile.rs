@@ -82,11 +82,9 @@ fn gateway_name(gateway: &str) -> Result<PeerName, String> {
     })
 }
 
-/// Our certificate chain and PKCS#8 key, and the trust anchors for the gateway.
-fn certificate_auth(
-    settings: &Settings,
-    files: &FileAccess,
-) -> Result<(LocalAuth, RemoteAuth), String> {
+/// How the gateway's certificate is checked: the trust anchors (`rightca` or the system
+/// store), the identity or name it must prove, and the CRLs (`rightcrl`).
+fn gateway_certificate(settings: &Settings, files: &FileAccess) -> Result<RemoteAuth, String> {
     let ca_path = settings
         .ca
         .as_deref()
@@ -106,24 +104,33 @@ fn certificate_auth(
         )
         .to_string());
     }
-    let remote = |files: &FileAccess| -> Result<RemoteAuth, String> {
-        Ok(RemoteAuth::Certificate {
-            trust_anchors: files.read_certs("rightca", ca_path)?,
-            require_id_match: settings.require_id_on_certificate,
-            peer_name: peer_name.clone(),
-            revocation: Revocation {
-                crls: match settings.crl.as_deref() {
-                    Some(p) => files.read_crls("rightcrl", p)?,
-                    None => Vec::new(),
-                },
-                strict: settings.crl_strict,
+    Ok(RemoteAuth::Certificate {
+        trust_anchors: files.read_certs("rightca", ca_path)?,
+        require_id_match: settings.require_id_on_certificate,
+        peer_name,
+        revocation: Revocation {
+            crls: match settings.crl.as_deref() {
+                Some(p) => files.read_crls("rightcrl", p)?,
+                None => Vec::new(),
             },
-        })
-    };
+            strict: settings.crl_strict,
+        },
+    })
+}
+
+/// Our certificate chain and PKCS#8 key, and the trust anchors for the gateway.
+fn certificate_auth(
+    settings: &Settings,
+    files: &FileAccess,
+) -> Result<(LocalAuth, RemoteAuth), String> {
+    let remote = gateway_certificate;
     if let Some(p12) = settings.pkcs12.as_deref() {
         let password = settings.key_password.as_ref().map_or("", |s| s.0.as_str());
         let (chain, key) = files.read_pkcs12("leftpkcs12", p12, password)?;
-        return Ok((LocalAuth::Certificate { chain, key }, remote(files)?));
+        return Ok((
+            LocalAuth::Certificate { chain, key },
+            remote(settings, files)?,
+        ));
     }
     let cert = settings
         .cert
@@ -140,7 +147,33 @@ fn certificate_auth(
             chain,
             key: key_der,
         },
-        remote(files)?,
+        remote(settings, files)?,
+    ))
+}
+
+/// EAP with our user name and password; the gateway proves itself with its certificate, checked
+/// exactly as for certificate authentication.
+fn eap_auth(
+    settings: &Settings,
+    files: &FileAccess,
+    method: ike_core::engine::EapMethod,
+) -> Result<(LocalAuth, RemoteAuth), String> {
+    let user = settings
+        .user
+        .clone()
+        .ok_or("leftusername: the EAP user name is missing")?;
+    let password = settings
+        .password
+        .as_ref()
+        .ok_or_else(|| "password: the EAP password is missing".to_string())?;
+    let remote = gateway_certificate(settings, files)?;
+    Ok((
+        LocalAuth::Eap(ike_core::engine::EapCredentials {
+            method,
+            user,
+            password: SecretBytes::from_slice(password.0.as_bytes()),
+        }),
+        remote,
     ))
 }
 
@@ -171,6 +204,7 @@ pub fn connection_config(
             (LocalAuth::Psk(secret.clone()), RemoteAuth::Psk(secret))
         }
         AuthMethod::Certificate => certificate_auth(settings, files)?,
+        AuthMethod::Eap(method) => eap_auth(settings, files, method)?,
     };
     // `left`: the sockets are bound to the address the routing table chooses towards the
     // gateway, so a `left` address must be that one.
@@ -271,6 +305,7 @@ pub fn connection_config(
         max_total: Duration::from_secs(600),
     };
     conn.narrowing = settings.narrowing;
+    conn.mobike = settings.mobike;
     if settings.ikev1 {
         ikev1(settings, &mut conn)?;
     }
@@ -437,6 +472,13 @@ mod tests {
             e.starts_with("left: 192.0.2.9") && e.contains("192.0.2.2"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn mobike_is_offered_only_when_asked_for() {
+        assert!(config(&[("mobike", "yes")]).mobike);
+        assert!(!config(&[("mobike", "no")]).mobike);
+        assert!(!config(&[]).mobike, "Libreswan's default: no");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use super::hold::PolicyHold;
 use super::kernel::{describe, Kernel};
+use super::path::PathFollow;
 pub use crate::kernel::api::{log_counters, log_sa_counters};
 use ike_core::engine::{ConnectionConfig, Engine, Event, IkeSaHandle, KernelOp, Time, Transmit};
 use ike_core::natt::NATT_PORT;
@@ -77,6 +78,22 @@ impl Sockets {
         })
     }
 
+    /// Binds the same ports on `local` instead (our address towards the gateway changed); the
+    /// sent counter carries on. On failure the old sockets stay.
+    pub async fn rebind(&mut self, local: IpAddr) -> io::Result<()> {
+        let (ike, natt) = self.local_ports();
+        let new = Sockets::bind(local, ike, natt).await?;
+        self.ike = new.ike;
+        self.natt = new.natt;
+        self.local = local;
+        Ok(())
+    }
+
+    /// The local address the sockets are bound to.
+    pub fn local(&self) -> IpAddr {
+        self.local
+    }
+
     /// The number of datagrams sent so far, counted before each is handed to the kernel: an
     /// ICMP error that arrives when it reads `n` answers datagram `n` or an earlier one (the
     /// service uses it to tell errors that answer consecutive retransmissions from a single,
@@ -140,6 +157,9 @@ pub struct Runner {
     pub start: Instant,
     /// The engine's NAT-keepalives: sent, or left to the kernel.
     pub keepalives: KeepaliveTally,
+    /// Follows our address towards the gateway (see [`super::path`]); `None`: the address
+    /// chosen at the start stays.
+    pub path: Option<PathFollow>,
 }
 
 /// What became of the engine's NAT-keepalives (logged when the loop ends).
@@ -197,11 +217,22 @@ impl Runner {
             let mut events = Vec::new();
             while let Some(ev) = self.engine.poll_event() {
                 tell_kernel(self.kernel.as_mut(), &ev);
+                if let (Event::ConfigReceived { config, .. }, Some(p)) = (&ev, self.path.as_mut()) {
+                    p.virtual_addresses.extend(
+                        config
+                            .addresses_v4
+                            .iter()
+                            .chain(&config.addresses_v6)
+                            .map(|a| a.addr),
+                    );
+                }
                 events.push(ev);
             }
             while let Some(mut op) = self.engine.poll_kernel_op() {
                 // UDP encapsulation uses the NAT-T socket's real port (see `engine_addr`).
-                if let KernelOp::InstallSa { encap: Some(e), .. } = &mut op {
+                if let KernelOp::InstallSa { encap: Some(e), .. }
+                | KernelOp::MigrateSa { encap: Some(e), .. } = &mut op
+                {
                     let real = self.sockets.local_ports().1;
                     if e.sport == NATT_PORT && real != 0 {
                         e.sport = real;
@@ -303,6 +334,13 @@ impl Runner {
             let waiting_for_address = self.kernel.waiting_for_address();
             let kernel = &mut self.kernel;
             let acquires = std::future::poll_fn(|cx| kernel.poll_acquires(cx));
+            let path = &mut self.path;
+            let path_changed = async {
+                match path {
+                    Some(p) => p.changed().await,
+                    None => std::future::pending::<()>().await,
+                }
+            };
             tokio::select! {
                 r = self.sockets.ike.recv_from(&mut buf_ike) => match r {
                     Ok((n, from)) => {
@@ -336,9 +374,14 @@ impl Runner {
                     }
                 }
                 () = tokio::time::sleep(ADDRESS_POLL), if waiting_for_address => {}
+                () = path_changed => self.follow_path().await,
                 req = next_initiate(&mut restart) => {
-                    if let Some((conn, reply)) = req {
+                    if let Some((mut conn, reply)) = req {
                         let now = self.now();
+                        if self.path.is_some() {
+                            // From where the path to the gateway starts now.
+                            conn.local_addr = Some(self.sockets.local());
+                        }
                         let r = self.engine.initiate(now, *conn).map_err(|e| e.to_string());
                         let _ = reply.send(r);
                     } else {

@@ -316,16 +316,25 @@ pub fn to_swanctl(
         "secret" => "psk",
         _ => "pubkey",
     };
-    let _ = writeln!(o, "        local {{\n            auth = {auth}");
+    // EAP: ours is the method, the gateway's its certificate.
+    let eap = get("leftauth");
+    let (local_auth, remote_auth) = match eap {
+        Some(method) => (method, "pubkey"),
+        None => (auth, auth),
+    };
+    let _ = writeln!(o, "        local {{\n            auth = {local_auth}");
     if let Some(id) = get("leftid") {
         let _ = writeln!(o, "            id = {id}");
+    }
+    if let Some(user) = get("leftusername") {
+        let _ = writeln!(o, "            eap_id = {user}");
     }
     if let Some(c) = get("leftcert") {
         let _ = writeln!(o, "            certs = {c}");
     }
     let _ = writeln!(
         o,
-        "        }}\n        remote {{\n            auth = {auth}"
+        "        }}\n        remote {{\n            auth = {remote_auth}"
     );
     if let Some(id) = get("rightid") {
         let _ = writeln!(o, "            id = {id}");
@@ -334,7 +343,15 @@ pub fn to_swanctl(
         let _ = writeln!(o, "            cacerts = {c}");
     }
     let _ = writeln!(o, "        }}");
-    done.extend(["authby", "leftid", "leftcert", "rightid", "rightca"]);
+    done.extend([
+        "authby",
+        "leftid",
+        "leftcert",
+        "rightid",
+        "rightca",
+        "leftauth",
+        "leftusername",
+    ]);
     let _ = writeln!(o, "        children {{\n            {name} {{");
     let _ = writeln!(
         o,
@@ -423,7 +440,11 @@ pub fn to_swanctl(
         }
     }
     let _ = writeln!(o, "    }}\n}}");
-    if let Some(psk) = secrets.get("pskvalue") {
+    if let (Some(pw), Some(user)) = (secrets.get("password"), get("leftusername")) {
+        let _ = writeln!(o, "secrets {{\n    eap-{name} {{");
+        let _ = writeln!(o, "        id = {user}");
+        let _ = writeln!(o, "        secret = \"{pw}\"\n    }}\n}}");
+    } else if let Some(psk) = secrets.get("pskvalue") {
         let _ = writeln!(o, "secrets {{\n    ike-{name} {{");
         let _ = writeln!(o, "        id-1 = {}", get("rightid").unwrap_or(&s.gateway));
         let _ = writeln!(o, "        secret = \"{psk}\"\n    }}\n}}");

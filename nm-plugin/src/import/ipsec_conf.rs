@@ -519,6 +519,9 @@ fn map_conn(
                 v if v.starts_with("ecdsa") => put("authby", "ecdsa"),
                 other => put("authby", other),
             },
+            // strongSwan's EAP client (the profile refuses the methods it does not offer).
+            "leftauth" if v.starts_with("eap-") => put("leftauth", v),
+            "eap_identity" => put("leftusername", v),
             "leftauth" if raw("authby").is_none() => match v {
                 "secret" => put("authby", "secret"),
                 "rsasig" | "rsa" => put("authby", "rsasig"),
@@ -613,8 +616,12 @@ fn map_conn(
             reference: String::new(),
         });
     }
+    // With EAP the gateway authenticates with its certificate: no authby of ours.
+    if imp.data.contains_key("leftauth") {
+        imp.data.remove("authby");
+    }
     // The PSK.
-    if imp.data.get("authby").is_none_or(|a| a == "secret") {
+    if !imp.data.contains_key("leftauth") && imp.data.get("authby").is_none_or(|a| a == "secret") {
         if let Some(psk) = find_psk(&imp.data, raw(&side("left")), psks) {
             imp.secrets.insert("pskvalue".into(), psk);
         }

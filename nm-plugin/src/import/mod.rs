@@ -53,7 +53,7 @@ pub struct Imported {
     /// vpn.secrets.
     pub secrets: BTreeMap<String, String>,
     /// Options of the source the schema has no key for, or whose value we do not support
-    /// and leave out (`mobike=yes`), by name.
+    /// and leave out, by name.
     pub ignored: Vec<String>,
     /// Files the user still has to choose.
     pub needs_file: Vec<NeedsFile>,
@@ -279,9 +279,6 @@ pub(crate) fn glob_match(pat: &[u8], name: &[u8]) -> bool {
 /// Validates the maps. Errors about keys listed in `needs_file` (and the key that goes with a
 /// missing certificate) are not fatal: the user picks those files afterwards.
 ///
-/// `mobike=yes` (strongSwan's default, common in Libreswan files) is dropped and listed in
-/// [`Imported::ignored`]: we do not do MOBIKE yet, and the tunnel works without it (it only
-/// ends when our address changes), so refusing the whole import would help nobody.
 /// `dpdaction=hold` is kept as written (strongSwan's `dpd_action = trap` imports as `hold`).
 pub(crate) fn finish(mut imported: Imported) -> Result<Imported, ImportError> {
     // Our export writes `dhgroup`/`pfsgroup` as a comment next to the proposals made from
@@ -313,16 +310,6 @@ pub(crate) fn finish(mut imported: Imported) -> Result<Imported, ImportError> {
         if written == Some(ours(g).to_libreswan()) {
             imported.data.remove(proposals);
         }
-    }
-    if imported
-        .data
-        .get("mobike")
-        .is_some_and(|v| v.trim() == "yes")
-    {
-        imported.data.remove("mobike");
-        imported.ignored.push("mobike".into());
-        imported.ignored.sort();
-        imported.ignored.dedup();
     }
     match Settings::from_maps(&imported.data, &imported.secrets) {
         Ok(_) => Ok(imported),

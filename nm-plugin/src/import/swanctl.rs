@@ -383,6 +383,8 @@ pub fn import_str(
                         "pubkey" => put(&mut imp.data, "authby", "cert"),
                         a if a.starts_with("rsa") => put(&mut imp.data, "authby", "rsasig"),
                         a if a.starts_with("ecdsa") => put(&mut imp.data, "authby", "ecdsa"),
+                        // EAP methods: the profile refuses those it does not offer.
+                        a if a.starts_with("eap-") => put(&mut imp.data, "leftauth", a),
                         other => {
                             return Err(ImportError::Unsupported(trf(
                                 "authentication method {method} is not supported",
@@ -391,6 +393,7 @@ pub fn import_str(
                         }
                     },
                     "id" if v != "%any" => put(&mut imp.data, "leftid", v),
+                    "eap_id" if v != "%any" => put(&mut imp.data, "leftusername", v),
                     "certs" => file_key(&mut imp, "leftcert", v, base, "x509"),
                     _ => ign.push(format!("{sub}.{k}")),
                 }
@@ -462,20 +465,30 @@ pub fn import_str(
             ign.push(k);
         }
     }
-    // strongSwan defaults that differ from ours (its default mobike = yes is not among them:
-    // we do not do MOBIKE, and an explicit `mobike = yes` is dropped with a note, see
-    // `finish`).
-    for (k, v) in [("leftmodecfgclient", "no"), ("ikelifetime", "4h")] {
+    // strongSwan defaults that differ from ours (Libreswan's and ours: mobike=no).
+    for (k, v) in [
+        ("leftmodecfgclient", "no"),
+        ("ikelifetime", "4h"),
+        ("mobike", "yes"),
+    ] {
         imp.data
             .entry(k.to_string())
             .or_insert_with(|| v.to_string());
     }
-    if imp.data.get("authby").is_none_or(|a| a == "secret") {
+    let eap = imp.data.contains_key("leftauth");
+    if eap {
+        if let Some(pw) = find_eap_secret(&root, &imp) {
+            imp.secrets.insert("password".into(), pw);
+        }
+    } else if imp.data.get("authby").is_none_or(|a| a == "secret") {
         if let Some(psk) = find_psk(&root, &imp) {
             imp.secrets.insert("pskvalue".into(), psk);
         }
     }
-    if imp.data.get("authby").is_some_and(|a| a != "secret") && !imp.data.contains_key("leftkey") {
+    if !eap
+        && imp.data.get("authby").is_some_and(|a| a != "secret")
+        && !imp.data.contains_key("leftkey")
+    {
         imp.needs_file.push(NeedsFile {
             key: "leftkey".into(),
             reference: String::new(),
@@ -516,6 +529,28 @@ fn file_key(imp: &mut Imported, key: &str, v: &str, base: Option<&Path>, dir: &s
 
 /// The `secrets { ike-... { id... = ; secret = } }` entry for the connection: one naming the
 /// remote ID or address, else one without IDs, else the only one.
+/// The password of an `eap-…` secret whose id is our EAP user name (or the only one).
+fn find_eap_secret(root: &Section, imp: &Imported) -> Option<String> {
+    let secrets = root.section("secrets")?;
+    let eaps: Vec<Section> = secrets
+        .names()
+        .into_iter()
+        .filter(|n| n.starts_with("eap"))
+        .filter_map(|n| secrets.section(&n))
+        .collect();
+    let user = imp.data.get("leftusername").map(String::as_str);
+    let named = |s: &Section| {
+        s.values
+            .iter()
+            .any(|(k, v)| (k == "id" || k.starts_with("id-")) && Some(v.as_str()) == user)
+    };
+    eaps.iter()
+        .find(|s| named(s))
+        .or(eaps.first().filter(|_| eaps.len() == 1))
+        .and_then(|s| s.get("secret"))
+        .map(str::to_string)
+}
+
 fn find_psk(root: &Section, imp: &Imported) -> Option<String> {
     let secrets = root.section("secrets")?;
     let ikes: Vec<Section> = secrets

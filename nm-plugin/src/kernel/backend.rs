@@ -3,6 +3,7 @@
 use super::acquire::{self, Acquire};
 use super::api::{log_sa_counters, Kernel, SaCounters, SaKey};
 use super::keepalive::{self, KeepaliveOffload};
+use super::migrate;
 use super::mtu::{self, EspShape};
 use super::netlink::NlSocket;
 use super::offload::{self, Offload};
@@ -572,6 +573,49 @@ impl XfrmKernel {
         }
     }
 
+    /// Moves a Child SA's SAs and policies (see [`migrate`]); its SAs' records follow, and
+    /// a policy-based tunnel's routes are added again through the new path (the kernel drops
+    /// those of a device that goes down).
+    pub fn migrate(&mut self, m: &migrate::Move<'_>, spis: (u32, u32)) -> Result<(), KernelError> {
+        for (dir, sel, msg) in migrate::messages(m, &self.binding) {
+            let what = format!(
+                "moving the {dir:?} policy {}/{} -> {}/{} and its SA to {} -> {}",
+                sel.src.0, sel.src.1, sel.dst.0, sel.dst.1, m.new_local, m.new_remote
+            );
+            match self.send(XfrmMessage::Migrate(msg.clone()), 0, &what) {
+                Ok(_) => {}
+                // The policy's template moved already (a rekeyed Child SA sharing it): name the
+                // template's addresses as well, so that the kernel finds it.
+                Err(e) if e.errno() == Some(libc::ENODATA) => {
+                    self.send(
+                        XfrmMessage::Migrate(migrate::with_moved_template(msg)),
+                        0,
+                        &what,
+                    )?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        for k in &mut self.sas {
+            if k.spi == spis.0 && k.direction == Direction::In {
+                (k.src, k.dst) = (m.new_remote, m.new_local);
+            } else if k.spi == spis.1 && k.direction == Direction::Out {
+                (k.src, k.dst) = (m.new_local, m.new_remote);
+            }
+        }
+        if m.mode == ike_core::engine::Mode::Tunnel && self.interface.is_none() {
+            if let Some(r) = self.routes.as_mut() {
+                let sels = migrate::policy_selectors(m, Direction::Out);
+                let (nets, src) = route_targets(&sels);
+                let nets = routed(nets, self.pushed.as_deref());
+                let src = src.or_else(|| subnet_source(&sels, &route::local_addresses()));
+                r.remove_tunnel(&nets);
+                r.add_tunnel(&nets, src, m.new_remote, self.tunnel_mtu)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Dumps all SAs (`XFRM_MSG_GETSA` with `NLM_F_DUMP`).
     pub fn dump_sas(
         &mut self,
@@ -699,6 +743,34 @@ impl XfrmKernel {
                 }
                 Ok(None)
             }
+            KernelOp::MigrateSa {
+                reqid,
+                spi_in,
+                spi_out,
+                mode,
+                local_ts,
+                remote_ts,
+                old_local,
+                old_remote,
+                new_local,
+                new_remote,
+                encap,
+                ..
+            } => {
+                let m = migrate::Move {
+                    reqid: *reqid,
+                    mode: *mode,
+                    local_ts,
+                    remote_ts,
+                    old_local: *old_local,
+                    old_remote: *old_remote,
+                    new_local: *new_local,
+                    new_remote: *new_remote,
+                    encap: *encap,
+                    fwd: *mode == ike_core::engine::Mode::Tunnel,
+                };
+                self.migrate(&m, (*spi_in, *spi_out)).map(|()| None)
+            }
             KernelOp::DeletePolicy {
                 dir,
                 src_ts,
@@ -788,6 +860,7 @@ fn request_of(op: &KernelOp) -> ike_core::engine::KernelRequest {
         | KernelOp::InstallSa { request, .. }
         | KernelOp::DeleteSa { request, .. }
         | KernelOp::InstallPolicy { request, .. }
+        | KernelOp::MigrateSa { request, .. }
         | KernelOp::DeletePolicy { request, .. } => *request,
     }
 }

@@ -126,5 +126,19 @@ pub fn describe(op: &KernelOp) -> String {
             "delete-policy {dir:?} reqid {reqid} {}-{} -> {}-{}",
             src_ts.start_addr, src_ts.end_addr, dst_ts.start_addr, dst_ts.end_addr
         ),
+        KernelOp::MigrateSa {
+            reqid,
+            spi_in,
+            spi_out,
+            old_local,
+            old_remote,
+            new_local,
+            new_remote,
+            encap,
+            ..
+        } => format!(
+            "migrate-sa reqid {reqid} spi 0x{spi_in:08x}/0x{spi_out:08x} {old_local} -> {old_remote} now {new_local} -> {new_remote}{}",
+            encap.map(|e| format!(" encap {}:{}", e.sport, e.dport)).unwrap_or_default()
+        ),
     }
 }

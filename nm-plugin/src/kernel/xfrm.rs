@@ -62,7 +62,7 @@ pub fn effective_replay_window(requested: u32, esn: bool) -> u32 {
     requested.clamp(DEFAULT_REPLAY_WINDOW, MAX_REPLAY_WINDOW)
 }
 
-fn family_of(addr: &IpAddr) -> u16 {
+pub(super) fn family_of(addr: &IpAddr) -> u16 {
     if addr.is_ipv6() {
         AF_INET6
     } else {
@@ -70,7 +70,7 @@ fn family_of(addr: &IpAddr) -> u16 {
     }
 }
 
-fn mode_of(mode: Mode) -> u8 {
+pub(super) fn mode_of(mode: Mode) -> u8 {
     match mode {
         Mode::Tunnel => XFRM_MODE_TUNNEL,
         Mode::Transport => XFRM_MODE_TRANSPORT,

@@ -123,6 +123,7 @@ pub fn restarts(track: &Track, failure: &Failure) -> bool {
                             rekey_disabled: false
                         }
                         | Failure::AuthLifetimeExpired { .. }
+                        | Failure::PathChanged { .. }
                 )))
 }
 
@@ -137,6 +138,10 @@ pub struct Situation {
     pub failure: FailureContext,
     /// A rejected secret can be asked for again (interactive activation, secret not saved).
     pub can_reprompt: bool,
+    /// The profile authenticates with EAP: only the gateway's refusal of the user name or
+    /// password ([`Failure::EapRefused`]) asks for the password again (a gateway whose
+    /// certificate fails is not fixed by another password).
+    pub eap: bool,
     /// ICMP port-unreachable errors seen before the IKE SA came up (named as the likely cause
     /// when the gateway never answers).
     pub icmp: Option<IcmpSeen>,
@@ -417,6 +422,21 @@ pub fn on_event(track: &mut Track, ev: Event, s: &Situation) -> Vec<Action> {
                 ike_rekey_line(&spi_i, &spi_r, initiator, collision),
             )]
         }
+        Event::IkeSaMoved {
+            sa,
+            local,
+            remote,
+            encap,
+            ..
+        } => {
+            if sa != track.own {
+                return foreign(sa, "IKE SA moved");
+            }
+            vec![log(
+                Level::Info,
+                messages::moved(&local.to_string(), &remote.to_string(), encap),
+            )]
+        }
         Event::IkeSaReauthenticated {
             sa, spis, proposal, ..
         } => {
@@ -517,7 +537,8 @@ fn ike_sa_failed(track: &mut Track, failure: &Failure, s: &Situation) -> Vec<Act
         log(Level::Warn, cause.clone()),
         log(Level::Debug, format!("engine failure: {failure}")),
     ];
-    if reason == PluginFailure::LoginFailed && s.can_reprompt {
+    let secret_at_fault = !s.eap || matches!(failure, Failure::EapRefused { .. });
+    if reason == PluginFailure::LoginFailed && s.can_reprompt && secret_at_fault {
         out.push(Action::Reprompt(sanitize::printable(
             &cause,
             sanitize::MAX_LINE,

@@ -16,6 +16,7 @@ fn situation() -> Situation {
             waited: Duration::from_secs(1),
         },
         can_reprompt: false,
+        eap: false,
         icmp: None,
         fallback: None,
     }

@@ -24,7 +24,8 @@ pub fn nm_reason(f: &Failure) -> PluginFailure {
     match f {
         Failure::AuthenticationFailed { .. }
         | Failure::CertificateNameMismatch { .. }
-        | Failure::CertificateRevoked { .. } => PluginFailure::LoginFailed,
+        | Failure::CertificateRevoked { .. }
+        | Failure::EapRefused { .. } => PluginFailure::LoginFailed,
         Failure::PeerNotify { notify_type, .. }
             if *notify_type == notify::AUTHENTICATION_FAILED =>
         {
@@ -80,6 +81,7 @@ pub fn explain(f: &Failure, ctx: &FailureContext) -> String {
             expected,
             presented,
         } => messages::certificate_name_mismatch(expected, presented),
+        Failure::EapRefused { method, detail } => messages::eap_refused(method, detail),
         Failure::CertificateRevoked {
             subject,
             serial,
@@ -112,6 +114,7 @@ pub fn explain(f: &Failure, ctx: &FailureContext) -> String {
         Failure::NatWithoutEncapsulation { local_behind } => {
             messages::nat_without_encapsulation(*local_behind)
         }
+        Failure::PathChanged { offered } => messages::path_changed(*offered),
         Failure::AuthLifetimeExpired { attempts, last } => messages::auth_lifetime_expired(
             *attempts,
             last.as_deref().map(|l| explain(l, ctx)).as_deref(),

@@ -176,6 +176,21 @@ pub fn auth_rejected_by_gateway(detail: &str) -> String {
     )
 }
 
+/// The gateway refused our EAP user name or password.
+pub fn eap_refused(method: &str, detail: &str) -> String {
+    if detail.is_empty() {
+        trf(
+            "The gateway refused the user name or password ({method}): check leftusername and the password.",
+            &[("method", &method)],
+        )
+    } else {
+        trf(
+            "The gateway refused the user name or password ({method}: {detail}): check leftusername and the password.",
+            &[("method", &method), ("detail", &detail)],
+        )
+    }
+}
+
 /// We could not authenticate the gateway.
 pub fn auth_gateway_failed(detail: &str) -> String {
     trf(
@@ -417,6 +432,29 @@ pub fn reauthenticated(spi_i: &str, spi_r: &str, proposal: &str) -> String {
         "Connection authenticated again as the gateway asked (AUTH_LIFETIME): new IKE SA {spi_i}_i {spi_r}_r ({proposal}); the old one is deleted",
         &[("spi_i", &spi_i), ("spi_r", &spi_r), ("proposal", &proposal)],
     )
+}
+
+/// MOBIKE moved the connection to a new path (`Event::IkeSaMoved`): our endpoint, the
+/// gateway's, and whether ESP is UDP-encapsulated now.
+pub fn moved(local: &str, remote: &str, encap: bool) -> String {
+    let how = if encap {
+        tr("ESP is UDP-encapsulated")
+    } else {
+        tr("ESP is not encapsulated")
+    };
+    trf(
+        "The connection moved to a new path without a new IKE SA (MOBIKE): from {local} to the gateway at {remote}; {how}",
+        &[("local", &local), ("remote", &remote), ("how", &how)],
+    )
+}
+
+/// Our address changed and the IKE SA could not move (`Failure::PathChanged`).
+pub fn path_changed(offered: bool) -> String {
+    if offered {
+        tr("This computer's address towards the gateway changed, and the gateway does not support MOBIKE, so the connection could not move to the new path; it needs a new IKE SA (with dpdaction=restart it is established again by itself).").to_string()
+    } else {
+        tr("This computer's address towards the gateway changed, and MOBIKE is off (mobike=no), so the connection could not move to the new path; it needs a new IKE SA (with dpdaction=restart it is established again by itself). Set mobike=yes to keep it across address changes.").to_string()
+    }
 }
 
 /// A NAT was detected while UDP encapsulation is off (`Failure::NatWithoutEncapsulation`).

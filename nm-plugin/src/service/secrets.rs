@@ -131,6 +131,7 @@ impl VpnMaps {
 
     /// The secrets a connection attempt still needs.
     ///
+    /// * `leftauth=eap-...` needs `password` unless its flags say "not required".
     /// * `authby=secret` (the default) needs `pskvalue` unless its flags say "not required".
     /// * Certificate authentication needs `leftkey-password` only when its flags say it is an
     ///   agent-owned or not-saved secret (there is a password the user must give) and it is
@@ -142,7 +143,15 @@ impl VpnMaps {
             .map(|s| s.trim())
             .unwrap_or("secret");
         let mut missing = Vec::new();
-        if authby == "secret" {
+        let eap = self
+            .data
+            .get("leftauth")
+            .is_some_and(|s| s.trim().starts_with("eap-"));
+        if eap {
+            if !self.has_secret("password") && self.flags("password") & FLAG_NOT_REQUIRED == 0 {
+                missing.push("password");
+            }
+        } else if authby == "secret" {
             if !self.has_secret("pskvalue") && self.flags("pskvalue") & FLAG_NOT_REQUIRED == 0 {
                 missing.push("pskvalue");
             }
@@ -187,6 +196,22 @@ mod tests {
             uuid: None,
             permissions: Vec::new(),
         }
+    }
+
+    #[test]
+    fn eap_password_is_needed_unless_present_or_not_required() {
+        let eap = [("right", "gw"), ("leftauth", "eap-mschapv2")];
+        assert_eq!(maps(&eap, &[]).missing_secrets(), vec!["password"]);
+        assert_eq!(
+            maps(&eap, &[("password", "pw")]).missing_secrets(),
+            Vec::<&str>::new()
+        );
+        let not_required = [
+            ("right", "gw"),
+            ("leftauth", "eap-gtc"),
+            ("password-flags", "4"),
+        ];
+        assert!(maps(&not_required, &[]).missing_secrets().is_empty());
     }
 
     #[test]

@@ -45,6 +45,7 @@ fn describe(kind: Kind) -> String {
         Kind::File => "absolute file path".into(),
         Kind::Mark => "value[/mask], value not 0".into(),
         Kind::InterfaceName => "interface name (up to 15 characters)".into(),
+        Kind::UserName => "user name (1 to 255 characters)".into(),
         Kind::Secret => "secret".into(),
         Kind::Ignored => "any (ignored)".into(),
         Kind::LocalAddress => "IP address, %defaultroute, %any or empty".into(),

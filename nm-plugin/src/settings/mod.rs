@@ -22,6 +22,9 @@ pub enum AuthMethod {
     Psk,
     /// Certificate and private key (`authby=rsasig|ecdsa|cert`).
     Certificate,
+    /// A user name and password through EAP (`leftauth=eap-...`); the gateway proves itself
+    /// with its certificate.
+    Eap(ike_core::engine::EapMethod),
 }
 
 /// IKE fragmentation policy.
@@ -130,6 +133,10 @@ pub struct Settings {
     pub auth: AuthMethod,
     /// The PSK (`pskvalue` secret).
     pub psk: Option<Secret>,
+    /// Our EAP user name (`leftusername`).
+    pub user: Option<String>,
+    /// Our EAP password (`password` secret).
+    pub password: Option<Secret>,
     /// Our certificate file (`leftcert`).
     pub cert: Option<PathBuf>,
     /// Our private key file (`leftkey`).
@@ -181,6 +188,8 @@ pub struct Settings {
     pub remote_protoport: Option<String>,
     /// Accept narrowed traffic selectors.
     pub narrowing: bool,
+    /// Offer MOBIKE (RFC 4555): the connection moves with our address.
+    pub mobike: bool,
     /// Transport mode instead of tunnel mode.
     pub transport_mode: bool,
     /// Request a virtual address, DNS and domains.
@@ -230,6 +239,22 @@ fn ikev1_refusals(get: &dyn Fn(&str) -> Option<String>) -> Vec<SettingsError> {
         errors.push(SettingsError::new(
             "authby",
             tr("certificates with IKEv1 are not supported yet; use authby=secret (a pre-shared key) or IKEv2"),
+        ));
+    }
+    if get("leftauth").is_some() || get("leftusername").is_some() {
+        errors.push(SettingsError::new(
+            if get("leftauth").is_some() {
+                "leftauth"
+            } else {
+                "leftusername"
+            },
+            tr("user name authentication with IKEv1 (XAUTH) is not supported yet; use a pre-shared key, or IKEv2 for EAP"),
+        ));
+    }
+    if get("mobike").as_deref() == Some("yes") {
+        errors.push(SettingsError::new(
+            "mobike",
+            tr("MOBIKE exists in IKEv2 only; use mobike=no with IKEv1"),
         ));
     }
     if get("leftmodecfgclient").as_deref() == Some("yes") {
@@ -351,10 +376,39 @@ impl Settings {
         if ikev1 {
             errors.extend(ikev1_refusals(&get));
         }
-        let auth = match get_or("authby").as_str() {
+        let mut auth = match get_or("authby").as_str() {
             "secret" => AuthMethod::Psk,
             _ => AuthMethod::Certificate,
         };
+        match get("leftauth").as_deref() {
+            Some(m @ ("eap-mschapv2" | "eap-gtc" | "eap-md5")) => {
+                if get("authby").as_deref() == Some("secret") {
+                    errors.push(SettingsError::new(
+                        "authby",
+                        tr("authby=secret cannot be combined with leftauth=eap-...: with EAP the gateway authenticates with its certificate; remove authby"),
+                    ));
+                }
+                if get("leftusername").is_none() {
+                    errors.push(SettingsError::new(
+                        "leftusername",
+                        tr("is required with leftauth=eap-... (the user name the gateway knows)"),
+                    ));
+                }
+                auth = AuthMethod::Eap(match m {
+                    "eap-gtc" => ike_core::engine::EapMethod::Gtc,
+                    "eap-md5" => ike_core::engine::EapMethod::Md5,
+                    _ => ike_core::engine::EapMethod::MsChapV2,
+                });
+            }
+            _ => {
+                if get("leftusername").is_some() {
+                    errors.push(SettingsError::new(
+                        "leftusername",
+                        tr("is used only with EAP; set leftauth=eap-mschapv2 (or eap-gtc, eap-md5), or remove leftusername"),
+                    ));
+                }
+            }
+        }
         let file = |k: &str| get(k).map(PathBuf::from);
         if auth == AuthMethod::Certificate && get("leftpkcs12").is_none() {
             if get("leftcert").is_none() {
@@ -410,10 +464,11 @@ impl Settings {
                 tr("connecting on demand (when traffic first wants through the tunnel) is not supported yet; use nm-connect-mode=up"),
             ));
         }
-        if get_or("mobike") == "yes" {
+        if get_or("mobike") == "yes" && get("vti-interface").is_some() {
+            // The VTI device's endpoints are our old address: it cannot move with the SAs.
             errors.push(SettingsError::new(
                 "mobike",
-                tr("MOBIKE is not supported yet; use mobike=no (the tunnel works without it)"),
+                tr("MOBIKE with a VTI device (vti-interface) is not supported yet; use ipsec-interface or a policy-based tunnel, or mobike=no"),
             ));
         }
         for (one, set) in [
@@ -457,6 +512,8 @@ impl Settings {
             local_id: get("leftid"),
             auth,
             psk: secret("pskvalue"),
+            user: get("leftusername"),
+            password: secret("password"),
             cert: file("leftcert"),
             key: file("leftkey"),
             pkcs12: file("leftpkcs12"),
@@ -489,6 +546,7 @@ impl Settings {
             local_protoport: get("leftprotoport"),
             remote_protoport: get("rightprotoport"),
             narrowing: yes("narrowing") && !ikev1,
+            mobike: yes("mobike") && !ikev1,
             transport_mode: get_or("type") == "transport",
             modecfg: yes("leftmodecfgclient") && !ikev1,
             fragmentation: match get_or("fragmentation").as_str() {

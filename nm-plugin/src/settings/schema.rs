@@ -50,6 +50,8 @@ pub enum Kind {
     Mark,
     /// A network interface name (1-15 characters: letters, digits, `_`, `-`, `.`).
     InterfaceName,
+    /// A user name (EAP identity): 1 to 255 characters, as the gateway knows it.
+    UserName,
     /// Secret text (a PSK or a password); never logged.
     Secret,
     /// A NetworkManager-libreswan key we accept but do not act on.
@@ -147,6 +149,8 @@ use Origin::{Ike, Libreswan as Ls};
 pub const IKEV2_VALUES: &[&str] = &["never", "no", "permit", "propose", "yes", "insist"];
 /// Accepted `authby` values.
 pub const AUTHBY_VALUES: &[&str] = &["secret", "rsasig", "ecdsa", "cert"];
+/// Accepted `leftauth` values: EAP methods (strongSwan's names).
+pub const LEFTAUTH_VALUES: &[&str] = &["eap-mschapv2", "eap-gtc", "eap-md5"];
 /// Accepted `fragmentation` values.
 pub const FRAGMENTATION_VALUES: &[&str] = &["yes", "no", "force"];
 /// Accepted `dpdaction` values.
@@ -179,6 +183,8 @@ pub const KEYS: &[Key] = &[
     data("rightid", Kind::Identity, None, Ls, tr_noop("The gateway's IKE identity; by default its IP address or, with certificates, the host name or address in right, which its certificate must name (DNS or IP subjectAltName).")),
     data("leftid", Kind::Identity, None, Ls, tr_noop("Our IKE identity; by default our IP address or the subject of our certificate.")),
     data("authby", Kind::Choice(AUTHBY_VALUES), Some("secret"), Ls, tr_noop("How we authenticate: secret (pre-shared key) or a certificate (rsasig, ecdsa and cert all mean certificate).")),
+    data("leftauth", Kind::Choice(LEFTAUTH_VALUES), None, Ike, tr_noop("How we authenticate when it differs from authby, as strongSwan writes it: eap-mschapv2 (user name and password, EAP-MSCHAPv2), eap-gtc (a password or one-time code, EAP-GTC) or eap-md5 (user name and password, EAP-MD5, which does not prove the gateway knows the password), RFC 7296 §2.16. The gateway then authenticates with its certificate (rightca, rightid, the name in right, as for authby=cert), and authby may only be left out or name certificates.")),
+    data("leftusername", Kind::UserName, None, Ls, tr_noop("Our user name for EAP (leftauth=eap-...), sent as the EAP identity; our IKE identity stays leftid.")),
     data("leftcert", Kind::File, None, Ls, tr_noop("Our certificate (PEM or DER file); for authby=cert.")),
     data("leftkey", Kind::File, None, Ike, tr_noop("The private key of our certificate (PEM or DER PKCS#8 file).")),
     data("leftpkcs12", Kind::File, None, Ike, tr_noop("A PKCS#12 file with our certificate, key and chain, instead of leftcert and leftkey.")),
@@ -188,7 +194,7 @@ pub const KEYS: &[Key] = &[
     data("rightcrl", Kind::File, None, Ike, tr_noop("Certificate revocation lists (CRLs) of the CAs in rightca and of the gateway's intermediate CAs (a PEM file with one or more X509 CRL blocks, or one DER CRL): a gateway certificate that one of them lists is refused, naming the certificate. Each CRL must be signed by its CA; nothing is fetched, so keep the file current. Only with certificate authentication.")),
     data("crl-strict", Kind::YesNo, Some("no"), Ike, tr_noop("As Libreswan's crl-strict: with yes, every certificate of the gateway's chain must be covered by an unexpired CRL from rightcrl, or the connection is refused; with no, a missing or expired CRL is logged as a warning and the certificate accepted unless a CRL, even an expired one, lists it. yes needs rightcrl.")),
     data("require-id-on-certificate", Kind::YesNo, Some("yes"), Ls, tr_noop("Require the gateway's identity (rightid) to appear in its certificate (RFC 4945); no is allowed only together with rightca.")),
-    data("ikev2", Kind::Choice(IKEV2_VALUES), Some("insist"), Ls, tr_noop("IKE version: never or no use IKEv1 (Main Mode with a pre-shared key, then Quick Mode; ike and esp in Libreswan's IKEv1 form such as aes256-sha2_256;modp2048); every other value means IKEv2. With IKEv1 these are not supported yet and are refused: Aggressive Mode, XAUTH, Mode Config (leftmodecfgclient, which then defaults to no), certificates, IKE fragmentation, narrowing (defaults to no), several subnets, additional key exchanges (RFC 9370), and rekeying (rekey defaults to no: the connection ends when the IKE or IPsec SA lifetime ends).")),
+    data("ikev2", Kind::Choice(IKEV2_VALUES), Some("insist"), Ls, tr_noop("IKE version: never or no use IKEv1 (Main Mode with a pre-shared key, then Quick Mode; ike and esp in Libreswan's IKEv1 form such as aes256-sha2_256;modp2048); every other value means IKEv2. With IKEv1 these are not supported yet and are refused: Aggressive Mode, XAUTH and EAP (leftauth, leftusername), MOBIKE, Mode Config (leftmodecfgclient, which then defaults to no), certificates, IKE fragmentation, narrowing (defaults to no), several subnets, additional key exchanges (RFC 9370), and rekeying (rekey defaults to no: the connection ends when the IKE or IPsec SA lifetime ends).")),
     data("aggrmode", Kind::YesNo, Some("no"), Ls, tr_noop("IKEv1 Aggressive Mode: not supported yet, so only no is accepted.")),
     data("ike", Kind::IkeProposals, None, Ls, tr_noop("Phase 1 (IKE) proposals, e.g. aes_gcm256-sha2_512;dh19 or aes256-sha384-modp1536; a post-quantum hybrid adds an additional key exchange (RFC 9370, over IKE_INTERMEDIATE), e.g. aes256gcm16-prfsha384-x25519-ke1_mlkem768 or aes_gcm256-sha2_384-dh31;addke1=ml_kem_768; default: modern algorithms.")),
     data("esp", Kind::EspProposals, None, Ls, tr_noop("Phase 2 (ESP) proposals, e.g. aes_gcm256 or aes128-sha1;modp1024; additional key exchanges (RFC 9370, used when Child SAs are rekeyed) need a PFS group, e.g. aes256gcm16-x25519-ke1_mlkem768; default: modern algorithms.")),
@@ -214,7 +220,7 @@ pub const KEYS: &[Key] = &[
     data("hostaddrfamily", Kind::Choice(FAMILY_VALUES), None, Ls, tr_noop("Address family of the gateway address: a host name is resolved to an address of this family (an error when it has none), and an address written in right must be of it; by default the first address the resolver returns, and when that address does not answer before the IKE SA is up (or has no route) and the name also has an address of the other family, nm-ike-service tries that address (nm-ike up tries the first only).")),
     data("clientaddrfamily", Kind::Choice(FAMILY_VALUES), None, Ls, tr_noop("Address family of the virtual address to request (with leftmodecfgclient=yes); by default IPv4 and/or IPv6 as the gateway's address and rightsubnet suggest.")),
     data("fragmentation", Kind::Choice(FRAGMENTATION_VALUES), Some("yes"), Ls, tr_noop("IKE fragmentation (RFC 7383): yes, no, or force.")),
-    data("mobike", Kind::YesNo, Some("no"), Ls, tr_noop("MOBIKE (RFC 4555): not supported yet, so only no is accepted; without it the tunnel still works but ends when our address changes.")),
+    data("mobike", Kind::YesNo, Some("no"), Ls, tr_noop("MOBIKE (RFC 4555): offer it to the gateway, so that when this computer's address towards the gateway changes (another network, an uplink going down) the connection moves there without a new IKE SA, keeping its virtual address, DNS and routes. Without it (or when the gateway does not support it) such a change ends the IKE SA: with dpdaction=restart or hold a new one is set up from the new address, otherwise the connection ends. Not with vti-interface.")),
     data("dpddelay", Kind::Duration { min: 0, max: DAY }, Some("0"), Ls, tr_noop("Send a liveness check after this much silence; 0 disables dead peer detection.")),
     data("dpdtimeout", Kind::Duration { min: 1, max: DAY }, Some("150s"), Ls, tr_noop("With dead peer detection on (dpddelay above 0): the gateway counts as dead when a liveness check stays unanswered this long; it may be shorter than dpddelay.")),
     data("dpdaction", Kind::Choice(DPDACTION_VALUES), Some("clear"), Ls, tr_noop("What to do when the gateway stops answering liveness checks: clear ends the connection; restart keeps it, blocks its traffic and connects again (1 s, 2 s, 4 s ... apart, never more than dpddelay or 30 s) until it is up or disconnected, asking for the same address; hold keeps it and blocks its traffic too, but connects again only when traffic wants to go through the tunnel (the kernel reports the first blocked packet), asking for the same address; after a failed attempt it waits for traffic again and the same backoff.")),
@@ -233,7 +239,6 @@ pub const KEYS: &[Key] = &[
     data("leftsendcert", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility; we always send our certificate.")),
     data("rightcert", Kind::Unsupported, None, Ls, tr_noop("pinning the gateway's certificate is not supported yet; remove rightcert and set rightca to the CA that issued the gateway's certificate.")),
     data("leftxauthusername", Kind::Unsupported, None, Ls, tr_noop("XAUTH user names are not supported yet (IKEv1 works with a pre-shared key only); remove leftxauthusername.")),
-    data("leftusername", Kind::Unsupported, None, Ls, tr_noop("user name authentication (XAUTH or EAP) is not supported yet; remove leftusername and use a pre-shared key or a certificate.")),
     data("vendor", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility; no vendor quirks are needed for IKEv2.")),
     data("nm-auto-defaults", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility.")),
     data("Domain", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility (NetworkManager-libreswan shows it but does not use it).")),
@@ -241,6 +246,7 @@ pub const KEYS: &[Key] = &[
     data("xauthpasswordinputmodes", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility.")),
     secret("pskvalue", Ls, tr_noop("The pre-shared key (authby=secret).")),
     secret("leftkey-password", Ike, tr_noop("Password of the private key or PKCS#12 file.")),
+    secret("password", Ike, tr_noop("The EAP password (or one-time code) of leftusername; asked for when it is not saved.")),
     Key {
         name: "xauthpassword",
         kind: Kind::Unsupported,

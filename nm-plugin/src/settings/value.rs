@@ -347,6 +347,11 @@ pub fn check(key: &Key, value: &str) -> Result<(), SettingsError> {
                 ));
             }
         }
+        Kind::UserName => {
+            if v.is_empty() || v.len() > 255 {
+                return err(tr("must be a user name of 1 to 255 characters").into());
+            }
+        }
         Kind::Secret => {
             if value.is_empty() {
                 return err(tr("is empty").into());

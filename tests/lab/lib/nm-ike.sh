@@ -528,3 +528,28 @@ lab_nm_assert_vpn_routes() {
 		lab_fail "NM shows a VPN gateway other than the base one (see $vpn.txt)"
 	fi
 }
+
+# lab_eap_gateway METHOD USER PASSWORD [lab_charon_start options]: charon "gw" on right as the
+# road warriors' EAP gateway (the auth-eap-* scenarios): conn rw authenticates itself with an RSA
+# certificate of the lab CA ($LAB_RUN/pki: ca.crt, gw.crt for gw.lab.test) and its clients with
+# EAP METHOD (eap-mschapv2 or eap-md5; eap_id %any: it asks for the EAP identity), USER's
+# PASSWORD in an eap- secret, the right LAN behind it, ESP AES-GCM-128, virtual addresses from
+# $LAB_POOL; started and loaded.
+lab_eap_gateway() {
+	local method=$1 user=$2 password=$3 pki=$LAB_RUN/pki
+	shift 3
+	lab_ca_create "$pki" rsa
+	lab_cert_issue "$pki" gw rsa gw.lab.test DNS:gw.lab.test
+	lab_swanctl_conn gw conn=rw local_addrs="$LAB_RIGHT_IP" local_auth=pubkey \
+		remote_auth="$method" local_id=gw.lab.test cert="$pki/gw.crt" key="$pki/gw.key" \
+		cacert="$pki/ca.crt" remote.eap_id=%any local_ts="$LAB_RIGHT_LAN" ike.pools=p4 \
+		esp_proposals=aes128gcm16 child.start_action=none
+	lab_swanctl_raw gw pools "  p4 {
+    addrs = $LAB_POOL
+  }"
+	lab_swanctl_raw gw secrets "  eap-$user {
+    id = $user
+    secret = \"$password\"
+  }"
+	lab_charon_start gw right --plugins "$LAB_CHARON_PLUGINS_DEFAULT eap-identity $method" "$@"
+}

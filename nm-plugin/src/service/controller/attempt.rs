@@ -27,12 +27,22 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{mpsc, watch};
 
-/// Whether the pre-shared key of a profile authenticating with `auth`, whose `pskvalue` has the
-/// secret flags `flags`, may be asked for again after the gateway rejected it: only a key the
-/// user gives (agent-owned or not saved, and required); a key saved in the system profile
+/// The secret the user gives for a profile authenticating with `auth`, which a rejection asks
+/// for again: the pre-shared key, or the EAP password.
+fn user_secret(auth: AuthMethod) -> Option<&'static str> {
+    match auth {
+        AuthMethod::Psk => Some("pskvalue"),
+        AuthMethod::Eap(_) => Some("password"),
+        AuthMethod::Certificate => None,
+    }
+}
+
+/// Whether the secret of a profile authenticating with `auth` ([`user_secret`]), whose flags
+/// are `flags`, may be asked for again after the gateway rejected it: only a secret the user
+/// gives (agent-owned or not saved, and required); a secret saved in the system profile
 /// cannot be changed by an agent.
 fn psk_can_be_asked_again(auth: AuthMethod, flags: u64) -> bool {
-    auth == AuthMethod::Psk
+    user_secret(auth).is_some()
         && flags & (FLAG_AGENT_OWNED | FLAG_NOT_SAVED) != 0
         && flags & FLAG_NOT_REQUIRED == 0
 }
@@ -202,6 +212,9 @@ impl Controller {
             kernel,
             ev_tx,
         );
+        // Our address towards the gateway is followed: MOBIKE moves the connection, without
+        // it the IKE SA ends (and dpdaction=restart sets up a new one from the new address).
+        runner.path = crate::driver::path::PathFollow::open(remote);
         let (reconnect, loop_restart, traffic) = match &hold {
             Some(h) => {
                 let (tx, rx) = mpsc::unbounded_channel();
@@ -422,6 +435,7 @@ impl Controller {
                 waited: active.started.elapsed(),
             },
             can_reprompt: Self::can_reprompt(&core),
+            eap: matches!(active.auth, AuthMethod::Eap(_)),
             icmp: active.icmp.seen(),
             fallback: active.plan.peek().map(|a| a.ip()),
         };
@@ -481,7 +495,8 @@ impl Controller {
         let Some(active) = core.active.as_ref() else {
             return false;
         };
-        psk_can_be_asked_again(active.auth, active.maps.flags("pskvalue"))
+        let secret = user_secret(active.auth).unwrap_or("pskvalue");
+        psk_can_be_asked_again(active.auth, active.maps.flags(secret))
     }
 
     /// An interactive activation whose secret the gateway rejected: instead of failing, ask
@@ -502,16 +517,17 @@ impl Controller {
         }
         let _ = old.stop.send(true);
         cancel(&mut old.icmp_watch);
+        let secret = user_secret(old.auth).unwrap_or("pskvalue");
         let mut maps = old.maps.clone();
-        if let Some(mut v) = maps.secrets.remove("pskvalue") {
+        if let Some(mut v) = maps.secrets.remove(secret) {
             zeroize::Zeroize::zeroize(&mut v);
         }
-        tracing::info!("asking NetworkManager for the pre-shared key again");
+        tracing::info!("asking NetworkManager for the {secret} secret again");
         cancel(&mut core.connect_timer);
         core.pending = Some(maps);
         self.send(Out::SecretsRequired(
             cause.to_string(),
-            vec!["pskvalue".to_string()],
+            vec![secret.to_string()],
         ));
         true
     }
@@ -554,6 +570,11 @@ mod tests {
     fn only_a_psk_the_user_gives_is_asked_for_again() {
         assert!(psk_can_be_asked_again(AuthMethod::Psk, FLAG_AGENT_OWNED));
         assert!(psk_can_be_asked_again(AuthMethod::Psk, FLAG_NOT_SAVED));
+        let eap = AuthMethod::Eap(ike_core::engine::EapMethod::MsChapV2);
+        assert!(psk_can_be_asked_again(eap, FLAG_NOT_SAVED));
+        assert!(!psk_can_be_asked_again(eap, 0));
+        assert_eq!(user_secret(eap), Some("password"));
+        assert_eq!(user_secret(AuthMethod::Certificate), None);
         assert!(!psk_can_be_asked_again(AuthMethod::Psk, 0));
         assert!(!psk_can_be_asked_again(
             AuthMethod::Psk,

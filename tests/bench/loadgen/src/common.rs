@@ -100,6 +100,7 @@ pub fn responder_cfg() -> Result<ResponderConfig, String> {
         dpd_delay: None,
         retransmit: RetransmitConfig::default(),
         auth_lifetime: None,
+        mobike: false,
     })
 }
 
