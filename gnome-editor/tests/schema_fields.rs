@@ -10,8 +10,15 @@ use nm_plugin::settings::schema::{self, Kind, Place};
 const NOT_FIELDS: &[(&str, &str)] = &[
     (
         "ikev2",
-        "only IKEv2 is implemented: every accepted value means IKEv2, so a field would offer \
-         no choice (the IKEv1 issue adds the field with the protocol)",
+        "IKEv1 (never/no) works so far only with a pre-shared key and without Mode Config, \
+         rekeying or fragmentation, which the page's other fields would offer; it is chosen \
+         through nmcli or an imported ipsec.conf until the IKEv1 issue (17) adds the field \
+         with the rest of IKEv1",
+    ),
+    (
+        "aggrmode",
+        "refused: IKEv1 Aggressive Mode is not supported yet, only no is accepted, so a \
+         field would offer no choice",
     ),
     (
         "nm-connect-mode",
@@ -27,17 +34,17 @@ const NOT_FIELDS: &[(&str, &str)] = &[
          field is how the gateway's certificate is checked)",
     ),
     (
+        "leftxauthusername",
+        "refused: XAUTH is not implemented yet (the IKEv1 issue adds the field)",
+    ),
+    (
         "leftauth",
         "shown as the EAP entries of the Authentication choice (authby's field), which the \
          model writes as leftauth",
     ),
     (
-        "leftxauthusername",
-        "refused: XAUTH is IKEv1, not implemented yet (the IKEv1 issue adds the field)",
-    ),
-    (
         "xauthpassword",
-        "refused: XAUTH is IKEv1, not implemented yet (the IKEv1 issue adds the field)",
+        "refused: XAUTH is not implemented yet (the IKEv1 issue adds the field)",
     ),
     (
         "left",

@@ -15,6 +15,7 @@
 //!   kernel operations, failures, identities, time, secrets), below the engine, the
 //!   exchanges and the SA code so that none of them imports a higher layer; `ctx`: the
 //!   per-call context (output queues, RNG, leases) handed to the exchanges.
+//! - [`ikev1`]: IKEv1 Main Mode (PSK) and Quick Mode as initiator, over the [`v1`] codec.
 //! - [`engine`]: the sans-IO engine itself.
 
 pub(crate) mod api;
@@ -28,6 +29,7 @@ pub mod fragment;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod ids;
+pub mod ikev1;
 pub mod natt;
 pub mod proposal;
 pub(crate) mod sa;

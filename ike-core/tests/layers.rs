@@ -19,7 +19,7 @@
 //! | 5 | `api` | the engine's vocabulary (config, events, kernel ops, failures, ...) |
 //! | 6 | `ctx` | the per-call context (output queues, RNG, leases) handed to SA code |
 //! | 7 | `sa` | IKE and Child SA state, keys, transport |
-//! | 8 | `exchange` | the exchanges; they drive `sa` (and `sa` never calls an exchange) |
+//! | 8 | `exchange`, `ikev1` | the exchanges; they drive `sa` (and `sa` never calls an exchange); IKEv1's Main Mode, Quick Mode and Informational over the `v1` codec (it reuses `sa`'s Child SA install) |
 //! | 9 | `engine` | the public engine: SA tables, timers, dispatch into `exchange` |
 //! | 10 | `fuzzing` | test and fuzzing hooks that reach into `engine` and `exchange` |
 //!
@@ -48,6 +48,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("ctx", 6),
     ("sa", 7),
     ("exchange", 8),
+    ("ikev1", 8),
     ("engine", 9),
     ("fuzzing", 10),
 ];

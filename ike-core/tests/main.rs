@@ -40,6 +40,7 @@ mod sim_rekey_off;
 mod sim_rekey_refused;
 mod sim_revocation;
 mod sim_stranger;
+mod sim_v1;
 mod ts_narrow;
 mod ts_parse;
 mod ts_pool;

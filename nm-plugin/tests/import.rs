@@ -593,6 +593,26 @@ fn dhgroup_with_other_proposals_is_refused() {
     }
 }
 
+/// An IKEv1 conn (ikev2=no) imports as IKEv1; its Aggressive Mode (`aggressive=yes`, the
+/// name Libreswan also knows as aggrmode) is carried over and refused, never dropped.
+#[test]
+fn libreswan_ikev1_conn_keeps_ikev1_and_refuses_its_aggressive_mode() {
+    let text = "conn v1\n    ikev2=no\n    authby=secret\n    right=192.0.2.7\n    \
+                leftsubnet=10.1.0.0/24\n    rightsubnet=10.2.0.0/24\n    \
+                ike=aes256-sha2_256;modp2048\n";
+    let imp = import::ipsec_conf::import_str(text, None, None).unwrap();
+    assert_eq!(get(&imp, "ikev2"), Some("no"));
+    let aggressive = format!("{text}    aggressive=yes\n");
+    match import::ipsec_conf::import_str(&aggressive, None, None) {
+        Err(ImportError::Invalid(e)) => assert!(
+            e.iter().any(|e| e.key == "aggrmode"
+                && e.message.contains("Aggressive Mode is not supported yet")),
+            "{e:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
 fn eap_profile() -> (BTreeMap<String, String>, BTreeMap<String, String>) {
     (
         maps(&[

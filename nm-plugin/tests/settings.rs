@@ -112,17 +112,71 @@ fn bad_values_name_the_key_and_the_accepted_values() {
 }
 
 #[test]
-fn missing_gateway_and_ikev1_are_refused() {
+fn missing_gateway_is_refused() {
     let e = errors(&[("ikev2", "never")], &[]);
     assert!(
         e.iter().any(|m| m.starts_with("right: is required")),
         "{e:?}"
     );
-    assert!(
-        e.iter()
-            .any(|m| m.starts_with("ikev2: IKEv1 is not supported")),
-        "{e:?}"
+    assert!(!e.iter().any(|m| m.starts_with("ikev2:")), "{e:?}");
+}
+
+#[test]
+fn ikev1_is_selected_by_never_and_no_and_its_defaults_follow_it() {
+    for v in ["never", "no"] {
+        let s = Settings::from_maps(
+            &map(&[("right", "gw"), ("ikev2", v), ("leftsubnet", "10.1.0.0/24")]),
+            &map(&[("pskvalue", "k")]),
+        )
+        .unwrap();
+        assert!(s.ikev1);
+        assert!(!s.modecfg && !s.rekey && !s.narrowing, "IKEv1 defaults");
+    }
+    let s = Settings::from_maps(
+        &map(&[("right", "gw"), ("ikev2", "insist")]),
+        &map(&[("pskvalue", "k")]),
+    )
+    .unwrap();
+    assert!(!s.ikev1 && s.modecfg && s.rekey);
+}
+
+#[test]
+fn ikev1_refuses_what_it_cannot_do_yet() {
+    let e = errors(
+        &[
+            ("right", "gw"),
+            ("ikev2", "no"),
+            ("authby", "cert"),
+            ("leftcert", "/c.pem"),
+            ("leftkey", "/k.pem"),
+            ("leftmodecfgclient", "yes"),
+            ("fragmentation", "yes"),
+            ("rekey", "yes"),
+            ("narrowing", "yes"),
+            ("rightsubnets", "{10.1.0.0/24,10.2.0.0/24}"),
+            ("aggrmode", "yes"),
+            ("mobike", "yes"),
+            ("leftusername", "carol"),
+        ],
+        &[],
     );
+    for (key, words) in [
+        ("authby", "not supported yet"),
+        ("leftmodecfgclient", "not supported yet"),
+        ("fragmentation", "not supported yet"),
+        ("rekey", "not supported yet"),
+        ("narrowing", "does not narrow"),
+        ("rightsubnets", "not supported yet"),
+        ("aggrmode", "Aggressive Mode is not supported yet"),
+        ("mobike", "IKEv2 only"),
+        ("leftusername", "(XAUTH) is not supported yet"),
+    ] {
+        assert!(
+            e.iter()
+                .any(|m| m.starts_with(&format!("{key}:")) && m.contains(words)),
+            "{key}: {e:?}"
+        );
+    }
 }
 
 #[test]

@@ -237,6 +237,8 @@ pub struct ConnectionConfig {
     pub retransmit: RetransmitConfig,
     /// Accept narrowed traffic selectors from the responder.
     pub narrowing: bool,
+    /// Use IKEv1 (Main Mode with a pre-shared key, then Quick Mode) instead of IKEv2.
+    pub ikev1: bool,
     /// Offer MOBIKE (RFC 4555: MOBIKE_SUPPORTED in IKE_AUTH). When the responder supports it
     /// too, `Engine::update_path` moves the IKE SA and its Child SAs to a new local address
     /// with UPDATE_SA_ADDRESSES; otherwise a path change needs a new IKE SA.
@@ -278,6 +280,7 @@ impl ConnectionConfig {
             no_encap: false,
             retransmit: RetransmitConfig::default(),
             narrowing: true,
+            ikev1: false,
             mobike: false,
         }
     }

@@ -179,6 +179,16 @@ pub enum Failure {
         /// True when we are the one behind the NAT (false: the peer is).
         local_behind: bool,
     },
+    /// IKEv1: the IPsec SA reached its hard lifetime (`salifetime`); IKEv1 rekeying is not
+    /// implemented yet, so the connection ends.
+    IpsecLifetimeExpired,
+    /// IKEv1: the gateway never answered our first Quick Mode message (it accepts none of our
+    /// Phase 2 proposals or networks; IKEv1 gateways often answer a refused Quick Mode with
+    /// silence).
+    QuickModeUnanswered {
+        /// What we offered, human-readable.
+        ours: Vec<String>,
+    },
     /// A fault of ours (random generator, crypto, local state), not of the peer: no notify is
     /// sent for it.
     Local {
@@ -214,6 +224,8 @@ impl Failure {
             | Failure::NatWithoutEncapsulation { .. }
             | Failure::PathChanged { .. }
             | Failure::Kernel(_)
+            | Failure::QuickModeUnanswered { .. }
+            | Failure::IpsecLifetimeExpired
             | Failure::Local { .. } => None,
         }
     }
@@ -378,6 +390,16 @@ impl fmt::Display for Failure {
                 }
             ),
             Failure::Kernel(s) => write!(f, "kernel operation failed: {s}"),
+            Failure::IpsecLifetimeExpired => write!(
+                f,
+                "the IPsec SA lifetime ended (IKEv1 rekeying is not supported yet)"
+            ),
+            Failure::QuickModeUnanswered { ours } => write!(
+                f,
+                "the gateway accepts none of our Phase 2 proposals or networks (no answer to \
+                 Quick Mode); ours: {}",
+                ours.join(", ")
+            ),
             Failure::Local { fault, detail } => write!(f, "{fault}: {detail}"),
         }
     }

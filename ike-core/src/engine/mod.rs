@@ -106,6 +106,7 @@ mod reauth;
 mod refused_tests;
 #[cfg(feature = "fuzzing")]
 mod testing;
+mod v1;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -156,6 +157,8 @@ pub struct Engine {
     leases: Leases,
     /// Reauthentications under way: new IKE SA -> the IKE SA it replaces.
     reauths: HashMap<IkeSaHandle, IkeSaHandle>,
+    /// IKEv1 connections.
+    v1: v1::V1Table,
 }
 
 impl core::fmt::Debug for Engine {
@@ -188,6 +191,7 @@ impl Engine {
             cookies,
             leases: Leases::default(),
             reauths: HashMap::new(),
+            v1: v1::V1Table::default(),
         }
     }
 
@@ -203,7 +207,7 @@ impl Engine {
         now: Time,
         mut conn: ConnectionConfig,
     ) -> Result<IkeSaHandle, ConfigError> {
-        if self.sas.len() >= self.cfg.max_ike_sas {
+        if self.sas.len() + self.v1.len() >= self.cfg.max_ike_sas {
             return Err(ConfigError::TooManySas);
         }
         if conn.ike_proposals.is_empty() {
@@ -219,6 +223,15 @@ impl Engine {
             return Err(ConfigError::Invalid(
                 "forced UDP encapsulation and no UDP encapsulation at once".into(),
             ));
+        }
+        if conn.ikev1 {
+            let handle = self.alloc_handle();
+            let mut ctx = engine_ctx!(self, now);
+            return self
+                .v1
+                .initiate(&mut ctx, handle, conn)
+                .map(|()| handle)
+                .map_err(ConfigError::Invalid);
         }
         if let LocalAuth::Eap(creds) = &conn.local_auth {
             // The gateway must prove itself with its certificate before we answer EAP.
@@ -278,6 +291,11 @@ impl Engine {
         } else {
             data
         };
+        if v1::is_v1(data) {
+            let mut ctx = engine_ctx!(self, now);
+            self.v1.on_datagram(&mut ctx, local, remote, data);
+            return;
+        }
         let Ok(msg) = Message::parse(data) else {
             return;
         };
@@ -443,6 +461,10 @@ impl Engine {
 
     /// Advances timers (retransmissions, liveness checks, expiry).
     pub fn handle_timeout(&mut self, now: Time) {
+        for handle in self.v1.due(now) {
+            let mut ctx = engine_ctx!(self, now);
+            self.v1.on_timer(&mut ctx, handle);
+        }
         let due = self.index.due(now);
         for handle in due {
             let Some(sa) = self.sas.get_mut(&handle) else {
@@ -461,11 +483,32 @@ impl Engine {
 
     /// The next time [`Engine::handle_timeout`] should be called.
     pub fn poll_timeout(&self) -> Option<Time> {
-        self.index.next_deadline()
+        [self.index.next_deadline(), self.v1.next_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Feeds a kernel event.
     pub fn handle_kernel_event(&mut self, now: Time, ev: KernelEvent) {
+        let mut ctx = engine_ctx!(self, now);
+        let ev = match ev {
+            KernelEvent::SpiAllocated { request, spi }
+                if self.v1.on_spi(&mut ctx, request, spi) =>
+            {
+                return
+            }
+            KernelEvent::OpFailed { request, error } => {
+                match self.v1.on_op_failed(&mut ctx, request, error.clone()) {
+                    true => return,
+                    false => KernelEvent::OpFailed { request, error },
+                }
+            }
+            KernelEvent::SaExpired { spi, hard } if self.v1.on_expire(&mut ctx, spi, hard) => {
+                return
+            }
+            ev => ev,
+        };
         match ev {
             KernelEvent::SpiAllocated { request, spi } => {
                 let Some(handle) = self.spi_requests.remove(&request) else {
@@ -496,6 +539,11 @@ impl Engine {
 
     /// Closes an IKE SA: sends a Delete, removes its kernel state, reports IkeSaDown.
     pub fn close(&mut self, now: Time, handle: IkeSaHandle) {
+        if self.v1.contains(handle) {
+            let mut ctx = engine_ctx!(self, now);
+            self.v1.close(&mut ctx, handle);
+            return;
+        }
         self.with_sa(now, handle, exchange::informational::close);
     }
 
@@ -550,7 +598,8 @@ impl Engine {
 
     /// Closes every IKE SA.
     pub fn close_all(&mut self, now: Time) {
-        let handles: Vec<IkeSaHandle> = self.sas.keys().copied().collect();
+        let mut handles: Vec<IkeSaHandle> = self.sas.keys().copied().collect();
+        handles.extend(self.v1.handles());
         for h in handles {
             self.close(now, h);
         }
@@ -583,12 +632,15 @@ impl Engine {
 
     /// Number of IKE SAs (any state).
     pub fn ike_sa_count(&self) -> usize {
-        self.sas.len()
+        self.sas.len() + self.v1.len()
     }
 
     /// The current IKE SPIs (initiator's, responder's) of an IKE SA; they change when it is
     /// rekeyed, the handle does not.
     pub fn ike_sa_spis(&self, handle: IkeSaHandle) -> Option<([u8; 8], [u8; 8])> {
-        self.sas.get(&handle).map(|sa| (sa.spi_i, sa.spi_r))
+        self.sas
+            .get(&handle)
+            .map(|sa| (sa.spi_i, sa.spi_r))
+            .or_else(|| self.v1.cookies(handle))
     }
 }

@@ -303,7 +303,7 @@ pub(crate) struct EspInteg {
 
 /// The keying of a negotiated ESP cipher, from the transform registry (the one table of what
 /// we support).
-fn esp_encr(id: u16, key_bits: Option<u16>) -> Option<EspEncr> {
+pub(crate) fn esp_encr(id: u16, key_bits: Option<u16>) -> Option<EspEncr> {
     let k = registry::lookup(TransformKind::Encr, id, key_bits)?.esp_keying()?;
     Some(EspEncr {
         id,
@@ -313,7 +313,7 @@ fn esp_encr(id: u16, key_bits: Option<u16>) -> Option<EspEncr> {
 }
 
 /// The keying of a negotiated ESP integrity algorithm, from the transform registry.
-fn esp_integ(id: u16) -> Option<EspInteg> {
+pub(crate) fn esp_integ(id: u16) -> Option<EspInteg> {
     let k = registry::lookup(TransformKind::Integ, id, None)?.esp_keying()?;
     Some(EspInteg {
         id,

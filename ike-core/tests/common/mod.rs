@@ -16,6 +16,8 @@ use std::time::Duration;
 use ike_core::engine::{Engine, EngineConfig, Event, IkeSaHandle, KernelEvent, KernelOp, Time};
 
 mod builders;
+pub mod v1_responder;
+pub mod v1_sim;
 pub use builders::*;
 
 /// An IKE SA rekey as reported: (SPIs, whether this node initiated it, whether it saw a

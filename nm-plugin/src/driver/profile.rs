@@ -306,7 +306,80 @@ pub fn connection_config(
     };
     conn.narrowing = settings.narrowing;
     conn.mobike = settings.mobike;
+    if settings.ikev1 {
+        ikev1(settings, &mut conn)?;
+    }
+    let weak = weak_algorithms(&conn.ike_proposals, &conn.esp_proposals);
+    if !weak.is_empty() {
+        tracing::warn!(
+            "{}",
+            trf(
+                "weak algorithms named in the profile, kept only for old gateways: {list}",
+                &[("list", &weak.join(", "))],
+            )
+        );
+    }
     Ok(conn)
+}
+
+/// The weak algorithms (3DES, SHA-1, modp1024/1536: the registry's legacy ones) the
+/// proposals name, by their Libreswan names; the defaults name none, so these were asked for.
+pub fn weak_algorithms(ike: &[Proposal], esp: &[Proposal]) -> Vec<&'static str> {
+    use ike_core::proposal::registry::{lookup, TransformKind};
+    let mut out: Vec<&'static str> = Vec::new();
+    for p in ike.iter().chain(esp) {
+        let found = p
+            .encr
+            .iter()
+            .map(|e| lookup(TransformKind::Encr, e.id, e.key_bits))
+            .chain(p.prf.iter().map(|&i| lookup(TransformKind::Prf, i, None)))
+            .chain(
+                p.integ
+                    .iter()
+                    .map(|&i| lookup(TransformKind::Integ, i, None)),
+            )
+            .chain(p.ke.iter().map(|&i| lookup(TransformKind::Ke, i, None)));
+        for a in found.flatten().filter(|a| a.legacy) {
+            if !out.contains(&a.libreswan) {
+                out.push(a.libreswan);
+            }
+        }
+    }
+    out
+}
+
+/// IKEv1 (`ikev2=never`/`no`): the default IKE algorithms without AEAD ciphers (Phase 1
+/// protects its messages with a CBC cipher), the default ESP ones without ChaCha20, and what the engine cannot do with IKEv1
+/// refused here, before anything is sent.
+fn ikev1(settings: &Settings, conn: &mut ConnectionConfig) -> Result<(), String> {
+    conn.ikev1 = true;
+    if settings.ike.is_none() {
+        for p in &mut conn.ike_proposals {
+            p.encr.retain(|e| !e.is_aead());
+        }
+        conn.ike_proposals.retain(|p| !p.encr.is_empty());
+    }
+    // ChaCha20-Poly1305 has no IKEv1 ESP transform: left out of the defaults (refused when
+    // named).
+    if settings.esp.is_none() {
+        for p in &mut conn.esp_proposals {
+            p.encr
+                .retain(|e| e.id != ike_core::ids::encr::CHACHA20_POLY1305);
+        }
+        conn.esp_proposals.retain(|p| !p.encr.is_empty());
+    }
+    ike_core::ikev1::check_config(conn)?;
+    ike_core::ikev1::proposal::phase1_offer(&conn.ike_proposals)
+        .map_err(|e| format!("ike: {e}"))?;
+    ike_core::ikev1::proposal::esp_offer(&conn.esp_proposals).map_err(|e| format!("esp: {e}"))?;
+    for ts in conn
+        .children
+        .iter()
+        .flat_map(|c| c.local_ts.iter().chain(&c.remote_ts))
+    {
+        ike_core::ikev1::quick::ts_to_id(ts)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -337,6 +410,50 @@ mod tests {
             "2001:db8::2".parse().unwrap()
         };
         connection_config("t", &settings, remote, local, &FileAccess::Direct)
+    }
+
+    #[test]
+    fn weak_algorithms_are_named_only_when_the_profile_asks_for_them() {
+        let c = config(&[]);
+        assert!(weak_algorithms(&c.ike_proposals, &c.esp_proposals).is_empty());
+        let c = config(&[
+            ("ikev2", "never"),
+            ("ike", "aes128-sha1;modp1024"),
+            ("esp", "aes128-sha1;modp1024"),
+            ("leftsubnet", "10.1.0.0/24"),
+        ]);
+        let weak = weak_algorithms(&c.ike_proposals, &c.esp_proposals);
+        assert!(weak.contains(&"modp1024"), "{weak:?}");
+        assert!(weak.iter().any(|w| w.starts_with("sha1")), "{weak:?}");
+    }
+
+    #[test]
+    fn ikev2_never_makes_an_ikev1_connection_without_aead_in_phase_1() {
+        let c = config(&[("ikev2", "never"), ("leftsubnet", "10.1.0.0/24")]);
+        assert!(c.ikev1);
+        assert!(!c.ike_proposals.is_empty());
+        assert!(c
+            .ike_proposals
+            .iter()
+            .all(|p| p.encr.iter().all(|e| !e.is_aead())));
+        assert!(!c.request_config.any(), "no Mode Config with IKEv1");
+        assert!(!c.rekey && !c.narrowing);
+        let c = config(&[
+            ("ikev2", "no"),
+            ("ike", "aes256-sha2_256;modp2048"),
+            ("esp", "aes256-sha1"),
+            ("leftsubnet", "10.1.0.0/24"),
+        ]);
+        assert!(c.ikev1);
+        assert!(!config(&[("leftsubnet", "10.1.0.0/24")]).ikev1);
+        // An AEAD cipher named for Phase 1 is refused, not dropped.
+        let e = try_config(&[
+            ("ikev2", "never"),
+            ("ike", "aes_gcm256-sha2_256;modp2048"),
+            ("leftsubnet", "10.1.0.0/24"),
+        ])
+        .unwrap_err();
+        assert!(e.contains("cannot protect IKEv1 Phase 1"), "{e}");
     }
 
     #[test]

@@ -535,6 +535,8 @@ fn map_conn(
                 _ => imp.ignored.push(k.clone()),
             },
             "phase2alg" if raw("esp").is_none() => put("esp", v),
+            // Libreswan's name for aggrmode (which it also takes).
+            "aggressive" if raw("aggrmode").is_none() => put("aggrmode", v),
             "leftcert" | "rightca" if !v.starts_with('/') => {
                 if key == "rightca" && v == "%same" {
                     continue;

@@ -132,6 +132,8 @@ pub fn explain(f: &Failure, ctx: &FailureContext) -> String {
             messages::virtual_address_changed(&list(held), &list(offered))
         }
         Failure::Kernel(s) => messages::kernel_failed(s),
+        Failure::QuickModeUnanswered { ours } => messages::quick_mode_unanswered(ours),
+        Failure::IpsecLifetimeExpired => messages::ipsec_lifetime_expired(),
         Failure::Local { fault, detail } => messages::local_fault(*fault, detail),
         // Causes added to the engine later: its own text.
         other => messages::protocol_error(&other.to_string()),

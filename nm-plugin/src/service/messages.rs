@@ -247,6 +247,14 @@ pub fn ts_unacceptable() -> String {
     tr("The gateway refused the networks we asked to tunnel (traffic selectors): compare leftsubnet and rightsubnet with the gateway's configuration.").to_string()
 }
 
+/// IKEv1: no answer to our first Quick Mode message.
+pub fn quick_mode_unanswered(ours: &[String]) -> String {
+    trf(
+        "The gateway accepts none of our Phase 2 proposals or networks: it did not answer our Quick Mode (IKEv1). We offered: {ours}. Compare esp, pfs, leftsubnet and rightsubnet with the gateway's configuration.",
+        &[("ours", &ours.join(", "))],
+    )
+}
+
 /// INTERNAL_ADDRESS_FAILURE.
 pub fn internal_address_failure() -> String {
     tr("The gateway could not assign us a virtual address (its address pool may be exhausted or not configured).").to_string()
@@ -378,6 +386,11 @@ pub fn ike_lifetime_expired(rekey_disabled: bool) -> String {
     } else {
         tr("The IKE SA reached the end of its lifetime (ikelifetime) because rekeying it with the gateway failed.").to_string()
     }
+}
+
+/// IKEv1: the IPsec SA reached its lifetime; IKEv1 SAs are not rekeyed yet.
+pub fn ipsec_lifetime_expired() -> String {
+    tr("The IPsec SA reached the end of its lifetime (salifetime) and was not renewed: rekeying IKEv1 SAs is not supported yet. Connect again, or raise salifetime on both ends.").to_string()
 }
 
 /// The gateway's authentication lifetime ended before a reauthentication succeeded

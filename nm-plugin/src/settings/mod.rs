@@ -225,8 +225,71 @@ pub struct Settings {
     pub retransmit_tries: u32,
     /// Tries to establish the connection (`keyingtries`); 0: until NetworkManager gives up.
     pub keying_tries: u32,
+    /// IKEv1 (`ikev2=never` or `no`) instead of IKEv2.
+    pub ikev1: bool,
     /// Keys that were accepted for compatibility but have no effect.
     pub ignored: Vec<String>,
+}
+
+/// What IKEv1 (`ikev2=never`/`no`) does not support yet, refused with what to do instead.
+/// Keys left at their defaults follow IKEv1: no Mode Config, no fragmentation, no rekeying.
+fn ikev1_refusals(get: &dyn Fn(&str) -> Option<String>) -> Vec<SettingsError> {
+    let mut errors = Vec::new();
+    if get("authby").is_some_and(|v| v != "secret") {
+        errors.push(SettingsError::new(
+            "authby",
+            tr("certificates with IKEv1 are not supported yet; use authby=secret (a pre-shared key) or IKEv2"),
+        ));
+    }
+    if get("leftauth").is_some() || get("leftusername").is_some() {
+        errors.push(SettingsError::new(
+            if get("leftauth").is_some() {
+                "leftauth"
+            } else {
+                "leftusername"
+            },
+            tr("user name authentication with IKEv1 (XAUTH) is not supported yet; use a pre-shared key, or IKEv2 for EAP"),
+        ));
+    }
+    if get("mobike").as_deref() == Some("yes") {
+        errors.push(SettingsError::new(
+            "mobike",
+            tr("MOBIKE exists in IKEv2 only; use mobike=no with IKEv1"),
+        ));
+    }
+    if get("leftmodecfgclient").as_deref() == Some("yes") {
+        errors.push(SettingsError::new(
+            "leftmodecfgclient",
+            tr("IKEv1 Mode Config (a virtual address from the gateway) is not supported yet; use leftmodecfgclient=no with leftsubnet, or IKEv2"),
+        ));
+    }
+    if get("fragmentation").is_some_and(|v| v != "no") {
+        errors.push(SettingsError::new(
+            "fragmentation",
+            tr("IKEv1 fragmentation is not supported yet; use fragmentation=no"),
+        ));
+    }
+    if get("rekey").as_deref() == Some("yes") {
+        errors.push(SettingsError::new(
+            "rekey",
+            tr("rekeying IKEv1 SAs is not supported yet; use rekey=no (the connection ends when an SA lifetime ends)"),
+        ));
+    }
+    if get("narrowing").as_deref() == Some("yes") {
+        errors.push(SettingsError::new(
+            "narrowing",
+            tr("IKEv1 Quick Mode does not narrow networks; use narrowing=no (both ends must name the same networks)"),
+        ));
+    }
+    for k in ["leftsubnets", "rightsubnets"] {
+        if get(k).is_some_and(|v| v.contains(',')) {
+            errors.push(SettingsError::new(
+                k,
+                tr("IKEv1 Quick Mode carries one local and one remote network; several are not supported yet"),
+            ));
+        }
+    }
+    errors
 }
 
 fn default_of(name: &str) -> &'static str {
@@ -303,11 +366,15 @@ impl Settings {
                 tr("is required: the gateway's host name or address"),
             ));
         }
-        if matches!(get_or("ikev2").as_str(), "never" | "no") {
+        let ikev1 = matches!(get_or("ikev2").as_str(), "never" | "no");
+        if get_or("aggrmode") == "yes" {
             errors.push(SettingsError::new(
-                "ikev2",
-                tr("IKEv1 is not supported; use ikev2=insist (or yes, propose, permit)"),
+                "aggrmode",
+                tr("IKEv1 Aggressive Mode is not supported yet; use aggrmode=no (Main Mode)"),
             ));
+        }
+        if ikev1 {
+            errors.extend(ikev1_refusals(&get));
         }
         let mut auth = match get_or("authby").as_str() {
             "secret" => AuthMethod::Psk,
@@ -467,7 +534,7 @@ impl Settings {
                 "auto" => NicOffload::Auto,
                 _ => NicOffload::No,
             },
-            rekey: yes("rekey"),
+            rekey: yes("rekey") && !ikev1,
             local_addr: get("left").and_then(|v| value::parse_local_address(&v).ok().flatten()),
             local_subnets: get("leftsubnet")
                 .or_else(|| get("leftsubnets").map(|v| value::subnet_set(&v))),
@@ -478,11 +545,12 @@ impl Settings {
             pfs_group: get("pfsgroup").and_then(|v| value::parse_ke_group(&v)),
             local_protoport: get("leftprotoport"),
             remote_protoport: get("rightprotoport"),
-            narrowing: yes("narrowing"),
-            mobike: yes("mobike"),
+            narrowing: yes("narrowing") && !ikev1,
+            mobike: yes("mobike") && !ikev1,
             transport_mode: get_or("type") == "transport",
-            modecfg: yes("leftmodecfgclient"),
+            modecfg: yes("leftmodecfgclient") && !ikev1,
             fragmentation: match get_or("fragmentation").as_str() {
+                _ if ikev1 => Fragmentation::No,
                 "no" => Fragmentation::No,
                 "force" => Fragmentation::Force,
                 _ => Fragmentation::Yes,
@@ -511,6 +579,7 @@ impl Settings {
             retransmit_timeout: dur("retransmit-timeout"),
             retransmit_tries: u32::try_from(int("retransmit-tries")).unwrap_or(4),
             keying_tries: u32::try_from(int("keyingtries")).unwrap_or(1),
+            ikev1,
             ignored,
         })
     }

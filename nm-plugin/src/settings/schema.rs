@@ -145,7 +145,7 @@ const fn secret(name: &'static str, origin: Origin, help: &'static str) -> Key {
 use crate::i18n::{tr, tr_noop};
 use Origin::{Ike, Libreswan as Ls};
 
-/// Accepted `ikev2` values (Libreswan's); all but `never`/`no` mean IKEv2 here.
+/// Accepted `ikev2` values (Libreswan's); `never`/`no` mean IKEv1, the others IKEv2.
 pub const IKEV2_VALUES: &[&str] = &["never", "no", "permit", "propose", "yes", "insist"];
 /// Accepted `authby` values.
 pub const AUTHBY_VALUES: &[&str] = &["secret", "rsasig", "ecdsa", "cert"];
@@ -194,7 +194,8 @@ pub const KEYS: &[Key] = &[
     data("rightcrl", Kind::File, None, Ike, tr_noop("Certificate revocation lists (CRLs) of the CAs in rightca and of the gateway's intermediate CAs (a PEM file with one or more X509 CRL blocks, or one DER CRL): a gateway certificate that one of them lists is refused, naming the certificate. Each CRL must be signed by its CA; nothing is fetched, so keep the file current. Only with certificate authentication.")),
     data("crl-strict", Kind::YesNo, Some("no"), Ike, tr_noop("As Libreswan's crl-strict: with yes, every certificate of the gateway's chain must be covered by an unexpired CRL from rightcrl, or the connection is refused; with no, a missing or expired CRL is logged as a warning and the certificate accepted unless a CRL, even an expired one, lists it. yes needs rightcrl.")),
     data("require-id-on-certificate", Kind::YesNo, Some("yes"), Ls, tr_noop("Require the gateway's identity (rightid) to appear in its certificate (RFC 4945); no is allowed only together with rightca.")),
-    data("ikev2", Kind::Choice(IKEV2_VALUES), Some("insist"), Ls, tr_noop("IKE version policy; only IKEv2 is implemented, so never and no are refused.")),
+    data("ikev2", Kind::Choice(IKEV2_VALUES), Some("insist"), Ls, tr_noop("IKE version: never or no use IKEv1 (Main Mode with a pre-shared key, then Quick Mode; ike and esp in Libreswan's IKEv1 form such as aes256-sha2_256;modp2048); every other value means IKEv2. With IKEv1 these are not supported yet and are refused: Aggressive Mode, XAUTH and EAP (leftauth, leftusername), MOBIKE, Mode Config (leftmodecfgclient, which then defaults to no), certificates, IKE fragmentation, narrowing (defaults to no), several subnets, additional key exchanges (RFC 9370), and rekeying (rekey defaults to no: the connection ends when the IKE or IPsec SA lifetime ends).")),
+    data("aggrmode", Kind::YesNo, Some("no"), Ls, tr_noop("IKEv1 Aggressive Mode: not supported yet, so only no is accepted.")),
     data("ike", Kind::IkeProposals, None, Ls, tr_noop("Phase 1 (IKE) proposals, e.g. aes_gcm256-sha2_512;dh19 or aes256-sha384-modp1536; a post-quantum hybrid adds an additional key exchange (RFC 9370, over IKE_INTERMEDIATE), e.g. aes256gcm16-prfsha384-x25519-ke1_mlkem768 or aes_gcm256-sha2_384-dh31;addke1=ml_kem_768; default: modern algorithms.")),
     data("esp", Kind::EspProposals, None, Ls, tr_noop("Phase 2 (ESP) proposals, e.g. aes_gcm256 or aes128-sha1;modp1024; additional key exchanges (RFC 9370, used when Child SAs are rekeyed) need a PFS group, e.g. aes256gcm16-x25519-ke1_mlkem768; default: modern algorithms.")),
     data("pfs", Kind::YesNo, Some("yes"), Ls, tr_noop("Perfect forward secrecy for Child SAs (a key exchange in Phase 2).")),
@@ -237,7 +238,7 @@ pub const KEYS: &[Key] = &[
     data("nm-connect-mode", Kind::Choice(CONNECT_MODE_VALUES), Some("up"), Ls, tr_noop("Connect at once (up); connecting on demand (ondemand) is not supported yet and is refused.")),
     data("leftsendcert", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility; we always send our certificate.")),
     data("rightcert", Kind::Unsupported, None, Ls, tr_noop("pinning the gateway's certificate is not supported yet; remove rightcert and set rightca to the CA that issued the gateway's certificate.")),
-    data("leftxauthusername", Kind::Unsupported, None, Ls, tr_noop("XAUTH user names are not supported yet (XAUTH belongs to IKEv1, which is not implemented); remove leftxauthusername.")),
+    data("leftxauthusername", Kind::Unsupported, None, Ls, tr_noop("XAUTH user names are not supported yet (IKEv1 works with a pre-shared key only); remove leftxauthusername.")),
     data("vendor", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility; no vendor quirks are needed for IKEv2.")),
     data("nm-auto-defaults", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility.")),
     data("Domain", Kind::Ignored, None, Ls, tr_noop("Accepted for compatibility (NetworkManager-libreswan shows it but does not use it).")),
@@ -252,7 +253,7 @@ pub const KEYS: &[Key] = &[
         default: None,
         origin: Ls,
         place: Place::Secret,
-        help: tr_noop("XAUTH passwords are not supported yet (XAUTH belongs to IKEv1, which is not implemented); remove xauthpassword."),
+        help: tr_noop("XAUTH passwords are not supported yet (IKEv1 works with a pre-shared key only); remove xauthpassword."),
     },
 ];
 

@@ -10,6 +10,7 @@
 #
 #   lab_pluto_conn NAME CONN key=value...   add "conn CONN" to NAME's ipsec.conf
 #   lab_pluto_secret NAME LINE              add a raw ipsec.secrets line
+#   lab_pluto_setup NAME key=value...       add lines to "config setup"
 #   lab_pluto_import_ca NAME PEMFILE [NICK] trust a CA in NAME's NSS database
 #   lab_pluto_import_p12 NAME P12FILE       import a certificate + key (lab_cert_issue's NAME.p12)
 #   lab_pluto_start NAME ROLE               start pluto in ROLE's namespace, load all conns
@@ -95,6 +96,17 @@ lab_pluto_conn() {
 	[ -z "$psk" ] || lab_pluto_secret "$name" "$leftid $rightid : PSK \"$psk\""
 }
 
+# lab_pluto_setup NAME key=value...: adds lines to NAME's "config setup" (e.g. ikev1-policy=accept,
+# which Libreswan 4.10 needs before it takes IKEv1 connections)
+lab_pluto_setup() {
+	local name=$1 kv
+	shift
+	_lab_pluto_init "$name"
+	for kv in "$@"; do
+		echo "    $kv" >>"$LAB_RUN/$name/setup.conf"
+	done
+}
+
 # lab_pluto_secret NAME LINE: appends LINE to NAME's ipsec.secrets
 lab_pluto_secret() {
 	_lab_pluto_init "$1"
@@ -136,6 +148,7 @@ lab_pluto_spawn() {
 		echo "    logtime=yes"
 		echo "    logappend=yes"
 		echo "    dumpdir=$d/run"
+		cat "$d/setup.conf" 2>/dev/null || true
 		echo
 		cat "$d"/conns/*.conf 2>/dev/null || true
 	} >"$d/ipsec.conf"
