@@ -29,19 +29,27 @@ from gi.repository import GLib, Gtk, NM  # noqa: E402
 SERVICE = "org.freedesktop.NetworkManager.ike"
 LANG = os.environ.get("LANGUAGE", "en").split(":")[0] or "en"
 MAN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../data/man/nm-settings-ike.5")
-# Keys of nm-settings-ike(5) without a field, as gnome-editor/tests/schema_fields.rs lists them
-# with the reasons: ikev2 and nm-connect-mode offer no choice yet, rightcert and the
-# XAUTH/user name keys are refused as not supported yet, left, the subnet sets, the groups and
-# the rsasigkeys are NetworkManager-libreswan spellings of what other fields edit, the others
-# are libreswan keys the service accepts and ignores.
-# (leftauth: its EAP methods are entries of the Authentication choice, ike-authby, which the
-# model writes as leftauth.)
-NOT_FIELDS = {
-    "ikev2", "nm-connect-mode", "leftsendcert", "rightcert", "vendor",
-    "nm-auto-defaults", "Domain", "pskinputmodes", "xauthpasswordinputmodes",
-    "leftxauthusername", "leftauth", "xauthpassword", "left", "leftsubnets",
-    "rightsubnets", "dhgroup", "pfsgroup", "leftrsasigkey", "rightrsasigkey",
-}
+# Keys of nm-settings-ike(5) without a field are read from the one list that gives each one's
+# reason, NOT_FIELDS in gnome-editor/tests/schema_fields.rs (two lists drifted apart twice on
+# 2026-12-07: leftauth and aggrmode).
+SCHEMA_FIELDS_TEST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../gnome-editor/tests/schema_fields.rs")
+
+
+def not_fields():
+    """The keys that deliberately have no field: the NOT_FIELDS table of
+    gnome-editor/tests/schema_fields.rs (one list, with each key's reason there)."""
+    import re
+    with open(SCHEMA_FIELDS_TEST, encoding="utf-8") as f:
+        text = f.read()
+    block = text[text.index("const NOT_FIELDS"):]
+    block = block[:block.index("\n];")]
+    keys = set(re.findall(r'\(\s*"([A-Za-z0-9_-]+)",', block))
+    if not keys:
+        raise SystemExit("editor test: no NOT_FIELDS entries found in " + SCHEMA_FIELDS_TEST)
+    return keys
+
+
+NOT_FIELDS = not_fields()
 failures = []
 
 
