@@ -16,7 +16,7 @@
 #[path = "../../ike-core/tests/forge/mod.rs"]
 mod forge;
 
-use forge::Pair;
+use forge::{Input, Pair};
 use ike_core::engine::{
     EapCredentials, EapMethod, EapServer, EngineConfig, Event, KernelOp, LocalAuth, RemoteAuth,
     SecretBytes,
@@ -30,22 +30,6 @@ const SERVER_CERT: &[u8] = include_bytes!("../../ike-core/tests/vectors/certs/se
 const SERVER_KEY: &[u8] = include_bytes!("../../ike-core/tests/vectors/certs/server_rsa.key.der");
 const CA: &[u8] = include_bytes!("../../ike-core/tests/vectors/certs/ca.der");
 const METHODS: [EapMethod; 3] = [EapMethod::MsChapV2, EapMethod::Gtc, EapMethod::Md5];
-
-struct Input<'a>(&'a [u8]);
-
-impl<'a> Input<'a> {
-    fn u8(&mut self) -> Option<u8> {
-        let (&b, rest) = self.0.split_first()?;
-        self.0 = rest;
-        Some(b)
-    }
-    fn bytes(&mut self, n: usize) -> &'a [u8] {
-        let n = n.min(self.0.len());
-        let (a, b) = self.0.split_at(n);
-        self.0 = b;
-        a
-    }
-}
 
 fn pair(method: EapMethod) -> Pair {
     let mut resp = forge::responder();

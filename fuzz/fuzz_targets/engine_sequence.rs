@@ -19,7 +19,7 @@
 #[path = "../../ike-core/tests/forge/mod.rs"]
 mod forge;
 
-use forge::Pair;
+use forge::{Input, Pair};
 use ike_core::engine::KernelOp;
 use ike_core::ids::exchange;
 use libfuzzer_sys::fuzz_target;
@@ -31,22 +31,6 @@ const EXCHANGES: [u8; 4] = [
     exchange::IKE_AUTH,
     exchange::IKE_SA_INIT,
 ];
-
-struct Input<'a>(&'a [u8]);
-
-impl<'a> Input<'a> {
-    fn u8(&mut self) -> Option<u8> {
-        let (&b, rest) = self.0.split_first()?;
-        self.0 = rest;
-        Some(b)
-    }
-    fn bytes(&mut self, n: usize) -> &'a [u8] {
-        let n = n.min(self.0.len());
-        let (a, b) = self.0.split_at(n);
-        self.0 = b;
-        a
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     let mut p = Pair::established(7);

@@ -95,53 +95,41 @@ fn expand_enc_key(
     Ok(Secret::new(out))
 }
 
-/// `HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b)`; `sa_i_b` and `id_b`
-/// are payload bodies without their generic headers.
-///
-/// # Errors
-/// Provider errors.
-#[allow(clippy::too_many_arguments)]
-pub fn hash_i(
-    p: &dyn CryptoProvider,
-    alg: Prf,
-    skeyid: &Secret,
-    gxi: &[u8],
-    gxr: &[u8],
-    cky_i: &[u8; 8],
-    cky_r: &[u8; 8],
-    sa_i_b: &[u8],
-    id_ii_b: &[u8],
-) -> Result<Secret, CryptoError> {
-    prf(
-        p,
-        alg,
-        skeyid.as_bytes(),
-        &[gxi, gxr, cky_i, cky_r, sa_i_b, id_ii_b],
-    )
+/// What Main Mode's HASH_I and HASH_R are computed over besides the identity (RFC 2409 §5):
+/// both public values, both cookies and the initiator's SA payload body.
+pub struct MainModeHashInput<'a> {
+    /// The initiator's public value g^xi.
+    pub gxi: &'a [u8],
+    /// The responder's public value g^xr.
+    pub gxr: &'a [u8],
+    /// The initiator's cookie.
+    pub cky_i: &'a [u8; 8],
+    /// The responder's cookie.
+    pub cky_r: &'a [u8; 8],
+    /// The initiator's SA payload body, without its generic header.
+    pub sa_i_b: &'a [u8],
 }
 
-/// `HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b)`.
+/// `HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b)` when `of_initiator`,
+/// else `HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b)`; `id_b` is the
+/// sender's ID payload body without its generic header.
 ///
 /// # Errors
 /// Provider errors.
-#[allow(clippy::too_many_arguments)]
-pub fn hash_r(
+pub fn main_mode_hash(
     p: &dyn CryptoProvider,
     alg: Prf,
     skeyid: &Secret,
-    gxi: &[u8],
-    gxr: &[u8],
-    cky_i: &[u8; 8],
-    cky_r: &[u8; 8],
-    sa_i_b: &[u8],
-    id_ir_b: &[u8],
+    x: &MainModeHashInput<'_>,
+    of_initiator: bool,
+    id_b: &[u8],
 ) -> Result<Secret, CryptoError> {
-    prf(
-        p,
-        alg,
-        skeyid.as_bytes(),
-        &[gxr, gxi, cky_r, cky_i, sa_i_b, id_ir_b],
-    )
+    let (g1, g2, c1, c2) = if of_initiator {
+        (x.gxi, x.gxr, x.cky_i, x.cky_r)
+    } else {
+        (x.gxr, x.gxi, x.cky_r, x.cky_i)
+    };
+    prf(p, alg, skeyid.as_bytes(), &[g1, g2, c1, c2, x.sa_i_b, id_b])
 }
 
 /// `HASH(1) = prf(SKEYID_a, M-ID | rest)` of a Quick Mode request, where `rest` is every

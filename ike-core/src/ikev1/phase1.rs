@@ -16,6 +16,7 @@ use crate::api::{
     AuthBy, ConnectionConfig, Event, Failure, IkeSaHandle, LocalAuth, NatInfo, Phase, RemoteAuth,
 };
 use crate::api::{Identity, Time};
+use crate::crypto::Secret;
 use crate::ctx::Ctx;
 use crate::natt::NATT_PORT;
 use crate::sa::keys::provider;
@@ -338,24 +339,26 @@ fn our_id(sa: &V1Sa) -> IdPayload {
     }
 }
 
-fn send_mm5(sa: &mut V1Sa, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
+/// HASH_I (`of_initiator`: ours, with our ID payload) or HASH_R (the gateway's, with its
+/// ID payload) of this Main Mode.
+fn main_mode_hash(sa: &V1Sa, of_initiator: bool, id: &IdPayload) -> Result<Secret, Failure> {
     let p1 = sa.p1.ok_or_else(|| state("no transform"))?;
     let keys = sa.keys.as_ref().ok_or_else(|| state("no keys"))?;
-    let id = our_id(sa);
     let mut id_b = Vec::new();
     id.emit(&mut id_b).map_err(state)?;
-    let hash = keys::hash_i(
-        provider(),
-        p1.prf,
-        &keys.skeyid,
-        &sa.gxi,
-        &sa.gxr,
-        &sa.cky_i,
-        &sa.cky_r,
-        &sa.sa_i_b,
-        &id_b,
-    )
-    .map_err(crypto)?;
+    let x = keys::MainModeHashInput {
+        gxi: &sa.gxi,
+        gxr: &sa.gxr,
+        cky_i: &sa.cky_i,
+        cky_r: &sa.cky_r,
+        sa_i_b: &sa.sa_i_b,
+    };
+    keys::main_mode_hash(provider(), p1.prf, &keys.skeyid, &x, of_initiator, &id_b).map_err(crypto)
+}
+
+fn send_mm5(sa: &mut V1Sa, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
+    let id = our_id(sa);
+    let hash = main_mode_hash(sa, true, &id)?;
     let mut spi = sa.cky_i.to_vec();
     spi.extend_from_slice(&sa.cky_r);
     let payloads = vec![
@@ -402,22 +405,7 @@ pub(crate) fn on_mm6(sa: &mut V1Sa, ctx: &mut Ctx<'_>, data: &[u8]) -> Result<bo
         }
         return Ok(false);
     };
-    let p1 = sa.p1.ok_or_else(|| state("no transform"))?;
-    let keys = sa.keys.as_ref().ok_or_else(|| state("no keys"))?;
-    let mut id_b = Vec::new();
-    id.emit(&mut id_b).map_err(state)?;
-    let want = keys::hash_r(
-        provider(),
-        p1.prf,
-        &keys.skeyid,
-        &sa.gxi,
-        &sa.gxr,
-        &sa.cky_i,
-        &sa.cky_r,
-        &sa.sa_i_b,
-        &id_b,
-    )
-    .map_err(crypto)?;
+    let want = main_mode_hash(sa, false, &id)?;
     if !bool::from(want.as_bytes().ct_eq(&hash)) {
         // Without integrity in CBC, a damaged or forged message 6 may decrypt to a chain:
         // evidence, not proof; the real one may still come.
@@ -452,7 +440,7 @@ pub(crate) fn on_mm6(sa: &mut V1Sa, ctx: &mut Ctx<'_>, data: &[u8]) -> Result<bo
     ctx.event(Event::IkeSaUp {
         sa: sa.handle,
         name: sa.conn.name.clone(),
-        proposal: format!("IKEv1 {p1}"),
+        proposal: format!("IKEv1 {}", sa.p1.map(|p| p.to_string()).unwrap_or_default()),
         local: sa.local.unwrap_or(sa.remote),
         remote: sa.remote,
         nat: sa.nat,

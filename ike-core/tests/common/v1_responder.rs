@@ -273,18 +273,14 @@ impl V1Responder {
         let k = self.keys.as_ref()?;
         let mut id_b = Vec::new();
         id.emit(&mut id_b).ok()?;
-        let want = keys::hash_i(
-            p(),
-            prf,
-            &k.skeyid,
-            &self.gxi,
-            &self.gxr,
-            &self.cky_i,
-            &self.cky_r,
-            &self.sa_i_b,
-            &id_b,
-        )
-        .ok()?;
+        let x = keys::MainModeHashInput {
+            gxi: &self.gxi,
+            gxr: &self.gxr,
+            cky_i: &self.cky_i,
+            cky_r: &self.cky_r,
+            sa_i_b: &self.sa_i_b,
+        };
+        let want = keys::main_mode_hash(p(), prf, &k.skeyid, &x, true, &id_b).ok()?;
         if want.as_bytes() != hash.hash.as_slice() {
             self.hash_mismatch = true;
             return None;
@@ -297,18 +293,7 @@ impl V1Responder {
         };
         let mut ir_b = Vec::new();
         our_id.emit(&mut ir_b).ok()?;
-        let hr = keys::hash_r(
-            p(),
-            prf,
-            &k.skeyid,
-            &self.gxi,
-            &self.gxr,
-            &self.cky_i,
-            &self.cky_r,
-            &self.sa_i_b,
-            &ir_b,
-        )
-        .ok()?;
+        let hr = keys::main_mode_hash(p(), prf, &k.skeyid, &x, false, &ir_b).ok()?;
         let mut hr = hr.as_bytes().to_vec();
         if self.bad_hash_r {
             hr[0] ^= 1;

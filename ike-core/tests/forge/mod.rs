@@ -25,6 +25,26 @@ use ike_core::wire::{
     TrafficSelector,
 };
 
+/// A fuzz target's input, read front to back (the sequence targets' steps).
+pub struct Input<'a>(pub &'a [u8]);
+
+impl<'a> Input<'a> {
+    /// The next byte, if any.
+    pub fn u8(&mut self) -> Option<u8> {
+        let (&b, rest) = self.0.split_first()?;
+        self.0 = rest;
+        Some(b)
+    }
+
+    /// The next `n` bytes, or as many as are left.
+    pub fn bytes(&mut self, n: usize) -> &'a [u8] {
+        let n = n.min(self.0.len());
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        a
+    }
+}
+
 /// The initiator's address (engine 0).
 pub const A: SocketAddr = SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 10)), 500);
 /// The responder's address (engine 1).
