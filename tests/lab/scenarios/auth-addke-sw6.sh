@@ -30,7 +30,7 @@ scenario_run() {
 	lab_ike_up client left
 	lab_ike_wait client CHILD_SA_UP 60
 	lab_timing tunnel-up
-	lab_ike_event client IKE_SA_UP | grep -q "x25519-ke1_ecp384" ||
+	lab_ike_event client IKE_SA_UP | lab_grepq "x25519-ke1_ecp384" ||
 		lab_fail "our IKE SA is not x25519 with ke1_ecp384: $(lab_ike_event client IKE_SA_UP)"
 	lab_assert_ping left "$LAB_RHOST_IP"
 	local log="$LAB_RUN/gw/charon.log"
@@ -42,7 +42,7 @@ scenario_run() {
 	# charon rekeys the Child SA 20 s after it came up: CREATE_CHILD_SA, then IKE_FOLLOWUP_KE.
 	lab_wait "$(lab_scale 40)" "the Child SA rekeyed by charon" eval '[ "$(_children)" -ge 2 ]'
 	lab_timing child-rekeyed
-	lab_ike_event client CHILD_SA_UP | grep -q "proposal=aes256gcm16-x25519-ke1_ecp384" ||
+	lab_ike_event client CHILD_SA_UP | lab_grepq "proposal=aes256gcm16-x25519-ke1_ecp384" ||
 		lab_fail "the rekeyed Child SA is not x25519 with ke1_ecp384: $(lab_ike_event client CHILD_SA_UP)"
 	grep -q "IKE_FOLLOWUP_KE" "$log" || lab_fail "charon's log shows no IKE_FOLLOWUP_KE exchange"
 	lab_charon_sas gw >"$LAB_OUT/gw-sas-after.txt"

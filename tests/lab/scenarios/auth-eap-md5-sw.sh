@@ -24,8 +24,8 @@ scenario_run() {
 		lab_fail "charon's log shows no EAP-MD5 success"
 	grep -Eq "authentication of '.*' with EAP successful" "$log" ||
 		lab_fail "charon did not verify our AUTH after EAP (keyed with SK_pi)"
-	lab_ike_event client IKE_SA_UP | grep -q "remote_id=gw.lab.test" || lab_fail "we did not authenticate gw.lab.test"
-	lab_ike_event client CONFIG | grep -Eq "addresses=10\.3\.0\.[0-9]+/32" ||
+	lab_ike_event client IKE_SA_UP | lab_grepq "remote_id=gw.lab.test" || lab_fail "we did not authenticate gw.lab.test"
+	lab_ike_event client CONFIG | lab_grepq -E "addresses=10\.3\.0\.[0-9]+/32" ||
 		lab_fail "no virtual address from the pool: $(lab_ike_event client CONFIG)"
 	lab_check "charon's CHILD_SA is not INSTALLED" lab_charon_child_installed gw c
 	lab_daemon_stop client 20

@@ -39,7 +39,7 @@ scenario_run() {
 	lab_check "charon's CHILD_SA is not INSTALLED" lab_charon_child_installed gw c
 	lab_assert_xfrm_state left 'aead rfc4106(gcm(aes))' "src $LAB_LEFT_IP dst $LAB_RIGHT_IP" 'mode tunnel'
 	lab_wait "$(lab_scale 10)" "our route from $vip in table 2749" eval \
-		"lab_ip left route show table 2749 | grep -q '^$LAB_RIGHT_LAN .*src $vip'"
+		"lab_ip left route show table 2749 | lab_grepq '^$LAB_RIGHT_LAN .*src $vip'"
 	lab_capture_start wire left wan0 -Q out
 	lab_assert_ping left "$LAB_RHOST_IP"
 	lab_capture_stop wire

@@ -24,7 +24,7 @@ scenario_run() {
 	lab_timing vpn-up
 	lab_assert_nm_state ikevpn activated
 	lab_ike_wait gw CHILD_SA_UP 10
-	lab_ike_event gw IKE_SA_UP | grep -q "proposal=$PROPOSAL" ||
+	lab_ike_event gw IKE_SA_UP | lab_grepq "proposal=$PROPOSAL" ||
 		lab_fail "the gateway's IKE SA is not $PROPOSAL: $(lab_ike_event gw IKE_SA_UP)"
 	grep -q "IKE SA established.*ke1_mlkem768" "$(lab_nm_dir)/nm.out" ||
 		lab_fail "our service's log does not name ke1_mlkem768 (see nm/nm.out)"

@@ -37,6 +37,6 @@ scenario_run() {
 
 # lab_mobike_moved_sa: charon holds an established IKE SA with us on the second uplink
 lab_mobike_moved_sa() {
-	lab_charon_sas gw 2>/dev/null | grep -q "ESTABLISHED" &&
-		lab_charon_sas gw 2>/dev/null | grep -q "$LAB_LEFT_IP\["
+	lab_charon_sas gw 2>/dev/null | lab_grepq "ESTABLISHED" &&
+		lab_charon_sas gw 2>/dev/null | lab_grepq "$LAB_LEFT_IP\["
 }

@@ -19,7 +19,7 @@ scenario_run() {
 		ike=aes256gcm16-prfsha384-x25519 esp=aes128gcm16 dpddelay=5s secret.pskvalue="$PSK"
 	lab_ike_up client left --kernel xfrm
 	lab_ike_wait client CHILD_SA_UP 60
-	lab_ike_event client IKE_SA_UP | grep -q "nat_local=true" ||
+	lab_ike_event client IKE_SA_UP | lab_grepq "nat_local=true" ||
 		lab_fail "we did not detect our NAT: $(lab_ike_event client IKE_SA_UP)"
 	lab_assert_ping left "$LAB_RHOST_IP"
 	lab_charon_sas gw >"$LAB_OUT/sas-before.txt" 2>&1 || true
@@ -66,5 +66,5 @@ scenario_run() {
 
 # lab_rebind_seen: charon shows our public address with a port of the new range
 lab_rebind_seen() {
-	lab_charon_sas gw 2>/dev/null | grep -Eq "$LAB_LEFT_PUBLIC_IP\[30[0-9]{3}\]"
+	lab_charon_sas gw 2>/dev/null | lab_grepq -E "$LAB_LEFT_PUBLIC_IP\[30[0-9]{3}\]"
 }

@@ -30,7 +30,7 @@ scenario_run() {
 	lab_ls_assert_log gw "Peer ID is ID_FQDN: '@site1.lab.test'"
 	lab_ls_assert_log gw "IPsec SA established tunnel mode \{ESP=>0x[0-9a-f]+ <0x[0-9a-f]+ xfrm=AES_CBC_256-HMAC_SHA1_96"
 	lab_check "pluto trafficstatus shows no SA for site" lab_pluto_has_sa gw site
-	lab_ike_event site1 IKE_SA_UP | grep -q "IKEv1" ||
+	lab_ike_event site1 IKE_SA_UP | lab_grepq "IKEv1" ||
 		lab_fail "our IKE_SA_UP does not say IKEv1: $(lab_ike_event site1 IKE_SA_UP)"
 	lab_ip left xfrm state >"$LAB_OUT/left-xfrm-state.txt" 2>&1 || true
 	lab_assert_xfrm_state left 'enc cbc(aes)' 'auth-trunc hmac(sha1)' \

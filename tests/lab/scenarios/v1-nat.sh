@@ -25,9 +25,9 @@ scenario_run() {
 	lab_ike_up client left --kernel xfrm
 	lab_ike_wait client CHILD_SA_UP 60
 	lab_timing tunnel-up
-	lab_ike_event client IKE_SA_UP | grep -q "nat_local=true" ||
+	lab_ike_event client IKE_SA_UP | lab_grepq "nat_local=true" ||
 		lab_fail "we did not detect our NAT: $(lab_ike_event client IKE_SA_UP)"
-	lab_ike_event client CHILD_SA_UP | grep -q "encap=true" ||
+	lab_ike_event client CHILD_SA_UP | lab_grepq "encap=true" ||
 		lab_fail "the IPsec SA is not UDP-encapsulated: $(lab_ike_event client CHILD_SA_UP)"
 	lab_ip left xfrm state >"$LAB_OUT/left-xfrm-state.txt" 2>&1 || true
 	lab_assert_xfrm_state left "src $LAB_LEFT_IP dst $LAB_RIGHT_IP" 'encap type espinudp sport 4500 dport 4500' \
