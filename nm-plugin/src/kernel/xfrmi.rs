@@ -254,25 +254,11 @@ pub struct XfrmInterface {
     removed: bool,
 }
 
-fn send(
-    sock: &mut NlSocket,
-    msg: RouteNetlinkMessage,
-    flags: u16,
-    what: &str,
-) -> Result<Vec<RouteNetlinkMessage>, KernelError> {
-    sock.ask(msg, flags, what)
-}
-
-fn open() -> Result<NlSocket, KernelError> {
-    NlSocket::open_route()
-}
-
 /// The interface called `name`, if it exists.
 fn get_by_name(sock: &mut NlSocket, name: &str) -> Result<Option<LinkState>, KernelError> {
     let mut m = LinkMessage::default();
     m.attributes.push(LinkAttribute::IfName(name.to_string()));
-    match send(
-        sock,
+    match sock.ask(
         RouteNetlinkMessage::GetLink(m),
         0,
         &format!("looking up interface {name}"),
@@ -288,15 +274,10 @@ fn get_by_name(sock: &mut NlSocket, name: &str) -> Result<Option<LinkState>, Ker
 
 /// The state of interface `index`.
 fn link_by_index(index: u32) -> Result<Option<LinkState>, KernelError> {
-    let mut sock = open()?;
+    let mut sock = NlSocket::open_route()?;
     let mut m = LinkMessage::default();
     m.header.index = index;
-    let r = send(
-        &mut sock,
-        RouteNetlinkMessage::GetLink(m),
-        0,
-        "reading a device",
-    )?;
+    let r = sock.ask(RouteNetlinkMessage::GetLink(m), 0, "reading a device")?;
     Ok(r.iter().find_map(|m| match m {
         RouteNetlinkMessage::NewLink(l) => Some(link_state(l)),
         _ => None,
@@ -318,8 +299,7 @@ pub fn link_name(index: u32) -> Option<String> {
 }
 
 fn delete_index(sock: &mut NlSocket, index: u32, name: &str) -> Result<(), KernelError> {
-    match send(
-        sock,
+    match sock.ask(
         RouteNetlinkMessage::DelLink(delete_message(index)),
         0,
         &format!("deleting interface {name}"),
@@ -395,7 +375,7 @@ impl XfrmInterface {
         block: u32,
         key: &str,
     ) -> Result<Self, KernelError> {
-        let mut sock = open()?;
+        let mut sock = NlSocket::open_route()?;
         let old = get_by_name(&mut sock, &name)?;
         let verdict = judge(old.as_ref(), block, &super::owner::block_is_live);
         if let Existing::Live { block: b } = verdict {
@@ -414,8 +394,7 @@ impl XfrmInterface {
         } else {
             "XFRM interface"
         };
-        send(
-            &mut sock,
+        sock.ask(
             RouteNetlinkMessage::NewLink(msg),
             NLM_F_CREATE | NLM_F_EXCL,
             &format!("creating the {kind} {name}"),
@@ -434,8 +413,7 @@ impl XfrmInterface {
             removed: false,
         };
         let what = format!("tagging interface {} as ours", iface.name);
-        if let Err(e) = send(
-            &mut iface.sock,
+        if let Err(e) = iface.sock.ask(
             RouteNetlinkMessage::SetLink(alias_message(st.index, &alias_for_block(block))),
             0,
             &what,
@@ -466,9 +444,8 @@ impl XfrmInterface {
 pub fn remove_residue(
     lock_dead: &dyn Fn(u32) -> Option<super::owner::DeadBlock>,
 ) -> Result<usize, KernelError> {
-    let mut sock = open()?;
-    let links = send(
-        &mut sock,
+    let mut sock = NlSocket::open_route()?;
+    let links = sock.ask(
         RouteNetlinkMessage::GetLink(LinkMessage::default()),
         NLM_F_DUMP,
         "listing interfaces",
