@@ -19,14 +19,7 @@ use common::Sim;
 use common::{assert_matching_keys, established, initiator_conn, responder_cfg, A, B};
 use ike_core::engine::*;
 
-/// Wall-clock time of the simulations (2026-12-23): inside the validity of the test PKI and
-/// after expired.pem ended (see tests/vectors/certs/gen.sh).
-const WALL: u64 = 1_798_000_000;
-
-fn der(name: &str) -> Vec<u8> {
-    let p = format!("{}/tests/vectors/certs/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
-}
+use common::certs::{der, WALL};
 
 fn local(ee: &str, with_int: bool) -> LocalAuth {
     let mut chain = vec![der(&format!("{ee}.der"))];

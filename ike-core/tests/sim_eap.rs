@@ -20,13 +20,7 @@ use common::Sim;
 use common::{assert_matching_keys, established, initiator_conn, responder_cfg, A, B};
 use ike_core::engine::*;
 
-/// Wall-clock time inside the validity of the test PKI (as sim_certs.rs).
-const WALL: u64 = 1_798_000_000;
-
-fn der(name: &str) -> Vec<u8> {
-    let p = format!("{}/tests/vectors/certs/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
-}
+use common::certs::{der, WALL};
 
 struct Setup {
     client_method: EapMethod,

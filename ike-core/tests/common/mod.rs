@@ -16,6 +16,7 @@ use std::time::Duration;
 use ike_core::engine::{Engine, EngineConfig, Event, IkeSaHandle, KernelEvent, KernelOp, Time};
 
 mod builders;
+pub mod certs;
 pub mod v1_responder;
 pub mod v1_sim;
 pub use builders::*;
